@@ -1,0 +1,511 @@
+"""Enums and pydantic models of the center's vocabulary (SPEC §2), with validation.
+
+Codes are English (stored in the database, used in files), labels Simplified
+Chinese (shown to staff).  Every validation message is Chinese, because it is
+shown to a clerk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Coded(str, enum.Enum):
+    """An enum stored by English code, shown by Chinese label, parsed from either."""
+
+    @property
+    def label(self) -> str:  # pragma: no cover - overridden by the table below
+        return _LABELS[type(self)][self.value]
+
+    @classmethod
+    def parse(cls, text: Any) -> "_Coded":
+        """Accept the code, the Chinese label or a known alias; else a Chinese error."""
+        if isinstance(text, cls):
+            return text
+        t = str(text or "").strip()
+        labels = _LABELS[cls]
+        for code, label in labels.items():
+            if t.lower() == code or t == label:
+                return cls(code)
+        for alias, code in _ALIASES.get(cls, {}).items():
+            if t == alias:
+                return cls(code)
+        choices = "、".join(labels.values())
+        raise ValueError(f"无法识别的{_KIND_NAMES[cls]}“{t}”（可选：{choices}）")
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(label, code) pairs, for select widgets."""
+        return [(m.label, m.value) for m in cls]
+
+
+class AppealType(_Coded):
+    POLICY_CONSULTATION = "policy_consultation"
+    CONSULTATION = "consultation"
+    SUGGESTION = "suggestion"
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    OTHER = "other"
+
+
+class Source(_Coded):
+    HOTLINE = "hotline"
+    PLATFORM = "platform"
+    COUNTER = "counter"
+    VISIT = "visit"
+    OTHER = "other"
+
+
+class Status(_Coded):
+    NEW = "new"
+    DISPATCHED = "dispatched"
+    SIGNED = "signed"
+    RETURNED = "returned"
+    REPLIED = "replied"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+
+
+class Role(_Coded):
+    CLERK = "clerk"
+    SUPERVISOR = "supervisor"
+    DEPARTMENT = "department"
+    ADMIN = "admin"
+
+
+class Satisfaction(_Coded):
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+    UNREACHABLE = "unreachable"
+
+
+class CloseReason(_Coded):
+    RESOLVED = "resolved"
+    UNREACHABLE = "unreachable"
+    DUPLICATE = "duplicate"
+    UNSATISFIED = "unsatisfied_closed"
+    OTHER = "other"
+
+
+class DepartmentKind(_Coded):
+    MUNICIPAL = "municipal"
+    COUNTY = "county"
+
+
+class PolicyStatus(_Coded):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class PolicyKind(_Coded):
+    DECLARATION = "declaration"
+    OTHER = "other"
+
+
+class PolicyLevel(_Coded):
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    MUNICIPAL = "municipal"
+    COUNTY = "county"
+
+
+_LABELS: dict[type, dict[str, str]] = {
+    AppealType: {
+        "policy_consultation": "政策咨询",
+        "consultation": "咨询求助",
+        "suggestion": "建议",
+        "complaint": "投诉",
+        "report": "举报",
+        "other": "其他",
+    },
+    Source: {"hotline": "12345热线", "platform": "企服平台", "counter": "窗口", "visit": "走访", "other": "其他"},
+    Status: {
+        "new": "待受理",
+        "dispatched": "已派发",
+        "signed": "办理中",
+        "returned": "已退回",
+        "replied": "待回访",
+        "reopened": "重办",
+        "closed": "已办结",
+    },
+    Role: {"clerk": "受理员", "supervisor": "值班长", "department": "承办单位联络员", "admin": "管理员"},
+    Satisfaction: {
+        "satisfied": "满意",
+        "basically_satisfied": "基本满意",
+        "unsatisfied": "不满意",
+        "unreachable": "未联系上",
+    },
+    CloseReason: {
+        "resolved": "已解决",
+        "unreachable": "多次未联系上",
+        "duplicate": "重复诉求",
+        "unsatisfied_closed": "不满意办结",
+        "other": "其他",
+    },
+    DepartmentKind: {"municipal": "市级部门", "county": "县区/开发区"},
+    PolicyStatus: {"draft": "草稿", "published": "已发布", "expired": "已失效", "withdrawn": "已撤回"},
+    PolicyKind: {"declaration": "申报类", "other": "其他"},
+    PolicyLevel: {"national": "国家", "provincial": "省", "municipal": "市", "county": "县区"},
+}
+_ALIASES: dict[type, dict[str, str]] = {
+    AppealType: {"咨询": "consultation", "求助": "consultation", "政策": "policy_consultation"},
+    Source: {"12345": "hotline", "热线": "hotline", "平台": "platform", "网上": "platform", "线上": "platform"},
+    Status: {"已答复": "replied", "办理中": "signed", "已签收": "signed", "办结": "closed", "新建": "new"},
+    Role: {"值班长/督办": "supervisor", "督办": "supervisor", "联络员": "department", "承办单位": "department"},
+    Satisfaction: {"联系不上": "unreachable", "无法联系": "unreachable"},
+    PolicyLevel: {"国家级": "national", "省级": "provincial", "市级": "municipal", "县": "county", "区": "county"},
+    PolicyKind: {"申报": "declaration"},
+}
+_KIND_NAMES: dict[type, str] = {
+    AppealType: "诉求类型",
+    Source: "来源",
+    Status: "状态",
+    Role: "角色",
+    Satisfaction: "回访结果",
+    CloseReason: "办结原因",
+    DepartmentKind: "单位类型",
+    PolicyStatus: "政策状态",
+    PolicyKind: "政策类型",
+    PolicyLevel: "政策层级",
+}
+
+# ---------------------------------------------------------------- validators
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def uscc_check_char(first17: str) -> str:
+    """The GB 32100-2015 check character for the first 17 characters."""
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def validate_uscc(value: str) -> str:
+    """Normalise (upper-case, strip) and check an 统一社会信用代码; Chinese error."""
+    v = unicodedata.normalize("NFKC", str(value)).strip().upper().replace(" ", "")
+    if len(v) != 18:
+        raise ValueError(f"统一社会信用代码应为 18 位，“{value}”为 {len(v)} 位")
+    if not _USCC_SHAPE.match(v):
+        raise ValueError(f"统一社会信用代码“{value}”含有不允许的字符（不使用 I、O、Z、S、V）或第 3–8 位不是行政区划代码")
+    expect = uscc_check_char(v[:17])
+    if v[17] != expect:
+        raise ValueError(f"统一社会信用代码“{value}”校验位错误（应为 {expect}），请核对是否抄错")
+    return v
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+
+
+def validate_phone(value: str) -> str:
+    """A mainland mobile (11 digits, 13–19) or landline with area code; Chinese error."""
+    v = unicodedata.normalize("NFKC", str(value)).strip()
+    v = re.sub(r"[\s()（）]", "", v)
+    if v.startswith("+86"):
+        v = v[3:]
+    elif v.startswith("86") and len(v) == 13:
+        v = v[2:]
+    if _MOBILE.match(v):
+        return v
+    if _LANDLINE.match(v):
+        if "-" not in v:  # 051683801234 → 0516-83801234 (area codes are 3 or 4 digits)
+            area = 3 if v[:3] in {"010", "020", "021", "022", "023", "024", "025", "027", "028", "029"} else 4
+            v = v[:area] + "-" + v[area:]
+        return v
+    raise ValueError(f"联系电话“{value}”不是有效的手机号（1 开头 11 位）或带区号的固定电话（如 0516-83801234）")
+
+
+def clean_text(value: Any, field: str, *, required: bool = False, max_len: int = 10_000) -> str:
+    """Strip a text field; refuse an empty required one or an absurdly long one."""
+    v = "" if value is None else str(value).strip()
+    if required and not v:
+        raise ValueError(f"{field}不能为空")
+    if len(v) > max_len:
+        raise ValueError(f"{field}过长（{len(v)} 字，最多 {max_len} 字）")
+    return v
+
+
+# ---------------------------------------------------------------- models
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="ignore", str_strip_whitespace=True)
+
+
+class Department(_Model):
+    id: int | None = None
+    code: str
+    name: str
+    short_name: str
+    kind: DepartmentKind = DepartmentKind.MUNICIPAL
+    active: bool = True
+
+
+class Staff(_Model):
+    login: str
+    name: str = ""
+    role: Role
+    department_id: int | None = None
+    department_name: str | None = None
+    center: str = "市企业服务中心"
+    disabled: bool = False
+
+    @property
+    def display(self) -> str:
+        return self.name or self.login
+
+
+class Enterprise(_Model):
+    id: int | None = None
+    name: str
+    uscc: str | None = None
+    district: str = ""
+    industry: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+class TicketIntake(_Model):
+    """What a clerk types (or a feed row carries) to take an appeal in."""
+
+    external_id: str | None = None
+    received_at: dt.datetime | None = None
+    source: Source = Source.HOTLINE
+    appeal_type: AppealType
+    enterprise_name: str
+    uscc: str | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    district: str = ""
+    title: str = ""
+    content: str
+
+    @field_validator("appeal_type", mode="before")
+    @classmethod
+    def _appeal_type(cls, v: Any) -> AppealType:
+        return AppealType.parse(v)  # type: ignore[return-value]
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, v: Any) -> Source:
+        return Source.parse(v) if v not in (None, "") else Source.HOTLINE  # type: ignore[return-value]
+
+    @field_validator("enterprise_name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> str:
+        return clean_text(v, "企业名称", required=True, max_len=200)
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _content(cls, v: Any) -> str:
+        return clean_text(v, "诉求内容", required=True, max_len=20_000)
+
+    @field_validator("title", "contact_name", "district", mode="before")
+    @classmethod
+    def _short(cls, v: Any) -> str:
+        return clean_text(v, "字段", max_len=500)
+
+    @field_validator("external_id", mode="before")
+    @classmethod
+    def _ext(cls, v: Any) -> str | None:
+        t = clean_text(v, "工单编号", max_len=100)
+        return t or None
+
+    @field_validator("uscc", mode="before")
+    @classmethod
+    def _uscc(cls, v: Any) -> str | None:
+        if v is None or str(v).strip() == "":
+            return None
+        return validate_uscc(v)
+
+    @field_validator("contact_phone", mode="before")
+    @classmethod
+    def _phone(cls, v: Any) -> str:
+        if v is None or str(v).strip() == "":
+            return ""
+        return validate_phone(v)
+
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _received(cls, v: Any) -> dt.datetime | None:
+        if v is None or v == "":
+            return None
+        from .clock import parse_datetime, to_local
+
+        if isinstance(v, dt.datetime):
+            return to_local(v)
+        if isinstance(v, dt.date):
+            return to_local(dt.datetime(v.year, v.month, v.day))
+        return parse_datetime(str(v))
+
+
+class Ticket(_Model):
+    """One appeal of one enterprise, as the store holds it."""
+
+    id: int
+    number: str
+    external_id: str | None = None
+    received_at: dt.datetime
+    source: Source
+    appeal_type: AppealType
+    enterprise_id: int | None = None
+    enterprise_name: str
+    uscc: str | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    district: str = ""
+    title: str = ""
+    content: str = ""
+    status: Status
+    department_id: int | None = None
+    department_name: str | None = None
+    dispatched_at: dt.datetime | None = None
+    clock_start: dt.date | None = None
+    time_limit: int | None = None
+    extension_days: int = 0
+    due_date: dt.date | None = None
+    due_provisional: bool = False
+    signed_at: dt.datetime | None = None
+    replied_at: dt.datetime | None = None
+    reply_text: str = ""
+    direct_answer: bool = False
+    closed_at: dt.datetime | None = None
+    close_reason: CloseReason | None = None
+    satisfaction: Satisfaction | None = None
+    followup_count: int = 0
+    unreachable_count: int = 0
+    reopen_count: int = 0
+    return_count: int = 0
+    pending_extension_days: int | None = None
+    pending_extension_reason: str | None = None
+    pending_return_reason: str | None = None
+    confidential: bool = False
+    max_level: int = 0
+    merged_into: int | None = None
+    knowledge_id: int | None = None
+    created_by: str = ""
+    updated_at: dt.datetime | None = None
+    updated_by: str = ""
+    version: int = 1
+    # set by the store for a reader who may not see the enterprise (保密)
+    redacted: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not Status.CLOSED
+
+    @property
+    def awaiting_reply(self) -> bool:
+        """Whether the warning ladder applies: at a department, clock running."""
+        return self.status in (Status.DISPATCHED, Status.SIGNED, Status.REOPENED) and self.due_date is not None
+
+
+class Event(_Model):
+    """One line of a ticket's append-only history."""
+
+    id: int
+    ticket_id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    from_status: Status | None = None
+    to_status: Status | None = None
+    note: str = ""
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def action_label(self) -> str:
+        from .rules import ACTION_LABELS, Action
+
+        try:
+            return ACTION_LABELS[Action(self.action)]
+        except ValueError:
+            return EXTRA_EVENT_LABELS.get(self.action, self.action)
+
+
+EXTRA_EVENT_LABELS = {
+    "recompute_due": "日历调整·重算期限",
+    "import": "导入",
+    "request_return": "申请退回（超期需审批）",
+    "merged_from": "合并入重复诉求",
+}
+
+
+class Supervision(_Model):
+    id: int
+    ticket_id: int
+    level: int
+    body: str
+    actor: str
+    at: dt.datetime
+    note: str = ""
+
+
+class Association(_Model):
+    id: int | None = None
+    code: str
+    name: str
+    contact_name: str = ""
+    contact_phone: str = ""
+    categories: list[str] = Field(default_factory=list)
+
+
+class Policy(_Model):
+    id: int | None = None
+    title: str
+    doc_number: str = ""
+    issuer: str = ""
+    level: PolicyLevel = PolicyLevel.MUNICIPAL
+    category: str = ""
+    subcategory: str = ""
+    kind: PolicyKind = PolicyKind.OTHER
+    summary: str = ""
+    interpreter_name: str = ""
+    interpreter_phone: str = ""
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    apply_url: str = ""
+    source_url: str = ""
+    issued_at: dt.date | None = None
+    published_at: dt.date | None = None
+    status: PolicyStatus = PolicyStatus.DRAFT
+
+    def publish_refusal(self) -> str | None:
+        """Why this policy may not be published yet (SPEC §6), or None."""
+        missing = []
+        if not self.summary.strip():
+            missing.append("摘要")
+        if not self.interpreter_name.strip():
+            missing.append("解读人姓名")
+        if not self.interpreter_phone.strip():
+            missing.append("解读人电话")
+        if missing:
+            return "发布前必须填写" + "、".join(missing)
+        return None
+
+
+class KnowledgeEntry(_Model):
+    id: int | None = None
+    question: str
+    answer: str
+    category: str = ""
+    department: str = ""
+    updated_at: dt.datetime | None = None
+
+
+class PageKey(_Model):
+    """Where a keyset page ends: the sort value and id of its last row."""
+
+    value: Any = None
+    id: int

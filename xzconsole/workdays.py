@@ -1,0 +1,434 @@
+"""China's working-day calendar, as the center uses it (SPEC §3).
+
+Three sources, strongest first:
+
+1. the center's own schedule for a year (:class:`YearSchedule`, loaded from a
+   TOML file and stored in the database so every console shares it);
+2. the ``chinese-calendar`` package (the State Council notices, 2004–2026 in 1.11.0);
+3. for any other year a **provisional** estimate: Monday–Friday minus the
+   statutory holidays that the ``holidays`` package estimates for China.
+
+Nothing here ever raises for a date in an uncovered year: such a date is
+answered provisionally and :meth:`WorkCalendar.is_provisional` says so.
+
+The calendar is precomputed as a table of days with a *running working-day
+number* (how many working days there are up to and including that day).  With
+it ``add_workdays`` and ``workdays_between`` are two list look-ups, and the
+store mirrors the same table in SQLite so due dates and overdue days for every
+open ticket are one pass or one join instead of one holiday-package call each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Literal
+
+import chinese_calendar
+from chinese_calendar import constants as _cc
+
+YearSource = Literal["center", "official", "provisional"]
+DayKind = Literal["workday", "rest", "holiday", "makeup"]
+
+_EPOCH = dt.date(2004, 1, 1)  # the first year chinese-calendar knows; earlier years are added on demand
+_ONE = dt.timedelta(days=1)
+
+# chinese-calendar and holidays name the festivals in English; staff read Chinese.
+_HOLIDAY_NAMES = (
+    ("new year's eve", "除夕"),
+    ("new year", "元旦"),
+    ("spring", "春节"),
+    ("tomb", "清明节"),
+    ("labo", "劳动节"),
+    ("dragon", "端午节"),
+    ("mid-autumn", "中秋节"),
+    ("national", "国庆节"),
+    ("anti-fascist", "抗战胜利纪念日"),
+)
+
+
+def holiday_name_cn(name: str | None) -> str:
+    """The Chinese name of a holiday named by one of the packages."""
+    if not name:
+        return "节假日"
+    low = name.lower()
+    if "chinese new year" in low or "spring festival" in low:
+        return "春节"
+    for key, cn in _HOLIDAY_NAMES:
+        if key in low:
+            return cn
+    return name
+
+
+def _official_covers(year: int) -> bool:
+    """Whether ``chinese-calendar`` knows this year (it raises for others)."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+        return True
+    except NotImplementedError:
+        return False
+
+
+# ---------------------------------------------------------------- schedules
+
+
+class ScheduleError(ValueError):
+    """A schedule file that cannot be used; ``line`` points at the culprit."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(f"第 {line} 行：{message}" if line else message)
+
+
+@dataclass(frozen=True)
+class Holiday:
+    name: str
+    start: dt.date
+    end: dt.date
+
+    def days(self) -> Iterator[dt.date]:
+        d = self.start
+        while d <= self.end:
+            yield d
+            d += _ONE
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """The center's schedule for one year: holiday ranges and make-up workdays."""
+
+    year: int
+    source: str = ""
+    holidays: tuple[Holiday, ...] = ()
+    workdays: tuple[dt.date, ...] = ()
+    text: str = field(default="", compare=False)
+
+    def holiday_days(self) -> dict[dt.date, str]:
+        out: dict[dt.date, str] = {}
+        for h in self.holidays:
+            for d in h.days():
+                out[d] = h.name
+        return out
+
+    @classmethod
+    def from_toml(cls, text: str) -> "YearSchedule":
+        """Parse and validate the TOML format of SPEC §11.
+
+        Refused (with the line): TOML that does not parse or holds an
+        impossible date, a missing or odd year, a holiday range whose end is
+        before its start or outside the year's neighbourhood, a make-up
+        workday that is not a Saturday or Sunday, a day listed as both.
+        """
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            m = re.search(r"line (\d+)", str(exc))
+            line = int(m.group(1)) if m else None
+            reason = "日期不存在或格式错误" if "date" in str(exc).lower() else "TOML 格式错误"
+            raise ScheduleError(f"{reason}（{exc}）", line) from None
+
+        lines = text.splitlines()
+
+        def line_of(*needles: object) -> int | None:
+            keys = [str(n) for n in needles if n is not None]
+            for i, ln in enumerate(lines, 1):
+                if keys and all(k in ln for k in keys):
+                    return i
+            return None
+
+        year = data.get("year")
+        if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2200:
+            raise ScheduleError("缺少年份 year 或年份不合理（应为 1990–2200 的整数）", line_of("year"))
+        source = data.get("source", "")
+        if not isinstance(source, str):
+            raise ScheduleError("source 应为文字", line_of("source"))
+
+        raw_holidays = data.get("holidays", [])
+        if not isinstance(raw_holidays, list):
+            raise ScheduleError("holidays 应为列表", line_of("holidays"))
+        holidays: list[Holiday] = []
+        for item in raw_holidays:
+            if not isinstance(item, dict):
+                raise ScheduleError("holidays 的每一项应为 { name, start, end }", line_of("holidays"))
+            name, start, end = item.get("name"), item.get("start"), item.get("end")
+            where = line_of(name) or line_of(start) or line_of("holidays")
+            if not isinstance(name, str) or not name.strip():
+                raise ScheduleError("节日缺少名称 name", where)
+            for label, value in (("start", start), ("end", end)):
+                if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+                    raise ScheduleError(f"节日“{name}”的 {label} 应为日期（如 {year}-01-01）", where)
+            if end < start:
+                raise ScheduleError(f"节日“{name}”的结束日期 {end} 早于开始日期 {start}", where)
+            if (end - start).days > 31:
+                raise ScheduleError(f"节日“{name}”长达 {(end - start).days + 1} 天，不合理", where)
+            if year not in (start.year, end.year):
+                raise ScheduleError(f"节日“{name}”不在 {year} 年", where)
+            holidays.append(Holiday(name.strip(), start, end))
+
+        raw_workdays = data.get("workdays", [])
+        if not isinstance(raw_workdays, list):
+            raise ScheduleError("workdays 应为日期列表", line_of("workdays"))
+        rest = {d for h in holidays for d in h.days()}
+        workdays: list[dt.date] = []
+        for d in raw_workdays:
+            where = line_of(d) or line_of("workdays")
+            if not isinstance(d, dt.date) or isinstance(d, dt.datetime):
+                raise ScheduleError(f"调休上班日应为日期，而不是 {d!r}", where)
+            if abs(d.year - year) > 1:
+                raise ScheduleError(f"调休上班日 {d} 不在 {year} 年前后", where)
+            if d.weekday() < 5:
+                raise ScheduleError(
+                    f"{d} 是周{'一二三四五'[d.weekday()]}，本来就上班，不能列为调休上班日（只能是周六或周日）",
+                    where,
+                )
+            if d in rest:
+                raise ScheduleError(f"{d} 同时被列为节假日和调休上班日", where)
+            workdays.append(d)
+        return cls(year, source.strip(), tuple(holidays), tuple(sorted(set(workdays))), text)
+
+
+# ---------------------------------------------------------------- the calendar
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """What the calendar says of one day (for the month grid and ``calendar show``)."""
+
+    day: dt.date
+    workday: bool
+    kind: DayKind
+    name: str
+    provisional: bool
+    source: YearSource
+
+
+class WorkCalendar:
+    """Working days on China's official calendar, precomputed as a table.
+
+    ``WorkCalendar()`` is the calendar without the center's own entries; pass
+    ``schedules`` (from the store) to add them.  Dates are plain local dates.
+    """
+
+    def __init__(self, schedules: Iterable[YearSchedule] = (), *, until_year: int | None = None) -> None:
+        self._schedules: dict[int, YearSchedule] = {s.year: s for s in schedules}
+        self._override_rest: dict[dt.date, str] = {}
+        self._override_work: set[dt.date] = set()
+        for s in self._schedules.values():
+            self._override_rest.update(s.holiday_days())
+            self._override_work.update(s.workdays)
+        self._official_cache: dict[int, bool] = {}
+        self._start = _EPOCH
+        self._workday: list[bool] = []
+        self._num: list[int] = []  # running working-day number, inclusive
+        self._prov: list[int] = []  # running count of provisional days, inclusive
+        self._workday_ords: list[int] = []  # ordinals of working days, ascending
+        self._end_year = _EPOCH.year - 1
+        self._extend(until_year or dt.date.today().year)
+
+    # -- building ------------------------------------------------------------
+    def year_source(self, year: int) -> YearSource:
+        """Where this year's working days come from."""
+        if year in self._schedules:
+            return "center"
+        cov = self._official_cache.get(year)
+        if cov is None:
+            cov = self._official_cache[year] = _official_covers(year)
+        return "official" if cov else "provisional"
+
+    def _provisional_holidays(self, year: int) -> dict[dt.date, str]:
+        import holidays as holidays_pkg  # only needed for years no schedule covers
+
+        return {d: holiday_name_cn(n) for d, n in holidays_pkg.China(years=year).items()}
+
+    def _classify_year(self, year: int) -> list[tuple[bool, bool]]:
+        """(is working day, is provisional) for each day of the year."""
+        source = self.year_source(year)
+        prov_holidays = self._provisional_holidays(year) if source == "provisional" else {}
+        out: list[tuple[bool, bool]] = []
+        d = dt.date(year, 1, 1)
+        while d.year == year:
+            if d in self._override_rest:
+                work = False
+            elif d in self._override_work:
+                work = True
+            elif source == "center":
+                work = d.weekday() < 5
+            elif source == "official":
+                if d in _cc.workdays:
+                    work = True
+                elif d in _cc.holidays:
+                    work = False
+                else:
+                    work = d.weekday() < 5
+            else:
+                work = d.weekday() < 5 and d not in prov_holidays
+            out.append((work, source == "provisional"))
+            d += _ONE
+        return out
+
+    def _extend(self, until_year: int) -> None:
+        """Grow the precomputed table to the end of ``until_year``."""
+        count = self._num[-1] if self._num else 0
+        prov = self._prov[-1] if self._prov else 0
+        for year in range(self._end_year + 1, until_year + 1):
+            first = dt.date(year, 1, 1).toordinal()
+            for i, (work, provisional) in enumerate(self._classify_year(year)):
+                if work:
+                    count += 1
+                    self._workday_ords.append(first + i)
+                if provisional:
+                    prov += 1
+                self._workday.append(work)
+                self._num.append(count)
+                self._prov.append(prov)
+        self._end_year = max(self._end_year, until_year)
+
+    def _index(self, d: dt.date) -> int:
+        if d < self._start:  # an old date: rebuild the table from its year
+            end = self._end_year
+            self._start = dt.date(d.year, 1, 1)
+            self._workday, self._num, self._prov, self._workday_ords = [], [], [], []
+            self._end_year = d.year - 1
+            self._extend(end)
+        if d.year > self._end_year:
+            self._extend(d.year + 1)
+        return d.toordinal() - self._start.toordinal()
+
+    # -- the public questions -----------------------------------------------
+    def is_workday(self, d: dt.date) -> bool:
+        i = self._index(d)  # may rebuild the lists: index first
+        return self._workday[i]
+
+    def number(self, d: dt.date) -> int:
+        """Running working-day number: working days from the table's start up to ``d``.
+
+        Only differences of numbers mean anything (the start may move back).
+        """
+        i = self._index(d)
+        return self._num[i]
+
+    def add_workdays(self, d: dt.date, n: int) -> dt.date:
+        """The n-th working day strictly after ``d`` (``n == 0`` gives ``d``)."""
+        if n < 0:
+            raise ValueError("工作日数不能为负")
+        if n == 0:
+            return d
+        k = self.number(d) + n - 1
+        while k >= len(self._workday_ords):
+            self._extend(self._end_year + 2)
+        return dt.date.fromordinal(self._workday_ords[k])
+
+    def workdays_between(self, a: dt.date, b: dt.date) -> int:
+        """How many working days x there are with a < x ≤ b (0 when b ≤ a)."""
+        if b <= a:
+            return 0
+        return self.number(b) - self.number(a)
+
+    def is_provisional(self, d: dt.date) -> bool:
+        """Whether what the calendar says of ``d`` is only an estimate."""
+        self._index(d)
+        return self.year_source(d.year) == "provisional"
+
+    def provisional_between(self, a: dt.date, b: dt.date) -> bool:
+        """Whether any day in (a, b] is provisional: a date computed across it is."""
+        if b <= a:
+            return self.is_provisional(b)
+        ia = self._index(a)
+        ib = self._index(b)
+        return self._prov[ib] - self._prov[ia] > 0
+
+    def day_info(self, d: dt.date) -> DayInfo:
+        work = self.is_workday(d)
+        source = self.year_source(d.year)
+        name = ""
+        if d in self._override_rest:
+            kind: DayKind = "holiday"
+            name = self._override_rest[d]
+        elif d in self._override_work:
+            kind = "makeup"
+            name = "调休上班"
+        elif source == "official" and d in _cc.holidays:
+            kind = "holiday"
+            name = holiday_name_cn(_cc.holidays[d])
+        elif source == "official" and d in _cc.workdays:
+            kind = "makeup"
+            name = "调休上班"
+        elif source == "provisional" and not work and d.weekday() < 5:
+            kind = "holiday"
+            name = self._provisional_holidays(d.year).get(d, "节假日")
+        else:
+            kind = "workday" if work else "rest"
+        return DayInfo(d, work, kind, name, source == "provisional", source)
+
+    # -- coverage -------------------------------------------------------------
+    def center_years(self) -> list[int]:
+        return sorted(self._schedules)
+
+    def official_years(self) -> list[int]:
+        """Years with an official schedule: the center's own or chinese-calendar's."""
+        years = {y for y in range(2004, self._end_year + 1) if self.year_source(y) != "provisional"}
+        return sorted(years | set(self._schedules))
+
+    def provisional_years(self, first: int, last: int) -> list[int]:
+        """Years in [first, last] answered only by the provisional estimate."""
+        return [y for y in range(first, last + 1) if self.year_source(y) == "provisional"]
+
+    def schedules(self) -> list[YearSchedule]:
+        return [self._schedules[y] for y in sorted(self._schedules)]
+
+    # -- the table, for the SQLite mirror -----------------------------------
+    def index_rows(self, first: dt.date, last: dt.date) -> Iterator[tuple[str, int, int, int]]:
+        """(day, running number, is working day, is provisional) for first..last."""
+        self._index(last)
+        i = self._index(first)
+        d = first
+        while d <= last:
+            yield (d.isoformat(), self._num[i], int(self._workday[i]), int(self.year_source(d.year) == "provisional"))
+            d += _ONE
+            i += 1
+
+    def date_of_number(self, k: int) -> dt.date:
+        """The working day whose running number is ``k``."""
+        while k - 1 >= len(self._workday_ords):
+            self._extend(self._end_year + 2)
+        return dt.date.fromordinal(self._workday_ords[k - 1])
+
+    def last_day_with_number_at_most(self, k: int) -> dt.date:
+        """The latest day whose running number is ≤ k (used for date thresholds)."""
+        if k < 1:
+            return self._start - _ONE
+        nxt = self.date_of_number(k + 1)  # first day whose number is k + 1
+        return nxt - _ONE
+
+    def due_threshold(self, today: dt.date, overdue: int) -> dt.date:
+        """The latest due date that is at least ``overdue`` working days overdue today.
+
+        Because the running number only grows, "workdays_between(due, today) ≥ k"
+        is the same as "due ≤ this date", so the warning levels of every open
+        ticket can be counted with plain range conditions on an index of due dates.
+        """
+        if overdue <= 0:
+            return today - _ONE
+        return self.last_day_with_number_at_most(self.number(today) - overdue)
+
+
+def month_days(year: int, month: int) -> list[dt.date]:
+    d = dt.date(year, month, 1)
+    out = []
+    while d.month == month:
+        out.append(d)
+        d += _ONE
+    return out
+
+
+__all__ = [
+    "DayInfo",
+    "Holiday",
+    "ScheduleError",
+    "WorkCalendar",
+    "YearSchedule",
+    "holiday_name_cn",
+    "month_days",
+]
