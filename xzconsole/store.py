@@ -46,6 +46,11 @@ from .models import (
     TicketIntake,
 )
 from .rules import Action, WarningLevel
+from .store_bulk import BulkMixin
+from .store_console import ConsoleMixin
+from .store_import import ImportMixin
+from .store_policies import PoliciesMixin
+from .store_reports import ReportsMixin
 from .workdays import WorkCalendar, YearSchedule
 
 DATA_DIR = Path(os.environ.get("XZCONSOLE_DATA") or Path(__file__).resolve().parent.parent / "data")
@@ -327,8 +332,12 @@ class BulkResult:
     failed: list[tuple[str, str]]  # (number, reason)
 
 
-class Store:
+class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
     """One connection to the shared database, with the current user's actions.
+
+    The core (this file) holds the schema, tickets and the workflow; the
+    mixins in ``store_*.py`` hold the SQL of imports, the demo loader,
+    reports, the policy library and the console's extra look-ups.
 
     Each thread opens its own ``Store`` (SQLite connections are not shared
     across threads); they all see each other's commits.
@@ -353,14 +362,15 @@ class Store:
             self.migrate()
 
     # -- plumbing -------------------------------------------------------------
-    def close(self) -> None:
+    def disconnect(self) -> None:
+        """Close the connection (``close`` is the ticket action 办结)."""
         self.conn.close()
 
     def __enter__(self) -> "Store":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.disconnect()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -1,0 +1,33 @@
+"""Shared fixtures: a fresh database with reference data, a fixed clock, one staff per role."""
+
+from __future__ import annotations
+
+import pytest
+
+from xzconsole.clock import FixedClock
+from xzconsole.store import Store
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    # a Thursday morning in Xuzhou; tests move it as they need
+    return FixedClock("2026-11-26T09:30:00+08:00")
+
+
+@pytest.fixture
+def store(tmp_path, clock) -> Store:
+    s = Store(tmp_path / "test.db", clock)
+    s.load_reference_data()
+    admin = s.add_staff(None, "admin", "admin", name="系统管理员")
+    s.add_staff(admin, "clerk", "clerk", name="王受理")
+    s.add_staff(admin, "sup", "supervisor", name="赵值班")
+    s.add_staff(admin, "rsj", "department", name="人社联络员", department="市人社局")
+    s.add_staff(admin, "swj", "department", name="税务联络员", department="市税务局")
+    yield s
+    s.disconnect()
+
+
+@pytest.fixture
+def staff(store):
+    """Staff records by role: admin, clerk, sup, rsj (市人社局), swj (市税务局)."""
+    return {login: store.staff(login) for login in ("admin", "clerk", "sup", "rsj", "swj")}

@@ -1,0 +1,12 @@
+"""Part of the store: Queries the console screens need beyond the core (palette look-ups and the like).
+
+Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
+modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
+``self._event(...)`` and the other helpers of the core store.
+"""
+
+from __future__ import annotations
+
+
+class ConsoleMixin:
+    """Queries the console screens need beyond the core (palette look-ups and the like)."""
