@@ -46,6 +46,7 @@ from .models import (
     TicketIntake,
 )
 from .rules import Action, WarningLevel
+from . import store_bulk, store_console, store_import, store_policies, store_reports
 from .store_bulk import BulkMixin
 from .store_console import ConsoleMixin
 from .store_import import ImportMixin
@@ -284,7 +285,12 @@ _MIGRATIONS: list[str] = [
         updated_by TEXT NOT NULL DEFAULT ''
     );
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
+    """
+    + store_import.SCHEMA
+    + store_bulk.SCHEMA
+    + store_reports.SCHEMA
+    + store_policies.SCHEMA
+    + store_console.SCHEMA,
 ]
 
 

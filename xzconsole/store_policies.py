@@ -7,6 +7,11 @@ modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
 
 from __future__ import annotations
 
+# Tables this part adds to the schema.  Until the first release they are part
+# of migration 1 (store.py appends them); after that, changes go in new steps.
+SCHEMA = """
+"""
+
 
 class PoliciesMixin:
     """The policy library, pushes, comment solicitation, feedback, collection and the knowledge base."""
