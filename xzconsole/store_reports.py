@@ -3,15 +3,292 @@
 Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
 modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
 ``self._event(...)`` and the other helpers of the core store.
+
+Every per-ticket test of SPEC §8 is written once, as a column of the *facts*
+query below (one row per ticket dispatched in the period).  The assessment
+sums those columns grouped by department; the drill-down selects the ids of
+the rows where a column holds.  So a number and the tickets behind it can
+never disagree.
+
+The working-day tests are joins against ``workday_index`` (day → running
+working-day number), not per-ticket calls into the calendar:
+
+* signed within 1 working day: ``signed ≤ add_workdays(dispatch, 1)``.  With
+  ``num`` the running number, ``num(s) - workday(s)`` counts the working days
+  strictly before ``s``; the first working day after the dispatch date ``d``
+  is not among them exactly when ``s`` is on or before it, so the test is
+  ``num(s) - workday(s) ≤ num(d)`` (a signature on the Saturday after a
+  Friday deadline is correctly late, which ``num(s) ≤ num(d) + 1`` would miss);
+* on time: the reply's local date ≤ the stored due date (a string compare);
+* overdue working days: ``num(today) - num(due)`` as in the warning panel;
+* working days to reply: ``num(reply) - num(dispatch)`` = ``workdays_between``.
+
+Times are stored as local ISO strings with their ``+08:00`` offset
+(``clock.format_datetime``), so ``substr(x, 1, 10)`` is the local date and
+string comparison orders instants.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
+from typing import Any
+
 # Tables this part adds to the schema.  Until the first release they are part
 # of migration 1 (store.py appends them); after that, changes go in new steps.
+# (The assessment needs none: it reads tickets, events, knowledge, policies and
+# the working-day mirror, through the indexes the core schema already has.)
 SCHEMA = """
 """
+
+# The tickets dispatched in the period, one row each, with every per-ticket
+# test of SPEC §8 as a 0/1 column (or a number).  Parameters are named; the
+# center filter is spliced in as a fixed fragment (never user text).
+_FACTS = """
+WITH base AS (
+    SELECT t.id, t.department_id, t.dispatched_at, t.due_date, t.max_level, t.satisfaction,
+           t.reopen_count, t.followup_count, t.unreachable_count, t.status, t.replied_at AS replied_raw,
+           -- a reopen clears signed_at; the response rate judges the first
+           -- signature after the (latest) dispatch, kept in the history
+           CASE WHEN t.reopen_count > 0 THEN
+                (SELECT min(e.at) FROM events e
+                 WHERE e.ticket_id = t.id AND e.action = 'sign' AND e.at >= t.dispatched_at)
+                ELSE t.signed_at END AS signed,
+           CASE WHEN t.replied_at <= :now THEN t.replied_at END AS replied
+    FROM tickets t
+    WHERE t.dispatched_at >= :start AND t.dispatched_at < :end_next AND t.dispatched_at <= :now
+      AND t.department_id IS NOT NULL{center}
+), facts AS (
+    SELECT b.id, b.department_id, b.satisfaction, b.reopen_count, b.followup_count,
+           coalesce(b.signed <= :now AND s.num - s.workday <= d.num, 0) AS signed_ok,
+           (b.replied IS NOT NULL) AS replied,
+           coalesce(b.replied IS NOT NULL AND substr(b.replied, 1, 10) <= b.due_date, 0) AS on_time,
+           coalesce(b.replied IS NULL AND (b.status IN ('dispatched', 'signed', 'reopened') OR b.replied_raw > :now)
+                    AND b.due_date < :today, 0) AS overdue_open,
+           max(b.max_level, CASE
+               WHEN b.replied IS NOT NULL THEN
+                   CASE WHEN substr(b.replied, 1, 10) <= b.due_date OR b.due_date IS NULL THEN 0
+                        WHEN r.num - u.num >= :red_at THEN 3
+                        WHEN r.num - u.num >= :orange_at THEN 2 ELSE 1 END
+               WHEN (b.status IN ('dispatched', 'signed', 'reopened') OR b.replied_raw > :now)
+                    AND b.due_date < :today THEN
+                   CASE WHEN :today_num - u.num >= :red_at THEN 3
+                        WHEN :today_num - u.num >= :orange_at THEN 2 ELSE 1 END
+               ELSE 0 END) AS level,
+           CASE WHEN b.replied IS NOT NULL THEN max(r.num - d.num, 0) END AS reply_workdays,
+           -- calls that reached the enterprise: every follow-up but the
+           -- unreachable ones (an imported outcome counts as one call)
+           max(b.followup_count - b.unreachable_count,
+               coalesce(b.satisfaction IN ('satisfied', 'basically_satisfied', 'unsatisfied'), 0)) AS reached_calls
+    FROM base b
+    CROSS JOIN workday_index d ON d.day = substr(b.dispatched_at, 1, 10)
+    LEFT JOIN workday_index s ON s.day = substr(b.signed, 1, 10)
+    LEFT JOIN workday_index r ON r.day = substr(b.replied, 1, 10)
+    LEFT JOIN workday_index u ON u.day = b.due_date
+)
+"""
+
+# Drill-down: metric → condition on a facts row.  Keys are the figure names of
+# reports.DepartmentFigures where a figure is a plain count of tickets.
+DRILL_CONDITIONS: dict[str, str] = {
+    "dispatched": "1",
+    "signed_in_time": "signed_ok",
+    "not_signed_in_time": "NOT signed_ok",
+    "replied": "replied",
+    "replied_on_time": "on_time",
+    "replied_late": "replied AND NOT on_time",
+    "overdue_unreplied": "overdue_open",
+    "resolution_base": "(replied OR overdue_open)",
+    "open_not_due": "NOT replied AND NOT overdue_open",
+    "satisfied": "satisfaction = 'satisfied'",
+    "basically_satisfied": "satisfaction = 'basically_satisfied'",
+    "unsatisfied": "satisfaction = 'unsatisfied'",
+    "unreachable": "satisfaction = 'unreachable'",
+    "satisfaction_base": "satisfaction IN ('satisfied', 'basically_satisfied', 'unsatisfied')",
+    "warned": "level >= 1",
+    "yellow": "level = 1",
+    "orange": "level = 2",
+    "red": "level = 3",
+    "reopened": "reopen_count > 0",
+    "followed_up": "followup_count > 0",
+}
 
 
 class ReportsMixin:
     """The SQL behind the assessment (三率) and the monthly bulletin."""
+
+    conn: sqlite3.Connection
+
+    # -- parameters -------------------------------------------------------------
+    def _assessment_params(self, start: dt.date, end: dt.date, now_s: str, today: dt.date,
+                           today_num: int, center: str | None) -> tuple[str, dict[str, Any]]:
+        from . import rules
+
+        params: dict[str, Any] = {
+            "start": start.isoformat(),
+            "end_next": (end + dt.timedelta(days=1)).isoformat(),
+            "now": now_s,
+            "today": today.isoformat(),
+            "today_num": today_num,
+            "red_at": rules.RED_AT,
+            "orange_at": rules.ORANGE_AT,
+        }
+        center_sql = ""
+        if center is not None:
+            # tickets do not carry a center: the one that took it in is the
+            # center of the staff member who accepted (or imported) it
+            center_sql = " AND t.created_by IN (SELECT login FROM staff WHERE center = :center)"
+            params["center"] = center
+        return _FACTS.format(center=center_sql), params
+
+    def workday_index_range(self) -> tuple[dt.date, dt.date] | None:
+        """First and last day the SQLite working-day mirror covers."""
+        row = self.conn.execute("SELECT min(day), max(day) FROM workday_index").fetchone()
+        if row is None or row[0] is None:
+            return None
+        return dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1])
+
+    # -- the figures --------------------------------------------------------------
+    def assessment_counts(self, start: dt.date, end: dt.date, now_s: str, today: dt.date, today_num: int,
+                          center: str | None = None) -> list[sqlite3.Row]:
+        """Per department: the sums of the per-ticket facts of tickets dispatched
+        to it with a local dispatch date in [start, end] (one pass over the
+        tickets_dispatched index range)."""
+        facts, params = self._assessment_params(start, end, now_s, today, today_num, center)
+        sql = facts + """
+        SELECT department_id,
+               count(*) AS dispatched,
+               sum(signed_ok) AS signed_in_time,
+               sum(replied) AS replied,
+               sum(on_time) AS replied_on_time,
+               sum(overdue_open) AS overdue_unreplied,
+               sum(satisfaction = 'satisfied') AS satisfied,
+               sum(satisfaction = 'basically_satisfied') AS basically_satisfied,
+               sum(satisfaction = 'unsatisfied') AS unsatisfied,
+               sum(satisfaction = 'unreachable') AS unreachable,
+               sum(level = 1) AS yellow,
+               sum(level = 2) AS orange,
+               sum(level = 3) AS red,
+               sum(reopen_count) AS reopens,
+               sum(followup_count) AS follow_ups,
+               sum(reached_calls) AS follow_ups_reached,
+               sum(reply_workdays) AS reply_workdays_sum,
+               count(reply_workdays) AS reply_workdays_count
+        FROM facts GROUP BY department_id
+        """
+        return self.conn.execute(sql, params).fetchall()
+
+    def assessment_ticket_ids(self, department_id: int | None, metric: str, start: dt.date, end: dt.date,
+                              now_s: str, today: dt.date, today_num: int, center: str | None = None) -> list[int]:
+        """The ids of the tickets behind one count of :meth:`assessment_counts`
+        (``department_id`` None: the whole center)."""
+        cond = DRILL_CONDITIONS[metric]
+        facts, params = self._assessment_params(start, end, now_s, today, today_num, center)
+        sql = facts + f"SELECT id FROM facts WHERE ({cond})"
+        if department_id is not None:
+            sql += " AND department_id = :dept"
+            params["dept"] = department_id
+        sql += " ORDER BY id"
+        return [r[0] for r in self.conn.execute(sql, params)]
+
+    def _returns_sql(self, center: str | None) -> str:
+        # A return clears tickets.department_id, so the returning department
+        # is read from the event itself: its changes record department_id as
+        # [returning department, null].  'return' is a return within the
+        # window; 'approve_return' a late one a supervisor let through (the
+        # request itself, 'request_return', and a rejected one are not returns).
+        sql = (
+            "SELECT e.ticket_id, CAST(json_extract(e.changes, '$.department_id[0]') AS INTEGER) AS dept "
+            "FROM events e WHERE e.action IN ('return', 'approve_return') "
+            "AND e.at >= :start AND e.at < :end_next AND e.at <= :now "
+            "AND json_extract(e.changes, '$.department_id[0]') IS NOT NULL"
+        )
+        if center is not None:
+            sql += (" AND e.ticket_id IN (SELECT id FROM tickets WHERE created_by IN "
+                    "(SELECT login FROM staff WHERE center = :center))")
+        return sql
+
+    def assessment_returns(self, start: dt.date, end: dt.date, now_s: str,
+                           center: str | None = None) -> dict[int, int]:
+        """Returns per returning department, by the local date of the return in
+        [start, end] (via the (action, at) index of events)."""
+        params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
+                  "now": now_s, "center": center}
+        sql = f"SELECT dept, count(*) FROM ({self._returns_sql(center)}) GROUP BY dept"
+        return {r[0]: r[1] for r in self.conn.execute(sql, params)}
+
+    def assessment_return_ticket_ids(self, department_id: int | None, start: dt.date, end: dt.date, now_s: str,
+                                     center: str | None = None) -> list[int]:
+        params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
+                  "now": now_s, "center": center, "dept": department_id}
+        sql = f"SELECT DISTINCT ticket_id FROM ({self._returns_sql(center)})"
+        if department_id is not None:
+            sql += " WHERE dept = :dept"
+        return [r[0] for r in self.conn.execute(sql + " ORDER BY ticket_id", params)]
+
+    def _extensions_sql(self, center: str | None) -> str:
+        # Approvals of extensions on the tickets the period counts (dispatched
+        # in it, at their current department), made after that dispatch — an
+        # extension granted to an earlier department stays with that handling.
+        sql = (
+            "SELECT e.ticket_id, t.department_id AS dept FROM events e JOIN tickets t ON t.id = e.ticket_id "
+            "WHERE e.action = 'approve_extension' AND e.at >= :start AND e.at <= :now "
+            "AND t.dispatched_at >= :start AND t.dispatched_at < :end_next AND t.dispatched_at <= :now "
+            "AND e.at >= t.dispatched_at AND t.department_id IS NOT NULL"
+        )
+        if center is not None:
+            sql += " AND t.created_by IN (SELECT login FROM staff WHERE center = :center)"
+        return sql
+
+    def assessment_extensions(self, start: dt.date, end: dt.date, now_s: str,
+                              center: str | None = None) -> dict[int, int]:
+        """Approved extensions per department on the period's tickets."""
+        params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
+                  "now": now_s, "center": center}
+        sql = f"SELECT dept, count(*) FROM ({self._extensions_sql(center)}) GROUP BY dept"
+        return {r[0]: r[1] for r in self.conn.execute(sql, params)}
+
+    def assessment_extension_ticket_ids(self, department_id: int | None, start: dt.date, end: dt.date, now_s: str,
+                                        center: str | None = None) -> list[int]:
+        params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
+                  "now": now_s, "center": center, "dept": department_id}
+        sql = f"SELECT DISTINCT ticket_id FROM ({self._extensions_sql(center)})"
+        if department_id is not None:
+            sql += " WHERE dept = :dept"
+        return [r[0] for r in self.conn.execute(sql + " ORDER BY ticket_id", params)]
+
+    def knowledge_current(self, since_s: str) -> dict[str, int]:
+        """Knowledge entries per owning department (as written in the entry:
+        its short name; '' for entries without one) updated at or after ``since_s``."""
+        rows = self.conn.execute(
+            "SELECT department, count(*) FROM knowledge WHERE updated_at >= ? GROUP BY department",
+            (since_s,),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def policies_published(self, start: dt.date, end: dt.date, target_workdays: int) -> list[sqlite3.Row]:
+        """Per issuer: policies published (publish date in [start, end], not a
+        draft), how many have an issue date, the sum of their publication lags
+        in working days (``workdays_between(issued, published)``, from the
+        working-day mirror) and how many were within ``target_workdays``."""
+        return self.conn.execute(
+            "SELECT p.issuer, count(*) AS published, count(w.num) AS with_lag, "
+            "sum(max(v.num - w.num, 0)) AS lag_sum, sum(max(v.num - w.num, 0) <= ?) AS on_target "
+            "FROM policies p "
+            "LEFT JOIN workday_index v ON v.day = substr(p.published_at, 1, 10) "
+            "LEFT JOIN workday_index w ON w.day = substr(p.issued_at, 1, 10) "
+            "WHERE p.published_at >= ? AND p.published_at < ? AND p.status != 'draft' "
+            "GROUP BY p.issuer",
+            (target_workdays, start.isoformat(), (end + dt.timedelta(days=1)).isoformat()),
+        ).fetchall()
+
+    def policy_ids_published(self, issuers: list[str], start: dt.date, end: dt.date) -> list[int]:
+        """The policies behind a department's publication figures."""
+        if not issuers:
+            return []
+        marks = ",".join("?" * len(issuers))
+        return [r[0] for r in self.conn.execute(
+            f"SELECT id FROM policies WHERE issuer IN ({marks}) AND published_at >= ? AND published_at < ? "
+            "AND status != 'draft' ORDER BY id",
+            (*issuers, start.isoformat(), (end + dt.timedelta(days=1)).isoformat()),
+        )]
