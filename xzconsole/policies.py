@@ -1,0 +1,882 @@
+"""The policy library's domain code (SPEC §6, §7, §11): no SQL here.
+
+* **Search terms.**  The library is searched by words; several words must all
+  match (AND).  What a clerk types is data, never query syntax:
+  :func:`split_terms` drops control characters and splits on white space, and
+  :func:`fts_phrase` quotes a term as an FTS5 string, so ``" * ( ) AND OR NEAR
+  ' ; -- %`` are searched for literally.  The store turns each term into an
+  FTS5 ``trigram`` phrase (three characters or more) or, for one- and
+  two-character terms, into the trigrams that start with it (see
+  :mod:`xzconsole.store_policies`).
+* **Filters** (:class:`PolicyFilter`): the 9 / 56 category tree, level, issuer,
+  kind, validity as of the store clock (:class:`Validity`), status.
+* **Publication lag** against the "135" targets, in working days
+  (:class:`PublicationTargets`, :func:`policy_lag`).
+* **Moving the library in**: :func:`import_policies` and
+  :func:`import_knowledge` read JSON Lines, CSV (UTF-8, BOM, GBK) or XLSX with
+  English keys or the Chinese headers of SPEC §11, validate every row, send
+  bad rows to a rejects file beside the input and hand good rows to the store
+  in batches; re-importing the same file changes nothing.
+* :func:`search_cli`: ``xzconsole search policies|knowledge WORDS [--json]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+import json
+import os
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
+
+from .importers import FeedError, rejects_path
+from .models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Staff, validate_phone
+from .workdays import WorkCalendar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .store import Store
+
+# ---------------------------------------------------------------- search terms
+
+#: Terms shorter than this cannot be FTS5 trigram phrases; the store expands them.
+TRIGRAM = 3
+MAX_TERMS = 8
+MAX_TERM_CHARS = 100
+#: Appended (twice) to every indexed column, so that every 1- and 2-character
+#: substring of the text starts at least one indexed trigram (see store_policies).
+PAD_CHAR = "\x1f"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+def split_terms(words: str | None) -> list[str]:
+    """The search words as literal terms: control characters removed, split on
+    any white space (also the full-width space), duplicates dropped, at most
+    :data:`MAX_TERMS` terms of at most :data:`MAX_TERM_CHARS` characters."""
+    text = _CONTROL.sub(" ", str(words or ""))
+    out: list[str] = []
+    for term in text.split():
+        term = term[:MAX_TERM_CHARS]
+        if term and term not in out:
+            out.append(term)
+    return out[:MAX_TERMS]
+
+
+def fts_phrase(term: str) -> str:
+    """An FTS5 string literal matching ``term`` exactly: wrapped in double quotes,
+    inner double quotes doubled.  Inside a string FTS5 treats every other
+    character (``* ( ) : ^ AND OR NEAR -``) as text."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fold(term: str) -> str:
+    """Case-fold as the trigram tokenizer does (it indexes simple lower case,
+    one character for one: a character whose lower case is longer stays)."""
+    return "".join(low if len(low := c.lower()) == 1 else c for c in term)
+
+
+# ---------------------------------------------------------------- filters
+
+
+class Validity(str, enum.Enum):
+    """Where a policy stands today, by its valid-from / valid-until dates."""
+
+    IN_FORCE = "in_force"
+    ENDING_SOON = "ending_soon"
+    ENDED = "ended"
+
+    @property
+    def label(self) -> str:
+        return {"in_force": "有效", "ending_soon": f"{ENDING_SOON_DAYS}天内截止", "ended": "已截止"}[self.value]
+
+    @classmethod
+    def parse(cls, text: Any) -> "Validity":
+        if isinstance(text, cls):
+            return text
+        t = str(text or "").strip()
+        for v in cls:
+            if t in (v.value, v.label):
+                return v
+        aliases = {"有效期内": cls.IN_FORCE, "即将截止": cls.ENDING_SOON, "即将到期": cls.ENDING_SOON,
+                   "已过期": cls.ENDED, "已失效": cls.ENDED, "过期": cls.ENDED}
+        if t in aliases:
+            return aliases[t]
+        raise ValueError(f"无法识别的有效期筛选“{t}”（可选：有效、{ENDING_SOON_DAYS}天内截止、已截止）")
+
+
+ENDING_SOON_DAYS = 30
+
+SORTS = ("relevance", "deadline", "newest")
+
+
+@dataclass
+class PolicyFilter:
+    """What the library list asks for besides words.
+
+    ``sort``: ``relevance`` (best match first; the default with words),
+    ``deadline`` (time left to apply, soonest first, ended ones last; the
+    default when ``kind`` is declaration) or ``newest`` (publish date; the
+    default otherwise).
+    """
+
+    category: str | None = None
+    subcategory: str | None = None
+    level: PolicyLevel | str | None = None
+    issuer: str | None = None
+    kind: PolicyKind | str | None = None
+    validity: Validity | str | None = None
+    statuses: list[str] | None = None
+    sort: str | None = None
+
+    def normalised(self) -> "PolicyFilter":
+        """The same filter with every coded field parsed (Chinese or code); ValueError in Chinese."""
+        return PolicyFilter(
+            category=(self.category or "").strip() or None,
+            subcategory=(self.subcategory or "").strip() or None,
+            level=PolicyLevel.parse(self.level) if self.level else None,
+            issuer=(self.issuer or "").strip() or None,
+            kind=PolicyKind.parse(self.kind) if self.kind else None,
+            validity=Validity.parse(self.validity) if self.validity else None,
+            statuses=[PolicyStatus.parse(s).value for s in self.statuses] if self.statuses else None,
+            sort=self.sort if self.sort in SORTS else None,
+        )
+
+
+def days_left(valid_until: dt.date | None, today: dt.date) -> int | None:
+    """Calendar days from today to the last day to apply (0 = today is the last
+    day, negative = ended), or None for a policy without an end date."""
+    if valid_until is None:
+        return None
+    return (valid_until - today).days
+
+
+def days_left_label(n: int | None) -> str:
+    if n is None:
+        return "长期有效"
+    if n < 0:
+        return "已截止"
+    if n == 0:
+        return "今天截止"
+    return f"剩 {n} 天"
+
+
+@dataclass
+class PolicyHit:
+    """One policy as the library list shows it: the policy, its days left and
+    (with words) its search score (lower is better, as bm25)."""
+
+    policy: Policy
+    days_left: int | None
+    score: float | None = None
+    updated_at: str | None = None
+    updated_by: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``search policies --json`` line (SPEC §11)."""
+        p = self.policy
+        return {
+            "id": p.id,
+            "title": p.title,
+            "doc_number": p.doc_number,
+            "issuer": p.issuer,
+            "kind": p.kind.value,
+            "status": p.status.value,
+            "category": p.category,
+            "subcategory": p.subcategory,
+            "valid_until": p.valid_until.isoformat() if p.valid_until else None,
+            "days_left": self.days_left,
+        }
+
+
+# ---------------------------------------------------------------- feedback
+
+FEEDBACK_TOPICS = ("贷款融资", "复工用工", "减免房租", "其他")
+#: The survey's satisfaction scale (code → label); 未联系上 has no place in a survey.
+FEEDBACK_SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+
+
+def parse_topic(text: Any) -> str:
+    t = str(text or "").strip()
+    if t in FEEDBACK_TOPICS:
+        return t
+    aliases = {"贷款": "贷款融资", "融资": "贷款融资", "复工": "复工用工", "用工": "复工用工", "房租": "减免房租", "租金": "减免房租"}
+    if t in aliases:
+        return aliases[t]
+    raise ValueError(f"无法识别的反馈主题“{t}”（可选：{'、'.join(FEEDBACK_TOPICS)}）")
+
+
+def parse_feedback_satisfaction(text: Any) -> str:
+    t = str(text or "").strip()
+    for code, label in FEEDBACK_SATISFACTION.items():
+        if t in (code, label):
+            return code
+    raise ValueError(f"无法识别的满意度“{t}”（可选：满意、基本满意、不满意）")
+
+
+# ---------------------------------------------------------------- publication targets and lag
+
+
+@dataclass(frozen=True)
+class PublicationTargets:
+    """Working days from a policy's issue date by which it must be collected,
+    published and interpreted (the center's "135")."""
+
+    collect: int = 1
+    publish: int = 3
+    interpret: int = 5
+    name: str = "135"
+
+    @classmethod
+    def from_mapping(cls, d: dict[str, Any]) -> "PublicationTargets":
+        """From the TOML / settings form; Chinese ValueError on bad numbers."""
+        out: dict[str, Any] = {"name": str(d.get("name") or "135")}
+        for key, label in (("collect", "收集"), ("publish", "发布"), ("interpret", "解读")):
+            v = d.get(f"{key}_within", d.get(key))
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 60:
+                raise ValueError(f"{label}时限应为 0–60 之间的整数个工作日，而不是“{v}”")
+            out[key] = v
+        t = cls(**out)
+        if not t.collect <= t.publish <= t.interpret:
+            raise ValueError("时限应满足 收集 ≤ 发布 ≤ 解读")
+        return t
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> "PublicationTargets":
+        with open(path, "rb") as fh:
+            return cls.from_mapping(tomllib.load(fh))
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {"name": self.name, "collect_within": self.collect, "publish_within": self.publish,
+                "interpret_within": self.interpret}
+
+
+@dataclass(frozen=True)
+class PolicyLag:
+    """Working days from issue date to collection, publication and interpretation
+    (None where a date is missing), and whether each meets its target."""
+
+    collect: int | None
+    publish: int | None
+    interpret: int | None
+    targets: PublicationTargets
+
+    def late(self) -> list[str]:
+        """The stages that missed their target, in Chinese (empty when all met or unknown)."""
+        out = []
+        for value, target, label in ((self.collect, self.targets.collect, "收集"),
+                                     (self.publish, self.targets.publish, "发布"),
+                                     (self.interpret, self.targets.interpret, "解读")):
+            if value is not None and value > target:
+                out.append(f"{label}滞后 {value - target} 个工作日")
+        return out
+
+    def on_target(self, stage: str) -> bool | None:
+        value = getattr(self, stage)
+        return None if value is None else value <= getattr(self.targets, stage)
+
+
+def lag_days(issued: dt.date | None, done: dt.date | None, calendar: WorkCalendar) -> int | None:
+    """Working days from the issue date to ``done`` (0 when on the same day or
+    before it), None when either date is unknown."""
+    if issued is None or done is None:
+        return None
+    if done <= issued:
+        return 0
+    return calendar.workdays_between(issued, done)
+
+
+def policy_lag(issued: dt.date | None, collected: dt.date | None, published: dt.date | None,
+               interpreted: dt.date | None, calendar: WorkCalendar, targets: PublicationTargets) -> PolicyLag:
+    return PolicyLag(lag_days(issued, collected, calendar), lag_days(issued, published, calendar),
+                     lag_days(issued, interpreted, calendar), targets)
+
+
+# ---------------------------------------------------------------- reading import files
+
+POLICY_FIELDS: dict[str, str] = {
+    "title": "标题",
+    "doc_number": "文号",
+    "issuer": "发文单位",
+    "level": "层级",
+    "category": "类别",
+    "subcategory": "子类",
+    "kind": "类型",
+    "summary": "摘要",
+    "interpreter_name": "解读人",
+    "interpreter_phone": "解读人电话",
+    "valid_from": "生效日期",
+    "valid_until": "截止日期",
+    "apply_url": "申报链接",
+    "source_url": "来源链接",
+    "issued_at": "发文日期",
+    "published_at": "发布日期",
+}
+POLICY_ALIASES = {"政策标题": "title", "政策名称": "title", "发文字号": "doc_number", "发文机关": "issuer",
+                  "政策层级": "level", "级别": "level", "大类": "category", "政策类型": "kind", "内容摘要": "summary",
+                  "解读人姓名": "interpreter_name", "解读电话": "interpreter_phone", "有效期至": "valid_until",
+                  "申报截止日期": "valid_until", "开始日期": "valid_from", "成文日期": "issued_at"}
+KNOWLEDGE_FIELDS: dict[str, str] = {"question": "问题", "answer": "答案", "category": "类别", "department": "责任单位"}
+KNOWLEDGE_ALIASES = {"标准问题": "question", "标准答案": "answer", "答复": "answer", "分类": "category",
+                     "责任部门": "department", "主管单位": "department"}
+
+
+class RowError(ValueError):
+    """One row is refused; the message (Chinese) goes to the rejects file."""
+
+
+@dataclass
+class RawRow:
+    line: int
+    raw: Any
+    data: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class _Headers:
+    """Maps English keys and Chinese headers to fields for one kind of file."""
+
+    def __init__(self, fields: dict[str, str], aliases: dict[str, str], required: tuple[str, ...]) -> None:
+        self.fields = fields
+        self.required = required
+        self.map = {**{k: k for k in fields}, **{v: k for k, v in fields.items()}, **aliases}
+
+    def key(self, name: Any) -> str | None:
+        t = unicodedata.normalize("NFKC", str(name or "")).strip().lstrip("\ufeff").strip("*").strip()
+        return self.map.get(t) or self.map.get(t.lower())
+
+    def check(self, headers: list[str]) -> list[str]:
+        keys = [self.key(h) for h in headers]
+        missing = [self.fields[k] for k in self.required if k not in keys]
+        if missing:
+            shown = "、".join(h for h in headers if h) or "（空）"
+            raise FeedError(f"表头缺少必需的列：{'、'.join(missing)}（表头为：{shown}）。表头可用中文或英文键名")
+        return [h for h, k in zip(headers, keys) if k is None and h]
+
+
+POLICY_HEADERS = _Headers(POLICY_FIELDS, POLICY_ALIASES, ("title",))
+KNOWLEDGE_HEADERS = _Headers(KNOWLEDGE_FIELDS, KNOWLEDGE_ALIASES, ("question", "answer"))
+
+
+def _cell(v: Any) -> Any:
+    """A cell or JSON value as text (numbers as plain digits), or a date from a spreadsheet."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        raise RowError("值应为文字，而不是 true/false")
+    if isinstance(v, str):
+        return v
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise RowError("值不是有效的数字或文字")
+        return str(int(v)) if v.is_integer() and abs(v) < 1e18 else repr(v)
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v
+    raise RowError("值应为文字，而不是列表或对象")
+
+
+def _decode(blob: bytes) -> str:
+    try:
+        return blob.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return blob.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FeedError("无法识别文件编码：既不是 UTF-8，也不是 GBK/GB18030。请在 Excel 中“另存为 CSV UTF-8”后重试") from None
+
+
+def _map(record: dict[Any, Any], headers: _Headers) -> tuple[dict[str, Any], str | None]:
+    data: dict[str, Any] = {}
+    for k, v in record.items():
+        key = headers.key(k)
+        if key is None:
+            continue
+        try:
+            data[key] = _cell(v)
+        except RowError as exc:
+            return data, f"{headers.fields[key]}：{exc}"
+    return data, None
+
+
+def read_rows(path: str | os.PathLike[str], headers: _Headers, ignored: list[str] | None = None) -> Iterator[RawRow]:
+    """The rows of a JSON Lines, CSV or XLSX file (by extension, else by its
+    first bytes).  A line that cannot be read is a row with ``error`` and the
+    line as it was.  ``FeedError`` when the file as a whole is unusable."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise FeedError(f"找不到文件：{p}")
+    if p.is_dir():
+        raise FeedError(f"{p} 是目录，不是文件")
+    suffix = p.suffix.lower()
+    if suffix == ".xls":
+        raise FeedError("不支持旧版 Excel（.xls）：请在 Excel 中另存为 .xlsx 或 CSV UTF-8")
+    with open(p, "rb") as fh:
+        head = fh.read(64)
+    if suffix in (".xlsx", ".xlsm") or (suffix not in (".jsonl", ".ndjson", ".json", ".csv", ".txt") and head.startswith(b"PK\x03\x04")):
+        return _xlsx_rows(p, headers, ignored)
+    if suffix in (".jsonl", ".ndjson", ".json") or (suffix not in (".csv", ".txt") and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")):
+        return _jsonl_rows(p, headers)
+    return _csv_rows(p, headers, ignored)
+
+
+def _jsonl_rows(p: Path, headers: _Headers) -> Iterator[RawRow]:
+    with open(p, "rb") as fh:
+        for n, bline in enumerate(fh, 1):
+            if n == 1 and bline.startswith(b"\xef\xbb\xbf"):
+                bline = bline[3:]
+            if not bline.strip():
+                continue
+            body = bline.rstrip(b"\r\n")
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                yield RawRow(n, body.decode("utf-8", "backslashreplace"), error="该行不是 UTF-8 编码的文字")
+                continue
+            try:
+                obj = json.loads(text)
+            except (ValueError, RecursionError) as exc:
+                yield RawRow(n, text, error=f"不是有效的 JSON（{getattr(exc, 'msg', None) or type(exc).__name__}）")
+                continue
+            if not isinstance(obj, dict):
+                yield RawRow(n, text, error="该行应为一个 JSON 对象 {…}")
+                continue
+            data, err = _map(obj, headers)
+            yield RawRow(n, text, data=data, error=err)
+
+
+def _csv_rows(p: Path, headers: _Headers, ignored: list[str] | None) -> Iterator[RawRow]:
+    text = _decode(p.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    names: list[str] | None = None
+    keys: list[str | None] = []
+    last = 0
+    while True:
+        start = last + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            last = max(reader.line_num, start)
+            if names is None:
+                raise FeedError(f"第 {start} 行：无法解析 CSV 表头（{exc}）") from None
+            yield RawRow(start, f"（第 {start}–{last} 行无法按 CSV 解析）", error=f"CSV 格式错误（{exc}）")
+            continue
+        last = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if names is None:
+            names = [c.strip() for c in cells]
+            keys = [headers.key(h) for h in names]
+            extra = headers.check(names)
+            if ignored is not None:
+                ignored.extend(extra)
+            continue
+        if len(cells) != len(names):
+            yield RawRow(start, cells, error=f"该行有 {len(cells)} 列，与表头的 {len(names)} 列不一致（多了或少了逗号？）")
+            continue
+        yield RawRow(start, dict(zip(names, cells)), data={k: v for k, v in zip(keys, cells) if k is not None})
+    if names is None:
+        raise FeedError("文件是空的：没有表头，也没有数据")
+
+
+def _xlsx_rows(p: Path, headers: _Headers, ignored: list[str] | None) -> Iterator[RawRow]:
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise FeedError(f"无法作为 Excel 工作簿（.xlsx）打开：{type(exc).__name__}：{exc}") from None
+    try:
+        if not wb.worksheets:
+            raise FeedError("工作簿里没有工作表")
+        names: list[str] | None = None
+        keys: list[str | None] = []
+        for n, values in enumerate(wb.worksheets[0].iter_rows(values_only=True), 1):
+            cells = list(values)
+            if not any(v is not None and str(v).strip() for v in cells):
+                continue
+            if names is None:
+                names = ["" if v is None else str(v).strip() for v in cells]
+                keys = [headers.key(h) for h in names]
+                extra = headers.check(names)
+                if ignored is not None:
+                    ignored.extend(extra)
+                continue
+            raw = {h: (v if v is None or isinstance(v, (str, int, float, bool)) else str(v)) for h, v in zip(names, cells) if h}
+            data: dict[str, Any] = {}
+            err = None
+            for k, v in zip(keys, cells):
+                if k is None:
+                    continue
+                try:
+                    data[k] = _cell(v)
+                except RowError as exc:
+                    err = f"{headers.fields[k]}：{exc}"
+                    break
+            yield RawRow(n, raw, data=data, error=err)
+        if names is None:
+            raise FeedError("工作表是空的：没有表头，也没有数据")
+    finally:
+        wb.close()
+
+
+# ---------------------------------------------------------------- validating rows
+
+_CN_DATE = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(value: Any, label: str) -> dt.date | None:
+    """A date from a cell: a date/datetime, ``YYYY-MM-DD`` (also ``/``, ``.``,
+    ``年月日``) or an ISO date-time; None when empty; RowError in Chinese."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    m = _CN_DATE.match(text)
+    try:
+        if m:
+            d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        else:
+            from .clock import parse_datetime
+
+            d = parse_datetime(text).date()
+    except ValueError:
+        raise RowError(f"{label}“{text}”不是有效日期（应为 YYYY-MM-DD）") from None
+    if not 1949 <= d.year <= 2200:
+        raise RowError(f"{label}“{text}”超出合理范围")
+    return d
+
+
+def _text(data: dict[str, Any], key: str, label: str, max_len: int, required: bool = False) -> str:
+    v = data.get(key, "")
+    v = "" if v is None else str(v).strip()
+    if required and not v:
+        raise RowError(f"缺少{label}")
+    if len(v) > max_len:
+        raise RowError(f"{label}过长（{len(v)} 字，最多 {max_len} 字）")
+    return v
+
+
+def _url(data: dict[str, Any], key: str, label: str) -> str:
+    v = _text(data, key, label, 2000)
+    if v and not re.match(r"^https?://\S+$", v):
+        raise RowError(f"{label}“{v[:80]}”不是以 http:// 或 https:// 开头的网址")
+    return v
+
+
+def check_category(category: str, subcategory: str, tree: dict[str, list[str]]) -> tuple[str, str]:
+    """(category, subcategory) checked against the 9 / 56 tree; a subcategory
+    alone names its category.  ValueError in Chinese."""
+    if subcategory and not category:
+        for top, subs in tree.items():
+            if subcategory in subs:
+                category = top
+                break
+    if category and category not in tree:
+        raise ValueError(f"类别“{category}”不在政策分类中（可选：{'、'.join(tree)}）")
+    if subcategory:
+        if subcategory not in tree.get(category, []):
+            raise ValueError(f"子类“{subcategory}”不属于类别“{category}”")
+    return category, subcategory
+
+
+def validate_policy_fields(data: dict[str, Any], tree: dict[str, list[str]]) -> dict[str, Any]:
+    """A policy row (import) or an editor form as clean column values.
+
+    Raises :class:`RowError` (a ValueError) with the reason in Chinese."""
+    out: dict[str, Any] = {
+        "title": _text(data, "title", "标题", 500, required=True),
+        "doc_number": _text(data, "doc_number", "文号", 200),
+        "issuer": _text(data, "issuer", "发文单位", 200),
+        "summary": _text(data, "summary", "摘要", 10_000),
+        "interpreter_name": _text(data, "interpreter_name", "解读人", 50),
+        "apply_url": _url(data, "apply_url", "申报链接"),
+        "source_url": _url(data, "source_url", "来源链接"),
+    }
+    try:
+        out["level"] = PolicyLevel.parse(data.get("level") or "市").value
+        out["kind"] = PolicyKind.parse(data.get("kind") or "其他").value
+        out["category"], out["subcategory"] = check_category(
+            _text(data, "category", "类别", 50), _text(data, "subcategory", "子类", 50), tree)
+        phone = _text(data, "interpreter_phone", "解读人电话", 50)
+        out["interpreter_phone"] = validate_phone(phone) if phone else ""
+    except RowError:
+        raise
+    except ValueError as exc:
+        raise RowError(str(exc).replace("联系电话", "解读人电话")) from None
+    for key in ("valid_from", "valid_until", "issued_at", "published_at"):
+        d = parse_date(data.get(key), POLICY_FIELDS[key])
+        out[key] = d.isoformat() if d else None
+    if out["valid_from"] and out["valid_until"] and out["valid_until"] < out["valid_from"]:
+        raise RowError(f"截止日期 {out['valid_until']} 早于生效日期 {out['valid_from']}")
+    if out["issued_at"] and out["published_at"] and out["published_at"] < out["issued_at"]:
+        raise RowError(f"发布日期 {out['published_at']} 早于发文日期 {out['issued_at']}")
+    return out
+
+
+def validate_knowledge_fields(data: dict[str, Any], tree: dict[str, list[str]],
+                              department: Callable[[str], str]) -> dict[str, Any]:
+    """A knowledge row or form as clean values; ``department`` resolves a
+    department reference to its short name (raising on an unknown one)."""
+    out = {
+        "question": _text(data, "question", "问题", 1000, required=True),
+        "answer": _text(data, "answer", "答案", 20_000, required=True),
+        "category": _text(data, "category", "类别", 50),
+        "department": _text(data, "department", "责任单位", 100),
+    }
+    if out["category"]:
+        subs = {s: top for top, ss in tree.items() for s in ss}
+        if out["category"] not in tree and out["category"] not in subs:
+            raise RowError(f"类别“{out['category']}”不在分类中（可选：{'、'.join(tree)}）")
+    if out["department"]:
+        try:
+            out["department"] = department(out["department"])
+        except Exception as exc:  # the store's NotFound, in Chinese
+            raise RowError(str(exc)) from None
+    return out
+
+
+# ---------------------------------------------------------------- the import
+
+
+@dataclass
+class ImportSummary:
+    """What an import of policies or knowledge did."""
+
+    kind: str
+    imported: int = 0
+    drafts: int = 0  # of the imported policies, how many came in as drafts
+    duplicate: int = 0
+    rejected: int = 0
+    rejects_file: Path | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.imported + self.duplicate + self.rejected
+
+    def message(self) -> str:
+        """One line for the command line or a toast (Chinese)."""
+        parts = [f"{self.kind}：导入 {self.imported} 条"]
+        if self.kind == "政策":
+            parts.append(f"其中 {self.drafts} 条缺少摘要或解读人，作为草稿导入")
+        parts.append(f"重复 {self.duplicate} 条（未改动）")
+        parts.append(f"拒收 {self.rejected} 条")
+        text = "，".join(parts)
+        if self.rejects_file:
+            text += f"；拒收明细见 {self.rejects_file}"
+        if self.ignored_columns:
+            text += f"；未识别的列已忽略：{'、'.join(self.ignored_columns)}"
+        return text
+
+
+class _Rejects:
+    """Rejected rows (line, reason, raw row) as JSON Lines, opened on the first;
+    a rejects file of an earlier run is removed when this run rejects nothing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh: IO[str] | None = None
+        self.count = 0
+
+    def add(self, line: int, reason: str, raw: Any) -> None:
+        if self.fh is None:
+            self.fh = open(self.path, "w", encoding="utf-8")
+        self.fh.write(json.dumps({"line": line, "reason": reason, "raw": raw}, ensure_ascii=False, default=str) + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+        elif self.path.exists():
+            self.path.unlink()
+
+
+def _actor(store: "Store", actor: Staff | str) -> Staff:
+    return actor if isinstance(actor, Staff) else store.staff(actor)
+
+
+def _import(store: "Store", path: str | os.PathLike[str], actor: Staff, headers: _Headers, kind: str,
+            validate: Callable[[dict[str, Any]], dict[str, Any]],
+            flush: Callable[[list[dict[str, Any]]], tuple[int, int, int]], batch_size: int) -> ImportSummary:
+    src = Path(path).expanduser()
+    summary = ImportSummary(kind=kind)
+    ignored: list[str] = []
+    rows = read_rows(src, headers, ignored)
+    rejects = _Rejects(rejects_path(src))
+    batch: list[dict[str, Any]] = []
+    seen: set[Any] = set()
+
+    def send() -> None:
+        imported, drafts, dup = flush(batch)
+        summary.imported += imported
+        summary.drafts += drafts
+        summary.duplicate += dup
+        batch.clear()
+
+    try:
+        for raw in rows:
+            if raw.error is not None or raw.data is None:
+                rejects.add(raw.line, raw.error or "无法读取该行", raw.raw)
+                continue
+            try:
+                row = validate(raw.data)
+            except ValueError as exc:
+                rejects.add(raw.line, str(exc), raw.raw)
+                continue
+            key = (row["title"], row["doc_number"]) if "title" in row else row["question"]
+            if key in seen:  # the same policy twice in one file: the first one wins
+                summary.duplicate += 1
+                continue
+            seen.add(key)
+            row["line"] = raw.line
+            batch.append(row)
+            if len(batch) >= batch_size:
+                send()
+        if batch:
+            send()
+    finally:
+        rejects.close()
+    summary.rejected = rejects.count
+    summary.rejects_file = rejects.path if rejects.count else None
+    summary.ignored_columns = ignored
+    return summary
+
+
+def import_policies(store: "Store", path: str | os.PathLike[str], actor: Staff | str, *,
+                    batch_size: int = 500, **_: Any) -> ImportSummary:
+    """Move an existing policy library in (``import --kind policies``).
+
+    A row without summary or interpreter (name and phone) comes in as a draft
+    and is counted in ``drafts``; a complete one comes in published (or
+    expired, when its end date has passed).  A policy already in the library
+    (same title and document number) is a duplicate and left as it is.
+    Raises ``FeedError`` before anything is imported when the file cannot be
+    read, and the store's ``PermissionDenied`` for a role that may not import.
+    """
+    staff = _actor(store, actor)
+    store.require_policy_manager(staff, "导入政策")
+    tree = store.categories()
+    name = Path(path).name
+    return _import(store, path, staff, POLICY_HEADERS, "政策", lambda d: validate_policy_fields(d, tree),
+                   lambda rows: store.import_policy_batch(staff, rows, name), batch_size)
+
+
+def import_knowledge(store: "Store", path: str | os.PathLike[str], actor: Staff | str, *,
+                     batch_size: int = 500, **_: Any) -> ImportSummary:
+    """Import knowledge-base entries shared from the hotline (``import --kind knowledge``).
+
+    Format: see data/knowledge_import_example.csv (问题, 答案, 类别, 责任单位 or
+    question, answer, category, department).  An entry whose question is
+    already in the knowledge base is a duplicate and left as it is.
+    """
+    staff = _actor(store, actor)
+    store.require_knowledge_editor(staff, "导入知识库")
+    tree = store.categories()
+    name = Path(path).name
+
+    def dept(ref: str) -> str:
+        return store.department(ref).short_name
+
+    return _import(store, path, staff, KNOWLEDGE_HEADERS, "知识库", lambda d: validate_knowledge_fields(d, tree, dept),
+                   lambda rows: store.import_knowledge_batch(staff, rows, name), batch_size)
+
+
+# ---------------------------------------------------------------- search from a shell
+
+
+def search_cli(store: "Store", kind: str, words: str, as_json: bool = False, limit: int | None = None,
+               out: IO[str] | None = None) -> int:
+    """``xzconsole search policies|knowledge WORDS [--json] [--limit N]``.
+
+    JSON Lines (SPEC §11), best first: ``id``, ``title`` (the question for
+    knowledge entries) and for policies ``kind``, ``valid_until`` and
+    ``days_left``; or a readable table.  Exit status 0 (also when nothing
+    matched: an empty answer is an answer), 2 for unusable arguments.
+    """
+    import sys
+
+    out = out or sys.stdout
+    err = sys.stderr
+    if kind not in ("policies", "knowledge", "政策", "知识库"):
+        print(f"无法识别的检索对象“{kind}”：应为 policies 或 knowledge", file=err)
+        return 2
+    if not split_terms(words):
+        print("请输入检索词", file=err)
+        return 2
+    if limit is not None and limit < 1:
+        print("--limit 应为正整数", file=err)
+        return 2
+    n = limit or 1_000_000
+    if kind in ("policies", "政策"):
+        hits = store.search_policies(words, None, n)
+        rows = [h.as_json() for h in hits]
+        cols = [("id", "编号"), ("title", "标题"), ("issuer", "发文单位"), ("kind", "类型"), ("valid_until", "截止日期"),
+                ("days_left", "剩余")]
+    else:
+        entries = store.knowledge_search(words, n)
+        rows = [{"id": e.id, "title": e.question, "category": e.category, "department": e.department,
+                 "answer": e.answer} for e in entries]
+        cols = [("id", "编号"), ("title", "问题"), ("department", "责任单位"), ("answer", "答案")]
+    if as_json:
+        for r in rows:
+            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(f"“{words}” 共 {len(rows)} 条"), show_lines=False)
+    for _, label in cols:
+        table.add_column(label, overflow="fold")
+    for r in rows:
+        cells = []
+        for key, _ in cols:
+            v = r.get(key)
+            if key == "kind":
+                v = PolicyKind(v).label
+            elif key == "days_left":
+                v = days_left_label(v) if r.get("valid_until") else "长期有效"
+            elif key == "answer":
+                v = (v or "")[:60] + ("…" if len(v or "") > 60 else "")
+            cells.append(Text(_CONTROL.sub(" ", "" if v is None else str(v))))  # literal, never markup
+        table.add_row(*cells)
+    Console(file=out, highlight=False, soft_wrap=False).print(table)
+    return 0
+
+
+__all__ = [
+    "ENDING_SOON_DAYS",
+    "FEEDBACK_SATISFACTION",
+    "FEEDBACK_TOPICS",
+    "ImportSummary",
+    "PolicyFilter",
+    "PolicyHit",
+    "PolicyLag",
+    "PublicationTargets",
+    "RowError",
+    "Validity",
+    "days_left",
+    "fts_phrase",
+    "import_knowledge",
+    "import_policies",
+    "policy_lag",
+    "search_cli",
+    "split_terms",
+]
