@@ -500,6 +500,7 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
                 self._insert_policy(c, p, now)
             counts["policies"] = len(policies)
         self._dept_cache = None
+        counts.update(self.load_policy_reference(data_dir))  # policy sources, publication targets (store_policies)
         return counts
 
     def _insert_policy(self, c: sqlite3.Connection, p: dict[str, Any], now: str) -> bool:
@@ -1356,15 +1357,9 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
 
     # -- knowledge and policies (reading) --------------------------------------
     def search_knowledge(self, words: str, limit: int = 10) -> list[KnowledgeEntry]:
-        """Entries whose question or answer holds every word (substring match)."""
-        terms = [w for w in (words or "").split() if w]
-        if not terms:
-            return []
-        where = " AND ".join("(instr(question, ?) > 0 OR instr(answer, ?) > 0)" for _ in terms)
-        params: list[Any] = [p for w in terms for p in (w, w)]
-        rows = self.q(f"SELECT * FROM knowledge WHERE {where} ORDER BY (instr(question, ?) = 0), updated_at DESC LIMIT ?",
-                      [*params, terms[0], limit])
-        return [KnowledgeEntry.model_validate(dict(r)) for r in rows]
+        """Entries whose question or answer holds every word (substring match),
+        best first: the trigram index search of store_policies.knowledge_search."""
+        return self.knowledge_search(words, limit)
 
     def knowledge_entry(self, kid: int) -> KnowledgeEntry:
         row = self.q1("SELECT * FROM knowledge WHERE id = ?", (kid,))
