@@ -1,17 +1,402 @@
-"""Part of the store: Importing feeds (hotline tickets, policies, knowledge) row by row, deduplicated by external id.
+"""Part of the store: importing the hotline feed, streaming exports, backups.
 
 Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
 modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
 ``self._event(...)`` and the other helpers of the core store.
+
+The import path takes rows that :mod:`xzconsole.importers` has already
+validated and turned into :class:`ImportedTicket`.  A batch is one
+``BEGIN IMMEDIATE`` transaction: two imports at once wait for each other, an
+import killed half-way leaves whole batches only, and ``external_id`` being
+UNIQUE (with ``ON CONFLICT DO NOTHING``) means a rerun imports just the rest.
+The batch is set-based (a handful of statements and ``executemany`` calls per
+batch rather than several statements per row) so an import of 100,000 rows
+stays close to the cost of a bare ``executemany``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
 # Tables this part adds to the schema.  Until the first release they are part
 # of migration 1 (store.py appends them); after that, changes go in new steps.
+# (The import needs none of its own: tickets.external_id is already UNIQUE.)
 SCHEMA = """
 """
 
+_AWAITING = ("dispatched", "signed", "reopened")
+_CHUNK = 400  # parameters per IN (...) look-up, well under SQLite's limit
+
+
+@dataclass(slots=True)
+class ImportedTicket:
+    """One validated feed row, with its history already worked out by the rules.
+
+    Times are storage strings (``clock.format_datetime``), dates ISO dates.
+    ``line`` is where the row was in the input (for the history note).
+    """
+
+    line: int
+    external_id: str
+    received_at: str
+    source: str
+    appeal_type: str
+    enterprise_name: str
+    uscc: str | None
+    contact_name: str
+    contact_phone: str
+    district: str
+    title: str
+    content: str
+    status: str
+    department_id: int | None = None
+    dispatched_at: str | None = None
+    clock_start: str | None = None
+    time_limit: int | None = None
+    due_date: str | None = None
+    due_provisional: int = 0
+    signed_at: str | None = None
+    replied_at: str | None = None
+    direct_answer: int = 0
+    closed_at: str | None = None
+    close_reason: str | None = None
+    satisfaction: str | None = None
+    followup_count: int = 0
+    unreachable_count: int = 0
+    max_level: int = 0
+
+
+@dataclass
+class BatchResult:
+    imported: int = 0
+    duplicate: int = 0
+    provisional: int = 0  # of the imported, how many have a provisional due date
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
 
 class ImportMixin:
-    """Importing feeds (hotline tickets, policies, knowledge) row by row, deduplicated by external id."""
+    """Importing the hotline feed in batches, exports as streams, backups, meta."""
+
+    conn: sqlite3.Connection
+    path: str
+
+    # -- meta -------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def is_demo(self) -> bool:
+        """A demo database (the demo generator sets meta 'demo' = '1')."""
+        return self.meta("demo") == "1"
+
+    def staff_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM staff").fetchone()[0]
+
+    # -- the hotline feed -------------------------------------------------------
+    def existing_external_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these external ids are already in the database (a read)."""
+        found: set[str] = set()
+        for part in _chunks(list(ids)):
+            q = f"SELECT external_id FROM tickets WHERE external_id IN ({','.join('?' * len(part))})"
+            found.update(r[0] for r in self.conn.execute(q, part))
+        return found
+
+    def import_ticket_batch(self, rows: Sequence[ImportedTicket], actor_login: str, note: str) -> BatchResult:
+        """Insert one batch of validated feed rows in one ``BEGIN IMMEDIATE``
+        transaction; rows whose external id is known (or repeated in the batch)
+        change nothing and count as duplicates.
+
+        Each new ticket gets a number (XZ + local received date + sequence),
+        its enterprise record (by USCC, else by name; created when new) and one
+        ``import`` event; ``note`` is the event note, ``{line}`` replaced by the
+        row's line.
+        """
+        result = BatchResult()
+        if not rows:
+            return result
+        now = self.now()  # type: ignore[attr-defined]
+        from .clock import format_datetime
+
+        now_s = format_datetime(now)
+        with self.write() as c:  # type: ignore[attr-defined]
+            known: set[str] = set()
+            ids = [r.external_id for r in rows]
+            for part in _chunks(ids):
+                q = f"SELECT external_id FROM tickets WHERE external_id IN ({','.join('?' * len(part))})"
+                known.update(x[0] for x in c.execute(q, part))
+            fresh: list[ImportedTicket] = []
+            for r in rows:
+                if r.external_id in known:
+                    result.duplicate += 1
+                else:
+                    known.add(r.external_id)
+                    fresh.append(r)
+            if not fresh:
+                return result
+            ent_ids = self._import_enterprises(c, fresh, now_s)
+            numbers = self._import_numbers(c, fresh)
+            before = c.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
+            cur = c.executemany(
+                "INSERT INTO tickets(number, external_id, received_at, source, appeal_type, enterprise_id, enterprise_name, "
+                "uscc, contact_name, contact_phone, district, title, content, status, department_id, dispatched_at, "
+                "clock_start, time_limit, due_date, due_provisional, signed_at, replied_at, direct_answer, closed_at, "
+                "close_reason, satisfaction, followup_count, unreachable_count, max_level, created_by, updated_at, updated_by) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT(external_id) DO NOTHING",
+                [
+                    (numbers[i], r.external_id, r.received_at, r.source, r.appeal_type, ent_ids[i], r.enterprise_name,
+                     r.uscc, r.contact_name, r.contact_phone, r.district, r.title, r.content, r.status, r.department_id,
+                     r.dispatched_at, r.clock_start, r.time_limit, r.due_date, r.due_provisional, r.signed_at,
+                     r.replied_at, r.direct_answer, r.closed_at, r.close_reason, r.satisfaction, r.followup_count,
+                     r.unreachable_count, r.max_level, actor_login, now_s, actor_login)
+                    for i, r in enumerate(fresh)
+                ],
+            )
+            result.imported = cur.rowcount
+            result.provisional = sum(r.due_provisional for r in fresh)
+            # we hold the write lock, so every id above ``before`` is one of ours
+            by_ext = {r.external_id: r for r in fresh}
+            c.executemany(
+                "INSERT INTO events(ticket_id, at, actor, action, from_status, to_status, note, changes) "
+                "VALUES (?, ?, ?, 'import', NULL, ?, ?, '{}')",
+                [
+                    (tid, now_s, actor_login, status, note.replace("{line}", str(by_ext[ext].line)))
+                    for tid, ext, status in c.execute(
+                        "SELECT id, external_id, status FROM tickets WHERE id > ? ORDER BY id", (before,)).fetchall()
+                ],
+            )
+        return result
+
+    def _import_enterprises(self, c: sqlite3.Connection, rows: Sequence[ImportedTicket], now_s: str) -> list[int]:
+        """The enterprise id of each row: by USCC, else by name; created when new.
+
+        Set-based: one look-up per few hundred distinct keys, one insert per new
+        enterprise.  An enterprise known by name without a USCC gets the row's USCC.
+        """
+        by_uscc: dict[str, int] = {}
+        usccs = list({r.uscc for r in rows if r.uscc})
+        for part in _chunks(usccs):
+            q = f"SELECT uscc, id FROM enterprises WHERE uscc IN ({','.join('?' * len(part))})"
+            by_uscc.update(c.execute(q, part).fetchall())
+        by_name: dict[str, int] = {}
+        names = list({r.enterprise_name for r in rows if not (r.uscc and r.uscc in by_uscc)})
+        for part in _chunks(names):
+            # the oldest record of that name, preferring one without a USCC
+            q = (f"SELECT name, id FROM enterprises WHERE name IN ({','.join('?' * len(part))}) "
+                 "ORDER BY (uscc IS NOT NULL) DESC, id DESC")
+            by_name.update(c.execute(q, part).fetchall())
+        # first pass: known enterprises, and the distinct new ones in order of appearance
+        out: list[int | None] = []
+        new: dict[tuple[str, str | None], ImportedTicket] = {}
+        pending: list[tuple[int, tuple[str, str | None]]] = []
+        for i, r in enumerate(rows):
+            eid = by_uscc.get(r.uscc) if r.uscc else None
+            if eid is None:
+                eid = by_name.get(r.enterprise_name)
+                if eid is not None and r.uscc:
+                    has = c.execute("SELECT uscc FROM enterprises WHERE id = ?", (eid,)).fetchone()[0]
+                    if has is None:
+                        c.execute("UPDATE enterprises SET uscc = ? WHERE id = ?", (r.uscc, eid))
+                        by_uscc[r.uscc] = eid
+                    else:  # same name, another USCC: a different enterprise
+                        eid = None
+            if eid is None:
+                # a new enterprise is one per USCC, or one per name when it has none
+                key = ("", r.uscc) if r.uscc else (r.enterprise_name, None)
+                new.setdefault(key, r)
+                pending.append((i, key))
+            out.append(eid)
+        if new:
+            before = c.execute("SELECT coalesce(max(id), 0) FROM enterprises").fetchone()[0]
+            c.executemany(
+                "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at) VALUES (?,?,?,?,?,?)",
+                [(r.enterprise_name, r.uscc, r.district, r.contact_name, r.contact_phone, now_s) for r in new.values()],
+            )
+            # we hold the write lock: the ids above ``before`` are these, in order
+            ids = [x[0] for x in c.execute("SELECT id FROM enterprises WHERE id > ? ORDER BY id", (before,))]
+            made = dict(zip(new.keys(), ids))
+            for i, key in pending:
+                out[i] = made[key]
+        return out  # type: ignore[return-value]
+
+    def _import_numbers(self, c: sqlite3.Connection, rows: Sequence[ImportedTicket]) -> list[str]:
+        """Ticket numbers XZYYYYMMDDnnnnn by local received date, continuing each
+        day's sequence (one look-up per distinct day, under the write lock)."""
+        seq: dict[str, int] = {}
+        out: list[str] = []
+        for r in rows:
+            prefix = "XZ" + r.received_at[:10].replace("-", "")
+            n = seq.get(prefix)
+            if n is None:
+                # ORDER BY … LIMIT 1 is one index seek; max() with a range would scan the day
+                row = c.execute("SELECT number FROM tickets WHERE number >= ? AND number < ? ORDER BY number DESC LIMIT 1",
+                                (prefix, prefix + "~")).fetchone()
+                n = int(row[0][len(prefix):]) if row and row[0] and row[0][len(prefix):].isdigit() else 0
+            n += 1
+            seq[prefix] = n
+            out.append(f"{prefix}{n:05d}")
+        return out
+
+    # -- exports (streams: never the whole table in memory) ------------------------
+    def iter_ticket_export(self, department_id: int | None, now: dt.datetime) -> Iterator[str]:
+        """Every ticket (or one department's) as one JSON Lines record each, in
+        id order, with its warning level and overdue working days as of ``now``.
+
+        SQLite builds each line itself (``json_object``) and the overdue days
+        come from the working-day table joined on the due date, as in
+        ``warned_tickets``: a million tickets stream without a Python calendar
+        call or a dict per row.  Fields: number, external_id, status,
+        appeal_type, department, received_at, dispatched_at, due_date,
+        due_provisional, replied_at, closed_at, satisfaction, warning,
+        overdue_workdays, max_warning.
+        """
+        from . import rules
+        from .clock import local_date
+
+        today = local_date(now)
+        cal = self.calendar()  # type: ignore[attr-defined]
+        params: dict[str, Any] = {
+            "today": today.isoformat(), "today_num": self._index_number(today, cal),  # type: ignore[attr-defined]
+            "red": rules.RED_AT, "orange": rules.ORANGE_AT, "s1": _AWAITING[0], "s2": _AWAITING[1], "s3": _AWAITING[2],
+        }
+        where = ""
+        if department_id is not None:
+            where = "WHERE t.department_id = :dept"
+            params["dept"] = department_id
+        codes = "CASE {} WHEN 3 THEN 'red' WHEN 2 THEN 'orange' WHEN 1 THEN 'yellow' ELSE 'none' END"
+        sql = f"""
+            WITH a AS (
+                SELECT t.id, t.number, t.external_id, t.status, t.appeal_type, d.short_name AS department,
+                       t.received_at, t.dispatched_at, t.due_date, t.due_provisional, t.replied_at, t.closed_at,
+                       t.satisfaction, t.max_level,
+                       (t.status IN (:s1, :s2, :s3) AND t.due_date < :today) AS past,
+                       :today_num - w.num AS behind
+                FROM tickets t
+                LEFT JOIN workday_index w ON w.day = t.due_date
+                LEFT JOIN departments d ON d.id = t.department_id
+                {where}
+            ), b AS (
+                SELECT *, CASE WHEN NOT past THEN 0 WHEN behind >= :red THEN 3 WHEN behind >= :orange THEN 2 ELSE 1 END AS lvl
+                FROM a
+            )
+            SELECT past AND behind IS NULL AS fix, max_level, json_object(
+                'number', number, 'external_id', external_id, 'status', status, 'appeal_type', appeal_type,
+                'department', department, 'received_at', received_at, 'dispatched_at', dispatched_at,
+                'due_date', due_date, 'due_provisional', json(CASE WHEN due_provisional THEN 'true' ELSE 'false' END),
+                'replied_at', replied_at, 'closed_at', closed_at, 'satisfaction', satisfaction,
+                'warning', {codes.format('lvl')}, 'overdue_workdays', CASE WHEN past THEN coalesce(behind, 0) ELSE 0 END,
+                'max_warning', {codes.format('max(lvl, max_level)')}
+            ) AS line
+            FROM b ORDER BY id
+        """
+        cur = self.conn.cursor()
+        cur.arraysize = 2000
+        cur.execute(sql, params)
+        while True:
+            batch = cur.fetchmany()
+            if not batch:
+                break
+            for fix, max_level, line in batch:
+                if fix:  # a due date outside the mirrored working-day table: ask the calendar
+                    rec = json.loads(line)
+                    overdue = cal.workdays_between(dt.date.fromisoformat(rec["due_date"]), today)
+                    level = rules.level_for_overdue(True, overdue)
+                    rec.update(overdue_workdays=overdue, warning=level.code,
+                               max_warning=rules.WarningLevel(max(int(level), max_level)).code)
+                    yield export_json(rec)
+                elif "\u2028" in line or "\u2029" in line or "\x85" in line:
+                    yield _escape_breakers(line)
+                else:
+                    yield line
+
+    def iter_department_export(self) -> Iterator[dict[str, Any]]:
+        cur = self.conn.execute("SELECT id, code, name, short_name, kind, active FROM departments ORDER BY id")
+        for r in cur:
+            d = dict(r)
+            d["active"] = bool(d["active"])
+            yield d
+
+    def iter_policy_export(self) -> Iterator[dict[str, Any]]:
+        cur = self.conn.execute("SELECT * FROM policies ORDER BY id")
+        for r in cur:
+            yield dict(r)
+
+    # -- backup and health ---------------------------------------------------------
+    def backup_to(self, dest: str | os.PathLike[str]) -> str:
+        """Copy the live database to ``dest`` with SQLite's online backup API.
+
+        The copy is written beside ``dest`` under a temporary name, switched to
+        a single self-contained file (journal_mode DELETE), checked with
+        ``PRAGMA integrity_check`` and only then renamed into place, so ``dest``
+        is never a half-written file.  Returns the integrity result ('ok').
+        Raises ``ValueError`` (Chinese) when ``dest`` is the live database.
+        """
+        target = Path(dest).expanduser()
+        live = Path(self.path).resolve()
+        resolved = target.resolve()
+        sidecar = resolved.parent == live.parent and resolved.name in (
+            live.name + "-wal", live.name + "-shm", live.name + "-journal")
+        if resolved == live or sidecar:
+            raise ValueError(f"备份目标就是正在使用的数据库（{live}），不能覆盖")
+        if target.exists() and live.exists() and os.path.samefile(target, live):
+            raise ValueError(f"备份目标就是正在使用的数据库（{live}），不能覆盖")
+        if not target.parent.exists():
+            raise ValueError(f"备份目录不存在：{target.parent}")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        if tmp.exists():
+            tmp.unlink()
+        copy = sqlite3.connect(str(tmp), isolation_level=None)
+        try:
+            self.conn.backup(copy, pages=4096)
+            copy.execute("PRAGMA journal_mode = DELETE")
+            check = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        except BaseException:
+            copy.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        copy.close()
+        if check != "ok":
+            tmp.unlink(missing_ok=True)
+            raise ValueError(f"备份副本完整性检查未通过：{check}")
+        os.replace(tmp, target)
+        return check
+
+    def integrity_check(self) -> list[str]:
+        """``PRAGMA integrity_check`` lines (['ok'] when healthy)."""
+        return [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
+
+    def journal_mode(self) -> str:
+        return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+# one encoder for every record: json.dumps with options builds a new one per call
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+_LINE_BREAKERS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def export_json(record: Any) -> str:
+    """One JSON Lines record: Chinese kept readable, dates as ISO strings.
+
+    U+2028, U+2029 and U+0085 are legal raw inside JSON strings but many
+    tools (and ``str.splitlines``) take them for line breaks: they are escaped.
+    """
+    text = _ENCODER.encode(record)
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = _escape_breakers(text)
+    return text
+
+
+def _escape_breakers(text: str) -> str:
+    for raw, esc in _LINE_BREAKERS.items():
+        text = text.replace(raw, esc)
+    return text

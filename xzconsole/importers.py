@@ -1,0 +1,746 @@
+"""Reading and validating the hotline feed (SPEC §11); no SQL here.
+
+A feed is JSON Lines, CSV (UTF-8 with or without BOM, else GBK/GB18030, as
+Excel on a Chinese Windows saves it) or XLSX, with English keys or the Chinese
+headers of SPEC §11.  Every row is validated: the intake fields through
+:class:`xzconsole.models.TicketIntake`, the history fields (department, times,
+follow-up) here.  A good row becomes an
+:class:`xzconsole.store_import.ImportedTicket` whose status, due date and
+warning level the rules compute; a bad row or an unreadable line goes, with its
+line number, the reason in Chinese and the row as it was, to a rejects file
+beside the input.  Rows are handed to the store in batches; each batch is one
+transaction, so a killed import keeps whole batches and a rerun imports the rest.
+
+Other kinds of import (policies, knowledge) register in :data:`IMPORTERS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from pydantic import ValidationError
+
+from . import rules
+from .clock import SHANGHAI, local_date, parse_datetime, to_local
+from .models import CloseReason, Satisfaction, Status, TicketIntake, validate_phone, validate_uscc
+from .store_import import ImportedTicket, export_json
+from .workdays import WorkCalendar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .store import Store
+
+Progress = Callable[[int, int], None]  # (done, total) in the reader's own unit
+
+# ---------------------------------------------------------------- field names
+
+# key → the Chinese header of SPEC §11 (also used to name fields in messages)
+FIELD_LABELS: dict[str, str] = {
+    "external_id": "工单编号",
+    "received_at": "来电时间",
+    "appeal_type": "诉求类型",
+    "enterprise_name": "企业名称",
+    "uscc": "统一社会信用代码",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "district": "所属区域",
+    "title": "诉求标题",
+    "content": "诉求内容",
+    "department": "承办单位",
+    "dispatched_at": "派发时间",
+    "signed_at": "签收时间",
+    "replied_at": "答复时间",
+    "closed_at": "办结时间",
+    "satisfaction": "回访结果",
+    "source": "来源",
+}
+_INTAKE_KEYS = ("external_id", "appeal_type", "enterprise_name", "contact_name", "district", "title", "content", "source")
+REQUIRED = ("external_id", "received_at", "appeal_type", "enterprise_name", "content")
+_HEADER_TO_KEY: dict[str, str] = {**{k: k for k in FIELD_LABELS}, **{v: k for k, v in FIELD_LABELS.items()}}
+_HEADER_TO_KEY.update({"诉求编号": "external_id", "受理时间": "received_at", "区域": "district", "所属区县": "district",
+                       "标题": "title", "内容": "content", "满意度": "satisfaction", "回访满意度": "satisfaction"})
+
+
+_KEY_CACHE: dict[str, str | None] = {}
+
+
+def header_key(name: Any) -> str | None:
+    """The field a column header or JSON key names (English key or Chinese header)."""
+    if isinstance(name, str):
+        hit = _KEY_CACHE.get(name, False)
+        if hit is not False:
+            return hit  # type: ignore[return-value]
+    t = unicodedata.normalize("NFKC", str(name or "")).strip().lstrip("\ufeff").strip("*").strip()
+    key = _HEADER_TO_KEY.get(t) or _HEADER_TO_KEY.get(t.lower())
+    if isinstance(name, str) and len(_KEY_CACHE) < 10_000:  # arbitrary JSON keys must not grow it without bound
+        _KEY_CACHE[name] = key
+    return key
+
+
+class FeedError(ValueError):
+    """The file as a whole cannot be read (nothing is imported); Chinese message."""
+
+
+class RowError(ValueError):
+    """One row is refused; the message (Chinese) goes to the rejects file."""
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass
+class RawRow:
+    """One input row: ``data`` (field → value) when it could be read, else ``error``."""
+
+    line: int
+    raw: Any
+    data: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class FeedReader:
+    """Iterates the rows of a feed file; ``done``/``total`` drive a progress bar."""
+
+    kind = ""
+    total = 0
+    done = 0
+    ignored_columns: list[str]
+
+    def __iter__(self) -> Iterator[RawRow]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _value(v: Any) -> Any:
+    """A cell or JSON value as the validators expect it: text, or a date/time
+    object from a spreadsheet; numbers as their plain digits (phone numbers and
+    ids often arrive as numbers); ``RowError`` for lists, objects and booleans."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        raise RowError("值应为文字，而不是 true/false")
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise RowError("值不是有效的数字或文字")
+        return str(int(v)) if v.is_integer() and abs(v) < 1e18 else repr(v)
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v
+    if isinstance(v, dt.time):
+        return v.isoformat()
+    raise RowError("值应为文字，而不是列表或对象")
+
+
+_LAYOUTS: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+
+
+def _map_record(record: dict[Any, Any]) -> tuple[dict[str, Any], str | None]:
+    """Map keys/headers to fields; (data, error) — an error names the bad field.
+
+    The key → field mapping is worked out once per distinct set of keys (a
+    feed has one or a few), so each row is a few dictionary look-ups.
+    """
+    shape = tuple(record)
+    layout = _LAYOUTS.get(shape)
+    if layout is None:
+        layout = [(k, f) for k in shape if (f := header_key(k)) is not None]
+        if len(_LAYOUTS) < 1000:
+            _LAYOUTS[shape] = layout
+    data: dict[str, Any] = {}
+    for k, key in layout:
+        v = record[k]
+        if type(v) is str:
+            data[key] = v
+            continue
+        try:
+            data[key] = _value(v)
+        except RowError as exc:
+            return data, f"{FIELD_LABELS[key]}：{exc}"
+    return data, None
+
+
+class JsonLinesReader(FeedReader):
+    """One JSON object per line; blank lines are skipped, anything else that is
+    not an object is a rejected row kept verbatim."""
+
+    kind = "JSON Lines"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.total = path.stat().st_size
+        self.ignored_columns = []
+
+    def __iter__(self) -> Iterator[RawRow]:
+        with open(self.path, "rb") as fh:
+            for n, bline in enumerate(fh, 1):
+                self.done += len(bline)
+                if n == 1 and bline.startswith(b"\xef\xbb\xbf"):
+                    bline = bline[3:]
+                if not bline.strip():
+                    continue
+                body = bline[:-1] if bline.endswith(b"\n") else bline
+                if body.endswith(b"\r"):
+                    body = body[:-1]
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield RawRow(n, body.decode("utf-8", "backslashreplace"), error="该行不是 UTF-8 编码的文字")
+                    continue
+                try:
+                    obj = json.loads(text)
+                except (ValueError, RecursionError) as exc:
+                    msg = getattr(exc, "msg", None) or type(exc).__name__
+                    yield RawRow(n, text, error=f"不是有效的 JSON（{msg}）")
+                    continue
+                if not isinstance(obj, dict):
+                    what = {list: "列表 […]", str: "字符串", int: "数字", float: "数字", bool: "true/false"}.get(
+                        type(obj), "空值 null")
+                    yield RawRow(n, text, error=f"该行是 JSON {what}，应为一个对象 {{…}}")
+                    continue
+                data, err = _map_record(obj)
+                # a row that parsed is kept as its object (`jq -c .raw` gives it back as
+                # a feed line); an unparseable line is kept verbatim, as text
+                yield RawRow(n, obj, data=data, error=err)
+
+
+def _decode_text(blob: bytes) -> str:
+    """UTF-8 (BOM or not), else GB18030 (a superset of GBK); else refuse the file."""
+    try:
+        return blob.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return blob.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FeedError("无法识别文件编码：既不是 UTF-8，也不是 GBK/GB18030。请在 Excel 中“另存为 CSV UTF-8”后重试") from None
+
+
+def _check_header(keys: list[str | None], headers: list[str]) -> list[str]:
+    missing = [FIELD_LABELS[k] for k in REQUIRED if k not in keys]
+    if missing:
+        shown = "、".join(h for h in headers if h) or "（空）"
+        raise FeedError(f"表头缺少必需的列：{'、'.join(missing)}（表头为：{shown}）。"
+                        "表头可用中文（如 工单编号）或英文键名（如 external_id）")
+    return [h for h, k in zip(headers, keys) if k is None and h]
+
+
+class CsvReader(FeedReader):
+    """CSV with a header row; a row with more or fewer cells than the header is refused."""
+
+    kind = "CSV"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.text = _decode_text(path.read_bytes())
+        self.total = self.text.count("\n") + 1
+        self.ignored_columns = []
+        self._lines: list[str] | None = None
+
+    def __iter__(self) -> Iterator[RawRow]:
+        reader = csv.reader(io.StringIO(self.text, newline=""))
+        headers: list[str] | None = None
+        keys: list[str | None] = []
+        last_line = 0
+        while True:
+            start = last_line + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                last_line = max(reader.line_num, start)
+                self.done = last_line
+                if headers is None:
+                    raise FeedError(f"第 {start} 行：无法解析 CSV 表头（{exc}）") from None
+                if self._lines is None:  # only on the rare broken record: keep its text verbatim
+                    self._lines = self.text.split("\n")
+                raw_text = "\n".join(self._lines[start - 1:last_line]).rstrip("\r")
+                yield RawRow(start, raw_text, error=f"CSV 格式错误（{exc}）")
+                continue
+            last_line = reader.line_num
+            self.done = last_line
+            if not any(c.strip() for c in cells):
+                continue
+            if headers is None:
+                headers = [c.strip() for c in cells]
+                keys = [header_key(h) for h in headers]
+                self.ignored_columns = _check_header(keys, headers)
+                continue
+            raw = dict(zip(headers, cells)) if len(cells) == len(headers) else cells
+            if len(cells) != len(headers):
+                yield RawRow(start, raw, error=f"该行有 {len(cells)} 列，与表头的 {len(headers)} 列不一致（多了或少了逗号？）")
+                continue
+            data: dict[str, Any] = {}
+            for k, v in zip(keys, cells):
+                if k is not None:
+                    data[k] = v
+            yield RawRow(start, raw, data=data)
+        if headers is None:
+            raise FeedError("文件是空的：没有表头，也没有数据")
+
+
+class XlsxReader(FeedReader):
+    """The first worksheet; the first non-empty row is the header."""
+
+    kind = "XLSX"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.ignored_columns = []
+        try:
+            import openpyxl
+
+            self.wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+            raise FeedError(f"无法作为 Excel 工作簿（.xlsx）打开：{type(exc).__name__}：{exc}") from None
+        self.ws = self.wb.worksheets[0] if self.wb.worksheets else None
+        self.total = (self.ws.max_row or 0) if self.ws is not None else 0
+
+    def __iter__(self) -> Iterator[RawRow]:
+        try:
+            if self.ws is None:
+                raise FeedError("工作簿里没有工作表")
+            headers: list[str] | None = None
+            keys: list[str | None] = []
+            for n, values in enumerate(self.ws.iter_rows(values_only=True), 1):
+                self.done = n
+                cells = list(values)
+                if not any(v is not None and str(v).strip() for v in cells):
+                    continue
+                if headers is None:
+                    headers = ["" if v is None else str(v).strip() for v in cells]
+                    keys = [header_key(h) for h in headers]
+                    self.ignored_columns = _check_header(keys, headers)
+                    continue
+                raw = {h: (v if v is None or isinstance(v, (str, int, float, bool)) else str(v))
+                       for h, v in zip(headers, cells) if h}
+                extra = [v for v in cells[len(headers):] if v is not None and str(v).strip()]
+                if extra:
+                    yield RawRow(n, raw, error=f"表头以外的列还有内容：{extra[:3]}")
+                    continue
+                data: dict[str, Any] = {}
+                err = None
+                for k, v in zip(keys, cells):
+                    if k is None:
+                        continue
+                    try:
+                        data[k] = _value(v)
+                    except RowError as exc:
+                        err = f"{FIELD_LABELS[k]}：{exc}"
+                        break
+                yield RawRow(n, raw, data=data, error=err)
+            if headers is None:
+                raise FeedError("工作表是空的：没有表头，也没有数据")
+        finally:
+            self.wb.close()
+
+
+def open_feed(path: str | os.PathLike[str]) -> FeedReader:
+    """A reader for the file, by its extension (else by its first bytes)."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise FeedError(f"找不到文件：{p}")
+    if p.is_dir():
+        raise FeedError(f"{p} 是目录，不是文件")
+    suffix = p.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return JsonLinesReader(p)
+    if suffix in (".csv", ".txt"):
+        return CsvReader(p)
+    if suffix in (".xlsx", ".xlsm"):
+        return XlsxReader(p)
+    if suffix == ".xls":
+        raise FeedError("不支持旧版 Excel（.xls）：请在 Excel 中另存为 .xlsx 或 CSV UTF-8")
+    with open(p, "rb") as fh:
+        head = fh.read(64)
+    if head.startswith(b"PK\x03\x04"):
+        return XlsxReader(p)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return JsonLinesReader(p)
+    return CsvReader(p)
+
+
+def rejects_path(path: str | os.PathLike[str]) -> Path:
+    """feed.jsonl → feed.rejects.jsonl (always JSON Lines, whatever the input)."""
+    p = Path(path).expanduser()
+    return p.with_name(f"{p.stem}.rejects.jsonl")
+
+
+# ---------------------------------------------------------------- validation
+
+
+def load_districts(data_dir: Path | None = None) -> list[str]:
+    """The county-level districts of data/districts.toml (empty: accept any)."""
+    from .store import DATA_DIR
+
+    path = Path(data_dir or DATA_DIR) / "districts.toml"
+    try:
+        with open(path, "rb") as fh:
+            return [str(d) for d in tomllib.load(fh).get("districts", [])]
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+
+
+_DISTRICT_ALIASES = {"经开区": "徐州经济技术开发区", "经济技术开发区": "徐州经济技术开发区",
+                     "高新区": "徐州高新技术产业开发区", "高新技术产业开发区": "徐州高新技术产业开发区"}
+
+
+def _fast_time(t: str) -> dt.datetime | None:
+    """``YYYY-MM-DD HH:MM[:SS]`` (the feed's usual form) without the general
+    parser; None for anything else, which then goes to ``clock.parse_datetime``
+    (so every message and every other accepted form stays that function's)."""
+    n = len(t)
+    if (n != 16 and n != 19) or t[4] != "-" or t[7] != "-" or t[10] not in " T" or t[13] != ":":
+        return None
+    if n == 19 and t[16] != ":":
+        return None
+    try:
+        y, mo, d, h, mi = int(t[0:4]), int(t[5:7]), int(t[8:10]), int(t[11:13]), int(t[14:16])
+        sec = int(t[17:19]) if n == 19 else 0
+        if not 1900 <= y <= 2200 or not t[0:4].isdigit():
+            return None
+        return dt.datetime(y, mo, d, h, mi, sec, tzinfo=SHANGHAI)
+    except ValueError:
+        return None  # let the general parser word the refusal
+
+
+@dataclass
+class RowValidator:
+    """Validates feed rows against the store's departments and calendar, as of ``now``."""
+
+    store: "Store"
+    calendar: WorkCalendar
+    now: dt.datetime
+    districts: list[str] = field(default_factory=list)
+    _dept_ids: dict[str, int] = field(default_factory=dict)
+    _district_map: dict[str, str | None] = field(default_factory=dict)
+    _uscc_cache: dict[Any, Any] = field(default_factory=dict)
+    _phone_cache: dict[Any, Any] = field(default_factory=dict)
+    _due_cache: dict[tuple[dt.date, int], tuple[dt.date, str, int]] = field(default_factory=dict)
+    _level_cache: dict[tuple[dt.date, dt.date], int] = field(default_factory=dict)
+
+    def department_id(self, ref: str) -> int:
+        key = ref.strip()
+        did = self._dept_ids.get(key)
+        if did is None:
+            from .store import NotFound
+
+            try:
+                did = self.store.department(key).id
+            except NotFound as exc:
+                raise RowError(str(exc)) from None
+            assert did is not None
+            self._dept_ids[key] = did
+        return did
+
+    def district(self, value: str) -> str:
+        if not value or not self.districts:
+            return value
+        if value in self._district_map:
+            found = self._district_map[value]
+        else:
+            t = unicodedata.normalize("NFKC", value).strip()
+            for prefix in ("江苏省", "徐州市"):
+                t = t.removeprefix(prefix)
+            found = t if t in self.districts else _DISTRICT_ALIASES.get(t)
+            if found is None:
+                for suffix in ("区", "县", "市"):
+                    if t + suffix in self.districts:
+                        found = t + suffix
+                        break
+            self._district_map[value] = found
+        if found is None:
+            raise RowError(f"所属区域“{value}”不是徐州市的县（市、区）或开发区（可选：{'、'.join(self.districts)}）")
+        return found
+
+    def time(self, data: dict[str, Any], key: str) -> dt.datetime | None:
+        v = data.get(key)
+        if not v:
+            return None
+        if type(v) is str:
+            when = _fast_time(v)
+            if when is not None:
+                if when > self.now:
+                    raise RowError(f"{FIELD_LABELS[key]} {when:%Y-%m-%d %H:%M} 晚于当前时间，请核对")
+                return when
+            if not v.strip():
+                return None
+        label = FIELD_LABELS[key]
+        try:
+            if isinstance(v, dt.datetime):
+                when = to_local(v).replace(microsecond=0)
+            elif isinstance(v, dt.date):
+                when = to_local(dt.datetime(v.year, v.month, v.day))
+            else:
+                when = parse_datetime(v)
+        except ValueError as exc:
+            raise RowError(f"{label}：{exc}") from None
+        if when > self.now:
+            raise RowError(f"{label} {when:%Y-%m-%d %H:%M} 晚于当前时间，请核对")
+        return when
+
+    @staticmethod
+    def _memo(cache: dict[Any, Any], fn: Callable[[Any], str], value: Any) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        hit = cache.get(value)
+        if hit is None:
+            try:
+                hit = (True, fn(value))
+            except ValueError as exc:
+                hit = (False, str(exc))
+            if len(cache) < 100_000:
+                cache[value] = hit
+        ok, text = hit
+        if not ok:
+            raise RowError(text)
+        return text
+
+    def _due(self, start: dt.date, limit: int) -> tuple[dt.date, str, int]:
+        """(due date, as text, provisional) — memoised: a feed has few distinct dispatch days."""
+        key = (start, limit)
+        hit = self._due_cache.get(key)
+        if hit is None:
+            due = rules.due_from_start(start, limit, 0, self.calendar)
+            hit = self._due_cache[key] = (due, due.isoformat(), int(self.calendar.provisional_between(start, due)))
+        return hit
+
+    def _level(self, due: dt.date, day: dt.date) -> int:
+        key = (due, day)
+        hit = self._level_cache.get(key)
+        if hit is None:
+            hit = self._level_cache[key] = int(rules.warning_level(due, day, self.calendar))
+        return hit
+
+    def validate(self, data: dict[str, Any], line: int) -> ImportedTicket:
+        """One feed row → a ticket ready to insert, or ``RowError`` with the reason."""
+        missing = [FIELD_LABELS[k] for k in REQUIRED
+                   if not (data.get(k) if not isinstance(data.get(k), str) else data[k].strip())]
+        if missing:
+            extra = "（工单编号用于去重，缺少则无法判断是否重复导入）" if "工单编号" in missing else ""
+            raise RowError(f"缺少必填字段：{'、'.join(missing)}{extra}")
+        received = self.time(data, "received_at")
+        # USCC and phone go through the same validators TicketIntake uses, but
+        # memoised: a feed names the same enterprises again and again.
+        uscc = self._memo(self._uscc_cache, validate_uscc, data.get("uscc"))
+        phone = self._memo(self._phone_cache, validate_phone, data.get("contact_phone"))
+        try:
+            intake = TicketIntake.model_validate({k: data[k] for k in _INTAKE_KEYS if data.get(k) not in (None, "")})
+        except ValidationError as exc:
+            raise RowError(_pydantic_reason(exc)) from None
+        intake.uscc, intake.contact_phone = uscc, phone or ""
+        assert intake.external_id is not None and received is not None
+        district = self.district(intake.district)
+
+        dispatched = self.time(data, "dispatched_at")
+        signed = self.time(data, "signed_at")
+        replied = self.time(data, "replied_at")
+        closed = self.time(data, "closed_at")
+        dept_text = str(data.get("department") or "").strip()
+        dept_id = self.department_id(dept_text) if dept_text else None
+        sat_text = str(data.get("satisfaction") or "").strip()
+        try:
+            satisfaction = Satisfaction.parse(sat_text) if sat_text else None
+        except ValueError as exc:
+            raise RowError(str(exc)) from None
+
+        if dispatched is not None and dept_id is None:
+            raise RowError("有派发时间但没有承办单位")
+        if dept_id is not None and dispatched is None:
+            raise RowError("有承办单位但没有派发时间")
+        if signed is not None and dispatched is None:
+            raise RowError("有签收时间但没有派发时间")
+        if satisfaction is not None and replied is None:
+            raise RowError("有回访结果但没有答复时间（先答复，后回访）")
+        chain = [("来电时间", received), ("派发时间", dispatched), ("签收时间", signed),
+                 ("答复时间", replied), ("办结时间", closed)]
+        prev_label, prev = chain[0]
+        for label, when in chain[1:]:
+            if when is None:
+                continue
+            if when < prev:
+                raise RowError(f"{label} {when:%Y-%m-%d %H:%M} 早于{prev_label} {prev:%Y-%m-%d %H:%M}")
+            prev_label, prev = label, when
+
+        row = ImportedTicket(
+            line=line, external_id=intake.external_id, received_at=received.isoformat(),
+            source=intake.source.value, appeal_type=intake.appeal_type.value, enterprise_name=intake.enterprise_name,
+            uscc=intake.uscc, contact_name=intake.contact_name, contact_phone=intake.contact_phone, district=district,
+            title=intake.title, content=intake.content, status=Status.NEW.value,
+        )
+        if dispatched is not None:
+            start = local_date(dispatched)
+            limit = rules.time_limit(intake.appeal_type)
+            due, due_s, provisional = self._due(start, limit)
+            row.department_id = dept_id
+            row.dispatched_at = dispatched.isoformat()
+            row.clock_start = start.isoformat()
+            row.time_limit = limit
+            row.due_date = due_s
+            row.due_provisional = provisional
+            # the highest level reached: at the reply (or close), else as of now
+            row.max_level = self._level(due, local_date(replied or closed or self.now))
+            row.status = Status.DISPATCHED.value
+        if signed is not None:
+            row.signed_at = signed.isoformat()
+            row.status = Status.SIGNED.value
+        if replied is not None:
+            row.replied_at = replied.isoformat()
+            row.direct_answer = int(dispatched is None)
+            row.status = Status.REPLIED.value
+        if satisfaction is not None:
+            row.satisfaction = satisfaction.value
+            row.followup_count = 1
+            row.unreachable_count = int(satisfaction is Satisfaction.UNREACHABLE)
+        if closed is not None:
+            row.closed_at = closed.isoformat()
+            row.status = Status.CLOSED.value
+            row.close_reason = (
+                CloseReason.UNREACHABLE if satisfaction is Satisfaction.UNREACHABLE
+                else CloseReason.UNSATISFIED if satisfaction is Satisfaction.UNSATISFIED
+                else CloseReason.RESOLVED if replied is not None
+                else CloseReason.OTHER
+            ).value
+        return row
+
+
+def _pydantic_reason(exc: ValidationError) -> str:
+    """The Chinese reasons of a TicketIntake validation error."""
+    out = []
+    for err in exc.errors():
+        key = str(err["loc"][0]) if err.get("loc") else ""
+        label = FIELD_LABELS.get(key, key)
+        ctx_err = (err.get("ctx") or {}).get("error")
+        if err.get("type") == "value_error" and ctx_err is not None:
+            msg = str(ctx_err)
+            out.append(msg if label in msg or key not in ("title", "contact_name", "district") else f"{label}：{msg}")
+        elif err.get("type") == "missing":
+            out.append(f"缺少{label}")
+        else:
+            out.append(f"{label}格式不正确")
+    return "；".join(out) or "数据格式不正确"
+
+
+# ---------------------------------------------------------------- the import
+
+
+@dataclass
+class ImportSummary:
+    kind: str
+    imported: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    provisional: int = 0  # imported rows whose due date is only provisional
+    rejects_file: Path | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # extra lines for the summary (Chinese)
+
+    @property
+    def total(self) -> int:
+        return self.imported + self.duplicate + self.rejected
+
+
+class _Rejects:
+    """Writes rejected rows (line, reason, raw row) as JSON Lines, opened on the first."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh: io.TextIOWrapper | None = None
+        self.count = 0
+
+    def add(self, line: int, reason: str, raw: Any) -> None:
+        if self.fh is None:
+            self.fh = open(self.path, "w", encoding="utf-8")
+        self.fh.write(export_json({"line": line, "reason": reason, "raw": raw}) + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+        elif self.path.exists():  # a rejects file of an earlier run no longer applies
+            self.path.unlink()
+
+
+def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: str, *, batch_size: int = 5000,
+                   progress: Progress | None = None, reader: FeedReader | None = None) -> ImportSummary:
+    """Import a hotline feed file; returns the counts.
+
+    Raises :class:`FeedError` before anything is imported when the file as a
+    whole cannot be read (missing, wrong encoding, a header without the
+    required columns).  Row problems never stop the import.
+    """
+    reader = reader or open_feed(path)
+    src = Path(path).expanduser()
+    validator = RowValidator(store, store.calendar(), store.now(), load_districts())
+    summary = ImportSummary(kind=reader.kind)
+    rejects = _Rejects(rejects_path(src))
+    note = f"从热线数据导入（{src.name} 第 {{line}} 行）"
+    batch: list[ImportedTicket] = []
+
+    def flush() -> None:
+        res = store.import_ticket_batch(batch, actor_login, note)
+        summary.imported += res.imported
+        summary.duplicate += res.duplicate
+        summary.provisional += res.provisional
+        batch.clear()
+
+    try:
+        for n, raw in enumerate(reader, 1):
+            if raw.error is not None or raw.data is None:
+                rejects.add(raw.line, raw.error or "无法读取该行", raw.raw)
+            else:
+                try:
+                    row = validator.validate(raw.data, raw.line)
+                except RowError as exc:
+                    rejects.add(raw.line, str(exc), raw.raw)
+                else:
+                    batch.append(row)
+                    if len(batch) >= batch_size:
+                        flush()
+            if progress is not None and n % 1000 == 0:
+                progress(reader.done, reader.total)
+        if batch:
+            flush()
+        if progress is not None:
+            progress(reader.total, reader.total)
+    finally:
+        rejects.close()
+    summary.rejected = rejects.count
+    summary.rejects_file = rejects.path if rejects.count else None
+    summary.ignored_columns = reader.ignored_columns
+    if summary.provisional:
+        summary.notes.append(f"其中 {summary.provisional} 件的办理期限按暂定日历计算（该年官方节假日安排尚未载入，"
+                             "见 xzconsole calendar status；载入后会自动重算）")
+    return summary
+
+
+# Kinds of `xzconsole import --kind …`: name → (description, import function).
+# Policies and knowledge are added here with the same signature:
+#   fn(store, path, actor_login, *, batch_size, progress, reader) -> ImportSummary
+# (``reader`` comes from open_feed; FeedError for an unusable file, rejects via
+# _Rejects/rejects_path, Chinese lines for the summary in ImportSummary.notes).
+IMPORTERS: dict[str, tuple[str, Callable[..., ImportSummary]]] = {
+    "tickets": ("热线工单", import_tickets),
+}
+
+__all__ = [
+    "FIELD_LABELS",
+    "FeedError",
+    "IMPORTERS",
+    "ImportSummary",
+    "RowError",
+    "RowValidator",
+    "import_tickets",
+    "open_feed",
+    "rejects_path",
+]
