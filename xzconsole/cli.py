@@ -332,7 +332,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
                    help="每批提交的行数（默认 5000；中断后重新执行会跳过已提交的批次）")
 
 
-@register("import", "导入热线工单数据（JSON Lines / CSV / XLSX），坏行写入拒收文件", _import_args, uses_now=True)
+@register("import", "导入数据（JSON Lines / CSV / XLSX）：热线工单、政策库或知识库，坏行写入拒收文件", _import_args, uses_now=True)
 def cmd_import(ctx: Ctx) -> int:
     from .importers import IMPORTERS, open_feed
     from .models import Role
@@ -350,7 +350,8 @@ def cmd_import(ctx: Ctx) -> int:
         ctx.say(f"提示：忽略了无法识别的列：{'、'.join(summary.ignored_columns)}")
     if summary.total == 0:
         raise CliError(f"{a.file} 中没有数据行，未导入任何内容")
-    ctx.say(f"导入完成（{label}，{summary.kind}，共 {summary.total} 行）：新增 {summary.imported} 件，"
+    fmt = "" if summary.kind == label else f"，{summary.kind}"
+    ctx.say(f"导入完成（{label}{fmt}，共 {summary.total} 行）：新增 {summary.imported} 件，"
             f"重复 {summary.duplicate} 件（{'工单编号' if a.kind == 'tickets' else '记录'}已存在，未作改动），"
             f"拒收 {summary.rejected} 行")
     for note in summary.notes:
@@ -738,6 +739,55 @@ def _permission_checks(path: Path) -> list[tuple[bool | None, str]]:
         if st.st_mode & stat.S_IROTH:
             out.append((False, f"{p.name}：其他用户可读（含企业信息）：chmod o-rwx {p}"))
     return out
+
+
+# ---------------------------------------------------------------- search and report
+
+
+def _search_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("what", choices=("policies", "knowledge"), help="policies 政策库 / knowledge 知识库")
+    p.add_argument("words", nargs="+", metavar="WORDS", help="检索词（中文可按任意两个字以上检索，多个词须同时出现）")
+    p.add_argument("--json", action="store_true", help="输出 JSON Lines（最相关的在前）")
+    p.add_argument("--limit", type=int, metavar="N", help="只输出最相关的 N 条")
+
+
+@register("search", "在政策库或知识库中检索（与工作台同一检索）", _search_args, uses_now=True)
+def cmd_search(ctx: Ctx) -> int:
+    """The library's own search from a shell (SPEC §10, §11)."""
+    from .policies import search_cli
+
+    a = ctx.args
+    if a.limit is not None and a.limit < 1:
+        raise CliError("--limit 至少为 1")
+    with ctx.open_store() as store:
+        ctx.actor(store)
+        return search_cli(store, a.what, " ".join(a.words), as_json=a.json, limit=a.limit, out=ctx.out)
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，如 2026-11")
+    p.add_argument("--format", default="md", choices=("xlsx", "md", "json"), help="xlsx 表格 / md Markdown / json（默认 md）")
+    p.add_argument("--out", metavar="FILE", help="写入文件（xlsx 必须指定；md/json 默认输出到标准输出）")
+
+
+@register("report", "生成月度通报（一月一通报）：三率考核、明细指标、红黑榜、政策发布（值班长）", _report_args, uses_now=True)
+def cmd_report(ctx: Ctx) -> int:
+    """The monthly bulletin, from the same code as the assessment screen."""
+    from .models import Role
+    from .reports import write_report
+
+    a = ctx.args
+    if a.format == "xlsx" and not a.out:
+        raise CliError("xlsx 格式必须用 --out 指定输出文件")
+    with ctx.open_store() as store:
+        ctx.actor(store, roles=[Role.SUPERVISOR.value, Role.ADMIN.value])
+        try:
+            write_report(store, a.month, a.format, a.out, store.now())
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    if a.out:
+        ctx.say(f"已生成 {a.month} 月度通报：{a.out}")
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------- the console and the demo

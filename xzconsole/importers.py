@@ -650,8 +650,10 @@ class ImportSummary:
         return self.imported + self.duplicate + self.rejected
 
 
-class _Rejects:
-    """Writes rejected rows (line, reason, raw row) as JSON Lines, opened on the first."""
+class RejectsFile:
+    """Writes rejected rows (line, reason, raw row) as JSON Lines beside the input,
+    opened on the first; a rejects file of an earlier run is removed when this
+    run rejects nothing.  Shared by every kind of import."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -683,7 +685,7 @@ def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: st
     src = Path(path).expanduser()
     validator = RowValidator(store, store.calendar(), store.now(), load_districts())
     summary = ImportSummary(kind=reader.kind)
-    rejects = _Rejects(rejects_path(src))
+    rejects = RejectsFile(rejects_path(src))
     note = f"从热线数据导入（{src.name} 第 {{line}} 行）"
     batch: list[ImportedTicket] = []
 
@@ -728,9 +730,30 @@ def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: st
 # Policies and knowledge are added here with the same signature:
 #   fn(store, path, actor_login, *, batch_size, progress, reader) -> ImportSummary
 # (``reader`` comes from open_feed; FeedError for an unusable file, rejects via
-# _Rejects/rejects_path, Chinese lines for the summary in ImportSummary.notes).
+# RejectsFile/rejects_path, Chinese lines for the summary in ImportSummary.notes).
+
+
+def _import_policies(store: "Store", path: str | os.PathLike[str], actor_login: str, **kw: Any) -> ImportSummary:
+    """``import --kind policies``: the policy library (xzconsole.policies)."""
+    from .policies import import_policies
+
+    summary = import_policies(store, path, actor_login, **kw)
+    if summary.drafts:
+        summary.notes.append(f"其中 {summary.drafts} 条缺少摘要或解读人（姓名、电话），已作为草稿导入，补全后方可发布")
+    return summary
+
+
+def _import_knowledge(store: "Store", path: str | os.PathLike[str], actor_login: str, **kw: Any) -> ImportSummary:
+    """``import --kind knowledge``: knowledge-base entries shared from the hotline."""
+    from .policies import import_knowledge
+
+    return import_knowledge(store, path, actor_login, **kw)
+
+
 IMPORTERS: dict[str, tuple[str, Callable[..., ImportSummary]]] = {
     "tickets": ("热线工单", import_tickets),
+    "policies": ("政策", _import_policies),
+    "knowledge": ("知识库", _import_knowledge),
 }
 
 __all__ = [
@@ -739,6 +762,7 @@ __all__ = [
     "IMPORTERS",
     "ImportSummary",
     "RowError",
+    "RejectsFile",
     "RowValidator",
     "import_tickets",
     "open_feed",

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
 
-from .importers import FeedError, rejects_path
+from .importers import FeedError, RejectsFile, rejects_path
+from .importers import ImportSummary as FeedSummary
 from .models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Staff, validate_phone
 from .workdays import WorkCalendar
 
@@ -656,20 +657,10 @@ def validate_knowledge_fields(data: dict[str, Any], tree: dict[str, list[str]],
 
 
 @dataclass
-class ImportSummary:
-    """What an import of policies or knowledge did."""
+class ImportSummary(FeedSummary):
+    """What an import of policies or knowledge did: the feed's counts plus drafts."""
 
-    kind: str
-    imported: int = 0
     drafts: int = 0  # of the imported policies, how many came in as drafts
-    duplicate: int = 0
-    rejected: int = 0
-    rejects_file: Path | None = None
-    ignored_columns: list[str] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return self.imported + self.duplicate + self.rejected
 
     def message(self) -> str:
         """One line for the command line or a toast (Chinese)."""
@@ -686,28 +677,6 @@ class ImportSummary:
         return text
 
 
-class _Rejects:
-    """Rejected rows (line, reason, raw row) as JSON Lines, opened on the first;
-    a rejects file of an earlier run is removed when this run rejects nothing."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fh: IO[str] | None = None
-        self.count = 0
-
-    def add(self, line: int, reason: str, raw: Any) -> None:
-        if self.fh is None:
-            self.fh = open(self.path, "w", encoding="utf-8")
-        self.fh.write(json.dumps({"line": line, "reason": reason, "raw": raw}, ensure_ascii=False, default=str) + "\n")
-        self.count += 1
-
-    def close(self) -> None:
-        if self.fh is not None:
-            self.fh.close()
-        elif self.path.exists():
-            self.path.unlink()
-
-
 def _actor(store: "Store", actor: Staff | str) -> Staff:
     return actor if isinstance(actor, Staff) else store.staff(actor)
 
@@ -719,7 +688,7 @@ def _import(store: "Store", path: str | os.PathLike[str], actor: Staff, headers:
     summary = ImportSummary(kind=kind)
     ignored: list[str] = []
     rows = read_rows(src, headers, ignored)
-    rejects = _Rejects(rejects_path(src))
+    rejects = RejectsFile(rejects_path(src))
     batch: list[dict[str, Any]] = []
     seen: set[Any] = set()
 
