@@ -849,22 +849,10 @@ def _demo_progress(update: Callable[[int, int], None] | None) -> Callable[..., N
 
 
 def _demo_state(path: Path) -> str:
-    """'demo' (complete: meta demo = 1), 'partial' (a demo build that was
-    interrupted: demo staff but no mark yet) or 'other' — a real database, or
-    not a database at all, which the demo command never deletes."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone()
-            if row and row[0] == "1":
-                return "demo"
-            # the generator adds its staff (demo_admin, demo_clerk, …) first and the mark last
-            staff = conn.execute("SELECT count(*) FROM staff WHERE login IN (?, 'demo_admin')", (DEMO_LOGIN,)).fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return "other"
-    return "partial" if staff == 2 else "other"
+    """'demo', 'partial' (an interrupted demo build) or 'other' (see store_import.demo_state)."""
+    from .store_import import demo_state
+
+    return demo_state(path, DEMO_LOGIN)
 
 
 def _run_console(ctx: Ctx, db: str, login: str, now: dt.datetime | None) -> int:

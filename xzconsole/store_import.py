@@ -400,3 +400,23 @@ def _escape_breakers(text: str) -> str:
     for raw, esc in _LINE_BREAKERS.items():
         text = text.replace(raw, esc)
     return text
+
+
+def demo_state(path: "os.PathLike[str] | str", demo_login: str) -> str:
+    """What a file is, read-only and without migrating it: 'demo' (complete:
+    meta demo = 1), 'partial' (a demo build that was interrupted: demo staff
+    but no mark yet) or 'other' — a real database, or not a database at all,
+    which the demo command never deletes."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone()
+            if row and row[0] == "1":
+                return "demo"
+            # the generator adds its staff (demo_admin, demo_clerk, …) first and the mark last
+            staff = conn.execute("SELECT count(*) FROM staff WHERE login IN (?, 'demo_admin')", (demo_login,)).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return "other"
+    return "partial" if staff == 2 else "other"

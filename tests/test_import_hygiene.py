@@ -1,0 +1,49 @@
+"""The layers below the screens never pull in Textual, and only the store speaks SQL.
+
+Run in a fresh interpreter, so what other tests imported cannot hide a leak
+(the same check as Harlequin's tests/unit_tests/test_import_hygiene.py).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "xzconsole"
+CORE = ["xzconsole.workdays", "xzconsole.rules", "xzconsole.models", "xzconsole.store"]
+OPTIONAL = ["xzconsole.importers", "xzconsole.reports", "xzconsole.demo"]
+
+
+def _present(names):
+    return [n for n in names if importlib.util.find_spec(n) is not None]
+
+
+@pytest.mark.parametrize("module", CORE + _present(OPTIONAL))
+def test_no_textual_below_the_screens(module):
+    code = (
+        "import importlib, json, sys\n"
+        f"importlib.import_module({module!r})\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent, timeout=60)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [], f"{module} imports textual"
+
+
+def test_sql_only_in_the_store():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.parent == PACKAGE and (path.name == "store.py" or path.name.startswith("store_")):
+            continue
+        text = path.read_text(encoding="utf-8")
+        # catching sqlite3's exceptions is fine anywhere; opening connections and
+        # running statements is the store's job
+        for needle in ("sqlite3.connect(", "execute(", "executemany(", "executescript("):
+            if needle in text:
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}: {needle}")
+    assert offenders == [], "SQL (or sqlite3) outside store.py / store_*.py: move it behind a store method"
