@@ -1,0 +1,309 @@
+"""The Textual App: the shell around the screens, the palette and global keys.
+
+``XzApp`` opens the shared database (migrating it before any screen
+mounts), identifies the operating-system login as a staff member, and shows
+the queue.  Every screen reaches the store, the user and the clock through
+``self.app.store`` / ``self.app.user`` / ``self.app.clock``.
+
+Running over SSH (SPEC §13), :func:`run_console` takes care of three traps:
+
+* **Locale.** When the terminal's encoding is not UTF-8, Chinese would be
+  garbled: output is switched to UTF-8 where Python can, and one line says
+  what to set (``export LANG=zh_CN.UTF-8`` or ``C.UTF-8``).
+* **Colours.** SSH does not pass ``COLORTERM``; Textual then renders with
+  the 256-colour palette.  The stylesheet carries meaning only with ANSI
+  named colours plus a symbol and a word, so it reads the same in 256
+  colours (``COLORTERM=truecolor`` merely makes the chrome smoother).
+* **Hang-up.** When the SSH connection drops, the kernel sends SIGHUP; the
+  app exits cleanly on it instead of spinning on a dead terminal
+  (dolphie#101).  The handler is installed on the event loop
+  (:meth:`XzApp.install_hangup_handler`), which is the async-safe form of
+  ``signal.signal(SIGHUP, …)``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import locale
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from .clock import Clock, FixedClock
+from .palette import PolicyCommands, TicketCommands
+from .textsafe import literal, plain
+
+EXIT_OK = 0
+EXIT_NOTHING = 2
+
+
+class HelpScreen(ModalScreen[None]):
+    """F1: every key of the screen underneath, with what it does."""
+
+    BINDINGS = [Binding("escape,f1,q", "close", "关闭", id="help.close")]
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static("按键说明（Esc 关闭）", markup=False)
+            yield Static("\n".join(self.lines), markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class PolicyPreview(ModalScreen[None]):
+    """A policy's title and summary, read-only (from the command palette)."""
+
+    BINDINGS = [Binding("escape,enter,q", "close", "关闭", id="policy_preview.close")]
+
+    def __init__(self, policy: Any) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def compose(self) -> ComposeResult:
+        p = self.policy
+        meta = " · ".join(x for x in (plain(p.doc_number), plain(p.issuer), p.level.label, p.kind.label, p.status.label) if x)
+        until = f" · 截止 {p.valid_until}" if p.valid_until else ""
+        interpreter = f"解读人：{plain(p.interpreter_name)} {plain(p.interpreter_phone)}" if p.interpreter_name else "解读人：未填写"
+        with VerticalScroll(id="policy-box"):
+            yield Static(literal(p.title), id="policy-title")
+            yield Static(literal(meta + until), id="policy-meta")
+            yield Static(literal(p.summary or "（暂无摘要）", single_line=False), id="policy-summary")
+            yield Static(literal(interpreter), id="policy-interpreter")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class XzApp(App[int]):
+    """企业服务中心工作台: queue, tickets, palette, for one signed-in staff member."""
+
+    # absolute, so a subclass defined elsewhere (tests, textual-serve) finds it too
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))
+    TITLE = "企业服务中心工作台"
+    SUB_TITLE = "一中心一平台 · 12345 企业诉求"
+    COMMANDS = App.COMMANDS | {TicketCommands, PolicyCommands}
+    COMMAND_PALETTE_DISPLAY = "^p"
+    BINDINGS = [
+        Binding("f1", "help", "帮助", id="app.help"),
+        Binding("ctrl+p", "command_palette", "跳转", id="app.palette", priority=True),
+        Binding("q", "quit_console", "退出", id="app.quit"),
+        # the console's places, one key each (listed by F1; the footer keeps the screen's own keys)
+        Binding("f2", "go('queue')", "工单队列", id="app.go.queue", show=False),
+        Binding("f3", "go('warnings')", "预警面板", id="app.go.warnings", show=False),
+        Binding("f4", "go('policies')", "政策库", id="app.go.policies", show=False),
+        Binding("f5", "go('knowledge')", "知识库", id="app.go.knowledge", show=False),
+        Binding("f6", "go('assessment')", "三率考核", id="app.go.assessment", show=False),
+        Binding("f7", "go('calendar')", "工作日历", id="app.go.calendar", show=False),
+        Binding("f8", "go('collection')", "政策采集", id="app.go.collection", show=False),
+    ]
+
+    # place → (module, screen class) for ``action_go``
+    PLACES = {
+        "warnings": ("warnings", "WarningsScreen"),
+        "policies": ("policies", "PolicyLibraryScreen"),
+        "knowledge": ("knowledge", "KnowledgeScreen"),
+        "assessment": ("assessment", "AssessmentScreen"),
+        "calendar": ("calendar", "CalendarScreen"),
+        "collection": ("collection", "CollectionScreen"),
+    }
+
+    def __init__(self, db_path: str, login: str, clock: Clock | None = None, *, wall: bool = False) -> None:
+        super().__init__()
+        self.db_path = str(db_path)
+        self.login = login
+        self.clock: Clock = clock or Clock()
+        self.wall = wall
+        self.store: Any = None
+        self.user: Any = None
+        self.hangup = False
+
+    # -- start-up ------------------------------------------------------------------
+    def on_mount(self) -> None:
+        """Open the store (migrations run here, before any screen), identify
+        the login, then show the queue; a refusal exits with status 2."""
+        from .store import IdentityError, Store, StoreError
+
+        try:
+            self.store = Store(self.db_path, self.clock)
+            self.user = self.store.identify(self.login)
+        except IdentityError as exc:
+            self.exit(return_code=EXIT_NOTHING, message=f"xzconsole：{plain(exc)}")
+            return
+        except (StoreError, OSError, Exception) as exc:  # noqa: BLE001 - any failure to open is reported, not raised
+            self.exit(return_code=EXIT_NOTHING, message=f"xzconsole：无法打开数据库 {plain(self.db_path)}：{plain(exc)}")
+            return
+        self.sub_title = f"{plain(self.user.display)} · {self.user.role.label}"
+        self.install_hangup_handler()
+        if self.wall:
+            try:
+                from .screens.warnings import WarningsScreen  # the live warning panel, when built
+            except ImportError:
+                WarningsScreen = None  # type: ignore[assignment,misc]
+            if WarningsScreen is not None:
+                self.push_screen(WarningsScreen(wall=True))
+                return
+        from .screens.queue import QueueScreen
+
+        self.push_screen(QueueScreen())
+
+    def install_hangup_handler(self) -> bool:
+        """Exit when the terminal goes away (SIGHUP); False where there is none."""
+        import asyncio
+
+        if not hasattr(signal, "SIGHUP"):
+            return False
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.on_hangup)
+        except (RuntimeError, NotImplementedError, ValueError):
+            # not the main thread (e.g. under a test runner's loop): fall back to nothing
+            return False
+        return True
+
+    def on_hangup(self) -> None:
+        """The SSH session closed: stop quietly (nothing typed is pending in the store)."""
+        self.hangup = True
+        self.exit(return_code=EXIT_OK)
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            try:
+                self.store.disconnect()
+            except Exception:  # noqa: BLE001 - closing on the way out must not raise
+                pass
+
+    # -- global actions -----------------------------------------------------------------
+    def action_quit_console(self) -> None:
+        """Leave the console."""
+        self.exit(return_code=EXIT_OK)
+
+    def action_help(self) -> None:
+        """Show every key of the current screen and what it does."""
+        lines = []
+        seen = set()
+        for key, active in self.screen.active_bindings.items():
+            b = active.binding
+            if not b.description or (b.action, b.description) in seen:
+                continue
+            seen.add((b.action, b.description))
+            lines.append(f"{self.get_key_display(b):>12}  {b.description}{'' if active.enabled else '（当前不可用）'}")
+        lines.append(f"{'Ctrl+P':>12}  命令面板：按编号/企业名跳转工单，按标题查政策")
+        self.push_screen(HelpScreen(lines))
+
+    def action_go(self, place: str) -> None:
+        """Go to one of the console's places: back to the queue underneath,
+        then (unless the queue was asked for) that place's screen on top."""
+        import importlib
+
+        if self.wall or self.user is None:
+            return
+        target = self.PLACES.get(place)
+        if target is not None and type(self.screen).__name__ == target[1]:
+            return
+        while len(self.screen_stack) > 2:  # [default, queue, …]
+            self.pop_screen()
+        if target is None:
+            return
+        module = importlib.import_module(f".screens.{target[0]}", __package__)
+        self.push_screen(getattr(module, target[1])())
+
+    def open_ticket(self, ticket_id: int) -> None:
+        """Show one ticket's detail (from the queue or the palette)."""
+        from .screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(ticket_id))
+
+    def show_policy(self, policy_id: int) -> None:
+        """Show a policy's title and summary (read-only)."""
+        try:
+            policy = self.store.policy(policy_id)
+        except Exception as exc:  # noqa: BLE001 - a vanished policy is a message, not a crash
+            self.notify(plain(exc), severity="error", markup=False)
+            return
+        self.push_screen(PolicyPreview(policy))
+
+
+# ---------------------------------------------------------------- running it
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    if not encoding:
+        return False
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def ensure_utf8_output() -> str | None:
+    """Switch stdout/stderr to UTF-8 when the locale is not; return the advice
+    to print (once, in Chinese) or None when all was well."""
+    streams = [s for s in (sys.__stdout__, sys.__stderr__) if s is not None]
+    current = locale.getpreferredencoding(False)
+    if _is_utf8(current) and all(_is_utf8(getattr(s, "encoding", None)) for s in streams):
+        return None
+    for s in streams:
+        try:
+            s.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+    return (f"xzconsole：终端字符集不是 UTF-8（当前为 {current or '未知'}），中文可能显示为乱码。"
+            "已临时改用 UTF-8 输出；请在登录脚本（如 ~/.profile）中设置：export LANG=zh_CN.UTF-8"
+            "（或 export LANG=C.UTF-8），然后重新登录。")
+
+
+def lighten_imports() -> None:
+    """Keep numpy out of the console process.
+
+    sqlite-utils (and openpyxl) import numpy when it is installed, only to
+    accept numpy values in inserts — which the console never makes.  That
+    import is a quarter of a second of every start-up over SSH; marking the
+    module absent makes both libraries take their no-numpy path.
+    """
+    if "numpy" not in sys.modules:
+        sys.modules["numpy"] = None  # type: ignore[assignment]
+
+
+def run_console(db_path: str, login: str, now: dt.datetime | None = None) -> int:
+    """Run the console for ``login`` on ``db_path``; returns the exit status
+    (0 done, 2 refused: unknown login or unusable database)."""
+    lighten_imports()
+    advice = ensure_utf8_output()
+    if advice:
+        print(advice, file=sys.__stderr__, flush=True)
+    app = XzApp(db_path, login, FixedClock(now) if now is not None else None)
+    try:
+        app.run()
+    except OSError:
+        # the terminal vanished under us (EIO after a hang-up): nothing to show anyone
+        if not app.hangup:
+            raise
+    code = app.return_code
+    return int(code if code is not None else EXIT_OK)
+
+
+def main() -> int:  # pragma: no cover - a convenience for `python -m xzconsole.app DB LOGIN`
+    args = sys.argv[1:]
+    if len(args) < 1:
+        print("用法：python -m xzconsole.app 数据库路径 [登录名]", file=sys.stderr)
+        return EXIT_NOTHING
+    login = args[1] if len(args) > 1 else (os.environ.get("USER") or "")
+    return run_console(args[0], login)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

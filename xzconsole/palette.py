@@ -1,0 +1,123 @@
+"""Command palette providers: one per domain (STYLE §10).
+
+* :class:`TicketCommands` — a ticket by number, external id or the start of
+  its enterprise's name; choosing one opens the ticket detail.
+* :class:`PolicyCommands` — a policy by words of its title; choosing one
+  shows its title and summary in a read-only window.
+
+Every hit is displayed as literal text: :meth:`Matcher.highlight` parses its
+argument as Textual markup, so it is never used on user text here; the
+match positions are applied to a ``rich.text.Text`` instead
+(:func:`highlight_literal`).  Ticket candidates come from indexed prefix
+queries run in a thread (there may be a million tickets), policy candidates
+(about two thousand) are read once in :meth:`PolicyCommands.startup`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from rich.style import Style
+from rich.text import Text
+from textual.command import Hit, Hits, Provider
+from textual.markup import escape
+
+from .textsafe import literal, plain
+
+if TYPE_CHECKING:
+    from textual.fuzzy import Matcher
+
+
+def highlight_literal(matcher: "Matcher", candidate: str, prefix: Text | None = None) -> Text:
+    """``candidate`` as literal Text with the fuzzy-matched characters styled."""
+    text = literal(candidate)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, text.plain)
+    style = Style(bold=True, underline=True)
+    for offset in offsets:
+        text.stylize(style, offset, offset + 1)
+    if prefix is not None:
+        return Text.assemble(prefix, text)
+    return text
+
+
+class TicketCommands(Provider):
+    """Jump to a ticket: number, external id or enterprise name prefix.
+
+    The look-ups are index range scans — about a millisecond for the center
+    at 1,000,000 tickets — but a liaison's are filtered to one department
+    and can take longer, so they run in a thread, on the provider's own
+    connection (SQLite connections stay with one thread at a time: a lock).
+    """
+
+    async def startup(self) -> None:
+        self._store: Any = None
+        self._lock = threading.Lock()
+
+    def _lookup(self, query: str) -> list[Any]:
+        app: Any = self.app
+        with self._lock:
+            if self._store is None:
+                from .store import Store
+
+                self._store = Store(app.db_path, app.clock, migrate=False)
+            return self._store.palette_tickets(app.user, query, limit=20)
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.disconnect()
+                self._store = None
+
+    async def shutdown(self) -> None:
+        await asyncio.to_thread(self._close)
+
+    async def search(self, query: str) -> Hits:
+        app: Any = self.app
+        q = query.strip()
+        if getattr(app, "user", None) is None or not q:
+            return
+        matcher = self.matcher(q)
+        for t in await asyncio.to_thread(self._lookup, q):
+            line = f"{t.number}  {t.enterprise_name}  {t.status.label}"
+            if t.external_id:
+                line += f"  {t.external_id}"
+            score = max(matcher.match(t.number), matcher.match(plain(t.enterprise_name)),
+                        matcher.match(t.external_id or ""), 0.5)
+            yield Hit(
+                score,
+                highlight_literal(matcher, line, Text("工单 ", style="bold")),
+                partial(app.open_ticket, t.id),
+                text=plain(line),
+                help=escape(plain(t.title or t.content[:60])),  # help is parsed as markup: escaped
+            )
+
+
+class PolicyCommands(Provider):
+    """Show a policy: every word typed must occur in its title (or 文号)."""
+
+    async def startup(self) -> None:
+        app: Any = self.app
+        store = getattr(app, "store", None)
+        self._policies: list[tuple[int, str, str, str]] = store.palette_policies() if store is not None else []
+
+    async def search(self, query: str) -> Hits:
+        app: Any = self.app
+        words = query.lower().split()
+        if not words:
+            return
+        matcher = self.matcher(query)
+        for pid, title, doc_number, _status in self._policies:
+            hay = f"{title} {doc_number}".lower()
+            if not all(w in hay for w in words):
+                continue
+            score = max(matcher.match(title), 0.3)
+            yield Hit(
+                score,
+                highlight_literal(matcher, title, Text("政策 ", style="bold")),
+                partial(app.show_policy, pid),
+                text=plain(title),
+                help=escape(plain(doc_number)) if doc_number else None,
+            )

@@ -1,0 +1,798 @@
+"""The queue: the console's default screen (SPEC §9).
+
+Saved filters sit as tabs (待受理 … 全部, and the three warning levels), each
+with its row count; a filter bar (``f``) narrows by department, appeal type,
+source and date range; ``/`` searches by number, external id, enterprise
+name, USCC, phone or content; ``s`` changes the sort.  The table holds one
+keyset page (:data:`PAGE_SIZE` rows): PageDown/PageUp (or ``n``/``p``) move,
+a stack of page keys makes going back exact, and the status line says which
+rows of how many are shown.
+
+What can be slow at 1,000,000 tickets runs in thread workers and posts a
+message back (STYLE §5): the tab counts, a search (a ``LIKE`` scan over
+contents may take a second — the status line says "搜索中…" meanwhile) and
+the bulk actions (tag rows with space, then ``d`` to dispatch or ``x`` to
+close as duplicates, with a progress bar) — and every page read, since a
+few combinations of tab, filter and sort have no index to follow.
+Each worker opens its own :class:`~xzconsole.store.Store` (SQLite
+connections stay in their thread) and never touches a widget.
+
+A department liaison sees only their department's tickets and never a
+confidential ticket's enterprise — the store enforces both; this screen
+only adapts: no department filter, no intake or bulk keys, tabs that fit
+their work (待签收 rather than 待受理/已退回).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, ProgressBar, Select, Static, Tab, Tabs
+from textual.worker import Worker, WorkerState
+
+from .. import rules
+from ..models import AppealType, Role, Source, Status, Ticket
+from ..rules import WarningLevel
+from ..textsafe import literal, plain
+from ..widgets.header import ConsoleHeader
+from ..widgets.ticket_table import TicketTable
+from ..widgets.warning_badge import WarningBadge, due_today
+
+PAGE_SIZE = 50
+POLL_SECONDS = 10.0  # how often the queue checks whether anyone changed anything
+
+SORT_LABELS = {"received": "受理时间（新→旧）", "due": "办理期限（早→晚）", "warning": "预警（最严重优先）"}
+SORT_ORDER = ("received", "due", "warning")
+
+
+@dataclass(frozen=True)
+class QueueTab:
+    """A saved filter shown as a tab."""
+
+    id: str
+    label: str
+    statuses: tuple[str, ...] | None = None
+    level: WarningLevel | None = None
+    sort: str = "received"  # the sort a tab opens with
+
+
+def _status_tab(status: Status, label: str | None = None) -> QueueTab:
+    return QueueTab(f"tab-{status.value}", label or status.label, (status.value,))
+
+
+LEVEL_TABS = [
+    QueueTab("tab-yellow", WarningLevel.YELLOW.label, level=WarningLevel.YELLOW, sort="warning"),
+    QueueTab("tab-orange", WarningLevel.ORANGE.label, level=WarningLevel.ORANGE, sort="warning"),
+    QueueTab("tab-red", WarningLevel.RED.label, level=WarningLevel.RED, sort="warning"),
+]
+CENTER_TABS = [
+    _status_tab(Status.NEW),
+    _status_tab(Status.DISPATCHED),
+    _status_tab(Status.SIGNED),
+    _status_tab(Status.RETURNED),
+    _status_tab(Status.REPLIED),
+    _status_tab(Status.REOPENED),
+    _status_tab(Status.CLOSED),
+    QueueTab("tab-all", "全部"),
+    *LEVEL_TABS,
+]
+# a liaison never holds new or returned tickets (they have no department yet)
+DEPARTMENT_TABS = [
+    _status_tab(Status.DISPATCHED, "待签收"),
+    _status_tab(Status.SIGNED),
+    _status_tab(Status.REOPENED),
+    _status_tab(Status.REPLIED, "已答复"),
+    _status_tab(Status.CLOSED),
+    QueueTab("tab-all", "全部"),
+    *LEVEL_TABS,
+]
+
+
+def tabs_for(role: Role) -> list[QueueTab]:
+    """The saved filters that make sense for this role."""
+    return DEPARTMENT_TABS if role is Role.DEPARTMENT else CENTER_TABS
+
+
+@dataclass
+class QueueFilters:
+    """The filter bar's narrowing (the tab and the search are kept apart)."""
+
+    department_id: int | None = None
+    appeal_type: str | None = None
+    source: str | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+
+    def describe(self, store: Any) -> str:
+        parts = []
+        if self.department_id is not None:
+            parts.append(f"单位 {plain(store.department_name(self.department_id) or self.department_id)}")
+        if self.appeal_type:
+            parts.append(f"类型 {AppealType(self.appeal_type).label}")
+        if self.source:
+            parts.append(f"来源 {Source(self.source).label}")
+        if self.received_from or self.received_to:
+            parts.append(f"受理 {self.received_from or '…'}～{self.received_to or '…'}")
+        return " · ".join(parts) if parts else "无筛选"
+
+
+def ticket_levels(tickets: Sequence[Ticket], now: dt.datetime, calendar: Any) -> dict[int, WarningLevel]:
+    """Each ticket's warning level now (only tickets awaiting a reply have one)."""
+    return {t.id: rules.warning_level(t.due_date, now, calendar) if t.awaiting_reply else WarningLevel.NONE
+            for t in tickets}
+
+
+# ---------------------------------------------------------------- the filter dialog
+
+
+def _parse_date(text: str, what: str) -> dt.date | None:
+    t = text.strip()
+    if not t:
+        return None
+    try:
+        return dt.date.fromisoformat(t.replace("/", "-"))
+    except ValueError:
+        raise ValueError(f"{what}“{plain(t)}”不是有效日期，应为 YYYY-MM-DD（如 2026-11-01）") from None
+
+
+class FilterDialog(ModalScreen["QueueFilters | None"]):
+    """Narrow the queue by department, appeal type, source and received date."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "取消", id="filter.cancel"),
+        Binding("ctrl+s", "apply", "应用", id="filter.apply", priority=True),
+        Binding("ctrl+r", "clear", "清除全部", id="filter.clear", priority=True),
+    ]
+
+    def __init__(self, current: QueueFilters, departments: list[tuple[str, int]] | None) -> None:
+        super().__init__()
+        self.current = current
+        self.departments = departments  # None: the user may not choose (a liaison)
+
+    def compose(self) -> ComposeResult:
+        c = self.current
+        with Vertical(id="filter-box"):
+            yield Static("筛选工单（Ctrl+S 应用，Esc 取消）", markup=False)
+            if self.departments is not None:
+                yield Label("承办单位")
+                yield Select([(plain(n), i) for n, i in self.departments], prompt="全部单位", id="filter-department",
+                             value=c.department_id if c.department_id is not None else Select.NULL)
+            yield Label("诉求类型")
+            yield Select(AppealType.choices(), prompt="全部类型", id="filter-type",
+                         value=c.appeal_type or Select.NULL)
+            yield Label("来源")
+            yield Select(Source.choices(), prompt="全部来源", id="filter-source", value=c.source or Select.NULL)
+            yield Label("受理日期（YYYY-MM-DD，可只填一端）")
+            with Horizontal(id="filter-dates"):
+                yield Input(str(c.received_from or ""), placeholder="起", id="filter-from")
+                yield Input(str(c.received_to or ""), placeholder="止", id="filter-to")
+            yield Static("", id="filter-error", markup=False)
+            with Horizontal(id="filter-buttons"):
+                yield Button("应用", variant="primary", id="filter-ok")
+                yield Button("清除", id="filter-reset")
+                yield Button("取消", id="filter-cancel")
+
+    def _value(self, selector: str) -> Any:
+        try:
+            v = self.query_one(selector, Select).value
+        except Exception:
+            return None
+        return None if v is Select.NULL or v == Select.BLANK else v
+
+    def action_apply(self) -> None:
+        """Check the dates and hand the filters back."""
+        try:
+            start = _parse_date(self.query_one("#filter-from", Input).value, "起始日期")
+            end = _parse_date(self.query_one("#filter-to", Input).value, "截止日期")
+            if start and end and start > end:
+                raise ValueError("起始日期晚于截止日期")
+        except ValueError as exc:
+            self.query_one("#filter-error", Static).update(str(exc))
+            return
+        dept = self._value("#filter-department") if self.departments is not None else None
+        self.dismiss(QueueFilters(dept, self._value("#filter-type"), self._value("#filter-source"), start, end))
+
+    def action_clear(self) -> None:
+        """Drop every filter."""
+        self.dismiss(QueueFilters())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#filter-ok")
+    def _ok(self) -> None:
+        self.action_apply()
+
+    @on(Button.Pressed, "#filter-reset")
+    def _reset(self) -> None:
+        self.action_clear()
+
+    @on(Button.Pressed, "#filter-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+
+# ---------------------------------------------------------------- the queue
+
+
+class QueueScreen(Screen[None]):
+    """Tabs of saved filters over one page of tickets."""
+
+    BINDINGS = [
+        Binding("o", "open_ticket", "打开", id="queue.open"),
+        Binding("slash", "search", "搜索", id="queue.search"),
+        Binding("f", "filters", "筛选", id="queue.filters"),
+        Binding("s", "cycle_sort", "排序", id="queue.sort"),
+        # PageDown/PageUp take precedence over the table's own scrolling (a
+        # page of 50 rows is moved through with the arrows); n/p are plain
+        # bindings so they can still be typed into the search line
+        Binding("pagedown", "next_page", "下一页", id="queue.next_page", priority=True),
+        Binding("pageup", "previous_page", "上一页", id="queue.previous_page", priority=True),
+        Binding("n", "next_page", "下一页", id="queue.next_page_n", show=False),
+        Binding("p", "previous_page", "上一页", id="queue.previous_page_p", show=False),
+        Binding("right_square_bracket", "next_tab", "下一标签", id="queue.next_tab"),
+        Binding("left_square_bracket", "previous_tab", "上一标签", id="queue.previous_tab"),
+        Binding("a", "intake", "新受理", id="queue.intake"),
+        Binding("space", "toggle_mark", "标记", id="queue.mark"),
+        Binding("d", "bulk_dispatch", "批量派发", id="queue.bulk_dispatch"),
+        Binding("x", "bulk_close", "重复办结", id="queue.bulk_close"),
+        Binding("r", "reload", "刷新", id="queue.reload"),
+        Binding("escape", "clear_search", "清除搜索", id="queue.clear_search", show=False),
+    ]
+
+    # -- messages from the workers (declared where they start) ---------------
+    class PageLoaded(Message):
+        """A page read by a worker (a search); ``token`` drops stale answers."""
+
+        def __init__(self, token: int, tickets: list[Ticket], next_key: tuple[Any, int] | None) -> None:
+            super().__init__()
+            self.token, self.tickets, self.next_key = token, tickets, next_key
+
+    class CountsLoaded(Message):
+        """Every tab's count under the current filters, and the current tab's total."""
+
+        def __init__(self, token: int, counts: Any, total: int) -> None:
+            super().__init__()
+            self.token, self.counts, self.total = token, counts, total
+
+    class BulkProgress(Message):
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done, self.total = done, total
+
+    class BulkFinished(Message):
+        def __init__(self, what: str, result: Any) -> None:
+            super().__init__()
+            self.what, self.result = what, result
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tabs: list[QueueTab] = []
+        self.tab: QueueTab | None = None
+        self.filters = QueueFilters()
+        self.search_text = ""
+        self.sort = "received"
+        self.page_keys: list[tuple[Any, int] | None] = [None]  # key before each page; [-1] is the current page's
+        self.next_key: tuple[Any, int] | None = None
+        self.total: int | None = None
+        self.marked: dict[int, Ticket] = {}
+        self.searching = False
+        self.loading = False
+        self.bulk_running = False
+        self._token = 0  # bumps with every page asked for: older answers are dropped
+        self._count_token = 0  # bumps whenever the counts' question (filters, search) changes
+        self._counts_due = False
+        self.counts: Any = None  # the last QueueCounts, for the tab labels and totals
+        self._ends: tuple[bool, bool] | None = None
+        self._loaded_signature: tuple[int, int] | None = None
+
+    # -- shortcuts ------------------------------------------------------------------
+    @property
+    def store(self) -> Any:
+        return self.app.store  # type: ignore[attr-defined]
+
+    @property
+    def user(self) -> Any:
+        return self.app.user  # type: ignore[attr-defined]
+
+    @property
+    def is_liaison(self) -> bool:
+        return self.user.role is Role.DEPARTMENT
+
+    @property
+    def table(self) -> TicketTable:
+        return self.query_one("#queue-table", TicketTable)
+
+    @property
+    def page_number(self) -> int:
+        return len(self.page_keys)
+
+    # -- layout ---------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        self.tabs = tabs_for(self.user.role)
+        self.tab = self.tabs[0]
+        self.sort = self.tab.sort
+        yield ConsoleHeader(id="header")
+        yield Tabs(*[Tab(t.label, id=t.id) for t in self.tabs], id="queue-tabs")
+        yield Static("", id="queue-filters", markup=False)
+        yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，回车执行，Esc 清除",
+                    id="queue-search")
+        yield TicketTable(id="queue-table")
+        with Horizontal(id="queue-preview-bar"):
+            yield WarningBadge(id="queue-badge")
+            yield Static("", id="queue-preview", markup=False)
+        yield ProgressBar(id="queue-progress", show_eta=False)
+        yield Static("", id="queue-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.set_layout(self.app.size.width)
+        self.refresh_calendar_status()
+        self.reload(counts=True)
+        self.table.focus()
+        self.set_interval(POLL_SECONDS, self._poll, name="queue-poll")
+
+    def on_resize(self) -> None:
+        if self.table.set_layout(self.app.size.width):
+            self._show_page(self.table.tickets)
+
+    def _data_signature(self) -> tuple[int, int]:
+        """Changes when anyone commits: another connection (``PRAGMA
+        data_version``) or this console's own (``total_changes``)."""
+        return self.store.data_version(), self.store.conn.total_changes
+
+    def on_screen_resume(self) -> None:
+        # back from a ticket, the intake form or a dialog: reload only if
+        # something was written meanwhile (a search may cost a second)
+        if self.is_mounted and self.tab is not None and self._data_signature() != self._loaded_signature:
+            self.reload(counts=True, keep_page=True)
+
+    def _poll(self) -> None:
+        """Another console's changes show up within :data:`POLL_SECONDS`."""
+        if self.app.screen is self and not (self.loading or self.bulk_running) \
+                and self._data_signature() != self._loaded_signature:
+            self.reload(counts=True, keep_page=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A liaison takes nothing in and acts in bulk on nothing: hide those keys."""
+        if action in ("intake", "bulk_dispatch", "bulk_close", "toggle_mark") and self.is_liaison:
+            return False
+        if action == "next_page" and self.next_key is None:
+            return None  # shown greyed: there is no next page
+        if action == "previous_page" and self.page_number <= 1:
+            return None
+        return True
+
+    # -- what is asked ----------------------------------------------------------------
+    def current_filter(self) -> Any:
+        """The store filter for the current tab, filters and search."""
+        from ..store import TicketFilter
+
+        assert self.tab is not None
+        f = self.filters
+        return TicketFilter(
+            statuses=list(self.tab.statuses) if self.tab.statuses else None,
+            level=self.tab.level,
+            department_id=None if self.is_liaison else f.department_id,
+            appeal_type=f.appeal_type,
+            source=f.source,
+            received_from=f.received_from,
+            received_to=f.received_to,
+            search=self.search_text or None,
+        )
+
+    def reload(self, *, counts: bool = True, keep_page: bool = False) -> None:
+        """Read the current page again (from the first page unless ``keep_page``)
+        and, with ``counts``, recount the tabs in the background."""
+        self._loaded_signature = self._data_signature()
+        if not keep_page:
+            self.page_keys = [None]
+        if counts:
+            # counted after the page is painted: the first rows come first
+            self._count_token += 1
+            self._counts_due = True
+            self.total = None
+        self._load_page(self.page_keys[-1])
+        self._update_filter_bar()
+
+    def _load_page(self, after: tuple[Any, int] | None) -> None:
+        # Even an indexed page goes to a worker: most pages take a millisecond,
+        # but some combinations of tab, filters and sort have no index to
+        # follow at 1,000,000 tickets, and a substring search may scan every
+        # content.  The thread hop costs a few milliseconds; a frozen screen
+        # would cost a second.
+        f = self.current_filter()
+        self._token += 1
+        self.loading = True
+        self.searching = bool(f.search)
+        if self.searching:
+            self._update_status()
+        else:
+            # say "载入中…" only if the page takes long enough to notice
+            self.set_timer(0.15, self._update_status)
+        self._fetch_page(self._token, f, self.sort, after)
+
+    def _page_ready(self, tickets: list[Ticket], next_key: tuple[Any, int] | None) -> None:
+        self.searching = False
+        self.loading = False
+        self.next_key = next_key
+        if not tickets and len(self.page_keys) > 1:
+            # the page emptied under us (tickets moved on): step back one
+            self.page_keys.pop()
+            self._load_page(self.page_keys[-1])
+            return
+        with self.app.batch_update():  # one repaint for table, preview and status
+            self._show_page(tickets)
+        if self._counts_due:
+            self._counts_due = False
+            self.call_after_refresh(self._count, self._count_token, self.current_filter())
+        # the footer greys PageDown/PageUp at the ends; recomposing it costs
+        # more than the page itself, so only when that actually changes
+        ends = (self.next_key is None, self.page_number <= 1)
+        if ends != self._ends:
+            self._ends = ends
+            self.refresh_bindings()
+
+    def _show_page(self, tickets: list[Ticket]) -> None:
+        clock = self.app.clock  # type: ignore[attr-defined]
+        now = clock.now()
+        levels = ticket_levels(tickets, now, self.store.calendar())
+        self.table.show(tickets, levels, now.date(), self.marked.keys())
+        self._update_preview()
+        self._update_status()
+
+    # -- workers ----------------------------------------------------------------------
+    def _worker_store(self) -> Any:
+        from ..store import Store
+
+        app: Any = self.app
+        return Store(app.db_path, app.clock, migrate=False)
+
+    @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
+    def _fetch_page(self, token: int, f: Any, sort: str, after: tuple[Any, int] | None) -> None:
+        store = self._worker_store()
+        try:
+            tickets, key = store.queue_page(self.user, f, sort=sort, after=after, limit=PAGE_SIZE)
+        finally:
+            store.disconnect()
+        self.post_message(self.PageLoaded(token, tickets, key))
+
+    @work(thread=True, exclusive=True, group="queue-counts", exit_on_error=False)
+    def _count(self, token: int, f: Any) -> None:
+        store = self._worker_store()
+        try:
+            counts = store.queue_counts(self.user, f)
+            if f.search:
+                total = store.queue_count(self.user, f)
+            elif f.level is not None:
+                total = counts.by_level.get(int(f.level), 0)
+            elif f.statuses:
+                total = sum(counts.by_status.get(s, 0) for s in f.statuses)
+            else:
+                total = counts.total
+        finally:
+            store.disconnect()
+        self.post_message(self.CountsLoaded(token, counts, total))
+
+    @on(PageLoaded)
+    def _on_page_loaded(self, message: PageLoaded) -> None:
+        if message.token == self._token:
+            self._page_ready(message.tickets, message.next_key)
+
+    @on(CountsLoaded)
+    def _on_counts_loaded(self, message: CountsLoaded) -> None:
+        if message.token != self._count_token:
+            return  # counts of filters no longer shown
+        counts = self.counts = message.counts
+        # the tab may have changed since the count started: derive its total
+        # (a search's total is its own count, and a new search recounts)
+        self.total = message.total if self.search_text else self._tab_total(self.tab)  # type: ignore[arg-type]
+        for t in self.tabs:
+            if t.level is not None:
+                n = counts.by_level.get(int(t.level), 0)
+            elif t.statuses:
+                n = sum(counts.by_status.get(s, 0) for s in t.statuses)
+            else:
+                n = counts.total
+            tab = self.query_one(f"#{t.id}", Tab)
+            tab.label = f"{t.label} {n:,}"
+        self._update_status()
+
+    def _tab_total(self, tab: QueueTab) -> int | None:
+        """A tab's count from the last counts, when they answer it (no search)."""
+        if self.counts is None or self.search_text:
+            return None
+        if tab.level is not None:
+            return self.counts.by_level.get(int(tab.level), 0)
+        if tab.statuses:
+            return sum(self.counts.by_status.get(s, 0) for s in tab.statuses)
+        return self.counts.total
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Errors of every worker of this screen are reported here, once."""
+        if event.state is WorkerState.ERROR:
+            self.searching = False
+            self.loading = False
+            self.bulk_running = False
+            self.query_one("#queue-progress").remove_class("-running")
+            error = event.worker.error
+            self.notify(f"后台任务出错：{plain(error)}", title="出错", severity="error", markup=False, timeout=8)
+            self._update_status()
+
+    # -- status lines ---------------------------------------------------------------------
+    def _update_filter_bar(self) -> None:
+        parts = [f"筛选：{self.filters.describe(self.store)}", f"排序：{SORT_LABELS[self.sort]}"]
+        if self.search_text:
+            parts.insert(0, f"搜索“{plain(self.search_text)}”")
+        self.query_one("#queue-filters", Static).update(literal("  │  ".join(parts)))
+
+    def _update_status(self) -> None:
+        status = self.query_one("#queue-status", Static)
+        status.set_class(self.searching or self.loading or self.bulk_running, "-busy")
+        rows = len(self.table.tickets)
+        first = (self.page_number - 1) * PAGE_SIZE
+        if self.searching:
+            text = "搜索中…"
+        elif self.loading:
+            text = f"第 {self.page_number} 页 · 载入中…"
+        else:
+            total = "计数中…" if self.total is None else f"共 {self.total:,} 件"
+            span = f"第 {first + 1:,}–{first + rows:,} 件" if rows else "没有符合条件的工单"
+            text = f"第 {self.page_number} 页 · {span} · {total}"
+        if self.marked:
+            text += f" · 已标记 {len(self.marked)} 件"
+        if self.bulk_running:
+            text += " · 批量处理中…"
+        status.update(text)
+
+    def _update_preview(self) -> None:
+        t = self.table.current_ticket()
+        preview = self.query_one("#queue-preview", Static)
+        badge = self.query_one("#queue-badge", WarningBadge)
+        if t is None:
+            preview.update("")
+            badge.level, badge.today = WarningLevel.NONE, False
+            return
+        level = self.table.level_of(t.id)
+        badge.level = level
+        badge.today = t.awaiting_reply and due_today(t.due_date, self.app.clock.today(), level)  # type: ignore[attr-defined]
+        text = literal(f"{t.appeal_type.label}｜{t.title or t.content}")
+        preview.update(text)
+
+    def refresh_calendar_status(self) -> None:
+        """The header's calendar mark (a small query; repeated after each reload)."""
+        cal = self.store.calendar()
+        today = self.app.clock.today()  # type: ignore[attr-defined]
+        years = cal.provisional_years(today.year, today.year + 1)
+        provisional = self.store.any_provisional_due()
+        self.query_one(ConsoleHeader).set_calendar(provisional, years)
+
+    @on(DataTable.RowHighlighted, "#queue-table")
+    def _row_highlighted(self) -> None:
+        self._update_preview()
+
+    @on(DataTable.RowSelected, "#queue-table")
+    def _row_selected(self) -> None:
+        self.action_open_ticket()
+
+    # -- tabs, paging, sort, filters, search ------------------------------------------------
+    @on(Tabs.TabActivated, "#queue-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        chosen = next((t for t in self.tabs if t.id == event.tab.id), None)
+        if chosen is None or chosen == self.tab:
+            return
+        self.tab = chosen
+        self.sort = chosen.sort
+        total = self._tab_total(chosen)
+        if total is None:
+            self.reload(counts=True)
+        else:
+            # the tabs share one set of counts: switching needs no recount
+            self.total = total
+            self.reload(counts=False)
+
+    def action_next_tab(self) -> None:
+        """Go to the next saved filter."""
+        self.query_one("#queue-tabs", Tabs).action_next_tab()
+
+    def action_previous_tab(self) -> None:
+        """Go to the previous saved filter."""
+        self.query_one("#queue-tabs", Tabs).action_previous_tab()
+
+    def select_tab(self, tab_id: str) -> None:
+        """Activate a tab by id (``tab-new``, ``tab-red`` …)."""
+        self.query_one("#queue-tabs", Tabs).active = tab_id
+
+    def action_next_page(self) -> None:
+        """The next page (keyset: after the last row shown)."""
+        if self.next_key is None or self.loading:
+            return
+        self.page_keys.append(self.next_key)
+        self._load_page(self.next_key)
+
+    def action_previous_page(self) -> None:
+        """The page before (its key is on the stack)."""
+        if self.page_number <= 1 or self.loading:
+            return
+        self.page_keys.pop()
+        self._load_page(self.page_keys[-1])
+
+    def action_cycle_sort(self) -> None:
+        """Sort by received time, due date or warning, in turn."""
+        self.sort = SORT_ORDER[(SORT_ORDER.index(self.sort) + 1) % len(SORT_ORDER)]
+        self.reload(counts=False)
+        self.notify(f"排序：{SORT_LABELS[self.sort]}" + ("（仅含有办理期限的工单）" if self.sort != "received" else ""),
+                    markup=False, timeout=3)
+
+    def action_filters(self) -> None:
+        """Narrow by department, appeal type, source and date range."""
+        depts = None if self.is_liaison else [(d.short_name, d.id) for d in self.store.departments()]
+
+        def done(result: QueueFilters | None) -> None:
+            if result is not None:
+                self.filters = result
+                self.reload(counts=True)
+
+        self.app.push_screen(FilterDialog(self.filters, depts), done)
+
+    def action_search(self) -> None:
+        """Open the search line."""
+        box = self.query_one("#queue-search", Input)
+        box.add_class("-open")
+        box.focus()
+
+    def apply_search(self, text: str) -> None:
+        """Search for ``text`` (empty: no search) within the current tab and filters."""
+        self.search_text = text.strip()
+        self.reload(counts=True)
+
+    @on(Input.Submitted, "#queue-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.apply_search(event.value)
+        if not event.value.strip():
+            event.input.remove_class("-open")
+        self.table.focus()
+
+    def action_clear_search(self) -> None:
+        """Esc: clear the search and close the search line."""
+        box = self.query_one("#queue-search", Input)
+        if box.has_focus or box.has_class("-open"):
+            box.value = ""
+            box.remove_class("-open")
+            self.table.focus()
+            if self.search_text:
+                self.apply_search("")
+
+    def action_reload(self) -> None:
+        """Read the page and the counts again."""
+        self.refresh_calendar_status()
+        self.reload(counts=True, keep_page=True)
+
+    # -- tickets -----------------------------------------------------------------------
+    def action_open_ticket(self) -> None:
+        """Open the ticket under the cursor."""
+        t = self.table.current_ticket()
+        if t is not None:
+            self.app.open_ticket(t.id)  # type: ignore[attr-defined]
+
+    def action_intake(self) -> None:
+        """Take a new appeal in (the intake form); the queue refreshes after."""
+        from .intake import IntakeScreen
+
+        def done(ticket_id: int | None) -> None:
+            if ticket_id:
+                self.reload(counts=True)
+
+        self.app.push_screen(IntakeScreen(), done)
+
+    def action_toggle_mark(self) -> None:
+        """Tag or untag the ticket under the cursor (for a bulk action)."""
+        t = self.table.current_ticket()
+        if t is None:
+            return
+        if t.id in self.marked:
+            del self.marked[t.id]
+        else:
+            self.marked[t.id] = t
+        self.table.set_mark(t.id, t.id in self.marked)
+        if self.table.cursor_row < self.table.row_count - 1:
+            self.table.move_cursor(row=self.table.cursor_row + 1)
+        self._update_status()
+
+    def _marked_or_warn(self) -> list[Ticket] | None:
+        if self.bulk_running:
+            self.notify("上一个批量操作尚未完成", severity="warning", markup=False)
+            return None
+        if not self.marked:
+            self.notify("请先用空格键标记工单", severity="warning", markup=False)
+            return None
+        return list(self.marked.values())
+
+    def action_bulk_dispatch(self) -> None:
+        """Dispatch every tagged ticket to one department (each its own history)."""
+        tickets = self._marked_or_warn()
+        if tickets is None:
+            return
+        from .dialogs import DispatchDialog
+
+        types = {t.appeal_type.value for t in tickets}
+        appeal_type = types.pop() if len(types) == 1 else None
+
+        def chosen(department_id: int | None) -> None:
+            if department_id is not None:
+                self._start_bulk("dispatch", [t.id for t in tickets], department_id)
+
+        self.app.push_screen(DispatchDialog(appeal_type), chosen)
+
+    def action_bulk_close(self) -> None:
+        """Close every tagged ticket as a duplicate appeal (asks first)."""
+        tickets = self._marked_or_warn()
+        if tickets is None:
+            return
+        from .dialogs import ConfirmDialog
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._start_bulk("close", [t.id for t in tickets], None)
+
+        numbers = "、".join(plain(t.number) for t in tickets[:5]) + (" 等" if len(tickets) > 5 else "")
+        self.app.push_screen(
+            ConfirmDialog("作为重复诉求办结", f"将 {len(tickets)} 件工单（{numbers}）作为重复诉求办结，每件记入历史。", "办结"),
+            confirmed,
+        )
+
+    def _start_bulk(self, what: str, ids: list[int], department_id: int | None) -> None:
+        self.bulk_running = True
+        bar = self.query_one("#queue-progress", ProgressBar)
+        bar.update(total=len(ids), progress=0)
+        bar.add_class("-running")
+        self._update_status()
+        self._bulk(what, ids, department_id)
+
+    @work(thread=True, exclusive=True, group="queue-bulk", exit_on_error=False)
+    def _bulk(self, what: str, ids: list[int], department_id: int | None) -> None:
+        store = self._worker_store()
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(self.BulkProgress(done, total))
+
+        try:
+            if what == "dispatch":
+                result = store.bulk_dispatch(self.user, ids, department_id, progress)  # type: ignore[arg-type]
+            else:
+                result = store.bulk_close_duplicates(self.user, ids, progress=progress)
+        finally:
+            store.disconnect()
+        self.post_message(self.BulkFinished(what, result))
+
+    @on(BulkProgress)
+    def _on_bulk_progress(self, message: BulkProgress) -> None:
+        self.query_one("#queue-progress", ProgressBar).update(total=message.total, progress=message.done)
+
+    @on(BulkFinished)
+    def _on_bulk_finished(self, message: BulkFinished) -> None:
+        self.bulk_running = False
+        self.query_one("#queue-progress").remove_class("-running")
+        result = message.result
+        done_numbers = set(result.done)
+        failed_ids = {str(ref) for ref, _ in result.failed}
+        for tid, t in list(self.marked.items()):
+            if t.number in done_numbers or str(tid) not in failed_ids:
+                del self.marked[tid]
+        what = "批量派发" if message.what == "dispatch" else "重复诉求办结"
+        text = f"{what}：成功 {len(result.done)} 件，失败 {len(result.failed)} 件"
+        if result.failed:
+            numbers = {t.id: t.number for t in self.table.tickets}
+            details = "；".join(f"{numbers.get(int(r), r) if str(r).isdigit() else r}：{why}" for r, why in result.failed[:3])
+            text += f"（{plain(details)}）"
+        self.notify(text, title=what, severity="warning" if result.failed else "information", markup=False, timeout=8)
+        self.reload(counts=True, keep_page=True)

@@ -1,0 +1,66 @@
+"""Make user text literal before it reaches the screen.
+
+Enterprise names, appeal contents and policy titles come from the public and
+from other systems.  They are shown exactly as written: never parsed as Rich
+markup (``[b]x[/b]`` shows those seven characters) and never allowed to steer
+the terminal (an ESC byte could otherwise start an escape sequence).  Every
+widget of the console builds its user text through :func:`literal` (a
+``rich.text.Text``, which Textual never parses as markup) or, where a ``str``
+is required, through :func:`plain` (then pass ``markup=False``).
+
+Control characters are replaced by their visible ``\\xNN`` escape so a reader
+sees that something odd was there instead of losing it silently; tab and
+newline become a space in single-line contexts (:func:`literal` with
+``single_line=True``, the default) and are kept otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+__all__ = ["literal", "plain", "neutralise"]
+
+# C0 controls (except \t \n handled separately), DEL, C1 controls, and the
+# Unicode bidi overrides / isolates that could reorder what the reader sees.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def neutralise(text: object, *, single_line: bool = True) -> str:
+    """Return ``text`` as a str with every control character made visible.
+
+    ``None`` becomes the empty string.  With ``single_line`` (the default) tab
+    and line breaks become one space each, so a table cell stays one line.
+    """
+    if text is None:
+        return ""
+    s = text if isinstance(text, str) else str(text)
+    if single_line:
+        s = _LINE_BREAKS.sub(" ", s)
+    else:
+        s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    return _CONTROL.sub(_escape, s)
+
+
+def plain(text: object, *, single_line: bool = True) -> str:
+    """Neutralised ``str`` for places that need a str (titles, notifications
+    with ``markup=False``, column values compared in tests)."""
+    return neutralise(text, single_line=single_line)
+
+
+def literal(text: object, *, style: str = "", single_line: bool = True) -> Text:
+    """A ``rich.text.Text`` holding ``text`` literally (no markup parsing,
+    controls made visible), optionally styled as a whole.
+
+    ``Text(...)`` is never parsed as markup by Rich or Textual, which is the
+    whole point: a ``[/]`` in an appeal cannot raise a MarkupError.
+    """
+    return Text(neutralise(text, single_line=single_line), style=style, end="")

@@ -1,0 +1,131 @@
+"""TicketTable: one page of the queue in a DataTable.
+
+It only ever holds one keyset page (50 rows by default): loading a whole
+table into a DataTable is what makes lists slow (STYLE §6).  Every cell that
+carries user text is a ``rich.text.Text`` from :func:`xzconsole.textsafe.literal`,
+so an enterprise called ``[b]x[/b]`` shows those characters and an escape
+byte shows as ``\\x1b``.  Severity colours come from component classes
+(``ticket-table--red`` …) styled in app.tcss, next to the symbol and word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Sequence
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from ..models import Ticket
+from ..rules import WarningLevel
+from ..textsafe import literal
+from .warning_badge import badge_text, due_today
+
+MARK = "*"
+NARROW_BELOW = 100  # columns: below this the table drops 受理时间 and 类型
+
+
+class TicketTable(DataTable[Text]):
+    """A page of tickets; row keys are ticket ids (as str)."""
+
+    COMPONENT_CLASSES = {
+        "ticket-table--yellow",
+        "ticket-table--orange",
+        "ticket-table--red",
+        "ticket-table--today",
+        "ticket-table--mark",
+        "ticket-table--provisional",
+        "ticket-table--muted",
+    }
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        self.narrow: bool | None = None
+        self.tickets: list[Ticket] = []
+        self._levels: dict[int, WarningLevel] = {}
+
+    # -- columns ---------------------------------------------------------------
+    def set_layout(self, width: int) -> bool:
+        """Choose the column set for a terminal ``width``; True when it changed."""
+        narrow = width < NARROW_BELOW
+        if narrow == self.narrow:
+            return False
+        self.narrow = narrow
+        self.clear(columns=True)
+        self.add_column(" ", width=1, key="mark")
+        self.add_column("预警", width=10, key="level")
+        self.add_column("工单编号", width=15, key="number")
+        if not narrow:
+            self.add_column("受理时间", width=11, key="received")
+            self.add_column("类型", width=8, key="type")
+        self.add_column("企业", width=14 if narrow else 24, key="enterprise")
+        self.add_column("状态", width=6, key="status")
+        self.add_column("承办单位", width=8 if narrow else 12, key="department")
+        self.add_column("期限", width=10, key="due")
+        return True
+
+    # -- rows ------------------------------------------------------------------
+    def _style(self, name: str) -> str:
+        try:
+            return str(self.get_component_rich_style(f"ticket-table--{name}", partial=True))
+        except Exception:  # not mounted yet (no stylesheet): plain text still says it all
+            return ""
+
+    def level_of(self, ticket_id: int) -> WarningLevel:
+        return self._levels.get(ticket_id, WarningLevel.NONE)
+
+    def show(self, tickets: Sequence[Ticket], levels: dict[int, WarningLevel], today: dt.date,
+             marked: Iterable[int] = ()) -> None:
+        """Replace the rows with this page (one batch: one relayout)."""
+        marked = set(marked)
+        self.tickets = list(tickets)
+        self._levels = dict(levels)
+        styles = {name: self._style(name) for name in ("yellow", "orange", "red", "today", "mark", "provisional", "muted")}
+        rows = []
+        for t in self.tickets:
+            rows.append(self._cells(t, today, t.id in marked, styles))
+        with self.app.batch_update():
+            cursor = self.cursor_row
+            self.clear()
+            for t, cells in zip(self.tickets, rows):
+                self.add_row(*cells, key=str(t.id))
+            if self.row_count:
+                self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
+
+    def _cells(self, t: Ticket, today: dt.date, marked: bool, styles: dict[str, str]) -> list[Text]:
+        level = self._levels.get(t.id, WarningLevel.NONE)
+        today_due = t.awaiting_reply and due_today(t.due_date, today, level)
+        badge = badge_text(level, today_due)
+        badge_style = styles[level.code] if level else styles["today"] if today_due else ""
+        cells = [
+            Text(MARK if marked else " ", style=styles["mark"]),
+            Text(badge, style=badge_style),
+            literal(t.number),
+        ]
+        if not self.narrow:
+            received = t.received_at
+            fmt = "%m-%d %H:%M" if received.year == today.year else "%Y-%m-%d"
+            cells.append(Text(received.strftime(fmt)))
+            cells.append(Text(t.appeal_type.label))
+        cells.append(literal(t.enterprise_name, style=styles["muted"] if t.redacted else ""))
+        cells.append(Text(t.status.label))
+        cells.append(literal(t.department_name or "—"))
+        if t.due_date is None:
+            due = Text("—", style=styles["muted"])
+        else:
+            fmt = "%m-%d" if t.due_date.year == today.year else "%y-%m-%d"
+            due = Text(t.due_date.strftime(fmt))
+            if t.due_provisional:
+                due.append("暂", style=styles["provisional"])
+        cells.append(due)
+        return cells
+
+    def set_mark(self, ticket_id: int, marked: bool) -> None:
+        """Show or clear the tag of one row (an in-place cell update)."""
+        self.update_cell(str(ticket_id), "mark", Text(MARK if marked else " ", style=self._style("mark")))
+
+    def current_ticket(self) -> Ticket | None:
+        """The ticket under the cursor, or None for an empty page."""
+        if not self.tickets or self.cursor_row < 0 or self.cursor_row >= len(self.tickets):
+            return None
+        return self.tickets[self.cursor_row]
