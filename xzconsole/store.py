@@ -413,6 +413,16 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Several reads that must agree with each other, in one read transaction."""
+        with self._lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.conn.execute("COMMIT")
+
     def data_version(self) -> int:
         """Changes when another connection commits (cheap; poll it for live screens)."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
@@ -1388,6 +1398,25 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
         return KnowledgeEntry.model_validate(dict(row))
 
 
+class ChangeWatcher:
+    """Tells cheaply whether any other connection committed (live screens).
+
+    ``PRAGMA data_version`` changes when *another* connection commits, but not
+    for the polling connection's own commits nor while it holds a read
+    transaction — so it gets a dedicated autocommit connection that runs
+    nothing else (one poll costs a few microseconds).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=5)
+
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 # ---------------------------------------------------------------- module helpers
 
 
@@ -1446,6 +1475,7 @@ def open_store(path: str | os.PathLike[str], clock: Clock | None = None) -> Stor
 __all__ = [
     "AWAITING",
     "BulkResult",
+    "ChangeWatcher",
     "IdentityError",
     "InvalidAction",
     "NotFound",

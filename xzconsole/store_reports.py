@@ -55,7 +55,10 @@ WITH base AS (
                  WHERE e.ticket_id = t.id AND e.action = 'sign' AND e.at >= t.dispatched_at)
                 ELSE t.signed_at END AS signed,
            CASE WHEN t.replied_at <= :now THEN t.replied_at END AS replied
-    FROM tickets t
+    -- the period's range of the dispatch index, always: left to itself the
+    -- planner walks tickets_dept_status_received (every ticket with a
+    -- department, for the GROUP BY order) — 2.5 s instead of 0.2 s at 1,000,000
+    FROM tickets t INDEXED BY tickets_dispatched
     WHERE t.dispatched_at >= :start AND t.dispatched_at < :end_next AND t.dispatched_at <= :now
       AND t.department_id IS NOT NULL{center}
 ), facts AS (
@@ -292,3 +295,105 @@ class ReportsMixin:
             "AND status != 'draft' ORDER BY id",
             (*issuers, start.isoformat(), (end + dt.timedelta(days=1)).isoformat()),
         )]
+
+    # -- the live warning panel (SPEC §5 notices) -----------------------------------
+    def panel_thresholds(self, today: dt.date) -> dict[str, str]:
+        """The date thresholds of the panel's notices for ``today``, from the calendar.
+
+        ``late_before``: a dispatch (or an intake) whose local date is on or
+        before the returned day has a 1-working-day deadline that ended before
+        today — ``add_workdays(d, 1) ≤ yesterday`` is ``num(d) ≤ num(yesterday) - 1``
+        on the running working-day number, so it is a plain range condition
+        ``dispatched_at < late_before`` on an index, not a per-ticket calendar call.
+        """
+        from . import rules
+
+        cal = self.calendar()  # type: ignore[attr-defined]
+        yesterday = today - dt.timedelta(days=1)
+        sign_last = cal.due_threshold(yesterday, rules.SIGN_WITHIN)
+        dispatch_last = cal.due_threshold(yesterday, rules.DISPATCH_WITHIN)
+        return {
+            "today": today.isoformat(),
+            "red": cal.due_threshold(today, rules.RED_AT).isoformat(),
+            "sign_before": (sign_last + dt.timedelta(days=1)).isoformat(),
+            "dispatch_before": (dispatch_last + dt.timedelta(days=1)).isoformat(),
+        }
+
+    def panel_notices(self, actor: Any, now: dt.datetime, limit: int = 100) -> dict[str, tuple[int, list[int]]]:
+        """The warning panel's three notices as ``{kind: (count, first ids)}``.
+
+        * ``due_today`` — awaiting a reply, deadline the end of today
+          (``(status, due_date)`` index: an equality range);
+        * ``unsigned`` — dispatched, not signed, past ``rules.sign_deadline``
+          (``(status, received_at)`` index narrows to ``dispatched`` rows, then
+          a string range on ``dispatched_at``);
+        * ``undispatched`` — new, past ``rules.dispatch_deadline`` (a range on
+          the ``(status, received_at)`` index itself).
+
+        Oldest first; a liaison sees only their department (and has no ``new``
+        tickets).  ``limit`` bounds the ids, never the count.
+        """
+        from .clock import local_date
+        from .models import Role
+
+        th = self.panel_thresholds(local_date(now))
+        dept_sql, dept_params = "", []
+        if actor is not None and actor.role is Role.DEPARTMENT:
+            dept_sql, dept_params = " AND department_id = ?", [actor.department_id]
+        queries = {
+            "due_today": ("status IN ('dispatched', 'signed', 'reopened') AND due_date = ?", [th["today"]],
+                          "due_date, id"),
+            "unsigned": ("status = 'dispatched' AND signed_at IS NULL AND dispatched_at < ?", [th["sign_before"]],
+                         "dispatched_at, id"),
+            "undispatched": ("status = 'new' AND received_at < ?", [th["dispatch_before"]], "received_at, id"),
+        }
+        out: dict[str, tuple[int, list[int]]] = {}
+        for kind, (where, params, order) in queries.items():
+            if kind == "undispatched" and dept_sql:
+                out[kind] = (0, [])
+                continue
+            # one pass gives both the count and the first ids (the rows are
+            # few — thousands at most — and the count alone would read them too)
+            ids = [r[0] for r in self.conn.execute(
+                f"SELECT id FROM tickets WHERE {where}{dept_sql} ORDER BY {order}", [*params, *dept_params])]
+            out[kind] = (len(ids), ids[:limit])
+        return out
+
+    def red_ticket_ids(self, actor: Any, now: dt.datetime) -> set[int]:
+        """Ids of every ticket at the red level now (covering read of the
+        ``(status, due_date, department_id)`` index) — to see which turned red."""
+        from .clock import local_date
+        from .models import Role
+
+        th = self.panel_thresholds(local_date(now))
+        sql = "SELECT id FROM tickets WHERE status IN ('dispatched', 'signed', 'reopened') AND due_date <= ?"
+        params: list[Any] = [th["red"]]
+        if actor is not None and actor.role is Role.DEPARTMENT:
+            sql += " AND department_id = ?"
+            params.append(actor.department_id)
+        return {r[0] for r in self.conn.execute(sql, params)}
+
+    def tickets_by_ids(self, actor: Any, ids: list[int]) -> list[Any]:
+        """The tickets with these ids, in the order given, as the actor may see
+        them (a liaison: only their department's, confidential ones masked)."""
+        from .models import Role
+
+        rows: dict[int, Any] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT * FROM tickets WHERE id IN ({marks})", chunk):
+                if actor is not None and actor.role is Role.DEPARTMENT and r["department_id"] != actor.department_id:
+                    continue
+                rows[r["id"]] = r
+        return [self._decorate(rows[i], actor) for i in ids if i in rows]  # type: ignore[attr-defined]
+
+    def open_due_on_or_after(self, day: dt.date) -> bool:
+        """Whether any ticket awaiting a reply is due on or after ``day`` (a
+        covering read of the ``(status, due_date)`` index; the panel asks it
+        for the first day of the first provisional year, which is cheaper than
+        scanning ``due_provisional`` over every open ticket)."""
+        return self.conn.execute(
+            "SELECT 1 FROM tickets WHERE status IN ('dispatched', 'signed', 'reopened') AND due_date >= ? LIMIT 1",
+            (day.isoformat(),),
+        ).fetchone() is not None

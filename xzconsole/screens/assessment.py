@@ -1,0 +1,426 @@
+"""The assessment screen: the 三率 scorecard of a month or a range (SPEC §8).
+
+One row per department with every figure of the bulletin's "明细指标" table
+plus the rank and the composite score, the center's total last; the red and
+black lists (best and worst five) underneath.  The numbers come from
+:func:`xzconsole.reports.assess` and are laid out by
+:func:`xzconsole.reports.tables` — the same code path as ``xzconsole report``,
+so the screen and the exported bulletin never disagree.
+
+* The period: a month ``2026-10`` (default: last month by the app's clock) or
+  a range ``2026-10-01~2026-10-31``; Enter in the period box recomputes,
+  ``[`` / ``]`` step a month.
+* Sorting: ``s`` (or a click on a header) sorts by the column under the
+  cursor; again reverses.  Empty rates ("—") sort last; the total stays last.
+* Drill-down: Enter on a number lists the tickets behind it
+  (:func:`xzconsole.reports.drill`, same SQL as the figure); a rate lists the
+  tickets of its denominator; Enter on a ticket opens it.
+
+The computation (a pass over the period's tickets, under a second at
+1,000,000) and the drill-downs run in thread workers with their own store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from .. import reports
+from ..textsafe import literal, plain
+from ..widgets.header import ConsoleHeader
+from ..widgets.ticket_table import TicketTable
+
+DRILL_LIMIT = 1000  # tickets listed by a drill-down (the count is always exact)
+
+#: header of a column → the drill metric behind it (reports.drill_metrics())
+COLUMN_METRICS = {
+    "排名": "dispatched",
+    "综合得分": "dispatched",
+    "派发量": "dispatched",
+    "按时签收": "signed_in_time",
+    "响应率": "response_rate",
+    "已答复": "replied",
+    "按时答复": "replied_on_time",
+    "按时答复率": "on_time_rate",
+    "超期未答复": "overdue_unreplied",
+    "解决率": "resolution_rate",
+    "满意": "satisfied",
+    "基本满意": "basically_satisfied",
+    "不满意": "unsatisfied",
+    "未联系上": "unreachable",
+    "满意率": "satisfaction_rate",
+    "黄色预警": "yellow",
+    "橙色预警": "orange",
+    "红色预警": "red",
+    "退回": "returns",
+    "延期": "extensions",
+    "重办": "reopens",
+    "回访次数": "follow_ups",
+    "联系上满意率": "satisfaction_base",
+}
+
+_DATE = r"(\d{4})-(\d{1,2})-(\d{1,2})"
+
+
+def last_month(today: dt.date) -> str:
+    """'YYYY-MM' of the month before ``today``'s."""
+    d = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{d.year}-{d.month:02d}"
+
+
+def parse_period(text: str) -> tuple[dt.date, dt.date]:
+    """A month ``2026-10`` or a range ``2026-10-01~2026-10-31`` (also ``至``,
+    ``..`` or a space); ReportError with a Chinese message otherwise."""
+    t = (text or "").strip()
+    if re.fullmatch(r"\d{4}-\d{1,2}", t):
+        return reports.month_period(t)
+    m = re.fullmatch(_DATE + r"\s*(?:~|～|至|\.\.|\s)\s*" + _DATE, t)
+    if m:
+        try:
+            a = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            b = dt.date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+        except ValueError:
+            raise reports.ReportError(f"日期不存在：{plain(t)}") from None
+        if a > b:
+            raise reports.ReportError("起始日期晚于截止日期")
+        return a, b
+    raise reports.ReportError(f"统计区间应为月份（如 2026-10）或日期范围（如 2026-10-01~2026-10-31），收到：{plain(t)}")
+
+
+@dataclass
+class Column:
+    header: str
+    kind: str  # reports.Kind
+
+
+class DrillScreen(Screen[None]):
+    """The tickets behind one number of the assessment."""
+
+    BINDINGS = [
+        Binding("enter", "open_ticket", "打开工单", id="drill.open"),
+        Binding("escape", "back", "返回", id="drill.back"),
+    ]
+
+    def __init__(self, title: str, tickets: list[Any], total: int) -> None:
+        super().__init__()
+        self.title_text = title
+        self.tickets = tickets
+        self.total = total
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader(id="header")
+        yield Static(literal(self.title_text), id="drill-title")
+        yield TicketTable(id="drill-table")
+        more = f"，列出前 {len(self.tickets):,} 件" if self.total > len(self.tickets) else ""
+        yield Static(f"共 {self.total:,} 件{more} · Enter 打开工单 · Esc 返回", id="drill-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from .queue import ticket_levels
+
+        table = self.query_one("#drill-table", TicketTable)
+        table.set_layout(self.app.size.width)
+        app: Any = self.app
+        now = app.clock.now()
+        table.show(self.tickets, ticket_levels(self.tickets, now, app.store.calendar()), now.date())
+        table.focus()
+
+    @on(DataTable.RowSelected, "#drill-table")
+    def _selected(self) -> None:
+        self.action_open_ticket()
+
+    def action_open_ticket(self) -> None:
+        """Open the ticket under the cursor."""
+        t = self.query_one("#drill-table", TicketTable).current_ticket()
+        if t is not None:
+            self.app.open_ticket(t.id)  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        """Back to the scorecard."""
+        self.app.pop_screen()
+
+
+class AssessmentScreen(Screen[None]):
+    """三率考核: the scorecard per department, sortable, with drill-down."""
+
+    BINDINGS = [
+        Binding("enter", "drill", "查看工单", id="assessment.drill"),
+        Binding("s", "sort", "按此列排序", id="assessment.sort"),
+        Binding("left_square_bracket", "previous_month", "上月", id="assessment.previous_month"),
+        Binding("right_square_bracket", "next_month", "下月", id="assessment.next_month"),
+        Binding("slash", "edit_period", "统计区间", id="assessment.period"),
+        Binding("escape", "back", "返回", id="assessment.back"),
+    ]
+
+    class Computed(Message):
+        """An assessment computed by the worker."""
+
+        def __init__(self, token: int, assessment: reports.Assessment, seconds: float) -> None:
+            super().__init__()
+            self.token, self.assessment, self.seconds = token, assessment, seconds
+
+    class Drilled(Message):
+        """The tickets behind one number."""
+
+        def __init__(self, title: str, tickets: list[Any], total: int) -> None:
+            super().__init__()
+            self.title, self.tickets, self.total = title, tickets, total
+
+    def __init__(self, period: str | None = None) -> None:
+        super().__init__()
+        self.period_text = period
+        self.assessment: reports.Assessment | None = None
+        self.columns: list[Column] = []
+        self.rows: list[tuple[str, list[Any]]] = []  # (row key, raw values), total last
+        self.sort_column: int | None = None
+        self.sort_reverse = False
+        self._token = 0
+        self.computing = False
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#assess-table", DataTable)
+
+    # -- layout ---------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        self.period_text = self.period_text or last_month(app.clock.today())
+        yield ConsoleHeader(id="header")
+        with Horizontal(id="assess-bar"):
+            yield Static("三率考核 · 统计区间", markup=False)
+            yield Input(self.period_text, placeholder="2026-10 或 2026-10-01~2026-10-31", id="assess-period")
+            yield Static("（回车计算；按派发日期统计）", markup=False)
+        yield DataTable(id="assess-table", cursor_type="cell", zebra_stripes=True, fixed_columns=2)
+        yield Static("", id="assess-boards", markup=False)
+        yield Static("", id="assess-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.compute()
+        self.table.focus()
+
+    # -- computing ---------------------------------------------------------------------
+    def compute(self) -> None:
+        """Check the period and compute its figures in the background."""
+        status = self.query_one("#assess-status", Static)
+        try:
+            start, end = parse_period(self.query_one("#assess-period", Input).value)
+        except reports.ReportError as exc:
+            status.update(plain(exc))
+            return
+        self._token += 1
+        self.computing = True
+        status.update(f"正在计算 {start} 至 {end} …")
+        status.add_class("-busy")
+        app: Any = self.app
+        self._assess(self._token, start, end, app.clock.now())
+
+    def _worker_store(self) -> Any:
+        from ..store import Store
+
+        app: Any = self.app
+        return Store(app.db_path, app.clock, migrate=False)
+
+    @work(thread=True, exclusive=True, group="assessment", exit_on_error=False)
+    def _assess(self, token: int, start: dt.date, end: dt.date, now: dt.datetime) -> None:
+        store = self._worker_store()
+        try:
+            t0 = time.perf_counter()
+            a = reports.assess(store, start, end, now)
+            seconds = time.perf_counter() - t0
+        finally:
+            store.disconnect()
+        self.post_message(self.Computed(token, a, seconds))
+
+    @on(Computed)
+    def _computed(self, message: Computed) -> None:
+        if message.token != self._token:
+            return
+        self.computing = False
+        self.assessment = a = message.assessment
+        detail = reports.tables(a)[1]
+        self.columns = [Column("排名", "int"), Column("综合得分", "num")] + [
+            Column(h, k) for h, k in zip(detail.headers, detail.kinds)]
+        # 单位 first: swap it before 排名 so the name is always the left fixed column
+        self.columns[0], self.columns[1], self.columns[2] = self.columns[2], self.columns[0], self.columns[1]
+        figures = [*a.departments, a.total]
+        self.rows = []
+        for f, line in zip(figures, detail.rows):
+            key = str(f.department_id) if f.department_id is not None else "total"
+            rank = f.rank
+            score = f.score if (f.rank is not None or f.department_id is None) else None
+            self.rows.append((key, [line[0], rank, score, *line[1:]]))
+        if self.sort_column is None or self.sort_column >= len(self.columns):
+            self.sort_column, self.sort_reverse = 1, False  # by rank
+        self._fill()
+        w = a.weights
+        status = self.query_one("#assess-status", Static)
+        status.remove_class("-busy")
+        status.update(f"{a.start} 至 {a.end} · 评价时点 {a.now:%Y-%m-%d %H:%M} · 权重 响应{float(w['response_rate']):g}"
+                      f"/解决{float(w['resolution_rate']):g}/满意{float(w['satisfaction_rate']):g}"
+                      f" · 用时 {message.seconds:.2f} 秒 · Enter 查看数字背后的工单")
+        self.query_one("#assess-boards", Static).update(self._boards(a))
+
+    @staticmethod
+    def _boards(a: reports.Assessment) -> str:
+        def line(label: str, fs: list[reports.DepartmentFigures]) -> str:
+            if not fs:
+                return f"{label}：（无参与排名的单位）"
+            return f"{label}：" + "  ".join(
+                f"{f.rank}.{reports.clean(f.department)} {reports.fmt_value(f.score, 'num')}" for f in fs)
+        return line("红榜（前五）", a.best) + "\n" + line("黑榜（后五）", a.worst)
+
+    def _sorted_rows(self) -> list[tuple[str, list[Any]]]:
+        body = [r for r in self.rows if r[0] != "total"]
+        total = [r for r in self.rows if r[0] == "total"]
+        if self.sort_column is not None:
+            i = self.sort_column
+            present = [r for r in body if r[1][i] is not None]
+            missing = [r for r in body if r[1][i] is None]
+            present.sort(key=lambda r: (r[1][i] if not isinstance(r[1][i], str) else r[1][i]), reverse=self.sort_reverse)
+            body = present + missing
+        return body + total
+
+    def _fill(self) -> None:
+        table = self.table
+        cursor = table.cursor_coordinate
+        with self.app.batch_update():
+            table.clear(columns=True)
+            for i, c in enumerate(self.columns):
+                mark = (" ▼" if self.sort_reverse else " ▲") if i == self.sort_column else ""
+                width = None if c.kind == "text" else max(reports.display_width(c.header) + 2, 7)
+                table.add_column(c.header + mark, key=str(i), width=width)
+            for key, values in self._sorted_rows():
+                cells = []
+                for c, v in zip(self.columns, values):
+                    text = "" if (c.header == "排名" and v is None and key == "total") else (
+                        "不排名" if c.header == "排名" and v is None else reports.fmt_value(v, c.kind))  # type: ignore[arg-type]
+                    cells.append(literal(text) if c.kind == "text" else Text(text, justify="right"))
+                table.add_row(*cells, key=key)
+            if table.row_count:
+                table.cursor_coordinate = table.validate_cursor_coordinate(cursor)
+
+    # -- reading the screen (tests) ------------------------------------------------------
+    def displayed(self) -> dict[str, dict[str, str]]:
+        """Row label → column header → the text shown."""
+        table = self.table
+        out: dict[str, dict[str, str]] = {}
+        headers = [c.header for c in self.columns]
+        for r in range(table.row_count):
+            cells = [str(c) for c in table.get_row_at(r)]
+            out[cells[0]] = dict(zip(headers, cells))
+        return out
+
+    # -- actions -------------------------------------------------------------------------
+    @on(Input.Submitted, "#assess-period")
+    def _period_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.compute()
+        self.table.focus()
+
+    def action_edit_period(self) -> None:
+        """Type a month or a date range."""
+        self.query_one("#assess-period", Input).focus()
+
+    def _step_month(self, step: int) -> None:
+        box = self.query_one("#assess-period", Input)
+        try:
+            start, _ = parse_period(box.value)
+        except reports.ReportError:
+            app: Any = self.app
+            start = app.clock.today()
+        y, m = divmod(start.year * 12 + start.month - 1 + step, 12)
+        box.value = f"{y}-{m + 1:02d}"
+        self.compute()
+
+    def action_previous_month(self) -> None:
+        """The month before."""
+        self._step_month(-1)
+
+    def action_next_month(self) -> None:
+        """The month after."""
+        self._step_month(1)
+
+    def action_sort(self) -> None:
+        """Sort by the column under the cursor (again: the other way round)."""
+        self.sort_by(self.table.cursor_column)
+
+    def sort_by(self, column: int) -> None:
+        if not self.rows or not 0 <= column < len(self.columns):
+            return
+        if self.sort_column == column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column = column
+            # rates and counts read best from the largest; rank and names from the top
+            self.sort_reverse = self.columns[column].header not in ("排名", "单位")
+        self._fill()
+
+    @on(DataTable.HeaderSelected, "#assess-table")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        self.sort_by(event.column_index)
+
+    @on(DataTable.CellSelected, "#assess-table")
+    def _cell(self, event: DataTable.CellSelected) -> None:
+        self.action_drill()
+
+    def action_drill(self) -> None:
+        """List the tickets behind the number under the cursor."""
+        if self.assessment is None or not self.rows:
+            return
+        table = self.table
+        coord = table.cursor_coordinate
+        header = self.columns[coord.column].header if coord.column < len(self.columns) else ""
+        metric = COLUMN_METRICS.get(header)
+        if metric is None:
+            self.notify(f"“{header}”不对应具体工单，请选派发量、三率或各项计数", markup=False)
+            return
+        key = table.coordinate_to_cell_key(coord).row_key.value
+        dept = None if key == "total" else int(key)  # type: ignore[arg-type]
+        label = next((v[0] for k, v in self.rows if k == key), "")
+        a = self.assessment
+        self._drill(f"{reports.clean(label)} · {header}（{a.start} 至 {a.end}）", dept, metric, a.start, a.end, a.now)
+
+    @work(thread=True, exclusive=True, group="assessment-drill", exit_on_error=False)
+    def _drill(self, title: str, dept: int | None, metric: str, start: dt.date, end: dt.date, now: dt.datetime) -> None:
+        store = self._worker_store()
+        try:
+            ids = reports.drill(store, dept, metric, start, end, now)
+            app: Any = self.app
+            tickets = store.tickets_by_ids(app.user, ids[:DRILL_LIMIT])
+        finally:
+            store.disconnect()
+        self.post_message(self.Drilled(title, tickets, len(ids)))
+
+    @on(Drilled)
+    def _drilled(self, message: Drilled) -> None:
+        self.app.push_screen(DrillScreen(message.title, message.tickets, message.total))
+
+    def action_back(self) -> None:
+        """Back to the screen underneath."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Errors of the computation and the drill-downs, said once in Chinese."""
+        if event.state is WorkerState.ERROR:
+            self.computing = False
+            status = self.query_one("#assess-status", Static)
+            status.remove_class("-busy")
+            status.update(f"计算出错：{plain(event.worker.error)}")
+
+
+__all__ = ["AssessmentScreen", "DrillScreen", "parse_period", "last_month"]
