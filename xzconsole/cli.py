@@ -790,6 +790,25 @@ def cmd_report(ctx: Ctx) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- the wall display
+
+
+@register("wall", "只读的全屏预警面板（墙面大屏；可经 textual-serve 在本机端口提供，见 README）", None, uses_now=True)
+def cmd_wall(ctx: Ctx) -> int:
+    """The read-only warning panel, full screen, for a wall display (SPEC §13)."""
+    from .screens.warnings import run_wall
+
+    path = ctx.db_path()
+    if not path.exists():
+        ctx.open_store()  # raises the usual "数据库文件不存在" with what to do
+    login = getattr(ctx.args, "as_login", None)
+    if login is not None:
+        with ctx.open_store() as store:
+            ctx.actor(store)  # --as only on a demo database
+    now = ctx.clock().now() if ctx.now_text else None
+    return int(run_wall(str(path), login, now) or 0)
+
+
 # ---------------------------------------------------------------- the console and the demo
 
 
