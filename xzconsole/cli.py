@@ -414,7 +414,7 @@ def cmd_export(ctx: Ctx) -> int:
         elif a.what == "departments":
             lines = map(export_json, store.iter_department_export())
         else:
-            lines = map(export_json, store.iter_policy_export())
+            lines = map(export_json, store.export_policy_rows())  # with days left and lag vs the targets
         n = 0
         if a.out:
             target = Path(a.out).expanduser()

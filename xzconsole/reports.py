@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # typing only: the store is handed in, never imported here
     from .store import Store
 
 KNOWLEDGE_FRESH_DAYS = 180
-PUBLISH_TARGET_WORKDAYS = 3  # "135": published within 3 working days of issue
+PUBLISH_TARGET_WORKDAYS = 3  # "135": published within 3 working days of issue (default; data/ may change it)
 LIST_SIZE = 5  # 红黑榜: best and worst five
 RATE_KEYS = ("response_rate", "resolution_rate", "satisfaction_rate")
 DEFAULT_WEIGHTS = {"response_rate": Fraction(3, 10), "resolution_rate": Fraction(7, 20), "satisfaction_rate": Fraction(7, 20)}
@@ -240,6 +240,9 @@ class Assessment:
     total: DepartmentFigures
     best: list[DepartmentFigures] = field(default_factory=list)
     worst: list[DepartmentFigures] = field(default_factory=list)
+    # policy collection and publication (SPEC §6): issuer → store.publication_figures row
+    publication: dict[str, dict[str, Any]] = field(default_factory=dict)
+    publish_target: int = PUBLISH_TARGET_WORKDAYS
 
     @property
     def ranking(self) -> list[DepartmentFigures]:
@@ -325,7 +328,9 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
     extensions = store.assessment_extensions(start, end, now_s, center)
     since = format_datetime(now - dt.timedelta(days=KNOWLEDGE_FRESH_DAYS))
     knowledge = store.knowledge_current(since)
-    policies = {r["issuer"]: r for r in store.policies_published(start, end, PUBLISH_TARGET_WORKDAYS)}
+    # the publication target is editable data (data/publication_targets.toml, the collection screen)
+    publish_target = store.publication_targets().publish
+    policies = {r["issuer"]: r for r in store.policies_published(start, end, publish_target)}
 
     active = store.departments()
     listed = list(active)
@@ -379,7 +384,8 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
     if total.dispatched:
         total.score = score({k: total.rate(k) for k in RATE_KEYS}, weights)
 
-    return Assessment(start, end, now, center, weights, figures, total, best, worst)
+    return Assessment(start, end, now, center, weights, figures, total, best, worst,
+                      publication=store.publication_figures(start, end), publish_target=publish_target)
 
 
 # Drill-down names: the count figures, plus each rate's name for the tickets
@@ -479,7 +485,7 @@ def _rank_cell(f: DepartmentFigures) -> Any:
 
 
 def tables(a: Assessment) -> list[Table]:
-    """The bulletin's sections, in order: 三率排名, 明细指标, 红黑榜, 政策发布, 说明."""
+    """The bulletin's sections, in order: 三率排名, 明细指标, 红黑榜, 政策发布, 政策采集与解读, 说明."""
     def line(f: DepartmentFigures) -> list[Any]:
         return [_rank_cell(f) if f.department_id is not None else "", f.department, f.dispatched,
                 f.response_rate, f.resolution_rate, f.satisfaction_rate, f.score if (f.rank or f.department_id is None) else None]
@@ -543,7 +549,7 @@ def tables(a: Assessment) -> list[Table]:
 
     policies = Table(
         "政策发布",
-        ["单位", "发布政策数", "平均发布时滞（工作日）", f"时滞达标数（≤{PUBLISH_TARGET_WORKDAYS}个工作日）", "达标率"],
+        ["单位", "发布政策数", "平均发布时滞（工作日）", f"时滞达标数（≤{a.publish_target}个工作日）", "达标率"],
         ["text", "int", "num", "int", "pct"],
         [pol(f) for f in a.departments if f.policies_published] + [pol(a.total)],
     )
@@ -566,10 +572,25 @@ def tables(a: Assessment) -> list[Table]:
             ["预警", "每件工单按到达过的最高级别计一次"],
             ["退回", "按退回日期计入退回单位"],
             ["知识库有效条目", f"近 {KNOWLEDGE_FRESH_DAYS} 天内更新过的本单位条目"],
-            ["政策发布时滞", f"发文日期至发布日期的工作日数；≤{PUBLISH_TARGET_WORKDAYS} 个工作日为达标"],
+            ["政策发布时滞", f"发文日期至发布日期的工作日数；≤{a.publish_target} 个工作日为达标"],
+            ["政策采集与解读", "按发文单位：收集、发布、解读距发文日期的平均工作日数（目标见 data/publication_targets.toml，默认“135”）；"
+                             "漏巡查 = 统计区间内各工作日未登记巡查的来源天数"],
         ],
     )
-    return [ranking, detail, boards, policies, notes]
+    def lag(v: Any) -> Any:
+        return None if v is None else float(v)
+
+    pub = a.publication
+    collection = Table(
+        "政策采集与解读",
+        ["发文单位", "发布", "申报类", "已解读", "平均收集时滞", "平均发布时滞", "平均解读时滞", "发布达标", "达标率",
+         "负责来源数", "漏巡查（来源·天）"],
+        ["text", "int", "int", "int", "num", "num", "num", "int", "pct", "int", "int"],
+        [[name, r["published"], r["declaration"], r["interpreted"], lag(r["collect_lag"]), lag(r["publish_lag"]),
+          lag(r["interpret_lag"]), r["publish_on_time"], r["publish_on_time_rate"], r["sources"], r["unchecked_source_days"]]
+         for name, r in sorted(pub.items(), key=lambda kv: (-kv[1]["published"], -kv[1]["unchecked_source_days"], kv[0]))],
+    )
+    return [ranking, detail, boards, policies, collection, notes]
 
 
 def _title(a: Assessment) -> str:

@@ -326,11 +326,6 @@ class ImportMixin:
             d["active"] = bool(d["active"])
             yield d
 
-    def iter_policy_export(self) -> Iterator[dict[str, Any]]:
-        cur = self.conn.execute("SELECT * FROM policies ORDER BY id")
-        for r in cur:
-            yield dict(r)
-
     # -- backup and health ---------------------------------------------------------
     def backup_to(self, dest: str | os.PathLike[str]) -> str:
         """Copy the live database to ``dest`` with SQLite's online backup API.
