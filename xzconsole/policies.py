@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
 
-from .importers import FeedError, RejectsFile, rejects_path
+from .importers import FeedError, RawRow, RejectsFile, RowError, rejects_path
 from .importers import ImportSummary as FeedSummary
 from .models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Staff, validate_phone
 from .workdays import WorkCalendar
@@ -327,18 +327,6 @@ POLICY_ALIASES = {"政策标题": "title", "政策名称": "title", "发文字�
 KNOWLEDGE_FIELDS: dict[str, str] = {"question": "问题", "answer": "答案", "category": "类别", "department": "责任单位"}
 KNOWLEDGE_ALIASES = {"标准问题": "question", "标准答案": "answer", "答复": "answer", "分类": "category",
                      "责任部门": "department", "主管单位": "department"}
-
-
-class RowError(ValueError):
-    """One row is refused; the message (Chinese) goes to the rejects file."""
-
-
-@dataclass
-class RawRow:
-    line: int
-    raw: Any
-    data: dict[str, Any] | None = None
-    error: str | None = None
 
 
 class _Headers:
