@@ -20,7 +20,7 @@ class _Coded(str, enum.Enum):
     """An enum stored by English code, shown by Chinese label, parsed from either."""
 
     @property
-    def label(self) -> str:  # pragma: no cover - overridden by the table below
+    def label(self) -> str:
         return _LABELS[type(self)][self.value]
 
     @classmethod
