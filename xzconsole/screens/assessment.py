@@ -38,6 +38,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from .base import AppAccess
 from .. import reports
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
@@ -153,7 +154,7 @@ class DrillScreen(Screen[None]):
         self.app.pop_screen()
 
 
-class AssessmentScreen(Screen[None]):
+class AssessmentScreen(AppAccess, Screen[None]):
     """三率考核: the scorecard per department, sortable, with drill-down."""
 
     BINDINGS = [
@@ -228,11 +229,6 @@ class AssessmentScreen(Screen[None]):
         app: Any = self.app
         self._assess(self._token, start, end, app.clock.now())
 
-    def _worker_store(self) -> Any:
-        from ..store import Store
-
-        app: Any = self.app
-        return Store(app.db_path, app.clock, migrate=False)
 
     @work(thread=True, exclusive=True, group="assessment", exit_on_error=False)
     def _assess(self, token: int, start: dt.date, end: dt.date, now: dt.datetime) -> None:

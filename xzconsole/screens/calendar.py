@@ -37,6 +37,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from .base import AppAccess
 from ..models import Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
@@ -286,7 +287,7 @@ class ScheduleDialog(ModalScreen["int | None"]):
         self.action_cancel()
 
 
-class CalendarScreen(Screen[None]):
+class CalendarScreen(AppAccess, Screen[None]):
     """工作日历: the month grid, the legend, the years covered; loading a schedule."""
 
     BINDINGS = [
@@ -301,9 +302,6 @@ class CalendarScreen(Screen[None]):
         super().__init__()
         self.month = month.replace(day=1) if month else None
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
 
     @property
     def may_edit(self) -> bool:

@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
+from .base import AppAccess
 from .. import policies as pol
 from ..models import Role
 from ..textsafe import literal, plain
@@ -108,7 +109,7 @@ def lag_cell(days: int | None, target: int) -> Text:
     return Text(str(days))
 
 
-class CollectionScreen(Screen[None]):
+class CollectionScreen(AppAccess, Screen[None]):
     """政策收集: sources, today's checks, and the publication lag against the targets."""
 
     BINDINGS = [
@@ -123,9 +124,6 @@ class CollectionScreen(Screen[None]):
         self.sources: list[dict[str, Any]] = []
         self.unchecked: list[dict[str, Any]] = []
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         role = self.app.user.role  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Select, Static, Te
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from .base import AppAccess
 from ..models import (
     AppealType,
     Enterprise,
@@ -147,7 +148,7 @@ FIELD_CHECKS: dict[str, Callable[[str], str]] = {
 NO_MERGE = 0
 
 
-class IntakeScreen(Screen[int | None]):
+class IntakeScreen(AppAccess, Screen[int | None]):
     """The intake form; dismisses with the new ticket's id (None when abandoned)."""
 
     BINDINGS = [
@@ -216,13 +217,6 @@ class IntakeScreen(Screen[int | None]):
         self.query_one("#intake-type", Select).focus()
 
     # -- the store and the user (set by the app on mount) -------------------
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
-    @property
-    def user(self) -> Any:
-        return self.app.user  # type: ignore[attr-defined]
 
     # -- inline validation --------------------------------------------------
     def _value(self, field_id: str) -> str:
@@ -309,13 +303,6 @@ class IntakeScreen(Screen[int | None]):
         if text:
             self._find_enterprises(text, exact)
 
-    def _worker_store(self) -> Any:
-        """A connection of the worker's own (SQLite connections stay in their thread)."""
-        from ..store import Store
-
-        app: Any = self.app
-        return Store(getattr(app, "db_path", None) or self.store.path, getattr(app, "clock", None) or self.store.clock,
-                     migrate=False)
 
     @work(thread=True, exclusive=True, group="intake-enterprises", exit_on_error=False)
     def _find_enterprises(self, text: str, exact: bool) -> tuple[str, bool, list[Enterprise]]:

@@ -28,6 +28,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from .base import AppAccess
 from ..clock import format_datetime
 from ..models import KnowledgeEntry, Role
 from ..textsafe import literal, plain
@@ -103,7 +104,7 @@ class KnowledgeEditor(FormDialog[dict[str, Any]]):
         return v
 
 
-class KnowledgeScreen(Screen[None]):
+class KnowledgeScreen(AppAccess, Screen[None]):
     """知识库: search and read entries; supervisors and admins create and edit."""
 
     BINDINGS = [
@@ -128,9 +129,6 @@ class KnowledgeScreen(Screen[None]):
         self.loading = False
         self._token = 0
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
 
     @property
     def can_edit(self) -> bool:

@@ -37,6 +37,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select, SelectionList, Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from .base import AppAccess
 from .. import policies as pol
 from ..models import PolicyKind, PolicyLevel, PolicyStatus, Role
 from ..textsafe import literal, plain
@@ -165,7 +166,7 @@ class LibraryQuery:
     offset: int = 0
 
 
-class PolicyLibraryScreen(Screen[None]):
+class PolicyLibraryScreen(AppAccess, Screen[None]):
     """政策库: search, filter, page, read, and act on one policy."""
 
     BINDINGS = [
@@ -209,13 +210,6 @@ class PolicyLibraryScreen(Screen[None]):
         self._token = 0
 
     # -- shortcuts -------------------------------------------------------------------
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
-    @property
-    def user(self) -> Any:
-        return self.app.user  # type: ignore[attr-defined]
 
     @property
     def is_manager(self) -> bool:
@@ -559,7 +553,7 @@ EDITOR_FIELDS = [  # (key, label, placeholder)
 ]
 
 
-class PolicyEditorScreen(Screen[int | None]):
+class PolicyEditorScreen(AppAccess, Screen[int | None]):
     """新建 / 修改政策: every field, save as draft, or save and publish.
 
     Publishing is refused without summary and interpreter (name and phone):
@@ -581,9 +575,6 @@ class PolicyEditorScreen(Screen[int | None]):
         self.updated_at: str | None = None
         self.saved = False
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         tree = self.store.categories()
@@ -767,7 +758,7 @@ class AssociationPicker(FormDialog[tuple[list[int], str]]):
         self.action_submit()
 
 
-class PushHistoryScreen(Screen[None]):
+class PushHistoryScreen(AppAccess, Screen[None]):
     """One policy's pushes (newest first) and, for the highlighted push, that
     association's pushes of every policy."""
 
@@ -855,7 +846,7 @@ class CommentDialog(FormDialog[tuple[int, str]]):
 DECISIONS = {"adopted": "采纳", "rejected": "不采纳"}
 
 
-class CommentRoundsScreen(Screen[None]):
+class CommentRoundsScreen(AppAccess, Screen[None]):
     """定制点餐: a draft's comment rounds and every comment with its fate.
 
     Supervisors open a round (draft only), forward the comments to the
@@ -878,9 +869,6 @@ class CommentRoundsScreen(Screen[None]):
         self.rounds: list[dict[str, Any]] = []
         self.lines: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # (round, comment or None)
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.MANAGER_ACTIONS and self.app.user.role is not Role.SUPERVISOR:  # type: ignore[attr-defined]
@@ -1085,7 +1073,7 @@ class FeedbackDialog(FormDialog[dict[str, Any]]):
         return None
 
 
-class FeedbackScreen(Screen[None]):
+class FeedbackScreen(AppAccess, Screen[None]):
     """政策反馈: the summary by topic and the feedback rows of one policy;
     record feedback (clerks and supervisors), and turn a complaint that a
     department waters the policy down into a supervised ticket in one action
@@ -1102,9 +1090,6 @@ class FeedbackScreen(Screen[None]):
         self.policy_id = policy_id
         self.rows: list[dict[str, Any]] = []
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         role = self.app.user.role  # type: ignore[attr-defined]

@@ -39,6 +39,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, ProgressBar, Select, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
+from .base import AppAccess
 from .. import rules
 from ..models import AppealType, Role, Source, Status, Ticket
 from ..rules import WarningLevel
@@ -224,7 +225,7 @@ class FilterDialog(ModalScreen["QueueFilters | None"]):
 # ---------------------------------------------------------------- the queue
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(AppAccess, Screen[None]):
     """Tabs of saved filters over one page of tickets."""
 
     BINDINGS = [
@@ -296,13 +297,6 @@ class QueueScreen(Screen[None]):
         self._loaded_signature: tuple[int, int] | None = None
 
     # -- shortcuts ------------------------------------------------------------------
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
-    @property
-    def user(self) -> Any:
-        return self.app.user  # type: ignore[attr-defined]
 
     @property
     def is_liaison(self) -> bool:
@@ -451,11 +445,6 @@ class QueueScreen(Screen[None]):
         self._update_status()
 
     # -- workers ----------------------------------------------------------------------
-    def _worker_store(self) -> Any:
-        from ..store import Store
-
-        app: Any = self.app
-        return Store(app.db_path, app.clock, migrate=False)
 
     @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
     def _fetch_page(self, token: int, f: Any, sort: str, after: tuple[Any, int] | None) -> None:

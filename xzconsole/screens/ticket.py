@@ -30,6 +30,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
+from .base import AppAccess
 from .. import rules
 from ..clock import weekday_cn
 from ..models import Role, Satisfaction, Status, Ticket
@@ -80,7 +81,7 @@ ACTION_KEYS: list[ActionKey] = [
 _BY_NAME = {a.name: a for a in ACTION_KEYS}
 
 
-class TicketScreen(Screen[None]):
+class TicketScreen(AppAccess, Screen[None]):
     """One ticket: fields, badge, timeline and the actions available now."""
 
     BINDINGS = [
@@ -101,13 +102,6 @@ class TicketScreen(Screen[None]):
         self._data_version: int | None = None
 
     # -- app services ---------------------------------------------------------
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
-    @property
-    def user(self) -> Any:
-        return self.app.user  # type: ignore[attr-defined]
 
     def _now(self) -> dt.datetime:
         clock = getattr(self.app, "clock", None)
@@ -396,13 +390,6 @@ class TicketScreen(Screen[None]):
         dialog stays open until the store has accepted it."""
         return lambda dialog, value: self._run(lambda store, version: call(store, version, value), done, dialog)
 
-    def _worker_store(self) -> Any:
-        """A connection of the worker's own (SQLite connections stay in their thread)."""
-        from ..store import Store
-
-        app: Any = self.app
-        return Store(getattr(app, "db_path", None) or self.store.path, getattr(app, "clock", None) or self.store.clock,
-                     migrate=False)
 
     @work(thread=True, exclusive=True, group="ticket-action", exit_on_error=False)
     def _act(self, call: Callable[[Any, int], Ticket], version: int) -> Ticket:

@@ -50,6 +50,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
+from .base import AppAccess
 from ..clock import FixedClock, local_date
 from ..models import Role
 from ..rules import WarningLevel
@@ -182,7 +183,7 @@ class PanelTable(DataTable[Text]):
             return ""
 
 
-class WarningsScreen(Screen[None]):
+class WarningsScreen(AppAccess, Screen[None]):
     """预警面板: live counts and lists of the warning ladder and its notices."""
 
     BINDINGS = [
@@ -225,13 +226,6 @@ class WarningsScreen(Screen[None]):
     def wall(self) -> bool:
         return bool(self._wall if self._wall is not None else getattr(self.app, "wall", False))
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
-    @property
-    def user(self) -> Any:
-        return self.app.user  # type: ignore[attr-defined]
 
     @property
     def list_table(self) -> PanelTable:
