@@ -267,6 +267,8 @@ class Staff(_Model):
 
 
 class Enterprise(_Model):
+    """One record of the enterprise directory (one per USCC, else per name)."""
+
     id: int | None = None
     name: str
     uscc: str | None = None
@@ -274,6 +276,15 @@ class Enterprise(_Model):
     industry: str = ""
     contact_name: str = ""
     contact_phone: str = ""
+    note: str = ""
+    # set when the record was merged into another one (that one holds its links)
+    merged_into: int | None = None
+    # how the center first met it: ticket, import, visit, feedback, manual
+    first_source: str = "ticket"
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    updated_by: str = ""
+    version: int = 1
 
 
 class TicketIntake(_Model):
@@ -290,6 +301,7 @@ class TicketIntake(_Model):
     district: str = ""
     title: str = ""
     content: str
+    visit_id: int | None = None  # the outreach visit (走访) it was taken at
 
     @field_validator("appeal_type", mode="before")
     @classmethod
@@ -395,6 +407,8 @@ class Ticket(_Model):
     merged_into: int | None = None
     knowledge_id: int | None = None
     created_by: str = ""
+    center: str = "市企业服务中心"  # the center that took it in
+    visit_id: int | None = None  # the outreach visit it was taken at
     updated_at: dt.datetime | None = None
     updated_by: str = ""
     version: int = 1
@@ -459,6 +473,33 @@ class Association(_Model):
     contact_name: str = ""
     contact_phone: str = ""
     categories: list[str] = Field(default_factory=list)
+    # set when staff edit it in the console: reloading data/ then keeps their contact and subscriptions
+    edited_at: dt.datetime | None = None
+    edited_by: str = ""
+    version: int = 1
+
+
+class AssociationSummary(Association):
+    """An association with what the associations screen lists beside it."""
+
+    member_count: int = 0
+    last_push_at: dt.datetime | None = None
+
+
+class AssociationMember(_Model):
+    """One member enterprise of an association (a row of its member list)."""
+
+    enterprise_id: int
+    name: str
+    uscc: str | None = None
+    district: str = ""
+    joined_at: dt.datetime
+    added_by: str = ""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The keyset position of this row: the next page starts after it."""
+        return self.name, self.enterprise_id
 
 
 class Policy(_Model):

@@ -46,16 +46,31 @@ from .models import (
     TicketIntake,
 )
 from .rules import Action, WarningLevel
-from . import store_bulk, store_console, store_import, store_policies, store_reports
+from . import (
+    store_associations,
+    store_bulk,
+    store_console,
+    store_enterprises,
+    store_import,
+    store_joint,
+    store_outreach,
+    store_policies,
+    store_reports,
+)
+from .store_associations import AssociationsMixin
 from .store_bulk import BulkMixin
 from .store_console import ConsoleMixin
+from .store_enterprises import EnterprisesMixin
 from .store_import import ImportMixin
+from .store_joint import JointMixin
+from .store_outreach import OutreachMixin
 from .store_policies import PoliciesMixin
 from .store_reports import ReportsMixin
 from .workdays import WorkCalendar, YearSchedule
 
 DATA_DIR = Path(os.environ.get("XZCONSOLE_DATA") or Path(__file__).resolve().parent.parent / "data")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+CITY_CENTER = "市企业服务中心"
 BUSY_TIMEOUT_MS = 10_000
 AWAITING = (Status.DISPATCHED.value, Status.SIGNED.value, Status.REOPENED.value)
 _AWAITING_SQL = ", ".join(f"'{s}'" for s in AWAITING)  # literal form, for the partial index's queries
@@ -297,6 +312,32 @@ _MIGRATIONS: list[str] = [
     + store_reports.SCHEMA
     + store_policies.SCHEMA
     + store_console.SCHEMA,
+    # 2: enterprises, associations, joint handling, centers, outreach (issue 7).
+    # The first change after release: existing databases are upgraded in place.
+    store_enterprises.SCHEMA_2
+    + store_associations.SCHEMA_2
+    + store_joint.SCHEMA_2
+    + store_outreach.SCHEMA_2
+    + """
+    -- the city center and the county / district centers (data/centers.toml)
+    CREATE TABLE centers (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL UNIQUE,
+        level TEXT NOT NULL CHECK (level IN ('city', 'county')),
+        district TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0,
+        active INTEGER NOT NULL DEFAULT 1
+    );
+    -- the center that took the ticket in, and the outreach visit it came from
+    ALTER TABLE tickets ADD COLUMN center TEXT NOT NULL DEFAULT '市企业服务中心';
+    ALTER TABLE tickets ADD COLUMN visit_id INTEGER REFERENCES outreach_activities(id);
+    UPDATE tickets SET center = (SELECT s.center FROM staff s WHERE s.login = tickets.created_by)
+        WHERE created_by IN (SELECT login FROM staff WHERE center != '市企业服务中心');
+    CREATE INDEX tickets_center_status_received ON tickets(center, status, received_at, id);
+    CREATE INDEX tickets_center_received ON tickets(center, received_at, id);
+    CREATE INDEX tickets_visit ON tickets(visit_id) WHERE visit_id IS NOT NULL;
+    """,
 ]
 
 
@@ -328,6 +369,10 @@ class TicketFilter:
     received_to: dt.date | None = None
     search: str | None = None
     enterprise_id: int | None = None
+    center: str | None = None  # the center that took the tickets in (None: every center)
+    # 协办: tickets where the department (the liaison's own, or department_id)
+    # has a supporting part, instead of those it leads
+    supporting: bool = False
 
 
 SORTS = {
@@ -344,7 +389,8 @@ class BulkResult:
     failed: list[tuple[str, str]]  # (number, reason)
 
 
-class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
+class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin, EnterprisesMixin,
+            AssociationsMixin, JointMixin, OutreachMixin):
     """One connection to the shared database, with the current user's actions.
 
     The core (this file) holds the schema, tickets and the workflow; the
@@ -468,8 +514,17 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
         weights = read("weights.toml")
         knowledge = read("knowledge.toml").get("entry", [])
         policies = read("policies.toml").get("policy", [])
+        centers = read("centers.toml").get("center", [])
         now = _now_str(self.now())
         with self.write() as c:
+            for i, ctr in enumerate(centers):
+                c.execute(
+                    "INSERT INTO centers(code, name, level, district, position) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(code) DO UPDATE SET name = excluded.name, level = excluded.level, "
+                    "district = excluded.district, position = excluded.position",
+                    (ctr["code"], ctr["name"], ctr.get("level", "county"), ctr.get("district", ""), i),
+                )
+            counts["centers"] = len(centers)
             for d in departments:
                 c.execute(
                     "INSERT INTO departments(code, name, short_name, kind) VALUES (?, ?, ?, ?) "
@@ -494,8 +549,11 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
             for a in associations:
                 c.execute(
                     "INSERT INTO associations(code, name, contact_name, contact_phone, categories) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT(code) DO UPDATE SET name = excluded.name, contact_name = excluded.contact_name, "
-                    "contact_phone = excluded.contact_phone, categories = excluded.categories",
+                    # an association staff edited in the console keeps its contact and subscriptions
+                    "ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
+                    "contact_name = CASE WHEN edited_at IS NULL THEN excluded.contact_name ELSE contact_name END, "
+                    "contact_phone = CASE WHEN edited_at IS NULL THEN excluded.contact_phone ELSE contact_phone END, "
+                    "categories = CASE WHEN edited_at IS NULL THEN excluded.categories ELSE categories END",
                     (a["code"], a["name"], a.get("contact_name", ""), a.get("contact_phone", ""),
                      json.dumps(a.get("categories", []), ensure_ascii=False)),
                 )
@@ -576,6 +634,20 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
         d = self._dept_cache.get(dept_id)
         return d.short_name if d else None
 
+    def centers(self) -> list[dict[str, Any]]:
+        """The city center first, then the county / district centers (data/centers.toml)."""
+        rows = self.q("SELECT code, name, level, district FROM centers WHERE active = 1 ORDER BY level = 'county', position")
+        return [dict(r) for r in rows] or [{"code": "city", "name": CITY_CENTER, "level": "city", "district": ""}]
+
+    def center_name(self, ref: str) -> str:
+        """A center by code, full name or district (a clear refusal otherwise)."""
+        text = (ref or "").strip()
+        for ctr in self.centers():
+            if text in (ctr["code"], ctr["name"], ctr["district"]) and text:
+                return ctr["name"]
+        names = "、".join(ctr["name"] for ctr in self.centers())
+        raise NotFound(f"找不到服务中心“{text}”（可选：{names}）")
+
     def categories(self) -> dict[str, list[str]]:
         """Category name → its subcategory names, in the data file's order."""
         tops = self.q("SELECT id, name FROM categories WHERE parent_id IS NULL ORDER BY position")
@@ -596,7 +668,7 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
 
     # -- staff and identity ----------------------------------------------------
     def add_staff(self, actor: Staff | None, login: str, role: Role | str, *, name: str = "",
-                  department: str | int | None = None, center: str = "市企业服务中心") -> Staff:
+                  department: str | int | None = None, center: str = CITY_CENTER) -> Staff:
         """Add (or re-enable and update) a staff account.  Only an admin may,
         except for the very first account of a new database (bootstrap)."""
         role = Role.parse(role)  # type: ignore[assignment]
@@ -610,6 +682,7 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
             dept_id = self.department(department).id
         elif department is not None:
             dept_id = self.department(department).id
+        center = self.center_name(center)  # code, full name or district; refused when unknown
         with self.write() as c:
             n = c.execute("SELECT count(*) FROM staff").fetchone()[0]
             if n and (actor is None or actor.role is not Role.ADMIN):
@@ -735,6 +808,7 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
                 self._event(c, tid, now, actor.login, "recompute_due", None, None,
                             f"{schedule.year} 年工作日历调整，重新计算办理期限", changes)
                 moved += 1
+            moved += self._recompute_part_dues(c, cal, actor.login, now, schedule.year)
             self._refresh_workday_index(c, cal)
             rev = int((c.execute("SELECT value FROM meta WHERE key = 'calendar_rev'").fetchone() or ["0"])[0]) + 1
             c.execute("INSERT INTO meta(key, value) VALUES ('calendar_rev', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(rev),))
@@ -742,42 +816,26 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
 
     # -- enterprises -------------------------------------------------------------
     def _enterprise_for(self, c: sqlite3.Connection, intake: TicketIntake, now: str) -> int:
-        """Find the enterprise by USCC, else by name; create it if new; fill gaps."""
-        row = None
-        if intake.uscc:
-            row = c.execute("SELECT id FROM enterprises WHERE uscc = ?", (intake.uscc,)).fetchone()
-        if row is None:
-            row = c.execute(
-                "SELECT id FROM enterprises WHERE name = ? AND (uscc IS NULL OR ? IS NULL) ORDER BY id LIMIT 1",
-                (intake.enterprise_name, intake.uscc),
-            ).fetchone()
-            if row is not None and intake.uscc:
-                c.execute("UPDATE enterprises SET uscc = ? WHERE id = ?", (intake.uscc, row[0]))
-        if row is not None:
-            c.execute(
-                "UPDATE enterprises SET district = CASE WHEN district = '' THEN ? ELSE district END, "
-                "contact_name = CASE WHEN ? != '' THEN ? ELSE contact_name END, "
-                "contact_phone = CASE WHEN ? != '' THEN ? ELSE contact_phone END WHERE id = ?",
-                (intake.district, intake.contact_name, intake.contact_name, intake.contact_phone, intake.contact_phone, row[0]),
-            )
-            return row[0]
-        cur = c.execute(
-            "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at) VALUES (?,?,?,?,?,?)",
-            (intake.enterprise_name, intake.uscc, intake.district, intake.contact_name, intake.contact_phone, now),
-        )
-        return int(cur.lastrowid)  # type: ignore[arg-type]
+        """The directory record of the intake's enterprise (by USCC, else name;
+        a merged record leads to the one it went into); created when new."""
+        return self.ensure_enterprise(c, intake.enterprise_name, intake.uscc, intake.district, intake.contact_name,
+                                      intake.contact_phone, "visit" if intake.source is Source.VISIT else "ticket", now=now)
 
     def find_enterprises(self, text: str, limit: int = 10) -> list[Enterprise]:
-        """Look an enterprise up by USCC (exact) or name (prefix, then substring)."""
+        """Look an enterprise up by USCC (exact; a merged record's gives the one it
+        went into) or name (prefix, then substring); merged records never show."""
         t = (text or "").strip()
         if not t:
             return []
-        rows = self.q("SELECT * FROM enterprises WHERE uscc = ? LIMIT 1", (t.upper(),))
+        rows = self.q("SELECT e.* FROM enterprises x JOIN enterprises e ON e.id = coalesce(x.merged_into, x.id) "
+                      "WHERE x.uscc = ? LIMIT 1", (t.upper(),))
         if not rows:
-            rows = self.q("SELECT * FROM enterprises WHERE name >= ? AND name < ? ORDER BY name LIMIT ?", (t, t + "\uffff", limit))
+            rows = self.q("SELECT * FROM enterprises WHERE name >= ? AND name < ? AND merged_into IS NULL "
+                          "ORDER BY name LIMIT ?", (t, t + "\uffff", limit))
         if len(rows) < limit:
             seen = {r["id"] for r in rows}
-            more = self.q("SELECT * FROM enterprises WHERE instr(name, ?) > 0 LIMIT ?", (t, limit * 2))
+            more = self.q("SELECT * FROM enterprises WHERE instr(name, ?) > 0 AND merged_into IS NULL LIMIT ?",
+                          (t, limit * 2))
             rows += [r for r in more if r["id"] not in seen][: limit - len(rows)]
         return [Enterprise.model_validate(dict(r)) for r in rows]
 
@@ -802,9 +860,21 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
             t.redacted = True
         return t
 
-    def _visible(self, actor: Staff, row: sqlite3.Row | dict[str, Any]) -> None:
+    def _visible(self, actor: Staff, row: sqlite3.Row | dict[str, Any], c: sqlite3.Connection | None = None) -> None:
+        """A liaison sees the tickets their department leads (主办) or supports (协办)."""
         if actor.role is Role.DEPARTMENT and row["department_id"] != actor.department_id:
-            raise PermissionDenied(f"工单 {row['number']} 不属于您的单位，无权查看或办理")
+            part = (c or self.conn).execute(
+                "SELECT 1 FROM ticket_parts WHERE ticket_id = ? AND department_id = ? AND withdrawn_at IS NULL",
+                (row["id"], actor.department_id),
+            ).fetchone()
+            if part is None:
+                raise PermissionDenied(f"工单 {row['number']} 不属于您的单位，无权查看或办理")
+
+    def _lead_only(self, actor: Staff, row: sqlite3.Row | dict[str, Any]) -> None:
+        """Only the lead department (主办) acts on the ticket itself; a supporting
+        one (协办) sends its part to the lead instead."""
+        if actor.role is Role.DEPARTMENT and row["department_id"] != actor.department_id:
+            raise PermissionDenied(f"贵单位是工单 {row['number']} 的协办单位：请提交协办意见，由主办单位签收、答复")
 
     def _ticket_row(self, c: sqlite3.Connection, ref: int | str) -> sqlite3.Row:
         if isinstance(ref, int):
@@ -841,12 +911,18 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
     def _filter_sql(self, actor: Staff, f: TicketFilter) -> tuple[list[str], list[Any]]:
         where: list[str] = []
         params: list[Any] = []
-        if actor.role is Role.DEPARTMENT:
+        dept = actor.department_id if actor.role is Role.DEPARTMENT else f.department_id
+        if f.supporting and dept is not None:
+            where.append("id IN (SELECT ticket_id FROM ticket_parts WHERE department_id = ? AND withdrawn_at IS NULL)")
+            params.append(dept)
+        elif f.supporting:
+            where.append("id IN (SELECT ticket_id FROM ticket_parts WHERE withdrawn_at IS NULL)")
+        elif dept is not None:
             where.append("department_id = ?")
-            params.append(actor.department_id)
-        elif f.department_id is not None:
-            where.append("department_id = ?")
-            params.append(f.department_id)
+            params.append(dept)
+        if f.center:
+            where.append("center = ?")
+            params.append(f.center)
         statuses = list(f.statuses) if f.statuses else None
         if f.level is not None:
             statuses = [s for s in (statuses or AWAITING) if s in AWAITING]
@@ -1046,7 +1122,9 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
         """The one path every ticket action takes: lock, check, change, record.
 
         ``change`` returns the columns to set (it may raise to refuse); the
-        event records each changed column as [before, after].
+        event records each changed column as [before, after].  Two keys are
+        not columns: ``_event`` names the event's action, ``_note`` replaces its
+        note with one read inside the transaction.
         """
         if actor.disabled:
             raise PermissionDenied("账号已停用")
@@ -1054,7 +1132,9 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
         now_s = _now_str(now)
         with self.write() as c:
             row = self._ticket_row(c, ref)
-            self._visible(actor, row)
+            self._visible(actor, row, c)
+            if action not in rules.SUPPORTING_ACTIONS:
+                self._lead_only(actor, row)
             if version is not None and row["version"] != version:
                 raise StaleTicket(row["number"], row["updated_by"], row["updated_at"] or "", row["version"])
             why = rules.refusal(action, actor.role, Status(row["status"]))
@@ -1065,6 +1145,7 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
                 raise InvalidAction(f"{action.label}必须填写{'答复内容' if action is Action.REPLY else '理由'}")
             updates = change(c, row, now) or {}
             event_action = updates.pop("_event", None) or event_action
+            note = updates.pop("_note", note)
             # the highest warning a ticket reached stays on it (SPEC §5)
             if row["status"] in AWAITING and row["due_date"]:
                 lvl = rules.warning_level(dt.date.fromisoformat(row["due_date"]), now, self.calendar())
@@ -1098,19 +1179,32 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
                 dup = c.execute("SELECT number FROM tickets WHERE external_id = ?", (intake.external_id,)).fetchone()
                 if dup:
                     raise InvalidAction(f"工单编号 {intake.external_id} 已存在（{dup[0]}）")
+            visit = None
+            if intake.visit_id is not None:
+                visit = c.execute("SELECT id, held_on, place, kind, voided_at FROM outreach_activities WHERE id = ?",
+                                  (intake.visit_id,)).fetchone()
+                if visit is None or visit["voided_at"]:
+                    raise InvalidAction(f"找不到走访记录 #{intake.visit_id}（或已作废）")
+                if intake.source is not Source.VISIT:
+                    raise InvalidAction("关联走访记录的诉求，来源必须是“走访”")
             ent = self._enterprise_for(c, intake, now_s)
             number = self._next_number(c, local_date(received))
             cur = c.execute(
                 "INSERT INTO tickets(number, external_id, received_at, source, appeal_type, enterprise_id, enterprise_name, "
-                "uscc, contact_name, contact_phone, district, title, content, status, created_by, updated_at, updated_by) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'new',?,?,?)",
+                "uscc, contact_name, contact_phone, district, title, content, status, created_by, updated_at, updated_by, "
+                "center, visit_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'new',?,?,?,?,?)",
                 (number, intake.external_id, _now_str(received), intake.source.value, intake.appeal_type.value, ent,
                  intake.enterprise_name, intake.uscc, intake.contact_name, intake.contact_phone, intake.district,
-                 intake.title, intake.content, actor.login, now_s, actor.login),
+                 intake.title, intake.content, actor.login, now_s, actor.login, actor.center or CITY_CENTER,
+                 intake.visit_id),
             )
             tid = int(cur.lastrowid)  # type: ignore[arg-type]
+            where = f"（走访 #{visit['id']} {visit['held_on']} {visit['place']}）" if visit is not None else ""
+            if visit is not None:
+                c.execute("INSERT OR IGNORE INTO outreach_enterprises(activity_id, enterprise_id) VALUES (?, ?)",
+                          (visit["id"], ent))
             self._event(c, tid, now_s, actor.login, Action.ACCEPT.value, None, Status.NEW.value,
-                        f"{intake.source.label}受理 · {intake.appeal_type.label}")
+                        f"{intake.source.label}受理 · {intake.appeal_type.label}{where}")
         ticket = self.get_ticket(actor, tid)
         if merge_into is not None:
             return self.merge(actor, tid, merge_into, version=ticket.version)
@@ -1131,7 +1225,14 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
             limit = rules.time_limit(row["appeal_type"])
             start = local_date(now)
             due = rules.due_from_start(start, limit, 0, cal)
+            # a supporting department that becomes the lead no longer owes a part to itself
+            moved = c.execute(
+                "UPDATE ticket_parts SET withdrawn_at = ?, withdrawn_by = ? WHERE ticket_id = ? AND department_id = ? "
+                "AND submitted_at IS NULL AND withdrawn_at IS NULL", (_now_str(now), actor.login, row["id"], dept.id),
+            ).rowcount
+            extra = {"_note": f"{label}{'：' + note if note else ''}（原协办单位改任主办，其协办撤回）"} if moved else {}
             return {
+                **extra,
                 "status": Status.DISPATCHED.value, "department_id": dept.id, "dispatched_at": _now_str(now),
                 "clock_start": start.isoformat(), "time_limit": limit, "extension_days": 0, "due_date": due.isoformat(),
                 "due_provisional": int(cal.provisional_between(start, due)), "signed_at": None,
@@ -1239,6 +1340,7 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin):
             if row["due_date"]:
                 lvl = rules.warning_level(dt.date.fromisoformat(row["due_date"]), now, cal)
                 upd["max_level"] = max(int(lvl), row["max_level"])
+            upd["_note"] = text + self._missing_parts_note(c, row["id"])  # 协办 parts still open (store_joint)
             return upd
 
         return self._act(actor, ref, Action.REPLY, version, change, note=text)

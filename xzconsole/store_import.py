@@ -70,6 +70,7 @@ class ImportedTicket:
     followup_count: int = 0
     unreachable_count: int = 0
     max_level: int = 0
+    center: str | None = None  # the feed's 受理中心 (full name); None: the importing user's
 
 
 @dataclass
@@ -126,6 +127,7 @@ class ImportMixin:
             return result
         now = self.now()  # type: ignore[attr-defined]
         from .clock import format_datetime
+        from .store import CITY_CENTER
 
         now_s = format_datetime(now)
         with self.write() as c:  # type: ignore[attr-defined]
@@ -144,21 +146,24 @@ class ImportMixin:
             if not fresh:
                 return result
             ent_ids = self._import_enterprises(c, fresh, now_s)
+            # rows without a 受理中心 column belong to the importing user's center
+            own = c.execute("SELECT center FROM staff WHERE login = ?", (actor_login,)).fetchone()
+            own_center = own[0] if own else CITY_CENTER
             numbers = self._import_numbers(c, fresh)
             before = c.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
             cur = c.executemany(
                 "INSERT INTO tickets(number, external_id, received_at, source, appeal_type, enterprise_id, enterprise_name, "
                 "uscc, contact_name, contact_phone, district, title, content, status, department_id, dispatched_at, "
                 "clock_start, time_limit, due_date, due_provisional, signed_at, replied_at, direct_answer, closed_at, "
-                "close_reason, satisfaction, followup_count, unreachable_count, max_level, created_by, updated_at, updated_by) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "close_reason, satisfaction, followup_count, unreachable_count, max_level, created_by, updated_at, updated_by, "
+                "center) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(external_id) DO NOTHING",
                 [
                     (numbers[i], r.external_id, r.received_at, r.source, r.appeal_type, ent_ids[i], r.enterprise_name,
                      r.uscc, r.contact_name, r.contact_phone, r.district, r.title, r.content, r.status, r.department_id,
                      r.dispatched_at, r.clock_start, r.time_limit, r.due_date, r.due_provisional, r.signed_at,
                      r.replied_at, r.direct_answer, r.closed_at, r.close_reason, r.satisfaction, r.followup_count,
-                     r.unreachable_count, r.max_level, actor_login, now_s, actor_login)
+                     r.unreachable_count, r.max_level, actor_login, now_s, actor_login, r.center or own_center)
                     for i, r in enumerate(fresh)
                 ],
             )
@@ -182,18 +187,21 @@ class ImportMixin:
 
         Set-based: one look-up per few hundred distinct keys, one insert per new
         enterprise.  An enterprise known by name without a USCC gets the row's USCC.
+        As at intake (``EnterprisesMixin.ensure_enterprise``), a merged directory
+        record leads to the record it was merged into, and new records are
+        marked as first met in an import.
         """
         by_uscc: dict[str, int] = {}
         usccs = list({r.uscc for r in rows if r.uscc})
         for part in _chunks(usccs):
-            q = f"SELECT uscc, id FROM enterprises WHERE uscc IN ({','.join('?' * len(part))})"
+            q = f"SELECT uscc, coalesce(merged_into, id) FROM enterprises WHERE uscc IN ({','.join('?' * len(part))})"
             by_uscc.update(c.execute(q, part).fetchall())
         by_name: dict[str, int] = {}
         names = list({r.enterprise_name for r in rows if not (r.uscc and r.uscc in by_uscc)})
         for part in _chunks(names):
-            # the oldest record of that name, preferring one without a USCC
-            q = (f"SELECT name, id FROM enterprises WHERE name IN ({','.join('?' * len(part))}) "
-                 "ORDER BY (uscc IS NOT NULL) DESC, id DESC")
+            # the oldest record of that name, preferring one without a USCC, then an unmerged one
+            q = (f"SELECT name, coalesce(merged_into, id) FROM enterprises WHERE name IN ({','.join('?' * len(part))}) "
+                 "ORDER BY (uscc IS NOT NULL) DESC, (merged_into IS NOT NULL) DESC, id DESC")
             by_name.update(c.execute(q, part).fetchall())
         # first pass: known enterprises, and the distinct new ones in order of appearance
         out: list[int | None] = []
@@ -219,7 +227,8 @@ class ImportMixin:
         if new:
             before = c.execute("SELECT coalesce(max(id), 0) FROM enterprises").fetchone()[0]
             c.executemany(
-                "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at, first_source) "
+                "VALUES (?,?,?,?,?,?,'import')",
                 [(r.enterprise_name, r.uscc, r.district, r.contact_name, r.contact_phone, now_s) for r in new.values()],
             )
             # we hold the write lock: the ids above ``before`` are these, in order
@@ -256,7 +265,7 @@ class ImportMixin:
         come from the working-day table joined on the due date, as in
         ``warned_tickets``: a million tickets stream without a Python calendar
         call or a dict per row.  Fields: number, external_id, status,
-        appeal_type, department, received_at, dispatched_at, due_date,
+        appeal_type, center (the center that took it in), department, received_at, dispatched_at, due_date,
         due_provisional, replied_at, closed_at, satisfaction, warning,
         overdue_workdays, max_warning.
         """
@@ -276,7 +285,7 @@ class ImportMixin:
         codes = "CASE {} WHEN 3 THEN 'red' WHEN 2 THEN 'orange' WHEN 1 THEN 'yellow' ELSE 'none' END"
         sql = f"""
             WITH a AS (
-                SELECT t.id, t.number, t.external_id, t.status, t.appeal_type, d.short_name AS department,
+                SELECT t.id, t.number, t.external_id, t.status, t.appeal_type, t.center, d.short_name AS department,
                        t.received_at, t.dispatched_at, t.due_date, t.due_provisional, t.replied_at, t.closed_at,
                        t.satisfaction, t.max_level,
                        (t.status IN (:s1, :s2, :s3) AND t.due_date < :today) AS past,
@@ -291,7 +300,7 @@ class ImportMixin:
             )
             SELECT past AND behind IS NULL AS fix, max_level, json_object(
                 'number', number, 'external_id', external_id, 'status', status, 'appeal_type', appeal_type,
-                'department', department, 'received_at', received_at, 'dispatched_at', dispatched_at,
+                'center', center, 'department', department, 'received_at', received_at, 'dispatched_at', dispatched_at,
                 'due_date', due_date, 'due_provisional', json(CASE WHEN due_provisional THEN 'true' ELSE 'false' END),
                 'replied_at', replied_at, 'closed_at', closed_at, 'satisfaction', satisfaction,
                 'warning', {codes.format('lvl')}, 'overdue_workdays', CASE WHEN past THEN coalesce(behind, 0) ELSE 0 END,

@@ -903,8 +903,10 @@ class PoliciesMixin:
         return names  # type: ignore[return-value]
 
     def push_history(self, *, policy_id: int | None = None, association_id: int | None = None,
-                     limit: int = 200) -> list[dict[str, Any]]:
-        """Pushes of one policy or to one association, newest first, with names."""
+                     limit: int = 200, after: int | None = None) -> list[dict[str, Any]]:
+        """Pushes of one policy or to one association, newest first, with names
+        and the policy's document number; ``after`` (a push id) gives the next
+        page, older than that push."""
         where, params = [], []
         if policy_id is not None:
             where.append("x.policy_id = ?")
@@ -912,8 +914,11 @@ class PoliciesMixin:
         if association_id is not None:
             where.append("x.association_id = ?")
             params.append(int(association_id))
+        if after is not None:
+            where.append("x.id < ?")
+            params.append(int(after))
         rows = self.conn.execute(
-            "SELECT x.*, p.title AS policy_title, a.name AS association_name FROM policy_pushes x "
+            "SELECT x.*, p.title AS policy_title, p.doc_number, a.name AS association_name FROM policy_pushes x "
             "JOIN policies p ON p.id = x.policy_id JOIN associations a ON a.id = x.association_id "
             f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY x.id DESC LIMIT ?", [*params, limit])
         return [dict(r) for r in rows]
@@ -1024,12 +1029,6 @@ class PoliciesMixin:
                         "status_label": {"open": "征求中", "forwarded": "已转交", "closed": "已反馈"}[status]})
         return out
 
-    def association_rounds(self, association_id: int) -> list[dict[str, Any]]:
-        """The comment rounds an association was asked in (SPEC §14)."""
-        return [dict(r) for r in self.conn.execute(
-            "SELECT r.*, p.title AS policy_title FROM comment_round_associations x JOIN comment_rounds r ON r.id = x.round_id "
-            "JOIN policies p ON p.id = r.policy_id WHERE x.association_id = ? ORDER BY r.id DESC", (int(association_id),))]
-
     # -- policy feedback survey ------------------------------------------------------------
     def record_feedback(self, actor: Staff, policy_id: int, *, enterprise_name: str, topic: str, satisfaction: str,
                         text: str = "", uscc: str | None = None, complaint: bool = False,
@@ -1054,10 +1053,12 @@ class PoliciesMixin:
             raise _errors().InvalidAction("投诉部门落实不到位，须注明被投诉的部门")
         now = self._now_s()
         with self.write() as c:  # type: ignore[attr-defined]
+            # the enterprise's directory record (created when the center meets it here first)
+            ent = self.ensure_enterprise(c, name, code, source="feedback", now=now)  # type: ignore[attr-defined]
             cur = c.execute(
                 "INSERT INTO policy_feedback(policy_id, enterprise_name, uscc, topic, satisfaction, text, complaint, "
-                "department_id, at, recorded_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (p.id, name, code, t, sat, (text or "").strip(), int(bool(complaint)), dept_id, now, actor.login))
+                "department_id, at, recorded_by, enterprise_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (p.id, name, code, t, sat, (text or "").strip(), int(bool(complaint)), dept_id, now, actor.login, ent))
             self._policy_event(c, p.id, now, actor.login, "feedback",
                                f"{name}：{t}·{pol.FEEDBACK_SATISFACTION[sat]}{'·投诉落实不到位' if complaint else ''}")
         return int(cur.lastrowid)  # type: ignore[arg-type]

@@ -1,0 +1,886 @@
+"""Part of the store: The enterprise directory: one record per enterprise, its history, merges, contacts and direct policy pushes.
+
+Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
+modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
+``self._event(...)`` and the other helpers of the core store.
+
+**One record per enterprise.**  Every enterprise the center meets gets a
+record — by USCC, else by name — wherever it is met: a ticket (``accept``,
+through ``Store._enterprise_for``), an import, a visit or policy feedback
+(:meth:`EnterprisesMixin.ensure_enterprise`, which other parts call inside
+their own transaction), or a clerk's manual entry.  ``first_source`` says
+which came first.
+
+**Merging.**  Two records of one enterprise are merged into the one kept:
+tickets, contacts, association memberships, feedback and visits are
+repointed to it, the dropped record points at it (``merged_into``) and is
+never deleted, and both records' histories say what moved.  Direct pushes
+(``enterprise_pushes``) are append-only and stay where they were recorded,
+so every history read takes the record *and the records merged into it*;
+merges are kept flat (one hop), so that set is one indexed look-up.  A
+merged record is never listed, and a USCC or name that leads to it leads on
+to the record it was merged into.
+
+**Search.**  The directory search takes a USCC (exact), a phone number
+(exact, the main contact's or any further contact's) or words of the name.
+Name matches come in two runs: names *starting* with the first word (a
+range of the name index, in name order), then names holding every word
+elsewhere, newest record first — from the ``enterprises_fts`` trigram index
+(words of one or two characters through its term dictionary, as the policy
+library does; a very common single character falls back to ``instr()``).
+Both runs stop at the page size, so a page costs about the same at 200,000
+records as at 2,000 (``benchmarks/bench_enterprise.py``).
+
+**Who may see it.**  The directory shows complaints and their outcomes per
+enterprise, including confidential ones: only center staff (clerks,
+supervisors, administrators) may read it; department liaisons are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from . import policies as pol
+from .clock import format_datetime
+from .models import Enterprise, PolicyStatus, Role, Satisfaction, Staff, Ticket, clean_text, validate_phone, validate_uscc
+from .store_policies import _append_only, _errors, _fts_sync
+
+# Schema migration 2 (the first change after release; store.py runs it).
+SCHEMA_2 = (
+    """
+    -- the directory: a merged record points at the one it was merged into
+    ALTER TABLE enterprises ADD COLUMN merged_into INTEGER REFERENCES enterprises(id);
+    -- how the center first met it: ticket, import, visit, feedback, manual
+    ALTER TABLE enterprises ADD COLUMN first_source TEXT NOT NULL DEFAULT 'ticket';
+    ALTER TABLE enterprises ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE enterprises ADD COLUMN updated_at TEXT;
+    ALTER TABLE enterprises ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE enterprises ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX enterprises_phone ON enterprises(contact_phone);
+    -- partial: the few merged records only, so that "merged_into IS NULL" (every
+    -- directory list) never picks it over the name index
+    CREATE INDEX enterprises_merged ON enterprises(merged_into) WHERE merged_into IS NOT NULL;
+    CREATE INDEX enterprises_district_name ON enterprises(district, name);
+    -- further contact people of an enterprise (the main one stays on the record);
+    -- a removed contact is marked, never deleted
+    CREATE TABLE enterprise_contacts (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        name TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        position TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL,
+        added_by TEXT NOT NULL DEFAULT '',
+        removed_at TEXT,
+        removed_by TEXT
+    );
+    CREATE INDEX enterprise_contacts_enterprise ON enterprise_contacts(enterprise_id, id);
+    CREATE INDEX enterprise_contacts_phone ON enterprise_contacts(phone);
+    -- an enterprise's tickets, newest first: the directory's history page
+    CREATE INDEX tickets_enterprise_received ON tickets(enterprise_id, received_at, id);
+    -- the record's own history: created, edited, merged (append-only)
+    CREATE TABLE enterprise_events (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        changes TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX enterprise_events_enterprise ON enterprise_events(enterprise_id, id);
+    """
+    + _append_only("enterprise_events", "企业档案记录")
+    + """
+    -- a policy pushed to one enterprise (pushes to associations are policy_pushes)
+    CREATE TABLE enterprise_pushes (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX enterprise_pushes_enterprise ON enterprise_pushes(enterprise_id, id);
+    CREATE INDEX enterprise_pushes_policy ON enterprise_pushes(policy_id, id);
+    """
+    + _append_only("enterprise_pushes", "推送记录")
+    + """
+    -- feedback on a policy, linked to the enterprise that gave it
+    ALTER TABLE policy_feedback ADD COLUMN enterprise_id INTEGER REFERENCES enterprises(id);
+    CREATE INDEX policy_feedback_enterprise ON policy_feedback(enterprise_id, id);
+    UPDATE policy_feedback SET enterprise_id = coalesce(
+        (SELECT e.id FROM enterprises e WHERE e.uscc = policy_feedback.uscc),
+        (SELECT e.id FROM enterprises e WHERE e.name = policy_feedback.enterprise_name ORDER BY e.id LIMIT 1));
+    -- directory search: name substrings through a trigram index (as the policy library)
+    CREATE VIRTUAL TABLE enterprises_fts USING fts5(name, content='enterprises', content_rowid='id', tokenize='trigram');
+    CREATE VIRTUAL TABLE enterprises_fts_terms USING fts5vocab(enterprises_fts, 'row');
+    INSERT INTO enterprises_fts(rowid, name) SELECT id, name || char(31, 31) FROM enterprises;
+    """
+    + _fts_sync("enterprises", "enterprises_fts", ("name",))
+)
+
+#: how the center first met an enterprise (``enterprises.first_source``)
+FIRST_SOURCES = {"ticket": "工单", "import": "导入", "visit": "走访", "feedback": "政策反馈", "manual": "手工建档"}
+#: what ``enterprise_events.action`` says, for the history tab
+EVENT_LABELS = {"edit": "修改档案", "contact_add": "添加联系人", "contact_remove": "移除联系人",
+                "merge_in": "并入重复档案", "merged": "并入其他档案", "merge_moved": "随档案转并"}
+#: the fields of a record staff may edit, with their Chinese names
+FIELD_LABELS = {"name": "企业名称", "uscc": "统一社会信用代码", "district": "所属区域", "industry": "行业",
+                "contact_name": "联系人", "contact_phone": "联系电话", "note": "备注"}
+#: the directory shows confidential complaints per enterprise: center staff only
+READERS = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+MERGERS = (Role.CLERK, Role.SUPERVISOR)
+PUSHERS = (Role.CLERK, Role.SUPERVISOR)
+PAGE = 50
+
+Key = tuple[Any, ...]
+
+
+# ---------------------------------------------------------------- what the directory returns
+
+
+@dataclass
+class EnterpriseContact:
+    """A further contact person of an enterprise (the main one is on the record)."""
+
+    id: int
+    enterprise_id: int
+    name: str
+    phone: str
+    position: str
+    added_at: str
+    added_by: str
+
+
+@dataclass
+class EnterpriseHit:
+    """One line of the directory: the record, its ticket counts, how it was found,
+    and ``key`` — pass it as ``after`` to read the page after this line."""
+
+    enterprise: Enterprise
+    open_tickets: int
+    total_tickets: int
+    matched: str
+    key: Key
+
+
+@dataclass
+class TicketFigures:
+    """An enterprise's tickets in numbers: all, open, closed, call-back outcomes."""
+
+    total: int = 0
+    open: int = 0
+    closed: int = 0
+    satisfaction: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Satisfaction})
+    warned: int = 0  # tickets that ever reached a warning level
+    last_received: str | None = None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """(满意 + 基本满意) / tickets with a reached call-back (未联系上 left out)."""
+        s = self.satisfaction
+        reached = s["satisfied"] + s["basically_satisfied"] + s["unsatisfied"]
+        return round((s["satisfied"] + s["basically_satisfied"]) / reached, 4) if reached else None
+
+
+@dataclass
+class Membership:
+    association_id: int
+    name: str
+    joined_at: str
+
+
+@dataclass
+class EnterpriseProfile:
+    """The header of an enterprise's page: record, contacts, memberships, the
+    records merged into it, its ticket figures and how long each history is."""
+
+    enterprise: Enterprise
+    contacts: list[EnterpriseContact]
+    memberships: list[Membership]
+    merged_from: list[Enterprise]
+    figures: TicketFigures
+    counts: dict[str, int]  # pushes, feedback, visits, events
+
+
+@dataclass
+class PushLine:
+    """A policy that reached the enterprise: pushed to it, or to an association
+    it belonged to at the time (``association`` names it)."""
+
+    id: int
+    at: str
+    policy_id: int
+    policy_title: str
+    actor: str
+    note: str
+    association: str = ""
+
+
+@dataclass
+class EnterpriseEvent:
+    """One line of a record's own history (``record`` is the record it was
+    written on: the page's own, or one merged into it)."""
+
+    id: int
+    record: int
+    at: str
+    actor: str
+    action: str
+    note: str
+    changes: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.action, self.action)
+
+
+def _row_enterprise(row: sqlite3.Row) -> Enterprise:
+    return Enterprise.model_validate({k: row[k] for k in row.keys() if k in Enterprise.model_fields})
+
+
+def _page(rows: list[Any], limit: int, key: Any) -> tuple[list[Any], Key | None]:
+    """The first ``limit`` rows and the key after the last one (None: no more)."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (key(rows[-1]) if more and rows else None)
+
+
+def _phone_form(text: str) -> str | None:
+    """The text as a phone number when it looks like one (digits, maybe a dash or
+    +86), normalised as the intake form stores it; else None."""
+    t = text.replace(" ", "").replace("-", "")
+    if t.startswith("+"):
+        t = t[1:]
+    if not (t.isascii() and t.isdigit() and len(t) >= 7):
+        return None
+    try:
+        return validate_phone(text)
+    except ValueError:
+        return text.strip()
+
+
+def _uscc_form(text: str) -> str | None:
+    """The text as a USCC (upper case) when it has the shape of one."""
+    t = text.strip().upper()
+    return t if len(t) == 18 and t.isascii() and t.isalnum() else None
+
+
+class EnterprisesMixin:
+    """The enterprise directory (issue 7)."""
+
+    conn: sqlite3.Connection
+
+    # -- roles and plumbing ------------------------------------------------------------
+    def _directory_reader(self, actor: Staff) -> None:
+        if actor.disabled:
+            raise _errors().PermissionDenied("账号已停用")
+        if actor.role not in READERS:
+            raise _errors().PermissionDenied("企业名录含保密诉求，仅供中心工作人员查阅；承办单位请在工单中查看企业信息")
+
+    def _record(self, c: sqlite3.Connection, ref: int) -> sqlite3.Row:
+        row = c.execute("SELECT * FROM enterprises WHERE id = ?", (int(ref),)).fetchone()
+        if row is None:
+            raise _errors().NotFound(f"找不到企业档案 #{ref}")
+        return row
+
+    def _record_event(self, c: sqlite3.Connection, enterprise_id: int, at: str, actor: str, action: str,
+                      note: str = "", changes: dict[str, Any] | None = None) -> None:
+        c.execute("INSERT INTO enterprise_events(enterprise_id, at, actor, action, note, changes) VALUES (?,?,?,?,?,?)",
+                  (enterprise_id, at, actor, action, note, json.dumps(changes or {}, ensure_ascii=False, default=str)))
+
+    @staticmethod
+    def _check_version(row: sqlite3.Row, version: int | None) -> None:
+        if version is not None and row["version"] != version:
+            when = (row["updated_at"] or "").replace("T", " ")[:16] or "刚才"
+            raise _errors().InvalidAction(f"企业档案“{row['name']}”已被 {row['updated_by'] or '他人'} 于 {when} 修改，"
+                                          "请重新载入后再操作（您填写的内容已保留）")
+
+    def _family(self, enterprise_id: int) -> list[int]:
+        """The record and the records merged into it (merges are flat: one hop)."""
+        return [enterprise_id] + [r[0] for r in self.conn.execute(
+            "SELECT id FROM enterprises WHERE merged_into = ? ORDER BY id", (enterprise_id,))]
+
+    def _surviving(self, ref: int) -> sqlite3.Row:
+        row = self._record(self.conn, ref)
+        return self._record(self.conn, row["merged_into"]) if row["merged_into"] is not None else row
+
+    # -- every enterprise met gets a record ------------------------------------------------
+    def ensure_enterprise(self, c: sqlite3.Connection, name: str, uscc: str | None, district: str = "",
+                          contact_name: str = "", contact_phone: str = "", source: str = "ticket", *,
+                          now: str | None = None) -> int:
+        """The id of the enterprise record for ``name`` / ``uscc``, created when new;
+        for use inside the caller's write transaction ``c``.
+
+        Found by USCC, else by name (a record with another USCC is another
+        enterprise); a merged record leads on to the one it was merged into.
+        A found record gains what it lacks (USCC, district, main contact); a
+        phone number it does not know yet becomes a further contact, so the
+        directory finds the enterprise by every number it called from.  A new
+        record remembers ``source`` (ticket, import, visit, feedback, manual).
+        ``uscc`` and ``contact_phone`` must already be validated; ``now`` is the
+        transaction's time (the store's clock when not given).
+        """
+        if source not in FIRST_SOURCES:
+            raise ValueError(f"未知的建档来源“{source}”")
+        now = now or format_datetime(self.now())  # type: ignore[attr-defined]
+        row = c.execute("SELECT * FROM enterprises WHERE uscc = ?", (uscc,)).fetchone() if uscc else None
+        if row is not None and row["merged_into"] is not None:
+            row = self._record(c, row["merged_into"])  # a merged record's USCC leads to the survivor
+        elif row is None:
+            # same name, and no USCC on one side; an unmerged record before a merged one
+            row = c.execute(
+                "SELECT * FROM enterprises WHERE name = ? AND (uscc IS NULL OR ? IS NULL) "
+                "ORDER BY merged_into IS NOT NULL, id LIMIT 1", (name, uscc)).fetchone()
+            if row is not None and row["merged_into"] is not None:
+                row = self._record(c, row["merged_into"])
+                if uscc and row["uscc"] not in (None, uscc):
+                    row = None  # the survivor has another USCC: not this enterprise
+        if row is None:
+            cur = c.execute(
+                "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at, first_source) "
+                "VALUES (?,?,?,?,?,?,?)", (name, uscc, district, contact_name, contact_phone, now, source))
+            return int(cur.lastrowid)  # type: ignore[arg-type]
+        eid = row["id"]
+        if uscc and row["uscc"] is None:
+            c.execute("UPDATE enterprises SET uscc = ? WHERE id = ?", (uscc, eid))
+        if district and not row["district"]:
+            c.execute("UPDATE enterprises SET district = ? WHERE id = ?", (district, eid))
+        if not row["contact_name"] and not row["contact_phone"]:
+            if contact_name or contact_phone:
+                c.execute("UPDATE enterprises SET contact_name = ?, contact_phone = ? WHERE id = ?",
+                          (contact_name, contact_phone, eid))
+        elif contact_phone and contact_phone != row["contact_phone"] and c.execute(
+                "SELECT 1 FROM enterprise_contacts WHERE enterprise_id = ? AND phone = ? AND removed_at IS NULL",
+                (eid, contact_phone)).fetchone() is None:
+            c.execute("INSERT INTO enterprise_contacts(enterprise_id, name, phone, position, added_at, added_by) "
+                      "VALUES (?,?,?,?,?,?)", (eid, contact_name, contact_phone, "", now, FIRST_SOURCES[source]))
+        return int(eid)
+
+    def add_enterprise(self, actor: Staff, name: str, *, uscc: str | None = None, district: str = "",
+                       industry: str = "", contact_name: str = "", contact_phone: str = "", note: str = "") -> Enterprise:
+        """手工建档: a record typed in by center staff.  Refused (Chinese) when the
+        USCC or the name (without a USCC) is already in the directory."""
+        self._directory_reader(actor)
+        v = self._clean_fields({"name": name, "uscc": uscc, "district": district, "industry": industry,
+                                "contact_name": contact_name, "contact_phone": contact_phone, "note": note})
+        now = format_datetime(self.now())  # type: ignore[attr-defined]
+        with self.write() as c:  # type: ignore[attr-defined]
+            self._refuse_duplicate(c, v, None)
+            if not v["uscc"]:
+                same = c.execute("SELECT id FROM enterprises WHERE name = ? AND merged_into IS NULL LIMIT 1",
+                                 (v["name"],)).fetchone()
+                if same is not None:
+                    raise _errors().InvalidAction(f"名录中已有企业“{v['name']}”（#{same[0]}），请打开该档案修改")
+            cur = c.execute(
+                "INSERT INTO enterprises(name, uscc, district, industry, contact_name, contact_phone, note, created_at, "
+                "first_source, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,'manual',?,?)",
+                (v["name"], v["uscc"], v["district"], v["industry"], v["contact_name"], v["contact_phone"], v["note"],
+                 now, now, actor.login))
+            eid = int(cur.lastrowid)  # type: ignore[arg-type]
+        return _row_enterprise(self._record(self.conn, eid))
+
+    # -- validation ----------------------------------------------------------------------------
+    def district_names(self) -> list[str]:
+        """The districts of data/districts.toml (the directory's district filter)."""
+        from .importers import load_districts
+
+        cached = getattr(self, "_districts_cache", None)
+        if cached is None:
+            cached = self._districts_cache = load_districts()
+        return cached
+
+    def normalise_district(self, value: str) -> str:
+        """A district as data/districts.toml spells it (aliases such as 高新区 or
+        a missing 区 accepted, as in the import); ValueError (Chinese) otherwise."""
+        from .importers import RowError, RowValidator
+
+        validator = RowValidator(store=self, calendar=None, now=None, districts=self.district_names())  # type: ignore[arg-type]
+        try:
+            return validator.district((value or "").strip())
+        except RowError as exc:
+            raise ValueError(str(exc)) from None
+
+    def _clean_fields(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Validated record fields (only those given); InvalidAction (Chinese) on bad input."""
+        out: dict[str, Any] = {}
+        try:
+            for k, v in values.items():
+                if k not in FIELD_LABELS:
+                    raise ValueError(f"不能修改的字段：{k}")
+                if k == "name":
+                    out[k] = clean_text(v, "企业名称", required=True, max_len=200)
+                elif k == "uscc":
+                    out[k] = validate_uscc(v) if v is not None and str(v).strip() else None
+                elif k == "contact_phone":
+                    out[k] = validate_phone(v) if v is not None and str(v).strip() else ""
+                elif k == "district":
+                    out[k] = self.normalise_district(clean_text(v, "所属区域", max_len=50))
+                else:
+                    out[k] = clean_text(v, FIELD_LABELS[k], max_len=2000 if k == "note" else 100)
+        except ValueError as exc:
+            raise _errors().InvalidAction(str(exc)) from None
+        return out
+
+    def _refuse_duplicate(self, c: sqlite3.Connection, v: dict[str, Any], own_id: int | None) -> None:
+        if not v.get("uscc"):
+            return
+        other = c.execute("SELECT id, name, merged_into FROM enterprises WHERE uscc = ? AND id IS NOT ?",
+                          (v["uscc"], own_id)).fetchone()
+        if other is not None:
+            target = other["merged_into"] or other["id"]
+            raise _errors().InvalidAction(f"信用代码 {v['uscc']} 已属于企业“{other['name']}”（#{target}）；"
+                                          "如为同一企业，请合并两份档案")
+
+    # -- the directory ---------------------------------------------------------------------------
+    def search_enterprises(self, actor: Staff, text: str | None = "", *, limit: int = PAGE, after: Key | None = None,
+                           district: str | None = None) -> list[EnterpriseHit]:
+        """The directory: records found by USCC, phone or name words, never merged ones.
+
+        A USCC (18 letters and digits) is looked up exactly, and a merged
+        record's USCC gives the record it went into.  Digits (7 or more) are a
+        phone number: the main contact's or any further contact's.  Anything
+        else is words of the name: names starting with the first word (name
+        order), then names holding every word elsewhere (newest first).  No
+        text lists every record by name.  Keyset pages: pass the last hit's
+        ``key`` as ``after``; ask ``limit + 1`` to know whether more follow.
+        """
+        self._directory_reader(actor)
+        t = (text or "").strip()
+        where, params = ["e.merged_into IS NULL"], []
+        if district:
+            where.append("e.district = ?")
+            params.append(district)
+        if not t:
+            return self._hits(self._name_run(where, params, None, [], limit, after), "名称")
+        code, phone = _uscc_form(t), _phone_form(t)
+        if code is not None or phone is not None:
+            if after is not None:
+                return []  # an exact look-up is one short page
+            ids: list[int] = []
+            if code is not None:
+                ids = [r[0] for r in self.conn.execute(
+                    "SELECT coalesce(merged_into, id) FROM enterprises WHERE uscc = ?", (code,))]
+            elif phone is not None:
+                forms = list(dict.fromkeys([phone, t]))
+                marks = ",".join("?" * len(forms))
+                ids = [r[0] for r in self.conn.execute(
+                    f"SELECT coalesce(merged_into, id) FROM enterprises WHERE contact_phone IN ({marks}) UNION "
+                    f"SELECT coalesce(e.merged_into, e.id) FROM enterprise_contacts x JOIN enterprises e "
+                    f"ON e.id = x.enterprise_id WHERE x.phone IN ({marks}) AND x.removed_at IS NULL", [*forms, *forms])]
+            if ids:
+                rows = self.conn.execute(
+                    f"SELECT e.* FROM enterprises e WHERE e.id IN ({','.join('?' * len(ids))}) AND {' AND '.join(where)} "
+                    "ORDER BY e.name, e.id LIMIT ?", [*ids, *params, limit]).fetchall()
+                hits = self._hits([(r, ("x", r["name"], r["id"])) for r in rows], "信用代码" if code else "电话")
+                if hits or code is None:
+                    return hits
+            # 18 characters that are no known USCC may still be (part of) a name
+        terms = pol.split_terms(t)
+        if not terms:
+            return self._hits(self._name_run(where, params, None, [], limit, after), "名称")
+        out = self._name_run(where, params, terms[0], terms[1:], limit, after)
+        if len(out) < limit:
+            out += self._contains_run(where, params, terms, limit - len(out), after)
+        return self._hits(out, "名称")
+
+    def _name_run(self, where: list[str], params: list[Any], prefix: str | None, others: Sequence[str],
+                  limit: int, after: Key | None) -> list[tuple[sqlite3.Row, Key]]:
+        """Records whose name starts with ``prefix`` (every record when None) and
+        holds the ``others``, in name order (a range of the name index)."""
+        if after is not None and after[0] != "p":
+            return []
+        w, ps = list(where), list(params)
+        if prefix is not None:
+            w.append("e.name >= ? AND e.name < ?")
+            ps.extend([prefix, prefix + "\U0010ffff"])
+        for term in others:
+            w.append("instr(e.name, ?) > 0")
+            ps.append(term)
+        if after is not None:
+            w.append("(e.name, e.id) > (?, ?)")
+            ps.extend(after[1:])
+        rows = self.conn.execute(f"SELECT e.* FROM enterprises e WHERE {' AND '.join(w)} ORDER BY e.name, e.id LIMIT ?",
+                                 [*ps, limit]).fetchall()
+        return [(r, ("p", r["name"], r["id"])) for r in rows]
+
+    def _contains_run(self, where: list[str], params: list[Any], terms: Sequence[str], limit: int,
+                      after: Key | None) -> list[tuple[sqlite3.Row, Key]]:
+        """Records holding every term, the first one not at the start (those came
+        in the name run), newest first: from the trigram index where it answers."""
+        plan = self._plan("enterprises_fts", terms)  # type: ignore[attr-defined]
+        if plan.impossible:
+            return []
+        w, ps = list(where), list(params)
+        w.append("instr(e.name, ?) > 1")
+        ps.append(terms[0])
+        for term in terms[1:]:
+            w.append("instr(e.name, ?) > 0")
+            ps.append(term)
+        if after is not None and after[0] == "c":
+            w.append("e.id < ?")
+            ps.append(after[2])
+        if plan.parts:
+            sql = (f"SELECT e.* FROM enterprises_fts JOIN enterprises e ON e.id = enterprises_fts.rowid "
+                   f"WHERE enterprises_fts MATCH ? AND {' AND '.join(w)} ORDER BY enterprises_fts.rowid DESC LIMIT ?")
+            ps.insert(0, " AND ".join(plan.parts))
+        else:
+            sql = f"SELECT e.* FROM enterprises e WHERE {' AND '.join(w)} ORDER BY e.id DESC LIMIT ?"
+        rows = self.conn.execute(sql, [*ps, limit]).fetchall()
+        return [(r, ("c", None, r["id"])) for r in rows]
+
+    def _hits(self, found: list[tuple[sqlite3.Row, Key]], matched: str) -> list[EnterpriseHit]:
+        """The page's records with their open / total ticket counts (one grouped,
+        covering-index read for the page)."""
+        if not found:
+            return []
+        ids = [r["id"] for r, _ in found]
+        counts = {r[0]: (r[1], r[2]) for r in self.conn.execute(
+            f"SELECT enterprise_id, count(*), sum(status != 'closed') FROM tickets "
+            f"WHERE enterprise_id IN ({','.join('?' * len(ids))}) GROUP BY enterprise_id", ids)}
+        out = []
+        for row, key in found:
+            total, open_ = counts.get(row["id"], (0, 0))
+            out.append(EnterpriseHit(_row_enterprise(row), int(open_ or 0), int(total), matched, key))
+        return out
+
+    # -- one enterprise ----------------------------------------------------------------------------
+    def enterprise(self, actor: Staff, ref: int) -> EnterpriseProfile:
+        """An enterprise's page header (a merged record gives the one it went into):
+        the record, contacts, memberships, merged records, figures, history sizes."""
+        self._directory_reader(actor)
+        row = self._surviving(ref)
+        eid = row["id"]
+        family = self._family(eid)
+        marks = ",".join("?" * len(family))
+        contacts = [EnterpriseContact(r["id"], r["enterprise_id"], r["name"], r["phone"], r["position"],
+                                      r["added_at"], r["added_by"])
+                    for r in self.conn.execute("SELECT * FROM enterprise_contacts WHERE enterprise_id = ? "
+                                               "AND removed_at IS NULL ORDER BY id", (eid,))]
+        memberships = [Membership(r[0], r[1], r[2]) for r in self.conn.execute(
+            f"SELECT a.id, a.name, min(m.joined_at) FROM association_members m JOIN associations a "
+            f"ON a.id = m.association_id WHERE m.enterprise_id IN ({marks}) GROUP BY a.id ORDER BY a.name", family)]
+        merged = [_row_enterprise(r) for r in self.conn.execute(
+            "SELECT * FROM enterprises WHERE merged_into = ? ORDER BY id", (eid,))]
+        counts = {
+            "pushes": self.conn.execute(f"SELECT count(*) FROM enterprise_pushes WHERE enterprise_id IN ({marks})",
+                                        family).fetchone()[0]
+            + self.conn.execute(f"SELECT count(*) FROM ({self._association_pushes_sql(marks)})",
+                                family).fetchone()[0],
+            "feedback": self.conn.execute(f"SELECT count(*) FROM policy_feedback WHERE enterprise_id IN ({marks})",
+                                          family).fetchone()[0],
+            "visits": self.conn.execute(
+                f"SELECT count(DISTINCT x.activity_id) FROM outreach_enterprises x JOIN outreach_activities a "
+                f"ON a.id = x.activity_id WHERE x.enterprise_id IN ({marks}) AND a.voided_at IS NULL", family).fetchone()[0],
+            "events": self.conn.execute(f"SELECT count(*) FROM enterprise_events WHERE enterprise_id IN ({marks})",
+                                        family).fetchone()[0],
+        }
+        return EnterpriseProfile(_row_enterprise(row), contacts, memberships, merged, self._figures(eid), counts)
+
+    def _figures(self, eid: int) -> TicketFigures:
+        f = TicketFigures()
+        for closed, sat, warned, n, last in self.conn.execute(
+                "SELECT status = 'closed', satisfaction, max_level > 0, count(*), max(received_at) FROM tickets "
+                "WHERE enterprise_id = ? GROUP BY 1, 2, 3", (eid,)):
+            f.total += n
+            if closed:
+                f.closed += n
+            else:
+                f.open += n
+            if sat:
+                f.satisfaction[sat] = f.satisfaction.get(sat, 0) + n
+            f.warned += n if warned else 0
+            f.last_received = max(f.last_received or "", last) or None
+        return f
+
+    def enterprise_tickets(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+                           limit: int = PAGE) -> tuple[list[Ticket], Key | None]:
+        """The enterprise's tickets, newest first, one keyset page (tickets of
+        merged records were moved to it); the key of the next page or None."""
+        self._directory_reader(actor)
+        eid = self._surviving(enterprise_id)["id"]
+        where, params = "enterprise_id = ?", [eid]
+        if after is not None:
+            where += " AND (received_at, id) < (?, ?)"
+            params.extend(after)
+        rows = self.conn.execute(f"SELECT * FROM tickets WHERE {where} ORDER BY received_at DESC, id DESC LIMIT ?",
+                                 [*params, limit + 1]).fetchall()
+        rows, key = _page(rows, limit, lambda r: (r["received_at"], r["id"]))
+        return [self._decorate(r, actor) for r in rows], key  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _association_pushes_sql(marks: str) -> str:
+        # pushes to an association reach the members it had then: those at or
+        # after the day the enterprise (or a record merged into it) joined
+        return ("SELECT x.id, x.at, x.policy_id, x.actor, x.note, min(a.name) AS association FROM policy_pushes x "
+                "JOIN association_members m ON m.association_id = x.association_id "
+                "JOIN associations a ON a.id = x.association_id "
+                f"WHERE m.enterprise_id IN ({marks}) AND x.at >= m.joined_at GROUP BY x.id")
+
+    def enterprise_pushes(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+                          limit: int = PAGE) -> tuple[list[PushLine], Key | None]:
+        """Policies that reached the enterprise, newest first: pushed to it (or to
+        a record merged into it), or to an association while it was a member."""
+        self._directory_reader(actor)
+        family = self._family(self._surviving(enterprise_id)["id"])
+        marks = ",".join("?" * len(family))
+        where, params = "", [*family, *family]
+        if after is not None:
+            where = "WHERE (u.at, u.src, u.id) < (?, ?, ?)"
+            params.extend(after)
+        rows = self.conn.execute(
+            "SELECT u.*, p.title FROM ("
+            f"SELECT id, at, policy_id, actor, note, '' AS association, 1 AS src FROM enterprise_pushes "
+            f"WHERE enterprise_id IN ({marks}) UNION ALL "
+            f"SELECT id, at, policy_id, actor, note, association, 0 AS src FROM ({self._association_pushes_sql(marks)})"
+            f") u JOIN policies p ON p.id = u.policy_id {where} ORDER BY u.at DESC, u.src DESC, u.id DESC LIMIT ?",
+            [*params, limit + 1]).fetchall()
+        rows, key = _page(rows, limit, lambda r: (r["at"], r["src"], r["id"]))
+        return [PushLine(r["id"], r["at"], r["policy_id"], r["title"], r["actor"], r["note"], r["association"])
+                for r in rows], key
+
+    def enterprise_feedback(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+                            limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
+        """Policy feedback the enterprise gave, newest first, with the policy title."""
+        self._directory_reader(actor)
+        family = self._family(self._surviving(enterprise_id)["id"])
+        where, params = f"f.enterprise_id IN ({','.join('?' * len(family))})", list(family)
+        if after is not None:
+            where += " AND f.id < ?"
+            params.append(after[0])
+        rows = self.conn.execute(
+            "SELECT f.*, p.title AS policy_title, d.short_name AS department FROM policy_feedback f "
+            "JOIN policies p ON p.id = f.policy_id LEFT JOIN departments d ON d.id = f.department_id "
+            f"WHERE {where} ORDER BY f.id DESC LIMIT ?", [*params, limit + 1]).fetchall()
+        rows, key = _page([dict(r) for r in rows], limit, lambda r: (r["id"],))
+        return rows, key
+
+    def enterprise_visits(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+                          limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
+        """Outreach activities that met the enterprise (voided ones left out), newest first."""
+        self._directory_reader(actor)
+        family = self._family(self._surviving(enterprise_id)["id"])
+        where, params = (f"a.id IN (SELECT activity_id FROM outreach_enterprises WHERE enterprise_id IN "
+                         f"({','.join('?' * len(family))})) AND a.voided_at IS NULL"), list(family)
+        if after is not None:
+            where += " AND (a.held_on, a.id) < (?, ?)"
+            params.extend(after)
+        rows = self.conn.execute(f"SELECT a.* FROM outreach_activities a WHERE {where} "
+                                 "ORDER BY a.held_on DESC, a.id DESC LIMIT ?", [*params, limit + 1]).fetchall()
+        labels = {k.code: k.label for k in self.outreach_kinds()}  # type: ignore[attr-defined]
+        # kind_label: the plan's Chinese name of the kind (the stored code if the plan no longer has it)
+        return _page([{**dict(r), "kind_label": labels.get(r["kind"], r["kind"])} for r in rows], limit,
+                     lambda r: (r["held_on"], r["id"]))
+
+    def enterprise_history(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+                           limit: int = PAGE) -> tuple[list[EnterpriseEvent], Key | None]:
+        """The record's own history (and that of the records merged into it), newest first."""
+        self._directory_reader(actor)
+        family = self._family(self._surviving(enterprise_id)["id"])
+        where, params = f"enterprise_id IN ({','.join('?' * len(family))})", list(family)
+        if after is not None:
+            where += " AND id < ?"
+            params.append(after[0])
+        rows = self.conn.execute(f"SELECT * FROM enterprise_events WHERE {where} ORDER BY id DESC LIMIT ?",
+                                 [*params, limit + 1]).fetchall()
+        rows, key = _page(rows, limit, lambda r: (r["id"],))
+        return [EnterpriseEvent(r["id"], r["enterprise_id"], r["at"], r["actor"], r["action"], r["note"],
+                                json.loads(r["changes"] or "{}")) for r in rows], key
+
+    # -- editing ----------------------------------------------------------------------------------
+    def update_enterprise(self, actor: Staff, enterprise_id: int, changes: dict[str, Any], *,
+                          version: int | None = None, note: str = "") -> Enterprise:
+        """Edit a record's fields (name, USCC with its check digit, district from
+        data/districts.toml, industry, main contact, note); the change is in its
+        history as before → after.  ``version`` guards against a newer edit."""
+        self._directory_reader(actor)
+        v = self._clean_fields(changes)
+        now = format_datetime(self.now())  # type: ignore[attr-defined]
+        with self.write() as c:  # type: ignore[attr-defined]
+            row = self._record(c, enterprise_id)
+            self._refuse_merged(row)
+            self._check_version(row, version)
+            self._refuse_duplicate(c, v, row["id"])
+            diff = {k: [row[k], x] for k, x in v.items() if row[k] != x}
+            if not diff:
+                return _row_enterprise(row)
+            sets = {k: x for k, (_, x) in diff.items()}
+            sets.update(version=row["version"] + 1, updated_at=now, updated_by=actor.login)
+            c.execute(f"UPDATE enterprises SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
+                      (*sets.values(), row["id"]))
+            what = "、".join(FIELD_LABELS[k] for k in diff)
+            self._record_event(c, row["id"], now, actor.login, "edit", (note or "").strip() or f"修改{what}", diff)
+            return _row_enterprise(self._record(c, row["id"]))
+
+    @staticmethod
+    def _refuse_merged(row: sqlite3.Row) -> None:
+        if row["merged_into"] is not None:
+            raise _errors().InvalidAction(f"档案 #{row['id']} 已并入 #{row['merged_into']}，请在该档案上操作")
+
+    def _touch(self, c: sqlite3.Connection, row: sqlite3.Row, actor: Staff, now: str) -> None:
+        c.execute("UPDATE enterprises SET version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+                  (now, actor.login, row["id"]))
+
+    def add_contact(self, actor: Staff, enterprise_id: int, name: str, phone: str, position: str = "", *,
+                    version: int | None = None) -> int:
+        """Add a further contact person (name and a valid phone); the contact's id."""
+        self._directory_reader(actor)
+        try:
+            n = clean_text(name, "联系人姓名", required=True, max_len=50)
+            p = validate_phone(phone) if phone and str(phone).strip() else ""
+            pos = clean_text(position, "职务", max_len=50)
+        except ValueError as exc:
+            raise _errors().InvalidAction(str(exc)) from None
+        if not p:
+            raise _errors().InvalidAction("请填写联系人的电话")
+        now = format_datetime(self.now())  # type: ignore[attr-defined]
+        with self.write() as c:  # type: ignore[attr-defined]
+            row = self._record(c, enterprise_id)
+            self._refuse_merged(row)
+            self._check_version(row, version)
+            cur = c.execute("INSERT INTO enterprise_contacts(enterprise_id, name, phone, position, added_at, added_by) "
+                            "VALUES (?,?,?,?,?,?)", (row["id"], n, p, pos, now, actor.login))
+            cid = int(cur.lastrowid)  # type: ignore[arg-type]
+            self._touch(c, row, actor, now)
+            self._record_event(c, row["id"], now, actor.login, "contact_add", f"{n} {p}{'（' + pos + '）' if pos else ''}",
+                               {"contact": [None, {"id": cid, "name": n, "phone": p, "position": pos}]})
+        return cid
+
+    def remove_contact(self, actor: Staff, contact_id: int, *, version: int | None = None, note: str = "") -> None:
+        """Take a further contact off the record (kept, marked removed, in the history)."""
+        self._directory_reader(actor)
+        now = format_datetime(self.now())  # type: ignore[attr-defined]
+        with self.write() as c:  # type: ignore[attr-defined]
+            x = c.execute("SELECT * FROM enterprise_contacts WHERE id = ? AND removed_at IS NULL",
+                          (int(contact_id),)).fetchone()
+            if x is None:
+                raise _errors().NotFound(f"找不到联系人 #{contact_id}（或已移除）")
+            row = self._record(c, x["enterprise_id"])
+            self._refuse_merged(row)
+            self._check_version(row, version)
+            c.execute("UPDATE enterprise_contacts SET removed_at = ?, removed_by = ? WHERE id = ?", (now, actor.login, x["id"]))
+            self._touch(c, row, actor, now)
+            self._record_event(c, row["id"], now, actor.login, "contact_remove",
+                               (note or "").strip() or f"{x['name']} {x['phone']}",
+                               {"contact": [{"id": x["id"], "name": x["name"], "phone": x["phone"]}, None]})
+
+    # -- merging ---------------------------------------------------------------------------------
+    def merge_enterprises(self, actor: Staff, keep_id: int, drop_id: int, *, version_keep: int | None = None,
+                          version_drop: int | None = None, note: str = "") -> Enterprise:
+        """Merge two records of one enterprise: ``drop`` goes into ``keep``.
+
+        One transaction: tickets, contacts, memberships, feedback and visits
+        move to ``keep`` (a membership or visit it already has stays on
+        ``drop``; histories read both); records merged earlier into ``drop``
+        now point at ``keep``; ``keep`` gains the USCC, district, industry,
+        main contact and note it lacked; both histories say what moved.
+        Nothing is deleted.  Clerks and supervisors only.
+        """
+        self._directory_reader(actor)
+        if actor.role not in MERGERS:
+            raise _errors().PermissionDenied(f"合并企业档案只能由受理员、值班长操作，您的角色是{actor.role.label}")
+        if int(keep_id) == int(drop_id):
+            raise _errors().InvalidAction("不能把企业档案合并到它自己")
+        now = format_datetime(self.now())  # type: ignore[attr-defined]
+        with self.write() as c:  # type: ignore[attr-defined]
+            keep, drop = self._record(c, keep_id), self._record(c, drop_id)
+            if drop["merged_into"] is not None:
+                raise _errors().InvalidAction(f"档案 #{drop['id']} 已并入 #{drop['merged_into']}，不能再次合并")
+            if keep["merged_into"] is not None:
+                raise _errors().InvalidAction(f"档案 #{keep['id']} 已并入 #{keep['merged_into']}，"
+                                              f"不能合并到已合并的档案，请合并到 #{keep['merged_into']}")
+            self._check_version(keep, version_keep)
+            self._check_version(drop, version_drop)
+            k, d = keep["id"], drop["id"]
+
+            def ids(sql: str) -> list[Any]:
+                return [r[0] for r in c.execute(sql, (d,))]
+
+            moved = {
+                "tickets": ids("SELECT id FROM tickets WHERE enterprise_id = ?"),
+                "contacts": ids("SELECT id FROM enterprise_contacts WHERE enterprise_id = ?"),
+                "feedback": ids("SELECT id FROM policy_feedback WHERE enterprise_id = ?"),
+                "records": ids("SELECT id FROM enterprises WHERE merged_into = ?"),
+            }
+            c.execute("UPDATE tickets SET enterprise_id = ? WHERE enterprise_id = ?", (k, d))
+            c.execute("UPDATE enterprise_contacts SET enterprise_id = ? WHERE enterprise_id = ?", (k, d))
+            c.execute("UPDATE policy_feedback SET enterprise_id = ? WHERE enterprise_id = ?", (k, d))
+            c.execute("UPDATE enterprises SET merged_into = ? WHERE merged_into = ?", (k, d))
+            # a membership or visit the kept record already has stays on drop (the
+            # histories read both); the others move
+            before = set(ids("SELECT association_id FROM association_members WHERE enterprise_id = ?"))
+            c.execute("UPDATE OR IGNORE association_members SET enterprise_id = ? WHERE enterprise_id = ?", (k, d))
+            moved["memberships"] = sorted(before - set(ids("SELECT association_id FROM association_members WHERE enterprise_id = ?")))
+            before = set(ids("SELECT activity_id FROM outreach_enterprises WHERE enterprise_id = ?"))
+            c.execute("UPDATE OR IGNORE outreach_enterprises SET enterprise_id = ? WHERE enterprise_id = ?", (k, d))
+            moved["visits"] = sorted(before - set(ids("SELECT activity_id FROM outreach_enterprises WHERE enterprise_id = ?")))
+            # the kept record gains what it lacked
+            gained: dict[str, list[Any]] = {}
+            for col in ("uscc", "district", "industry", "note"):
+                if not keep[col] and drop[col]:
+                    gained[col] = [keep[col], drop[col]]
+            if not keep["contact_name"] and not keep["contact_phone"] and (drop["contact_name"] or drop["contact_phone"]):
+                gained["contact_name"] = [keep["contact_name"], drop["contact_name"]]
+                gained["contact_phone"] = [keep["contact_phone"], drop["contact_phone"]]
+            elif drop["contact_phone"] and drop["contact_phone"] != keep["contact_phone"] and c.execute(
+                    "SELECT 1 FROM enterprise_contacts WHERE enterprise_id = ? AND phone = ? AND removed_at IS NULL",
+                    (k, drop["contact_phone"])).fetchone() is None:
+                cur = c.execute("INSERT INTO enterprise_contacts(enterprise_id, name, phone, position, added_at, added_by) "
+                                "VALUES (?,?,?,?,?,?)", (k, drop["contact_name"], drop["contact_phone"], "", now, actor.login))
+                moved["contacts"].append(int(cur.lastrowid))  # type: ignore[arg-type]
+            drop_sets: dict[str, Any] = {"merged_into": k}
+            if "uscc" in gained:
+                drop_sets["uscc"] = None  # a USCC belongs to one record; the merged one leads to it
+            c.execute(f"UPDATE enterprises SET {', '.join(f'{x} = ?' for x in drop_sets)}, version = version + 1, "
+                      "updated_at = ?, updated_by = ? WHERE id = ?", (*drop_sets.values(), now, actor.login, d))
+            keep_sets = {col: v[1] for col, v in gained.items()}
+            c.execute(f"UPDATE enterprises SET {''.join(f'{x} = ?, ' for x in keep_sets)}version = version + 1, "
+                      "updated_at = ?, updated_by = ? WHERE id = ?", (*keep_sets.values(), now, actor.login, k))
+            extra = f"：{note.strip()}" if note and note.strip() else ""
+            self._record_event(c, k, now, actor.login, "merge_in", f"并入重复档案 #{d}“{drop['name']}”{extra}",
+                               {**gained, "merged_from": [None, d], "moved": moved})
+            self._record_event(c, d, now, actor.login, "merged", f"并入档案 #{k}“{keep['name']}”{extra}",
+                               {"merged_into": [None, k], **({"uscc": [drop["uscc"], None]} if "uscc" in gained else {})})
+            for r in moved["records"]:
+                self._record_event(c, r, now, actor.login, "merge_moved", f"随档案 #{d} 转并入 #{k}", {"merged_into": [d, k]})
+            return _row_enterprise(self._record(c, k))
+
+    # -- pushing a policy to one enterprise ------------------------------------------------------------
+    def push_policy_to_enterprise(self, actor: Staff, policy_id: int, enterprise_id: int, note: str = "") -> int:
+        """定向推送 a published policy to one enterprise; recorded with the enterprise
+        and in the policy's history.  Clerks and supervisors; the push's id."""
+        self._directory_reader(actor)
+        if actor.role not in PUSHERS:
+            raise _errors().PermissionDenied(f"向企业推送政策只能由受理员、值班长操作，您的角色是{actor.role.label}")
+        p = self.policy(policy_id)  # type: ignore[attr-defined]
+        if p.status is not PolicyStatus.PUBLISHED:
+            raise _errors().InvalidAction(f"只能推送已发布的政策（当前为“{p.status.label}”）")
+        text = (note or "").strip()
+        now = format_datetime(self.now())  # type: ignore[attr-defined]
+        with self.write() as c:  # type: ignore[attr-defined]
+            row = self._record(c, enterprise_id)
+            self._refuse_merged(row)
+            cur = c.execute("INSERT INTO enterprise_pushes(policy_id, enterprise_id, at, actor, note) VALUES (?,?,?,?,?)",
+                            (p.id, row["id"], now, actor.login, text))
+            self._policy_event(c, p.id, now, actor.login, "push",  # type: ignore[attr-defined]
+                               f"推送至企业“{row['name']}”（#{row['id']}）" + (f"：{text}" if text else ""))
+        return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def published_policies(self, actor: Staff, words: str, limit: int = 20) -> list[Any]:
+        """Published policies matching ``words`` (title first): the push dialog's list."""
+        self._directory_reader(actor)
+        return [h.policy for h in self.search_policies(  # type: ignore[attr-defined]
+            words, pol.PolicyFilter(statuses=[PolicyStatus.PUBLISHED.value]), limit=limit)]
+
+
+def first_source_label(code: str) -> str:
+    """工单 / 导入 / 走访 / 政策反馈 / 手工建档."""
+    return FIRST_SOURCES.get(code, code)
+
+
+__all__ = ["EnterpriseContact", "EnterpriseEvent", "EnterpriseHit", "EnterpriseProfile", "EnterprisesMixin",
+           "Membership", "PushLine", "TicketFigures", "first_source_label"]
