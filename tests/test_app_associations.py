@@ -1,0 +1,261 @@
+"""Pilot tests of the associations screen (F10, SPEC §6, §14).
+
+Each test builds its members, pushes and rounds through the store on a fresh
+temporary database (the ``store`` fixture, clock frozen on Thursday
+2026-11-26 09:30), runs the real ``XzApp`` headless, opens the screen with
+F10 and asserts on what it shows and on the database afterwards.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from textual.widgets import DataTable, Input, SelectionList, Static
+
+from xzconsole.app import XzApp
+from xzconsole.models import TicketIntake
+from xzconsole.screens.associations import AssociationsScreen, MemberPickerDialog
+from xzconsole.screens.dialogs import ReasonDialog
+
+COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_name": "陈永刚", "interpreter_phone": "0516-83735126"}
+
+
+def enterprise(store, staff, name: str) -> int:
+    t = store.accept(staff["clerk"], TicketIntake(appeal_type="咨询求助", enterprise_name=name, district="鼓楼区",
+                                                  content="咨询协会入会事宜"))
+    return t.enterprise_id
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_screen(pilot: Any) -> AssociationsScreen:
+    await settle(pilot)
+    await pilot.press("f10")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, AssociationsScreen)
+    return screen
+
+
+def rows(screen: Any, selector: str) -> list[list[str]]:
+    table = screen.query_one(selector, DataTable)
+    return [[c.plain for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def text(screen: Any, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_browse_associations_members_and_a_push(store, staff):
+    gcjx, wl = store.association("gcjx"), store.association("wl")
+    for name in ("徐工机械配套有限公司", "[b]徐州[/b]机械"):
+        store.add_member(staff["clerk"], gcjx.id, enterprise(store, staff, name))
+    p = store.create_policy(staff["sup"], {"title": "关于促进物流业高质量发展的若干措施", "doc_number": "徐政办发〔2026〕12号",
+                                           **COMPLETE})
+    store.publish_policy(staff["sup"], p.id)
+    store.push_policy(staff["sup"], p.id, [wl.id], "请转发会员企业")
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
+        screen = await open_screen(pilot)
+        listed = rows(screen, "#assoc-list")
+        assert len(listed) == 16
+        assert listed[0][:3] == ["工程机械行业协会", "2", "产业 科技 外贸"]  # "徐州市" shared by all is left out
+        assert listed[1][3] == "2026-11-26"  # the logistics association's last push
+        assert "徐州市工程机械行业协会 · 会员 2 家" in text(screen, "#assoc-summary")
+        assert [r[0] for r in rows(screen, "#assoc-members")] == ["[b]徐州[/b]机械", "徐工机械配套有限公司"]
+        await pilot.press("down")
+        await settle(pilot)
+        assert "徐州市物流协会 · 会员 0 家" in text(screen, "#assoc-summary")
+        assert rows(screen, "#assoc-members") == [] and "尚无会员企业" in text(screen, "#assoc-members-status")
+        await pilot.press("3")
+        await settle(pilot)
+        (push,) = rows(screen, "#assoc-pushes")
+        assert push == ["2026-11-26 09:30", "关于促进物流业高质量发展的若干措施", "徐政办发〔2026〕12号", "sup"]
+        await pilot.press("escape", "escape")  # from the tab to the list, then back to the queue
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, AssociationsScreen)
+
+
+async def test_add_and_remove_a_member(store, staff):
+    eid = enterprise(store, staff, "徐州恒力液压件厂")
+    gcjx = store.association("gcjx")
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        picker = pilot.app.screen
+        assert isinstance(picker, MemberPickerDialog)
+        await pilot.press(*"恒力液压")
+        await pilot.press("enter")  # find
+        await settle(pilot)
+        assert [e.id for e in picker.found] == [eid]
+        await pilot.press("enter")  # Enter again takes the highlighted one
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert [m.enterprise_id for m in store.association_members(gcjx.id)] == [eid]
+        assert rows(screen, "#assoc-list")[0][1] == "1"
+        assert rows(screen, "#assoc-members")[0][0] == "徐州恒力液压件厂"
+
+        screen.query_one("#assoc-members", DataTable).focus()
+        await pilot.press("d")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ReasonDialog)
+        await pilot.press("enter")  # no reason: refused inside the dialog
+        await settle(pilot)
+        assert pilot.app.screen is dialog and "移除原因" in dialog.error_text
+        dialog.query_one("#reason-text", Input).value = "企业已退会"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert store.association_members(gcjx.id) == []
+        await pilot.press("6")
+        await settle(pilot)
+        history = rows(screen, "#assoc-history")  # 80 columns: time, who, what was done
+        assert [r[1:] for r in history] == [["clerk", "移除会员 徐州恒力液压件厂：企业已退会"],
+                                            ["clerk", "新增会员 徐州恒力液压件厂"]]
+        assert "clerk 移除会员" in text(screen, "#assoc-event-detail")
+
+
+async def test_edit_subscriptions_save_and_a_version_conflict_keeps_the_choice(store, staff):
+    gcjx = store.association("gcjx")
+    async with XzApp(store.path, "sup", store.clock).run_test(size=(120, 40)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        subs = screen.query_one("#assoc-subs", SelectionList)
+        assert pilot.app.focused is subs and set(subs.selected) == {"产业发展", "科技创新", "外贸外资"}
+        subs.highlighted = 1  # 人才就业
+        await pilot.press("space")
+        await settle(pilot)
+        assert "未保存" in text(screen, "#assoc-subs-message")
+        await pilot.press("s")
+        await settle(pilot)
+        saved = store.association(gcjx.id)
+        assert saved.categories == ["人才就业", "科技创新", "产业发展", "外贸外资"] and saved.version == 2
+        assert saved.edited_by == "sup"
+        assert rows(screen, "#assoc-list")[0][2] == "人才 科技 +2"
+
+        # someone else saves meanwhile: this user's next save is refused, their choice stays
+        store.set_subscriptions(staff["clerk"], gcjx.id, ["财税金融"], version=2)
+        subs.highlighted = 0  # 财税金融 too
+        await pilot.press("space")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        message = text(screen, "#assoc-subs-message")
+        assert "已被 clerk" in message and "现订阅：财税金融" in message and "已保留" in message
+        assert set(subs.selected) == {"财税金融", "人才就业", "科技创新", "产业发展", "外贸外资"}
+        assert store.association(gcjx.id).categories == ["财税金融"]
+        assert "订阅：财税金融" in text(screen, "#assoc-summary")
+        await pilot.press("s")  # knowingly over the newer version
+        await settle(pilot)
+        assert store.association(gcjx.id).categories == ["财税金融", "人才就业", "科技创新", "产业发展", "外贸外资"]
+
+
+async def test_unsaved_edits_survive_a_look_at_another_association(store, staff):
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        phone = screen.query_one("#assoc-contact-phone", Input)
+        phone.value = "1395220"
+        await settle(pilot)
+        assert "不是有效的手机号" in text(screen, "#assoc-contact-phone-error")
+        assert phone.has_class("-invalid")
+        await pilot.press("ctrl+s")  # refused on the form, nothing stored
+        await settle(pilot)
+        assert store.association("gcjx").contact_phone == "0516-83125608"
+        await pilot.press("escape", "down")  # to the list, next association
+        await settle(pilot)
+        assert phone.value == "0516-85816237"
+        await pilot.press("up")
+        await settle(pilot)
+        assert phone.value == "1395220"  # the draft came back
+        phone.value = "13952201234"
+        await settle(pilot)
+        assert text(screen, "#assoc-contact-phone-error") == ""
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("tab", "enter")  # name → phone; Enter in the phone field saves
+        await settle(pilot)
+        a = store.association("gcjx")
+        assert (a.contact_name, a.contact_phone, a.version) == ("王建国", "13952201234", 2)
+        assert "13952201234" in text(screen, "#assoc-summary")
+
+
+async def test_rounds_tab_shows_comments_and_their_fate(store, staff):
+    gcjx = store.association("gcjx")
+    draft = store.create_policy(staff["sup"], {"title": "关于支持工程机械再制造的意见（征求意见稿）", "issuer": "市工信局"})
+    rid = store.open_comment_round(staff["sup"], draft.id, [gcjx.id], store.clock.today())
+    cid = store.record_comment(staff["clerk"], rid, gcjx.id, "建议明确再制造产品认定标准")
+    store.forward_comments(staff["sup"], rid)
+    store.decide_comment(staff["sup"], cid, False, "认定标准另行制定")
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert rows(screen, "#assoc-rounds") == [["2026-11-26", draft.title, "已反馈", "1"]]
+        detail = text(screen, "#assoc-round-detail")
+        assert "建议明确再制造产品认定标准（不采纳：认定标准另行制定）" in detail
+
+
+async def test_a_liaison_reads_but_gets_no_editing_keys(store, staff):
+    async with XzApp(store.path, "rsj", store.clock).run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        assert screen.check_action("add_member", ()) is False
+        await pilot.press("a")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        await pilot.press("2")
+        await settle(pilot)
+        assert screen.query_one("#assoc-subs", SelectionList).disabled
+        assert screen.check_action("save", ()) is False
+        assert "只读" in str(screen.query_one("#tab-subs .assoc-hint", Static).render())
+
+
+async def test_enter_on_a_member_without_the_directory_says_so(store, staff, monkeypatch):
+    store.add_member(staff["clerk"], store.association("gcjx").id, enterprise(store, staff, "徐州恒力液压件厂"))
+    monkeypatch.setitem(sys.modules, "xzconsole.screens.directory", None)  # as if the directory were not built
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        screen.query_one("#assoc-members", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert any("企业名录暂不可用" in str(n.message) for n in pilot.app._notifications)
+
+
+async def test_members_page_by_fifty(store, staff):
+    from xzconsole.screens.associations import PAGE_SIZE
+
+    gcjx = store.association("gcjx")
+    for i in range(PAGE_SIZE + 1):
+        store.add_member(staff["clerk"], gcjx.id, enterprise(store, staff, f"徐州第{i:03d}配套件有限公司"))
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        assert len(rows(screen, "#assoc-members")) == PAGE_SIZE
+        assert screen.check_action("previous_page", ()) is False and screen.check_action("next_page", ()) is True
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert rows(screen, "#assoc-members")[0][0] == f"徐州第{PAGE_SIZE:03d}配套件有限公司"
+        assert text(screen, "#assoc-members-status").startswith("第 2 页 · 共 51 家会员")
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert rows(screen, "#assoc-members")[0][0] == "徐州第000配套件有限公司"
+
+
+async def test_enter_on_a_member_opens_its_directory_page(store, staff):
+    eid = enterprise(store, staff, "徐州恒力液压件厂")
+    store.add_member(staff["clerk"], store.association("gcjx").id, eid)
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
+        screen = await open_screen(pilot)
+        screen.query_one("#assoc-members", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        page = pilot.app.screen
+        assert type(page).__name__ == "EnterpriseScreen" and page.enterprise_id == eid

@@ -1,0 +1,765 @@
+"""行业协会 (F10, SPEC §6, §14): the 16 key trade associations, their members,
+subscriptions, pushes, comment rounds, contact person and record.
+
+Left, the associations (16 rows: read inline, two indexed look-ups each);
+right, for the highlighted one, a summary line and six tabs.  Every list
+is an indexed page or a short per-association list, read inline when its
+tab is shown (the style guide's "a page of 50 rows may run inline"); only
+the enterprise search of the add-member dialog, which may scan a big
+directory, runs in a worker.
+
+Editing follows the store's rule (clerks and supervisors; a liaison or an
+admin only reads).  Subscriptions and contact carry the association's
+``version``: when someone else saved it meanwhile, the store refuses in
+Chinese, the screen says what is stored now and keeps what this user chose
+or typed — a second ``s`` then saves it over the newer version knowingly.
+Unsaved edits are kept per association while the user looks at another one.
+All user text (association, enterprise, policy names, comments, notes)
+goes through :mod:`xzconsole.textsafe`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, SelectionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from .base import AppAccess
+from ..models import AssociationMember, AssociationSummary, Enterprise, Role, validate_phone
+from ..textsafe import literal, plain
+from ..widgets.header import ConsoleHeader
+from .dialogs import FormDialog, ReasonDialog
+from .policies import DECISIONS, store_error_types
+
+PAGE_SIZE = 50
+WIDE_FROM = 110  # columns: from here the list shows subscriptions and last push, the tabs their full names
+LIST_WIDTH = {False: 31, True: 56}  # the association list's width (app.tcss says the same), narrow / wide
+EDITOR_ROLES = (Role.CLERK, Role.SUPERVISOR)  # the store's rule, mirrored to hide what would be refused
+# tab id → (full label, short label for an 80-column terminal)
+TABS = {
+    "members": ("会员企业", "会员"),
+    "subs": ("订阅类别", "订阅"),
+    "pushes": ("推送记录", "推送"),
+    "rounds": ("征求意见", "征求"),
+    "contact": ("联系人", "联系人"),
+    "history": ("记录", "记录"),
+}
+PAGED_TABS = ("members", "pushes")
+
+
+def short_names(names: list[str]) -> list[str]:
+    """The names without the prefix they all share ("徐州市…"): the list is
+    narrow, and the summary line above the tabs always gives the full name."""
+    if len(names) < 2:
+        return names
+    prefix = names[0]
+    for n in names[1:]:
+        while not n.startswith(prefix):
+            prefix = prefix[:-1]
+    return [n[len(prefix):] or n for n in names]
+
+
+def category_abbreviations(tops: list[str]) -> dict[str, str]:
+    """Each top category's first two characters ("外贸外资" → "外贸"), or the
+    full names when two of them would read alike."""
+    short = {t: t[:2] for t in tops}
+    return short if len(set(short.values())) == len(short) else {t: t for t in tops}
+
+
+def subscriptions_cell(categories: list[str], abbrev: dict[str, str]) -> Text:
+    """A list cell of at most 14 columns: "产业 科技 外贸", or "产业 科技 +2" when there are more."""
+    names = [abbrev.get(c, c) for c in categories]
+    if len(names) > 3:
+        names = names[:2] + [f"+{len(names) - 2}"]
+    return literal(" ".join(names) or "—")
+
+
+def when(value: Any, length: int = 16) -> str:
+    """A stored timestamp as "2026-11-26 09:30" (or its date with ``length=10``)."""
+    if value is None or value == "":
+        return "—"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text.replace("T", " ")[:length]
+
+
+def summary_text(a: AssociationSummary) -> Text:
+    """The line above the tabs: full name, members, subscriptions, contact."""
+    t = literal(a.name, style="bold")
+    t.append_text(literal(f" · 会员 {a.member_count} 家 · 订阅：{'、'.join(a.categories) or '无'}"))
+    t.append_text(literal(f" · 联系人：{a.contact_name or '未填'} {a.contact_phone}".rstrip()))
+    if a.edited_at is not None:
+        t.append_text(literal(f"（{when(a.edited_at)} {a.edited_by} 修改）", style="dim"))
+    return t
+
+
+class MemberPickerDialog(AppAccess, FormDialog[int]):
+    """添加会员: find the enterprise by name or USCC and choose it.
+
+    The search (the store's :meth:`find_enterprises`) runs in a worker on a
+    connection of its own; dismisses with the enterprise's id."""
+
+    HINT = "Enter 查找 / 选定 · Esc 取消"
+    BINDINGS = [
+        Binding("down", "move(1)", "下一个", id="member_picker.down", show=False),
+        Binding("up", "move(-1)", "上一个", id="member_picker.up", show=False),
+    ]
+
+    def __init__(self, association_name: str, *, on_submit: Any = None) -> None:
+        super().__init__(f"添加会员：{association_name}", on_submit=on_submit, id="member-picker")
+        self.found: list[Enterprise] = []
+        self.searched = ""  # the words the results are for
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="企业名称或统一社会信用代码，回车查找", id="picker-search", classes="dialog-input")
+        yield OptionList(id="picker-list", classes="dialog-list")
+        yield Static("", id="picker-status", classes="dialog-message", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#picker-search", Input).focus()
+
+    @on(Input.Submitted, "#picker-search")
+    def _search(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self.show_error("请输入企业名称或统一社会信用代码")
+            return
+        if self.found and text == self.searched:
+            self.action_submit()  # Enter again on the same words takes the highlighted one
+            return
+        self.searched = text
+        self.query_one("#picker-status", Static).update("查找中…")
+        self._find(text)
+
+    @work(thread=True, exclusive=True, group="member-picker", exit_on_error=False)
+    def _find(self, text: str) -> list[Enterprise]:
+        store = self._worker_store()
+        try:
+            return store.find_enterprises(text, limit=20)
+        finally:
+            store.disconnect()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The search's answer (or its failure), handled once here."""
+        if event.worker.group != "member-picker":
+            return
+        if event.state is WorkerState.SUCCESS:
+            self._show(event.worker.result)  # type: ignore[arg-type]
+        elif event.state is WorkerState.ERROR:
+            self.show_error(f"查找失败：{plain(event.worker.error)}")
+
+    def _show(self, found: list[Enterprise]) -> None:
+        self.found = found
+        ol = self.query_one("#picker-list", OptionList)
+        ol.clear_options()
+        for e in found:
+            label = literal(e.name)
+            label.append_text(literal(f"  {e.uscc or '无信用代码'} {e.district}".rstrip(), style="dim"))
+            ol.add_option(Option(label, id=str(e.id)))
+        if found:
+            ol.highlighted = 0
+        self.query_one("#picker-status", Static).update(
+            f"找到 {len(found)} 家，Enter 添加高亮的一家" if found else f"没有找到“{plain(self.searched)}”")
+
+    def action_move(self, step: int) -> None:
+        """Move the highlight in the results while typing."""
+        ol = self.query_one("#picker-list", OptionList)
+        if ol.option_count:
+            ol.highlighted = max(0, min(ol.option_count - 1, (ol.highlighted or 0) + step))
+
+    @on(OptionList.OptionSelected, "#picker-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_submit()
+
+    def collect(self) -> int | None:
+        idx = self.query_one("#picker-list", OptionList).highlighted
+        if idx is None or not 0 <= idx < len(self.found):
+            self.show_error("请先查找并选择一家企业")
+            return None
+        return int(self.found[idx].id)  # type: ignore[arg-type]
+
+
+class AssociationsScreen(AppAccess, Screen[None]):
+    """行业协会: browse the associations; clerks and supervisors edit members,
+    subscriptions and the contact person."""
+
+    BINDINGS = [
+        Binding("a", "add_member", "添加会员", id="associations.add_member"),
+        Binding("d", "remove_member", "移除会员", id="associations.remove_member"),
+        Binding("s,ctrl+s", "save", "保存", id="associations.save"),
+        # priority: the tables would otherwise scroll by a screen instead of paging the list
+        Binding("pagedown,ctrl+n", "next_page", "下一页", id="associations.next_page", priority=True),
+        Binding("pageup,ctrl+b", "previous_page", "上一页", id="associations.previous_page", priority=True),
+        *[Binding(str(i + 1), f"show_tab('{tab}')", full, id=f"associations.tab.{tab}", show=False)
+          for i, (tab, (full, _)) in enumerate(TABS.items())],
+        Binding("r", "reload", "刷新", id="associations.reload", show=False),
+        Binding("escape", "back", "返回", id="associations.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.associations: list[AssociationSummary] = []
+        self.current: AssociationSummary | None = None
+        self.members: list[AssociationMember] = []
+        self.pushes: list[dict[str, Any]] = []
+        self.rounds: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.wide: bool | None = None
+        # paging: the start of each page seen so far (None = the first page), and whether there is a next
+        self._starts: dict[str, list[Any]] = {tab: [None] for tab in PAGED_TABS}
+        self._more: dict[str, bool] = {tab: False for tab in PAGED_TABS}
+        # unsaved edits per association, and the version they were begun on
+        self._subs_draft: dict[int, list[str]] = {}
+        self._contact_draft: dict[int, tuple[str, str]] = {}
+        self._base_version: dict[int, int] = {}
+        self._abbrev: dict[str, str] = {}
+
+    # -- shortcuts -------------------------------------------------------------------
+    @property
+    def can_edit(self) -> bool:
+        return self.user is not None and self.user.role in EDITOR_ROLES
+
+    @property
+    def tab(self) -> str:
+        """The active tab's id ("members", "subs", …)."""
+        return self.query_one("#assoc-tabs", TabbedContent).active.removeprefix("tab-")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show each key where it applies: member keys on the member tab, save on the
+        two forms, paging where there is a page to go to; edits for editors only."""
+        if not self.is_mounted:
+            return True
+        tab = self.tab
+        if action in ("add_member", "remove_member"):
+            return self.can_edit and tab == "members"
+        if action == "save":
+            return self.can_edit and tab in ("subs", "contact")
+        if action == "next_page":  # hidden, not greyed: an 80-column footer has no room to spare
+            return tab in PAGED_TABS and self._more[tab]
+        if action == "previous_page":
+            return tab in PAGED_TABS and len(self._starts[tab]) > 1
+        return True
+
+    # -- layout ----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        tops = list(self.store.categories())
+        yield ConsoleHeader("行业协会", id="header")
+        with Horizontal(id="assoc-body"):
+            yield DataTable(id="assoc-list", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="assoc-right"):
+                yield Static("", id="assoc-summary")
+                with TabbedContent(id="assoc-tabs"):
+                    with TabPane(TABS["members"][0], id="tab-members"):
+                        yield DataTable(id="assoc-members", cursor_type="row", zebra_stripes=True)
+                        yield Static("", id="assoc-members-status", classes="assoc-status", markup=False)
+                    with TabPane(TABS["subs"][0], id="tab-subs"):
+                        yield SelectionList[str](*[(plain(t), t) for t in tops], id="assoc-subs",
+                                                 disabled=not self.can_edit)
+                        yield Static("", id="assoc-subs-message", markup=False)
+                        yield Static("空格 选择/取消 · s 保存" if self.can_edit else "只读：订阅由受理员、值班长维护",
+                                     classes="assoc-hint", markup=False)
+                    with TabPane(TABS["pushes"][0], id="tab-pushes"):
+                        yield DataTable(id="assoc-pushes", cursor_type="row", zebra_stripes=True)
+                        yield Static("", id="assoc-push-detail", classes="assoc-detail")
+                        yield Static("", id="assoc-pushes-status", classes="assoc-status", markup=False)
+                    with TabPane(TABS["rounds"][0], id="tab-rounds"):
+                        yield DataTable(id="assoc-rounds", cursor_type="row", zebra_stripes=True)
+                        yield Static("", id="assoc-round-detail")
+                    with TabPane(TABS["contact"][0], id="tab-contact"):
+                        yield Label("联系人姓名", classes="assoc-label")
+                        yield Input(id="assoc-contact-name", disabled=not self.can_edit)
+                        yield Static("", id="assoc-contact-name-error", classes="assoc-field-error", markup=False)
+                        yield Label("联系电话（手机或带区号的固定电话）", classes="assoc-label")
+                        yield Input(id="assoc-contact-phone", disabled=not self.can_edit)
+                        yield Static("", id="assoc-contact-phone-error", classes="assoc-field-error", markup=False)
+                        yield Static("Enter / Ctrl+S 保存" if self.can_edit else "只读：联系人由受理员、值班长维护",
+                                     id="assoc-contact-message", classes="assoc-hint", markup=False)
+                    with TabPane(TABS["history"][0], id="tab-history"):
+                        yield DataTable(id="assoc-history", cursor_type="row", zebra_stripes=True)
+                        yield Static("", id="assoc-event-detail", classes="assoc-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._abbrev = category_abbreviations(list(self.store.categories()))
+        self._layout(self.app.size.width)
+        self.load_list()
+        self.query_one("#assoc-list", DataTable).focus()
+
+    def on_resize(self) -> None:
+        if self._layout(self.app.size.width):
+            self.load_list()
+
+    def _layout(self, width: int) -> bool:
+        """Columns and tab labels for a terminal ``width``; True when they changed."""
+        wide = width >= WIDE_FROM
+        if wide == self.wide:
+            return False
+        self.wide = wide
+        self.set_class(wide, "-wide")
+        tabs = self.query_one("#assoc-tabs", TabbedContent)
+        for tab, (full, short) in TABS.items():
+            tabs.get_tab(f"tab-{tab}").label = full if wide else short
+        columns = {  # None: the column that takes what the others leave
+            "#assoc-list": [("协会", 20), ("会员", 4)] + ([("订阅", 14), ("最近推送", 10)] if wide else []),
+            "#assoc-members": [("企业", None)] + ([("统一社会信用代码", 18)] if wide else []) + [("区县", 6), ("入会日期", 10)],
+            "#assoc-pushes": [("时间", 16), ("政策", None)] + ([("文号", 16)] if wide else []) + [("推送人", 8)],
+            "#assoc-rounds": [("截止", 10), ("政策（征求意见稿）", None), ("反馈", 10), ("意见", 4)],
+            # narrow: the note says what was done ("新增会员 …", "订阅：… → …"), so the action column goes
+            "#assoc-history": [("时间", 16), ("操作人", 8)] + ([("操作", 10)] if wide else []) + [("说明", None)],
+        }
+        # the right pane, less its border, and a scrollbar's room; each cell has one column of padding a side
+        room = width - LIST_WIDTH[wide] - 1 - 2
+        for selector, cols in columns.items():
+            t = self.query_one(selector, DataTable)
+            t.clear(columns=True)
+            rest = max(10, room - sum((w or 0) + 2 for _, w in cols))
+            for label, w in cols:
+                t.add_column(label, width=w or rest)
+        return True
+
+    # -- the list of associations -----------------------------------------------------
+    def load_list(self) -> None:
+        """Read the associations again and redraw the list (keeping the highlight)."""
+        keep = self.current.id if self.current else None
+        self.associations = self.store.association_summaries()
+        names = short_names([a.name for a in self.associations])
+        t = self.query_one("#assoc-list", DataTable)
+        with self.app.batch_update():
+            t.clear()
+            for a, name in zip(self.associations, names):
+                cells = [literal(name), Text(str(a.member_count), justify="right")]
+                if self.wide:
+                    cells += [subscriptions_cell(a.categories, self._abbrev), Text(when(a.last_push_at, 10))]
+                t.add_row(*cells, key=str(a.id))
+        ids = [a.id for a in self.associations]
+        if keep in ids:
+            t.move_cursor(row=ids.index(keep))
+        self.show_association()
+
+    @on(DataTable.RowHighlighted, "#assoc-list")
+    def _association_highlighted(self) -> None:
+        self.show_association()
+
+    @on(DataTable.RowSelected, "#assoc-list")
+    def _association_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._focus_tab()
+
+    def highlighted_association(self) -> AssociationSummary | None:
+        """The association under the list's cursor."""
+        t = self.query_one("#assoc-list", DataTable)
+        if not self.associations or t.cursor_row is None or not 0 <= t.cursor_row < len(self.associations):
+            return None
+        return self.associations[t.cursor_row]
+
+    def show_association(self) -> None:
+        """Show the highlighted association on the right (its forms and the active tab)."""
+        a = self.highlighted_association()
+        if a is None:
+            return
+        if self.current is not None:
+            self._stash_drafts()
+            if self.current.id != a.id:
+                self._starts = {tab: [None] for tab in PAGED_TABS}
+        self.current = self.store.association(a.id)
+        self._show_summary()
+        self._fill_forms()
+        self.refresh_tab()
+
+    def _show_summary(self) -> None:
+        assert self.current is not None
+        self.query_one("#assoc-summary", Static).update(summary_text(self.current))
+
+    # -- tabs --------------------------------------------------------------------------
+    @on(TabbedContent.TabActivated, "#assoc-tabs")
+    def _tab_activated(self) -> None:
+        self.refresh_tab()
+
+    def refresh_tab(self) -> None:
+        """Read the active tab's list for the current association."""
+        if self.current is None:
+            return
+        loader = {"members": self._load_members, "pushes": self._load_pushes, "rounds": self._load_rounds,
+                  "history": self._load_history}.get(self.tab)
+        if loader is not None:
+            loader()
+        self.refresh_bindings()
+
+    def _focus_tab(self) -> None:
+        """Put the focus on the active tab's main widget."""
+        target = {"members": "#assoc-members", "subs": "#assoc-subs", "pushes": "#assoc-pushes",
+                  "rounds": "#assoc-rounds", "contact": "#assoc-contact-name", "history": "#assoc-history"}[self.tab]
+        widget = self.query_one(target)
+        if widget.focusable:
+            widget.focus()
+
+    def action_show_tab(self, tab: str) -> None:
+        """Go to one of the six tabs (keys 1–6)."""
+        self.query_one("#assoc-tabs", TabbedContent).active = f"tab-{tab}"
+        self.call_after_refresh(self._focus_tab)
+
+    def _page_start(self, tab: str) -> Any:
+        return self._starts[tab][-1]
+
+    def _load_members(self) -> None:
+        assert self.current is not None
+        rows = self.store.association_members(self.current.id, after=self._page_start("members"), limit=PAGE_SIZE + 1)
+        if not rows and len(self._starts["members"]) > 1:  # the last member of a later page was removed
+            self._starts["members"].pop()
+            self._load_members()
+            return
+        self.members, self._more["members"] = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        t = self.query_one("#assoc-members", DataTable)
+        with self.app.batch_update():
+            t.clear()
+            for m in self.members:
+                cells = [literal(m.name)] + ([Text(m.uscc or "—")] if self.wide else [])
+                t.add_row(*cells, literal(m.district or "—"), Text(when(m.joined_at, 10)), key=str(m.enterprise_id))
+        page = len(self._starts["members"])
+        status = (f"第 {page} 页 · 共 {self.current.member_count} 家会员" if self.members
+                  else "尚无会员企业" + ("，按 a 添加" if self.can_edit else ""))
+        self.query_one("#assoc-members-status", Static).update(status + (" · Enter 企业档案" if self.members else ""))
+
+    def _load_pushes(self) -> None:
+        assert self.current is not None
+        rows = self.store.association_pushes(self.current.id, limit=PAGE_SIZE + 1, after=self._page_start("pushes"))
+        self.pushes, self._more["pushes"] = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        t = self.query_one("#assoc-pushes", DataTable)
+        with self.app.batch_update():
+            t.clear()
+            for p in self.pushes:
+                cells = [Text(when(p["at"])), literal(p["policy_title"])]
+                cells += [literal(p["doc_number"] or "—")] if self.wide else []
+                t.add_row(*cells, literal(p["actor"]), key=str(p["id"]))
+        page = len(self._starts["pushes"])
+        self._push_detail()
+        self.query_one("#assoc-pushes-status", Static).update(
+            f"第 {page} 页{' · 还有更早的（PageDown）' if self._more['pushes'] else ''}" if self.pushes else "尚未向该协会推送政策")
+
+    def _load_rounds(self) -> None:
+        assert self.current is not None
+        self.rounds = self.store.association_rounds(self.current.id)
+        t = self.query_one("#assoc-rounds", DataTable)
+        with self.app.batch_update():
+            t.clear()
+            for r in self.rounds:
+                state = Text(r["state_label"], style="bold #ff8700" if r["state"] == "overdue" else "")
+                t.add_row(Text(r["deadline"]), literal(r["policy_title"]), state, Text(str(len(r["comments"]))),
+                          key=str(r["id"]))
+        self._round_detail()
+
+    @on(DataTable.RowHighlighted, "#assoc-rounds")
+    def _round_detail(self) -> None:
+        box = self.query_one("#assoc-round-detail", Static)
+        t = self.query_one("#assoc-rounds", DataTable)
+        if not self.rounds or t.cursor_row is None or not 0 <= t.cursor_row < len(self.rounds):
+            box.update("该协会尚未被征求过意见")
+            return
+        r = self.rounds[t.cursor_row]
+        text = literal(f"第 {r['id']} 轮 · {r['policy_title']} · 截止 {r['deadline']} · {r['state_label']}", style="bold")
+        for c in r["comments"]:
+            text.append("\n· ")
+            text.append_text(literal(c["text"]))
+            fate = (f"{DECISIONS[c['decision']]}：{c['reason']}" if c["decision"]
+                    else f"已转交{c['forwarded_to']}，待反馈" if c["forwarded_at"] else "未转交")
+            text.append_text(literal(f"（{fate}）", style="dim"))
+        if not r["comments"]:
+            text.append("\n（该协会未提交意见）", style="dim")
+        box.update(text)
+
+    @on(DataTable.RowHighlighted, "#assoc-pushes")
+    def _push_detail(self) -> None:
+        """The highlighted push in full: the list's columns clip a long title."""
+        box = self.query_one("#assoc-push-detail", Static)
+        t = self.query_one("#assoc-pushes", DataTable)
+        if not self.pushes or t.cursor_row is None or not 0 <= t.cursor_row < len(self.pushes):
+            box.update("")
+            return
+        p = self.pushes[t.cursor_row]
+        text = literal(p["policy_title"], style="bold")
+        text.append_text(literal(f"  {p['doc_number'] or '无文号'} · {when(p['at'])} {p['actor']}"
+                                 + (f" · 说明：{p['note']}" if p["note"] else "")))
+        box.update(text)
+
+    def _load_history(self) -> None:
+        assert self.current is not None
+        self.events = self.store.association_history(self.current.id)
+        t = self.query_one("#assoc-history", DataTable)
+        with self.app.batch_update():
+            t.clear()
+            for e in self.events:
+                cells = [Text(when(e["at"])), literal(e["actor"])] + ([Text(e["label"])] if self.wide else [])
+                t.add_row(*cells, literal(e["note"]), key=str(e["id"]))
+        self._event_detail()
+
+    @on(DataTable.RowHighlighted, "#assoc-history")
+    def _event_detail(self) -> None:
+        """The highlighted entry's whole note."""
+        box = self.query_one("#assoc-event-detail", Static)
+        t = self.query_one("#assoc-history", DataTable)
+        if not self.events or t.cursor_row is None or not 0 <= t.cursor_row < len(self.events):
+            box.update("尚无修改记录")
+            return
+        e = self.events[t.cursor_row]
+        text = literal(f"{when(e['at'])} {e['actor']} {e['label']}", style="bold")
+        text.append("\n")
+        text.append_text(literal(e["note"]))
+        box.update(text)
+
+    # -- paging ------------------------------------------------------------------------
+    def action_next_page(self) -> None:
+        """The next page of members or pushes."""
+        tab = self.tab
+        if tab not in PAGED_TABS or not self._more[tab]:
+            return
+        self._starts[tab].append(self.members[-1].key if tab == "members" else self.pushes[-1]["id"])
+        self.refresh_tab()
+
+    def action_previous_page(self) -> None:
+        """The previous page of members or pushes."""
+        tab = self.tab
+        if tab in PAGED_TABS and len(self._starts[tab]) > 1:
+            self._starts[tab].pop()
+            self.refresh_tab()
+
+    # -- members -----------------------------------------------------------------------
+    def current_member(self) -> AssociationMember | None:
+        """The member under the member list's cursor."""
+        t = self.query_one("#assoc-members", DataTable)
+        if not self.members or t.cursor_row is None or not 0 <= t.cursor_row < len(self.members):
+            return None
+        return self.members[t.cursor_row]
+
+    def _fail(self, exc: BaseException) -> None:
+        self.notify(plain(exc), title="未能完成", severity="error", markup=False, timeout=8)
+
+    def _after_member_change(self) -> None:
+        self.load_list()  # member counts change in the list and the summary
+
+    def action_add_member(self) -> None:
+        """Add a member enterprise, found by name or USCC."""
+        a = self.current
+        if a is None:
+            return
+
+        def submit(dialog: FormDialog[Any], enterprise_id: int) -> None:
+            try:
+                m = self.store.add_member(self.user, a.id, enterprise_id)
+            except store_error_types() as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(enterprise_id)
+            self.notify(f"已添加会员：{plain(m.name)}", markup=False)
+            self._after_member_change()
+
+        self.app.push_screen(MemberPickerDialog(a.name, on_submit=submit))
+
+    def action_remove_member(self) -> None:
+        """Remove the highlighted member, with a reason (kept in the record)."""
+        a, m = self.current, self.current_member()
+        if a is None or m is None:
+            self.notify("请先在“会员企业”中选择一家企业", severity="warning", markup=False)
+            return
+
+        def submit(dialog: FormDialog[Any], reason: str) -> None:
+            try:
+                self.store.remove_member(self.user, a.id, m.enterprise_id, reason)
+            except store_error_types() as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(reason)
+            self.notify(f"已移除会员：{plain(m.name)}", markup=False)
+            self._after_member_change()
+
+        self.app.push_screen(ReasonDialog(f"移除会员：{m.name}", "如：企业已退会 / 已注销", label="移除原因",
+                                          on_submit=submit, id="remove-member-dialog"))
+
+    @on(DataTable.RowSelected, "#assoc-members")
+    def _member_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        m = self.current_member()
+        if m is not None:
+            self.open_enterprise(m.enterprise_id)
+
+    def open_enterprise(self, enterprise_id: int) -> None:
+        """The enterprise's page in the directory (F9), when the console has it."""
+        try:
+            from .directory import EnterpriseScreen
+        except ImportError:
+            self.notify("企业名录暂不可用，无法打开企业档案", severity="warning", markup=False)
+            return
+        self.app.push_screen(EnterpriseScreen(enterprise_id))
+
+    # -- subscriptions and contact ------------------------------------------------------
+    def _stash_drafts(self) -> None:
+        """Keep what was chosen or typed for the association being left, if it differs."""
+        a = self.current
+        if a is None or not self.can_edit:
+            return
+        chosen = self.selected_categories()
+        if set(chosen) != set(a.categories):
+            self._subs_draft[a.id] = chosen
+        else:
+            self._subs_draft.pop(a.id, None)
+        typed = self.typed_contact()
+        if typed != (a.contact_name, a.contact_phone):
+            self._contact_draft[a.id] = typed
+        else:
+            self._contact_draft.pop(a.id, None)
+
+    def _fill_forms(self) -> None:
+        """The subscription list and contact fields for the current association:
+        its unsaved edits if the user left some, else what is stored."""
+        a = self.current
+        assert a is not None
+        if a.id not in self._subs_draft and a.id not in self._contact_draft:
+            self._base_version[a.id] = a.version
+        subs = self.query_one("#assoc-subs", SelectionList)
+        chosen = set(self._subs_draft.get(a.id, a.categories))
+        subs.deselect_all()
+        for value in chosen:
+            subs.select(value)
+        name, phone = self._contact_draft.get(a.id, (a.contact_name, a.contact_phone))
+        self.query_one("#assoc-contact-name", Input).value = name
+        self.query_one("#assoc-contact-phone", Input).value = phone
+        self._subs_message("")
+        for field in ("name", "phone"):
+            self._field_error(field, "")
+
+    def selected_categories(self) -> list[str]:
+        """The ticked categories, in the data file's order."""
+        subs = self.query_one("#assoc-subs", SelectionList)
+        chosen = set(subs.selected)
+        return [t for t in self.store.categories() if t in chosen]
+
+    def typed_contact(self) -> tuple[str, str]:
+        """(name, phone) as typed in the contact form."""
+        return (self.query_one("#assoc-contact-name", Input).value.strip(),
+                self.query_one("#assoc-contact-phone", Input).value.strip())
+
+    def _subs_message(self, text: str, *, error: bool = False) -> None:
+        box = self.query_one("#assoc-subs-message", Static)
+        box.update(text)
+        box.set_class(error, "-error")
+
+    @on(SelectionList.SelectedChanged, "#assoc-subs")
+    def _subs_changed(self) -> None:
+        if self.current is not None and self.can_edit:
+            changed = set(self.selected_categories()) != set(self.current.categories)
+            self._subs_message("有未保存的修改，按 s 保存" if changed else "")
+
+    def _field_error(self, field: str, text: str) -> None:
+        self.query_one(f"#assoc-contact-{field}-error", Static).update(text)
+        self.query_one(f"#assoc-contact-{field}", Input).set_class(bool(text), "-invalid")
+
+    def _check_contact(self) -> bool:
+        """Inline validation of the two fields; True when both are acceptable."""
+        name, phone = self.typed_contact()
+        self._field_error("name", "" if name else "请填写联系人姓名")
+        try:
+            validate_phone(phone)
+            self._field_error("phone", "")
+        except ValueError as exc:
+            self._field_error("phone", str(exc) if phone else "请填写联系电话")
+        return bool(name) and not self.query_one("#assoc-contact-phone", Input).has_class("-invalid")
+
+    @on(Input.Changed, "#assoc-contact-name, #assoc-contact-phone")
+    def _contact_changed(self) -> None:
+        if self.current is not None and self.typed_contact() != (self.current.contact_name, self.current.contact_phone):
+            self._check_contact()
+
+    @on(Input.Submitted, "#assoc-contact-name")
+    def _name_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#assoc-contact-phone", Input).focus()
+
+    @on(Input.Submitted, "#assoc-contact-phone")
+    def _phone_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        """Save the subscriptions or the contact (whichever tab is open)."""
+        a = self.current
+        if a is None or not self.can_edit:
+            return
+        tab = self.tab
+        if tab == "contact" and not self._check_contact():
+            return
+        version = self._base_version.get(a.id, a.version)
+        try:
+            if tab == "subs":
+                saved = self.store.set_subscriptions(self.user, a.id, self.selected_categories(), version=version)
+            elif tab == "contact":
+                saved = self.store.set_association_contact(self.user, a.id, *self.typed_contact(), version=version)
+            else:
+                return
+        except store_error_types() as exc:
+            self._refused(tab, exc)
+            return
+        if tab == "subs":
+            self._subs_draft.pop(a.id, None)
+        else:
+            self._contact_draft.pop(a.id, None)
+        self._base_version[a.id] = saved.version
+        self.current = saved
+        self._show_summary()
+        if tab == "subs":
+            self._subs_message(f"已保存：{'、'.join(saved.categories)}")
+        else:
+            self.query_one("#assoc-contact-message", Static).update(
+                f"已保存：{plain(saved.contact_name)} {saved.contact_phone}")
+        self.notify("已保存", markup=False)
+        self._refresh_row(saved)
+
+    def _refused(self, tab: str, exc: BaseException) -> None:
+        """Say why the save was refused and keep what the user chose or typed.
+
+        When someone else saved the association meanwhile, the summary shows
+        what is stored now and the next save goes over that version."""
+        a = self.current
+        assert a is not None
+        fresh = self.store.association(a.id)
+        if fresh.version != self._base_version.get(a.id, a.version):
+            self._base_version[a.id] = fresh.version
+            self.current = fresh
+            self._show_summary()
+            self._refresh_row(fresh)
+        message = plain(exc)
+        if tab == "subs":
+            self._subs_message(message, error=True)
+        else:
+            self.query_one("#assoc-contact-message", Static).update(message)
+        self.notify(message, title="未能保存", severity="error", markup=False, timeout=8)
+
+    def _refresh_row(self, a: AssociationSummary) -> None:
+        """Put a saved association back into the list (keeping the user's forms)."""
+        self.associations = [a if x.id == a.id else x for x in self.associations]
+        if self.wide:
+            t = self.query_one("#assoc-list", DataTable)
+            t.update_cell(str(a.id), list(t.columns)[2], subscriptions_cell(a.categories, self._abbrev))
+
+    # -- the rest ----------------------------------------------------------------------
+    def action_reload(self) -> None:
+        """Read everything again (unsaved edits are kept)."""
+        self.load_list()
+
+    def action_back(self) -> None:
+        """From a tab back to the list; from the list back to the previous screen."""
+        if self.focused is not None and self.focused.id != "assoc-list":
+            self.query_one("#assoc-list", DataTable).focus()
+            return
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+
+__all__ = ["AssociationsScreen", "MemberPickerDialog", "category_abbreviations", "short_names"]
