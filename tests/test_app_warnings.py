@@ -89,7 +89,7 @@ async def test_panel_shows_counts_notices_and_lists(store, staff, panel):
         screen = await open_panel(pilot)
         await pilot.pause()
         assert screen.displayed_counts() == {"red": 1, "orange": 1, "yellow": 1,
-                                             "due_today": 1, "unsigned": 1, "undispatched": 1}
+                                             "due_today": 1, "unsigned": 1, "undispatched": 1, "part_late": 0}
         # most severe first, with symbol + word
         rows = screen._list_rows
         assert [r.id for r in rows] == [panel["T1"], panel["T6"], panel["T7"]]

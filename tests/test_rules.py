@@ -200,6 +200,11 @@ EXPECTED: dict[Action, tuple[set[Role], set[Status]]] = {
     Action.MARK_CONFIDENTIAL: ({C, S}, set(Status) - {Status.CLOSED}),
     Action.SUPERVISE: ({S}, AT_DEPT | {Status.REPLIED, Status.CLOSED}),
     Action.EDIT: ({C, S}, {Status.NEW, Status.RETURNED}),
+    # 会商会办 (issue 7)
+    Action.ASSIGN_PARTS: ({C, S}, AT_DEPT),
+    Action.SUBMIT_PART: ({DEP}, AT_DEPT),
+    Action.WITHDRAW_PART: ({C, S}, AT_DEPT | {Status.RETURNED}),
+    Action.RECORD_CONSULTATION: ({C, S, DEP}, set(Status) - {Status.CLOSED}),
 }
 
 

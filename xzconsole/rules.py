@@ -200,6 +200,11 @@ class Action(str, enum.Enum):
     MARK_CONFIDENTIAL = "mark_confidential"
     SUPERVISE = "supervise"
     EDIT = "edit"
+    # 会商会办 (issue 7): supporting departments' parts and consultation meetings
+    ASSIGN_PARTS = "assign_parts"
+    SUBMIT_PART = "submit_part"
+    WITHDRAW_PART = "withdraw_part"
+    RECORD_CONSULTATION = "record_consultation"
 
     @property
     def label(self) -> str:
@@ -225,6 +230,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MARK_CONFIDENTIAL: "标记保密",
     Action.SUPERVISE: "督办",
     Action.EDIT: "修改",
+    Action.ASSIGN_PARTS: "设置协办",
+    Action.SUBMIT_PART: "提交协办意见",
+    Action.WITHDRAW_PART: "撤回协办",
+    Action.RECORD_CONSULTATION: "记录会商",
 }
 
 
@@ -268,8 +277,18 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(Action.MARK_CONFIDENTIAL, _NOT_CLOSED, _CENTER, None),
         Transition(Action.SUPERVISE, _OPEN_AT_DEPT | {Status.REPLIED, Status.CLOSED}, _SUP, None),
         Transition(Action.EDIT, frozenset({Status.NEW, Status.RETURNED}), _CENTER, None),
+        # 协办 parts go to a ticket that has a lead department; the lead may
+        # record a 会商 too (Store._lead_only keeps a supporting liaison out)
+        Transition(Action.ASSIGN_PARTS, _OPEN_AT_DEPT, _CENTER, None),
+        Transition(Action.SUBMIT_PART, _OPEN_AT_DEPT, _DEPT, None),
+        Transition(Action.WITHDRAW_PART, _OPEN_AT_DEPT | {Status.RETURNED}, _CENTER, None, needs_reason=True),
+        Transition(Action.RECORD_CONSULTATION, _NOT_CLOSED, _CENTER | _DEPT, None),
     )
 }
+
+# The one action a supporting (协办) department takes on a ticket it does not
+# lead; every other department action is the lead's alone (Store._lead_only).
+SUPPORTING_ACTIONS = frozenset({Action.SUBMIT_PART})
 
 # The appeal types a 保密 mark applies to: complaints and reports about the
 # department that would handle them.

@@ -138,9 +138,8 @@ class ReportsMixin:
         }
         center_sql = ""
         if center is not None:
-            # tickets do not carry a center: the one that took it in is the
-            # center of the staff member who accepted (or imported) it
-            center_sql = " AND t.created_by IN (SELECT login FROM staff WHERE center = :center)"
+            # the center that took the ticket in (tickets.center)
+            center_sql = " AND t.center = :center"
             params["center"] = center
         return _FACTS.format(center=center_sql), params
 
@@ -207,8 +206,8 @@ class ReportsMixin:
             "AND json_extract(e.changes, '$.department_id[0]') IS NOT NULL"
         )
         if center is not None:
-            sql += (" AND e.ticket_id IN (SELECT id FROM tickets WHERE created_by IN "
-                    "(SELECT login FROM staff WHERE center = :center))")
+            # one primary-key look-up per return event (a month holds few)
+            sql += " AND (SELECT t.center FROM tickets t WHERE t.id = e.ticket_id) = :center"
         return sql
 
     def assessment_returns(self, start: dt.date, end: dt.date, now_s: str,
@@ -240,7 +239,7 @@ class ReportsMixin:
             "AND e.at >= t.dispatched_at AND t.department_id IS NOT NULL"
         )
         if center is not None:
-            sql += " AND t.created_by IN (SELECT login FROM staff WHERE center = :center)"
+            sql += " AND t.center = :center"
         return sql
 
     def assessment_extensions(self, start: dt.date, end: dt.date, now_s: str,
@@ -320,7 +319,7 @@ class ReportsMixin:
         }
 
     def panel_notices(self, actor: Any, now: dt.datetime, limit: int = 100) -> dict[str, tuple[int, list[int]]]:
-        """The warning panel's three notices as ``{kind: (count, first ids)}``.
+        """The warning panel's notices as ``{kind: (count, first ids)}``.
 
         * ``due_today`` — awaiting a reply, deadline the end of today
           (``(status, due_date)`` index: an equality range);
@@ -328,7 +327,9 @@ class ReportsMixin:
           (``(status, received_at)`` index narrows to ``dispatched`` rows, then
           a string range on ``dispatched_at``);
         * ``undispatched`` — new, past ``rules.dispatch_deadline`` (a range on
-          the ``(status, received_at)`` index itself).
+          the ``(status, received_at)`` index itself);
+        * ``part_late`` — supporting parts (协办) open past their own deadline
+          (``JointMixin.late_part_notice``; the ids are their tickets').
 
         Oldest first; a liaison sees only their department (and has no ``new``
         tickets).  ``limit`` bounds the ids, never the count.
@@ -357,6 +358,7 @@ class ReportsMixin:
             ids = [r[0] for r in self.conn.execute(
                 f"SELECT id FROM tickets WHERE {where}{dept_sql} ORDER BY {order}", [*params, *dept_params])]
             out[kind] = (len(ids), ids[:limit])
+        out["part_late"] = self.late_part_notice(actor, now, limit)  # type: ignore[attr-defined]  # 协办超期 (store_joint)
         return out
 
     def red_ticket_ids(self, actor: Any, now: dt.datetime) -> set[int]:

@@ -48,6 +48,7 @@ from .dialogs import (
     MergeDialog,
     ReasonDialog,
 )
+from .joint import JointActions
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,16 @@ ACTION_KEYS: list[ActionKey] = [
     ActionKey(Action.MERGE, "m", "merge", "合并"),
     ActionKey(Action.MARK_CONFIDENTIAL, "p", "mark_confidential", "保密"),
     ActionKey(Action.SUPERVISE, "u", "supervise", "督办"),
+    # 会商会办 (screens/joint.py)
+    ActionKey(Action.ASSIGN_PARTS, "x", "assign_parts", "设置协办"),
+    ActionKey(Action.SUBMIT_PART, "j", "submit_part", "提交协办意见"),
+    ActionKey(Action.WITHDRAW_PART, "w", "withdraw_part", "撤回协办"),
+    ActionKey(Action.RECORD_CONSULTATION, "h", "record_consultation", "记录会商"),
 ]
 _BY_NAME = {a.name: a for a in ACTION_KEYS}
 
 
-class TicketScreen(AppAccess, Screen[None]):
+class TicketScreen(JointActions, AppAccess, Screen[None]):
     """One ticket: fields, badge, timeline and the actions available now."""
 
     BINDINGS = [
@@ -124,6 +130,7 @@ class TicketScreen(AppAccess, Screen[None]):
             yield Static("", id="ticket-reply")
             yield Label("督办记录", classes="section-title", id="ticket-supervisions-title")
             yield Static("", id="ticket-supervisions")
+            yield from self.compose_joint()
             yield Label("办理经过", classes="section-title")
             yield Timeline(id="ticket-timeline")
         yield Horizontal(id="ticket-actions")
@@ -156,6 +163,7 @@ class TicketScreen(AppAccess, Screen[None]):
             self.ticket = ticket if ticket is not None else self.store.get_ticket(self.user, self.ticket_id)
             events = self.store.history(self.user, self.ticket_id)
             supervisions = self.store.supervisions(self.user, self.ticket_id)
+            self.load_joint()
         except (PermissionDenied, NotFound) as exc:
             self.notify(str(exc), severity="error", markup=False, timeout=8)
             self.ticket = None
@@ -214,6 +222,7 @@ class TicketScreen(AppAccess, Screen[None]):
             sup.update(text)
         sup.display = bool(supervisions)
         self.query_one("#ticket-supervisions-title").display = bool(supervisions)
+        self.draw_joint(self._actor_name)
         self.query_one("#ticket-timeline", Timeline).show(events, self._actor_name, self.store.department_name)
         self._draw_pending(t)
         self._draw_buttons()
@@ -296,7 +305,7 @@ class TicketScreen(AppAccess, Screen[None]):
             ("所属区域", t.district),
             ("受理时间", t.received_at),
             ("受理人", self._actor_name(t.created_by) if t.created_by else ""),
-            ("承办单位", t.department_name),
+            ("主办单位" if self.parts else "承办单位", t.department_name),
             ("派发时间", t.dispatched_at),
             ("办理时限", f"{t.time_limit} 个工作日" if t.time_limit else ""),
             ("签收时间", t.signed_at),
@@ -348,6 +357,9 @@ class TicketScreen(AppAccess, Screen[None]):
         t = self.ticket
         if spec is None or t is None:
             return False
+        joint = self.joint_can(spec.action)
+        if joint is not None:
+            return joint
         if not rules.allowed(spec.action, self.user.role, t.status):
             return False
         a = spec.action
@@ -410,7 +422,7 @@ class TicketScreen(AppAccess, Screen[None]):
             ticket: Ticket = event.worker.result  # type: ignore[assignment]
             if dialog is not None and dialog.is_attached:
                 dialog.dismiss(None)
-            if self.user.role is Role.DEPARTMENT and ticket.department_id != self.user.department_id:
+            if self.user.role is Role.DEPARTMENT and ticket.department_id is None:
                 # returned to the center: no longer this department's to see
                 self.notify(f"{ticket.number} {done}，已回到中心", markup=False)
                 self.call_later(self._close)
@@ -506,8 +518,7 @@ class TicketScreen(AppAccess, Screen[None]):
     def action_reply(self) -> None:
         """答复: the department's answer (several lines; Ctrl+S sends)."""
         t = self._t()
-        self.app.push_screen(ReasonDialog(f"答复 {t.number}", "答复企业的内容", label="答复内容", multiline=True,
-                                          on_submit=self._hook(
+        self.app.push_screen(self.reply_dialog(f"答复 {t.number}", self._hook(
             lambda s, v, text: s.reply(self.user, t.id, text, version=v), "已答复")))
 
     def action_follow_up(self) -> None:

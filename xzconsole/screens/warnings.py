@@ -4,7 +4,8 @@ What it shows, as of the app's clock: warned tickets per level (each level
 with its symbol, its word and the body that supervises it), per department,
 the three notices of SPEC §5 (due today; dispatched and not signed within
 1 working day; new and not dispatched by the end of the working day after
-intake), and the tickets of each, most severe and most overdue first.
+intake), supporting parts (协办) late past their own deadline, and the
+tickets of each, most severe and most overdue first.
 
 How it stays live without costing anything while nothing happens (STYLE §7):
 
@@ -69,9 +70,10 @@ NOTICE_LABELS = {
     "due_today": f"{TODAY_SYMBOL} {TODAY_LABEL}",
     "unsigned": "◇ 超时未签收",
     "undispatched": "◇ 超时未派发",
+    "part_late": "◇ 协办超期",
 }
 LIST_TABS = [("tab-warned", "预警工单"), ("tab-due_today", "今日到期"),
-             ("tab-unsigned", "超时未签收"), ("tab-undispatched", "超时未派发")]
+             ("tab-unsigned", "超时未签收"), ("tab-undispatched", "超时未派发"), ("tab-part_late", "协办超期")]
 
 
 def short_badge(level: WarningLevel) -> str:
@@ -134,7 +136,9 @@ def compute_snapshot(store: Any, actor: Any, now: dt.datetime, data_version: int
         notices = store.panel_notices(actor, now, limit=limit)
         red_ids = store.red_ticket_ids(actor, now)
         notice_tickets = {k: store.tickets_by_ids(actor, ids) if k == list_kind else []
-                          for k, (n, ids) in notices.items()}
+                          for k, (n, ids) in notices.items() if k != "part_late"}
+        # a late part is listed under the supporting department that owes it
+        late_parts = store.late_parts(actor, now, limit) if list_kind == "part_late" else []
         today = local_date(now)
         # provisional due dates lie in a year no official schedule covers yet
         # (they all come after the official ones): one indexed probe, or none
@@ -165,6 +169,10 @@ def compute_snapshot(store: Any, actor: Any, now: dt.datetime, data_version: int
             out.append(PanelRow(t.id, t.number, t.department_name or "—", WarningLevel.NONE, when, None,
                                 t.enterprise_name, t.title))
         notice_rows[kind] = out
+    notice_rows["part_late"] = [
+        PanelRow(p.ticket_id, p.number, p.department, WarningLevel.NONE,
+                 f"{p.due_date}{'暂' if p.due_provisional else ''}", p.overdue_workdays, p.enterprise_name, p.title)
+        for p in late_parts]
     return PanelSnapshot(now, today, data_version, totals, departments, rows,
                          {k: n for k, (n, _) in notices.items()}, notice_rows, red_ids,
                          provisional, years, list_kind)
@@ -499,7 +507,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         self.refresh_bindings()
 
     def action_next_tab(self) -> None:
-        """Show the next list (预警工单 → 今日到期 → 超时未签收 → 超时未派发)."""
+        """Show the next list (预警工单 → 今日到期 → 超时未签收 → 超时未派发 → 协办超期)."""
         self.query_one("#panel-tabs", Tabs).action_next_tab()
 
     def action_previous_tab(self) -> None:
