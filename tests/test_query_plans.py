@@ -94,3 +94,73 @@ def test_counts_by_status_use_indexes(busy, staff):
         assert_indexed(plans_of(busy, lambda: busy.count_tickets(staff["clerk"], TicketFilter(statuses=[status]))))
     assert_indexed(plans_of(busy, lambda: busy.count_tickets(staff["rsj"], TicketFilter(statuses=["dispatched"]))))
     assert_indexed(plans_of(busy, lambda: busy.count_tickets(staff["clerk"], TicketFilter(level=WarningLevel.RED))))
+
+
+# ---------------------------------------------------------------- centers (issue 7)
+
+PIZHOU = "邳州市企业服务中心"
+
+
+@pytest.fixture
+def pizhou(busy, staff, clock):
+    """A clerk of the 邳州 center and six tickets it took in, three dispatched."""
+    pz = busy.add_staff(staff["admin"], "pz", "clerk", name="邳州受理", center="pizhou")
+    clock.set("2026-11-20T09:00:00+08:00")
+    for i in range(6):
+        t = busy.accept(pz, TicketIntake(appeal_type="consultation", enterprise_name=f"邳州计划{i}有限公司",
+                                         contact_phone=f"1390000{i:04d}", content="诉求内容"))
+        if i % 2:
+            busy.dispatch(pz, t.id, "市人社局")
+    clock.set("2026-11-26T10:00:00+08:00")
+    return pz
+
+
+@pytest.mark.parametrize("sort", ["received", "due", "warning"])
+def test_centered_queue_pages_use_indexes(busy, pizhou, sort):
+    rsj = busy.department("市人社局").id
+    for f in (TicketFilter(center=PIZHOU), TicketFilter(center=PIZHOU, statuses=["new"]),
+              TicketFilter(center=PIZHOU, statuses=["dispatched", "signed", "reopened"]),
+              TicketFilter(center=PIZHOU, level=WarningLevel.RED), TicketFilter(center=PIZHOU, department_id=rsj),
+              TicketFilter(center="市企业服务中心", statuses=["dispatched"])):
+        first, key = busy.queue_page(pizhou, f, sort=sort, limit=2)
+        assert all(t.center == f.center for t in first)
+        assert_indexed(plans_of(busy, lambda: busy.queue_page(pizhou, f, sort=sort, limit=2)))
+        if key is not None:
+            assert_indexed(plans_of(busy, lambda: busy.queue_page(pizhou, f, sort=sort, after=key, limit=2)))
+
+
+def test_centered_counts_are_right_and_indexed(busy, staff, pizhou):
+    counts = busy.queue_counts(pizhou, TicketFilter(center=PIZHOU))
+    assert (counts.by_status, counts.total) == ({"new": 3, "dispatched": 3}, 6)
+    everywhere = busy.queue_counts(pizhou, TicketFilter())
+    assert everywhere.total == 66 and busy.queue_counts(pizhou, TicketFilter(center="市企业服务中心")).total == 60
+    for f in (TicketFilter(center=PIZHOU), TicketFilter(center="市企业服务中心"), TicketFilter()):
+        assert_indexed(plans_of(busy, lambda: busy.queue_counts(pizhou, f)))
+    assert_indexed(plans_of(busy, lambda: busy.queue_counts(staff["rsj"], TicketFilter())))
+
+
+def test_exact_search_within_a_center_follows_the_identifier_indexes(busy, pizhou):
+    f = TicketFilter(center=PIZHOU, search="13900000003")
+    found = plans_of(busy, lambda: busy.queue_page(pizhou, f))
+    assert [t.contact_phone for t in busy.queue_page(pizhou, f)[0]] == ["13900000003"]
+    assert busy.queue_count(pizhou, f) == 1
+    assert_indexed(found)
+    page = [plan for sql, plan in found if sql.startswith("SELECT *")]
+    # the identifiers' indexes (a few rows), never a walk through the center's tickets
+    assert page and "MULTI-INDEX OR" in page[0] and not any("tickets_center" in line for line in page[0])
+
+
+def test_liaison_supporting_tab_uses_indexes(busy, staff):
+    rsj, swj = staff["rsj"], staff["swj"]
+    t = busy.list_tickets(staff["clerk"], TicketFilter(department_id=swj.department_id), limit=1)[0]
+    # a supporting part of 市人社局 on a ticket 市税务局 leads (written directly:
+    # only the part's row matters to the queue)
+    busy.conn.execute(
+        "INSERT INTO ticket_parts(ticket_id, department_id, assigned_at, assigned_by, clock_start, time_limit, due_date) "
+        "VALUES (?, ?, '2026-11-25T10:00:00+08:00', 'clerk', '2026-11-25', 3, '2026-11-30')", (t.id, rsj.department_id))
+    f = TicketFilter(supporting=True)
+    assert [x.id for x in busy.queue_page(rsj, f)[0]] == [t.id]
+    assert busy.queue_counts(rsj, TicketFilter()).supporting == 1
+    assert busy.queue_counts(swj, TicketFilter()).supporting == 0
+    assert_indexed(plans_of(busy, lambda: busy.queue_page(rsj, f)))
+    assert_indexed(plans_of(busy, lambda: busy.queue_counts(rsj, TicketFilter())))

@@ -61,6 +61,7 @@ FIELD_LABELS: dict[str, str] = {
     "closed_at": "办结时间",
     "satisfaction": "回访结果",
     "source": "来源",
+    "center": "受理中心",
 }
 _INTAKE_KEYS = ("external_id", "appeal_type", "enterprise_name", "contact_name", "district", "title", "content", "source")
 REQUIRED = ("external_id", "received_at", "appeal_type", "enterprise_name", "content")
@@ -423,6 +424,7 @@ class RowValidator:
     now: dt.datetime
     districts: list[str] = field(default_factory=list)
     _dept_ids: dict[str, int] = field(default_factory=dict)
+    _centers: dict[str, str] = field(default_factory=dict)
     _district_map: dict[str, str | None] = field(default_factory=dict)
     _uscc_cache: dict[Any, Any] = field(default_factory=dict)
     _phone_cache: dict[Any, Any] = field(default_factory=dict)
@@ -442,6 +444,20 @@ class RowValidator:
             assert did is not None
             self._dept_ids[key] = did
         return did
+
+    def center(self, ref: str) -> str:
+        """The full name of the center a row names (code, full name or district)."""
+        key = ref.strip()
+        name = self._centers.get(key)
+        if name is None:
+            from .store import NotFound
+
+            try:
+                name = self.store.center_name(key)
+            except NotFound as exc:
+                raise RowError(str(exc)) from None
+            self._centers[key] = name
+        return name
 
     def district(self, value: str) -> str:
         if not value or not self.districts:
@@ -548,6 +564,8 @@ class RowValidator:
         closed = self.time(data, "closed_at")
         dept_text = str(data.get("department") or "").strip()
         dept_id = self.department_id(dept_text) if dept_text else None
+        center_text = str(data.get("center") or "").strip()
+        center = self.center(center_text) if center_text else None  # None: the importing user's center
         sat_text = str(data.get("satisfaction") or "").strip()
         try:
             satisfaction = Satisfaction.parse(sat_text) if sat_text else None
@@ -576,7 +594,7 @@ class RowValidator:
             line=line, external_id=intake.external_id, received_at=received.isoformat(),
             source=intake.source.value, appeal_type=intake.appeal_type.value, enterprise_name=intake.enterprise_name,
             uscc=intake.uscc, contact_name=intake.contact_name, contact_phone=intake.contact_phone, district=district,
-            title=intake.title, content=intake.content, status=Status.NEW.value,
+            title=intake.title, content=intake.content, status=Status.NEW.value, center=center,
         )
         if dispatched is not None:
             start = local_date(dispatched)

@@ -46,8 +46,9 @@ Decisions where SPEC §8 is silent (also in the bulletin's 说明 sheet):
 * **Ranks**: ties by department order (as the departments list is ordered);
   the black list (黑榜) is the lowest five not already on the red list, so a
   department is never on both.
-* **Centers**: ``center`` narrows tickets to those accepted (or imported) by
-  staff of that center; knowledge and policies are shared by all centers.
+* **Centers**: ``center`` narrows tickets to those the center took in
+  (``tickets.center``: the accepting clerk's center, or the feed's 受理中心
+  column on import); knowledge and policies are shared by all centers.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ LIST_SIZE = 5  # 红黑榜: best and worst five
 RATE_KEYS = ("response_rate", "resolution_rate", "satisfaction_rate")
 DEFAULT_WEIGHTS = {"response_rate": Fraction(3, 10), "resolution_rate": Fraction(7, 20), "satisfaction_rate": Fraction(7, 20)}
 TOTAL_LABEL = "全市合计"
+CENTER_TOTAL_LABEL = "本中心合计"  # the total row of an assessment cut by center
 
 
 class ReportError(ValueError):
@@ -370,7 +372,8 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
     best = ranked[:LIST_SIZE]
     worst = [f for f in reversed(ranked[-LIST_SIZE:]) if f not in best]
 
-    total = DepartmentFigures(None, TOTAL_LABEL, TOTAL_LABEL)
+    label = TOTAL_LABEL if center is None else CENTER_TOTAL_LABEL
+    total = DepartmentFigures(None, label, label)
     for key in _SUMMED:
         setattr(total, key, sum(getattr(f, key) for f in figures))
     # what no department row holds: returns and extensions of departments not
@@ -598,7 +601,7 @@ def _title(a: Assessment) -> str:
         period = f"{a.start.year}年{a.start.month}月"
     else:
         period = f"{a.start} 至 {a.end}"
-    return f"一月一通报 · 三率考核（{period}）"
+    return f"一月一通报 · 三率考核（{period}{' · ' + a.center if a.center else ''}）"
 
 
 def render_markdown(a: Assessment) -> str:
@@ -623,12 +626,14 @@ def render_markdown(a: Assessment) -> str:
 def render_json(a: Assessment, month: str | None = None) -> str:
     """One object per department — ranked ones first, by rank, then the
     unranked in department order — as a JSON array; rates are fractions 0–1
-    or null, score and rank null when unranked."""
+    or null, score and rank null when unranked; ``center`` when cut by one."""
     objs = []
     for f in [*a.ranking, *a.unranked]:
         d = f.as_dict()
         if month:
             d = {"month": month, **d}
+        if a.center:  # an assessment cut by center says which
+            d = {"center": a.center, **d}
         objs.append(d)
     return json.dumps(objs, ensure_ascii=False, indent=2) + "\n"
 
@@ -675,7 +680,7 @@ def write_xlsx(a: Assessment, path: Path) -> None:
                 elif k in formats:
                     c.number_format = formats[k]
                 widths[i] = max(widths[i], display_width(fmt_value(v, k)))
-            if TOTAL_LABEL in row[:2]:
+            if TOTAL_LABEL in row[:2] or CENTER_TOTAL_LABEL in row[:2]:
                 for c in ws[r]:
                     c.font = bold
         for i, w in enumerate(widths, 1):

@@ -15,6 +15,10 @@ so the screen and the exported bulletin never disagree.
 * Drill-down: Enter on a number lists the tickets behind it
   (:func:`xzconsole.reports.drill`, same SQL as the figure); a rate lists the
   tickets of its denominator; Enter on a ticket opens it.
+* The center (``c``): the whole city, or the tickets one center took in.
+  Staff of the city center open on the whole city (they assess every
+  department across the city); staff of a county / district center open on
+  their own center, the intake they answer for.
 
 The computation (a pass over the period's tickets, under a second at
 1,000,000) and the drill-downs run in thread workers with their own store.
@@ -35,14 +39,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
 from .. import reports
+from ..store import CITY_CENTER
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.ticket_table import TicketTable
+from .queue import center_choices
 
 DRILL_LIMIT = 1000  # tickets listed by a drill-down (the count is always exact)
 
@@ -163,6 +169,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
         Binding("left_square_bracket", "previous_month", "上月", id="assessment.previous_month"),
         Binding("right_square_bracket", "next_month", "下月", id="assessment.next_month"),
         Binding("slash", "edit_period", "统计区间", id="assessment.period"),
+        Binding("c", "choose_center", "中心", id="assessment.center"),
         Binding("escape", "back", "返回", id="assessment.back"),
     ]
 
@@ -190,6 +197,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
         self.sort_reverse = False
         self._token = 0
         self.computing = False
+        self.center: str | None = None  # the center assessed (None: the whole city); set on compose
 
     @property
     def table(self) -> DataTable:
@@ -199,11 +207,14 @@ class AssessmentScreen(AppAccess, Screen[None]):
     def compose(self) -> ComposeResult:
         app: Any = self.app
         self.period_text = self.period_text or last_month(app.clock.today())
+        self.center = None if self.user.center == CITY_CENTER else self.user.center
         yield ConsoleHeader(id="header")
         with Horizontal(id="assess-bar"):
             yield Static("三率考核 · 统计区间", markup=False)
             yield Input(self.period_text, placeholder="2026-10 或 2026-10-01~2026-10-31", id="assess-period")
-            yield Static("（回车计算；按派发日期统计）", markup=False)
+            yield Static("受理中心", markup=False)
+            yield Select(center_choices(self.store, self.center), prompt="全市（全部中心）",
+                         value=self.center if self.center is not None else Select.NULL, compact=True, id="assess-center")
         yield DataTable(id="assess-table", cursor_type="cell", zebra_stripes=True, fixed_columns=2)
         yield Static("", id="assess-boards", markup=False)
         yield Static("", id="assess-status", markup=False)
@@ -224,18 +235,17 @@ class AssessmentScreen(AppAccess, Screen[None]):
             return
         self._token += 1
         self.computing = True
-        status.update(f"正在计算 {start} 至 {end} …")
+        status.update(f"正在计算 {start} 至 {end}（{plain(self.center or '全市')}）…")
         status.add_class("-busy")
         app: Any = self.app
-        self._assess(self._token, start, end, app.clock.now())
-
+        self._assess(self._token, start, end, app.clock.now(), self.center)
 
     @work(thread=True, exclusive=True, group="assessment", exit_on_error=False)
-    def _assess(self, token: int, start: dt.date, end: dt.date, now: dt.datetime) -> None:
+    def _assess(self, token: int, start: dt.date, end: dt.date, now: dt.datetime, center: str | None) -> None:
         store = self._worker_store()
         try:
             t0 = time.perf_counter()
-            a = reports.assess(store, start, end, now)
+            a = reports.assess(store, start, end, now, center)
             seconds = time.perf_counter() - t0
         finally:
             store.disconnect()
@@ -265,7 +275,8 @@ class AssessmentScreen(AppAccess, Screen[None]):
         w = a.weights
         status = self.query_one("#assess-status", Static)
         status.remove_class("-busy")
-        status.update(f"{a.start} 至 {a.end} · 评价时点 {a.now:%Y-%m-%d %H:%M} · 权重 响应{float(w['response_rate']):g}"
+        status.update(f"{plain(a.center or '全市')} · {a.start} 至 {a.end}（按派发日期）"
+                      f" · 评价时点 {a.now:%Y-%m-%d %H:%M} · 权重 响应{float(w['response_rate']):g}"
                       f"/解决{float(w['resolution_rate']):g}/满意{float(w['satisfaction_rate']):g}"
                       f" · 用时 {message.seconds:.2f} 秒 · Enter 查看数字背后的工单")
         self.query_one("#assess-boards", Static).update(self._boards(a))
@@ -331,6 +342,20 @@ class AssessmentScreen(AppAccess, Screen[None]):
         """Type a month or a date range."""
         self.query_one("#assess-period", Input).focus()
 
+    def action_choose_center(self) -> None:
+        """Assess the whole city or the tickets one center took in."""
+        select = self.query_one("#assess-center", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    @on(Select.Changed, "#assess-center")
+    def _center_changed(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.NULL else str(event.value)
+        if value != self.center:
+            self.center = value
+            self.compute()
+        self.table.focus()
+
     def _step_month(self, step: int) -> None:
         box = self.query_one("#assess-period", Input)
         try:
@@ -388,13 +413,16 @@ class AssessmentScreen(AppAccess, Screen[None]):
         dept = None if key == "total" else int(key)  # type: ignore[arg-type]
         label = next((v[0] for k, v in self.rows if k == key), "")
         a = self.assessment
-        self._drill(f"{reports.clean(label)} · {header}（{a.start} 至 {a.end}）", dept, metric, a.start, a.end, a.now)
+        scope = f"{plain(a.center)} · " if a.center else ""
+        self._drill(f"{scope}{reports.clean(label)} · {header}（{a.start} 至 {a.end}）", dept, metric,
+                    a.start, a.end, a.now, a.center)
 
     @work(thread=True, exclusive=True, group="assessment-drill", exit_on_error=False)
-    def _drill(self, title: str, dept: int | None, metric: str, start: dt.date, end: dt.date, now: dt.datetime) -> None:
+    def _drill(self, title: str, dept: int | None, metric: str, start: dt.date, end: dt.date, now: dt.datetime,
+               center: str | None) -> None:
         store = self._worker_store()
         try:
-            ids = reports.drill(store, dept, metric, start, end, now)
+            ids = reports.drill(store, dept, metric, start, end, now, center)
             app: Any = self.app
             tickets = store.tickets_by_ids(app.user, ids[:DRILL_LIMIT])
         finally:

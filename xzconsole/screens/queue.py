@@ -1,9 +1,11 @@
 """The queue: the console's default screen (SPEC §9).
 
 Saved filters sit as tabs (待受理 … 全部, and the three warning levels), each
-with its row count; a filter bar (``f``) narrows by department, appeal type,
-source and date range; ``/`` searches by number, external id, enterprise
-name, USCC, phone or content; ``s`` changes the sort.  The table holds one
+with its row count; the filter bar holds the center (``c``: 全部中心 or one
+center — the queue opens on the user's own, and the status line names it)
+and ``f`` narrows by department, appeal type, source and date range; ``/``
+searches by number, external id, enterprise name, USCC, phone or content;
+``s`` changes the sort.  The table holds one
 keyset page (:data:`PAGE_SIZE` rows): PageDown/PageUp (or ``n``/``p``) move,
 a stack of page keys makes going back exact, and the status line says which
 rows of how many are shown.
@@ -19,8 +21,10 @@ connections stay in their thread) and never touches a widget.
 
 A department liaison sees only their department's tickets and never a
 confidential ticket's enterprise — the store enforces both; this screen
-only adapts: no department filter, no intake or bulk keys, tabs that fit
-their work (待签收 rather than 待受理/已退回).
+only adapts: no department or center filter (their department's tickets
+from every center), no intake or bulk keys, tabs that fit their work
+(待签收 rather than 待受理/已退回, and 协办: the tickets their department
+supports while another leads).
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class QueueTab:
     statuses: tuple[str, ...] | None = None
     level: WarningLevel | None = None
     sort: str = "received"  # the sort a tab opens with
+    supporting: bool = False  # 协办: tickets the liaison's department supports, not leads
 
 
 def _status_tab(status: Status, label: str | None = None) -> QueueTab:
@@ -94,6 +99,7 @@ DEPARTMENT_TABS = [
     _status_tab(Status.REPLIED, "已答复"),
     _status_tab(Status.CLOSED),
     QueueTab("tab-all", "全部"),
+    QueueTab("tab-supporting", "协办", supporting=True),
     *LEVEL_TABS,
 ]
 
@@ -101,6 +107,26 @@ DEPARTMENT_TABS = [
 def tabs_for(role: Role) -> list[QueueTab]:
     """The saved filters that make sense for this role."""
     return DEPARTMENT_TABS if role is Role.DEPARTMENT else CENTER_TABS
+
+
+def center_choices(store: Any, own: str | None) -> list[tuple[str, str]]:
+    """(label, full name) of every center for a Select, city first; a center no
+    longer in data/centers.toml but still on the user's record stays choosable."""
+    names = [c["name"] for c in store.centers()]
+    if own and own not in names:
+        names.append(own)
+    return [(plain(n), n) for n in names]
+
+
+def tab_count(counts: Any, tab: QueueTab) -> int:
+    """A tab's row count out of one :class:`~xzconsole.store_console.QueueCounts`."""
+    if tab.supporting:
+        return counts.supporting
+    if tab.level is not None:
+        return counts.by_level.get(int(tab.level), 0)
+    if tab.statuses:
+        return sum(counts.by_status.get(s, 0) for s in tab.statuses)
+    return counts.total
 
 
 @dataclass
@@ -232,6 +258,7 @@ class QueueScreen(AppAccess, Screen[None]):
         Binding("o", "open_ticket", "打开", id="queue.open"),
         Binding("slash", "search", "搜索", id="queue.search"),
         Binding("f", "filters", "筛选", id="queue.filters"),
+        Binding("c", "choose_center", "中心", id="queue.center"),
         Binding("s", "cycle_sort", "排序", id="queue.sort"),
         # PageDown/PageUp take precedence over the table's own scrolling (a
         # page of 50 rows is moved through with the arrows); n/p are plain
@@ -280,6 +307,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self.tabs: list[QueueTab] = []
         self.tab: QueueTab | None = None
         self.filters = QueueFilters()
+        self.center: str | None = None  # the center shown (None: every center); set on compose
         self.search_text = ""
         self.sort = "received"
         self.page_keys: list[tuple[Any, int] | None] = [None]  # key before each page; [-1] is the current page's
@@ -317,7 +345,13 @@ class QueueScreen(AppAccess, Screen[None]):
         self.sort = self.tab.sort
         yield ConsoleHeader(id="header")
         yield Tabs(*[Tab(t.label, id=t.id) for t in self.tabs], id="queue-tabs")
-        yield Static("", id="queue-filters", markup=False)
+        with Horizontal(id="queue-filter-bar"):
+            if not self.is_liaison:
+                # a clerk's, supervisor's or admin's queue opens on their own center
+                self.center = self.user.center
+                yield Select(center_choices(self.store, self.center), prompt="全部中心", value=self.center,
+                             compact=True, id="queue-center")
+            yield Static("", id="queue-filters", markup=False)
         yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，回车执行，Esc 清除",
                     id="queue-search")
         yield TicketTable(id="queue-table")
@@ -358,7 +392,7 @@ class QueueScreen(AppAccess, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A liaison takes nothing in and acts in bulk on nothing: hide those keys."""
-        if action in ("intake", "bulk_dispatch", "bulk_close", "toggle_mark") and self.is_liaison:
+        if action in ("intake", "bulk_dispatch", "bulk_close", "toggle_mark", "choose_center") and self.is_liaison:
             return False
         if action == "next_page" and self.next_key is None:
             return None  # shown greyed: there is no next page
@@ -382,6 +416,8 @@ class QueueScreen(AppAccess, Screen[None]):
             received_from=f.received_from,
             received_to=f.received_to,
             search=self.search_text or None,
+            center=self.center,
+            supporting=self.tab.supporting,
         )
 
     def reload(self, *, counts: bool = True, keep_page: bool = False) -> None:
@@ -428,7 +464,7 @@ class QueueScreen(AppAccess, Screen[None]):
             self._show_page(tickets)
         if self._counts_due:
             self._counts_due = False
-            self.call_after_refresh(self._count, self._count_token, self.current_filter())
+            self.call_after_refresh(self._count, self._count_token, self.current_filter(), self.tab)
         # the footer greys PageDown/PageUp at the ends; recomposing it costs
         # more than the page itself, so only when that actually changes
         ends = (self.next_key is None, self.page_number <= 1)
@@ -456,18 +492,11 @@ class QueueScreen(AppAccess, Screen[None]):
         self.post_message(self.PageLoaded(token, tickets, key))
 
     @work(thread=True, exclusive=True, group="queue-counts", exit_on_error=False)
-    def _count(self, token: int, f: Any) -> None:
+    def _count(self, token: int, f: Any, tab: QueueTab) -> None:
         store = self._worker_store()
         try:
             counts = store.queue_counts(self.user, f)
-            if f.search:
-                total = store.queue_count(self.user, f)
-            elif f.level is not None:
-                total = counts.by_level.get(int(f.level), 0)
-            elif f.statuses:
-                total = sum(counts.by_status.get(s, 0) for s in f.statuses)
-            else:
-                total = counts.total
+            total = store.queue_count(self.user, f) if f.search else tab_count(counts, tab)
         finally:
             store.disconnect()
         self.post_message(self.CountsLoaded(token, counts, total))
@@ -486,25 +515,14 @@ class QueueScreen(AppAccess, Screen[None]):
         # (a search's total is its own count, and a new search recounts)
         self.total = message.total if self.search_text else self._tab_total(self.tab)  # type: ignore[arg-type]
         for t in self.tabs:
-            if t.level is not None:
-                n = counts.by_level.get(int(t.level), 0)
-            elif t.statuses:
-                n = sum(counts.by_status.get(s, 0) for s in t.statuses)
-            else:
-                n = counts.total
-            tab = self.query_one(f"#{t.id}", Tab)
-            tab.label = f"{t.label} {n:,}"
+            self.query_one(f"#{t.id}", Tab).label = f"{t.label} {tab_count(counts, t):,}"
         self._update_status()
 
     def _tab_total(self, tab: QueueTab) -> int | None:
         """A tab's count from the last counts, when they answer it (no search)."""
         if self.counts is None or self.search_text:
             return None
-        if tab.level is not None:
-            return self.counts.by_level.get(int(tab.level), 0)
-        if tab.statuses:
-            return sum(self.counts.by_status.get(s, 0) for s in tab.statuses)
-        return self.counts.total
+        return tab_count(self.counts, tab)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Errors of every worker of this screen are reported here, once."""
@@ -537,6 +555,8 @@ class QueueScreen(AppAccess, Screen[None]):
             total = "计数中…" if self.total is None else f"共 {self.total:,} 件"
             span = f"第 {first + 1:,}–{first + rows:,} 件" if rows else "没有符合条件的工单"
             text = f"第 {self.page_number} 页 · {span} · {total}"
+        if not self.is_liaison:
+            text = f"{plain(self.center or '全部中心')} · {text}"
         if self.marked:
             text += f" · 已标记 {len(self.marked)} 件"
         if self.bulk_running:
@@ -632,6 +652,24 @@ class QueueScreen(AppAccess, Screen[None]):
                 self.reload(counts=True)
 
         self.app.push_screen(FilterDialog(self.filters, depts), done)
+
+    def action_choose_center(self) -> None:
+        """Pick the center whose tickets are shown (全部中心: every center)."""
+        select = self.query_one("#queue-center", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def show_center(self, center: str | None) -> None:
+        """Show one center's tickets (its full name), or every center's (None)."""
+        self.query_one("#queue-center", Select).value = center if center is not None else Select.NULL
+
+    @on(Select.Changed, "#queue-center")
+    def _center_changed(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.NULL else str(event.value)
+        if value != self.center:
+            self.center = value
+            self.reload(counts=True)
+        self.table.focus()
 
     def action_search(self) -> None:
         """Open the search line."""
