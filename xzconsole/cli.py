@@ -263,6 +263,8 @@ def _staff_args(p: argparse.ArgumentParser) -> None:
     add.add_argument("--role", required=True, help="角色：clerk 受理员 / supervisor 值班长 / department 承办单位联络员 / admin 管理员")
     add.add_argument("--department", help="所属单位（承办单位联络员必填；全称、简称或代码）")
     add.add_argument("--name", default="", help="姓名")
+    add.add_argument("--center", help="所属企业服务中心（全称、代码或所在区县，如 邳州市；"
+                                      "默认：新账号为市企业服务中心，已有账号保持原中心；xzconsole centers 列出全部）")
     sub.add_parser("list", help="列出工作人员（管理员）")
     dis = sub.add_parser("disable", help="停用工作人员账号（管理员）")
     dis.add_argument("login", metavar="USER")
@@ -278,9 +280,10 @@ def cmd_staff(ctx: Ctx) -> int:
     with ctx.open_store() as store:
         if a.action == "add":
             actor = None if store.staff_count() == 0 else ctx.actor(store, roles=[Role.ADMIN.value])
-            s = store.add_staff(actor, a.login, a.role, name=a.name, department=a.department)
+            center = a.center or _current_center(store, a.login)
+            s = store.add_staff(actor, a.login, a.role, name=a.name, department=a.department, center=center)
             dept = f"，单位：{s.department_name}" if s.department_name else ""
-            ctx.say(f"已保存：{s.login}（{s.name or '未填姓名'}），角色：{s.role.label}{dept}")
+            ctx.say(f"已保存：{s.login}（{s.name or '未填姓名'}），角色：{s.role.label}{dept}，中心：{s.center}")
             return EXIT_OK
         actor = ctx.actor(store, roles=[Role.ADMIN.value])
         if a.action == "disable":
@@ -293,14 +296,45 @@ def cmd_staff(ctx: Ctx) -> int:
         from rich.text import Text
 
         table = Table(title="工作人员", title_justify="left")
-        for col in ("登录名", "姓名", "角色", "所属单位", "状态"):
+        for col in ("登录名", "姓名", "角色", "所属单位", "所属中心", "状态"):
             table.add_column(col)
         rows = store.list_staff()
         for s in rows:
             table.add_row(Text(safe(s.login)), Text(safe(s.name)), s.role.label, Text(safe(s.department_name or "—")),
+                          Text(safe(s.center)),
                           "已停用" if s.disabled else "启用")
         _console(ctx.out).print(table)
         print(f"共 {len(rows)} 人", file=ctx.out)
+    return EXIT_OK
+
+
+def _current_center(store: Any, login: str) -> str:
+    """The center ``staff add`` keeps when none is given: the account's own
+    (changing a role must not move someone to another center), else the city's."""
+    from .store import CITY_CENTER, NotFound
+
+    try:
+        return store.staff(login.strip()).center
+    except NotFound:
+        return CITY_CENTER
+
+
+@register("centers", "列出企业服务中心：市中心与各县（市、区）中心的人员数和在办工单数")
+def cmd_centers(ctx: Ctx) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
+    with ctx.open_store() as store:
+        ctx.actor(store)
+        rows = store.center_overview()
+    table = Table(title="企业服务中心", title_justify="left")
+    for col, justify in (("代码", "left"), ("名称", "left"), ("层级", "left"), ("人员", "right"), ("在办工单", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(Text(safe(r["code"])), Text(safe(r["name"])), "市级" if r["level"] == "city" else "县（市、区）",
+                      f"{r['staff']:,}", f"{r['open_tickets']:,}")
+    _console(ctx.out).print(table)
+    print(f"共 {len(rows)} 个中心（工作人员按中心：xzconsole staff add 登录名 --center 代码或名称）", file=ctx.out)
     return EXIT_OK
 
 
@@ -768,6 +802,7 @@ def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，如 2026-11")
     p.add_argument("--format", default="md", choices=("xlsx", "md", "json"), help="xlsx 表格 / md Markdown / json（默认 md）")
     p.add_argument("--out", metavar="FILE", help="写入文件（xlsx 必须指定；md/json 默认输出到标准输出）")
+    p.add_argument("--center", metavar="中心", help="只统计该中心受理的工单（全称、代码或所在区县；默认：全市）")
 
 
 @register("report", "生成月度通报（一月一通报）：三率考核、明细指标、红黑榜、政策发布（值班长）", _report_args, uses_now=True)
@@ -781,12 +816,81 @@ def cmd_report(ctx: Ctx) -> int:
         raise CliError("xlsx 格式必须用 --out 指定输出文件")
     with ctx.open_store() as store:
         ctx.actor(store, roles=[Role.SUPERVISOR.value, Role.ADMIN.value])
+        center = store.center_name(a.center) if a.center else None
         try:
-            write_report(store, a.month, a.format, a.out, store.now())
+            write_report(store, a.month, a.format, a.out, store.now(), center)
         except ValueError as exc:
             raise CliError(str(exc)) from None
     if a.out:
         ctx.say(f"已生成 {a.month} 月度通报：{a.out}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- outreach (十百千万)
+
+
+def _outreach_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="progress|log", parser_class=Parser)
+    sub.required = True
+    prog = sub.add_parser("progress", help="年度“十百千万”进度：各类活动逐月完成数、目标、进度")
+    prog.add_argument("--year", type=int, metavar="YYYY", help="年份（默认：今年）")
+    prog.add_argument("--center", metavar="中心", help="只统计该中心的活动（全称、代码或所在区县；默认：全部中心）")
+    prog.add_argument("--json", action="store_true", help="输出 JSON Lines（每类活动一行）")
+    log = sub.add_parser("log", help="登记一次宣传推广活动（受理员、值班长）")
+    log.add_argument("--kind", required=True, help="活动类别：代码或中文名称（见 data/outreach.toml）")
+    log.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="活动日期（不能晚于今天）")
+    log.add_argument("--place", required=True, help="活动地点")
+    log.add_argument("--department", action="append", default=[], metavar="单位", help="参与单位（可重复，或用、分隔）")
+    log.add_argument("--staff", default="", help="参加人员")
+    log.add_argument("--enterprise", action="append", default=[], metavar="企业",
+                     help="走访的企业：名称、信用代码或“名称 信用代码”（可重复）")
+    log.add_argument("--reached", metavar="N", help="走访企业数（默认：--enterprise 的个数）")
+    log.add_argument("--cards", default="0", metavar="N", help="寄出或发放的联系卡张数")
+    log.add_argument("--note", default="", help="备注")
+    for sp in sub.choices.values():
+        _add_common(sp, now=True)
+
+
+@register("outreach", "宣传推广“十百千万”：progress 年度进度 / log 登记活动", _outreach_args, uses_now=True)
+def cmd_outreach(ctx: Ctx) -> int:
+    """The outreach plan's progress, or one activity logged, from a shell."""
+    import json
+
+    from .outreach import split_names
+
+    a = ctx.args
+    with ctx.open_store() as store:
+        actor = ctx.actor(store)
+        if a.action == "log":
+            act = store.log_activity(
+                actor, a.date, a.kind, a.place, departments=[n for d in a.department for n in split_names(d)],
+                staff=a.staff, enterprises=a.enterprise, enterprises_reached=a.reached, cards_sent=a.cards, note=a.note)
+            ctx.say(f"已登记推广活动 #{act.id}：{act.kind_label} {act.held_on} {act.place}，"
+                    f"走访企业 {act.enterprises_reached} 家，联系卡 {act.cards_sent} 张")
+            return EXIT_OK
+        year = a.year or store.now().year
+        center = store.center_name(a.center) if a.center else None
+        progress = store.outreach_progress(year, center)
+        if a.json:
+            for p in progress:
+                print(json.dumps({"year": year, **p.as_json()}, ensure_ascii=False), file=ctx.out)
+            return EXIT_OK
+        from rich.cells import cell_len
+
+        def cell(text: str, width: int) -> str:  # right-aligned in terminal cells (Chinese is 2 wide)
+            return " " * max(0, width - cell_len(text)) + text
+
+        elapsed = progress[0].elapsed if progress else 0.0
+        lines = [f"{year} 年“十百千万”进度（{center or '全部中心'}，全年已过 {elapsed * 100:.1f}%，按进度 = 目标 × 已过比例）",
+                 "项目" + " " * 12 + "".join(cell(f"{m}月", 6) for m in range(1, 13))
+                 + cell("合计", 8) + cell("目标", 8) + cell("完成率", 8) + cell("按进度", 8) + "  进度"]
+        for p in progress:
+            pct = "—" if p.percent is None else f"{p.percent:.1f}%"
+            label = safe(p.kind.label)
+            lines.append(label + " " * max(1, 16 - cell_len(label)) + "".join(cell(str(n), 6) for n in p.months)
+                         + cell(str(p.total), 8) + cell(f"{p.target}{safe(p.kind.unit)}", 8) + cell(pct, 8)
+                         + cell(str(int(p.expected)), 8) + "  " + p.pace_word)
+        _Lines(ctx.out).print("\n".join(lines))
     return EXIT_OK
 
 

@@ -161,8 +161,12 @@ class IntakeScreen(AppAccess, Screen[int | None]):
 
     DEBOUNCE = 0.35  # seconds of quiet typing before a look-up runs
 
-    def __init__(self) -> None:
+    def __init__(self, *, visit_id: int | None = None, enterprise: Enterprise | None = None) -> None:
+        """``visit_id``: an appeal taken on the spot at that outreach activity
+        (source fixed to 走访, linked to it); ``enterprise``: fill the form from it."""
         super().__init__()
+        self.visit_id = visit_id
+        self.prefill = enterprise
         self._enterprises: list[Enterprise] = []
         self._knowledge: list[KnowledgeEntry] = []
         self._open: list[Ticket] = []
@@ -174,7 +178,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     def compose(self) -> ComposeResult:
         from ..importers import load_districts
 
-        yield ConsoleHeader("受理诉求")
+        yield ConsoleHeader("受理诉求" if self.visit_id is None else f"走访现场受理 · 活动 #{self.visit_id}")
         with Horizontal(id="intake-body"):
             with VerticalScroll(id="intake-form"):
                 yield from self._row("来源", Select(Source.choices(), value=Source.HOTLINE.value, allow_blank=False,
@@ -214,6 +218,12 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     def on_mount(self) -> None:
         self.sub_title = "受理诉求"
         self.query_one("#intake-dup").display = False
+        if self.visit_id is not None:
+            source = self.query_one("#intake-source", Select)
+            source.value = Source.VISIT.value
+            source.disabled = True  # the store requires 走访 for an appeal linked to a visit
+        if self.prefill is not None:
+            self.fill_from_enterprise(self.prefill, overwrite=True)
         self.query_one("#intake-type", Select).focus()
 
     # -- the store and the user (set by the app on mount) -------------------
@@ -482,6 +492,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
                 district="" if district == Select.NULL else str(district),
                 title=self._value("intake-title"),
                 content=self._value("intake-content"),
+                visit_id=self.visit_id,
             )
         except ValidationError as exc:
             msgs = "；".join(str(e.get("ctx", {}).get("error", e["msg"])) for e in exc.errors())
