@@ -8,7 +8,17 @@ whose histories follow the center's rules: due dates from the store's
 calendar, signatures, returns, extensions, supervisions, replies, call-backs,
 reopens and merged duplicates.  At ``now`` every status and every warning
 level is present, with the notices of the warning panel (due today, not yet
-dispatched, not yet signed) and pending extension and late-return requests.
+dispatched, not yet signed, supporting parts past their deadline) and pending
+extension and late-return requests.
+
+Around the tickets, what the center's other work leaves behind: tickets taken
+in at the city center and at four county centers; an enterprise directory
+whose well-known enterprises have long histories, further contacts, edits and
+two duplicate records merged; trade associations with members of their
+industry; policies pushed to associations and enterprises, and feedback;
+joint cases (会商会办) with supporting departments' parts and consultation
+minutes; and a year of outreach (十百千万) with appeals taken on visits.
+Each is written as the store's own methods would have left it.
 
 Speed matters (1,000,000 tickets in about a minute), so rows are generated as
 plain tuples from precomputed pools — the calendar as lists indexed by day,
@@ -21,6 +31,7 @@ and ``now`` (fixed random seed).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 import pwd
@@ -30,8 +41,11 @@ from typing import Any, Callable, Iterator
 
 from dateutil.relativedelta import relativedelta
 
-from .clock import Clock, FixedClock, to_local
+from .clock import Clock, FixedClock, to_local, weekday_cn
 from .models import USCC_CHARS, uscc_check_char
+from .outreach import year_elapsed
+from .policies import FEEDBACK_SATISFACTION, FEEDBACK_TOPICS
+from .rules import Action
 from .store import Store
 
 SEED = 12345
@@ -54,10 +68,22 @@ DEMO_STAFF: list[tuple[str, str, str, str | None, str]] = [
     ("clerk_pizhou", "吴涛", "clerk", None, "邳州市企业服务中心"),
     ("clerk_tongshan", "马丽", "clerk", None, "铜山区企业服务中心"),
     ("sup_xuwenbo", "徐文博", "supervisor", None, "市企业服务中心"),
+    ("clerk_xinyi", "朱海燕", "clerk", None, "新沂市企业服务中心"),
+    ("clerk_jingkai", "韩振华", "clerk", None, "徐州经济技术开发区企业服务中心"),
 ]
 FIXED_LIAISONS = {"市人社局": "demo_rsj", "市税务局": "demo_swj", "市住建局": "demo_zjj"}
 CITY_CLERKS = ("demo_clerk", "clerk_lixue", "clerk_zhangpeng", "clerk_chenjing")
 SUPERVISORS = ("demo_sup", "sup_xuwenbo")
+CITY_CENTER = "市企业服务中心"
+CENTER_OF = {login: center for login, _, _, _, center in DEMO_STAFF}
+STAFF_NAME = {login: name for login, name, _, _, _ in DEMO_STAFF}
+# The county centers' clerks take in appeals of their own district (and a few
+# counter visits from a neighbouring one); the rest goes to the city center.
+COUNTY_CLERKS = {"邳州市": "clerk_pizhou", "铜山区": "clerk_tongshan", "新沂市": "clerk_xinyi",
+                 "徐州经济技术开发区": "clerk_jingkai"}
+NEIGHBOUR_CLERKS = {"睢宁县": "clerk_pizhou", "贾汪区": "clerk_tongshan"}
+# share of an own-district appeal taken in at the county center, by source
+COUNTY_SHARE = {"hotline": 0.3, "platform": 0.5, "counter": 0.9, "visit": 0.9, "other": 0.5}
 
 # ---------------------------------------------------------------- places and names
 
@@ -435,6 +461,117 @@ _EXT_REASONS = ("需现场核查并协调多个部门，申请延期", "涉及�
 _FU_NOTES = {"satisfied": "企业对办理结果表示满意", "basically_satisfied": "企业认可答复，希望后续加快进度",
              "unsatisfied": "企业认为问题未实际解决", "unreachable": "电话无人接听"}
 
+# ---------------------------------------------------------------- the directory
+
+# Well-known names of the demo city (invented): the first enterprises, so the
+# skewed draw of tickets gives them long histories; every prescribed ticket of
+# the warning panel belongs to one of them, so their pages show every status.
+# (name, industry, district)
+FAMOUS: list[tuple[str, str, str]] = [
+    ("徐州恒瑞重工机械有限公司", "工程机械", "徐州经济技术开发区"),
+    ("江苏汉源新能源科技有限公司", "新能源", "邳州市"),
+    ("徐州彭城食品有限公司", "食品加工", "铜山区"),
+    ("徐州淮海供应链管理有限公司", "物流", "泉山区"),
+    ("江苏楚润生物医药科技有限公司", "医药", "徐州高新技术产业开发区"),
+    ("徐州云龙湖酒店管理有限公司", "餐饮", "云龙区"),
+]
+# Records the center once made twice: (index in FAMOUS, the name a caller gave
+# without a USCC, days after the start it was created, days before now it was
+# merged into the real record).  Tickets in between carry that name.
+DUPLICATE_RECORDS = [(0, "徐州恒瑞重工机械公司", 60, 75), (2, "彭城食品厂", 150, 20)]
+_POSITIONS = ("财务负责人", "行政主管", "人事经理", "办公室主任", "法务专员", "项目经理", "总经理助理", "安全主管")
+_EDIT_NOTES = (("contact_phone", "企业更换联系电话"), ("industry", "核实主营业务后修改行业"), ("note", "补充企业备注"))
+_ENTERPRISE_NOTES = ("省级专精特新中小企业", "规上工业企业，重点服务对象", "拟上市后备企业", "市重大产业项目承建单位",
+                     "高新技术企业")
+# enterprises first met elsewhere than in a ticket, by first source: how many
+LATE_RECORDS = {"visit": 12, "feedback": 4, "manual": 3}
+# policy feedback (政策反馈) texts by satisfaction
+_FEEDBACK_TEXT = {
+    "satisfied": ("政策兑现及时，申报流程简便", "免申即享，资金已到账", "解读清楚，工作人员主动上门辅导"),
+    "basically_satisfied": ("政策有帮助，但申报材料偏多", "资金到账时间比预期晚", "希望申报系统操作更简便"),
+    "unsatisfied": ("区里落实时又增加了证明材料，和市里政策口径不一致", "申请后两个月无人联系，资金迟迟未到"),
+}
+
+# ---------------------------------------------------------------- associations
+
+# association code → the industries its members come from (first is the core)
+ASSOCIATION_INDUSTRIES: dict[str, tuple[str, ...]] = {
+    "gcjx": ("工程机械", "汽车零部件"), "wl": ("物流",), "rjxx": ("软件", "电子信息"), "sp": ("食品加工", "农业合作社"),
+    "jzy": ("建筑", "建材"), "yy": ("医药",), "wstz": ("商贸", "电子信息", "汽车零部件"), "xny": ("新能源",),
+    "zxqy": ("商贸", "餐饮", "纺织服装", "个体餐饮"), "jcdl": ("电子信息",), "yj": ("工程机械", "建材"),
+    "dzsw": ("商贸", "软件"), "fdc": ("建筑",), "xcl": ("化工", "新能源"), "my": ("木业家具", "建材"),
+    "ly": ("餐饮", "个体餐饮"),
+}
+# the association whose subscriptions staff edited in the console, and how
+# (in data/categories.toml order, as the console saves them)
+EDITED_ASSOCIATION = ("wl", ["财税金融", "产业发展", "用地用房与基础设施", "绿色低碳与安全生产"])
+MARKUP_MEMBER_OF = "zxqy"
+
+# ---------------------------------------------------------------- joint handling (会商会办)
+
+# topic key → supporting departments (short names, "@" the enterprise's county)
+JOINT_PARTNERS: dict[str, tuple[str, ...]] = {
+    "审批慢": ("市住建局", "市自然资源和规划局", "市市场监管局"), "拖欠工程款": ("市人社局", "市财政局", "市国资委"),
+    "拖欠账款": ("市财政局", "市国资委", "市司法局"), "水电气报装慢": ("市住建局", "市自然资源和规划局", "@"),
+    "供水问题": ("市水务局", "@"), "燃气问题": ("市住建局", "市应急管理局"), "停电频繁": ("市发改委", "@"),
+    "退税未到账": ("人民银行徐州市分行", "市财政局"), "补贴未到账": ("市财政局",), "多头检查": ("市生态环境局", "市消防救援支队", "市应急管理局"),
+    "通行限制": ("市交通运输局", "市城管局"), "环保一刀切": ("市工信局", "市发改委"), "路灯损坏": ("市城管局", "徐州供电公司"),
+    "园区配套": ("市城管局", "市交通运输局"), "偷排污水": ("市水务局", "市城管局", "@"), "乱收费": ("市行政审批局", "市发改委"),
+    "吃拿卡要": ("市信访局",), "违章搭建": ("@", "市自然资源和规划局", "市消防救援支队"),
+    "消防隐患": ("市应急管理局", "市住建局", "@"), "虚开发票": ("市公安局",), "拖欠工资": ("市住建局", "@", "市总工会"),
+    "证照补办": ("市市场监管局",), "企业搬迁协调": ("市发改委", "市工信局", "@"), "房屋租赁": ("市国资委", "市财政局"),
+    "开户问题": ("市地方金融局",), "噪音扰民": ("市生态环境局", "市城管局"),
+}
+JOINT_SHARE = 0.045  # of dispatched complaints, reports and others
+# the history actions of joint handling (rules.Action, as store_joint records them)
+JOINT_ASSIGN, JOINT_SUBMIT, JOINT_CONSULT = (Action.ASSIGN_PARTS.value, Action.SUBMIT_PART.value,
+                                             Action.RECORD_CONSULTATION.value)
+_NEVER = 1 << 40  # a part that is not sent in within the story
+_PART_TEXTS = (
+    "经核查，涉及本单位职责的部分已落实：{what}，相关材料已送主办单位。",
+    "本单位已派员现场核实，{what}，意见已反馈主办单位统一答复企业。",
+    "已按职责完成协办事项：{what}，建议主办单位一并告知企业办理进度。",
+)
+_PART_WHAT = ("已约谈相关责任单位并明确整改时限", "已调取相关审批和资金拨付记录", "已联系企业负责人了解诉求细节",
+              "已对照政策条款出具书面意见", "已安排专人跟踪后续落实")
+_CONSULT_PLACES = ("市企业服务中心三楼会商室", "市政务服务中心二楼会议室", "{lead}小会议室", "企业现场")
+_CONSULT_CONCLUSIONS = (
+    "明确由{lead}牵头、{parts}配合，{days}个工作日内形成处理意见并统一答复企业。",
+    "各单位对诉求事实无异议；{lead}负责与企业沟通，{parts}按职责分工落实，办理结果报中心备案。",
+    "会商认为诉求合理，{parts}先行提供相关材料，{lead}汇总后书面答复企业，中心跟踪回访。",
+)
+
+# ---------------------------------------------------------------- outreach (十百千万)
+
+# towns and sub-districts per district: where stations (驿站) and visits go
+TOWNS: dict[str, tuple[str, ...]] = {
+    "铜山区": ("柳新镇", "马坡镇", "郑集镇", "柳泉镇", "利国镇", "单集镇", "大彭镇", "棠张镇", "张集镇", "房村镇", "伊庄镇", "大许镇", "茅村镇"),
+    "邳州市": ("官湖镇", "碾庄镇", "铁富镇", "港上镇", "邹庄镇", "八义集镇", "土山镇", "岔河镇", "四户镇", "宿羊山镇", "赵墩镇", "新河镇"),
+    "新沂市": ("窑湾镇", "棋盘镇", "马陵山镇", "新店镇", "瓦窑镇", "港头镇", "合沟镇", "草桥镇", "阿湖镇", "邵店镇", "时集镇", "高流镇"),
+    "睢宁县": ("沙集镇", "双沟镇", "凌城镇", "官山镇", "古邳镇", "姚集镇", "魏集镇", "梁集镇", "庆安镇", "岚山镇", "李集镇"),
+    "沛县": ("龙固镇", "胡寨镇", "杨屯镇", "张庄镇", "鹿楼镇", "朱寨镇", "敬安镇", "河口镇", "栖山镇", "魏庙镇", "五段镇"),
+    "丰县": ("华山镇", "首羡镇", "顺河镇", "常店镇", "欢口镇", "师寨镇", "宋楼镇", "大沙河镇", "王沟镇", "梁寨镇"),
+    "贾汪区": ("大吴街道", "青山泉镇", "潘安湖街道", "紫庄镇", "塔山镇", "汴塘镇", "江庄镇"),
+    "鼓楼区": ("环城街道", "丰财街道", "牌楼街道", "琵琶街道", "九里街道"),
+    "云龙区": ("大郭庄街道", "翠屏山街道", "黄山街道", "骆驼山街道", "彭城街道"),
+    "泉山区": ("七里沟街道", "段庄街道", "王陵街道", "湖滨街道", "金山街道", "翟山街道"),
+    "徐州经济技术开发区": ("金山桥街道", "大庙街道", "徐庄镇", "大黄山街道", "金龙湖街道", "东环街道"),
+    "徐州高新技术产业开发区": ("汉王镇", "拾屯街道"),
+}
+# the share of each kind's yearly target done by now: around or a little behind pace
+OUTREACH_PACE = {"joint_event": 1.0, "station": 0.92, "visit": 0.94, "cards": 0.95}
+# relative busyness per calendar month (January and February: the Spring Festival)
+MONTH_RHYTHM = (0.6, 0.35, 1.1, 1.2, 1.1, 1.1, 0.8, 0.7, 1.1, 0.8, 1.2, 0.9)
+VISIT_LINK_SHARE = 0.35  # of visit-source appeals taken on a logged visit (at most 3 per visit)
+MARKUP_PLACE = "[b]张集镇[/b]企业服务站[/]"
+_JOINT_EVENT_TITLES = ("“政企面对面”惠企政策宣讲会", "“万人助万企”联合服务日", "稳岗扩岗政策进园区专场", "涉企政策“一站式”服务集市",
+                       "知识产权与融资对接专场")
+_STATION_NOTES = ("驿站坐班，现场解答政策咨询", "发放企服平台和12345联系卡", "收集企业诉求并现场登记", "讲解惠企政策“免申即享”清单")
+_VISIT_NOTES = ("了解企业生产经营情况和用工需求", "走访了解融资和用地需求", "宣传企服平台，指导企业注册使用", "送政策上门，解读稳岗返还政策")
+_CARDS_TARGETS = ("新登记企业", "规上工业企业", "个体工商户集中区", "外贸企业", "专精特新企业")
+_OUTREACH_DEPTS = ("市人社局", "市税务局", "市工信局", "市市场监管局", "市商务局", "市科技局", "市行政审批局", "人民银行徐州市分行",
+                   "市地方金融局", "市自然资源和规划局", "徐州供电公司", "市医保局")
+
 
 # ---------------------------------------------------------------- the calendar as lists
 
@@ -468,6 +605,10 @@ class _Days:
         return self.wd_list[self.numr[i] + n]
 
 
+# rows of one batch: tickets, events, supervisions, supporting parts, consultations
+Batch = tuple[list[tuple], list[tuple], list[tuple], list[tuple], list[tuple]]
+
+
 class _Cut(Exception):
     """The ticket's story stops here (its next step lies after ``now``, or it is stuck)."""
 
@@ -499,6 +640,16 @@ class _Generator:
         self.created_at = self.ts(0)
         self._pools()
         self._fns = self._time_helpers()
+        # filled by the planners (enterprises, outreach, associations) before the tickets
+        self.variants: dict[int, tuple[int, str, str, str]] = {}  # real record → (from, name, contact, phone)
+        self.ent_log: list[tuple[int, int, str, str, str, Any]] = []  # records' history lines, by time later
+        self.visits_by_day: dict[int, list[tuple[int, str, tuple[int, ...], str]]] = {}
+        self.visit_load: dict[int, int] = {}  # appeals taken so far per visit
+        self.assoc_names: dict[int, str] = {}
+        self.assoc_categories: dict[int, list[str]] = {}
+        self.assoc_edit: tuple[str, str, str, str] | None = None
+        self.usccs: set[str] = set()
+        self.names: set[str] = {f[0] for f in FAMOUS} | {d[1] for d in DUPLICATE_RECORDS}
 
     # -- helpers ----------------------------------------------------------------------
     def ts(self, t: int) -> str:
@@ -551,21 +702,24 @@ class _Generator:
             self.topic_rows.append((key, atype, dept, tpool, pool, rpool))
         self.type_cum = _cumulative(TYPE_WEIGHTS)
         self.source_cum = _cumulative(SOURCE_WEIGHTS)
-        self.callers = [(self.person()[0] + ("先生" if r.random() < 0.6 else "女士"), self.phone()) for _ in range(4000)]
         dept_names = [d for d in self.depts if d not in {x[2] for x in DISTRICTS}]
         self.return_targets = dept_names
 
     # -- enterprises ----------------------------------------------------------------
-    def enterprises(self) -> list[tuple[Any, ...]]:
-        """Enterprise rows; also keeps the per-ticket view of each one."""
+    def enterprises(self) -> None:
+        """Plan the enterprise records (``ENTERPRISE_COLUMNS``, as lists that the
+        other planners complete; see :meth:`finish_records`), the per-ticket
+        view of each one, and their further contacts, which came with the old
+        system's records."""
         r = self.rnd
         n = max(200, self.total // 20)
         dist_cum = _cumulative({i: d[3] for i, d in enumerate(DISTRICTS)})
         ind_cum = _cumulative({i: x[2] for i, x in enumerate(INDUSTRIES)})
-        names: set[str] = set()
-        usccs: set[str] = set()
-        rows: list[tuple[Any, ...]] = []
+        by_district = {d[1]: d for d in DISTRICTS}
+        names = self.names
+        self.ent_rows: list[list[Any]] = []
         self.ents: list[tuple[Any, ...]] = []
+        self.contacts: list[list[Any]] = []  # enterprise_contacts rows, ids given
         created = self.created_at
         for eid in range(1, n + 2):
             di = _pick(dist_cum, r.random())
@@ -574,6 +728,9 @@ class _Generator:
             industry, endings, _ = INDUSTRIES[ii]
             if eid == n + 1:  # the one whose name looks like markup: shown literally everywhere
                 name, district, county, industry, code = MARKUP_ENTERPRISE, "云龙区", "云龙区", "商贸", "320303"
+            elif eid <= len(FAMOUS):
+                name, industry, district = FAMOUS[eid - 1]
+                code, _, county, _ = by_district[district]
             else:
                 for _ in range(50):
                     prefix = r.choice(_NAME_PREFIX.get(district, _DEFAULT_PREFIX))
@@ -589,18 +746,447 @@ class _Generator:
                         break
                 names.add(name)
             kind = "92" if industry == "个体餐饮" else "93" if industry == "农业合作社" else "91"
-            while True:
-                uscc = _uscc(r, kind, code)
-                if uscc not in usccs:
-                    usccs.add(uscc)
-                    break
+            uscc = self._fresh_uscc(r, kind, code)
             contact = self.person()
             phone = self.phone()
-            rows.append((eid, name, uscc, district, industry, contact, phone, created))
-            self.ents.append((eid, name, uscc, district, county, contact, phone))
+            # further contacts: other people who call for the enterprise
+            extras = []
+            u = r.random()
+            for _ in range(2 if eid <= len(FAMOUS) else 0 if u < 0.45 else 1 if u < 0.85 else 2):
+                extra = [len(self.contacts) + 1, eid, self.person(), self.phone(), r.choice(_POSITIONS), created, "导入",
+                         None, None]
+                self.contacts.append(extra)
+                extras.append((extra[2], extra[3]))
+            self.ent_rows.append([eid, name, uscc, district, industry, contact, phone, created, None, "import", "",
+                                  None, "", 1])
+            self.ents.append((eid, name, uscc, district, county, contact, phone, tuple(extras)))
         self.markup_ent = self.ents[-1]
         self.n_ents = n  # the markup enterprise is used only by its own scenario tickets
-        return rows
+        self._records()
+
+    def _fresh_uscc(self, r: random.Random, kind: str, division: str) -> str:
+        """A valid USCC no record has yet."""
+        while True:
+            uscc = _uscc(r, kind, division)
+            if uscc not in self.usccs:
+                self.usccs.add(uscc)
+                return uscc
+
+    def _fresh_name(self, r: random.Random, endings: tuple[str, ...]) -> str:
+        """A name no record has yet (a later record is another enterprise)."""
+        while True:
+            name = f"徐州{r.choice(_TRADE1)}{r.choice(_TRADE2)}{r.choice(_TRADE2)}{r.choice(endings)}"
+            if name not in self.names:
+                self.names.add(name)
+                return name
+
+    def _new_enterprise(self, name: str, uscc: str | None, district: str, industry: str, contact: str, phone: str,
+                        t: int, source: str, by: str = "") -> int:
+        """A record made later than the import (a visit, feedback, a clerk, a caller)."""
+        eid = len(self.ent_rows) + 1
+        self.ent_rows.append([eid, name, uscc, district, industry, contact, phone, self.ts(t), None, source, "",
+                              self.ts(t) if by else None, by, 1])
+        return eid
+
+    def _office_t(self, day: int) -> int:
+        """A moment in office hours on the latest working day ≤ ``day`` (inside the period)."""
+        D = self.D
+        d = D.wd_list[D.numr[max(1, min(day, self.T - 1))]]
+        return self._fns[2](d)
+
+    def _records(self) -> None:
+        """What staff did to the records over the period, as the directory's
+        store methods leave it: notes and industries edited, contacts added and
+        removed, duplicate records merged.  The history lines wait in
+        ``ent_log`` for the tickets (a merge lists the tickets it moved)."""
+        r = self.rnd
+        T = self.T
+        log = self.ent_log
+        for i in range(len(FAMOUS)):
+            eid = i + 1
+            row = self.ent_rows[i]
+            actor = CITY_CLERKS[i % len(CITY_CLERKS)]
+            note = _ENTERPRISE_NOTES[i % len(_ENTERPRISE_NOTES)]
+            log.append((eid, self._office_t(int(T * (0.1 + 0.5 * r.random()))), actor, "edit", "修改备注",
+                        {"note": ["", note]}))
+            row[10] = note
+            t = self._office_t(int(T * (0.3 + 0.65 * r.random())))
+            cid, name, phone, pos = len(self.contacts) + 1, self.person(), self.mobile(), r.choice(_POSITIONS)
+            self.contacts.append([cid, eid, name, phone, pos, self.ts(t), actor, None, None])
+            log.append((eid, t, actor, "contact_add", f"{name} {phone}（{pos}）",
+                        {"contact": [None, {"id": cid, "name": name, "phone": phone, "position": pos}]}))
+            if i % 2 == 0:  # somebody left: the imported contact is marked removed (kept in the history)
+                gone = next(c for c in self.contacts if c[1] == eid)
+                t = self._office_t(int(T * (0.2 + 0.7 * r.random())))
+                gone[7], gone[8] = self.ts(t), actor
+                log.append((eid, t, actor, "contact_remove", f"{gone[2]} {gone[3]}",
+                            {"contact": [{"id": gone[0], "name": gone[2], "phone": gone[3]}, None]}))
+                e = self.ents[i]
+                self.ents[i] = e[:7] + (tuple(x for x in e[7] if x != (gone[2], gone[3])),)
+        # industries corrected after a check of what the enterprise really does
+        swaps = {"软件": "电子信息", "电子信息": "软件", "建材": "建筑", "建筑": "建材", "化工": "新能源", "商贸": "物流"}
+        for _ in range(min(40, 5 + self.n_ents // 100)):
+            i = len(FAMOUS) + int(r.random() * (self.n_ents - len(FAMOUS)))
+            row = self.ent_rows[i]
+            new = swaps.get(row[4])
+            if new is None or any(x[0] == row[0] for x in log):
+                continue
+            log.append((row[0], self._office_t(int(T * r.random())), SUPERVISORS[0], "edit", "修改行业",
+                        {"industry": [row[4], new]}))
+            row[4] = new
+        # the same enterprise recorded twice (a caller gave a short name and no
+        # USCC), merged into the real record later
+        for fi, variant, made, merged_ago in DUPLICATE_RECORDS:
+            if made >= T - merged_ago:
+                continue
+            keep = self.ent_rows[fi]
+            t_made, t_merge = self._office_t(made), self._office_t(T - merged_ago)
+            name, phone = self.person(), self.mobile()
+            drop = self._new_enterprise(variant, None, keep[3], keep[4], name, phone, t_made, "ticket")
+            cid = len(self.contacts) + 1
+            self.contacts.append([cid, keep[0], name, phone, "", self.ts(t_merge), SUPERVISORS[0], None, None])
+            self.variants[keep[0]] = (t_made, variant, name, phone)
+            log.append((keep[0], t_merge, SUPERVISORS[0], "merge_in", f"并入重复档案 #{drop}“{variant}”",
+                        ("moved", drop, variant, cid)))
+            log.append((drop, t_merge, SUPERVISORS[0], "merged", f"并入档案 #{keep[0]}“{keep[1]}”",
+                        {"merged_into": [None, keep[0]]}))
+            self.ent_rows[drop - 1][8] = keep[0]
+        # typed in by a clerk (手工建档): complete records, no history line
+        for _ in range(LATE_RECORDS["manual"]):
+            code, district, _, _ = DISTRICTS[int(r.random() * len(DISTRICTS))]
+            industry, endings, _ = INDUSTRIES[int(r.random() * 15)]
+            self._new_enterprise(self._fresh_name(r, endings), self._fresh_uscc(r, "91", code), district, industry,
+                                 self.person(), self.mobile(), self._office_t(int(T * (0.3 + 0.7 * r.random()))),
+                                 "manual", by=CITY_CLERKS[int(r.random() * len(CITY_CLERKS))])
+
+    def finish_records(self) -> list[list[Any]]:
+        """The enterprise rows, each edited record with its version and last
+        change from its history (call after every planner)."""
+        last: dict[int, tuple[int, str]] = {}
+        count: dict[int, int] = {}
+        for eid, t, actor, *_ in self.ent_log:
+            count[eid] = count.get(eid, 0) + 1
+            if eid not in last or t >= last[eid][0]:
+                last[eid] = (t, actor)
+        for eid, n in count.items():
+            row = self.ent_rows[eid - 1]
+            row[11], row[12], row[13] = self.ts(last[eid][0]), last[eid][1], 1 + n
+        return self.ent_rows
+
+    def enterprise_events(self, moved_tickets: Callable[[int, str, str], list[int]]) -> list[tuple[Any, ...]]:
+        """The records' history lines in time order; ``moved_tickets(enterprise,
+        name, before)`` gives the tickets a merge moved (those the duplicate
+        record had: its name, before the merge)."""
+        out = []
+        for eid, t, actor, action, note, changes in sorted(self.ent_log, key=lambda x: (x[1], x[0])):
+            if isinstance(changes, tuple):  # a merge: what moved is known once the tickets are in
+                _, drop, variant, cid = changes
+                moved = {"tickets": moved_tickets(eid, variant, self.ts(t)), "contacts": [cid], "feedback": [],
+                         "records": [], "memberships": [], "visits": []}
+                changes = {"merged_from": [None, drop], "moved": moved}
+            out.append((eid, self.ts(t), actor, action, note, json.dumps(changes, ensure_ascii=False)))
+        return out
+
+    # -- associations, pushes and feedback ------------------------------------------------
+    def associations(self, refs: list[tuple[int, str, str, str]]) -> dict[str, list[tuple[Any, ...]]]:
+        """Members per association from its industries (15–80 each), the
+        members who joined during the period with their history lines, one
+        member removed, and one association whose subscriptions staff edited."""
+        r = random.Random(SEED + 3)
+        by_industry: dict[str, list[int]] = {}
+        for i in range(self.n_ents):
+            by_industry.setdefault(self.ent_rows[i][4], []).append(i + 1)
+        members: list[tuple[Any, ...]] = []
+        events: list[tuple[int, int, str, str, str, dict[str, Any]]] = []
+        self.assoc_names = {aid: name for aid, _, name, _ in refs}
+        self.assoc_categories = {aid: json.loads(cats) for aid, _, _, cats in refs}
+        for aid, code, name, _ in refs:
+            inds = ASSOCIATION_INDUSTRIES.get(code, ())
+            core = list(by_industry.get(inds[0], [])) if inds else []
+            more = [e for ind in inds[1:] for e in by_industry.get(ind, [])]
+            r.shuffle(core)
+            r.shuffle(more)
+            want = max(15, min(80, int(len(core) * (0.25 + 0.3 * r.random()))))
+            chosen = list(dict.fromkeys(core[:want] + more))[:want]
+            if len(chosen) < 15:  # a small demo: the rest from any industry
+                taken = set(chosen)
+                rest = [e for e in range(len(FAMOUS) + 1, self.n_ents + 1) if e not in taken]
+                chosen += r.sample(rest, 15 - len(chosen))
+            if code == MARKUP_MEMBER_OF:
+                chosen.append(self.markup_ent[0])
+            for eid in chosen:
+                row = self.ent_rows[eid - 1]
+                if r.random() < 0.85:
+                    members.append((aid, eid, self.created_at, "导入"))
+                    continue
+                t = self._office_t(int(self.T * r.random()))
+                actor = CITY_CLERKS[int(r.random() * len(CITY_CLERKS))]
+                members.append((aid, eid, self.ts(t), actor))
+                events.append((aid, t, actor, "member_add", f"新增会员 {row[1]}",
+                               {"enterprise_id": eid, "name": row[1], "uscc": row[2]}))
+        # a member that closed its local branch was taken off the list (the row goes, the history stays)
+        at = next(i for i in range(len(members) // 2, len(members))
+                  if members[i][3] == "导入" and members[i][1] != self.markup_ent[0])
+        gone = members.pop(at)
+        row = self.ent_rows[gone[1] - 1]
+        t = self._office_t(self.T - 40)
+        events.append((gone[0], t, SUPERVISORS[0], "member_remove", f"移除会员 {row[1]}：企业已注销本地分支机构",
+                       {"enterprise_id": row[0], "name": row[1], "uscc": row[2], "joined_at": gone[2],
+                        "added_by": gone[3]}))
+        code, cats = EDITED_ASSOCIATION
+        edited = next(((aid, json.loads(c)) for aid, k, _, c in refs if k == code), None)
+        if edited is not None:
+            t = self._office_t(self.T - 25)
+            old = edited[1]
+            events.append((edited[0], t, SUPERVISORS[0], "subscriptions", f"订阅：{'、'.join(old)} → {'、'.join(cats)}",
+                           {"categories": [old, cats]}))
+            self.assoc_edit = (code, json.dumps(cats, ensure_ascii=False), self.ts(t), SUPERVISORS[0])
+            self.assoc_categories[edited[0]] = cats
+        events.sort(key=lambda e: e[1])
+        return {"association_members": members,
+                "association_events": [(a, self.ts(t), who, act, note, json.dumps(ch, ensure_ascii=False))
+                                       for a, t, who, act, note, ch in events]}
+
+    def policy_activity(self, policies: list[tuple[int, str, str, str | None, str | None]]) -> dict[str, list[tuple]]:
+        """Pushes of published policies to the associations subscribed to their
+        category and to single enterprises, and the enterprises' feedback on
+        them, each with its line in the policy's history (as the store writes it)."""
+        r = random.Random(SEED + 4)
+        D, T = self.D, self.T
+        first = D.iso[0]
+        live = [p for p in policies if p[3] and first <= p[3] <= D.iso[T - 1]]
+        pushes, ent_pushes, feedback, events = [], [], [], []
+        if not live:
+            return {"policy_pushes": [], "enterprise_pushes": [], "policy_feedback": [], "policy_events": []}
+
+        def day_of(iso: str) -> int:
+            return (dt.date.fromisoformat(iso) - D.first).days
+
+        def after(p: tuple[Any, ...], lo: int = 1, hi: int = 30) -> int | None:
+            """A moment some working days after the policy was published (before it ran out, before now)."""
+            d = D.add_wd(day_of(p[3]), lo + int(r.random() * (hi - lo + 1)))
+            end = min(T - 1, day_of(p[4]) if p[4] and p[4] < D.iso[T] else T - 1)
+            return self._fns[2](d) if d <= end else None
+
+        for p in live:
+            subscribed = [a for a, cats in self.assoc_categories.items() if p[2] in cats]
+            if subscribed and r.random() < 0.6:
+                t = after(p, 1, 5)
+                if t is not None:
+                    who = SUPERVISORS[int(r.random() * 2)]
+                    pushes += [(p[0], a, self.ts(t), who, "") for a in subscribed]
+                    events.append((t, p[0], who, "push", f"推送至 {'、'.join(self.assoc_names[a] for a in subscribed)}"))
+        # single enterprises: the well-known ones often, a few others once
+        targets = [e for e in range(1, len(FAMOUS) + 1) for _ in range(4 + int(r.random() * 5))]
+        targets += [e for e in range(len(FAMOUS) + 1, self.n_ents + 1) if r.random() < 0.03]
+        for eid in targets:
+            p = live[int(r.random() * len(live))]
+            t = after(p)
+            if t is None:
+                continue
+            who = CITY_CLERKS[int(r.random() * len(CITY_CLERKS))]
+            note = "" if r.random() < 0.6 else "企业来电咨询后定向推送"
+            row = self.ent_rows[eid - 1]
+            ent_pushes.append((t, p[0], eid, who, note))
+            events.append((t, p[0], who, "push", f"推送至企业“{row[1]}”（#{eid}）" + (f"：{note}" if note else "")))
+        # feedback (政策反馈): the well-known ones, a few others, and a few enterprises met here first
+        givers = [e for e in range(1, len(FAMOUS) + 1) for _ in range(1 + int(r.random() * 3))]
+        givers += [e for e in range(len(FAMOUS) + 1, self.n_ents + 1) if r.random() < 0.01]
+        givers += [0] * LATE_RECORDS["feedback"]
+        county_depts = [self.depts[d[2]] for d in DISTRICTS]
+        for eid in givers:
+            p = live[int(r.random() * len(live))]
+            t = after(p, 3, 40)
+            if t is None:
+                continue
+            u = r.random()
+            sat = "satisfied" if u < 0.62 else "basically_satisfied" if u < 0.87 else "unsatisfied"
+            complaint = sat == "unsatisfied" and r.random() < 0.6
+            who = CITY_CLERKS[int(r.random() * len(CITY_CLERKS))]
+            if eid == 0:
+                di = DISTRICTS[int(r.random() * len(DISTRICTS))]
+                ind = INDUSTRIES[int(r.random() * 15)]
+                name = self._fresh_name(r, ind[1])
+                uscc = self._fresh_uscc(r, "91", di[0]) if r.random() < 0.7 else None
+                eid = self._new_enterprise(name, uscc, "", "", "", "", t, "feedback")
+                # a clerk completes the record the survey left bare
+                t_edit = t + 3600
+                self.ent_rows[eid - 1][3], self.ent_rows[eid - 1][4] = di[1], ind[0]
+                self.ent_log.append((eid, t_edit, who, "edit", "修改所属区域、行业",
+                                     {"district": ["", di[1]], "industry": ["", ind[0]]}))
+            row = self.ent_rows[eid - 1]
+            topic = FEEDBACK_TOPICS[int(r.random() * len(FEEDBACK_TOPICS))]
+            text = r.choice(_FEEDBACK_TEXT[sat])
+            dept = county_depts[int(r.random() * len(county_depts))] if complaint else None
+            feedback.append((t, p[0], row[1], row[2], topic, sat, text, int(complaint), dept, who, eid))
+            events.append((t, p[0], who, "feedback", f"{row[1]}：{topic}·{FEEDBACK_SATISFACTION[sat]}"
+                                                     f"{'·投诉落实不到位' if complaint else ''}"))
+        ent_pushes.sort()
+        feedback.sort(key=lambda f: f[0])
+        events.sort(key=lambda e: e[0])
+        return {
+            "policy_pushes": sorted(pushes, key=lambda x: x[2]),
+            "enterprise_pushes": [(p, e, self.ts(t), who, note) for t, p, e, who, note in ent_pushes],
+            "policy_feedback": [(p, name, uscc, topic, sat, text, c, dept, self.ts(t), who, eid)
+                                for t, p, name, uscc, topic, sat, text, c, dept, who, eid in feedback],
+            "policy_events": [(p, self.ts(t), who, action, note, "{}") for t, p, who, action, note in events],
+        }
+
+    # -- outreach (十百千万) ------------------------------------------------------------
+    def outreach(self) -> dict[str, list[tuple[Any, ...]]]:
+        """The plan for this year and last, and twelve months of activities up to
+        yesterday: joint service events, town and park stations, enterprise
+        visits and card mailings, around or a little behind the pace of the
+        targets, on working days only (none in the Spring Festival holiday),
+        busier in spring and autumn.  One visit is voided as a duplicate entry.
+        Keeps the visits per day, for appeals taken on them."""
+        r = random.Random(SEED + 5)
+        D, T = self.D, self.T
+        on_day = self._fns[2]
+        start = (self.today.replace(day=1) - relativedelta(months=11))
+        first_day = max(1, (start - D.first).days)
+        days = [d for d in range(first_day, T) if D.workday[d]]
+        if not days:
+            return {"outreach_plans": [], "outreach_activities": [], "outreach_enterprises": []}
+        targets = {"joint_event": 10, "station": 100, "visit": 1000, "cards": 10000}
+        by_year: dict[int, list[int]] = {}
+        for d in days:
+            by_year.setdefault(D.dates[d].year, []).append(d)
+        # the plan: the launch year's targets are the months it ran, set on launch;
+        # this year's the defaults, confirmed on the first working day
+        plans = []
+        for year, pool in sorted(by_year.items()):
+            part = 1.0 if year == self.today.year else len({D.dates[d].month for d in pool}) / 12
+            at = self.ts(on_day(D.wd_list[D.numr[pool[0]] - (year != self.today.year)]))
+            plans += [(year, k, round(v * part), at, SUPERVISORS[0]) for k, v in targets.items()]
+        local = [e for e in self.ents[len(FAMOUS):self.n_ents]]
+        by_district: dict[str, list[int]] = {}
+        for e in local:
+            by_district.setdefault(e[3], []).append(e[0])
+        county_of = {CENTER_OF[c]: (d, c) for d, c in COUNTY_CLERKS.items()}
+        city_names = [STAFF_NAME[x] for x in CITY_CLERKS + SUPERVISORS]
+        dept_ids = [self.depts[x] for x in _OUTREACH_DEPTS if x in self.depts]
+        acts: list[dict[str, Any]] = []
+
+        def pick_days(pool: list[int], n: int) -> list[int]:
+            weights = [MONTH_RHYTHM[D.dates[d].month - 1] for d in pool]
+            return sorted(r.choices(pool, weights, k=n)) if n > 0 else []
+
+        def crew(center: str) -> tuple[str, str]:
+            """(recorded by, staff present) for an activity of ``center``."""
+            if center == CITY_CENTER:
+                who = CITY_CLERKS[int(r.random() * len(CITY_CLERKS))]
+                return who, "、".join(dict.fromkeys([STAFF_NAME[who], r.choice(city_names)]))
+            login = next(c for d, c in COUNTY_CLERKS.items() if CENTER_OF[c] == center)
+            return login, f"{STAFF_NAME[login]}、{self.person()}"
+
+        def place_in(district: str) -> str:
+            spots = TOWNS.get(district, ()) + _PARKS.get(district, ())
+            return r.choice(spots)
+
+        for year, pool in sorted(by_year.items()):
+            # this year a little behind pace; the launch months (last year) done as planned
+            this_year = year == self.today.year
+            share = year_elapsed(year, self.today) if this_year else len({D.dates[d].month for d in pool}) / 12
+            pace = OUTREACH_PACE if this_year else dict.fromkeys(OUTREACH_PACE, 1.0)
+            # joint service events: the city center with many departments
+            for d in pick_days(pool, round(targets["joint_event"] * share * pace["joint_event"])):
+                district = r.choice(list(_PARKS))
+                who, staff = crew(CITY_CENTER)
+                acts.append(dict(day=d, kind="joint_event", place=f"{r.choice(_PARKS[district])}管委会",
+                                 center=CITY_CENTER,
+                                 depts=r.sample(dept_ids, min(len(dept_ids), 6 + int(r.random() * 5))),
+                                 staff=staff, reached=40 + int(r.random() * 80), cards=80 + int(r.random() * 120),
+                                 note=r.choice(_JOINT_EVENT_TITLES), by=who, ents=()))
+            # stations: distinct towns and parks (each counts once a year), some visited again
+            spots = [(dist, s) for dist in TOWNS for s in TOWNS[dist] + _PARKS.get(dist, ())]
+            r.shuffle(spots)
+            n_places = round(targets["station"] * share * pace["station"])
+            visits = [spots[i % len(spots)] for i in range(n_places)]
+            visits += [r.choice(visits) for _ in range(n_places // 4)] if visits else []
+            for d, (district, spot) in zip(pick_days(pool, len(visits)), visits):
+                county = COUNTY_CLERKS.get(district)
+                center = CENTER_OF[county] if county is not None and r.random() < 0.7 else CITY_CENTER
+                who, staff = crew(center)
+                near = by_district.get(district, [])
+                linked = tuple(r.sample(near, min(len(near), int(r.random() * 3))))
+                acts.append(dict(day=d, kind="station", place=f"{spot}企业服务站", center=center,
+                                 depts=r.sample(dept_ids, 2 + int(r.random() * 3)), staff=staff,
+                                 reached=len(linked) + 5 + int(r.random() * 20), cards=10 + int(r.random() * 20),
+                                 note=r.choice(_STATION_NOTES), by=who, ents=linked))
+            # visits: enterprises reached, mostly one per visit
+            goal = round(targets["visit"] * share * pace["visit"])
+            reached = 0
+            plan: list[tuple[int, ...]] = []
+            while reached < goal:
+                k = min(goal - reached, 1 if r.random() < 0.8 else 2 if r.random() < 0.75 else 3)
+                plan.append(tuple(range(k)))
+                reached += k
+            for d, slots in zip(pick_days(pool, len(plan)), plan):
+                center = CITY_CENTER
+                district = r.choice(list(by_district))
+                if r.random() < 0.4:
+                    district, login = r.choice(list(COUNTY_CLERKS.items()))
+                    center = CENTER_OF[login]
+                near = by_district.get(district) or [e[0] for e in local]
+                linked = tuple(r.sample(near, min(len(near), len(slots))))
+                who, staff = crew(center)
+                acts.append(dict(day=d, kind="visit", place=place_in(district), center=center,
+                                 depts=r.sample(dept_ids, int(r.random() * 3)), staff=staff, reached=len(linked),
+                                 cards=1 + int(r.random() * 3), note=r.choice(_VISIT_NOTES), by=who, ents=linked))
+            # card mailings make up the rest of the cards
+            cards = round(targets["cards"] * share * pace["cards"])
+            rest = cards - sum(a["cards"] for a in acts if D.dates[a["day"]].year == year)
+            n_mail = max(1, round(rest / 450))
+            for i, d in enumerate(pick_days(pool, n_mail)):
+                size = max(100, rest // n_mail + (rest % n_mail if i == 0 else 0))
+                who, staff = crew(CITY_CENTER)
+                district = r.choice(list(TOWNS))
+                acts.append(dict(day=d, kind="cards", place=f"邮寄：{district}{r.choice(_CARDS_TARGETS)}",
+                                 center=CITY_CENTER, depts=[], staff=staff, reached=0, cards=size,
+                                 note="寄送企服平台和12345联系卡、惠企政策明白纸", by=who, ents=()))
+        # enterprises first met on a visit: a new record, completed by the clerk the next working day
+        visits = [a for a in acts if a["kind"] == "visit"]
+        this_year = [a for a in visits if D.dates[a["day"]].year == self.today.year]
+        for a in r.sample(this_year, min(len(this_year), LATE_RECORDS["visit"])):
+            ind = INDUSTRIES[int(r.random() * 15)]
+            name = self._fresh_name(r, ind[1])
+            district = next((d for d, c in COUNTY_CLERKS.items() if CENTER_OF[c] == a["center"]),
+                            r.choice(list(TOWNS)))
+            a["rec"] = _visit_logged(a["day"], r)
+            eid = self._new_enterprise(name, None, "", "", "", "", a["rec"], "visit")
+            self.ent_rows[eid - 1][3], self.ent_rows[eid - 1][4] = district, ind[0]
+            self.ent_log.append((eid, on_day(D.add_wd(a["day"], 1)), a["by"], "edit", "修改所属区域、行业",
+                                 {"district": ["", district], "industry": ["", ind[0]]}))
+            a["new"] = eid
+            a["reached"] += 1
+        # literal safety: a place typed with markup-looking characters
+        stations = [a for a in acts if a["kind"] == "station"]
+        if stations:
+            stations[len(stations) // 2]["place"] = MARKUP_PLACE
+        # a visit entered twice by mistake, voided by a supervisor
+        if visits:
+            original = visits[len(visits) // 3]
+            acts.append(dict(original, void=original))
+        acts.sort(key=lambda a: (a["day"], a["kind"], a["place"]))
+        ids = {id(a): aid for aid, a in enumerate(acts, 1)}
+        rows, links = [], []
+        for aid, a in enumerate(acts, 1):
+            d = a["day"]
+            if a["kind"] == "visit":
+                rec = a.get("rec") or _visit_logged(d, r)
+            else:
+                rec = on_day(d) if r.random() < 0.3 else d * 86400 + 61200 + int(r.random() * 3600)
+            voided = (self.ts(on_day(D.add_wd(d, 1))), SUPERVISORS[0], f"重复登记：与 #{ids[id(a['void'])]} 为同一次走访") \
+                if a.get("void") else (None, None, "")
+            rows.append((aid, D.iso[d], a["kind"], a["place"], a["center"], json.dumps(a["depts"]), a["staff"],
+                         a["reached"], a["cards"], a["note"], self.ts(rec), a["by"], *voided))
+            ents = a["ents"] + ((a["new"],) if "new" in a else ())
+            links += [(aid, e) for e in dict.fromkeys(ents)]
+            if a["kind"] == "visit" and not a.get("void") and a["ents"]:
+                label = f"（走访 #{aid} {D.iso[d]} {a['place']}）"
+                self.visits_by_day.setdefault(d, []).append((aid, a["by"], a["ents"], label))
+        return {"outreach_plans": plans, "outreach_activities": rows, "outreach_enterprises": links}
 
     # -- the day plan ---------------------------------------------------------------------
     def _day_counts(self, n: int) -> list[int]:
@@ -661,14 +1247,25 @@ class _Generator:
         add(1, want="signed", due_off=1, stop="reply", level=0, markup=True, dept="@")
         add(1, want="closed", due_off=-40, markup=True, dept="@")
         add(2, want="closed", due_off=-8)
-        for s in out:
+        # joint cases: a supporting part late and still open now (a notice), one still in time
+        add(1, want="signed", due_off=-1, stop="reply", level=1, joint="late", dept="市住建局")
+        add(1, want="signed", due_off=3, stop="reply", level=0, joint="open", dept="市人社局")
+        seen: set[str] = set()
+        for i, s in enumerate(out):
             if "day" not in s:
                 s["day"] = -1  # placed by due_off once its appeal type is known
+            # the first well-known enterprise gets one ticket in every state and the
+            # worst warnings; the other well-known ones share the rest
+            if not s.get("markup"):
+                first = s["want"] not in seen or s.get("level") == 3
+                seen.add(s["want"])
+                s["ent"] = 0 if first else 1 + i % (len(FAMOUS) - 1)
         return out
 
     # -- tickets ----------------------------------------------------------------------------
-    def batches(self, batch: int = BATCH_TICKETS) -> Iterator[tuple[list[tuple], list[tuple], list[tuple]]]:
-        """(tickets, events, supervisions) a batch at a time, in ticket-number order."""
+    def batches(self, batch: int = BATCH_TICKETS) -> Iterator[Batch]:
+        """(tickets, events, supervisions, supporting parts, consultations) a
+        batch at a time, in ticket-number order."""
         r = self.rnd
         rand = r.random
         D, T, now_t = self.D, self.T, self.now_t
@@ -684,6 +1281,8 @@ class _Generator:
         tickets: list[tuple] = []
         events: list[tuple] = []
         sups: list[tuple] = []
+        parts: list[tuple] = []
+        consults: list[tuple] = []
         tid = 0
         dup_info: dict[int, tuple[Any, ...]] = {}
         now_sec = now_t - T * 86400
@@ -735,21 +1334,26 @@ class _Generator:
                 if spec is not None:
                     # a prescribed ticket is drawn again until its story ends where prescribed
                     for _attempt in range(60):
-                        t_row, t_ev, t_sup, ok, _ = self._ticket(tid, number, ext_id, recv_t, src, spec, None, None)
+                        t_row, t_ev, t_sup, ok, _, joint = self._ticket(tid, number, ext_id, recv_t, src, spec,
+                                                                        None, None)
                         if ok:
                             break
                 else:
-                    t_row, t_ev, t_sup, _, dup_out = self._ticket(tid, number, ext_id, recv_t, src, None, dup_of, target)
+                    t_row, t_ev, t_sup, _, dup_out, joint = self._ticket(tid, number, ext_id, recv_t, src, None,
+                                                                       dup_of, target)
                     if dup_out is not None:
                         dup_info[dup_out[9]] = dup_out
                 tickets.append(t_row)
                 events.extend(t_ev)
                 sups.extend(t_sup)
+                if joint is not None:
+                    parts.extend(joint[0])
+                    consults.extend(joint[1])
                 if len(tickets) >= batch:
-                    yield tickets, events, sups
-                    tickets, events, sups = [], [], []
+                    yield tickets, events, sups, parts, consults
+                    tickets, events, sups, parts, consults = [], [], [], [], []
         if tickets:
-            yield tickets, events, sups
+            yield tickets, events, sups, parts, consults
 
     def _place_scenario(self, s: dict[str, Any]) -> None:
         """Choose the topic and the day of intake that give the prescribed due date."""
@@ -757,7 +1361,7 @@ class _Generator:
         D, T = self.D, self.T
         want_type = None
         dept = s["dept"]
-        if s.get("confidential"):
+        if s.get("confidential") or s.get("joint"):
             want_type = "complaint"
         cands = [i for i, t in enumerate(self.topic_rows)
                  if (t[2] == dept) and (want_type is None or t[1] == want_type)]
@@ -813,14 +1417,15 @@ class _Generator:
 
     def _ticket(self, tid: int, number: str, ext_id: str | None, recv_t: int, src: str,
                 sc: dict[str, Any] | None, dup_of: tuple[Any, ...] | None,
-                target: tuple[int, str, int] | None) -> tuple[tuple, list[tuple], list[tuple], bool, Any]:
+                target: tuple[int, str, int] | None) -> tuple[tuple, list[tuple], list[tuple], bool, Any, Any]:
         """One ticket's row, its history and its supervisions.
 
         The story is told in time order; it stops (``_Cut``) at the first step
         that lies after ``now`` or where the ticket is stuck.  Returns the row,
         events, supervisions, whether a prescribed ticket came out as
-        prescribed, and — for the target of a same-day duplicate — what the
-        duplicate needs (None when the merge could not happen).
+        prescribed, for the target of a same-day duplicate what the
+        duplicate needs (None when the merge could not happen), and for a
+        joint case its parts and consultation rows (else None).
         """
         r = self.rnd.random
         D = self.D
@@ -830,15 +1435,21 @@ class _Generator:
         ts, wt, on_day, level = self._fns
 
         # -- who and what
+        visit = None
         if dup_of is not None:
             ent, topic_i, atype, content, title, dept_short = dup_of[:6]
             content = "企业再次来电反映同一问题：" + content
         else:
             if sc is not None:
                 topic_i = sc["topic"]
-                ent = self.markup_ent if sc.get("markup") else self._pick_ent(sc["dept"])
+                ent = self.markup_ent if sc.get("markup") else self.ents[sc["ent"]]
             else:
-                ent = self.ents[int(self.n_ents * r() ** 1.6)]
+                if src == "visit" and day0 in self.visits_by_day and r() < VISIT_LINK_SHARE:
+                    visit = self._visit_on(day0)
+                if visit is not None:  # taken on the spot from an enterprise the visit met
+                    ent = self.ents[visit[2][int(r() * len(visit[2]))] - 1]
+                else:
+                    ent = self.ents[int(self.n_ents * r() ** 1.6)]
                 atype_pick = list(TYPE_WEIGHTS)[_pick(self.type_cum, r())]
                 ts_list = self.topics_by_type[atype_pick]
                 topic_i = ts_list[int(r() * len(ts_list))]
@@ -854,14 +1465,22 @@ class _Generator:
         rpool = topic[5]
         limit = TYPE_LIMIT[atype]
         dept_id = self.depts[dept_short]
-        if r() < 0.8 or sc is not None:
+        ename, euscc = ent[1], ent[2]
+        if r() < 0.8 or sc is not None or not ent[7]:
             cname, cphone = ent[5], ent[6]
         else:
-            cname, cphone = self.callers[int(r() * len(self.callers))]
-        if src in ("counter", "visit") and ent[3] == "邳州市":
-            clerk = "clerk_pizhou"
-        elif src in ("counter", "visit") and ent[3] == "铜山区":
-            clerk = "clerk_tongshan"
+            cname, cphone = ent[7][int(r() * len(ent[7]))]
+        variant = self.variants.get(ent[0])
+        if variant is not None and recv_t >= variant[0] and dup_of is None and sc is None and r() < 0.12:
+            ename, euscc, cname, cphone = variant[1], None, variant[2], variant[3]  # the name a caller gave, no USCC
+        # the center that takes it in: the visit's, the county's for its own district, else the city's
+        county = COUNTY_CLERKS.get(ent[3])
+        if visit is not None:
+            clerk = visit[1]
+        elif county is not None and r() < COUNTY_SHARE[src]:
+            clerk = county
+        elif src in ("counter", "visit") and ent[3] in NEIGHBOUR_CLERKS and r() < 0.25:
+            clerk = NEIGHBOUR_CLERKS[ent[3]]
         else:
             clerk = CITY_CLERKS[int(r() * 4)]
         sup = SUPERVISORS[0 if r() < 0.7 else 1]
@@ -888,7 +1507,8 @@ class _Generator:
         kid = None
         dup_out = None
 
-        E.append((tid, ts(recv_t), clerk, "accept", None, "new", f"{SOURCE_LABEL[src]}受理 · {TYPE_LABEL[atype]}", "{}"))
+        E.append((tid, ts(recv_t), clerk, "accept", None, "new",
+                  f"{SOURCE_LABEL[src]}受理 · {TYPE_LABEL[atype]}{visit[3] if visit else ''}", "{}"))
 
         # -- what will happen (stuck tickets stop early)
         stop = None
@@ -905,6 +1525,11 @@ class _Generator:
             want_conf = bool(sc.get("confidential"))
         direct_p = 0.35 if atype == "policy_consultation" else 0.12 if atype == "consultation" else 0.0
         want_direct = sc is None and dup_of is None and r() < direct_p
+        # 会商会办: a hard case handled with supporting departments
+        want_joint = (bool(sc.get("joint")) if sc is not None else
+                      dup_of is None and atype in ("complaint", "report", "other") and r() < JOINT_SHARE)
+        parts: list[list[Any]] = []
+        assign_t = 0
 
         try:
             if dup_of is not None:
@@ -953,6 +1578,8 @@ class _Generator:
                             t = on_day(D.add_wd(day0, 2))  # the center's own delay
                         else:
                             t = wt(recv_t + 600 + int(r() * 6000))
+                        if t <= last_t:  # after the confidentiality mark, when there is one
+                            t = wt(last_t + 300 + int(r() * 1800))
                         if t > now_t or stop == "dispatch":
                             raise _CUT
                         early_ret = (sc is not None and sc.get("early_return")) or (sc is None and r() < 0.025)
@@ -994,6 +1621,20 @@ class _Generator:
                                       + '], "dispatched_at": ["' + ts(disp_t) + '", "' + ts(t) + '"], "clock_start": [null, "'
                                       + D.iso[start_d] + '"], "due_date": [null, "' + D.iso[due_d] + '"]}'))
                             status, disp_t, version, last_t, last_actor = "dispatched", t, version + 1, t, clerk
+                        if want_joint:
+                            # supporting parts, due a working day before the lead (at least one day)
+                            t = last_t + 300 + int(r() * 2400)
+                            if t > now_t:
+                                raise _CUT
+                            parts = self._parts(topic[0], dept_short, ent[4], start_d, lim, t, sc,
+                                                stop in ("sign", "reply"))
+                            if parts:
+                                pdue = D.dates[parts[0][2]]
+                                prov = "（暂定）" if D.prov[parts[0][2]] > D.prov[start_d] else ""
+                                E.append((tid, ts(t), clerk, JOINT_ASSIGN, status, status,
+                                          f"设置协办单位：{'、'.join(p[0] for p in parts)}；协办期限 {parts[0][5]} 个"
+                                          f"工作日，截止 {pdue.isoformat()} {weekday_cn(pdue)}{prov}", "{}"))
+                                assign_t, version, last_t, last_actor = t, version + 1, t, clerk
                     who = self.liaison(dept_short)
                     # -- sign
                     st_from = status
@@ -1013,7 +1654,8 @@ class _Generator:
                     E.append((tid, ts(t), who, "sign", st_from, "signed", "", ch + "}"))
                     status, sign_t, version, last_t, last_actor = "signed", t, version + 1, t, who
                     # -- a late return request (past the 2-day window: a supervisor decides)
-                    if rnd_round == 0 and ((sc is not None and sc.get("pending_ret")) or (sc is None and r() < 0.005)):
+                    if rnd_round == 0 and not parts and ((sc is not None and sc.get("pending_ret"))
+                                                         or (sc is None and r() < 0.005)):
                         t = on_day(D.add_wd(start_d, 3))
                         if t <= last_t:
                             t = wt(last_t + 3600)
@@ -1116,6 +1758,10 @@ class _Generator:
                         t_reply = on_day(rd)
                         if t_reply <= last_t:
                             t_reply = wt(last_t + 1800 + int(r() * 5400))
+                    if parts and rnd_round == 0:  # the lead answers once every part is in
+                        last_part = max(p[3] for p in parts)
+                        t_reply = (_NEVER if last_part >= _NEVER
+                                   else max(t_reply, wt(last_part + 1800 + int(r() * 7200))))
                     stuck_here = stop == "reply" and rnd_round == 0
                     horizon = now_t if stuck_here else min(t_reply, now_t)
                     # -- supervision as the ticket crosses the ladder (before any reply)
@@ -1223,6 +1869,33 @@ class _Generator:
         except _Cut:
             pass
 
+        # -- the supporting parts sent in (and a consultation) up to now, in the history by time
+        joint_rows: tuple[list[tuple], list[tuple]] | None = None
+        if parts:
+            late: list[tuple[int, str, str, str, str]] = []
+            part_rows = []
+            for name, did, pdue, sub_t, text, plim in parts:
+                done = sub_t <= now_t
+                part_rows.append((tid, did, ts(assign_t), clerk, D.iso[start_d], plim, D.iso[pdue],
+                                  int(D.prov[pdue] - D.prov[start_d] > 0), ts(sub_t) if done else None,
+                                  self.liaison(name) if done else None, text if done else ""))
+                if done:
+                    over = "（超过协办期限）" if sub_t // 86400 > pdue else ""
+                    late.append((sub_t, self.liaison(name), JOINT_SUBMIT, f"协办意见（{name}）{over}：{text}", "{}"))
+            consult = self._consultation(tid, dept_short, parts, assign_t, max(p[3] for p in parts), sc)
+            if consult is not None:
+                late.append(consult[1])
+            for at, actor, action, note, changes in sorted(late):
+                pos = len(E)
+                while pos > 1 and E[pos - 1][1] > ts(at):
+                    pos -= 1
+                st = E[pos - 1][5]
+                E.insert(pos, (tid, ts(at), actor, action, st, st, note, changes))
+                version += 1
+                if at >= last_t:
+                    last_t, last_actor = at, actor
+            joint_rows = (part_rows, [consult[0]] if consult is not None else [])
+
         # -- a same-day duplicate merged into this one (its 合并 line sits in this history)
         if target is not None:
             mt = target[2] + 300 + int(r() * 1800)
@@ -1241,13 +1914,13 @@ class _Generator:
         if due_d is not None and start_d is not None:
             prov = int(D.prov[due_d] - D.prov[start_d] > 0)
         row = (
-            tid, number, ext_id, ts(recv_t), src, atype, ent[0], ent[1], ent[2], cname, cphone, ent[3], title, content,
+            tid, number, ext_id, ts(recv_t), src, atype, ent[0], ename, euscc, cname, cphone, ent[3], title, content,
             status, cur_dept, ts(disp_t) if disp_t is not None else None,
             D.iso[start_d] if start_d is not None else None, lim, ext, due_s, prov,
             ts(sign_t) if sign_t is not None else None, ts(reply_t) if reply_t is not None else None, reply_text,
             direct, ts(closed_t) if closed_t is not None else None, close_reason, satisfaction, fu, unr, reopens,
             returns, pend_days, pend_reason, pend_ret, conf, max_level, merged_into, kid, clerk, ts(last_t),
-            last_actor, version,
+            last_actor, version, CENTER_OF[clerk], visit[0] if visit is not None else None,
         )
         ok = True
         if sc is not None:
@@ -1260,10 +1933,90 @@ class _Generator:
                 ok = pend_days is not None
             if ok and sc.get("pending_ret"):
                 ok = pend_ret is not None
-        return row, E, S, ok, dup_out
+        return row, E, S, ok, dup_out, joint_rows
 
-    def _pick_ent(self, dept: str) -> tuple[Any, ...]:
-        return self.ents[int(self.rnd.random() * self.n_ents)]
+
+    def _visit_on(self, day: int) -> tuple[int, str, tuple[int, ...], str] | None:
+        """A visit logged that day with room for one more appeal taken on the spot (three at most)."""
+        acts = self.visits_by_day[day]
+        a = acts[int(self.rnd.random() * len(acts))]
+        if self.visit_load.get(a[0], 0) >= 3:
+            return None
+        self.visit_load[a[0]] = self.visit_load.get(a[0], 0) + 1
+        return a
+
+    def _parts(self, key: str, lead: str, county: str, start_d: int, lim: int, t: int,
+               sc: dict[str, Any] | None, stuck: bool) -> list[list[Any]]:
+        """1–3 supporting parts of a hard case: [department, id, due day, sent at, text, limit].
+
+        A part's limit is the lead's less one working day (at least one),
+        counted from the lead's clock start.  Most parts come in on time,
+        some late; on a case that is ``stuck`` at the lead some are still
+        out, as in a prescribed case one (or all) is."""
+        r = self.rnd.random
+        D = self.D
+        _, wt, on_day, _ = self._fns
+        pool = [county if x == "@" else x for x in JOINT_PARTNERS.get(key, ("市发改委", "市工信局", "市财政局"))]
+        pool = [x for x in dict.fromkeys(pool) if x != lead and x in self.depts]
+        if not pool:
+            return []
+        k = min(len(pool), 2 if sc is not None else 1 + (r() < 0.35) + (r() < 0.1))
+        first = int(r() * len(pool))
+        plim = max(1, lim - 1)
+        pdue = D.add_wd(start_d, plim)
+        out = []
+        for i in range(k):
+            name = pool[(first + i) % len(pool)]
+            mode = sc.get("joint") if sc is not None else None
+            if mode == "open" or (mode == "late" and i == k - 1) or (stuck and r() < 0.4):
+                sent = _NEVER
+            elif mode == "late" or r() < 0.8:
+                sent = max(on_day(D.add_wd(start_d, 1 + int(r() * plim))), wt(t + 3600))
+            else:
+                sent = max(on_day(D.add_wd(pdue, 1 + int(r() * 4))), wt(t + 3600))
+            text = _PART_TEXTS[int(r() * len(_PART_TEXTS))].format(what=_PART_WHAT[int(r() * len(_PART_WHAT))])
+            out.append([name, self.depts[name], pdue, sent, text, plim])
+        return out
+
+    def _consultation(self, tid: int, lead: str, parts: list[list[Any]], assign_t: int, until_t: int,
+                      sc: dict[str, Any] | None) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+        """A consultation meeting (会商) on about a third of the joint cases, held on a
+        working day after the parts were assigned and before the lead replied:
+        its row and its line in the ticket's history."""
+        r = self.rnd.random
+        if not (sc is not None and sc.get("joint") == "late") and r() >= 0.35:
+            return None
+        D = self.D
+        d0, last = assign_t // 86400, min(until_t, self.now_t) // 86400 - 1
+        if last <= d0:
+            return None
+        days = D.wd_list[D.numr[d0] + 1:D.numr[last] + 1]
+        if not days:
+            return None
+        day = days[int(r() * len(days))]
+        sup = SUPERVISORS[int(r() * len(SUPERVISORS))]
+        names = [p[0] for p in parts]
+        present = [lead, *names]
+        place = _CONSULT_PLACES[int(r() * len(_CONSULT_PLACES))].format(lead=lead)
+        attendees = "、".join(f"{n} {self.person()}" for n in present) + f"、{CITY_CENTER} {STAFF_NAME[sup]}"
+        conclusions = _CONSULT_CONCLUSIONS[int(r() * len(_CONSULT_CONCLUSIONS))].format(
+            lead=lead, parts="、".join(names), days=2 + int(r() * 3))
+        due = D.iso[D.add_wd(day, 2)]
+        tasks = [{"department": lead, "task": "汇总各单位意见，书面答复企业", "due": due}]
+        tasks += [{"department": n, "task": "按职责提供书面意见和相关材料", "due": due} for n in names]
+        rec_t = day * 86400 + 57600 + int(r() * 3600)
+        held = D.iso[day]
+        row = (tid, held, place, json.dumps(present, ensure_ascii=False), attendees, conclusions,
+               json.dumps(tasks, ensure_ascii=False), self.ts(rec_t), sup)
+        event = (rec_t, sup, JOINT_CONSULT,
+                 f"会商（{held}，{place}）：参会单位 {'、'.join(present)}；结论：{conclusions}（后续任务 {len(tasks)} 项）", "{}")
+        return row, event
+
+
+def _visit_logged(day: int, r: random.Random) -> int:
+    """When a visit is logged: before setting out (08:00–08:28), so the
+    appeals taken there can be linked to it as they are taken in."""
+    return day * 86400 + 28800 + int(r.random() * 1700)
 
 
 def _cumulative(weights: dict[Any, float]) -> list[float]:
@@ -1397,32 +2150,48 @@ def _build(path: str, tickets: int, now: dt.datetime | None, progress: Callable[
         # here): a build that dies half-way leaves a file without the demo
         # mark, which the CLI refuses to open as a demo; rebuilding replaces it.
         with store.bulk_loading(journal="OFF", cache_mb=512):
-            ents = gen.enterprises()
+            # the directory, outreach, associations and policy pushes: planned
+            # before the tickets, which refer to them (visits, merged records)
+            gen.enterprises()
+            related = gen.outreach()
+            related.update(gen.associations(store.bulk_association_refs()))
+            related.update(gen.policy_activity(store.bulk_policy_refs()))
+            ents = gen.finish_records()
             dropped: list[str] = []
             if drop == "all":
                 dropped = store.bulk_drop_indexes(("tickets", "events"))
             elif drop == "random":
                 dropped = store.bulk_drop_indexes(("tickets",), only=RANDOM_ORDER_INDEXES)
-            store.bulk_insert_enterprises(ents)
+            with store.write():
+                store.bulk_insert_enterprises(ents)
+                store.bulk_insert("enterprise_contacts", gen.contacts)
+                for table, rows in related.items():
+                    store.bulk_insert(table, rows)
+                if gen.assoc_edit is not None:
+                    store.bulk_edit_association(*gen.assoc_edit)
             done = 0
             batches = _piped(gen, batch) if pipeline and total >= 2 * batch else gen.batches(batch)
-            for t_rows, e_rows, s_rows in batches:
+            for t_rows, e_rows, s_rows, p_rows, c_rows in batches:
                 with store.write():
                     store.bulk_insert_tickets(t_rows)
                     store.bulk_insert_events(e_rows)
                     store.bulk_insert_supervisions(s_rows)
+                    store.bulk_insert("ticket_parts", p_rows)
+                    store.bulk_insert("consultations", c_rows)
                 done += len(t_rows)
                 if progress:
                     progress(done, total)
             if dropped:
                 store.bulk_create_indexes(dropped)
+            # the records' histories last: a merge lists the tickets it moved
+            store.bulk_insert("enterprise_events", gen.enterprise_events(store.bulk_ticket_ids_named))
         store.bulk_finish()
         store.bulk_set_meta("demo", "1")  # last: only a complete build is a demo database
     finally:
         store.disconnect()
 
 
-def _piped(gen: _Generator, batch: int = BATCH_TICKETS) -> Iterator[tuple[list[tuple], list[tuple], list[tuple]]]:
+def _piped(gen: _Generator, batch: int = BATCH_TICKETS) -> Iterator[Batch]:
     """The generator's batches, produced by a forked child while we insert.
 
     Generating rows and writing them each take about half the time; on two

@@ -20,11 +20,13 @@ from typing import Any, Iterable, Iterator, Sequence
 
 # Tables this part adds to the schema.  Until the first release they are part
 # of migration 1 (store.py appends them); after that, changes go in new steps.
-# (The bulk loader needs none: it writes the core tables.)
+# (The bulk loader needs none: it writes the core tables and those of the
+# other parts, ``RELATED_COLUMNS``.)
 SCHEMA = """
 """
 
-ENTERPRISE_COLUMNS = ("id", "name", "uscc", "district", "industry", "contact_name", "contact_phone", "created_at")
+ENTERPRISE_COLUMNS = ("id", "name", "uscc", "district", "industry", "contact_name", "contact_phone", "created_at",
+                      "merged_into", "first_source", "note", "updated_at", "updated_by", "version")
 
 TICKET_COLUMNS = (
     "id", "number", "external_id", "received_at", "source", "appeal_type", "enterprise_id", "enterprise_name",
@@ -33,7 +35,7 @@ TICKET_COLUMNS = (
     "replied_at", "reply_text", "direct_answer", "closed_at", "close_reason", "satisfaction", "followup_count",
     "unreachable_count", "reopen_count", "return_count", "pending_extension_days", "pending_extension_reason",
     "pending_return_reason", "confidential", "max_level", "merged_into", "knowledge_id", "created_by",
-    "updated_at", "updated_by", "version",
+    "updated_at", "updated_by", "version", "center", "visit_id",
 )
 
 # Events get their ids from SQLite in insertion order; the generator inserts
@@ -41,6 +43,31 @@ TICKET_COLUMNS = (
 EVENT_COLUMNS = ("ticket_id", "at", "actor", "action", "from_status", "to_status", "note", "changes")
 
 SUPERVISION_COLUMNS = ("ticket_id", "level", "body", "actor", "at", "note")
+
+# The tables of migration 2 (directory, associations, joint handling, outreach)
+# and the policy tables the directory reads, with the column order of their
+# rows.  ``bulk_insert`` takes a table named here (never anything else).
+RELATED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "enterprise_contacts": ("id", "enterprise_id", "name", "phone", "position", "added_at", "added_by", "removed_at",
+                            "removed_by"),
+    "enterprise_events": ("enterprise_id", "at", "actor", "action", "note", "changes"),
+    "enterprise_pushes": ("policy_id", "enterprise_id", "at", "actor", "note"),
+    "policy_pushes": ("policy_id", "association_id", "at", "actor", "note"),
+    "policy_events": ("policy_id", "at", "actor", "action", "note", "changes"),
+    "policy_feedback": ("policy_id", "enterprise_name", "uscc", "topic", "satisfaction", "text", "complaint",
+                        "department_id", "at", "recorded_by", "enterprise_id"),
+    "association_members": ("association_id", "enterprise_id", "joined_at", "added_by"),
+    "association_events": ("association_id", "at", "actor", "action", "note", "changes"),
+    "ticket_parts": ("ticket_id", "department_id", "assigned_at", "assigned_by", "clock_start", "time_limit",
+                     "due_date", "due_provisional", "submitted_at", "submitted_by", "text"),
+    "consultations": ("ticket_id", "held_on", "place", "departments", "attendees", "conclusions", "tasks",
+                      "recorded_at", "recorded_by"),
+    "outreach_plans": ("year", "kind", "target", "updated_at", "updated_by"),
+    "outreach_activities": ("id", "held_on", "kind", "place", "center", "departments", "staff", "enterprises_reached",
+                            "cards_sent", "note", "recorded_at", "recorded_by", "voided_at", "voided_by",
+                            "void_reason"),
+    "outreach_enterprises": ("activity_id", "enterprise_id"),
+}
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:
@@ -51,6 +78,7 @@ _ENTERPRISE_SQL = _insert_sql("enterprises", ENTERPRISE_COLUMNS)
 _TICKET_SQL = _insert_sql("tickets", TICKET_COLUMNS)
 _EVENT_SQL = _insert_sql("events", EVENT_COLUMNS)
 _SUPERVISION_SQL = _insert_sql("supervisions", SUPERVISION_COLUMNS)
+_RELATED_SQL = {table: _insert_sql(table, cols) for table, cols in RELATED_COLUMNS.items()}
 
 # The tables whose secondary indexes the loader may drop and rebuild.
 _REBUILDABLE = ("tickets", "events", "enterprises", "supervisions")
@@ -85,6 +113,16 @@ class BulkMixin:
     def bulk_insert_supervisions(self, rows: Iterable[Sequence[Any]]) -> None:
         """Supervision records as tuples in ``SUPERVISION_COLUMNS`` order."""
         self._bulk_run(_SUPERVISION_SQL, rows)
+
+    def bulk_insert(self, table: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Rows of one of the ``RELATED_COLUMNS`` tables, as tuples in its column order."""
+        self._bulk_run(_RELATED_SQL[table], rows)
+
+    def bulk_edit_association(self, code: str, categories: str, at: str, actor: str) -> None:
+        """Record an association's subscriptions as edited in the console
+        (``edited_at`` set: reloading ``data/`` keeps them)."""
+        self._bulk_run("UPDATE associations SET categories = ?, edited_at = ?, edited_by = ?, version = version + 1 "
+                       "WHERE code = ?", [(categories, at, actor, code)])
 
     # -- loading mode -------------------------------------------------------------
     @contextmanager
@@ -168,6 +206,25 @@ class BulkMixin:
                 "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def bulk_policy_refs(self) -> list[tuple[int, str, str, str | None, str | None]]:
+        """(id, title, category, published_at, valid_until) of every published or
+        expired policy: what pushes and feedback may refer to."""
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in self.conn.execute(
+            "SELECT id, title, category, published_at, valid_until FROM policies "
+            "WHERE status IN ('published', 'expired') AND published_at IS NOT NULL ORDER BY id")]
+
+    def bulk_association_refs(self) -> list[tuple[int, str, str, str]]:
+        """(id, code, name, categories JSON) of every association."""
+        return [(r[0], r[1], r[2], r[3]) for r in self.conn.execute(
+            "SELECT id, code, name, categories FROM associations ORDER BY id")]
+
+    def bulk_ticket_ids_named(self, enterprise_id: int, name: str, before: str) -> list[int]:
+        """Ids of an enterprise's tickets taken in under ``name`` before ``before``
+        (what a duplicate record held until it was merged)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM tickets WHERE enterprise_id = ? AND enterprise_name = ? AND received_at < ? ORDER BY id",
+            (enterprise_id, name, before))]
 
     def bulk_knowledge_refs(self) -> list[tuple[int, str, str]]:
         """(id, question, owning department) of every knowledge entry, for direct answers."""
