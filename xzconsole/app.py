@@ -40,7 +40,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from .clock import Clock, FixedClock
-from .palette import PolicyCommands, TicketCommands
+from .palette import EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCommands
 from .textsafe import literal, plain
 
 EXIT_OK = 0
@@ -96,11 +96,12 @@ class XzApp(App[int]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))
     TITLE = "企业服务中心工作台"
     SUB_TITLE = "一中心一平台 · 12345 企业诉求"
-    COMMANDS = App.COMMANDS | {TicketCommands, PolicyCommands}
+    COMMANDS = App.COMMANDS | {TicketCommands, PolicyCommands, EnterpriseCommands, PlaceCommands}
     COMMAND_PALETTE_DISPLAY = "^p"
     BINDINGS = [
         Binding("f1", "help", "帮助", id="app.help"),
-        Binding("ctrl+p", "command_palette", "跳转", id="app.palette", priority=True),
+        # shown once, docked at the footer's right (a shown binding would repeat it)
+        Binding("ctrl+p", "command_palette", "跳转", id="app.palette", priority=True, show=False),
         Binding("q", "quit_console", "退出", id="app.quit"),
         # the console's places, one key each (listed by F1; the footer keeps the screen's own keys)
         Binding("f2", "go('queue')", "工单队列", id="app.go.queue", show=False),
@@ -110,6 +111,9 @@ class XzApp(App[int]):
         Binding("f6", "go('assessment')", "三率考核", id="app.go.assessment", show=False),
         Binding("f7", "go('calendar')", "工作日历", id="app.go.calendar", show=False),
         Binding("f8", "go('collection')", "政策采集", id="app.go.collection", show=False),
+        Binding("f9", "go('directory')", "企业名录", id="app.go.directory", show=False),
+        Binding("f10", "go('associations')", "行业协会", id="app.go.associations", show=False),
+        Binding("f11", "go('outreach')", "宣传推广", id="app.go.outreach", show=False),
     ]
 
     # place → (module, screen class) for ``action_go``
@@ -120,6 +124,9 @@ class XzApp(App[int]):
         "assessment": ("assessment", "AssessmentScreen"),
         "calendar": ("calendar", "CalendarScreen"),
         "collection": ("collection", "CollectionScreen"),
+        "directory": ("directory", "DirectoryScreen"),
+        "associations": ("associations", "AssociationsScreen"),
+        "outreach": ("outreach", "OutreachScreen"),
     }
 
     def __init__(self, db_path: str, login: str, clock: Clock | None = None, *, wall: bool = False) -> None:
@@ -226,6 +233,12 @@ class XzApp(App[int]):
         from .screens.ticket import TicketScreen
 
         self.push_screen(TicketScreen(ticket_id))
+
+    def open_enterprise(self, enterprise_id: int) -> None:
+        """Show one enterprise's record and history (from the palette or a list)."""
+        from .screens.directory import EnterpriseScreen
+
+        self.push_screen(EnterpriseScreen(enterprise_id))
 
     def show_policy(self, policy_id: int) -> None:
         """Show a policy's title and summary (read-only)."""

@@ -4,6 +4,10 @@
   its enterprise's name; choosing one opens the ticket detail.
 * :class:`PolicyCommands` — a policy by words of its title; choosing one
   shows its title and summary in a read-only window.
+* :class:`EnterpriseCommands` — an enterprise of the directory by name, USCC
+  or phone (clerks, supervisors, admins); choosing one opens its 企业档案.
+* :class:`PlaceCommands` — the console's places (队列, 预警面板, 企业名录 …) by
+  name or key, for terminals that keep F10/F11 for themselves.
 
 Every hit is displayed as literal text: :meth:`Matcher.highlight` parses its
 argument as Textual markup, so it is never used on user text here; the
@@ -22,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
 from rich.text import Text
-from textual.command import Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
 from .textsafe import literal, plain
@@ -120,4 +124,90 @@ class PolicyCommands(Provider):
                 partial(app.show_policy, pid),
                 text=plain(title),
                 help=escape(plain(doc_number)) if doc_number else None,
+            )
+
+
+class PlaceCommands(Provider):
+    """Go to one of the console's places by its name (or its function key).
+
+    The places are the app's own ``go(...)`` bindings, so the palette and F1
+    always list the same ones.  Some terminals keep F10 (menu) or F11 (full
+    screen) for themselves; typing "协会" or "推广" here reaches those places.
+    """
+
+    def _places(self) -> list[tuple[str, str, str]]:
+        app: Any = self.app
+        out = []
+        for binding in type(app).BINDINGS:
+            action = getattr(binding, "action", "")
+            if isinstance(action, str) and action.startswith("go("):
+                out.append((binding.description, action, binding.key.upper()))
+        return out
+
+    async def discover(self) -> Hits:
+        app: Any = self.app
+        for name, action, key in self._places():
+            yield DiscoveryHit(f"{name}  {key}", partial(app.run_action, action), help="前往")
+
+    async def search(self, query: str) -> Hits:
+        app: Any = self.app
+        q = query.strip()
+        if not q:
+            return
+        matcher = self.matcher(q)
+        for name, action, key in self._places():
+            score = max(matcher.match(name), matcher.match(key))
+            if score > 0:
+                yield Hit(score, highlight_literal(matcher, name, Text("前往 ", style="bold")),
+                          partial(app.run_action, action), text=name, help=key)
+
+
+class EnterpriseCommands(Provider):
+    """Open an enterprise's record: its name (any part), USCC or contact phone.
+
+    The directory's own search (a trigram index; a few milliseconds at
+    200,000 enterprises) on the provider's own connection, in a thread.  A
+    department liaison may not browse the directory, so offers nothing.
+    """
+
+    async def startup(self) -> None:
+        self._store: Any = None
+        self._lock = threading.Lock()
+
+    def _lookup(self, query: str) -> list[Any]:
+        app: Any = self.app
+        with self._lock:
+            if self._store is None:
+                from .store import Store
+
+                self._store = Store(app.db_path, app.clock, migrate=False)
+            return self._store.search_enterprises(app.user, query, limit=10)
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.disconnect()
+                self._store = None
+
+    async def shutdown(self) -> None:
+        await asyncio.to_thread(self._close)
+
+    async def search(self, query: str) -> Hits:
+        from .models import Role
+
+        app: Any = self.app
+        q = query.strip()
+        user = getattr(app, "user", None)
+        if user is None or user.role is Role.DEPARTMENT or len(q) < 2:
+            return
+        matcher = self.matcher(q)
+        for hit in await asyncio.to_thread(self._lookup, q):
+            e = hit.enterprise
+            line = f"{e.name}  {e.uscc or ''}".rstrip()
+            yield Hit(
+                max(matcher.match(plain(e.name)), 0.4),
+                highlight_literal(matcher, line, Text("企业 ", style="bold")),
+                partial(app.open_enterprise, e.id),
+                text=plain(e.name),
+                help=escape(f"{plain(e.district)} · 未办结 {hit.open_tickets} / 共 {hit.total_tickets} 件"),
             )
