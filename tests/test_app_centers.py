@@ -169,3 +169,14 @@ async def test_assessment_of_a_city_supervisor_opens_on_the_whole_city(store, oc
         await _assessed(pilot, screen, 1)
         assert screen.assessment.center is None
         assert screen.displayed()[reports.TOTAL_LABEL]["派发量"] == "3"
+
+
+async def test_ticket_detail_names_the_center_that_took_it_in(store, two_centers):
+    app = XzApp(store.path, "clerk", store.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_ticket(two_centers["邳州港上纺织有限公司"])
+        await settle(pilot)
+        from test_app_workflow import screen_text
+
+        assert f"邳州受理（{PIZHOU}）" in screen_text(app)

@@ -296,7 +296,7 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
         pairs: list[tuple[str, Any]] = [
             ("工单编号", t.number),
             ("热线编号", t.external_id),
-            ("来源", t.source.label),
+            ("来源", t.source.label + (f"（走访活动 #{t.visit_id}）" if t.visit_id else "")),
             ("诉求类型", t.appeal_type.label),
             ("企业名称", t.enterprise_name),
             ("信用代码", t.uscc),
@@ -304,7 +304,7 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
             ("联系电话", t.contact_phone),
             ("所属区域", t.district),
             ("受理时间", t.received_at),
-            ("受理人", self._actor_name(t.created_by) if t.created_by else ""),
+            ("受理人", f"{self._actor_name(t.created_by)}（{t.center}）" if t.created_by else t.center),
             ("主办单位" if self.parts else "承办单位", t.department_name),
             ("派发时间", t.dispatched_at),
             ("办理时限", f"{t.time_limit} 个工作日" if t.time_limit else ""),
