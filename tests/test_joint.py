@@ -206,6 +206,8 @@ def test_reply_with_parts_missing_says_so(store, staff, clock, zjj):
     assert note == "已协调修复路灯（答复时以下协办单位尚未提交意见：市住建局）"
     with pytest.raises(InvalidAction, match="待回访"):
         store.submit_part(zjj, tid, "迟到的意见")
+    # on the ticket the missing part no longer reads as still awaited
+    assert [p.status for p in store.ticket_parts(staff["sup"], tid)] == ["已提交", "未提交（主办已答复）"]
 
 
 # ---------------------------------------------------------------- notices and attribution

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from .clock import format_datetime, local_date, parse_datetime, weekday_cn
-from .models import Department, Role, Staff, Ticket, clean_text
+from .models import Department, Role, Staff, Status, Ticket, clean_text
 from .rules import Action
 from .store_policies import _append_only, _errors
 from .workdays import WorkCalendar
@@ -91,6 +91,7 @@ class TicketPart:
     withdrawn_at: dt.datetime | None
     withdrawn_by: str | None
     late: bool  # submitted after its deadline, or still open past it
+    lead_answered: bool = False  # the lead has replied (or the ticket is closed): no part can come any more
 
     @property
     def is_open(self) -> bool:
@@ -104,6 +105,8 @@ class TicketPart:
             return "已撤回"
         if self.submitted_at is not None:
             return "已提交（逾期）" if self.late else "已提交"
+        if self.lead_answered:
+            return "未提交（主办已答复）"
         return "超期" if self.late else "待提交"
 
 
@@ -167,7 +170,7 @@ def part_due(start: dt.date, lead_due: dt.date | None, days: int | None, cal: Wo
     return days, due, cal.provisional_between(start, due)
 
 
-def _part_from_row(r: sqlite3.Row, name: str, today: dt.date) -> TicketPart:
+def _part_from_row(r: sqlite3.Row, name: str, today: dt.date, lead_answered: bool = False) -> TicketPart:
     due = dt.date.fromisoformat(r["due_date"])
     submitted = parse_datetime(r["submitted_at"]) if r["submitted_at"] else None
     withdrawn = parse_datetime(r["withdrawn_at"]) if r["withdrawn_at"] else None
@@ -182,7 +185,7 @@ def _part_from_row(r: sqlite3.Row, name: str, today: dt.date) -> TicketPart:
         assigned_at=parse_datetime(r["assigned_at"]), assigned_by=r["assigned_by"], time_limit=r["time_limit"],
         due_date=due, due_provisional=bool(r["due_provisional"]), submitted_at=submitted,
         submitted_by=r["submitted_by"], text=r["text"], withdrawn_at=withdrawn,
-        withdrawn_by=r["withdrawn_by"], late=late,
+        withdrawn_by=r["withdrawn_by"], late=late, lead_answered=lead_answered,
     )
 
 
@@ -325,8 +328,10 @@ class JointMixin:
         row = self._ticket_row(self.conn, ref)  # type: ignore[attr-defined]
         self._visible(actor, row)  # type: ignore[attr-defined]
         today = local_date(self.now())  # type: ignore[attr-defined]
+        answered = row["status"] in (Status.REPLIED.value, Status.CLOSED.value)
         return [
-            _part_from_row(r, self.department_name(r["department_id"]) or f"#{r['department_id']}", today)  # type: ignore[attr-defined]
+            _part_from_row(r, self.department_name(r["department_id"]) or f"#{r['department_id']}", today,  # type: ignore[attr-defined]
+                           answered)
             for r in self.q("SELECT * FROM ticket_parts WHERE ticket_id = ? ORDER BY id", (row["id"],))  # type: ignore[attr-defined]
         ]
 
