@@ -17,6 +17,7 @@ from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake
 from xzconsole.screens.associations import AssociationsScreen, MemberPickerDialog
 from xzconsole.screens.dialogs import ReasonDialog
+from pilot_support import settle
 
 COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_name": "陈永刚", "interpreter_phone": "0516-83735126"}
 
@@ -25,13 +26,6 @@ def enterprise(store, staff, name: str) -> int:
     t = store.accept(staff["clerk"], TicketIntake(appeal_type="咨询求助", enterprise_name=name, district="鼓楼区",
                                                   content="咨询协会入会事宜"))
     return t.enterprise_id
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_screen(pilot: Any) -> AssociationsScreen:

@@ -19,15 +19,9 @@ from xzconsole.screens.assessment import AssessmentScreen
 from xzconsole.screens.queue import QueueScreen
 from xzconsole.store import CITY_CENTER
 from xzconsole.widgets.ticket_table import TicketTable
+from pilot_support import screen_text, settle
 
 PIZHOU = "邳州市企业服务中心"
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def shown(app: Any) -> list[str]:
@@ -177,6 +171,4 @@ async def test_ticket_detail_names_the_center_that_took_it_in(store, two_centers
         await settle(pilot)
         app.open_ticket(two_centers["邳州港上纺织有限公司"])
         await settle(pilot)
-        from test_app_workflow import screen_text
-
         assert f"邳州受理（{PIZHOU}）" in screen_text(app)

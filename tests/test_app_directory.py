@@ -19,6 +19,7 @@ from xzconsole.screens.directory import (
     MergeConfirmDialog,
     PickDialog,
 )
+from pilot_support import settle
 
 A = "91320302MA1XK0001" + uscc_check_char("91320302MA1XK0001")
 COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_name": "陈永刚", "interpreter_phone": "0516-83735126"}
@@ -27,13 +28,6 @@ COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_n
 def intake(store, staff, name, code=None, phone="13805161234", title="稳岗返还"):
     return store.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name=name, uscc=code,
                                                      contact_phone=phone, title=title, content="稳岗返还资金至今未到账"))
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def cells(screen: Any, selector: str) -> list[list[str]]:

@@ -13,13 +13,7 @@ from textual.widgets import DataTable, Input, Select, TextArea
 
 from xzconsole.app import XzApp
 from xzconsole.screens.knowledge import KnowledgeEditor, KnowledgeScreen
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from pilot_support import settle
 
 
 async def open_kb(pilot: Any) -> KnowledgeScreen:

@@ -19,18 +19,12 @@ from xzconsole.screens.dialogs import ReasonDialog
 from xzconsole.screens.intake import IntakeScreen
 from xzconsole.screens.outreach import ActivityDialog, ActivityScreen, OutreachScreen, PlanDialog
 from xzconsole.store import TicketFilter
+from pilot_support import settle
 
 
 def uscc(n: int) -> str:
     first17 = f"91320302MA{n:06d}X"[:17]
     return first17 + uscc_check_char(first17)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_outreach(pilot: Any) -> OutreachScreen:

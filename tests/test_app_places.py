@@ -4,19 +4,11 @@ some terminals keep F10/F11, so the palette must reach them too)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from xzconsole.app import XzApp
 from xzconsole.palette import PlaceCommands
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from pilot_support import settle
 
 
 @pytest.mark.parametrize("key, screen", [

@@ -27,6 +27,7 @@ from xzconsole.screens.policies import (
     PolicyLibraryScreen,
     policy_detail_text,
 )
+from pilot_support import settle
 
 COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_name": "陈永刚", "interpreter_phone": "0516-83735126"}
 
@@ -36,13 +37,6 @@ def make(store, staff, title, *, publish=True, **values):
     if publish:
         p = store.publish_policy(staff["sup"], p.id)
     return p
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_library(pilot: Any, words: str = "") -> PolicyLibraryScreen:

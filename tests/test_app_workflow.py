@@ -8,11 +8,8 @@ fixture), which is also how another console's conflicting edit is simulated.
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from textual.app import App
 from textual.widgets import Input, OptionList, Select, Static, TextArea
 
@@ -28,12 +25,9 @@ from xzconsole.screens.dialogs import (
 )
 from xzconsole.screens.intake import IntakeScreen, key_terms, suggest_knowledge
 from xzconsole.screens.ticket import TicketScreen
+from xzconsole.app import XzApp
 from xzconsole.store import Store
-
-try:  # the real shell, once it exists
-    from xzconsole.app import XzApp
-except ImportError:  # pragma: no cover - only while the shell is being built
-    XzApp = None  # type: ignore[assignment,misc]
+from pilot_support import screen_text
 
 def _valid_uscc(first17: str) -> str:
     from xzconsole.models import uscc_check_char
@@ -45,24 +39,8 @@ USCC = _valid_uscc("91320302MA1MXY8C0")
 WRONG_CHECK = USCC[:-1] + ("1" if USCC[-1] != "1" else "2")
 
 
-class Harness(App[None]):  # pragma: no cover - only while the shell is being built
-    """Stands in for XzApp: sets store, user and clock like the shell does."""
-
-    _css = Path(__file__).resolve().parent.parent / "xzconsole" / "app.tcss"
-    CSS_PATH = str(_css) if _css.exists() else None
-
-    def __init__(self, db_path: str, login: str, clock: Any) -> None:
-        super().__init__()
-        self.db_path, self.login, self.clock = db_path, login, clock
-
-    def on_mount(self) -> None:
-        self.store = Store(self.db_path, self.clock)
-        self.user = self.store.identify(self.login)
-
-
 def make_app(store: Store, login: str) -> App[Any]:
-    cls = XzApp or Harness
-    return cls(store.path, login, store.clock)
+    return XzApp(store.path, login, store.clock)
 
 
 async def settle(pilot: Any, delay: float = 0.0) -> None:
@@ -93,15 +71,6 @@ async def type_text(pilot: Any, text: str) -> None:
     else:
         await pilot.press(*["space" if ch == " " else ch for ch in text])
     await pilot.pause()
-
-
-def screen_text(app: App[Any]) -> str:
-    """The current screen as the terminal shows it (plain text)."""
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system="truecolor",
-                      record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
 
 
 def new_ticket(store: Store, staff: dict, **kw: Any) -> int:

@@ -19,8 +19,8 @@ import pytest
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake, uscc_check_char
 from xzconsole.screens.associations import AssociationsScreen
+from pilot_support import SIZES, settle as _settle
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 MEMBERS = [("徐工机械配套有限公司", "云龙区"), ("[b]徐州[/b]机械", "铜山区"), ("徐州恒力液压件厂", "鼓楼区"),
            ("江苏云龙传动科技有限公司", "云龙区"), ("徐州三一重机部件有限公司", "经开区")]
 
@@ -39,13 +39,6 @@ def associations_db(store, staff) -> Any:
     store.publish_policy(staff["sup"], p.id)
     store.push_policy(staff["sup"], p.id, [gcjx.id], "请转发会员企业")
     return store
-
-
-async def _settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def _open(*keys: str) -> Any:

@@ -14,8 +14,8 @@ import pytest
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake, uscc_check_char
 from xzconsole.screens.directory import DirectoryScreen, EnterpriseScreen
+from pilot_support import SIZES, open_screen
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 A = "91320302MA1XK0001" + uscc_check_char("91320302MA1XK0001")
 
 
@@ -48,30 +48,14 @@ def directory_db(store, staff, clock) -> Any:
     return store
 
 
-async def _settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def _open(screen_factory: Any) -> Any:
-    async def before(pilot: Any) -> None:
-        await _settle(pilot)
-        pilot.app.push_screen(screen_factory())
-        await _settle(pilot)
-
-    return before
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_directory(snap_compare, directory_db, size):
     app = XzApp(directory_db.path, "clerk", directory_db.clock)
-    assert snap_compare(app, terminal_size=size, run_before=_open(DirectoryScreen))
+    assert snap_compare(app, terminal_size=size, run_before=open_screen(DirectoryScreen))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_enterprise_page(snap_compare, directory_db, size):
     app = XzApp(directory_db.path, "clerk", directory_db.clock)
     eid = directory_db.first_enterprise
-    assert snap_compare(app, terminal_size=size, run_before=_open(lambda: EnterpriseScreen(eid)))
+    assert snap_compare(app, terminal_size=size, run_before=open_screen(lambda: EnterpriseScreen(eid)))

@@ -18,8 +18,7 @@ import pytest
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake
 from xzconsole.screens.outreach import ActivityScreen, OutreachScreen
-
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+from pilot_support import SIZES, open_screen
 
 
 @pytest.fixture
@@ -41,31 +40,15 @@ def outreach_db(store, staff) -> tuple[Any, int]:
     return store, visit.id
 
 
-async def _settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def _open(screen_factory: Any) -> Any:
-    async def before(pilot: Any) -> None:
-        await _settle(pilot)
-        pilot.app.push_screen(screen_factory())
-        await _settle(pilot)
-
-    return before
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_outreach(snap_compare, outreach_db, size):
     store, _ = outreach_db
     app = XzApp(store.path, "sup", store.clock)
-    assert snap_compare(app, terminal_size=size, run_before=_open(OutreachScreen))
+    assert snap_compare(app, terminal_size=size, run_before=open_screen(OutreachScreen))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_visit_detail(snap_compare, outreach_db, size):
     store, visit_id = outreach_db
     app = XzApp(store.path, "clerk", store.clock)
-    assert snap_compare(app, terminal_size=size, run_before=_open(lambda: ActivityScreen(visit_id)))
+    assert snap_compare(app, terminal_size=size, run_before=open_screen(lambda: ActivityScreen(visit_id)))

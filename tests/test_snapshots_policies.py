@@ -18,8 +18,7 @@ import pytest
 from xzconsole.app import XzApp
 from xzconsole.screens.knowledge import KnowledgeScreen
 from xzconsole.screens.policies import PolicyLibraryScreen
-
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+from pilot_support import SIZES, open_screen
 
 
 @pytest.fixture
@@ -34,29 +33,13 @@ def library_db(store, staff) -> Any:
     return store
 
 
-async def _settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def _open(screen_factory: Any) -> Any:
-    async def before(pilot: Any) -> None:
-        await _settle(pilot)
-        pilot.app.push_screen(screen_factory())
-        await _settle(pilot)
-
-    return before
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_policy_library(snap_compare, library_db, size):
     app = XzApp(library_db.path, "sup", library_db.clock)
-    assert snap_compare(app, terminal_size=size, run_before=_open(PolicyLibraryScreen))
+    assert snap_compare(app, terminal_size=size, run_before=open_screen(PolicyLibraryScreen))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_knowledge_base(snap_compare, library_db, size):
     app = XzApp(library_db.path, "sup", library_db.clock)
-    assert snap_compare(app, terminal_size=size, run_before=_open(lambda: KnowledgeScreen("社保")))
+    assert snap_compare(app, terminal_size=size, run_before=open_screen(lambda: KnowledgeScreen("社保")))

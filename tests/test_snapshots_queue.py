@@ -14,6 +14,7 @@ import pytest
 
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake, uscc_check_char
+from pilot_support import settle as _settle
 
 ENTERPRISES = [
     ("徐州云龙机械有限公司", "complaint", "厂区门口路灯坏了一周，夜间职工通行不便。"),
@@ -73,8 +74,3 @@ def test_queue_120x40_all_tab(snap_compare, queue_db):
     assert snap_compare(app, terminal_size=(120, 40), run_before=before)
 
 
-async def _settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()

@@ -47,18 +47,17 @@ def highlight_literal(matcher: "Matcher", candidate: str, prefix: Text | None = 
     return text
 
 
-class TicketCommands(Provider):
-    """Jump to a ticket: number, external id or enterprise name prefix.
-
-    The look-ups are index range scans — about a millisecond for the center
-    at 1,000,000 tickets — but a liaison's are filtered to one department
-    and can take longer, so they run in a thread, on the provider's own
-    connection (SQLite connections stay with one thread at a time: a lock).
-    """
+class _StoreLookup(Provider):
+    """A provider whose look-ups run in a thread, on its own connection
+    (SQLite connections stay with one thread at a time: a lock), opened at the
+    first search and closed when the palette closes."""
 
     async def startup(self) -> None:
         self._store: Any = None
         self._lock = threading.Lock()
+
+    def _query(self, store: Any, user: Any, query: str) -> list[Any]:
+        raise NotImplementedError
 
     def _lookup(self, query: str) -> list[Any]:
         app: Any = self.app
@@ -67,7 +66,7 @@ class TicketCommands(Provider):
                 from .store import Store
 
                 self._store = Store(app.db_path, app.clock, migrate=False)
-            return self._store.palette_tickets(app.user, query, limit=20)
+            return self._query(self._store, app.user, query)
 
     def _close(self) -> None:
         with self._lock:
@@ -77,6 +76,18 @@ class TicketCommands(Provider):
 
     async def shutdown(self) -> None:
         await asyncio.to_thread(self._close)
+
+
+class TicketCommands(_StoreLookup):
+    """Jump to a ticket: number, external id or enterprise name prefix.
+
+    The look-ups are index range scans — about a millisecond for the center
+    at 1,000,000 tickets — but a liaison's are filtered to one department
+    and can take longer, so they run in a thread (see :class:`_StoreLookup`).
+    """
+
+    def _query(self, store: Any, user: Any, query: str) -> list[Any]:
+        return store.palette_tickets(user, query, limit=20)
 
     async def search(self, query: str) -> Hits:
         app: Any = self.app
@@ -162,35 +173,16 @@ class PlaceCommands(Provider):
                           partial(app.run_action, action), text=name, help=key)
 
 
-class EnterpriseCommands(Provider):
+class EnterpriseCommands(_StoreLookup):
     """Open an enterprise's record: its name (any part), USCC or contact phone.
 
     The directory's own search (a trigram index; a few milliseconds at
-    200,000 enterprises) on the provider's own connection, in a thread.  A
-    department liaison may not browse the directory, so offers nothing.
+    200,000 enterprises), in a thread.  A department liaison may not browse
+    the directory, so offers nothing.
     """
 
-    async def startup(self) -> None:
-        self._store: Any = None
-        self._lock = threading.Lock()
-
-    def _lookup(self, query: str) -> list[Any]:
-        app: Any = self.app
-        with self._lock:
-            if self._store is None:
-                from .store import Store
-
-                self._store = Store(app.db_path, app.clock, migrate=False)
-            return self._store.search_enterprises(app.user, query, limit=10)
-
-    def _close(self) -> None:
-        with self._lock:
-            if self._store is not None:
-                self._store.disconnect()
-                self._store = None
-
-    async def shutdown(self) -> None:
-        await asyncio.to_thread(self._close)
+    def _query(self, store: Any, user: Any, query: str) -> list[Any]:
+        return store.search_enterprises(user, query, limit=10)
 
     async def search(self, query: str) -> Hits:
         from .models import Role
