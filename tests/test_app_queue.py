@@ -27,6 +27,7 @@ from xzconsole.rules import WarningLevel
 from xzconsole.screens.queue import PAGE_SIZE, QueueFilters, QueueScreen
 from xzconsole.store import CONFIDENTIAL_MASK, Store
 from xzconsole.widgets.ticket_table import TicketTable
+from pilot_support import settle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,13 +45,6 @@ def intake(store: Store, staff: dict, i: int, **kw: Any) -> int:
     )
     data.update(kw)
     return store.accept(staff["clerk"], TicketIntake(**data)).id
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def queue(app: Any) -> QueueScreen:
@@ -327,7 +321,13 @@ async def test_palette_finds_a_ticket_and_opens_it(store, staff):
         await pilot.press(*list("徐州云龙"))
         await pilot.pause(0.5)
         await settle(pilot)
-        await pilot.press("down", "enter")
+        from textual.command import CommandList
+
+        # the ticket comes first; its enterprise's directory record follows it
+        options = app.screen.query_one(CommandList)
+        if options.highlighted is None:
+            await pilot.press("down")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
         assert app.screen.ticket_id == target
