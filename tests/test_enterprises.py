@@ -11,6 +11,7 @@ import pytest
 from xzconsole.importers import import_tickets
 from xzconsole.models import TicketIntake, uscc_check_char
 from xzconsole.store import InvalidAction, NotFound, PermissionDenied
+from test_query_plans import plans_of
 
 COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_name": "陈永刚", "interpreter_phone": "0516-83735126"}
 
@@ -383,15 +384,8 @@ def test_enterprise_history_tables_are_append_only(store, staff):
 
 
 def plans(store, call) -> list[tuple[str, list[str]]]:
-    """(sql, plan) of every SELECT ``call`` ran (the SQL comes from the trace callback)."""
-    seen: list[str] = []
-    store.conn.set_trace_callback(seen.append)
-    try:
-        call()
-    finally:
-        store.conn.set_trace_callback(None)
-    return [(s, [r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + s)])
-            for s in (x.strip() for x in seen) if s.upper().startswith("SELECT")]
+    """(sql, plan) of every SELECT ``call`` ran, on any table."""
+    return plans_of(store, call, table=None)
 
 
 def assert_no_table_scan(found, tables=("enterprises", "tickets", "enterprise_contacts", "enterprise_events",

@@ -34,8 +34,9 @@ def busy(store, staff, clock):
     return store
 
 
-def plans_of(store, call) -> list[tuple[str, list[str]]]:
-    """(sql, plan lines) of every SELECT on tickets that ``call`` ran."""
+def plans_of(store, call, table: str | None = "tickets") -> list[tuple[str, list[str]]]:
+    """(sql, plan lines) of every SELECT that ``call`` ran (on ``table``, or on any
+    table when None); the SQL comes from the connection's trace callback."""
     seen: list[str] = []
     store.conn.set_trace_callback(seen.append)
     try:
@@ -45,7 +46,7 @@ def plans_of(store, call) -> list[tuple[str, list[str]]]:
     out = []
     for sql in seen:
         s = sql.strip()
-        if s.upper().startswith("SELECT") and "FROM tickets" in s:
+        if s.upper().startswith("SELECT") and (table is None or f"FROM {table}" in s):
             plan = [r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + s)]
             out.append((s, plan))
     return out

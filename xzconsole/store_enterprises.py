@@ -305,6 +305,13 @@ class EnterprisesMixin:
         return [enterprise_id] + [r[0] for r in self.conn.execute(
             "SELECT id FROM enterprises WHERE merged_into = ? ORDER BY id", (enterprise_id,))]
 
+    def _readable_family(self, actor: Staff, enterprise_id: int) -> tuple[list[int], str]:
+        """For a history tab: the surviving record's family (after the reader
+        check) and the matching ``?, ?`` placeholders for an ``IN (...)``."""
+        self._directory_reader(actor)
+        family = self._family(self._surviving(enterprise_id)["id"])
+        return family, ",".join("?" * len(family))
+
     def _surviving(self, ref: int) -> sqlite3.Row:
         row = self._record(self.conn, ref)
         return self._record(self.conn, row["merged_into"]) if row["merged_into"] is not None else row
@@ -625,9 +632,7 @@ class EnterprisesMixin:
                           limit: int = PAGE) -> tuple[list[PushLine], Key | None]:
         """Policies that reached the enterprise, newest first: pushed to it (or to
         a record merged into it), or to an association while it was a member."""
-        self._directory_reader(actor)
-        family = self._family(self._surviving(enterprise_id)["id"])
-        marks = ",".join("?" * len(family))
+        family, marks = self._readable_family(actor, enterprise_id)
         where, params = "", [*family, *family]
         if after is not None:
             where = "WHERE (u.at, u.src, u.id) < (?, ?, ?)"
@@ -646,9 +651,8 @@ class EnterprisesMixin:
     def enterprise_feedback(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
                             limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
         """Policy feedback the enterprise gave, newest first, with the policy title."""
-        self._directory_reader(actor)
-        family = self._family(self._surviving(enterprise_id)["id"])
-        where, params = f"f.enterprise_id IN ({','.join('?' * len(family))})", list(family)
+        family, marks = self._readable_family(actor, enterprise_id)
+        where, params = f"f.enterprise_id IN ({marks})", list(family)
         if after is not None:
             where += " AND f.id < ?"
             params.append(after[0])
@@ -662,10 +666,9 @@ class EnterprisesMixin:
     def enterprise_visits(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
                           limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
         """Outreach activities that met the enterprise (voided ones left out), newest first."""
-        self._directory_reader(actor)
-        family = self._family(self._surviving(enterprise_id)["id"])
-        where, params = (f"a.id IN (SELECT activity_id FROM outreach_enterprises WHERE enterprise_id IN "
-                         f"({','.join('?' * len(family))})) AND a.voided_at IS NULL"), list(family)
+        family, marks = self._readable_family(actor, enterprise_id)
+        where, params = (f"a.id IN (SELECT activity_id FROM outreach_enterprises WHERE enterprise_id IN ({marks})) "
+                         "AND a.voided_at IS NULL"), list(family)
         if after is not None:
             where += " AND (a.held_on, a.id) < (?, ?)"
             params.extend(after)
@@ -679,9 +682,8 @@ class EnterprisesMixin:
     def enterprise_history(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
                            limit: int = PAGE) -> tuple[list[EnterpriseEvent], Key | None]:
         """The record's own history (and that of the records merged into it), newest first."""
-        self._directory_reader(actor)
-        family = self._family(self._surviving(enterprise_id)["id"])
-        where, params = f"enterprise_id IN ({','.join('?' * len(family))})", list(family)
+        family, marks = self._readable_family(actor, enterprise_id)
+        where, params = f"enterprise_id IN ({marks})", list(family)
         if after is not None:
             where += " AND id < ?"
             params.append(after[0])
