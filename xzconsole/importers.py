@@ -65,26 +65,6 @@ FIELD_LABELS: dict[str, str] = {
 }
 _INTAKE_KEYS = ("external_id", "appeal_type", "enterprise_name", "contact_name", "district", "title", "content", "source")
 REQUIRED = ("external_id", "received_at", "appeal_type", "enterprise_name", "content")
-_HEADER_TO_KEY: dict[str, str] = {**{k: k for k in FIELD_LABELS}, **{v: k for k, v in FIELD_LABELS.items()}}
-_HEADER_TO_KEY.update({"诉求编号": "external_id", "受理时间": "received_at", "区域": "district", "所属区县": "district",
-                       "标题": "title", "内容": "content", "满意度": "satisfaction", "回访满意度": "satisfaction"})
-
-
-_KEY_CACHE: dict[str, str | None] = {}
-
-
-def header_key(name: Any) -> str | None:
-    """The field a column header or JSON key names (English key or Chinese header)."""
-    if isinstance(name, str):
-        hit = _KEY_CACHE.get(name, False)
-        if hit is not False:
-            return hit  # type: ignore[return-value]
-    t = unicodedata.normalize("NFKC", str(name or "")).strip().lstrip("\ufeff").strip("*").strip()
-    key = _HEADER_TO_KEY.get(t) or _HEADER_TO_KEY.get(t.lower())
-    if isinstance(name, str) and len(_KEY_CACHE) < 10_000:  # arbitrary JSON keys must not grow it without bound
-        _KEY_CACHE[name] = key
-    return key
-
 
 class FeedError(ValueError):
     """The file as a whole cannot be read (nothing is imported); Chinese message."""
@@ -92,6 +72,79 @@ class FeedError(ValueError):
 
 class RowError(ValueError):
     """One row is refused; the message (Chinese) goes to the rejects file."""
+
+
+class Headers:
+    """The columns of one kind of import file: English keys, the Chinese
+    headers of SPEC §11 and common aliases, each naming a field.
+
+    The tickets feed, the policy library and the knowledge base each have one;
+    the readers below serve them all.
+    """
+
+    def __init__(self, fields: dict[str, str], aliases: dict[str, str], required: tuple[str, ...]) -> None:
+        self.fields = fields  # key → Chinese header (also names the field in messages)
+        self.required = required
+        self.map = {**{k: k for k in fields}, **{v: k for k, v in fields.items()}, **aliases}
+        self._keys: dict[str, str | None] = {}
+        self._layouts: dict[tuple[Any, ...], list[tuple[Any, str]]] = {}
+
+    def key(self, name: Any) -> str | None:
+        """The field a column header or JSON key names (English key or Chinese header)."""
+        if isinstance(name, str):
+            hit = self._keys.get(name, False)
+            if hit is not False:
+                return hit  # type: ignore[return-value]
+        t = unicodedata.normalize("NFKC", str(name or "")).strip().lstrip("\ufeff").strip("*").strip()
+        key = self.map.get(t) or self.map.get(t.lower())
+        if isinstance(name, str) and len(self._keys) < 10_000:  # arbitrary JSON keys must not grow it without bound
+            self._keys[name] = key
+        return key
+
+    def check(self, names: list[str]) -> list[str]:
+        """Refuse a header row without a required column; else the columns it ignores."""
+        keys = [self.key(h) for h in names]
+        missing = [self.fields[k] for k in self.required if k not in keys]
+        if missing:
+            shown = "、".join(h for h in names if h) or "（空）"
+            first = self.required[0]
+            raise FeedError(f"表头缺少必需的列：{'、'.join(missing)}（表头为：{shown}）。"
+                            f"表头可用中文（如 {self.fields[first]}）或英文键名（如 {first}）")
+        return [h for h, k in zip(names, keys) if k is None and h]
+
+    def map_record(self, record: dict[Any, Any]) -> tuple[dict[str, Any], str | None]:
+        """Map keys/headers to fields; (data, error) — an error names the bad field.
+
+        The key → field mapping is worked out once per distinct set of keys (a
+        feed has one or a few), so each row is a few dictionary look-ups.
+        """
+        shape = tuple(record)
+        layout = self._layouts.get(shape)
+        if layout is None:
+            layout = [(k, f) for k in shape if (f := self.key(k)) is not None]
+            if len(self._layouts) < 1000:
+                self._layouts[shape] = layout
+        data: dict[str, Any] = {}
+        for k, key in layout:
+            v = record[k]
+            if type(v) is str:
+                data[key] = v
+                continue
+            try:
+                data[key] = _value(v)
+            except RowError as exc:
+                return data, f"{self.fields[key]}：{exc}"
+        return data, None
+
+
+TICKET_HEADERS = Headers(FIELD_LABELS, {
+    "诉求编号": "external_id", "受理时间": "received_at", "区域": "district", "所属区县": "district",
+    "标题": "title", "内容": "content", "满意度": "satisfaction", "回访满意度": "satisfaction"}, REQUIRED)
+
+
+def header_key(name: Any) -> str | None:
+    """The feed field a column header or JSON key names (English key or Chinese header)."""
+    return TICKET_HEADERS.key(name)
 
 
 # ---------------------------------------------------------------- reading
@@ -108,12 +161,14 @@ class RawRow:
 
 
 class FeedReader:
-    """Iterates the rows of a feed file; ``done``/``total`` drive a progress bar."""
+    """Iterates the rows of an import file; ``done``/``total`` drive a progress bar.
+    ``headers`` says which columns the file has (the tickets feed's by default)."""
 
     kind = ""
     total = 0
     done = 0
     ignored_columns: list[str]
+    headers: Headers = TICKET_HEADERS
 
     def __iter__(self) -> Iterator[RawRow]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -142,42 +197,14 @@ def _value(v: Any) -> Any:
     raise RowError("值应为文字，而不是列表或对象")
 
 
-_LAYOUTS: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-
-
-def _map_record(record: dict[Any, Any]) -> tuple[dict[str, Any], str | None]:
-    """Map keys/headers to fields; (data, error) — an error names the bad field.
-
-    The key → field mapping is worked out once per distinct set of keys (a
-    feed has one or a few), so each row is a few dictionary look-ups.
-    """
-    shape = tuple(record)
-    layout = _LAYOUTS.get(shape)
-    if layout is None:
-        layout = [(k, f) for k in shape if (f := header_key(k)) is not None]
-        if len(_LAYOUTS) < 1000:
-            _LAYOUTS[shape] = layout
-    data: dict[str, Any] = {}
-    for k, key in layout:
-        v = record[k]
-        if type(v) is str:
-            data[key] = v
-            continue
-        try:
-            data[key] = _value(v)
-        except RowError as exc:
-            return data, f"{FIELD_LABELS[key]}：{exc}"
-    return data, None
-
-
 class JsonLinesReader(FeedReader):
     """One JSON object per line; blank lines are skipped, anything else that is
     not an object is a rejected row kept verbatim."""
 
     kind = "JSON Lines"
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, headers: Headers = TICKET_HEADERS) -> None:
+        self.path, self.headers = path, headers
         self.total = path.stat().st_size
         self.ignored_columns = []
 
@@ -208,7 +235,7 @@ class JsonLinesReader(FeedReader):
                         type(obj), "空值 null")
                     yield RawRow(n, text, error=f"该行是 JSON {what}，应为一个对象 {{…}}")
                     continue
-                data, err = _map_record(obj)
+                data, err = self.headers.map_record(obj)
                 # a row that parsed is kept as its object (`jq -c .raw` gives it back as
                 # a feed line); an unparseable line is kept verbatim, as text
                 yield RawRow(n, obj, data=data, error=err)
@@ -226,22 +253,13 @@ def _decode_text(blob: bytes) -> str:
         raise FeedError("无法识别文件编码：既不是 UTF-8，也不是 GBK/GB18030。请在 Excel 中“另存为 CSV UTF-8”后重试") from None
 
 
-def _check_header(keys: list[str | None], headers: list[str]) -> list[str]:
-    missing = [FIELD_LABELS[k] for k in REQUIRED if k not in keys]
-    if missing:
-        shown = "、".join(h for h in headers if h) or "（空）"
-        raise FeedError(f"表头缺少必需的列：{'、'.join(missing)}（表头为：{shown}）。"
-                        "表头可用中文（如 工单编号）或英文键名（如 external_id）")
-    return [h for h, k in zip(headers, keys) if k is None and h]
-
-
 class CsvReader(FeedReader):
     """CSV with a header row; a row with more or fewer cells than the header is refused."""
 
     kind = "CSV"
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, headers: Headers = TICKET_HEADERS) -> None:
+        self.path, self.headers = path, headers
         self.text = _decode_text(path.read_bytes())
         self.total = self.text.count("\n") + 1
         self.ignored_columns = []
@@ -274,8 +292,8 @@ class CsvReader(FeedReader):
                 continue
             if headers is None:
                 headers = [c.strip() for c in cells]
-                keys = [header_key(h) for h in headers]
-                self.ignored_columns = _check_header(keys, headers)
+                keys = [self.headers.key(h) for h in headers]
+                self.ignored_columns = self.headers.check(headers)
                 continue
             raw = dict(zip(headers, cells)) if len(cells) == len(headers) else cells
             if len(cells) != len(headers):
@@ -295,8 +313,8 @@ class XlsxReader(FeedReader):
 
     kind = "XLSX"
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, headers: Headers = TICKET_HEADERS) -> None:
+        self.path, self.headers = path, headers
         self.ignored_columns = []
         try:
             import openpyxl
@@ -320,8 +338,8 @@ class XlsxReader(FeedReader):
                     continue
                 if headers is None:
                     headers = ["" if v is None else str(v).strip() for v in cells]
-                    keys = [header_key(h) for h in headers]
-                    self.ignored_columns = _check_header(keys, headers)
+                    keys = [self.headers.key(h) for h in headers]
+                    self.ignored_columns = self.headers.check(headers)
                     continue
                 raw = {h: (v if v is None or isinstance(v, (str, int, float, bool)) else str(v))
                        for h, v in zip(headers, cells) if h}
@@ -337,7 +355,7 @@ class XlsxReader(FeedReader):
                     try:
                         data[k] = _value(v)
                     except RowError as exc:
-                        err = f"{FIELD_LABELS[k]}：{exc}"
+                        err = f"{self.headers.fields[k]}：{exc}"
                         break
                 yield RawRow(n, raw, data=data, error=err)
             if headers is None:
@@ -346,8 +364,9 @@ class XlsxReader(FeedReader):
             self.wb.close()
 
 
-def open_feed(path: str | os.PathLike[str]) -> FeedReader:
-    """A reader for the file, by its extension (else by its first bytes)."""
+def open_feed(path: str | os.PathLike[str], headers: Headers = TICKET_HEADERS) -> FeedReader:
+    """A reader for the file, by its extension (else by its first bytes), for
+    the columns of ``headers`` (the tickets feed's by default)."""
     p = Path(path).expanduser()
     if not p.exists():
         raise FeedError(f"找不到文件：{p}")
@@ -355,20 +374,20 @@ def open_feed(path: str | os.PathLike[str]) -> FeedReader:
         raise FeedError(f"{p} 是目录，不是文件")
     suffix = p.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
-        return JsonLinesReader(p)
+        return JsonLinesReader(p, headers)
     if suffix in (".csv", ".txt"):
-        return CsvReader(p)
+        return CsvReader(p, headers)
     if suffix in (".xlsx", ".xlsm"):
-        return XlsxReader(p)
+        return XlsxReader(p, headers)
     if suffix == ".xls":
         raise FeedError("不支持旧版 Excel（.xls）：请在 Excel 中另存为 .xlsx 或 CSV UTF-8")
     with open(p, "rb") as fh:
         head = fh.read(64)
     if head.startswith(b"PK\x03\x04"):
-        return XlsxReader(p)
+        return XlsxReader(p, headers)
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return JsonLinesReader(p)
-    return CsvReader(p)
+        return JsonLinesReader(p, headers)
+    return CsvReader(p, headers)
 
 
 def rejects_path(path: str | os.PathLike[str]) -> Path:

@@ -13,7 +13,8 @@
 * **Publication lag** against the "135" targets, in working days
   (:class:`PublicationTargets`, :func:`policy_lag`).
 * **Moving the library in**: :func:`import_policies` and
-  :func:`import_knowledge` read JSON Lines, CSV (UTF-8, BOM, GBK) or XLSX with
+  :func:`import_knowledge` read JSON Lines, CSV (UTF-8, BOM, GBK) or XLSX (the
+  feed's own readers, :func:`xzconsole.importers.open_feed`, with their columns) with
   English keys or the Chinese headers of SPEC §11, validate every row, send
   bad rows to a rejects file beside the input and hand good rows to the store
   in batches; re-importing the same file changes nothing.
@@ -22,10 +23,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import enum
-import io
 import json
 import os
 import re
@@ -33,9 +32,9 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable
 
-from .importers import FeedError, RawRow, RejectsFile, RowError, rejects_path
+from .importers import Headers, RejectsFile, RowError, open_feed, rejects_path
 from .importers import ImportSummary as FeedSummary
 from .models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Staff, validate_phone
 from .workdays import WorkCalendar
@@ -329,195 +328,8 @@ KNOWLEDGE_ALIASES = {"标准问题": "question", "标准答案": "answer", "答�
                      "责任部门": "department", "主管单位": "department"}
 
 
-class _Headers:
-    """Maps English keys and Chinese headers to fields for one kind of file."""
-
-    def __init__(self, fields: dict[str, str], aliases: dict[str, str], required: tuple[str, ...]) -> None:
-        self.fields = fields
-        self.required = required
-        self.map = {**{k: k for k in fields}, **{v: k for k, v in fields.items()}, **aliases}
-
-    def key(self, name: Any) -> str | None:
-        t = unicodedata.normalize("NFKC", str(name or "")).strip().lstrip("\ufeff").strip("*").strip()
-        return self.map.get(t) or self.map.get(t.lower())
-
-    def check(self, headers: list[str]) -> list[str]:
-        keys = [self.key(h) for h in headers]
-        missing = [self.fields[k] for k in self.required if k not in keys]
-        if missing:
-            shown = "、".join(h for h in headers if h) or "（空）"
-            raise FeedError(f"表头缺少必需的列：{'、'.join(missing)}（表头为：{shown}）。表头可用中文或英文键名")
-        return [h for h, k in zip(headers, keys) if k is None and h]
-
-
-POLICY_HEADERS = _Headers(POLICY_FIELDS, POLICY_ALIASES, ("title",))
-KNOWLEDGE_HEADERS = _Headers(KNOWLEDGE_FIELDS, KNOWLEDGE_ALIASES, ("question", "answer"))
-
-
-def _cell(v: Any) -> Any:
-    """A cell or JSON value as text (numbers as plain digits), or a date from a spreadsheet."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        raise RowError("值应为文字，而不是 true/false")
-    if isinstance(v, str):
-        return v
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if v != v or v in (float("inf"), float("-inf")):
-            raise RowError("值不是有效的数字或文字")
-        return str(int(v)) if v.is_integer() and abs(v) < 1e18 else repr(v)
-    if isinstance(v, (dt.datetime, dt.date)):
-        return v
-    raise RowError("值应为文字，而不是列表或对象")
-
-
-def _decode(blob: bytes) -> str:
-    try:
-        return blob.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return blob.decode("gb18030")
-    except UnicodeDecodeError:
-        raise FeedError("无法识别文件编码：既不是 UTF-8，也不是 GBK/GB18030。请在 Excel 中“另存为 CSV UTF-8”后重试") from None
-
-
-def _map(record: dict[Any, Any], headers: _Headers) -> tuple[dict[str, Any], str | None]:
-    data: dict[str, Any] = {}
-    for k, v in record.items():
-        key = headers.key(k)
-        if key is None:
-            continue
-        try:
-            data[key] = _cell(v)
-        except RowError as exc:
-            return data, f"{headers.fields[key]}：{exc}"
-    return data, None
-
-
-def read_rows(path: str | os.PathLike[str], headers: _Headers, ignored: list[str] | None = None) -> Iterator[RawRow]:
-    """The rows of a JSON Lines, CSV or XLSX file (by extension, else by its
-    first bytes).  A line that cannot be read is a row with ``error`` and the
-    line as it was.  ``FeedError`` when the file as a whole is unusable."""
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise FeedError(f"找不到文件：{p}")
-    if p.is_dir():
-        raise FeedError(f"{p} 是目录，不是文件")
-    suffix = p.suffix.lower()
-    if suffix == ".xls":
-        raise FeedError("不支持旧版 Excel（.xls）：请在 Excel 中另存为 .xlsx 或 CSV UTF-8")
-    with open(p, "rb") as fh:
-        head = fh.read(64)
-    if suffix in (".xlsx", ".xlsm") or (suffix not in (".jsonl", ".ndjson", ".json", ".csv", ".txt") and head.startswith(b"PK\x03\x04")):
-        return _xlsx_rows(p, headers, ignored)
-    if suffix in (".jsonl", ".ndjson", ".json") or (suffix not in (".csv", ".txt") and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")):
-        return _jsonl_rows(p, headers)
-    return _csv_rows(p, headers, ignored)
-
-
-def _jsonl_rows(p: Path, headers: _Headers) -> Iterator[RawRow]:
-    with open(p, "rb") as fh:
-        for n, bline in enumerate(fh, 1):
-            if n == 1 and bline.startswith(b"\xef\xbb\xbf"):
-                bline = bline[3:]
-            if not bline.strip():
-                continue
-            body = bline.rstrip(b"\r\n")
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                yield RawRow(n, body.decode("utf-8", "backslashreplace"), error="该行不是 UTF-8 编码的文字")
-                continue
-            try:
-                obj = json.loads(text)
-            except (ValueError, RecursionError) as exc:
-                yield RawRow(n, text, error=f"不是有效的 JSON（{getattr(exc, 'msg', None) or type(exc).__name__}）")
-                continue
-            if not isinstance(obj, dict):
-                yield RawRow(n, text, error="该行应为一个 JSON 对象 {…}")
-                continue
-            data, err = _map(obj, headers)
-            yield RawRow(n, text, data=data, error=err)
-
-
-def _csv_rows(p: Path, headers: _Headers, ignored: list[str] | None) -> Iterator[RawRow]:
-    text = _decode(p.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""))
-    names: list[str] | None = None
-    keys: list[str | None] = []
-    last = 0
-    while True:
-        start = last + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            last = max(reader.line_num, start)
-            if names is None:
-                raise FeedError(f"第 {start} 行：无法解析 CSV 表头（{exc}）") from None
-            yield RawRow(start, f"（第 {start}–{last} 行无法按 CSV 解析）", error=f"CSV 格式错误（{exc}）")
-            continue
-        last = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if names is None:
-            names = [c.strip() for c in cells]
-            keys = [headers.key(h) for h in names]
-            extra = headers.check(names)
-            if ignored is not None:
-                ignored.extend(extra)
-            continue
-        if len(cells) != len(names):
-            yield RawRow(start, cells, error=f"该行有 {len(cells)} 列，与表头的 {len(names)} 列不一致（多了或少了逗号？）")
-            continue
-        yield RawRow(start, dict(zip(names, cells)), data={k: v for k, v in zip(keys, cells) if k is not None})
-    if names is None:
-        raise FeedError("文件是空的：没有表头，也没有数据")
-
-
-def _xlsx_rows(p: Path, headers: _Headers, ignored: list[str] | None) -> Iterator[RawRow]:
-    try:
-        import openpyxl
-
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise FeedError(f"无法作为 Excel 工作簿（.xlsx）打开：{type(exc).__name__}：{exc}") from None
-    try:
-        if not wb.worksheets:
-            raise FeedError("工作簿里没有工作表")
-        names: list[str] | None = None
-        keys: list[str | None] = []
-        for n, values in enumerate(wb.worksheets[0].iter_rows(values_only=True), 1):
-            cells = list(values)
-            if not any(v is not None and str(v).strip() for v in cells):
-                continue
-            if names is None:
-                names = ["" if v is None else str(v).strip() for v in cells]
-                keys = [headers.key(h) for h in names]
-                extra = headers.check(names)
-                if ignored is not None:
-                    ignored.extend(extra)
-                continue
-            raw = {h: (v if v is None or isinstance(v, (str, int, float, bool)) else str(v)) for h, v in zip(names, cells) if h}
-            data: dict[str, Any] = {}
-            err = None
-            for k, v in zip(keys, cells):
-                if k is None:
-                    continue
-                try:
-                    data[k] = _cell(v)
-                except RowError as exc:
-                    err = f"{headers.fields[k]}：{exc}"
-                    break
-            yield RawRow(n, raw, data=data, error=err)
-        if names is None:
-            raise FeedError("工作表是空的：没有表头，也没有数据")
-    finally:
-        wb.close()
+POLICY_HEADERS = Headers(POLICY_FIELDS, POLICY_ALIASES, ("title",))
+KNOWLEDGE_HEADERS = Headers(KNOWLEDGE_FIELDS, KNOWLEDGE_ALIASES, ("question", "answer"))
 
 
 # ---------------------------------------------------------------- validating rows
@@ -669,13 +481,12 @@ def _actor(store: "Store", actor: Staff | str) -> Staff:
     return actor if isinstance(actor, Staff) else store.staff(actor)
 
 
-def _import(store: "Store", path: str | os.PathLike[str], actor: Staff, headers: _Headers, kind: str,
+def _import(store: "Store", path: str | os.PathLike[str], actor: Staff, headers: Headers, kind: str,
             validate: Callable[[dict[str, Any]], dict[str, Any]],
             flush: Callable[[list[dict[str, Any]]], tuple[int, int, int]], batch_size: int) -> ImportSummary:
     src = Path(path).expanduser()
     summary = ImportSummary(kind=kind)
-    ignored: list[str] = []
-    rows = read_rows(src, headers, ignored)
+    rows = open_feed(src, headers)
     rejects = RejectsFile(rejects_path(src))
     batch: list[dict[str, Any]] = []
     seen: set[Any] = set()
@@ -712,7 +523,7 @@ def _import(store: "Store", path: str | os.PathLike[str], actor: Staff, headers:
         rejects.close()
     summary.rejected = rejects.count
     summary.rejects_file = rejects.path if rejects.count else None
-    summary.ignored_columns = ignored
+    summary.ignored_columns = rows.ignored_columns
     return summary
 
 
