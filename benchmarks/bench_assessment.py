@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     out_xlsx = Path(tempfile.gettempdir()) / "xz_bench_bulletin.xlsx"
     cases = {
         "floor": floor,
-        "counts": lambda: store.assessment_counts(start, end, now_s, today, today_num),
+        "counts": lambda: store.reports.counts(start, end, now_s, today, today_num),
         "assess": lambda: reports.assess(store, start, end, now),
         "report": lambda: reports.write_report(store, args.month, "xlsx", out_xlsx, now),
     }

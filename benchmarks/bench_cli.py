@@ -60,7 +60,7 @@ def empty_demo_db(path: Path, login: str) -> None:
 
     s = Store(path)
     s.load_reference_data()
-    s.add_staff(None, login, "clerk")
+    s.staff.add(None, login, "clerk")
     s.conn.execute("INSERT INTO meta(key, value) VALUES ('demo', '1') ON CONFLICT(key) DO UPDATE SET value = '1'")
     s.disconnect()
 
@@ -92,7 +92,7 @@ def build_from_feed(big: Path, n: int) -> None:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     s = Store(big, FixedClock(NOW))
     s.load_reference_data()
-    s.add_staff(None, "demo_clerk", "clerk")
+    s.staff.add(None, "demo_clerk", "clerk")
     s.conn.execute("INSERT INTO meta(key, value) VALUES ('demo', '1')")
     s.disconnect()
     env = dict(os.environ, PYTHONPATH=str(ROOT))

@@ -13,7 +13,7 @@ and record history.  Then measures, round-robin over ``--runs`` runs
   (record, contacts, memberships, figures, history sizes) and the first page
   of each of the five tabs — against a primary-key row read, a bare indexed
   count of its tickets and a bare page of 50 of its tickets;
-* (b) ``store.search_enterprises`` (pages of 50) for 2-character and
+* (b) ``store.directory.search`` (pages of 50) for 2-character and
   4-character name words (cut from stored names), a USCC and a phone number,
   and two worst cases (one character, a word in no name) — against an exact
   indexed look-up by USCC (USCC, phone) and a bare page of 50 records read
@@ -75,8 +75,8 @@ def build(path: str, n: int, tickets: int, noise: int, rng: random.Random) -> tu
     start = time.perf_counter()
     store = Store(path, FixedClock(NOW))
     store.load_reference_data()
-    admin = store.add_staff(None, "admin", "admin")
-    store.add_staff(admin, "clerk", "clerk", name="王受理")
+    admin = store.staff.add(None, "admin", "admin")
+    store.staff.add(admin, "clerk", "clerk", name="王受理")
     big = n // 2
     taken: set[str] = set()
     rows, contacts = [], []
@@ -157,7 +157,7 @@ def main() -> None:
         nt = store.q1("SELECT count(*) FROM tickets WHERE enterprise_id = ?", (big,))[0]
         print(f"{n:,} enterprises, {store.q1('SELECT count(*) FROM tickets')[0]:,} tickets; "
               f"the big one (#{big}) has {nt:,} tickets (SQLite {store.q1('select sqlite_version()')[0]})")
-        clerk = store.staff("clerk")
+        clerk = store.staff.get("clerk")
         names = [r[0] for r in store.q("SELECT name FROM enterprises WHERE id % 997 = 0")]
         usccs = [r[0] for r in store.q("SELECT uscc FROM enterprises WHERE id % 991 = 0 AND uscc IS NOT NULL")]
         phones = [r[0] for r in store.q("SELECT contact_phone FROM enterprises WHERE id % 983 = 0")]
@@ -179,10 +179,10 @@ def main() -> None:
         starts = [cut(2) for _ in range(k)]
 
         def open_enterprise() -> None:
-            profile = store.enterprise(clerk, big)
+            profile = store.directory.profile(clerk, big)
             eid = profile.enterprise.id
-            for read in (store.enterprise_tickets, store.enterprise_pushes, store.enterprise_feedback,
-                         store.enterprise_visits, store.enterprise_history):
+            for read in (store.directory.tickets, store.directory.pushes, store.directory.feedback,
+                         store.directory.visits, store.directory.history):
                 read(clerk, eid)
 
         jobs: dict[str, Callable[[], Any]] = {
@@ -198,8 +198,8 @@ def main() -> None:
                 "SELECT * FROM enterprises WHERE name >= ? ORDER BY name, id LIMIT 50", (w,)) for w in starts],
         }
         for label, queries in classes.items():
-            jobs[f"(b) {label}"] = lambda qs=queries: [store.search_enterprises(clerk, q) for q in qs]
-        hits = {label: statistics.mean(len(store.search_enterprises(clerk, q)) for q in qs) for label, qs in classes.items()}
+            jobs[f"(b) {label}"] = lambda qs=queries: [store.directory.search(clerk, q) for q in qs]
+        hits = {label: statistics.mean(len(store.directory.search(clerk, q)) for q in qs) for label, qs in classes.items()}
         times: dict[str, list[float]] = {label: [] for label in jobs}
         for fn in jobs.values():
             fn()  # warm the cache once

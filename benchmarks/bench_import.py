@@ -90,7 +90,7 @@ def feed_row(i: int) -> dict:
 def make_template(path: Path) -> None:
     s = Store(path, FixedClock(NOW))
     s.load_reference_data()
-    s.add_staff(None, "bench", "clerk")
+    s.staff.add(None, "bench", "clerk")
     s.disconnect()
 
 

@@ -139,7 +139,7 @@ def main() -> int:
         print(f"  built in {time.perf_counter() - t0:.0f} s")
 
     store = Store(db, FixedClock(now), migrate=False)
-    actor = store.staff(args.login)
+    actor = store.staff.get(args.login)
     total = store.conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
     f = floors(store, now, args.runs)
     version = store.data_version()

@@ -7,7 +7,7 @@ then times, in the same run:
 
 * ``floor``   — an exact-match indexed look-up (policy by title + document
   number): the cost of one indexed query plus building the result;
-* ``store.search_policies`` / ``store.knowledge_search`` (the trigram index,
+* ``store.library.search`` / ``store.knowledge.search`` (the trigram index,
   short terms expanded through the term dictionary) for queries of 2
   characters (words of the vocabulary), 3 and 5–8 characters (cut from stored
   text, so they hit), two words, misses, one character, and the most common
@@ -132,7 +132,7 @@ def main() -> None:
         size = os.path.getsize(path) + (os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0)
         print(f"{args.n:,} policies + {args.n:,} knowledge entries built and indexed in {build_s:.1f} s; "
               f"database {size / 1e6:.0f} MB (SQLite {store.conn.execute('select sqlite_version()').fetchone()[0]})")
-        store.search_policies("预热", limit=1)  # the once-a-day expiry check and cache warm-up
+        store.library.search("预热", limit=1)  # the once-a-day expiry check and cache warm-up
         two = [w for w in vocab if len(w) == 2]
         common = [w for w in WORDS[:40] if len(w) == 2]
 
@@ -172,21 +172,21 @@ def main() -> None:
 
         lim = args.limit
         print("policies (title, number, issuer, summary; best first):")
-        bench("2 characters", q2, lambda q: store.search_policies(q, limit=lim))
-        bench("3 characters", q3, lambda q: store.search_policies(q, limit=lim))
-        bench("5+ characters", q5, lambda q: store.search_policies(q, limit=lim))
-        bench("two 2-character words (AND)", qmulti, lambda q: store.search_policies(q, limit=lim))
-        bench("no hit", qmiss, lambda q: store.search_policies(q, limit=lim))
-        bench("most common 2-character words", qcommon, lambda q: store.search_policies(q, limit=lim))
+        bench("2 characters", q2, lambda q: store.library.search(q, limit=lim))
+        bench("3 characters", q3, lambda q: store.library.search(q, limit=lim))
+        bench("5+ characters", q5, lambda q: store.library.search(q, limit=lim))
+        bench("two 2-character words (AND)", qmulti, lambda q: store.library.search(q, limit=lim))
+        bench("no hit", qmiss, lambda q: store.library.search(q, limit=lim))
+        bench("most common 2-character words", qcommon, lambda q: store.library.search(q, limit=lim))
         bench("very common 3+ characters", ["的通知", "的意见", "实施细则", "若干措施", "关于进一步"] * 2,
-              lambda q: store.search_policies(q, limit=lim))
+              lambda q: store.library.search(q, limit=lim))
         bench("1 character", [rng.choice(two)[0] for _ in range(args.queries // 3)],
-              lambda q: store.search_policies(q, limit=lim))
+              lambda q: store.library.search(q, limit=lim))
         print("knowledge (question, answer; best first):")
-        bench("2 characters", q2, lambda q: store.knowledge_search(q, lim))
-        bench("3 characters", k3, lambda q: store.knowledge_search(q, lim))
-        bench("5+ characters", k5, lambda q: store.knowledge_search(q, lim))
-        bench("most common 2-character words", qcommon, lambda q: store.knowledge_search(q, lim))
+        bench("2 characters", q2, lambda q: store.knowledge.search(q, lim))
+        bench("3 characters", k3, lambda q: store.knowledge.search(q, lim))
+        bench("5+ characters", k5, lambda q: store.knowledge.search(q, lim))
+        bench("most common 2-character words", qcommon, lambda q: store.knowledge.search(q, lim))
 
         print("alternative for short queries — instr() over every row, same ranking idea (title/question hits first):")
         few = q2[: max(5, args.queries // 6)]

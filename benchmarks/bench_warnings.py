@@ -8,9 +8,9 @@ same run, the median of ``--runs`` runs of:
 * (a) ``floor``   — the bare SQL that any warning panel must run: the open
   tickets joined against ``workday_index`` for their overdue working days,
   fetched fully;
-* (b) ``store.warned_tickets()`` — every warned ticket with number, department,
+* (b) ``store.warnings.warned_tickets()`` — every warned ticket with number, department,
   level and supervising body (what ``warnings --json`` and the panel show);
-* (c) ``store.level_counts()`` — warned tickets per department and level;
+* (c) ``store.warnings.level_counts()`` — warned tickets per department and level;
 * (d) ``count floor`` — a bare per-department count of the past-due tickets;
 * (e) ``chinese-calendar`` asked once per ticket (``get_workdays`` between the
   due date and today) for 2,000 tickets, extrapolated to 50,000 — what the
@@ -42,7 +42,7 @@ import chinese_calendar  # noqa: E402
 
 from xzconsole.clock import FixedClock  # noqa: E402
 from xzconsole.store import AWAITING, Store  # noqa: E402
-from xzconsole.store_bulk import TICKET_COLUMNS  # noqa: E402
+from xzconsole.areas.loader import TICKET_COLUMNS  # noqa: E402
 
 NOW = "2026-11-26T10:00:00+08:00"  # a Thursday; 2026 is covered by chinese-calendar
 OPEN = 50_000
@@ -179,8 +179,8 @@ def main() -> None:
     runs = args.runs
     fns = {
         "a": lambda: store.conn.execute(floor_sql, params).fetchall(),
-        "b": lambda: store.warned_tickets(),
-        "c": lambda: store.level_counts(),
+        "b": lambda: store.warnings.warned_tickets(),
+        "c": lambda: store.warnings.level_counts(),
         "d": lambda: store.conn.execute(count_sql, params[1:]).fetchall(),
     }
     for fn in fns.values():  # warm the page cache once, untimed
@@ -220,8 +220,8 @@ def main() -> None:
 
     print(f"warned tickets: {len(warned):,}; departments with warnings: {len(counts)}; runs: {runs} (median)")
     print(f"(a) floor: join against workday_index      {results['a']:9.1f} ms")
-    print(f"(b) store.warned_tickets()                 {results['b']:9.1f} ms   (b)/(a) = {results['b'] / results['a']:.2f}")
-    print(f"(c) store.level_counts()                   {results['c']:9.1f} ms   (c)/(d) = {results['c'] / results['d']:.2f}")
+    print(f"(b) store.warnings.warned_tickets()                 {results['b']:9.1f} ms   (b)/(a) = {results['b'] / results['a']:.2f}")
+    print(f"(c) store.warnings.level_counts()                   {results['c']:9.1f} ms   (c)/(d) = {results['c'] / results['d']:.2f}")
     print(f"(d) floor: per-department count            {results['d']:9.1f} ms")
     print(f"(e) chinese-calendar per ticket, ×{len(floor_rows) / max(len(sample), 1):.0f}     {results['e']:9.1f} ms   "
           f"(e)/(b) = {results['e'] / results['b']:.0f}  [{len(sample):,} asked in {e_ms:.0f} ms]")

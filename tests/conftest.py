@@ -18,11 +18,11 @@ def clock() -> FixedClock:
 def store(tmp_path, clock) -> Store:
     s = Store(tmp_path / "test.db", clock)
     s.load_reference_data()
-    admin = s.add_staff(None, "admin", "admin", name="系统管理员")
-    s.add_staff(admin, "clerk", "clerk", name="王受理")
-    s.add_staff(admin, "sup", "supervisor", name="赵值班")
-    s.add_staff(admin, "rsj", "department", name="人社联络员", department="市人社局")
-    s.add_staff(admin, "swj", "department", name="税务联络员", department="市税务局")
+    admin = s.staff.add(None, "admin", "admin", name="系统管理员")
+    s.staff.add(admin, "clerk", "clerk", name="王受理")
+    s.staff.add(admin, "sup", "supervisor", name="赵值班")
+    s.staff.add(admin, "rsj", "department", name="人社联络员", department="市人社局")
+    s.staff.add(admin, "swj", "department", name="税务联络员", department="市税务局")
     yield s
     s.disconnect()
 
@@ -30,4 +30,4 @@ def store(tmp_path, clock) -> Store:
 @pytest.fixture
 def staff(store):
     """Staff records by role: admin, clerk, sup, rsj (市人社局), swj (市税务局)."""
-    return {login: store.staff(login) for login in ("admin", "clerk", "sup", "rsj", "swj")}
+    return {login: store.staff.get(login) for login in ("admin", "clerk", "sup", "rsj", "swj")}

@@ -18,20 +18,20 @@ from xzconsole.screens.assessment import AssessmentScreen, DrillScreen, last_mon
 def _ticket(store, staff, day: str, kind: str, dept: str, *, sign: str | None = None, reply: str | None = None,
             follow: str | None = None) -> int:
     store.clock.set(f"{day}T09:00:00+08:00")
-    t = store.accept(staff["clerk"], TicketIntake(appeal_type=kind, enterprise_name=f"徐州{dept}{day}企业",
+    t = store.tickets.accept(staff["clerk"], TicketIntake(appeal_type=kind, enterprise_name=f"徐州{dept}{day}企业",
                                                   content="诉求内容"))
     store.clock.set(f"{day}T10:00:00+08:00")
-    store.dispatch(staff["clerk"], t.id, dept)
+    store.tickets.dispatch(staff["clerk"], t.id, dept)
     liaison = staff["rsj"] if dept == "市人社局" else staff["swj"]
     if sign:
         store.clock.set(f"{sign}T10:00:00+08:00")
-        store.sign(liaison, t.id)
+        store.tickets.sign(liaison, t.id)
     if reply:
         store.clock.set(f"{reply}T15:00:00+08:00")
-        store.reply(liaison, t.id, "已办理")
+        store.tickets.reply(liaison, t.id, "已办理")
     if follow:
         store.clock.set(f"{reply}T17:00:00+08:00")
-        store.follow_up(staff["clerk"], t.id, follow)
+        store.tickets.follow_up(staff["clerk"], t.id, follow)
     return t.id
 
 

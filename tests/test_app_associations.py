@@ -23,7 +23,7 @@ COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_n
 
 
 def enterprise(store, staff, name: str) -> int:
-    t = store.accept(staff["clerk"], TicketIntake(appeal_type="咨询求助", enterprise_name=name, district="鼓楼区",
+    t = store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="咨询求助", enterprise_name=name, district="鼓楼区",
                                                   content="咨询协会入会事宜"))
     return t.enterprise_id
 
@@ -47,13 +47,13 @@ def text(screen: Any, selector: str) -> str:
 
 
 async def test_browse_associations_members_and_a_push(store, staff):
-    gcjx, wl = store.association("gcjx"), store.association("wl")
+    gcjx, wl = store.associations.get("gcjx"), store.associations.get("wl")
     for name in ("徐工机械配套有限公司", "[b]徐州[/b]机械"):
-        store.add_member(staff["clerk"], gcjx.id, enterprise(store, staff, name))
-    p = store.create_policy(staff["sup"], {"title": "关于促进物流业高质量发展的若干措施", "doc_number": "徐政办发〔2026〕12号",
+        store.associations.add_member(staff["clerk"], gcjx.id, enterprise(store, staff, name))
+    p = store.library.create(staff["sup"], {"title": "关于促进物流业高质量发展的若干措施", "doc_number": "徐政办发〔2026〕12号",
                                            **COMPLETE})
-    store.publish_policy(staff["sup"], p.id)
-    store.push_policy(staff["sup"], p.id, [wl.id], "请转发会员企业")
+    store.library.publish(staff["sup"], p.id)
+    store.library.push(staff["sup"], p.id, [wl.id], "请转发会员企业")
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_screen(pilot)
         listed = rows(screen, "#assoc-list")
@@ -77,7 +77,7 @@ async def test_browse_associations_members_and_a_push(store, staff):
 
 async def test_add_and_remove_a_member(store, staff):
     eid = enterprise(store, staff, "徐州恒力液压件厂")
-    gcjx = store.association("gcjx")
+    gcjx = store.associations.get("gcjx")
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot)
         await pilot.press("a")
@@ -91,7 +91,7 @@ async def test_add_and_remove_a_member(store, staff):
         await pilot.press("enter")  # Enter again takes the highlighted one
         await settle(pilot)
         assert pilot.app.screen is screen
-        assert [m.enterprise_id for m in store.association_members(gcjx.id)] == [eid]
+        assert [m.enterprise_id for m in store.associations.members(gcjx.id)] == [eid]
         assert rows(screen, "#assoc-list")[0][1] == "1"
         assert rows(screen, "#assoc-members")[0][0] == "徐州恒力液压件厂"
 
@@ -106,7 +106,7 @@ async def test_add_and_remove_a_member(store, staff):
         dialog.query_one("#reason-text", Input).value = "企业已退会"
         await pilot.press("enter")
         await settle(pilot)
-        assert store.association_members(gcjx.id) == []
+        assert store.associations.members(gcjx.id) == []
         await pilot.press("6")
         await settle(pilot)
         history = rows(screen, "#assoc-history")  # 80 columns: time, who, what was done
@@ -116,7 +116,7 @@ async def test_add_and_remove_a_member(store, staff):
 
 
 async def test_edit_subscriptions_save_and_a_version_conflict_keeps_the_choice(store, staff):
-    gcjx = store.association("gcjx")
+    gcjx = store.associations.get("gcjx")
     async with XzApp(store.path, "sup", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_screen(pilot)
         await pilot.press("2")
@@ -129,13 +129,13 @@ async def test_edit_subscriptions_save_and_a_version_conflict_keeps_the_choice(s
         assert "未保存" in text(screen, "#assoc-subs-message")
         await pilot.press("s")
         await settle(pilot)
-        saved = store.association(gcjx.id)
+        saved = store.associations.get(gcjx.id)
         assert saved.categories == ["人才就业", "科技创新", "产业发展", "外贸外资"] and saved.version == 2
         assert saved.edited_by == "sup"
         assert rows(screen, "#assoc-list")[0][2] == "人才 科技 +2"
 
         # someone else saves meanwhile: this user's next save is refused, their choice stays
-        store.set_subscriptions(staff["clerk"], gcjx.id, ["财税金融"], version=2)
+        store.associations.set_subscriptions(staff["clerk"], gcjx.id, ["财税金融"], version=2)
         subs.highlighted = 0  # 财税金融 too
         await pilot.press("space")
         await settle(pilot)
@@ -144,11 +144,11 @@ async def test_edit_subscriptions_save_and_a_version_conflict_keeps_the_choice(s
         message = text(screen, "#assoc-subs-message")
         assert "已被 clerk" in message and "现订阅：财税金融" in message and "已保留" in message
         assert set(subs.selected) == {"财税金融", "人才就业", "科技创新", "产业发展", "外贸外资"}
-        assert store.association(gcjx.id).categories == ["财税金融"]
+        assert store.associations.get(gcjx.id).categories == ["财税金融"]
         assert "订阅：财税金融" in text(screen, "#assoc-summary")
         await pilot.press("s")  # knowingly over the newer version
         await settle(pilot)
-        assert store.association(gcjx.id).categories == ["财税金融", "人才就业", "科技创新", "产业发展", "外贸外资"]
+        assert store.associations.get(gcjx.id).categories == ["财税金融", "人才就业", "科技创新", "产业发展", "外贸外资"]
 
 
 async def test_unsaved_edits_survive_a_look_at_another_association(store, staff):
@@ -163,7 +163,7 @@ async def test_unsaved_edits_survive_a_look_at_another_association(store, staff)
         assert phone.has_class("-invalid")
         await pilot.press("ctrl+s")  # refused on the form, nothing stored
         await settle(pilot)
-        assert store.association("gcjx").contact_phone == "0516-83125608"
+        assert store.associations.get("gcjx").contact_phone == "0516-83125608"
         await pilot.press("escape", "down")  # to the list, next association
         await settle(pilot)
         assert phone.value == "0516-85816237"
@@ -177,18 +177,18 @@ async def test_unsaved_edits_survive_a_look_at_another_association(store, staff)
         await settle(pilot)
         await pilot.press("tab", "enter")  # name → phone; Enter in the phone field saves
         await settle(pilot)
-        a = store.association("gcjx")
+        a = store.associations.get("gcjx")
         assert (a.contact_name, a.contact_phone, a.version) == ("王建国", "13952201234", 2)
         assert "13952201234" in text(screen, "#assoc-summary")
 
 
 async def test_rounds_tab_shows_comments_and_their_fate(store, staff):
-    gcjx = store.association("gcjx")
-    draft = store.create_policy(staff["sup"], {"title": "关于支持工程机械再制造的意见（征求意见稿）", "issuer": "市工信局"})
-    rid = store.open_comment_round(staff["sup"], draft.id, [gcjx.id], store.clock.today())
-    cid = store.record_comment(staff["clerk"], rid, gcjx.id, "建议明确再制造产品认定标准")
-    store.forward_comments(staff["sup"], rid)
-    store.decide_comment(staff["sup"], cid, False, "认定标准另行制定")
+    gcjx = store.associations.get("gcjx")
+    draft = store.library.create(staff["sup"], {"title": "关于支持工程机械再制造的意见（征求意见稿）", "issuer": "市工信局"})
+    rid = store.comments.open_round(staff["sup"], draft.id, [gcjx.id], store.clock.today())
+    cid = store.comments.record(staff["clerk"], rid, gcjx.id, "建议明确再制造产品认定标准")
+    store.comments.forward(staff["sup"], rid)
+    store.comments.decide(staff["sup"], cid, False, "认定标准另行制定")
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_screen(pilot)
         await pilot.press("4")
@@ -213,7 +213,7 @@ async def test_a_liaison_reads_but_gets_no_editing_keys(store, staff):
 
 
 async def test_enter_on_a_member_without_the_directory_says_so(store, staff, monkeypatch):
-    store.add_member(staff["clerk"], store.association("gcjx").id, enterprise(store, staff, "徐州恒力液压件厂"))
+    store.associations.add_member(staff["clerk"], store.associations.get("gcjx").id, enterprise(store, staff, "徐州恒力液压件厂"))
     monkeypatch.setitem(sys.modules, "xzconsole.screens.directory", None)  # as if the directory were not built
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot)
@@ -227,9 +227,9 @@ async def test_enter_on_a_member_without_the_directory_says_so(store, staff, mon
 async def test_members_page_by_fifty(store, staff):
     from xzconsole.screens.associations import PAGE_SIZE
 
-    gcjx = store.association("gcjx")
+    gcjx = store.associations.get("gcjx")
     for i in range(PAGE_SIZE + 1):
-        store.add_member(staff["clerk"], gcjx.id, enterprise(store, staff, f"徐州第{i:03d}配套件有限公司"))
+        store.associations.add_member(staff["clerk"], gcjx.id, enterprise(store, staff, f"徐州第{i:03d}配套件有限公司"))
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot)
         assert len(rows(screen, "#assoc-members")) == PAGE_SIZE
@@ -245,7 +245,7 @@ async def test_members_page_by_fifty(store, staff):
 
 async def test_enter_on_a_member_opens_its_directory_page(store, staff):
     eid = enterprise(store, staff, "徐州恒力液压件厂")
-    store.add_member(staff["clerk"], store.association("gcjx").id, eid)
+    store.associations.add_member(staff["clerk"], store.associations.get("gcjx").id, eid)
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_screen(pilot)
         screen.query_one("#assoc-members", DataTable).focus()

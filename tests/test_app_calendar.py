@@ -83,10 +83,10 @@ async def test_provisional_2027_is_marked(store, staff):
 async def test_supervisor_previews_then_loads_a_schedule(store, staff, clock):
     # a consultation dispatched 2026-12-30: 3 working days → 2027-01-05 (provisional)
     clock.set("2026-12-30T10:00:00+08:00")
-    t = store.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="徐州云龙机械有限公司",
+    t = store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="徐州云龙机械有限公司",
                                                   content="年底咨询"))
-    store.dispatch(staff["clerk"], t.id, "市人社局")
-    assert store.get_ticket(staff["sup"], t.id).due_date == dt.date(2027, 1, 5)
+    store.tickets.dispatch(staff["clerk"], t.id, "市人社局")
+    assert store.tickets.get(staff["sup"], t.id).due_date == dt.date(2027, 1, 5)
     app = XzApp(store.path, "sup", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open(pilot, dt.date(2027, 1, 1))
@@ -107,10 +107,10 @@ async def test_supervisor_previews_then_loads_a_schedule(store, staff, clock):
         await _until(pilot, lambda: dialog.moved is not None)
         assert dialog.moved == 1
         assert "将调整 1 件在办工单" in dialog.preview_text
-        assert store.get_ticket(staff["sup"], t.id).due_date == dt.date(2027, 1, 5)  # nothing stored yet
+        assert store.tickets.get(staff["sup"], t.id).due_date == dt.date(2027, 1, 5)  # nothing stored yet
         await pilot.press("ctrl+s")
         await _until(pilot, lambda: app.screen is screen)
-        assert store.get_ticket(staff["sup"], t.id).due_date == dt.date(2027, 1, 4)
+        assert store.tickets.get(staff["sup"], t.id).due_date == dt.date(2027, 1, 4)
         assert "班" in screen.cell_text(dt.date(2027, 1, 2))
         assert "-makeup" in screen.cell_classes(dt.date(2027, 1, 2))
         assert "中心载入：2027" in str(screen.query_one("#cal-years").render())
@@ -131,7 +131,7 @@ async def test_edit_after_preview_asks_again(store, staff):
         assert dialog.previewed_text is None and "重新检查" in dialog.preview_text
         await pilot.press("escape")
         assert app.screen is screen
-        assert store.schedules() == []
+        assert store.schedules.stored() == []
 
 
 async def test_read_schedule_from_a_file(store, staff, tmp_path):

@@ -39,13 +39,13 @@ def label(app: Any, tab: str) -> str:
 @pytest.fixture
 def two_centers(store, staff) -> dict[str, Any]:
     """Two tickets taken in at 邳州 and three at the city center, all new."""
-    pz = store.add_staff(staff["admin"], "pz", "clerk", name="邳州受理", center="pizhou")
-    store.add_staff(staff["admin"], "pzsup", "supervisor", name="邳州值班", center="pizhou")
+    pz = store.staff.add(staff["admin"], "pz", "clerk", name="邳州受理", center="pizhou")
+    store.staff.add(staff["admin"], "pzsup", "supervisor", name="邳州值班", center="pizhou")
     ids = {}
     for who, names in ((pz, ["邳州[b]银杏[/b]食品有限公司", "邳州港上纺织有限公司"]),
                        (staff["clerk"], ["徐州云龙机械有限公司", "徐州淮海物流有限公司", "路灯[/]坏了有限公司"])):
         for name in names:
-            ids[name] = store.accept(who, TicketIntake(appeal_type="consultation", enterprise_name=name,
+            ids[name] = store.tickets.accept(who, TicketIntake(appeal_type="consultation", enterprise_name=name,
                                                        content=f"{name}咨询稳岗返还")).id
     return ids
 
@@ -87,11 +87,11 @@ async def test_city_clerk_opens_on_the_city_center(store, two_centers):
 
 
 async def test_liaison_sees_every_center_and_a_supporting_tab(store, staff, two_centers):
-    pz = store.staff("pz")
+    pz = store.staff.get("pz")
     led = two_centers["邳州港上纺织有限公司"]
     supported = two_centers["徐州云龙机械有限公司"]
-    store.dispatch(pz, led, "市人社局")  # 邳州's ticket, led by 市人社局
-    store.dispatch(staff["clerk"], supported, "市税务局")  # led by 市税务局 …
+    store.tickets.dispatch(pz, led, "市人社局")  # 邳州's ticket, led by 市人社局
+    store.tickets.dispatch(staff["clerk"], supported, "市税务局")  # led by 市税务局 …
     # … with a supporting part of 市人社局 (written directly: the queue reads only the part's row)
     store.conn.execute(
         "INSERT INTO ticket_parts(ticket_id, department_id, assigned_at, assigned_by, clock_start, time_limit, due_date) "
@@ -121,11 +121,11 @@ async def test_liaison_sees_every_center_and_a_supporting_tab(store, staff, two_
 @pytest.fixture
 def october(store, staff, two_centers, clock) -> None:
     """In October 邳州 dispatched one ticket and the city center two."""
-    pz = store.staff("pz")
+    pz = store.staff.get("pz")
     clock.set("2026-10-12T10:00:00+08:00")
     for who, name in ((pz, "邳州银杏"), (staff["clerk"], "徐州甲"), (staff["clerk"], "徐州乙")):
-        t = store.accept(who, TicketIntake(appeal_type="consultation", enterprise_name=f"{name}有限公司", content="内容"))
-        store.dispatch(who, t.id, "市人社局")
+        t = store.tickets.accept(who, TicketIntake(appeal_type="consultation", enterprise_name=f"{name}有限公司", content="内容"))
+        store.tickets.dispatch(who, t.id, "市人社局")
     clock.set("2026-11-26T09:30:00+08:00")
 
 

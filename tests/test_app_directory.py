@@ -26,7 +26,7 @@ COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_n
 
 
 def intake(store, staff, name, code=None, phone="13805161234", title="稳岗返还"):
-    return store.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name=name, uscc=code,
+    return store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name=name, uscc=code,
                                                      contact_phone=phone, title=title, content="稳岗返还资金至今未到账"))
 
 
@@ -67,11 +67,11 @@ async def open_first(pilot: Any, screen: DirectoryScreen) -> EnterpriseScreen:
 async def test_search_open_tabs_and_a_ticket(store, staff):
     t = intake(store, staff, "徐州[b]徐州[/b]机械厂", A, title="路灯[/]坏了")
     intake(store, staff, "铜山食品有限公司")
-    store.close(staff["clerk"], t.id, note="重复来电", reason="duplicate")
+    store.tickets.close(staff["clerk"], t.id, note="重复来电", reason="duplicate")
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_directory(pilot)
         assert len(cells(screen, "#dir-table")) == 2
-        store.update_enterprise(staff["clerk"], t.enterprise_id, {"district": "铜山区"})
+        store.directory.update(staff["clerk"], t.enterprise_id, {"district": "铜山区"})
         screen.query_one("#dir-district", Select).value = "铜山区"
         await settle(pilot)
         assert [r[-1] for r in cells(screen, "#dir-table")] == ["徐州[b]徐州[/b]机械厂"]
@@ -116,7 +116,7 @@ async def test_edit_and_add_contact(store, staff):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is page
-        e = store.enterprise(staff["clerk"], eid).enterprise
+        e = store.directory.profile(staff["clerk"], eid).enterprise
         assert (e.district, e.industry) == ("铜山区", "食品加工")
         assert "食品加工" in str(page.query_one("#ent-header").render())
         assert "行业：空 → 食品加工" in " ".join(r[-1] for r in cells(page, "#ent-events"))
@@ -128,7 +128,7 @@ async def test_edit_and_add_contact(store, staff):
         contact.query_one("#contact-phone", Input).value = "0516-83801234"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert [c.name for c in store.enterprise(staff["clerk"], eid).contacts] == ["张会计"]
+        assert [c.name for c in store.directory.profile(staff["clerk"], eid).contacts] == ["张会计"]
 
 
 async def test_merge_via_the_screen(store, staff):
@@ -153,16 +153,16 @@ async def test_merge_via_the_screen(store, staff):
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.screen is page
-        prof = store.enterprise(staff["clerk"], keep)
+        prof = store.directory.profile(staff["clerk"], keep)
         assert prof.figures.total == 2 and prof.enterprise.uscc == A
         assert len(cells(page, "#ent-tickets")) == 2
 
 
 async def test_push_a_published_policy(store, staff):
     eid = intake(store, staff, "铜山食品有限公司").enterprise_id
-    p = store.create_policy(staff["sup"], {"title": "稳岗返还实施细则", **COMPLETE})
-    store.publish_policy(staff["sup"], p.id)
-    store.create_policy(staff["sup"], {"title": "稳岗草稿"})
+    p = store.library.create(staff["sup"], {"title": "稳岗返还实施细则", **COMPLETE})
+    store.library.publish(staff["sup"], p.id)
+    store.library.create(staff["sup"], {"title": "稳岗草稿"})
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
         page = await open_first(pilot, await open_directory(pilot))
         await pilot.press("t")
@@ -179,7 +179,7 @@ async def test_push_a_published_policy(store, staff):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is page
-        assert [(x.policy_title, x.note) for x in store.enterprise_pushes(staff["clerk"], eid)[0]] == [
+        assert [(x.policy_title, x.note) for x in store.directory.pushes(staff["clerk"], eid)[0]] == [
             ("稳岗返还实施细则", "电话告知")]
         assert cells(page, "#ent-pushes")[0][1] == "直接推送"
 

@@ -38,8 +38,8 @@ D = dt.date
 @pytest.fixture
 def liaisons(store, staff):
     """Liaisons of 市住建局 and 市市场监管局 besides the fixture's 市人社局 / 市税务局."""
-    store.add_staff(staff["admin"], "zjj", "department", name="住建联络员", department="市住建局")
-    store.add_staff(staff["admin"], "scj", "department", name="市场监管联络员", department="市市场监管局")
+    store.staff.add(staff["admin"], "zjj", "department", name="住建联络员", department="市住建局")
+    store.staff.add(staff["admin"], "scj", "department", name="市场监管联络员", department="市市场监管局")
 
 
 async def test_joint_handling_end_to_end(store, staff, liaisons):
@@ -73,7 +73,7 @@ async def test_joint_handling_end_to_end(store, staff, liaisons):
         await settle(pilot)
         assert pilot.app.screen is screen
         assert screen.query_one("#ticket-parts").display and "撤回协办" in screen.available()
-    parts = store.ticket_parts(staff["sup"], tid)
+    parts = store.joint.parts(staff["sup"], tid)
     assert [(p.department, p.due_date, p.status) for p in parts] == [
         ("市税务局", D(2026, 11, 30), "待提交"), ("市住建局", D(2026, 11, 30), "待提交"),
         ("市市场监管局", D(2026, 11, 30), "待提交")]
@@ -84,7 +84,7 @@ async def test_joint_handling_end_to_end(store, staff, liaisons):
         assert screen.available() == ["提交协办意见"] and not screen.check_action("sign", ())
         await pilot.press("s")  # 签收 is the lead's: nothing happens
         await settle(pilot)
-        assert store.get_ticket(staff["sup"], tid).status is Status.DISPATCHED
+        assert store.tickets.get(staff["sup"], tid).status is Status.DISPATCHED
         await pilot.press("j")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ReasonDialog)
@@ -92,7 +92,7 @@ async def test_joint_handling_end_to_end(store, staff, liaisons):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen and screen.available() == []
-    assert store.ticket_parts(staff["sup"], tid)[0].text == "经核查，该企业无欠税[/]记录"
+    assert store.joint.parts(staff["sup"], tid)[0].text == "经核查，该企业无欠税[/]记录"
 
     # 撤回协办 of 市市场监管局 by the clerk, with a reason
     async with make_app(store, "clerk").run_test(size=(120, 40)) as pilot:
@@ -110,7 +110,7 @@ async def test_joint_handling_end_to_end(store, staff, liaisons):
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.screen is screen
-    assert [p.status for p in store.ticket_parts(staff["sup"], tid)] == ["已提交", "待提交", "已撤回"]
+    assert [p.status for p in store.joint.parts(staff["sup"], tid)] == ["已提交", "待提交", "已撤回"]
 
     # 答复 by the lead, with the parts in view; 市住建局's missing part is in the history
     async with make_app(store, "rsj").run_test(size=(120, 40)) as pilot:
@@ -128,9 +128,9 @@ async def test_joint_handling_end_to_end(store, staff, liaisons):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen
-    t = store.get_ticket(staff["sup"], tid)
+    t = store.tickets.get(staff["sup"], tid)
     assert t.status is Status.REPLIED
-    assert store.history(staff["sup"], tid)[-1].note.endswith("（答复时以下协办单位尚未提交意见：市住建局）")
+    assert store.tickets.history(staff["sup"], tid)[-1].note.endswith("（答复时以下协办单位尚未提交意见：市住建局）")
 
     # 记录会商 by the clerk: the form, a bad task line refused in place, then recorded
     async with make_app(store, "clerk").run_test(size=(120, 40)) as pilot:
@@ -155,7 +155,7 @@ async def test_joint_handling_end_to_end(store, staff, liaisons):
         assert pilot.app.screen is screen
         minutes = str(screen.query_one("#ticket-consultations").render())
         assert "市民中心[b]3楼[/b]会议室" in minutes and "市住建局 核查施工许可（2026-12-03 周四 前）" in minutes
-    [m] = store.consultations(staff["sup"], tid)
+    [m] = store.joint.consultations(staff["sup"], tid)
     assert m.departments == ("市人社局", "市税务局", "市住建局") and len(m.tasks) == 2 and m.recorded_by == "clerk"
 
 
@@ -170,7 +170,7 @@ async def test_a_refused_assignment_keeps_the_dialog(store, staff, liaisons):
         dialog = pilot.app.screen
         dialog.query_one(DepartmentPicker).select(store.department("市税务局").id)
         await settle(pilot)
-        store.assign_parts(staff["sup"], tid, ["市税务局"])  # "another console"
+        store.joint.assign_parts(staff["sup"], tid, ["市税务局"])  # "another console"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is dialog
@@ -192,8 +192,8 @@ async def test_late_part_on_the_warning_panel(store, staff, clock, liaisons):
     supporting department; the ticket is no warning of anyone (not yet due)."""
     clock.set("2026-11-23T10:00:00+08:00")  # Monday: the complaint is due Mon 11-30
     tid = dispatched(store, staff, appeal_type="complaint", enterprise_name="徐州[b]云龙[/b]机械有限公司")
-    store.assign_parts(staff["clerk"], tid, ["市住建局", "市税务局"], days=1)  # due Tue 11-24
-    store.submit_part(staff["swj"], tid, "已核查")
+    store.joint.assign_parts(staff["clerk"], tid, ["市住建局", "市税务局"], days=1)  # due Tue 11-24
+    store.joint.submit_part(staff["swj"], tid, "已核查")
     clock.set("2026-11-26T09:30:00+08:00")  # Thursday: 市住建局 2 working days late
     for login, shown in (("sup", 1), ("zjj", 1), ("rsj", 0)):
         async with XzApp(store.path, login, store.clock).run_test(size=(120, 40)) as pilot:

@@ -45,7 +45,7 @@ def questions(screen: KnowledgeScreen) -> list[str]:
 
 
 async def test_search_shows_matching_entries_with_department_and_update(store, staff):
-    mine = store.create_knowledge(staff["sup"], "瞪羚企业认定需要哪些材料？", "登录科技局申报系统提交申请书和财务报表。",
+    mine = store.knowledge.create(staff["sup"], "瞪羚企业认定需要哪些材料？", "登录科技局申报系统提交申请书和财务报表。",
                                   "科技创新", "市科技局")
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_kb(pilot)
@@ -75,7 +75,7 @@ async def test_create_then_edit_an_entry(store, staff, clock):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen
-        (entry,) = store.knowledge_search("首台套装备保险", 5)
+        (entry,) = store.knowledge.search("首台套装备保险", 5)
         assert (entry.department, entry.category) == ("市工信局", "产业发展")
         assert questions(screen)[0] == entry.question  # shown at once
         before = entry.updated_at
@@ -90,15 +90,15 @@ async def test_create_then_edit_an_entry(store, staff, clock):
         editor.query_one("#kbe-answer", TextArea).text = "每年三月、九月两批，通过省工信厅系统申报。"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        after = store.knowledge_entry(entry.id)
+        after = store.knowledge.get(entry.id)
         assert after.answer.startswith("每年三月、九月两批") and after.updated_at != before
         assert after.updated_at.isoformat().startswith("2026-11-27T14:05")
         assert "2026-11-27 14:05 sup" in screen.detail_text
-        assert [e["action"] for e in store.knowledge_history(entry.id)] == ["create", "edit"]
+        assert [e["action"] for e in store.knowledge.history(entry.id)] == ["create", "edit"]
 
 
 async def test_edit_over_a_newer_change_is_refused_and_keeps_the_typing(store, staff, clock):
-    entry = store.create_knowledge(staff["sup"], "开办企业一件事怎么办理？", "登录江苏政务服务网一次提交。")
+    entry = store.knowledge.create(staff["sup"], "开办企业一件事怎么办理？", "登录江苏政务服务网一次提交。")
     async with XzApp(store.path, "sup", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_kb(pilot)
         await search(pilot, screen, "开办企业一件事")
@@ -106,17 +106,17 @@ async def test_edit_over_a_newer_change_is_refused_and_keeps_the_typing(store, s
         await settle(pilot)
         editor = pilot.app.screen
         clock.set("2026-11-26T10:00:00+08:00")
-        store.update_knowledge(staff["sup"], entry.id, {"answer": "别人先改了答案。"})  # someone else, meanwhile
+        store.knowledge.update(staff["sup"], entry.id, {"answer": "别人先改了答案。"})  # someone else, meanwhile
         editor.query_one("#kbe-answer", TextArea).text = "我的修改"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is editor and "已被" in editor.error_text
         assert editor.query_one("#kbe-answer", TextArea).text == "我的修改"
-        assert store.knowledge_entry(entry.id).answer == "别人先改了答案。"
+        assert store.knowledge.get(entry.id).answer == "别人先改了答案。"
 
 
 async def test_markup_in_an_entry_displays_literally(store, staff):
-    store.create_knowledge(staff["sup"], "标记测试[b]粗体[/b]问题？", "答案[red]红\x1b[31m字[/red]")
+    store.knowledge.create(staff["sup"], "标记测试[b]粗体[/b]问题？", "答案[red]红\x1b[31m字[/red]")
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_kb(pilot)
         await search(pilot, screen, "标记测试")

@@ -50,7 +50,7 @@ def summary(screen: Any) -> str:
 
 
 async def test_log_a_visit_through_the_form_and_see_the_month_change(store, staff):
-    store.log_activity(staff["clerk"], "2026-11-03", "visit", "鼓楼区", enterprises_reached=3)
+    store.outreach.log_activity(staff["clerk"], "2026-11-03", "visit", "鼓楼区", enterprises_reached=3)
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_outreach(pilot)
@@ -72,8 +72,8 @@ async def test_log_a_visit_through_the_form_and_see_the_month_change(store, staf
         assert month_cell(screen, "cards", 11) == "20"
         assert log_rows(screen)[0] == ["2026-11-24", "走访企业", "2", "20", "", "云龙区[b]x[/b]园区", "市人社局、市税务局"]
         assert "5/1000家" in summary(screen) and "▼ 落后" in summary(screen)
-    a = store.activities(2026)[0]
-    assert (a.place, a.recorded_by, sorted(e.name for e in store.activity(a.id).enterprises)) == (
+    a = store.outreach.activities(2026)[0]
+    assert (a.place, a.recorded_by, sorted(e.name for e in store.outreach.activity(a.id).enterprises)) == (
         "云龙区[b]x[/b]园区", "clerk", ["徐州甲机械有限公司", "路灯[/]坏了公司"])
 
 
@@ -109,11 +109,11 @@ async def test_the_form_says_what_is_wrong_under_each_field_and_keeps_it(store, 
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen and month_cell(screen, "cards", 11) == "500"
-    assert [a.cards_sent for a in store.activities(2026)] == [500]
+    assert [a.cards_sent for a in store.outreach.activities(2026)] == [500]
 
 
 async def test_take_an_appeal_at_a_visit(store, staff):
-    visit = store.log_activity(staff["clerk"], "2026-11-20", "visit", "泉山区",
+    visit = store.outreach.log_activity(staff["clerk"], "2026-11-20", "visit", "泉山区",
                                enterprises=[f"徐州甲机械有限公司 {uscc(1)}", "徐州乙食品有限公司"])
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -143,15 +143,15 @@ async def test_take_an_appeal_at_a_visit(store, staff):
         tickets = detail.query_one("#act-tickets", DataTable)
         assert tickets.row_count == 1
         number = tickets.get_row_at(0)[0].plain
-    t = store.get_ticket(staff["clerk"], number)
+    t = store.tickets.get(staff["clerk"], number)
     assert (t.source, t.visit_id, t.enterprise_name) == (Source.VISIT, visit.id, "徐州甲机械有限公司")
-    assert [x.number for x in store.activity(visit.id).tickets] == [number]
-    assert [x.number for x in store.list_tickets(staff["clerk"], TicketFilter(source="visit"))] == [number]
+    assert [x.number for x in store.outreach.activity(visit.id).tickets] == [number]
+    assert [x.number for x in store.queue.list_tickets(staff["clerk"], TicketFilter(source="visit"))] == [number]
 
 
 async def test_void_an_activity_and_it_leaves_the_progress(store, staff):
-    store.log_activity(staff["clerk"], "2026-10-12", "station", "张集镇")
-    store.log_activity(staff["clerk"], "2026-10-15", "station", "双楼港园区")
+    store.outreach.log_activity(staff["clerk"], "2026-10-12", "station", "张集镇")
+    store.outreach.log_activity(staff["clerk"], "2026-10-15", "station", "双楼港园区")
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_outreach(pilot)
@@ -172,9 +172,9 @@ async def test_void_an_activity_and_it_leaves_the_progress(store, staff):
 
 
 async def test_targets_year_switch_and_filters(store, staff):
-    store.log_activity(staff["clerk"], "2025-06-30", "visit", "沛县", enterprises_reached=7)
-    store.log_activity(staff["clerk"], "2026-03-02", "joint_event", "徐州市民服务中心")
-    store.log_activity(staff["clerk"], "2026-04-02", "station", "张集镇")
+    store.outreach.log_activity(staff["clerk"], "2025-06-30", "visit", "沛县", enterprises_reached=7)
+    store.outreach.log_activity(staff["clerk"], "2026-03-02", "joint_event", "徐州市民服务中心")
+    store.outreach.log_activity(staff["clerk"], "2026-04-02", "station", "张集镇")
     app = XzApp(store.path, "sup", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_outreach(pilot)
@@ -196,7 +196,7 @@ async def test_targets_year_switch_and_filters(store, staff):
         await pilot.pause()
         assert screen.year == 2025 and month_cell(screen, "visit", 6) == "7" and month_cell(screen, "visit", 12) == "0"
         assert "1/10场" not in summary(screen) and "0/10场" in summary(screen)  # 2025 keeps the default target
-    assert store.outreach_plan(2026)[0].target == 1
+    assert store.outreach.plan(2026)[0].target == 1
 
 
 async def test_a_clerk_has_no_target_key(store, staff):
@@ -211,7 +211,7 @@ async def test_a_clerk_has_no_target_key(store, staff):
 
 async def test_the_log_loads_the_next_page_at_its_end(store, staff):
     for i in range(53):
-        store.log_activity(staff["clerk"], f"2026-{1 + i // 28:02d}-{1 + i % 28:02d}", "station", f"服务站{i}")
+        store.outreach.log_activity(staff["clerk"], f"2026-{1 + i // 28:02d}-{1 + i % 28:02d}", "station", f"服务站{i}")
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_outreach(pilot)

@@ -51,7 +51,7 @@ async def test_palette_opens_an_enterprise_record_for_a_clerk_only(store, staff)
     from xzconsole.models import TicketIntake
     from xzconsole.palette import EnterpriseCommands
 
-    store.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="[b]徐州[/b]恒达机械有限公司",
+    store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="[b]徐州[/b]恒达机械有限公司",
                                               content="用工咨询", contact_phone="13951234567"))
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:

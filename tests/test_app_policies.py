@@ -33,9 +33,9 @@ COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_n
 
 
 def make(store, staff, title, *, publish=True, **values):
-    p = store.create_policy(staff["sup"], {"title": title, **(COMPLETE if publish else {}), **values})
+    p = store.library.create(staff["sup"], {"title": title, **(COMPLETE if publish else {}), **values})
     if publish:
-        p = store.publish_policy(staff["sup"], p.id)
+        p = store.library.publish(staff["sup"], p.id)
     return p
 
 
@@ -163,15 +163,15 @@ async def test_editor_refuses_to_publish_without_interpreter_then_publishes(stor
         await settle(pilot)
         assert "解读人" in editor.error_text and "未发布" in editor.error_text
         pid = editor.policy_id
-        assert pid is not None and store.policy(pid).status.value == "draft"
+        assert pid is not None and store.library.get(pid).status.value == "draft"
         assert editor.query_one("#ed-title", Input).value == "关于编辑器发布规则测试的通知"  # nothing typed lost
         editor.query_one("#ed-interpreter_name", Input).value = "李明"
         editor.query_one("#ed-interpreter_phone", Input).value = "0516-83735126"
         await pilot.press("ctrl+r")
         await settle(pilot)
-        p = store.policy(pid)
+        p = store.library.get(pid)
         assert p.status.value == "published" and p.interpreter_name == "李明"
-        assert [e["action"] for e in store.policy_history(pid)] == ["create", "edit", "publish"]
+        assert [e["action"] for e in store.library.history(pid)] == ["create", "edit", "publish"]
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen is screen
@@ -182,8 +182,8 @@ async def test_editor_refuses_to_publish_without_interpreter_then_publishes(stor
 
 async def test_push_dialog_preselects_subscribed_associations_and_records_pushes(store, staff):
     p = make(store, staff, "外贸推送界面测试政策", category="外贸外资", subcategory="出口退税")
-    suggested = {a.id for a in store.suggest_associations(p.id)}
-    other = next(a for a in store.associations() if a.id not in suggested)
+    suggested = {a.id for a in store.library.suggest_associations(p.id)}
+    other = next(a for a in store.association_list() if a.id not in suggested)
     assert suggested
     async with XzApp(store.path, "sup", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_library(pilot)
@@ -200,7 +200,7 @@ async def test_push_dialog_preselects_subscribed_associations_and_records_pushes
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen
-        pushed = store.push_history(policy_id=p.id)
+        pushed = store.library.push_history(policy_id=p.id)
         assert {h["association_id"] for h in pushed} == suggested | {other.id}
         assert {h["note"] for h in pushed} == {"请转发会员企业"}
         await pilot.press("h")
@@ -224,10 +224,10 @@ async def test_comment_round_record_forward_and_adopt_with_reason(store, staff, 
         await settle(pilot)
         picker = pilot.app.screen
         assert isinstance(picker, AssociationPicker)
-        assert set(picker.selected_ids) == {a.id for a in store.suggest_associations(draft.id)}
+        assert set(picker.selected_ids) == {a.id for a in store.library.suggest_associations(draft.id)}
         await pilot.press("ctrl+s")
         await settle(pilot)
-        (rnd,) = store.comment_rounds(draft.id)
+        (rnd,) = store.comments.rounds(draft.id)
         assert rnd["deadline"] == (clock.today() + dt.timedelta(days=7)).isoformat()
         await pilot.press("a")
         await settle(pilot)
@@ -250,7 +250,7 @@ async def test_comment_round_record_forward_and_adopt_with_reason(store, staff, 
         reason.query_one("#reason-text", Input).value = "已在第三条增加冷链物流"
         await pilot.press("enter")
         await settle(pilot)
-        (rnd,) = store.comment_rounds(draft.id)
+        (rnd,) = store.comments.rounds(draft.id)
         (c,) = rnd["comments"]
         assert (c["association_id"], c["forwarded_to"], c["decision"], c["reason"]) == (
             first["id"], "市商务局", "adopted", "已在第三条增加冷链物流")
@@ -289,11 +289,11 @@ async def test_feedback_complaint_becomes_a_supervised_ticket(store, staff):
         await settle(pilot)
         await pilot.press("enter")  # confirm
         await settle(pilot)
-        (fb,) = store.feedback(policy_id=p.id)
+        (fb,) = store.feedback.entries(policy_id=p.id)
         assert fb["ticket_id"] is not None
-        t = store.get_ticket(staff["sup"], fb["ticket_id"])
+        t = store.tickets.get(staff["sup"], fb["ticket_id"])
         assert (t.status.value, t.department_name, t.appeal_type.value) == ("dispatched", "市人社局", "complaint")
-        assert [e.action for e in store.history(staff["sup"], t.id)] == ["accept", "dispatch", "supervise"]
+        assert [e.action for e in store.tickets.history(staff["sup"], t.id)] == ["accept", "dispatch", "supervise"]
         assert cells(screen, "#feedback-table")[0][-1] == t.number
 
 
@@ -301,7 +301,7 @@ async def test_feedback_complaint_becomes_a_supervised_ticket(store, staff):
 
 
 async def test_recording_a_check_lowers_the_unchecked_notice(store, staff):
-    total = len(store.policy_sources())
+    total = len(store.collection.sources())
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = CollectionScreen()
@@ -318,8 +318,8 @@ async def test_recording_a_check_lowers_the_unchecked_notice(store, staff):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert f"今日尚有 {total - 1} 个来源未巡查" in screen.notice_text
-        first = store.policy_sources()[0]
-        assert store.source_checks(first["id"])[0]["found_count"] == 2
+        first = store.collection.sources()[0]
+        assert store.collection.source_checks(first["id"])[0]["found_count"] == 2
         assert cells(screen, "#col-sources")[0][0] == "✓ 已查"
         assert "今日" in str(screen.query_one("#col-log").render())
         lag_rows = cells(screen, "#col-lag")
@@ -327,7 +327,7 @@ async def test_recording_a_check_lowers_the_unchecked_notice(store, staff):
 
 
 async def test_pages_of_fifty_forward_and_back(store, staff):
-    total = store.count_policies()
+    total = store.library.count()
     assert PAGE_SIZE < total <= 2 * PAGE_SIZE  # the reference library spans two pages
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
         screen = await open_library(pilot)
@@ -349,7 +349,7 @@ async def test_pages_of_fifty_forward_and_back(store, staff):
 def test_detail_shows_links_as_terminal_hyperlinks(store, staff):
     p = make(store, staff, "链接测试申报通知", kind="申报类", apply_url="https://zwfw.xz.gov.cn/apply?id=7",
              source_url="https://www.xz.gov.cn/zcwj/7.html")
-    text = policy_detail_text(store.policy_detail(p.id))
+    text = policy_detail_text(store.library.detail(p.id))
     links = {text.plain[s.start:s.end]: s.style.link for s in text.spans if hasattr(s.style, "link") and s.style.link}
     assert links == {"https://zwfw.xz.gov.cn/apply?id=7": "https://zwfw.xz.gov.cn/apply?id=7",
                      "https://www.xz.gov.cn/zcwj/7.html": "https://www.xz.gov.cn/zcwj/7.html"}

@@ -44,7 +44,7 @@ def intake(store: Store, staff: dict, i: int, **kw: Any) -> int:
         title=f"诉求{i}", content=f"第{i}号诉求：厂区道路破损需要修复。",
     )
     data.update(kw)
-    return store.accept(staff["clerk"], TicketIntake(**data)).id
+    return store.tickets.accept(staff["clerk"], TicketIntake(**data)).id
 
 
 def queue(app: Any) -> QueueScreen:
@@ -110,8 +110,8 @@ async def test_first_page_counts_and_paging(store, staff):
 async def test_tabs_filters_and_sort_change_rows(store, staff):
     new_ids = [intake(store, staff, i) for i in range(4)]
     complaint = intake(store, staff, 10, appeal_type="complaint")
-    store.dispatch(staff["clerk"], new_ids[0], "市人社局")
-    store.dispatch(staff["clerk"], new_ids[1], "市税务局")
+    store.tickets.dispatch(staff["clerk"], new_ids[0], "市人社局")
+    store.tickets.dispatch(staff["clerk"], new_ids[1], "市税务局")
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -169,7 +169,7 @@ async def test_search_by_number_name_uscc_phone_and_content(store, staff):
     for i in range(5):
         intake(store, staff, i)
     target = intake(store, staff, 77, enterprise_name="徐州彭城光电科技有限公司", content="厂区门口路灯坏了一周，夜间通行不便。")
-    t = store.get_ticket(staff["clerk"], target)
+    t = store.tickets.get(staff["clerk"], target)
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -206,9 +206,9 @@ async def test_liaison_sees_only_own_department_and_no_confidential_identity(sto
     secret = intake(store, staff, 2, appeal_type="complaint", enterprise_name="徐州保密投诉企业有限公司")
     theirs = intake(store, staff, 3)
     for tid in (mine, secret):
-        store.dispatch(staff["clerk"], tid, "市人社局")
-    store.dispatch(staff["clerk"], theirs, "市税务局")
-    store.mark_confidential(staff["clerk"], secret)
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    store.tickets.dispatch(staff["clerk"], theirs, "市税务局")
+    store.tickets.mark_confidential(staff["clerk"], secret)
     app = XzApp(store.path, "rsj", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -217,7 +217,7 @@ async def test_liaison_sees_only_own_department_and_no_confidential_identity(sto
         assert not q.query("#tab-new") and not q.query("#tab-returned")
         assert {t.id for t in q.table.tickets} == {mine, secret}
         names = {r[2]: r[5] for r in rows(app)}
-        secret_number = store.get_ticket(staff["clerk"], secret).number
+        secret_number = store.tickets.get(staff["clerk"], secret).number
         assert names[secret_number] == CONFIDENTIAL_MASK
         assert "保密投诉" not in "".join(c for r in rows(app) for c in r)
         q.select_tab("tab-all")
@@ -260,12 +260,12 @@ async def test_bulk_dispatch_three_tagged_tickets(store, staff):
         dialog.dismiss(dept)
         await settle(pilot)
         for tid in tagged:
-            t = store.get_ticket(staff["sup"], tid)
+            t = store.tickets.get(staff["sup"], tid)
             assert t.status is Status.DISPATCHED and t.department_id == dept
-            events = [e for e in store.history(staff["sup"], tid) if e.action == "dispatch"]
+            events = [e for e in store.tickets.history(staff["sup"], tid) if e.action == "dispatch"]
             assert len(events) == 1 and events[0].actor == "clerk"
         for tid in set(ids) - tagged:
-            assert store.get_ticket(staff["sup"], tid).status is Status.NEW
+            assert store.tickets.get(staff["sup"], tid).status is Status.NEW
         assert q.marked == {} and not q.bulk_running
         assert {t.id for t in q.table.tickets} == set(ids) - tagged  # 待受理 now holds the other two
         assert str(q.query_one("#tab-dispatched", Tab).label) == "已派发 3"
@@ -285,18 +285,18 @@ async def test_bulk_close_duplicates_asks_first_and_reports_failures(store, staf
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")  # declined: nothing happens
         await settle(pilot)
-        assert all(store.get_ticket(staff["sup"], i).status is Status.NEW for i in ids)
+        assert all(store.tickets.get(staff["sup"], i).status is Status.NEW for i in ids)
         # someone else dispatches one of the tagged tickets meanwhile: it fails, the other closes
         tagged = list(q.marked)
-        store.dispatch(staff["sup"], tagged[0], "市人社局")
+        store.tickets.dispatch(staff["sup"], tagged[0], "市人社局")
         await pilot.press("x")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        closed = store.get_ticket(staff["sup"], tagged[1])
+        closed = store.tickets.get(staff["sup"], tagged[1])
         assert closed.status is Status.CLOSED and closed.close_reason.value == "duplicate"
-        assert [e.action for e in store.history(staff["sup"], tagged[1])][-1] == "close"
-        assert store.get_ticket(staff["sup"], tagged[0]).status is Status.DISPATCHED
+        assert [e.action for e in store.tickets.history(staff["sup"], tagged[1])][-1] == "close"
+        assert store.tickets.get(staff["sup"], tagged[0]).status is Status.DISPATCHED
         assert list(q.marked) == [tagged[0]]  # the failed one stays tagged
 
 
@@ -405,8 +405,8 @@ async def test_unknown_login_is_refused_with_exit_code_2(store):
 async def test_header_shows_user_clock_and_provisional_mark(store, staff, clock):
     clock.set("2026-12-30T10:00:00+08:00")  # a 5-day limit from here runs into next year
     tid = intake(store, staff, 1, appeal_type="complaint")
-    store.dispatch(staff["clerk"], tid, "市人社局")
-    provisional = store.any_provisional_due()
+    store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    provisional = store.warnings.any_provisional_due()
     assert provisional  # 2027 has no official schedule in this calendar package
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -487,10 +487,10 @@ async def test_wall_mode_opens_the_warning_panel(store):
 async def test_warning_levels_show_symbol_word_and_class(store, staff, clock):
     clock.set("2026-11-09T10:00:00+08:00")
     red = intake(store, staff, 1, appeal_type="complaint")
-    store.dispatch(staff["clerk"], red, "市人社局")  # due 11-16: 8 working days late on the 26th
+    store.tickets.dispatch(staff["clerk"], red, "市人社局")  # due 11-16: 8 working days late on the 26th
     clock.set("2026-11-25T10:00:00+08:00")
     today = intake(store, staff, 2, appeal_type="policy_consultation")
-    store.dispatch(staff["clerk"], today, "市人社局")  # 1 working day: due 11-26
+    store.tickets.dispatch(staff["clerk"], today, "市人社局")  # 1 working day: due 11-26
     clock.set("2026-11-26T09:30:00+08:00")
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -30,16 +30,16 @@ from xzconsole.store import Store
 
 def _take(store: Store, staff: dict, when: str, kind: str, name: str) -> int:
     store.clock.set(when)  # type: ignore[attr-defined]
-    return store.accept(staff["clerk"], TicketIntake(appeal_type=kind, enterprise_name=name,
+    return store.tickets.accept(staff["clerk"], TicketIntake(appeal_type=kind, enterprise_name=name,
                                                      content=f"{name}的诉求内容")).id
 
 
 def _dispatch(store: Store, staff: dict, tid: int, when: str, dept: str = "市人社局", sign: bool = True) -> None:
     store.clock.set(when)  # type: ignore[attr-defined]
-    store.dispatch(staff["clerk"], tid, dept)
+    store.tickets.dispatch(staff["clerk"], tid, dept)
     if sign:
         login = "rsj" if dept == "市人社局" else "swj"
-        store.sign(staff[login], tid)
+        store.tickets.sign(staff[login], tid)
 
 
 @pytest.fixture
@@ -120,19 +120,19 @@ async def test_each_notice_lists_its_ticket(store, staff, panel, tab, key, expec
 
 async def test_notices_follow_the_deadlines(store, staff, panel):
     """Signing T3 and dispatching T4 clear their notices; a day later T2 is no longer due today."""
-    store.sign(staff["rsj"], panel["T3"])
-    store.dispatch(staff["clerk"], panel["T4"], "市人社局")
-    n = store.panel_notices(None, store.now())
+    store.tickets.sign(staff["rsj"], panel["T3"])
+    store.tickets.dispatch(staff["clerk"], panel["T4"], "市人社局")
+    n = store.warnings.notices(None, store.now())
     assert (n["unsigned"][0], n["undispatched"][0], n["due_today"][0]) == (0, 0, 1)
     # T5 (taken in Thu 11-26 08:00) is late only after the end of Fri 11-27
-    n = store.panel_notices(None, FixedClock("2026-11-27T18:00:00+08:00").now())
+    n = store.warnings.notices(None, FixedClock("2026-11-27T18:00:00+08:00").now())
     assert n["undispatched"][0] == 0
-    n = store.panel_notices(None, FixedClock("2026-11-30T09:00:00+08:00").now())
+    n = store.warnings.notices(None, FixedClock("2026-11-30T09:00:00+08:00").now())
     assert n["undispatched"][0] == 1 and n["undispatched"][1] == [panel["T5"]]
     # T4 dispatched Thu 11-26: unsigned from Sat 11-28 (deadline the end of Fri 11-27)
-    n = store.panel_notices(None, FixedClock("2026-11-27T23:00:00+08:00").now())
+    n = store.warnings.notices(None, FixedClock("2026-11-27T23:00:00+08:00").now())
     assert n["unsigned"][0] == 0
-    n = store.panel_notices(None, FixedClock("2026-11-28T09:00:00+08:00").now())
+    n = store.warnings.notices(None, FixedClock("2026-11-28T09:00:00+08:00").now())
     assert n["unsigned"][1] == [panel["T4"]]
 
 
@@ -146,10 +146,10 @@ async def test_commit_from_another_connection_shows_within_two_seconds(store, st
         # another console, its clock three weeks back, dispatches a 1-day ticket: red today
         other = other_console(store, "2026-11-02T10:00:00+08:00")
         try:
-            clerk = other.staff("clerk")
-            tid = other.accept(clerk, TicketIntake(appeal_type="policy_consultation",
+            clerk = other.staff.get("clerk")
+            tid = other.tickets.accept(clerk, TicketIntake(appeal_type="policy_consultation",
                                                    enterprise_name="睢宁县鑫源塑业有限公司", content="补贴")).id
-            other.dispatch(clerk, tid, "市住建局")
+            other.tickets.dispatch(clerk, tid, "市住建局")
             took = await wait_for(pilot, lambda: screen.displayed_counts()["red"] == 2, timeout=2.0)
         finally:
             other.disconnect()
@@ -160,7 +160,7 @@ async def test_commit_from_another_connection_shows_within_two_seconds(store, st
         # and a reply elsewhere takes a warning away
         other = other_console(store, "2026-11-26T09:31:00+08:00")
         try:
-            other.reply(other.staff("rsj"), panel["T7"], "已答复")
+            other.tickets.reply(other.staff.get("rsj"), panel["T7"], "已答复")
             await wait_for(pilot, lambda: screen.displayed_counts()["yellow"] == 0, timeout=2.0)
         finally:
             other.disconnect()
@@ -185,7 +185,7 @@ async def test_midnight_turns_a_ticket_yellow(store, staff, panel, monkeypatch):
         assert levels[panel["T6"]] is WarningLevel.RED  # 5: newly red at midnight
         # T2 is no longer due today; T3 (dispatched Tue, 3 working days) now is
         assert screen.displayed_counts()["due_today"] == 1
-        assert store.panel_notices(None, store.now())["due_today"][1] == [panel["T3"]]
+        assert store.warnings.notices(None, store.now())["due_today"][1] == [panel["T3"]]
         assert bells == [1] and panel["T6"] in screen.highlighted
 
 
@@ -206,7 +206,7 @@ async def test_no_query_on_an_idle_tick(store, staff, panel):
         # the same instrument sees the queries when something did change
         other = other_console(store, "2026-11-26T09:31:00+08:00")
         try:
-            other.sign(other.staff("rsj"), panel["T3"])
+            other.tickets.sign(other.staff.get("rsj"), panel["T3"])
         finally:
             other.disconnect()
         assert screen.tick() is True
@@ -230,14 +230,14 @@ async def test_supervision_from_the_panel_names_the_body(store, staff, panel):
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is screen
-        sup = store.supervisions(staff["sup"], panel["T1"])
+        sup = store.tickets.supervisions(staff["sup"], panel["T1"])
         assert [(s.body, s.note, s.actor) for s in sup] == [("市纪委监委", "请今日内答复", "sup")]
         # orange: the business-environment office
         await pilot.press("down", "s")
         await pilot.press(*"催办")
         await pilot.press("enter")
         await pilot.pause()
-        assert [s.body for s in store.supervisions(staff["sup"], panel["T6"])] == ["市营商办"]
+        assert [s.body for s in store.tickets.supervisions(staff["sup"], panel["T6"])] == ["市营商办"]
 
 
 async def test_clerk_cannot_supervise_but_opens_tickets(store, staff, panel, monkeypatch):
@@ -249,7 +249,7 @@ async def test_clerk_cannot_supervise_but_opens_tickets(store, staff, panel, mon
         await pilot.press("s")
         await pilot.pause()
         assert app.screen is screen
-        assert store.supervisions(staff["sup"], panel["T1"]) == []
+        assert store.tickets.supervisions(staff["sup"], panel["T1"]) == []
         await pilot.press("down", "enter")
         assert opened == [panel["T6"]]
 

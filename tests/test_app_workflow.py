@@ -78,29 +78,29 @@ def new_ticket(store: Store, staff: dict, **kw: Any) -> int:
                 contact_name="李经理", contact_phone="13912345678", district="云龙区",
                 title="厂区门口路灯不亮", content="厂区门口路灯坏了一周，夜间职工通行不便，请尽快维修。")
     data.update(kw)
-    return store.accept(staff["clerk"], TicketIntake(**data)).id
+    return store.tickets.accept(staff["clerk"], TicketIntake(**data)).id
 
 
 def dispatched(store: Store, staff: dict, dept: str = "市人社局", **kw: Any) -> int:
     tid = new_ticket(store, staff, **kw)
-    store.dispatch(staff["clerk"], tid, dept)
+    store.tickets.dispatch(staff["clerk"], tid, dept)
     return tid
 
 
 def signed(store: Store, staff: dict, **kw: Any) -> int:
     tid = dispatched(store, staff, **kw)
-    store.sign(staff["rsj"], tid)
+    store.tickets.sign(staff["rsj"], tid)
     return tid
 
 
 def replied(store: Store, staff: dict, **kw: Any) -> int:
     tid = signed(store, staff, **kw)
-    store.reply(staff["rsj"], tid, "已联系供电部门修复路灯。")
+    store.tickets.reply(staff["rsj"], tid, "已联系供电部门修复路灯。")
     return tid
 
 
 def fresh(store: Store, staff: dict, tid: int):
-    return store.get_ticket(staff["sup"], tid)
+    return store.tickets.get(staff["sup"], tid)
 
 
 # ---------------------------------------------------------------- main path
@@ -161,7 +161,7 @@ async def test_intake_dispatch_sign_reply_follow_up_closed(store, staff, clock):
         dialog = pilot.app.screen
         assert isinstance(dialog, DispatchDialog)
         await type_text(pilot, "人社")
-        limit, due, prov = store.preview_due("consultation")
+        limit, due, prov = store.tickets.preview_due("consultation")
         expect = f"市人社局 · {limit} 个工作日 · 截止 {due.isoformat()} {weekday_cn(due)}"
         assert dialog.preview_text.startswith(expect)
         assert expect == "市人社局 · 3 个工作日 · 截止 2026-12-01 周二"
@@ -237,7 +237,7 @@ async def test_return_then_redispatch(store, staff):
         assert "重新派发至 市城管局" in screen.query_one("#ticket-timeline").plain_text
     t = fresh(store, staff, tid)
     assert t.status is Status.DISPATCHED and t.department_name == "市城管局"
-    assert "路灯维修不属于税务职责" in [e.note for e in store.history(staff["sup"], tid)]
+    assert "路灯维修不属于税务职责" in [e.note for e in store.tickets.history(staff["sup"], tid)]
 
 
 async def test_extension_approved_then_another_rejected(store, staff):
@@ -279,7 +279,7 @@ async def test_extension_approved_then_another_rejected(store, staff):
     assert t.extension_days == 3 and t.pending_extension_days is None
     assert t.due_date == store.calendar().add_workdays(due_before, 3)
 
-    store.request_extension(staff["rsj"], tid, 2, "材料未齐")
+    store.tickets.request_extension(staff["rsj"], tid, 2, "材料未齐")
     async with make_app(store, "sup").run_test(size=(120, 40)) as pilot:
         screen = await open_screen(pilot, TicketScreen(tid))
         await pilot.press("n")
@@ -289,7 +289,7 @@ async def test_extension_approved_then_another_rejected(store, staff):
         await settle(pilot)
     t = fresh(store, staff, tid)
     assert t.extension_days == 3 and t.pending_extension_days is None
-    notes = [(e.action, e.note) for e in store.history(staff["sup"], tid)]
+    notes = [(e.action, e.note) for e in store.tickets.history(staff["sup"], tid)]
     assert ("approve_extension", "同意延期") in notes and ("reject_extension", "理由不充分") in notes
 
 
@@ -330,7 +330,7 @@ async def test_unsatisfied_follow_up_then_reopened(store, staff, clock):
 
 
 async def test_direct_answer_from_knowledge_at_intake(store, staff):
-    entry = store.search_knowledge("增值税")[0]
+    entry = store.knowledge.search("增值税")[0]
     app = make_app(store, "clerk")
     async with app.run_test(size=(120, 40)) as pilot:
         result: list[Any] = []
@@ -382,7 +382,7 @@ async def test_duplicate_flag_autofill_and_merge(store, staff):
         await settle(pilot)
     new = fresh(store, staff, result[0])
     assert new.status is Status.CLOSED and new.merged_into == first
-    assert any(e.action == "merged_from" for e in store.history(staff["sup"], first))
+    assert any(e.action == "merged_from" for e in store.tickets.history(staff["sup"], first))
 
 
 async def test_required_fields_block_saving_and_keep_input(store, staff):
@@ -400,7 +400,7 @@ async def test_required_fields_block_saving_and_keep_input(store, staff):
         assert screen.error_of("intake-name") == "企业名称不能为空"
         assert screen.error_of("intake-content") == "诉求内容不能为空"
         assert screen.query_one("#intake-title", Input).value == "没有内容的标题"
-    assert store.count_tickets(staff["sup"]) == 0
+    assert store.queue.count_tickets(staff["sup"]) == 0
 
 
 async def test_conflicting_edit_keeps_what_was_typed(store, staff):
@@ -413,7 +413,7 @@ async def test_conflicting_edit_keeps_what_was_typed(store, staff):
         dialog = pilot.app.screen
         await type_text(pilot, "已安排人员维修")
         # meanwhile a clerk on another console marks the ticket confidential
-        store.mark_confidential(staff["clerk"], tid, True, version=version)
+        store.tickets.mark_confidential(staff["clerk"], tid, True, version=version)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is dialog, "the dialog stays open"
@@ -450,7 +450,7 @@ async def test_invalid_action_is_explained_and_nothing_lost(store, staff):
         await pilot.press("enter")  # closing a new ticket needs a reason
         await settle(pilot)
         assert pilot.app.screen is dialog and "办结说明" in dialog.error_text
-        store.dispatch(staff["clerk"], tid, "市人社局")  # another console dispatches it
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")  # another console dispatches it
         await type_text(pilot, "无效来电")
         await pilot.press("enter")
         await settle(pilot)
@@ -490,7 +490,7 @@ async def test_supervision_recorded_on_overdue_ticket(store, staff, clock):
         await pilot.press("enter")
         await settle(pilot)
         assert "市营商办" in str(screen.query_one("#ticket-supervisions", Static).render())
-    sup = store.supervisions(staff["sup"], tid)
+    sup = store.tickets.supervisions(staff["sup"], tid)
     assert [(s.body, s.note) for s in sup] == [("市营商办", "请今日内答复")]
 
 
@@ -580,7 +580,7 @@ async def test_late_return_needs_supervisor_approval(store, staff, clock):
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.screen is screen and "退回" not in screen.available()  # one request at a time
-    store.return_ticket(staff["rsj"], second, "不属本单位")
+    store.tickets.return_ticket(staff["rsj"], second, "不属本单位")
     assert fresh(store, staff, first).pending_return_reason == "应由属地处理"
     async with make_app(store, "sup").run_test(size=(120, 40)) as pilot:
         screen = await open_screen(pilot, TicketScreen(first))
@@ -603,8 +603,8 @@ async def test_late_return_needs_supervisor_approval(store, staff, clock):
 
 async def test_third_unreachable_follow_up_closes(store, staff):
     tid = replied(store, staff)
-    store.follow_up(staff["clerk"], tid, "unreachable")
-    store.follow_up(staff["clerk"], tid, "unreachable")
+    store.tickets.follow_up(staff["clerk"], tid, "unreachable")
+    store.tickets.follow_up(staff["clerk"], tid, "unreachable")
     async with make_app(store, "clerk").run_test(size=(120, 40)) as pilot:
         await open_screen(pilot, TicketScreen(tid))
         await pilot.press("f")
@@ -624,7 +624,7 @@ async def test_detail_follows_another_consoles_change(store, staff):
         screen.POLL_SECONDS = 0.1
         await open_screen(pilot, screen)
         assert screen.ticket.status is Status.DISPATCHED
-        store.sign(staff["rsj"], tid)  # the liaison signs on their own console
+        store.tickets.sign(staff["rsj"], tid)  # the liaison signs on their own console
         await settle(pilot, 0.4)
         assert screen.ticket.status is Status.SIGNED
         assert "已派发 → 办理中" in screen.query_one("#ticket-timeline").plain_text

@@ -14,11 +14,11 @@ def test_bulletin_counts_unchecked_source_days_and_a_check_reduces_them(store, s
     a = reports.assess(store, start, end, store.now())
     sheet = {t.title: t for t in reports.tables(a)}["政策采集与解读"]
     before = {row[0]: row[-1] for row in sheet.rows}
-    source = next(s for s in store.policy_sources() if s["responsible"] in before)
+    source = next(s for s in store.collection.sources() if s["responsible"] in before)
     owner = source["responsible"]
-    assert before[owner] == 4 * sum(1 for s in store.policy_sources() if s["responsible"] == owner)
+    assert before[owner] == 4 * sum(1 for s in store.collection.sources() if s["responsible"] == owner)
 
-    store.record_source_check(staff["clerk"], source["id"], 2, "巡查两条新政策")
+    store.collection.record_source_check(staff["clerk"], source["id"], 2, "巡查两条新政策")
     a = reports.assess(store, start, end, store.now())
     after = {row[0]: row[-1] for row in {t.title: t for t in reports.tables(a)}["政策采集与解读"].rows}
     assert after[owner] == before[owner] - 1
@@ -26,7 +26,7 @@ def test_bulletin_counts_unchecked_source_days_and_a_check_reduces_them(store, s
 
 
 def test_publication_target_comes_from_the_editable_data(store, staff):
-    store.set_publication_targets(staff["sup"], 1, 2, 5)
+    store.collection.set_targets(staff["sup"], 1, 2, 5)
     a = reports.assess(store, dt.date(2026, 11, 1), dt.date(2026, 11, 30), store.now())
     assert a.publish_target == 2
     headers = {t.title: t for t in reports.tables(a)}["政策发布"].headers

@@ -33,7 +33,7 @@ def _uscc(i: int) -> str:
 @pytest.fixture
 def pz(store, staff):
     """A clerk of the 邳州 center (given by its code)."""
-    return store.add_staff(staff["admin"], "pz", "clerk", name="邳州受理", center="pizhou")
+    return store.staff.add(staff["admin"], "pz", "clerk", name="邳州受理", center="pizhou")
 
 
 def _intake(i: int, kind: str = "consultation") -> TicketIntake:
@@ -46,37 +46,37 @@ def _intake(i: int, kind: str = "consultation") -> TicketIntake:
 
 def test_add_staff_accepts_code_name_or_district_and_refuses_an_unknown_center(store, staff, pz):
     assert pz.center == PIZHOU
-    assert store.add_staff(staff["admin"], "ts", "clerk", center="铜山区").center == TONGSHAN
-    assert store.add_staff(staff["admin"], "ts2", "supervisor", center=TONGSHAN).center == TONGSHAN
-    assert store.staff("clerk").center == CITY_CENTER  # the default
-    before = [s.login for s in store.list_staff()]
+    assert store.staff.add(staff["admin"], "ts", "clerk", center="铜山区").center == TONGSHAN
+    assert store.staff.add(staff["admin"], "ts2", "supervisor", center=TONGSHAN).center == TONGSHAN
+    assert store.staff.get("clerk").center == CITY_CENTER  # the default
+    before = [s.login for s in store.staff.all()]
     with pytest.raises(NotFound, match="找不到服务中心“火星区”.*邳州市企业服务中心"):
-        store.add_staff(staff["admin"], "mars", "clerk", center="火星区")
+        store.staff.add(staff["admin"], "mars", "clerk", center="火星区")
     with pytest.raises(StoreError, match="找不到服务中心"):
-        store.add_staff(staff["admin"], "pz", "clerk", center="")  # an update is refused too
-    assert [s.login for s in store.list_staff()] == before and store.staff("pz").center == PIZHOU
+        store.staff.add(staff["admin"], "pz", "clerk", center="")  # an update is refused too
+    assert [s.login for s in store.staff.all()] == before and store.staff.get("pz").center == PIZHOU
 
 
 # ---------------------------------------------------------------- intake and the queue's filter
 
 
 def test_accept_records_the_clerks_center_and_the_queue_filters_by_it(store, staff, pz):
-    ours = [store.accept(pz, _intake(i)).id for i in range(3)]
-    city = store.accept(staff["clerk"], _intake(9))
-    assert {store.get_ticket(pz, t).center for t in ours} == {PIZHOU} and city.center == CITY_CENTER
+    ours = [store.tickets.accept(pz, _intake(i)).id for i in range(3)]
+    city = store.tickets.accept(staff["clerk"], _intake(9))
+    assert {store.tickets.get(pz, t).center for t in ours} == {PIZHOU} and city.center == CITY_CENTER
 
     def ids(f: TicketFilter, actor=pz) -> list[int]:
-        return sorted(t.id for t in store.list_tickets(actor, f))
+        return sorted(t.id for t in store.queue.list_tickets(actor, f))
 
     assert ids(TicketFilter(center=PIZHOU)) == sorted(ours)
     assert ids(TicketFilter(center=CITY_CENTER)) == [city.id]
     assert ids(TicketFilter()) == sorted([*ours, city.id])
-    assert store.count_tickets(pz, TicketFilter(center=TONGSHAN)) == 0
-    counts = store.queue_counts(pz, TicketFilter(center=PIZHOU))
+    assert store.queue.count_tickets(pz, TicketFilter(center=TONGSHAN)) == 0
+    counts = store.queue.counts(pz, TicketFilter(center=PIZHOU))
     assert (counts.by_status, counts.total) == ({"new": 3}, 3)
     # a liaison sees their department's tickets from every center
-    store.dispatch(pz, ours[0], "市人社局")
-    store.dispatch(staff["clerk"], city.id, "市人社局")
+    store.tickets.dispatch(pz, ours[0], "市人社局")
+    store.tickets.dispatch(staff["clerk"], city.id, "市人社局")
     assert ids(TicketFilter(), staff["rsj"]) == sorted([ours[0], city.id])
 
 
@@ -94,7 +94,7 @@ def _jsonl(path: Path, rows: list[dict]) -> Path:
 
 
 def _centers_of(store: Store) -> dict[str, str]:
-    return {t.external_id: t.center for t in store.list_tickets(store.staff("admin"), limit=100)}
+    return {t.external_id: t.center for t in store.queue.list_tickets(store.staff.get("admin"), limit=100)}
 
 
 def test_import_without_a_center_column_takes_the_importers_center(store, staff, pz, tmp_path):
@@ -129,9 +129,9 @@ def test_import_center_column_english_or_chinese_and_a_bad_center_is_rejected(st
 
 
 def test_export_carries_the_center(store, staff, pz):
-    store.accept(pz, _intake(1))
-    store.accept(staff["clerk"], _intake(2))
-    lines = [json.loads(x) for x in store.iter_ticket_export(None, store.now())]
+    store.tickets.accept(pz, _intake(1))
+    store.tickets.accept(staff["clerk"], _intake(2))
+    lines = [json.loads(x) for x in store.feed.export_tickets(None, store.now())]
     assert [x["center"] for x in lines] == [PIZHOU, CITY_CENTER]
 
 
@@ -155,31 +155,31 @@ def november(store, staff, pz, clock):
         clock.set(f"2026-11-{when}:00+08:00")
 
     at("02T09:00")
-    t1 = store.accept(pz, _intake(1, "complaint")).id
-    t2 = store.accept(pz, _intake(2)).id
-    t3 = store.accept(staff["clerk"], _intake(3)).id
+    t1 = store.tickets.accept(pz, _intake(1, "complaint")).id
+    t2 = store.tickets.accept(pz, _intake(2)).id
+    t3 = store.tickets.accept(staff["clerk"], _intake(3)).id
     for t in (t1, t2, t3):
-        store.dispatch(pz if t != t3 else staff["clerk"], t, "市人社局")
+        store.tickets.dispatch(pz if t != t3 else staff["clerk"], t, "市人社局")
     at("02T10:00")
-    store.sign(rsj, t1)
+    store.tickets.sign(rsj, t1)
     at("03T10:00")
-    store.sign(rsj, t3)
+    store.tickets.sign(rsj, t3)
     at("04T15:00")
-    store.reply(rsj, t1, "已按规定发放。")
-    store.reply(rsj, t3, "已答复企业。")
+    store.tickets.reply(rsj, t1, "已按规定发放。")
+    store.tickets.reply(rsj, t3, "已答复企业。")
     at("05T10:00")
-    store.follow_up(pz, t1, "satisfied")
+    store.tickets.follow_up(pz, t1, "satisfied")
     at("10T09:00")
-    t4 = store.accept(pz, _intake(4)).id
-    store.dispatch(pz, t4, "市人社局")
-    t5 = store.accept(staff["clerk"], _intake(5, "complaint")).id
-    store.dispatch(staff["clerk"], t5, "市税务局")
+    t4 = store.tickets.accept(pz, _intake(4)).id
+    store.tickets.dispatch(pz, t4, "市人社局")
+    t5 = store.tickets.accept(staff["clerk"], _intake(5, "complaint")).id
+    store.tickets.dispatch(staff["clerk"], t5, "市税务局")
     at("10T11:00")
-    store.return_ticket(rsj, t4, "不属于本单位职责")
-    store.sign(swj, t5)
-    store.request_extension(swj, t5, 2, "需实地核查")
+    store.tickets.return_ticket(rsj, t4, "不属于本单位职责")
+    store.tickets.sign(swj, t5)
+    store.tickets.request_extension(swj, t5, 2, "需实地核查")
     at("11T09:00")
-    store.approve_extension(sup, t5)
+    store.tickets.approve_extension(sup, t5)
     clock.set("2026-11-26T09:30:00+08:00")
     return {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "t5": t5}
 

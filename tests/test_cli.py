@@ -286,8 +286,8 @@ def fake_ui(monkeypatch):
         calls["build"].append((path, tickets, now))
         s = Store(path)
         s.load_reference_data()
-        s.add_staff(None, "demo_admin", "admin")
-        s.add_staff(s.staff("demo_admin"), "demo_clerk", "clerk")
+        s.staff.add(None, "demo_admin", "admin")
+        s.staff.add(s.staff.get("demo_admin"), "demo_clerk", "clerk")
         s.conn.execute("INSERT INTO meta(key, value) VALUES ('demo', '1')")
         s.disconnect()
 
@@ -332,8 +332,8 @@ def test_an_interrupted_demo_build_is_rebuilt_only_on_request(tmp_path, capsys, 
 
     s = Store(db)  # what a killed build leaves: demo staff, no demo mark yet
     s.load_reference_data()
-    s.add_staff(None, "demo_admin", "admin")
-    s.add_staff(s.staff("demo_admin"), "demo_clerk", "clerk")
+    s.staff.add(None, "demo_admin", "admin")
+    s.staff.add(s.staff.get("demo_admin"), "demo_clerk", "clerk")
     s.disconnect()
     code, out, err = run(capsys, "demo", "--db", str(db))
     assert code == 2 and "--rebuild" in err and fake_ui["run"] == []

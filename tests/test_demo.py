@@ -67,7 +67,7 @@ def test_count_meta_and_every_status_now(demo):
 
 def test_every_warning_level_present_and_agrees_with_rules(demo):
     cal = demo.calendar()
-    warned = demo.warned_tickets(now=NOW)
+    warned = demo.warnings.warned_tickets(now=NOW)
     levels = {w["level"] for w in warned}
     assert {"yellow", "orange", "red"} <= levels
     for w in warned:
@@ -166,9 +166,9 @@ def test_numbers_follow_the_store_format(demo):
         assert r["number"][:10] == "XZ" + local_date(r["received_at"]).strftime("%Y%m%d")
         assert len(r["number"]) == 15 and r["number"][10:].isdigit()
     # a new intake today continues the day's sequence
-    clerk = demo.staff("demo_clerk")
+    clerk = demo.staff.get("demo_clerk")
     last = demo.q1("SELECT max(number) FROM tickets WHERE number LIKE 'XZ20261126%'")[0]
-    t = demo.accept(clerk, TicketIntake(appeal_type="consultation", enterprise_name="徐州测试商贸有限公司", content="咨询"))
+    t = demo.tickets.accept(clerk, TicketIntake(appeal_type="consultation", enterprise_name="徐州测试商贸有限公司", content="咨询"))
     assert t.number == f"XZ20261126{int(last[10:]) + 1:05d}"
 
 
@@ -229,37 +229,37 @@ def test_merged_duplicates_point_at_an_earlier_ticket(demo):
 def test_staff_accounts_per_role(demo):
     roles = {("demo_admin", Role.ADMIN), ("demo_clerk", Role.CLERK), ("demo_sup", Role.SUPERVISOR)}
     for login, role in roles:
-        assert demo.identify(login).role is role
+        assert demo.staff.identify(login).role is role
     for login, dept in (("demo_rsj", "市人社局"), ("demo_swj", "市税务局"), ("demo_zjj", "市住建局")):
-        s = demo.identify(login)
+        s = demo.staff.identify(login)
         assert s.role is Role.DEPARTMENT and s.department_name == dept
     me = pwd.getpwuid(os.getuid()).pw_name
-    assert demo.identify(me)  # plain `xzconsole --db demo.db` works for whoever built it
+    assert demo.staff.identify(me)  # plain `xzconsole --db demo.db` works for whoever built it
     # every actor in the histories is a staff account
     actors = {r[0] for r in _rows(demo, "SELECT DISTINCT actor FROM events")}
-    logins = {s.login for s in demo.list_staff()}
+    logins = {s.login for s in demo.staff.all()}
     assert actors <= logins
 
 
 def test_workflow_on_demo_tickets(demo):
-    liaison = demo.staff("demo_rsj")
+    liaison = demo.staff.get("demo_rsj")
     row = demo.q1("SELECT id, number, version FROM tickets WHERE status = 'dispatched' AND department_id = ? "
                   "ORDER BY id DESC LIMIT 1", (liaison.department_id,))
     assert row is not None
-    signed = demo.sign(liaison, row["number"], version=row["version"])
+    signed = demo.tickets.sign(liaison, row["number"], version=row["version"])
     assert signed.status is Status.SIGNED
-    replied = demo.reply(liaison, row["number"], "已电话联系企业并说明政策，企业表示认可。", version=signed.version)
+    replied = demo.tickets.reply(liaison, row["number"], "已电话联系企业并说明政策，企业表示认可。", version=signed.version)
     assert replied.status is Status.REPLIED
-    hist = demo.history(liaison, row["number"])
+    hist = demo.tickets.history(liaison, row["number"])
     assert [e.action for e in hist][-2:] == ["sign", "reply"]
     # a supervisor can approve a pending extension request
-    sup = demo.staff("demo_sup")
+    sup = demo.staff.get("demo_sup")
     pend = demo.q1("SELECT id, version, extension_days, due_date FROM tickets WHERE pending_extension_days IS NOT NULL "
                    "AND status IN (?, ?, ?) LIMIT 1", AWAITING)
-    t = demo.approve_extension(sup, pend["id"], version=pend["version"])
+    t = demo.tickets.approve_extension(sup, pend["id"], version=pend["version"])
     assert t.extension_days > pend["extension_days"] and t.due_date.isoformat() > pend["due_date"]
     # the liaison sees only their department's tickets; confidential ones are masked
-    own = demo.list_tickets(liaison, limit=200)
+    own = demo.queue.list_tickets(liaison, limit=200)
     assert own and all(t.department_id == liaison.department_id for t in own)
 
 
@@ -380,7 +380,7 @@ def test_records_edited_and_merged_as_the_directory_leaves_them(demo):
 
 
 def test_associations_have_members_of_their_industry(demo):
-    for a in demo.association_summaries():
+    for a in demo.associations.summaries():
         assert 15 <= a.member_count <= 81, a.name
     gcjx = demo.q1("SELECT avg(e.industry IN ('工程机械', '汽车零部件')) FROM association_members m "
                    "JOIN enterprises e ON e.id = m.enterprise_id JOIN associations a ON a.id = m.association_id "
@@ -388,7 +388,7 @@ def test_associations_have_members_of_their_industry(demo):
     assert gcjx > 0.5
     edited = _rows(demo, "SELECT * FROM associations WHERE edited_at IS NOT NULL")
     assert len(edited) == 1 and edited[0]["version"] == 2
-    history = demo.association_history(edited[0]["id"])
+    history = demo.associations.history(edited[0]["id"])
     assert history[0]["action"] == "subscriptions"
     assert history[0]["changes"]["categories"][1] == json.loads(edited[0]["categories"])
     assert demo.q1("SELECT count(*) FROM association_events WHERE action = 'member_remove'")[0] == 1
@@ -415,7 +415,7 @@ def test_joint_cases_follow_the_part_rules(demo):
             assert p["status"] in AWAITING  # the lead answers once every part is in
     late_sent = [p for p in parts if p["submitted_at"] and local_date(p["submitted_at"]).isoformat() > p["due_date"]]
     assert late_sent and len(late_sent) < len(parts) / 2
-    late_now = demo.late_parts(demo.staff("demo_sup"), NOW)
+    late_now = demo.joint.late_parts(demo.staff.get("demo_sup"), NOW)
     assert late_now and all(x.due_date < NOW.date() for x in late_now)
     # the history has each step, by the right people
     events = _rows(demo, "SELECT e.*, t.department_id AS lead FROM events e JOIN tickets t ON t.id = e.ticket_id "
@@ -439,9 +439,9 @@ def test_a_year_of_outreach(demo):
     assert not any(cal.is_workday(d) for d in spring)
     assert not {a["held_on"] for a in acts} & {d.isoformat() for d in spring}
     assert {a["kind"] for a in acts} == {"joint_event", "station", "visit", "cards"}
-    for k in demo.outreach_progress(2026):
+    for k in demo.outreach.progress(2026):
         assert 0.8 * k.expected <= k.total <= 1.05 * k.expected, k.kind.code  # around or a little behind pace
-    assert all(k.done for k in demo.outreach_progress(2025))  # the launch month, planned as such
+    assert all(k.done for k in demo.outreach.progress(2025))  # the launch month, planned as such
     voided = [a for a in acts if a["voided_at"]]
     assert len(voided) == 1 and voided[0]["void_reason"]
     assert any(a["place"] == "[b]张集镇[/b]企业服务站[/]" for a in acts)

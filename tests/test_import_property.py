@@ -24,7 +24,7 @@ def feed_store():
     with tempfile.TemporaryDirectory() as d:
         s = Store(Path(d) / "prop.db", FixedClock(NOW))
         s.load_reference_data()
-        s.add_staff(None, "clerk", "clerk")
+        s.staff.add(None, "clerk", "clerk")
         yield s, Path(d)
         s.disconnect()
 

@@ -15,7 +15,7 @@ import sqlite3
 
 import pytest
 
-from xzconsole import store as store_module
+from xzconsole.areas import schema as store_module
 from xzconsole.clock import FixedClock
 from xzconsole.models import TicketIntake
 from xzconsole.store import CITY_CENTER, Store
@@ -34,7 +34,7 @@ def schema1(tmp_path):
     path = tmp_path / "v1.db"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
-    for statement in store_module._split_sql(store_module._MIGRATIONS[0]):
+    for statement in store_module.split_sql(store_module.MIGRATIONS[0]):
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")
     at = "2026-11-20T09:00:00+08:00"
@@ -85,7 +85,7 @@ def test_schema_1_upgrades_in_place(schema1):
         # the center that took each ticket in, from its creator's staff record
         centers = {r["number"]: r["center"] for r in s.q("SELECT number, center FROM tickets")}
         assert centers == {"XZ2026112000001": PIZHOU, "XZ2026112000002": CITY_CENTER, "XZ2026112000003": CITY_CENTER}
-        assert s.get_ticket(s.staff("pz"), "XZ2026112000001").center == PIZHOU
+        assert s.tickets.get(s.staff.get("pz"), "XZ2026112000001").center == PIZHOU
 
         # the enterprise directory's search index covers the records of version 1
         hits = [r[0] for r in s.q("SELECT rowid FROM enterprises_fts WHERE enterprises_fts MATCH ?", ('"银杏食品"',))]
@@ -103,7 +103,7 @@ def test_schema_1_upgrades_in_place(schema1):
 
         # and the upgraded database works: reference data, a new intake at 邳州
         s.load_reference_data()
-        t = s.accept(s.staff("pz"), TicketIntake(appeal_type="consultation", enterprise_name="邳州市银杏食品有限公司",
+        t = s.tickets.accept(s.staff.get("pz"), TicketIntake(appeal_type="consultation", enterprise_name="邳州市银杏食品有限公司",
                                                  content="咨询稳岗返还"))
         assert t.center == PIZHOU and t.enterprise_id == 1
     finally:

@@ -28,7 +28,7 @@ def uscc(n: int) -> str:
 def year_of_outreach(store, staff):
     """The hand-made year: what each month cell must say is written beside each line."""
     clerk, sup = staff["clerk"], staff["sup"]
-    log = store.log_activity
+    log = store.outreach.log_activity
     ids = {}
     # 联合服务活动: March 2, May 1 (the first also hands out 120 cards)
     ids["joint1"] = log(clerk, "2026-03-10", "joint_event", "徐州市民服务中心", departments=["市人社局", "市税务局"],
@@ -50,7 +50,7 @@ def year_of_outreach(store, staff):
     log(clerk, "2026-08-01", "cards", "邮政寄送", cards_sent=300)
     # voided: does not count
     ids["voided"] = log(clerk, "2026-11-20", "visit", "贾汪区", enterprises_reached=5, cards_sent=50).id
-    store.void_activity(clerk, ids["voided"], "重复登记")
+    store.outreach.void_activity(clerk, ids["voided"], "重复登记")
     # another year: does not count in 2026
     log(clerk, "2025-12-30", "visit", "沛县", enterprises_reached=7)
     return ids
@@ -64,7 +64,7 @@ def by_kind(progress):
 
 
 def test_the_shipped_kinds_are_the_plan_of_the_issue(store):
-    kinds = {k.code: (k.label, k.target, k.measure) for k in store.outreach_kinds()}
+    kinds = {k.code: (k.label, k.target, k.measure) for k in store.outreach.kinds()}
     assert kinds == {
         "joint_event": ("联合服务活动", 10, "activities"),
         "station": ("镇街园区服务站", 100, "places"),
@@ -109,7 +109,7 @@ def test_an_empty_kinds_file_says_what_to_write():
 
 
 def test_progress_month_by_month(store, year_of_outreach):
-    p = by_kind(store.outreach_progress(2026))
+    p = by_kind(store.outreach.progress(2026))
     assert p["joint_event"].months == (0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0)
     assert p["station"].months == (0, 0, 0, 2, 0, 1, 0, 0, 1, 0, 0, 0)
     assert p["visit"].months == (0, 0, 0, 0, 0, 0, 2, 0, 0, 3, 4, 0)
@@ -123,43 +123,43 @@ def test_progress_month_by_month(store, year_of_outreach):
 
 
 def test_pace_is_the_target_times_the_part_of_the_year_gone(store, year_of_outreach):
-    p = by_kind(store.outreach_progress(2026))
+    p = by_kind(store.outreach.progress(2026))
     assert year_elapsed(2026, dt.date(2026, 11, 26)) == pytest.approx(ELAPSED)
     assert p["joint_event"].expected == pytest.approx(10 * ELAPSED)  # 9.04: 9 whole events expected by now
     assert p["visit"].expected == pytest.approx(1000 * ELAPSED)
     assert all(x.behind for x in p.values())
     assert p["joint_event"].pace_word == "▼ 落后"
     # a past year is over, a future one has not begun: nothing is expected of it yet
-    assert {x.elapsed for x in store.outreach_progress(2025)} == {1.0}
-    assert [x.behind for x in store.outreach_progress(2027)] == [False] * 4
+    assert {x.elapsed for x in store.outreach.progress(2025)} == {1.0}
+    assert [x.behind for x in store.outreach.progress(2027)] == [False] * 4
 
 
 def test_other_years_and_voided_activities_do_not_count(store, year_of_outreach):
-    p2025 = by_kind(store.outreach_progress(2025))
+    p2025 = by_kind(store.outreach.progress(2025))
     assert p2025["visit"].months[11] == 7 and p2025["visit"].total == 7
     assert p2025["joint_event"].total == 0
-    log = store.activities(2026, 11, "visit")
+    log = store.outreach.activities(2026, 11, "visit")
     assert [(a.held_on.day, a.voided, a.void_reason) for a in log] == [(20, True, "重复登记"), (18, False, "")]
 
 
 def test_an_enterprise_linked_by_an_appeal_counts_as_reached(store, staff, year_of_outreach):
     """An appeal taken at a visit from an enterprise not listed adds it to the
     enterprises met: the visit of 2 in July then counts 3."""
-    store.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="徐州庚电子有限公司",
+    store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="徐州庚电子有限公司",
                                                content="用工补贴如何申请", source="走访", visit_id=year_of_outreach["visit2"]))
-    assert by_kind(store.outreach_progress(2026))["visit"].months[6] == 3
+    assert by_kind(store.outreach.progress(2026))["visit"].months[6] == 3
 
 
 def test_progress_of_one_center(store, staff, year_of_outreach):
-    county = store.add_staff(staff["admin"], "tsclerk", "clerk", name="铜山受理")
+    county = store.staff.add(staff["admin"], "tsclerk", "clerk", name="铜山受理")
     store.conn.execute("UPDATE staff SET center = '铜山区企业服务中心' WHERE login = 'tsclerk'")
-    county = store.staff("tsclerk")
-    a = store.log_activity(county, "2026-11-02", "visit", "铜山区柳新镇", enterprises_reached=6)
+    county = store.staff.get("tsclerk")
+    a = store.outreach.log_activity(county, "2026-11-02", "visit", "铜山区柳新镇", enterprises_reached=6)
     assert a.center == "铜山区企业服务中心"
-    own = by_kind(store.outreach_progress(2026, "铜山区企业服务中心"))
+    own = by_kind(store.outreach.progress(2026, "铜山区企业服务中心"))
     assert own["visit"].months[10] == 6 and own["visit"].total == 6 and own["joint_event"].total == 0
-    assert by_kind(store.outreach_progress(2026))["visit"].total == 15
-    assert [x.id for x in store.activities(2026, center="铜山区企业服务中心")] == [a.id]
+    assert by_kind(store.outreach.progress(2026))["visit"].total == 15
+    assert [x.id for x in store.outreach.activities(2026, center="铜山区企业服务中心")] == [a.id]
 
 
 def test_build_progress_sums_cards_over_every_kind():
@@ -174,12 +174,12 @@ def test_build_progress_sums_cards_over_every_kind():
 
 
 def test_a_supervisor_sets_the_targets_of_one_year(store, staff, year_of_outreach):
-    store.set_outreach_target(staff["sup"], 2026, "visit", 12)
-    store.set_outreach_target(staff["admin"], 2026, "联合服务活动", "3")
-    plan = {k.code: k.target for k in store.outreach_plan(2026)}
+    store.outreach.set_target(staff["sup"], 2026, "visit", 12)
+    store.outreach.set_target(staff["admin"], 2026, "联合服务活动", "3")
+    plan = {k.code: k.target for k in store.outreach.plan(2026)}
     assert plan == {"joint_event": 3, "station": 100, "visit": 12, "cards": 10000}
-    assert {k.code: k.target for k in store.outreach_plan(2027)}["visit"] == 1000
-    p = by_kind(store.outreach_progress(2026))
+    assert {k.code: k.target for k in store.outreach.plan(2027)}["visit"] == 1000
+    p = by_kind(store.outreach.progress(2026))
     assert p["visit"].percent == pytest.approx(75.0) and p["visit"].behind  # 9 < floor(12 × 330/365) = 10
     assert p["joint_event"].done and p["joint_event"].pace_word == "★ 已完成" and not p["joint_event"].behind
     row = store.conn.execute("SELECT updated_by FROM outreach_plans WHERE year = 2026 AND kind = 'visit'").fetchone()
@@ -188,13 +188,13 @@ def test_a_supervisor_sets_the_targets_of_one_year(store, staff, year_of_outreac
 
 def test_only_supervisors_and_admins_set_targets_and_only_to_whole_numbers(store, staff):
     with pytest.raises(PermissionDenied, match="只能由值班长、管理员操作"):
-        store.set_outreach_target(staff["clerk"], 2026, "visit", 500)
+        store.outreach.set_target(staff["clerk"], 2026, "visit", 500)
     with pytest.raises(InvalidAction, match="走访企业的年度目标应为 0 或正整数"):
-        store.set_outreach_target(staff["sup"], 2026, "visit", "-1")
+        store.outreach.set_target(staff["sup"], 2026, "visit", "-1")
     with pytest.raises(InvalidAction, match="无法识别的活动类别“宣讲会”"):
-        store.set_outreach_target(staff["sup"], 2026, "宣讲会", 5)
+        store.outreach.set_target(staff["sup"], 2026, "宣讲会", 5)
     with pytest.raises(InvalidAction, match="年份应为 2000–2100"):
-        store.set_outreach_target(staff["sup"], 1999, "visit", 5)
+        store.outreach.set_target(staff["sup"], 1999, "visit", 5)
     assert store.conn.execute("SELECT count(*) FROM outreach_plans").fetchone()[0] == 0
 
 
@@ -218,7 +218,7 @@ def test_only_supervisors_and_admins_set_targets_and_only_to_whole_numbers(store
 ])
 def test_bad_input_is_refused_in_chinese_and_nothing_is_written(store, staff, args, kwargs, message):
     with pytest.raises((InvalidAction, NotFound)) as err:
-        store.log_activity(staff["clerk"], *args, **kwargs)
+        store.outreach.log_activity(staff["clerk"], *args, **kwargs)
     assert message in str(err.value)
     assert store.conn.execute("SELECT count(*) FROM outreach_activities").fetchone()[0] == 0
     assert store.conn.execute("SELECT count(*) FROM enterprises").fetchone()[0] == 0
@@ -227,11 +227,11 @@ def test_bad_input_is_refused_in_chinese_and_nothing_is_written(store, staff, ar
 def test_who_may_log(store, staff):
     for who in ("rsj", "admin"):
         with pytest.raises(PermissionDenied, match="只能由受理员、值班长操作"):
-            store.log_activity(staff[who], "2026-11-20", "station", "张集镇")
+            store.outreach.log_activity(staff[who], "2026-11-20", "station", "张集镇")
 
 
 def test_a_logged_activity_keeps_what_was_typed(store, staff):
-    a = store.log_activity(staff["sup"], dt.date(2026, 11, 20), "联合服务活动", " 云龙区  [b]x[/b]园区 ",
+    a = store.outreach.log_activity(staff["sup"], dt.date(2026, 11, 20), "联合服务活动", " 云龙区  [b]x[/b]园区 ",
                            departments="市人社局、swju, 市人社局", staff="王受理、路灯[/]坏了", cards_sent="８０",
                            note="现场发放政策汇编")
     assert (a.held_on, a.kind, a.place, a.center) == (dt.date(2026, 11, 20), "joint_event", "云龙区 [b]x[/b]园区", "市企业服务中心")
@@ -243,12 +243,12 @@ def test_a_logged_activity_keeps_what_was_typed(store, staff):
 
 
 def test_enterprises_are_linked_in_the_directory(store, staff):
-    known = store.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="徐州甲机械有限公司",
+    known = store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="徐州甲机械有限公司",
                                                        uscc=uscc(1), content="咨询"))
-    store.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="徐州乙食品有限公司", content="咨询"))
-    a = store.log_activity(staff["clerk"], "2026-11-20", "visit", "云龙区",
+    store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="consultation", enterprise_name="徐州乙食品有限公司", content="咨询"))
+    a = store.outreach.log_activity(staff["clerk"], "2026-11-20", "visit", "云龙区",
                            enterprises=[uscc(1), f"徐州乙食品有限公司 {uscc(2)}", "徐州新来有限公司", known.enterprise_id])
-    names = sorted((e.name, e.uscc) for e in store.activity(a.id).enterprises)
+    names = sorted((e.name, e.uscc) for e in store.outreach.activity(a.id).enterprises)
     assert names == [("徐州乙食品有限公司", uscc(2)), ("徐州新来有限公司", None), ("徐州甲机械有限公司", uscc(1))]
     assert a.enterprises_reached == 3  # the USCC and the id name the same enterprise: met once
     rows = store.conn.execute("SELECT name, first_source FROM enterprises ORDER BY id").fetchall()
@@ -257,12 +257,12 @@ def test_enterprises_are_linked_in_the_directory(store, staff):
 
 
 def test_a_merged_enterprise_leads_to_the_record_it_was_merged_into(store, staff):
-    first = store.log_activity(staff["clerk"], "2026-11-19", "visit", "云龙区", enterprises=["徐州甲机械", "徐州甲机械有限公司"])
+    first = store.outreach.log_activity(staff["clerk"], "2026-11-19", "visit", "云龙区", enterprises=["徐州甲机械", "徐州甲机械有限公司"])
     old, kept = sorted(e.id for e in first.enterprises)
     with store.write() as c:  # what the directory's merge leaves behind
         c.execute("UPDATE enterprises SET merged_into = ? WHERE id = ?", (kept, old))
-    again = store.log_activity(staff["clerk"], "2026-11-20", "visit", "云龙区", enterprises=["徐州甲机械", old])
-    assert [e.id for e in store.activity(again.id).enterprises] == [kept]
+    again = store.outreach.log_activity(staff["clerk"], "2026-11-20", "visit", "云龙区", enterprises=["徐州甲机械", old])
+    assert [e.id for e in store.outreach.activity(again.id).enterprises] == [kept]
 
 
 def test_enterprise_refs_are_parsed():
@@ -275,42 +275,42 @@ def test_enterprise_refs_are_parsed():
 
 
 def test_the_log_is_paged_newest_first(store, year_of_outreach):
-    page1 = store.activities(2026, limit=5)
-    page2 = store.activities(2026, after=PageKey(value=page1[-1].held_on.isoformat(), id=page1[-1].id), limit=5)
-    page3 = store.activities(2026, after=PageKey(value=page2[-1].held_on.isoformat(), id=page2[-1].id), limit=5)
+    page1 = store.outreach.activities(2026, limit=5)
+    page2 = store.outreach.activities(2026, after=PageKey(value=page1[-1].held_on.isoformat(), id=page1[-1].id), limit=5)
+    page3 = store.outreach.activities(2026, after=PageKey(value=page2[-1].held_on.isoformat(), id=page2[-1].id), limit=5)
     days = [a.held_on for a in page1 + page2 + page3]
     assert len(days) == 13 and days == sorted(days, reverse=True)
     assert len({a.id for a in page1 + page2 + page3}) == 13
-    assert [a.held_on.isoformat() for a in store.activities(2026, 3)] == ["2026-03-24", "2026-03-10"]
-    assert [a.place for a in store.activities(2026, kind="station")][-1] == "张集镇"
-    assert len(store.activities()) == 14
+    assert [a.held_on.isoformat() for a in store.outreach.activities(2026, 3)] == ["2026-03-24", "2026-03-10"]
+    assert [a.place for a in store.outreach.activities(2026, kind="station")][-1] == "张集镇"
+    assert len(store.outreach.activities()) == 14
     with pytest.raises(InvalidAction, match="按月份筛选时须同时指定年份"):
-        store.activities(month=3)
+        store.outreach.activities(month=3)
 
 
 # ---------------------------------------------------------------- the visit and the appeal taken there
 
 
 def test_an_appeal_taken_at_a_visit_links_both_ways(store, staff, year_of_outreach):
-    visit = store.activity(year_of_outreach["visit3"])
+    visit = store.outreach.activity(year_of_outreach["visit3"])
     ent = next(e for e in visit.enterprises if e.uscc == uscc(4))
-    t = store.accept(staff["clerk"], TicketIntake(appeal_type="complaint", enterprise_name=ent.name, uscc=ent.uscc,
+    t = store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="complaint", enterprise_name=ent.name, uscc=ent.uscc,
                                                    content="园区道路破损", source="走访", visit_id=visit.id))
     assert (t.source.label, t.visit_id, t.enterprise_id) == ("走访", visit.id, ent.id)
-    again = store.activity(visit.id)
+    again = store.outreach.activity(visit.id)
     assert [x.number for x in again.tickets] == [t.number]
     assert len(again.enterprises) == 3  # the enterprise was already met there
-    assert "走访" in store.history(staff["clerk"], t.id)[0].note
+    assert "走访" in store.tickets.history(staff["clerk"], t.id)[0].note
     # a liaison sees the ticket only once it is theirs
-    assert store.activity(visit.id, staff["rsj"]).tickets == []
+    assert store.outreach.activity(visit.id, staff["rsj"]).tickets == []
     with pytest.raises(InvalidAction, match="来源必须是“走访”"):
-        store.accept(staff["clerk"], TicketIntake(appeal_type="complaint", enterprise_name="x", content="y",
+        store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="complaint", enterprise_name="x", content="y",
                                                    source="12345", visit_id=visit.id))
 
 
 def test_no_appeal_at_a_voided_activity(store, staff, year_of_outreach):
     with pytest.raises(InvalidAction, match="已作废"):
-        store.accept(staff["clerk"], TicketIntake(appeal_type="complaint", enterprise_name="x", content="y",
+        store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="complaint", enterprise_name="x", content="y",
                                                    source="走访", visit_id=year_of_outreach["voided"]))
 
 
@@ -319,25 +319,25 @@ def test_no_appeal_at_a_voided_activity(store, staff, year_of_outreach):
 
 def test_voiding_keeps_the_activity_and_its_reason(store, staff, year_of_outreach):
     aid = year_of_outreach["joint1"]
-    a = store.void_activity(staff["sup"], aid, "日期填错，已重新登记")
+    a = store.outreach.void_activity(staff["sup"], aid, "日期填错，已重新登记")
     assert (a.voided, a.voided_by, a.void_reason) == (True, "sup", "日期填错，已重新登记")
-    p = by_kind(store.outreach_progress(2026))
+    p = by_kind(store.outreach.progress(2026))
     assert p["joint_event"].months[2] == 1 and p["cards"].months[2] == 0
     with pytest.raises(InvalidAction, match=f"推广活动 #{aid} 已于 2026-11-26 09:30 由 sup 作废"):
-        store.void_activity(staff["sup"], aid, "再作废一次")
+        store.outreach.void_activity(staff["sup"], aid, "再作废一次")
 
 
 def test_who_may_void_and_that_a_reason_is_needed(store, staff):
-    a = store.log_activity(staff["sup"], "2026-11-20", "station", "张集镇")
+    a = store.outreach.log_activity(staff["sup"], "2026-11-20", "station", "张集镇")
     with pytest.raises(PermissionDenied, match="受理员只能作废自己登记的活动"):
-        store.void_activity(staff["clerk"], a.id, "不对")
+        store.outreach.void_activity(staff["clerk"], a.id, "不对")
     with pytest.raises(InvalidAction, match="作废必须填写理由"):
-        store.void_activity(staff["sup"], a.id, "  ")
+        store.outreach.void_activity(staff["sup"], a.id, "  ")
     with pytest.raises(NotFound, match="找不到推广活动 #999"):
-        store.void_activity(staff["sup"], 999, "不对")
-    own = store.log_activity(staff["clerk"], "2026-11-20", "station", "双楼港")
-    assert store.void_activity(staff["clerk"], own.id, "登记错了").voided
-    assert not store.activity(a.id).voided
+        store.outreach.void_activity(staff["sup"], 999, "不对")
+    own = store.outreach.log_activity(staff["clerk"], "2026-11-20", "station", "双楼港")
+    assert store.outreach.void_activity(staff["clerk"], own.id, "登记错了").voided
+    assert not store.outreach.activity(a.id).voided
 
 
 # ---------------------------------------------------------------- the command line
@@ -346,7 +346,7 @@ def test_who_may_void_and_that_a_reason_is_needed(store, staff):
 def test_cli_logs_an_activity_and_prints_the_progress(store, staff, capsys):
     from xzconsole.cli import current_login, main
 
-    store.add_staff(staff["admin"], current_login(), "clerk", name="命令行受理")
+    store.staff.add(staff["admin"], current_login(), "clerk", name="命令行受理")
     common = ["--db", store.path, "--now", "2026-11-26T10:00"]
     assert main(["outreach", "log", "--kind", "走访企业", "--date", "2026-11-20", "--place", "云龙区",
                  "--enterprise", "徐州甲机械有限公司", "--enterprise", "徐州乙食品有限公司",

@@ -40,7 +40,7 @@ from xzconsole import reports
 from xzconsole.clock import FixedClock, parse_datetime
 from xzconsole.models import TicketIntake
 from xzconsole.store import Store
-from xzconsole.store_import import ImportedTicket
+from xzconsole.areas.feed import ImportedTicket
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 NOV_START, NOV_END = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
@@ -58,18 +58,18 @@ def rstore(tmp_path, clock):
         shutil.copy(DATA / name, data / name)
     s = Store(tmp_path / "r.db", clock)
     s.load_reference_data(data)
-    admin = s.add_staff(None, "admin", "admin")
-    s.add_staff(admin, "clerk", "clerk")
-    s.add_staff(admin, "sup", "supervisor")
-    s.add_staff(admin, "rsj", "department", department=A)
-    s.add_staff(admin, "tax", "department", department=B)
-    s.add_staff(admin, "scj", "department", department=C)
+    admin = s.staff.add(None, "admin", "admin")
+    s.staff.add(admin, "clerk", "clerk")
+    s.staff.add(admin, "sup", "supervisor")
+    s.staff.add(admin, "rsj", "department", department=A)
+    s.staff.add(admin, "tax", "department", department=B)
+    s.staff.add(admin, "scj", "department", department=C)
     yield s
     s.disconnect()
 
 
 def _month(store: Store, clock: FixedClock) -> dict[str, int]:
-    st = {login: store.staff(login) for login in ("clerk", "sup", "rsj", "tax", "scj")}
+    st = {login: store.staff.get(login) for login in ("clerk", "sup", "rsj", "tax", "scj")}
     clerk, sup = st["clerk"], st["sup"]
     ids: dict[str, int] = {}
 
@@ -78,7 +78,7 @@ def _month(store: Store, clock: FixedClock) -> dict[str, int]:
 
     def new(key: str, when: str, kind: str) -> int:
         at(when)
-        t = store.accept(clerk, TicketIntake(appeal_type=kind, enterprise_name=f"徐州{key}科技有限公司", content=f"诉求{key}"))
+        t = store.tickets.accept(clerk, TicketIntake(appeal_type=kind, enterprise_name=f"徐州{key}科技有限公司", content=f"诉求{key}"))
         ids[key] = t.id
         return t.id
 
@@ -87,70 +87,70 @@ def _month(store: Store, clock: FixedClock) -> dict[str, int]:
         fn(*args, **kw)
 
     a1 = new("A1", "11-02T08:30", "咨询求助")
-    step("11-02T09:00", store.dispatch, clerk, a1, A)
-    step("11-02T10:00", store.sign, st["rsj"], a1)
-    step("11-04T15:00", store.reply, st["rsj"], a1, "已办理")
-    step("11-05T09:00", store.follow_up, clerk, a1, "满意")
+    step("11-02T09:00", store.tickets.dispatch, clerk, a1, A)
+    step("11-02T10:00", store.tickets.sign, st["rsj"], a1)
+    step("11-04T15:00", store.tickets.reply, st["rsj"], a1, "已办理")
+    step("11-05T09:00", store.tickets.follow_up, clerk, a1, "满意")
 
     a2 = new("A2", "11-06T15:00", "咨询求助")
-    step("11-06T16:00", store.dispatch, clerk, a2, A)
-    step("11-10T09:00", store.sign, st["rsj"], a2)
-    step("11-11T17:00", store.reply, st["rsj"], a2, "已办理")
-    step("11-12T09:00", store.follow_up, clerk, a2, "基本满意")
+    step("11-06T16:00", store.tickets.dispatch, clerk, a2, A)
+    step("11-10T09:00", store.tickets.sign, st["rsj"], a2)
+    step("11-11T17:00", store.tickets.reply, st["rsj"], a2, "已办理")
+    step("11-12T09:00", store.tickets.follow_up, clerk, a2, "基本满意")
 
     a3 = new("A3", "11-09T08:00", "投诉")
-    step("11-09T09:00", store.dispatch, clerk, a3, A)
-    step("11-09T11:00", store.sign, st["rsj"], a3)
-    step("11-20T16:00", store.reply, st["rsj"], a3, "已整改")
-    step("11-23T09:00", store.follow_up, clerk, a3, "不满意")
+    step("11-09T09:00", store.tickets.dispatch, clerk, a3, A)
+    step("11-09T11:00", store.tickets.sign, st["rsj"], a3)
+    step("11-20T16:00", store.tickets.reply, st["rsj"], a3, "已整改")
+    step("11-23T09:00", store.tickets.follow_up, clerk, a3, "不满意")
 
     a4 = new("A4", "11-10T08:00", "政策咨询")
-    step("11-10T09:00", store.dispatch, clerk, a4, A)
-    step("11-10T10:00", store.sign, st["rsj"], a4)
-    step("11-11T10:00", store.request_extension, st["rsj"], a4, 2, "需会商")
-    step("11-11T11:00", store.approve_extension, sup, a4)
+    step("11-10T09:00", store.tickets.dispatch, clerk, a4, A)
+    step("11-10T10:00", store.tickets.sign, st["rsj"], a4)
+    step("11-11T10:00", store.tickets.request_extension, st["rsj"], a4, 2, "需会商")
+    step("11-11T11:00", store.tickets.approve_extension, sup, a4)
 
     a5 = new("A5", "11-16T08:00", "咨询求助")
-    step("11-16T09:00", store.dispatch, clerk, a5, C)
-    step("11-16T10:00", store.return_ticket, st["scj"], a5, "不属于本单位职责")
-    step("11-16T14:00", store.dispatch, clerk, a5, A)
-    step("11-17T09:00", store.sign, st["rsj"], a5)
-    step("11-18T09:00", store.reply, st["rsj"], a5, "已答复")
-    step("11-19T09:00", store.follow_up, clerk, a5, "未联系上")
+    step("11-16T09:00", store.tickets.dispatch, clerk, a5, C)
+    step("11-16T10:00", store.tickets.return_ticket, st["scj"], a5, "不属于本单位职责")
+    step("11-16T14:00", store.tickets.dispatch, clerk, a5, A)
+    step("11-17T09:00", store.tickets.sign, st["rsj"], a5)
+    step("11-18T09:00", store.tickets.reply, st["rsj"], a5, "已答复")
+    step("11-19T09:00", store.tickets.follow_up, clerk, a5, "未联系上")
 
     a6 = new("A6", "11-30T08:00", "投诉")
-    step("11-30T09:00", store.dispatch, clerk, a6, A)
-    step("12-01T09:00", store.sign, st["rsj"], a6)
+    step("11-30T09:00", store.tickets.dispatch, clerk, a6, A)
+    step("12-01T09:00", store.tickets.sign, st["rsj"], a6)
 
     a7 = new("A7", "11-02T08:00", "咨询求助")
-    step("11-02T09:30", store.dispatch, clerk, a7, A)
-    step("11-02T11:00", store.sign, st["rsj"], a7)
-    step("11-03T10:00", store.reply, st["rsj"], a7, "已答复")
-    step("11-04T09:00", store.follow_up, clerk, a7, "不满意")
-    step("11-04T10:00", store.reopen, clerk, a7, "企业不认可")
-    step("11-05T09:00", store.sign, st["rsj"], a7)
-    step("11-06T09:00", store.reply, st["rsj"], a7, "再次答复")
-    step("11-09T09:00", store.follow_up, clerk, a7, "满意")
+    step("11-02T09:30", store.tickets.dispatch, clerk, a7, A)
+    step("11-02T11:00", store.tickets.sign, st["rsj"], a7)
+    step("11-03T10:00", store.tickets.reply, st["rsj"], a7, "已答复")
+    step("11-04T09:00", store.tickets.follow_up, clerk, a7, "不满意")
+    step("11-04T10:00", store.tickets.reopen, clerk, a7, "企业不认可")
+    step("11-05T09:00", store.tickets.sign, st["rsj"], a7)
+    step("11-06T09:00", store.tickets.reply, st["rsj"], a7, "再次答复")
+    step("11-09T09:00", store.tickets.follow_up, clerk, a7, "满意")
 
     b1 = new("B1", "11-03T08:00", "咨询求助")
-    step("11-03T09:00", store.dispatch, clerk, b1, B)
-    step("11-04T09:00", store.sign, st["tax"], b1)
-    step("11-09T09:00", store.reply, st["tax"], b1, "已答复")
+    step("11-03T09:00", store.tickets.dispatch, clerk, b1, B)
+    step("11-04T09:00", store.tickets.sign, st["tax"], b1)
+    step("11-09T09:00", store.tickets.reply, st["tax"], b1, "已答复")
 
     b2 = new("B2", "11-19T09:00", "政策咨询")
-    step("11-19T10:00", store.dispatch, clerk, b2, B)
-    step("11-21T09:00", store.sign, st["tax"], b2)
-    step("11-21T10:00", store.reply, st["tax"], b2, "已答复")
+    step("11-19T10:00", store.tickets.dispatch, clerk, b2, B)
+    step("11-21T09:00", store.tickets.sign, st["tax"], b2)
+    step("11-21T10:00", store.tickets.reply, st["tax"], b2, "已答复")
 
     b3 = new("B3", "11-24T08:00", "咨询求助")
-    step("11-24T09:00", store.dispatch, clerk, b3, B)
+    step("11-24T09:00", store.tickets.dispatch, clerk, b3, B)
 
     # outside the month, either side
     oct_ = new("OCT", "10-30T08:00", "咨询求助")
-    step("10-30T09:00", store.dispatch, clerk, oct_, A)
+    step("10-30T09:00", store.tickets.dispatch, clerk, oct_, A)
     dec = new("DEC", "12-01T09:00", "咨询求助")
-    step("12-01T09:30", store.dispatch, clerk, dec, A)
-    step("12-01T09:45", store.sign, st["rsj"], dec)
+    step("12-01T09:30", store.tickets.dispatch, clerk, dec, A)
+    step("12-01T09:45", store.tickets.sign, st["rsj"], dec)
 
     # knowledge and policies have no store API of their own yet: rows as the
     # library would hold them
@@ -367,7 +367,7 @@ def test_imported_history_counts_and_ties_go_by_department_order(rstore):
             signed_at="2026-11-03T09:00:00+08:00", replied_at="2026-11-04T09:00:00+08:00",
         )
 
-    rstore.import_ticket_batch([row("H2", B), row("H1", A)], "admin", "导入第{line}行")
+    rstore.feed.import_batch([row("H2", B), row("H1", A)], "admin", "导入第{line}行")
     a = reports.assess(rstore, NOV_START, NOV_END, NOW)
     for name in (A, B):
         f = a.by_name(name)

@@ -27,17 +27,17 @@ MEMBERS = [("徐工机械配套有限公司", "云龙区"), ("[b]徐州[/b]机�
 
 @pytest.fixture
 def associations_db(store, staff) -> Any:
-    gcjx = store.association("gcjx")
+    gcjx = store.associations.get("gcjx")
     for i, (name, district) in enumerate(MEMBERS):
         first17 = f"91320300MA1{i:06d}"
-        t = store.accept(staff["clerk"], TicketIntake(appeal_type="咨询求助", enterprise_name=name, district=district,
+        t = store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="咨询求助", enterprise_name=name, district=district,
                                                       uscc=first17 + uscc_check_char(first17), content="咨询入会事宜"))
-        store.add_member(staff["clerk"], gcjx.id, t.enterprise_id)
-    p = store.create_policy(staff["sup"], {
+        store.associations.add_member(staff["clerk"], gcjx.id, t.enterprise_id)
+    p = store.library.create(staff["sup"], {
         "title": "关于支持工程机械产业链协同发展的若干措施", "doc_number": "徐政发〔2026〕30号", "category": "产业发展",
         "summary": "支持整机企业与配套企业协同创新。", "interpreter_name": "陈永刚", "interpreter_phone": "0516-83735126"})
-    store.publish_policy(staff["sup"], p.id)
-    store.push_policy(staff["sup"], p.id, [gcjx.id], "请转发会员企业")
+    store.library.publish(staff["sup"], p.id)
+    store.library.push(staff["sup"], p.id, [gcjx.id], "请转发会员企业")
     return store
 
 

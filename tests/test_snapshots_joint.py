@@ -27,21 +27,21 @@ SIZES = [(80, 24), (120, 40)]
 
 def _joint_case(store: Store, staff: dict, clock: Any) -> int:
     admin = staff["admin"]
-    zjj = store.add_staff(admin, "zjj", "department", name="住建联络员", department="市住建局")
-    store.add_staff(admin, "scj", "department", name="市场监管联络员", department="市市场监管局")
+    zjj = store.staff.add(admin, "zjj", "department", name="住建联络员", department="市住建局")
+    store.staff.add(admin, "scj", "department", name="市场监管联络员", department="市市场监管局")
     clock.set("2026-11-23T10:00:00+08:00")
-    t = store.accept(staff["clerk"], TicketIntake(
+    t = store.tickets.accept(staff["clerk"], TicketIntake(
         appeal_type="complaint", source="hotline", enterprise_name="徐州[b]云龙[/b]机械有限公司",
         contact_name="李经理", contact_phone="13912345678", district="云龙区", title="厂区道路施工后路灯[/]不亮",
         content="厂区门口道路施工后路灯一直不亮，施工方称手续未办完，多次反映无果。"))
-    store.dispatch(staff["clerk"], t.id, "市人社局")
-    store.assign_parts(staff["clerk"], t.id, ["市税务局", "市住建局", "市市场监管局"], days=1)
+    store.tickets.dispatch(staff["clerk"], t.id, "市人社局")
+    store.joint.assign_parts(staff["clerk"], t.id, ["市税务局", "市住建局", "市市场监管局"], days=1)
     clock.set("2026-11-24T15:20:00+08:00")
-    store.submit_part(staff["swj"], t.id, "经核查，施工单位无欠税记录，可正常开具完税证明。")
-    store.sign(staff["rsj"], t.id)
-    store.withdraw_part(staff["sup"], t.id, "市市场监管局", "与市场监管职责无关")
+    store.joint.submit_part(staff["swj"], t.id, "经核查，施工单位无欠税记录，可正常开具完税证明。")
+    store.tickets.sign(staff["rsj"], t.id)
+    store.joint.withdraw_part(staff["sup"], t.id, "市市场监管局", "与市场监管职责无关")
     clock.set("2026-11-25T16:00:00+08:00")
-    store.record_consultation(
+    store.joint.record_consultation(
         staff["sup"], t.id, "2026-11-25", ["市人社局", "市税务局", "市住建局"],
         "由市人社局牵头答复企业；市住建局核查施工许可办理进度。", place="市民中心 3 楼会议室", attendees="张科长、王主任",
         tasks=[{"department": "市住建局", "task": "核查施工许可", "due": "2026-11-27"},

@@ -24,7 +24,7 @@ from pilot_support import SIZES, open_screen
 @pytest.fixture
 def outreach_db(store, staff) -> tuple[Any, int]:
     clerk, sup = staff["clerk"], staff["sup"]
-    log = store.log_activity
+    log = store.outreach.log_activity
     log(sup, "2026-03-18", "joint_event", "徐州市民服务中心", departments="市人社局、市税务局", staff="赵值班、王受理", cards_sent=260)
     log(clerk, "2026-06-09", "joint_event", "铜山区政务服务中心", departments="市市场监管局", cards_sent=180)
     for day, place in (("2026-04-14", "张集镇"), ("2026-05-20", "徐州经济技术开发区"), ("2026-09-08", "双楼港园区")):
@@ -34,8 +34,8 @@ def outreach_db(store, staff) -> tuple[Any, int]:
                 enterprises=["徐州[b]x[/b]机械有限公司", "路灯[/]坏了照明科技有限公司", "徐州淮海食品有限公司"],
                 note="了解用工和融资需求")
     voided = log(clerk, "2026-11-25", "visit", "鼓楼区", enterprises_reached=4)
-    store.void_activity(sup, voided.id, "重复登记")
-    store.accept(clerk, TicketIntake(appeal_type="consultation", enterprise_name="徐州淮海食品有限公司",
+    store.outreach.void_activity(sup, voided.id, "重复登记")
+    store.tickets.accept(clerk, TicketIntake(appeal_type="consultation", enterprise_name="徐州淮海食品有限公司",
                                      title="稳岗补贴申领", content="想了解稳岗补贴如何申领。", source="走访", visit_id=visit.id))
     return store, visit.id
 

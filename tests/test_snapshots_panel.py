@@ -38,22 +38,22 @@ def build(store: Store, clock: FixedClock) -> None:
     """The panel's fixture on a fresh database: red, orange, yellow, due today
     and both late notices, with the staff who acted on them."""
     store.load_reference_data()
-    admin = store.add_staff(None, "admin", "admin", name="系统管理员")
-    store.add_staff(admin, "clerk", "clerk", name="王受理")
-    store.add_staff(admin, "sup", "supervisor", name="赵值班")
+    admin = store.staff.add(None, "admin", "admin", name="系统管理员")
+    store.staff.add(admin, "clerk", "clerk", name="王受理")
+    store.staff.add(admin, "sup", "supervisor", name="赵值班")
     liaisons: dict[str, Any] = {}
-    clerk = store.staff("clerk")
+    clerk = store.staff.get("clerk")
     for received, dispatched, kind, dept, name, sign in TICKETS:
         clock.set(received + ":00+08:00")
-        t = store.accept(clerk, TicketIntake(appeal_type=kind, enterprise_name=name, content=f"{name}的诉求"))
+        t = store.tickets.accept(clerk, TicketIntake(appeal_type=kind, enterprise_name=name, content=f"{name}的诉求"))
         if dispatched:
             clock.set(dispatched + ":00+08:00")
-            store.dispatch(clerk, t.id, dept)
+            store.tickets.dispatch(clerk, t.id, dept)
             if sign:
                 if dept not in liaisons:
                     login = f"d{len(liaisons)}"
-                    liaisons[dept] = store.add_staff(admin, login, "department", name=f"{dept}联络员", department=dept)
-                store.sign(liaisons[dept], t.id)
+                    liaisons[dept] = store.staff.add(admin, login, "department", name=f"{dept}联络员", department=dept)
+                store.tickets.sign(liaisons[dept], t.id)
     clock.set("2026-11-26T09:30:00+08:00")
 
 

@@ -23,13 +23,13 @@ from pilot_support import SIZES, open_screen
 
 @pytest.fixture
 def library_db(store, staff) -> Any:
-    p = store.create_policy(staff["sup"], {
+    p = store.library.create(staff["sup"], {
         "title": "[b]x[/b]关于申报稳岗补贴的通知\x1b[31m", "doc_number": "徐人社发〔2026〕88号", "issuer": "市人社局",
         "kind": "申报类", "category": "人才就业", "valid_until": "2026-12-10",
         "summary": "对不裁员或少裁员的参保企业返还失业保险费。", "interpreter_name": "陈永刚",
         "interpreter_phone": "0516-83735126", "apply_url": "https://rsj.xz.gov.cn/apply?id=88",
         "source_url": "https://rsj.xz.gov.cn/zcwj/88.html"})
-    store.publish_policy(staff["sup"], p.id)
+    store.library.publish(staff["sup"], p.id)
     return store
 
 

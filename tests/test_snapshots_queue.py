@@ -39,7 +39,7 @@ def queue_db(store, staff, clock) -> Any:
     clock.set("2026-11-09T09:00:00+08:00")
     early = []
     for i, (name, kind, content) in enumerate(ENTERPRISES[:4]):
-        t = store.accept(staff["clerk"], TicketIntake(appeal_type=kind, enterprise_name=name, uscc=_uscc(i),
+        t = store.tickets.accept(staff["clerk"], TicketIntake(appeal_type=kind, enterprise_name=name, uscc=_uscc(i),
                                                        contact_phone=f"1391234{i:04d}", content=content))
         early.append(t.id)
     # dispatched over several days so that on the 26th one is red, one orange,
@@ -47,10 +47,10 @@ def queue_db(store, staff, clock) -> Any:
     for tid, day, dept in zip(early, ("2026-11-09", "2026-11-25", "2026-11-18", "2026-11-12"),
                               ("市人社局", "市税务局", "市住建局", "市人社局")):
         clock.set(f"{day}T10:00:00+08:00")
-        store.dispatch(staff["clerk"], tid, dept)
+        store.tickets.dispatch(staff["clerk"], tid, dept)
     clock.set("2026-11-26T08:00:00+08:00")
     for i, (name, kind, content) in enumerate(ENTERPRISES[4:], start=4):
-        store.accept(staff["clerk"], TicketIntake(appeal_type=kind, enterprise_name=name, content=content,
+        store.tickets.accept(staff["clerk"], TicketIntake(appeal_type=kind, enterprise_name=name, content=content,
                                                   contact_phone=f"1391234{i:04d}"))
     clock.set("2026-11-26T09:30:00+08:00")
     return store

@@ -27,13 +27,13 @@ USCC = "91320302MA1MXY8C0" + uscc_check_char("91320302MA1MXY8C0")
 def _overdue_ticket(store: Store, staff: dict) -> int:
     """A complaint at 市人社局: signed, an extension pending, and past its due
     date once the clock moves on (a yellow warning)."""
-    t = store.accept(staff["clerk"], TicketIntake(
+    t = store.tickets.accept(staff["clerk"], TicketIntake(
         appeal_type="complaint", source="hotline", enterprise_name="徐州云龙机械有限公司", uscc=USCC,
         contact_name="李经理", contact_phone="13912345678", district="云龙区", title="社保补缴迟迟未办理",
         content="企业 10 月提交的职工社保补缴申请至今未办理，多次电话询问无果，请尽快处理。"))
-    store.dispatch(staff["clerk"], t.id, "市人社局")
-    store.sign(staff["rsj"], t.id)
-    store.request_extension(staff["rsj"], t.id, 2, "需核对历年缴费记录")
+    store.tickets.dispatch(staff["clerk"], t.id, "市人社局")
+    store.tickets.sign(staff["rsj"], t.id)
+    store.tickets.request_extension(staff["rsj"], t.id, 2, "需核对历年缴费记录")
     return t.id
 
 
@@ -53,7 +53,7 @@ def test_ticket_detail(snap_compare, store, staff, clock, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_intake_form(snap_compare, store, staff, size):
-    store.accept(staff["clerk"], TicketIntake(
+    store.tickets.accept(staff["clerk"], TicketIntake(
         appeal_type="consultation", enterprise_name="徐州云龙机械有限公司", uscc=USCC, contact_name="李经理",
         contact_phone="13912345678", district="云龙区", title="厂区路灯不亮", content="厂区门口路灯坏了"))
 

@@ -147,7 +147,7 @@ class XzApp(App[int]):
 
         try:
             self.store = Store(self.db_path, self.clock)
-            self.user = self.store.identify(self.login)
+            self.user = self.store.staff.identify(self.login)
         except IdentityError as exc:
             self.exit(return_code=EXIT_NOTHING, message=f"xzconsole：{plain(exc)}")
             return
@@ -243,7 +243,7 @@ class XzApp(App[int]):
     def show_policy(self, policy_id: int) -> None:
         """Show a policy's title and summary (read-only)."""
         try:
-            policy = self.store.policy(policy_id)
+            policy = self.store.library.get(policy_id)
         except Exception as exc:  # noqa: BLE001 - a vanished policy is a message, not a crash
             self.notify(plain(exc), severity="error", markup=False)
             return

@@ -163,7 +163,7 @@ class Ctx:
                 raise CliError(f"--as 只能用于演示数据库；正式数据库按系统登录名识别身份（当前登录名：{current_login()}）")
         else:
             login = current_login()
-        staff = store.identify(login)
+        staff = store.staff.identify(login)
         if roles is not None:
             allowed = list(roles)
             if staff.role.value not in allowed:
@@ -223,15 +223,15 @@ def cmd_init(ctx: Ctx) -> int:
     existed = path.exists()
     store = ctx.open_store(must_exist=False)
     with store:
-        if store.staff_count():
+        if store.staff.count():
             ctx.actor(store, roles=[Role.ADMIN.value])
         counts = store.load_reference_data(Path(ctx.args.data) if ctx.args.data else None)
         ctx.say(f"{'已升级' if existed else '已建立'}数据库：{path}（结构版本 {SCHEMA_VERSION}）")
         ctx.say(f"参考数据：承办单位 {counts.get('departments', 0)} 个，政策分类 {counts.get('categories', 0)} 个大类，"
                 f"协会 {counts.get('associations', 0)} 家，知识库 {counts.get('knowledge', 0)} 条，政策 {counts.get('policies', 0)} 件")
-        if not store.staff_count():
+        if not store.staff.count():
             login = current_login()
-            store.add_staff(None, login, Role.ADMIN, name="系统管理员")
+            store.staff.add(None, login, Role.ADMIN, name="系统管理员")
             ctx.say(f"尚无工作人员：已为当前系统登录名“{login}”建立管理员账号。")
             ctx.say(f"下一步：xzconsole staff add 登录名 --role clerk|supervisor|department [--department 单位]")
         _share_with_group(path)
@@ -279,9 +279,9 @@ def cmd_staff(ctx: Ctx) -> int:
     a = ctx.args
     with ctx.open_store() as store:
         if a.action == "add":
-            actor = None if store.staff_count() == 0 else ctx.actor(store, roles=[Role.ADMIN.value])
+            actor = None if store.staff.count() == 0 else ctx.actor(store, roles=[Role.ADMIN.value])
             center = a.center or _current_center(store, a.login)
-            s = store.add_staff(actor, a.login, a.role, name=a.name, department=a.department, center=center)
+            s = store.staff.add(actor, a.login, a.role, name=a.name, department=a.department, center=center)
             dept = f"，单位：{s.department_name}" if s.department_name else ""
             ctx.say(f"已保存：{s.login}（{s.name or '未填姓名'}），角色：{s.role.label}{dept}，中心：{s.center}")
             return EXIT_OK
@@ -289,7 +289,7 @@ def cmd_staff(ctx: Ctx) -> int:
         if a.action == "disable":
             if a.login == actor.login:
                 raise CliError("不能停用自己的账号（请由另一位管理员操作）")
-            s = store.disable_staff(actor, a.login)
+            s = store.staff.disable(actor, a.login)
             ctx.say(f"已停用：{s.login}（{s.name or '未填姓名'}）。其登录将被拒绝，历史记录保留。")
             return EXIT_OK
         from rich.table import Table
@@ -298,7 +298,7 @@ def cmd_staff(ctx: Ctx) -> int:
         table = Table(title="工作人员", title_justify="left")
         for col in ("登录名", "姓名", "角色", "所属单位", "所属中心", "状态"):
             table.add_column(col)
-        rows = store.list_staff()
+        rows = store.staff.all()
         for s in rows:
             table.add_row(Text(safe(s.login)), Text(safe(s.name)), s.role.label, Text(safe(s.department_name or "—")),
                           Text(safe(s.center)),
@@ -314,7 +314,7 @@ def _current_center(store: Any, login: str) -> str:
     from .store import CITY_CENTER, NotFound
 
     try:
-        return store.staff(login.strip()).center
+        return store.staff.get(login.strip()).center
     except NotFound:
         return CITY_CENTER
 
@@ -326,7 +326,7 @@ def cmd_centers(ctx: Ctx) -> int:
 
     with ctx.open_store() as store:
         ctx.actor(store)
-        rows = store.center_overview()
+        rows = store.queue.center_overview()
     table = Table(title="企业服务中心", title_justify="left")
     for col, justify in (("代码", "left"), ("名称", "left"), ("层级", "left"), ("人员", "right"), ("在办工单", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
@@ -437,18 +437,18 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 @register("export", "导出 JSON Lines：tickets / departments / policies", _export_args, uses_now=True)
 def cmd_export(ctx: Ctx) -> int:
     from .models import Role
-    from .store_import import export_json
+    from .areas.feed import export_json
 
     a = ctx.args
     with ctx.open_store() as store:
         actor = ctx.actor(store)
         if a.what == "tickets":
             dept = actor.department_id if actor.role is Role.DEPARTMENT else None
-            lines: Iterable[str] = store.iter_ticket_export(dept, store.now())
+            lines: Iterable[str] = store.feed.export_tickets(dept, store.now())
         elif a.what == "departments":
-            lines = map(export_json, store.iter_department_export())
+            lines = map(export_json, store.feed.export_departments())
         else:
-            lines = map(export_json, store.export_policy_rows())  # with days left and lag vs the targets
+            lines = map(export_json, store.library.export_rows())  # with days left and lag vs the targets
         n = 0
         if a.out:
             target = Path(a.out).expanduser()
@@ -485,13 +485,13 @@ def _warnings_args(p: argparse.ArgumentParser) -> None:
 @register("warnings", "列出超期预警工单（黄/橙/红）", _warnings_args, uses_now=True)
 def cmd_warnings(ctx: Ctx) -> int:
     from .rules import WarningLevel
-    from .store_import import export_json
+    from .areas.feed import export_json
 
     a = ctx.args
     with ctx.open_store() as store:
         actor = ctx.actor(store)
         now = store.now()
-        rows = store.warned_tickets(actor, now)
+        rows = store.warnings.warned_tickets(actor, now)
         if a.json:
             write = ctx.out.write
             for r in rows:
@@ -572,7 +572,7 @@ def cmd_calendar(ctx: Ctx) -> int:
     with ctx.open_store() as store:
         if a.action == "load":
             actor = ctx.actor(store, roles=["supervisor", "admin"])
-            moved = store.load_schedule(actor, schedule)
+            moved = store.schedules.load(actor, schedule)
             days = sum((h.end - h.start).days + 1 for h in schedule.holidays)
             ctx.say(f"已载入 {schedule.year} 年工作日历（来源：{schedule.source or '未注明'}）："
                     f"节假日 {len(schedule.holidays)} 段共 {days} 天，调休上班 {len(schedule.workdays)} 天。")
@@ -582,7 +582,7 @@ def cmd_calendar(ctx: Ctx) -> int:
         cal = store.calendar()
         today = store.now().date()
         if a.action == "status":
-            stored = {y["year"]: y for y in store.calendar_years()}
+            stored = {y["year"]: y for y in store.schedules.years()}
             con = _Lines(ctx.out)
             con.print(f"工作日历来源（截至 {today}）：")
             for year in range(today.year, today.year + 3):
@@ -720,7 +720,7 @@ def cmd_doctor(ctx: Ctx) -> int:
                     report(True, f"{y} 年日历：{_SOURCE_CN[src]}")
             login = getattr(ctx.args, "as_login", None) or current_login()
             try:
-                s = store.identify(login)
+                s = store.staff.identify(login)
                 dept = f"，{s.department_name}" if s.department_name else ""
                 report(True, f"当前登录名“{login}”：{s.name or '未填姓名'}，{s.role.label}{dept}")
             except StoreError as exc:
@@ -862,7 +862,7 @@ def cmd_outreach(ctx: Ctx) -> int:
     with ctx.open_store() as store:
         actor = ctx.actor(store)
         if a.action == "log":
-            act = store.log_activity(
+            act = store.outreach.log_activity(
                 actor, a.date, a.kind, a.place, departments=[n for d in a.department for n in split_names(d)],
                 staff=a.staff, enterprises=a.enterprise, enterprises_reached=a.reached, cards_sent=a.cards, note=a.note)
             ctx.say(f"已登记推广活动 #{act.id}：{act.kind_label} {act.held_on} {act.place}，"
@@ -870,7 +870,7 @@ def cmd_outreach(ctx: Ctx) -> int:
             return EXIT_OK
         year = a.year or store.now().year
         center = store.center_name(a.center) if a.center else None
-        progress = store.outreach_progress(year, center)
+        progress = store.outreach.progress(year, center)
         if a.json:
             for p in progress:
                 print(json.dumps({"year": year, **p.as_json()}, ensure_ascii=False), file=ctx.out)
@@ -973,7 +973,7 @@ def _demo_progress(update: Callable[[int, int], None] | None) -> Callable[..., N
 
 def _demo_state(path: Path) -> str:
     """'demo', 'partial' (an interrupted demo build) or 'other' (see store_import.demo_state)."""
-    from .store_import import demo_state
+    from .areas.feed import demo_state
 
     return demo_state(path, DEMO_LOGIN)
 

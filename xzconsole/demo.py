@@ -636,7 +636,7 @@ class _Generator:
         self.hms = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+08:00" for s in range(86400)]
         self.depts = {d.short_name: d.id for d in store.departments(include_inactive=True)}
         self.dept_codes = {d.short_name: d.code for d in store.departments(include_inactive=True)}
-        self.knowledge = store.bulk_knowledge_refs()
+        self.knowledge = store.loader.knowledge_refs()
         self.created_at = self.ts(0)
         self._pools()
         self._fns = self._time_helpers()
@@ -2080,10 +2080,10 @@ def _uscc(r: random.Random, kind: str, division: str) -> str:
 
 def _add_staff(store: Store) -> list[str]:
     """The demo accounts: one per role, a liaison per department, the OS login as clerk."""
-    admin = store.add_staff(None, DEMO_STAFF[0][0], DEMO_STAFF[0][2], name=DEMO_STAFF[0][1], center=DEMO_STAFF[0][4])
+    admin = store.staff.add(None, DEMO_STAFF[0][0], DEMO_STAFF[0][2], name=DEMO_STAFF[0][1], center=DEMO_STAFF[0][4])
     logins = [admin.login]
     for login, name, role, dept, center in DEMO_STAFF[1:]:
-        store.add_staff(admin, login, role, name=name, department=dept, center=center)
+        store.staff.add(admin, login, role, name=name, department=dept, center=center)
         logins.append(login)
     rnd = random.Random(SEED + 1)
     fixed = set(FIXED_LIAISONS)
@@ -2091,14 +2091,14 @@ def _add_staff(store: Store) -> list[str]:
         if d.short_name in fixed:
             continue
         name = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
-        store.add_staff(admin, f"dept_{d.code}", "department", name=name, department=d.id)
+        store.staff.add(admin, f"dept_{d.code}", "department", name=name, department=d.id)
         logins.append(f"dept_{d.code}")
     try:
         me = pwd.getpwuid(os.getuid()).pw_name
     except (KeyError, OSError):  # no passwd entry (some containers): nothing to add
         me = None
     if me and me not in logins and not any(ch.isspace() for ch in me):
-        store.add_staff(admin, me, "clerk", name=f"{me}（本机登录）")
+        store.staff.add(admin, me, "clerk", name=f"{me}（本机登录）")
         logins.append(me)
     return logins
 
@@ -2149,44 +2149,44 @@ def _build(path: str, tickets: int, now: dt.datetime | None, progress: Callable[
         # No rollback journal while loading (measured ~1.8× faster than WAL
         # here): a build that dies half-way leaves a file without the demo
         # mark, which the CLI refuses to open as a demo; rebuilding replaces it.
-        with store.bulk_loading(journal="OFF", cache_mb=512):
+        with store.loader.loading(journal="OFF", cache_mb=512):
             # the directory, outreach, associations and policy pushes: planned
             # before the tickets, which refer to them (visits, merged records)
             gen.enterprises()
             related = gen.outreach()
-            related.update(gen.associations(store.bulk_association_refs()))
-            related.update(gen.policy_activity(store.bulk_policy_refs()))
+            related.update(gen.associations(store.loader.association_refs()))
+            related.update(gen.policy_activity(store.loader.policy_refs()))
             ents = gen.finish_records()
             dropped: list[str] = []
             if drop == "all":
-                dropped = store.bulk_drop_indexes(("tickets", "events"))
+                dropped = store.loader.drop_indexes(("tickets", "events"))
             elif drop == "random":
-                dropped = store.bulk_drop_indexes(("tickets",), only=RANDOM_ORDER_INDEXES)
+                dropped = store.loader.drop_indexes(("tickets",), only=RANDOM_ORDER_INDEXES)
             with store.write():
-                store.bulk_insert_enterprises(ents)
-                store.bulk_insert("enterprise_contacts", gen.contacts)
+                store.loader.insert_enterprises(ents)
+                store.loader.insert("enterprise_contacts", gen.contacts)
                 for table, rows in related.items():
-                    store.bulk_insert(table, rows)
+                    store.loader.insert(table, rows)
                 if gen.assoc_edit is not None:
-                    store.bulk_edit_association(*gen.assoc_edit)
+                    store.loader.edit_association(*gen.assoc_edit)
             done = 0
             batches = _piped(gen, batch) if pipeline and total >= 2 * batch else gen.batches(batch)
             for t_rows, e_rows, s_rows, p_rows, c_rows in batches:
                 with store.write():
-                    store.bulk_insert_tickets(t_rows)
-                    store.bulk_insert_events(e_rows)
-                    store.bulk_insert_supervisions(s_rows)
-                    store.bulk_insert("ticket_parts", p_rows)
-                    store.bulk_insert("consultations", c_rows)
+                    store.loader.insert_tickets(t_rows)
+                    store.loader.insert_events(e_rows)
+                    store.loader.insert_supervisions(s_rows)
+                    store.loader.insert("ticket_parts", p_rows)
+                    store.loader.insert("consultations", c_rows)
                 done += len(t_rows)
                 if progress:
                     progress(done, total)
             if dropped:
-                store.bulk_create_indexes(dropped)
+                store.loader.create_indexes(dropped)
             # the records' histories last: a merge lists the tickets it moved
-            store.bulk_insert("enterprise_events", gen.enterprise_events(store.bulk_ticket_ids_named))
-        store.bulk_finish()
-        store.bulk_set_meta("demo", "1")  # last: only a complete build is a demo database
+            store.loader.insert("enterprise_events", gen.enterprise_events(store.loader.ticket_ids_named))
+        store.loader.finish()
+        store.loader.set_meta("demo", "1")  # last: only a complete build is a demo database
     finally:
         store.disconnect()
 

@@ -21,7 +21,6 @@ import datetime as dt
 import io
 import json
 import os
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +28,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pydantic import ValidationError
 
-from . import rules
+from . import rules, vocabulary
+from .areas.base import DATA_DIR
 from .clock import SHANGHAI, local_date, parse_datetime, to_local
 from .models import CloseReason, Satisfaction, Status, TicketIntake, validate_phone, validate_uscc
-from .store_import import ImportedTicket, export_json
+from .areas.feed import ImportedTicket, export_json
 from .workdays import WorkCalendar
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -401,18 +401,7 @@ def rejects_path(path: str | os.PathLike[str]) -> Path:
 
 def load_districts(data_dir: Path | None = None) -> list[str]:
     """The county-level districts of data/districts.toml (empty: accept any)."""
-    from .store import DATA_DIR
-
-    path = Path(data_dir or DATA_DIR) / "districts.toml"
-    try:
-        with open(path, "rb") as fh:
-            return [str(d) for d in tomllib.load(fh).get("districts", [])]
-    except (OSError, tomllib.TOMLDecodeError):
-        return []
-
-
-_DISTRICT_ALIASES = {"经开区": "徐州经济技术开发区", "经济技术开发区": "徐州经济技术开发区",
-                     "高新区": "徐州高新技术产业开发区", "高新技术产业开发区": "徐州高新技术产业开发区"}
+    return vocabulary.load_districts(Path(data_dir or DATA_DIR))
 
 
 def _fast_time(t: str) -> dt.datetime | None:
@@ -484,18 +473,9 @@ class RowValidator:
         if value in self._district_map:
             found = self._district_map[value]
         else:
-            t = unicodedata.normalize("NFKC", value).strip()
-            for prefix in ("江苏省", "徐州市"):
-                t = t.removeprefix(prefix)
-            found = t if t in self.districts else _DISTRICT_ALIASES.get(t)
-            if found is None:
-                for suffix in ("区", "县", "市"):
-                    if t + suffix in self.districts:
-                        found = t + suffix
-                        break
-            self._district_map[value] = found
+            found = self._district_map[value] = vocabulary.find_district(value, self.districts)
         if found is None:
-            raise RowError(f"所属区域“{value}”不是徐州市的县（市、区）或开发区（可选：{'、'.join(self.districts)}）")
+            raise RowError(vocabulary.district_refusal(value, self.districts))
         return found
 
     def time(self, data: dict[str, Any], key: str) -> dt.datetime | None:
@@ -727,7 +707,7 @@ def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: st
     batch: list[ImportedTicket] = []
 
     def flush() -> None:
-        res = store.import_ticket_batch(batch, actor_login, note)
+        res = store.feed.import_batch(batch, actor_login, note)
         summary.imported += res.imported
         summary.duplicate += res.duplicate
         summary.provisional += res.provisional

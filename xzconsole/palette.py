@@ -87,7 +87,7 @@ class TicketCommands(_StoreLookup):
     """
 
     def _query(self, store: Any, user: Any, query: str) -> list[Any]:
-        return store.palette_tickets(user, query, limit=20)
+        return store.queue.palette_tickets(user, query, limit=20)
 
     async def search(self, query: str) -> Hits:
         app: Any = self.app
@@ -116,7 +116,7 @@ class PolicyCommands(Provider):
     async def startup(self) -> None:
         app: Any = self.app
         store = getattr(app, "store", None)
-        self._policies: list[tuple[int, str, str, str]] = store.palette_policies() if store is not None else []
+        self._policies: list[tuple[int, str, str, str]] = store.library.palette() if store is not None else []
 
     async def search(self, query: str) -> Hits:
         app: Any = self.app
@@ -182,7 +182,7 @@ class EnterpriseCommands(_StoreLookup):
     """
 
     def _query(self, store: Any, user: Any, query: str) -> list[Any]:
-        return store.search_enterprises(user, query, limit=10)
+        return store.directory.search(user, query, limit=10)
 
     async def search(self, query: str) -> Hits:
         from .models import Role

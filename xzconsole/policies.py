@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable
 
+from .areas.base import require_policy_manager
 from .importers import Headers, RejectsFile, RowError, open_feed, rejects_path
 from .importers import ImportSummary as FeedSummary
 from .models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Staff, validate_phone
@@ -478,7 +479,7 @@ class ImportSummary(FeedSummary):
 
 
 def _actor(store: "Store", actor: Staff | str) -> Staff:
-    return actor if isinstance(actor, Staff) else store.staff(actor)
+    return actor if isinstance(actor, Staff) else store.staff.get(actor)
 
 
 def _import(store: "Store", path: str | os.PathLike[str], actor: Staff, headers: Headers, kind: str,
@@ -539,11 +540,11 @@ def import_policies(store: "Store", path: str | os.PathLike[str], actor: Staff |
     read, and the store's ``PermissionDenied`` for a role that may not import.
     """
     staff = _actor(store, actor)
-    store.require_policy_manager(staff, "导入政策")
+    require_policy_manager(staff, "导入政策")
     tree = store.categories()
     name = Path(path).name
     return _import(store, path, staff, POLICY_HEADERS, "政策", lambda d: validate_policy_fields(d, tree),
-                   lambda rows: store.import_policy_batch(staff, rows, name), batch_size)
+                   lambda rows: store.library.import_batch(staff, rows, name), batch_size)
 
 
 def import_knowledge(store: "Store", path: str | os.PathLike[str], actor: Staff | str, *,
@@ -555,7 +556,7 @@ def import_knowledge(store: "Store", path: str | os.PathLike[str], actor: Staff 
     already in the knowledge base is a duplicate and left as it is.
     """
     staff = _actor(store, actor)
-    store.require_knowledge_editor(staff, "导入知识库")
+    store.knowledge.require_editor(staff, "导入知识库")
     tree = store.categories()
     name = Path(path).name
 
@@ -563,7 +564,7 @@ def import_knowledge(store: "Store", path: str | os.PathLike[str], actor: Staff 
         return store.department(ref).short_name
 
     return _import(store, path, staff, KNOWLEDGE_HEADERS, "知识库", lambda d: validate_knowledge_fields(d, tree, dept),
-                   lambda rows: store.import_knowledge_batch(staff, rows, name), batch_size)
+                   lambda rows: store.knowledge.import_batch(staff, rows, name), batch_size)
 
 
 # ---------------------------------------------------------------- search from a shell
@@ -593,12 +594,12 @@ def search_cli(store: "Store", kind: str, words: str, as_json: bool = False, lim
         return 2
     n = limit or 1_000_000
     if kind in ("policies", "政策"):
-        hits = store.search_policies(words, None, n)
+        hits = store.library.search(words, None, n)
         rows = [h.as_json() for h in hits]
         cols = [("id", "编号"), ("title", "标题"), ("issuer", "发文单位"), ("kind", "类型"), ("valid_until", "截止日期"),
                 ("days_left", "剩余")]
     else:
-        entries = store.knowledge_search(words, n)
+        entries = store.knowledge.search(words, n)
         rows = [{"id": e.id, "title": e.question, "category": e.category, "department": e.department,
                  "answer": e.answer} for e in entries]
         cols = [("id", "编号"), ("title", "问题"), ("department", "责任单位"), ("answer", "答案")]

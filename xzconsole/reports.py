@@ -242,7 +242,7 @@ class Assessment:
     total: DepartmentFigures
     best: list[DepartmentFigures] = field(default_factory=list)
     worst: list[DepartmentFigures] = field(default_factory=list)
-    # policy collection and publication (SPEC §6): issuer → store.publication_figures row
+    # policy collection and publication (SPEC §6): issuer → store.collection.publication_figures row
     publication: dict[str, dict[str, Any]] = field(default_factory=dict)
     publish_target: int = PUBLISH_TARGET_WORKDAYS
 
@@ -307,7 +307,7 @@ def _check_period(store: "Store", start: dt.date, end: dt.date) -> None:
         raise ReportError("统计区间的起止日期无效")
     if end < start:
         raise ReportError(f"统计区间的结束日期 {end} 早于开始日期 {start}")
-    covered = store.workday_index_range()
+    covered = store.reports.workday_index_range()
     if covered is None or start < covered[0] or end > covered[1]:
         span = f"{covered[0]} 至 {covered[1]}" if covered else "空"
         raise ReportError(f"统计区间 {start} 至 {end} 超出工作日历的范围（{span}）")
@@ -315,7 +315,7 @@ def _check_period(store: "Store", start: dt.date, end: dt.date) -> None:
 
 def _evaluation(store: "Store", now: dt.datetime) -> tuple[str, dt.date, int]:
     today = local_date(now)
-    return format_datetime(now), today, store._index_number(today, store.calendar())
+    return format_datetime(now), today, store.workday_number(today, store.calendar())
 
 
 def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, center: str | None = None) -> Assessment:
@@ -325,14 +325,14 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
     weights = _weights(store)
     now_s, today, today_num = _evaluation(store, now)
 
-    counts = {r["department_id"]: r for r in store.assessment_counts(start, end, now_s, today, today_num, center)}
-    returns = store.assessment_returns(start, end, now_s, center)
-    extensions = store.assessment_extensions(start, end, now_s, center)
+    counts = {r["department_id"]: r for r in store.reports.counts(start, end, now_s, today, today_num, center)}
+    returns = store.reports.returns(start, end, now_s, center)
+    extensions = store.reports.extensions(start, end, now_s, center)
     since = format_datetime(now - dt.timedelta(days=KNOWLEDGE_FRESH_DAYS))
-    knowledge = store.knowledge_current(since)
+    knowledge = store.reports.knowledge_current(since)
     # the publication target is editable data (data/publication_targets.toml, the collection screen)
-    publish_target = store.publication_targets().publish
-    policies = {r["issuer"]: r for r in store.policies_published(start, end, publish_target)}
+    publish_target = store.collection.targets().publish
+    policies = {r["issuer"]: r for r in store.reports.policies_published(start, end, publish_target)}
 
     active = store.departments()
     listed = list(active)
@@ -388,7 +388,7 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
         total.score = score({k: total.rate(k) for k in RATE_KEYS}, weights)
 
     return Assessment(start, end, now, center, weights, figures, total, best, worst,
-                      publication=store.publication_figures(start, end), publish_target=publish_target)
+                      publication=store.collection.publication_figures(start, end), publish_target=publish_target)
 
 
 # Drill-down names: the count figures, plus each rate's name for the tickets
@@ -405,7 +405,7 @@ _DRILL_ALIASES = {
 
 def drill_metrics() -> list[str]:
     """The metric names :func:`drill` accepts."""
-    from .store_reports import DRILL_CONDITIONS
+    from .areas.reports import DRILL_CONDITIONS
 
     return [*DRILL_CONDITIONS, "returns", "extensions", *_DRILL_ALIASES]
 
@@ -415,18 +415,18 @@ def drill(store: "Store", department_id: int | None, metric: str, start: dt.date
     """The ids of the tickets behind one number of :func:`assess` (same SQL),
     ascending.  ``department_id`` None: the whole center.  A rate's name gives
     the tickets of its denominator."""
-    from .store_reports import DRILL_CONDITIONS
+    from .areas.reports import DRILL_CONDITIONS
 
     _check_period(store, start, end)
     metric = _DRILL_ALIASES.get(metric, metric)
     now_s, today, today_num = _evaluation(store, now)
     if metric == "returns":
-        return store.assessment_return_ticket_ids(department_id, start, end, now_s, center)
+        return store.reports.return_ticket_ids(department_id, start, end, now_s, center)
     if metric == "extensions":
-        return store.assessment_extension_ticket_ids(department_id, start, end, now_s, center)
+        return store.reports.extension_ticket_ids(department_id, start, end, now_s, center)
     if metric not in DRILL_CONDITIONS:
         raise ReportError(f"无法下钻的指标：{metric}（可用：{'、'.join(drill_metrics())}）")
-    return store.assessment_ticket_ids(department_id, metric, start, end, now_s, today, today_num, center)
+    return store.reports.ticket_ids(department_id, metric, start, end, now_s, today, today_num, center)
 
 
 # ---------------------------------------------------------------- the bulletin

@@ -424,7 +424,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
         try:
             ids = reports.drill(store, dept, metric, start, end, now, center)
             app: Any = self.app
-            tickets = store.tickets_by_ids(app.user, ids[:DRILL_LIMIT])
+            tickets = store.queue.by_ids(app.user, ids[:DRILL_LIMIT])
         finally:
             store.disconnect()
         self.post_message(self.Drilled(title, tickets, len(ids)))

@@ -143,7 +143,7 @@ class MemberPickerDialog(AppAccess, FormDialog[int]):
     def _find(self, text: str) -> list[Enterprise]:
         store = self._worker_store()
         try:
-            return store.find_enterprises(text, limit=20)
+            return store.directory.find(text, limit=20)
         finally:
             store.disconnect()
 
@@ -330,7 +330,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
     def load_list(self) -> None:
         """Read the associations again and redraw the list (keeping the highlight)."""
         keep = self.current.id if self.current else None
-        self.associations = self.store.association_summaries()
+        self.associations = self.store.associations.summaries()
         names = short_names([a.name for a in self.associations])
         t = self.query_one("#assoc-list", DataTable)
         with self.app.batch_update():
@@ -370,7 +370,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
             self._stash_drafts()
             if self.current.id != a.id:
                 self._starts = {tab: [None] for tab in PAGED_TABS}
-        self.current = self.store.association(a.id)
+        self.current = self.store.associations.get(a.id)
         self._show_summary()
         self._fill_forms()
         self.refresh_tab()
@@ -412,7 +412,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def _load_members(self) -> None:
         assert self.current is not None
-        rows = self.store.association_members(self.current.id, after=self._page_start("members"), limit=PAGE_SIZE + 1)
+        rows = self.store.associations.members(self.current.id, after=self._page_start("members"), limit=PAGE_SIZE + 1)
         if not rows and len(self._starts["members"]) > 1:  # the last member of a later page was removed
             self._starts["members"].pop()
             self._load_members()
@@ -431,7 +431,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def _load_pushes(self) -> None:
         assert self.current is not None
-        rows = self.store.association_pushes(self.current.id, limit=PAGE_SIZE + 1, after=self._page_start("pushes"))
+        rows = self.store.associations.pushes(self.current.id, limit=PAGE_SIZE + 1, after=self._page_start("pushes"))
         self.pushes, self._more["pushes"] = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
         t = self.query_one("#assoc-pushes", DataTable)
         with self.app.batch_update():
@@ -447,7 +447,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def _load_rounds(self) -> None:
         assert self.current is not None
-        self.rounds = self.store.association_rounds(self.current.id)
+        self.rounds = self.store.associations.rounds(self.current.id)
         t = self.query_one("#assoc-rounds", DataTable)
         with self.app.batch_update():
             t.clear()
@@ -492,7 +492,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def _load_history(self) -> None:
         assert self.current is not None
-        self.events = self.store.association_history(self.current.id)
+        self.events = self.store.associations.history(self.current.id)
         t = self.query_one("#assoc-history", DataTable)
         with self.app.batch_update():
             t.clear()
@@ -553,7 +553,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
         def submit(dialog: FormDialog[Any], enterprise_id: int) -> None:
             try:
-                m = self.store.add_member(self.user, a.id, enterprise_id)
+                m = self.store.associations.add_member(self.user, a.id, enterprise_id)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -572,7 +572,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
         def submit(dialog: FormDialog[Any], reason: str) -> None:
             try:
-                self.store.remove_member(self.user, a.id, m.enterprise_id, reason)
+                self.store.associations.remove_member(self.user, a.id, m.enterprise_id, reason)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -698,9 +698,9 @@ class AssociationsScreen(AppAccess, Screen[None]):
         version = self._base_version.get(a.id, a.version)
         try:
             if tab == "subs":
-                saved = self.store.set_subscriptions(self.user, a.id, self.selected_categories(), version=version)
+                saved = self.store.associations.set_subscriptions(self.user, a.id, self.selected_categories(), version=version)
             elif tab == "contact":
-                saved = self.store.set_association_contact(self.user, a.id, *self.typed_contact(), version=version)
+                saved = self.store.associations.set_contact(self.user, a.id, *self.typed_contact(), version=version)
             else:
                 return
         except store_error_types() as exc:
@@ -728,7 +728,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
         what is stored now and the next save goes over that version."""
         a = self.current
         assert a is not None
-        fresh = self.store.association(a.id)
+        fresh = self.store.associations.get(a.id)
         if fresh.version != self._base_version.get(a.id, a.version):
             self._base_version[a.id] = fresh.version
             self.current = fresh

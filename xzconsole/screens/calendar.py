@@ -232,7 +232,7 @@ class ScheduleDialog(ModalScreen["int | None"]):
     def _preview(self, text: str, schedule: YearSchedule) -> None:
         store = self._store()
         try:
-            moved = store.preview_schedule(schedule)
+            moved = store.schedules.preview(schedule)
         finally:
             store.disconnect()
         self.post_message(self.Previewed(text, moved))
@@ -242,7 +242,7 @@ class ScheduleDialog(ModalScreen["int | None"]):
         store = self._store()
         try:
             app: Any = self.app
-            moved = store.load_schedule(app.user, YearSchedule.from_toml(text))
+            moved = store.schedules.load(app.user, YearSchedule.from_toml(text))
         finally:
             store.disconnect()
         self.post_message(self.Loaded(moved))
@@ -371,7 +371,7 @@ class CalendarScreen(AppAccess, Screen[None]):
                          f" · 暂定：{span(provisional)}")
             coming = cal.provisional_years(today.year, today.year + 1)
             # one indexed probe: is any open ticket due in the first year without a schedule?
-            due_provisional = bool(coming) and self.store.open_due_on_or_after(dt.date(coming[0], 1, 1))
+            due_provisional = bool(coming) and self.store.warnings.open_due_on_or_after(dt.date(coming[0], 1, 1))
             self.query_one(ConsoleHeader).set_calendar(due_provisional, coming)
             status = "[ ] 翻月 · t 本月" + (" · l 载入/编辑日历" if self.may_edit else " · 只读（仅值班长或管理员可修改日历）")
             self.query_one("#cal-status", Static).update(status)
@@ -410,7 +410,7 @@ class CalendarScreen(AppAccess, Screen[None]):
             return
         assert self.month is not None
         year = self.month.year
-        stored = {s.year: s for s in self.store.schedules()}
+        stored = {s.year: s for s in self.store.schedules.stored()}
         initial = stored[year].text if year in stored and stored[year].text else schedule_template(self.store.calendar(), year)
 
         def done(moved: int | None) -> None:

@@ -161,8 +161,8 @@ class CollectionScreen(AppAccess, Screen[None]):
 
     def refresh_all(self) -> None:
         """Read sources, today's notice, targets and lags again."""
-        self.sources = self.store.policy_sources()
-        self.unchecked = self.store.sources_unchecked()
+        self.sources = self.store.collection.sources()
+        self.unchecked = self.store.collection.sources_unchecked()
         missing = {u["id"] for u in self.unchecked}
         today = self.app.clock.today()  # type: ignore[attr-defined]
         workday = self.store.calendar().is_workday(today)
@@ -215,7 +215,7 @@ class CollectionScreen(AppAccess, Screen[None]):
         text.append_text(literal(f"{s['name']}（负责：{s['responsible'] or '未指定'}）", style="bold"))
         text.append("  ")
         text.append_text(link("网址", s["url"]))
-        checks = self.store.source_checks(s["id"], limit=4)
+        checks = self.store.collection.source_checks(s["id"], limit=4)
         if not checks:
             text.append("\n尚无巡查记录")
         for c in checks:
@@ -226,18 +226,18 @@ class CollectionScreen(AppAccess, Screen[None]):
         box.update(text)
 
     def _show_lags(self) -> None:
-        targets = self.store.publication_targets()
+        targets = self.store.collection.targets()
         self.query_one("#col-targets", Static).update(
             f"发布时限“{targets.name}”：收集 {targets.collect} · 发布 {targets.publish} · 解读 {targets.interpret} 个工作日"
             f"（自发文日期起算）· 最近发布的 {RECENT_POLICIES} 项政策")
-        hits = self.store.search_policies("", pol.PolicyFilter(statuses=["published", "expired"], sort="newest"),
+        hits = self.store.library.search("", pol.PolicyFilter(statuses=["published", "expired"], sort="newest"),
                                           limit=RECENT_POLICIES)
         t = self.query_one("#col-lag", DataTable)
         with self.app.batch_update():
             t.clear()
             for h in hits:
                 p = h.policy
-                lag = self.store.policy_lag(p.id)
+                lag = self.store.collection.policy_lag(p.id)
                 t.add_row(Text(str(p.issued_at or "—")), lag_cell(lag.collect, targets.collect),
                           lag_cell(lag.publish, targets.publish), lag_cell(lag.interpret, targets.interpret),
                           literal(p.issuer or "—"), literal(p.title), key=str(p.id))
@@ -251,7 +251,7 @@ class CollectionScreen(AppAccess, Screen[None]):
 
         def submit(dialog: FormDialog[Any], value: tuple[int, str]) -> None:
             try:
-                self.store.record_source_check(self.app.user, s["id"], value[0], value[1])  # type: ignore[attr-defined]
+                self.store.collection.record_source_check(self.app.user, s["id"], value[0], value[1])  # type: ignore[attr-defined]
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -265,7 +265,7 @@ class CollectionScreen(AppAccess, Screen[None]):
         """Change the publication time targets."""
         def submit(dialog: FormDialog[Any], value: tuple[int, int, int]) -> None:
             try:
-                self.store.set_publication_targets(self.app.user, *value)  # type: ignore[attr-defined]
+                self.store.collection.set_targets(self.app.user, *value)  # type: ignore[attr-defined]
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -273,7 +273,7 @@ class CollectionScreen(AppAccess, Screen[None]):
             self.notify("发布时限已修改", markup=False)
             self._show_lags()
 
-        self.app.push_screen(TargetsDialog(self.store.publication_targets(), on_submit=submit))
+        self.app.push_screen(TargetsDialog(self.store.collection.targets(), on_submit=submit))
 
     def action_reload(self) -> None:
         """Read everything again."""

@@ -300,7 +300,7 @@ class DispatchDialog(FormDialog[int]):
         if self.appeal_type is None:
             box.update(literal(f"{dept.short_name} · 各工单按诉求类型计时（政策咨询 1 / 咨询求助、建议 3 / 其他 5 个工作日）"))
             return
-        limit, due, provisional = self.app.store.preview_due(self.appeal_type)  # type: ignore[attr-defined]
+        limit, due, provisional = self.app.store.tickets.preview_due(self.appeal_type)  # type: ignore[attr-defined]
         box.update(literal(dispatch_preview(dept, limit, due, provisional)))
 
     @property

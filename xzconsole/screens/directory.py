@@ -310,7 +310,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
             with Horizontal(id="dir-bar"):
                 yield Input(self.words, placeholder="搜索企业：名称（空格分隔多个词）/ 信用代码 / 联系电话，回车执行",
                             id="dir-search")
-                yield Select([(plain(d), d) for d in self.store.district_names()], prompt="全部区域", id="dir-district",
+                yield Select([(plain(d), d) for d in self.store.directory.district_names()], prompt="全部区域", id="dir-district",
                              compact=True)
             yield DataTable(id="dir-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="dir-status", markup=False)
@@ -373,7 +373,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
     def _load(self, token: int, words: str, district: str | None, after: Any) -> None:
         store = self._worker_store()
         try:
-            hits = store.search_enterprises(self.user, words, limit=PAGE_SIZE + 1, after=after, district=district)
+            hits = store.directory.search(self.user, words, limit=PAGE_SIZE + 1, after=after, district=district)
         finally:
             store.disconnect()
         self.post_message(self.PageLoaded(token, hits[:PAGE_SIZE], len(hits) > PAGE_SIZE))
@@ -476,7 +476,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
         """手工建档: a new record typed in."""
         def submit(dialog: FormDialog[Any], v: dict[str, str]) -> None:
             try:
-                e = self.store.add_enterprise(self.user, v["name"], uscc=v["uscc"] or None, district=v["district"],
+                e = self.store.directory.add(self.user, v["name"], uscc=v["uscc"] or None, district=v["district"],
                                               industry=v["industry"], contact_name=v["contact_name"],
                                               contact_phone=v["contact_phone"], note=v["note"])
             except store_errors() as exc:
@@ -524,7 +524,7 @@ def event_text(e: Any) -> str:
     """An event's note, plus its before → after changes (for edits)."""
     if e.action != "edit":
         return e.note
-    from ..store_enterprises import FIELD_LABELS
+    from ..areas.directory import FIELD_LABELS
 
     parts = [f"{FIELD_LABELS.get(k, k)}：{v[0] or '空'} → {v[1] or '空'}" for k, v in e.changes.items()
              if isinstance(v, list) and len(v) == 2]
@@ -637,7 +637,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         store = self._worker_store()
         try:
             with store.read_snapshot():
-                profile = store.enterprise(self.user, self.enterprise_id)
+                profile = store.directory.profile(self.user, self.enterprise_id)
                 eid = profile.enterprise.id
                 pages = {tab: self._reader(store, tab)(self.user, eid) for tab, _, _ in TABS}
         finally:
@@ -646,9 +646,9 @@ class EnterpriseScreen(AppAccess, Screen[None]):
 
     @staticmethod
     def _reader(store: Any, tab: str) -> Callable[..., tuple[list[Any], Any]]:
-        return {"tickets": store.enterprise_tickets, "pushes": store.enterprise_pushes,
-                "feedback": store.enterprise_feedback, "visits": store.enterprise_visits,
-                "events": store.enterprise_history}[tab]
+        return {"tickets": store.directory.tickets, "pushes": store.directory.pushes,
+                "feedback": store.directory.feedback, "visits": store.directory.visits,
+                "events": store.directory.history}[tab]
 
     @work(thread=True, exclusive=True, group="enterprise-more", exit_on_error=False)
     def _load_more(self, token: int, tab: str, after: Any) -> None:
@@ -702,7 +702,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         p = self.profile
         e = p.enterprise
         f = p.figures
-        from ..store_enterprises import first_source_label
+        from ..areas.directory import first_source_label
 
         t = literal(e.name, style="bold")
         t.append(f"  #{e.id} · 信用代码 ")
@@ -787,7 +787,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
 
         def submit(dialog: FormDialog[Any], v: dict[str, str]) -> None:
             try:
-                self.store.update_enterprise(self.user, record.id, v, version=record.version)
+                self.store.directory.update(self.user, record.id, v, version=record.version)
             except store_errors() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -804,7 +804,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
 
         def submit(dialog: FormDialog[Any], v: tuple[str, str, str]) -> None:
             try:
-                self.store.add_contact(self.user, record.id, *v, version=record.version)
+                self.store.directory.add_contact(self.user, record.id, *v, version=record.version)
             except store_errors() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -821,7 +821,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         user = self.user
 
         def find(store: Any, words: str) -> list[tuple[Any, Text]]:
-            hits = store.search_enterprises(user, words, limit=20)
+            hits = store.directory.search(user, words, limit=20)
             return [(h, hit_line(h)) for h in hits if h.enterprise.id != keep.id]
 
         def picked(hit: Any) -> None:
@@ -837,7 +837,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
                 if not ok:
                     return
                 try:
-                    self.store.merge_enterprises(self.user, keep.id, drop.id, version_keep=keep.version,
+                    self.store.directory.merge(self.user, keep.id, drop.id, version_keep=keep.version,
                                                  version_drop=drop.version)
                 except store_errors() as exc:
                     self._fail(exc)
@@ -858,14 +858,14 @@ class EnterpriseScreen(AppAccess, Screen[None]):
 
         def find(store: Any, words: str) -> list[tuple[Any, Text]]:
             line = lambda p: literal(p.title) + literal(f" · {p.doc_number or '无文号'} · {p.issuer or '—'}", style="dim")  # noqa: E731
-            return [(p, line(p)) for p in store.published_policies(user, words)]
+            return [(p, line(p)) for p in store.directory.published_policies(user, words)]
 
         def picked(value: Any) -> None:
             if value is None:
                 return
             policy, note = value
             try:
-                self.store.push_policy_to_enterprise(self.user, policy.id, record.id, note)
+                self.store.directory.push_policy(self.user, policy.id, record.id, note)
             except store_errors() as exc:
                 self._fail(exc)
                 return

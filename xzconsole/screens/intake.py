@@ -107,7 +107,7 @@ def suggest_knowledge(store: Any, text: str, limit: int = 5) -> list[KnowledgeEn
     entries: dict[int, KnowledgeEntry] = {}
     order: dict[int, int] = {}
     for term in terms:
-        for entry in store.search_knowledge(term, limit=30):
+        for entry in store.knowledge.search(term, limit=30):
             assert entry.id is not None
             weight = len(term) * (2 if term in entry.question else 1)
             scores[entry.id] = scores.get(entry.id, 0) + weight
@@ -318,7 +318,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     def _find_enterprises(self, text: str, exact: bool) -> tuple[str, bool, list[Enterprise]]:
         store = self._worker_store()
         try:
-            return text, exact, store.find_enterprises(text, limit=8)
+            return text, exact, store.directory.find(text, limit=8)
         finally:
             store.disconnect()
 
@@ -353,7 +353,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
         if not (contact_name and contact_phone) and e.id is not None:
             from ..store import TicketFilter
 
-            earlier = self.store.list_tickets(self.user, TicketFilter(enterprise_id=e.id), limit=1)
+            earlier = self.store.queue.list_tickets(self.user, TicketFilter(enterprise_id=e.id), limit=1)
             if earlier and not earlier[0].redacted:
                 contact_name = contact_name or earlier[0].contact_name
                 contact_phone = contact_phone or earlier[0].contact_phone
@@ -386,7 +386,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
             uscc = validate_uscc(raw) if raw else None
         except ValueError:
             uscc = None
-        self._open = self.store.open_tickets_of(uscc, name) if (uscc or name) else []
+        self._open = self.store.tickets.open_of(uscc, name) if (uscc or name) else []
         box = self.query_one("#intake-dup")
         merge = self.query_one("#intake-merge", Select)
         if not self._open:
@@ -530,11 +530,11 @@ class IntakeScreen(AppAccess, Screen[int | None]):
 
         store = self._worker_store()
         try:
-            ticket = store.accept(self.user, intake, merge_into=merge_into)
+            ticket = store.tickets.accept(self.user, intake, merge_into=merge_into)
             if entry is None:
                 return ticket, None
             try:
-                answered = store.direct_answer(self.user, ticket.id, entry.answer, knowledge_id=entry.id,
+                answered = store.tickets.direct_answer(self.user, ticket.id, entry.answer, knowledge_id=entry.id,
                                                version=ticket.version)
             except StoreError as exc:  # the appeal is in; say why the answer was not sent
                 return ticket, str(exc)

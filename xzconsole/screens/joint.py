@@ -29,7 +29,7 @@ from .. import rules
 from ..clock import weekday_cn
 from ..models import Department, Role, Ticket
 from ..rules import Action
-from ..store_joint import Consultation, TicketPart
+from ..areas.joint import Consultation, TicketPart
 from ..textsafe import literal
 from ..widgets.timeline import format_time
 from .dialogs import FormDialog, ReasonDialog, SubmitHook
@@ -206,7 +206,7 @@ class AssignPartsDialog(FormDialog[tuple[list[int], int | None]]):
         box = self.query_one("#parts-preview", Static)
         store: Any = self.app.store  # type: ignore[attr-defined]
         try:
-            days, due, provisional = store.preview_part_due(self.ticket.id, self._days())
+            days, due, provisional = store.joint.preview_due(self.ticket.id, self._days())
         except StoreError as exc:
             box.update(literal(str(exc)))
             return
@@ -384,8 +384,8 @@ class JointActions:
     def load_joint(self) -> None:
         """Read the parts and the minutes (with the ticket, same permissions)."""
         store, user = self.app.store, self.app.user
-        self.parts = store.ticket_parts(user, self.ticket.id)  # type: ignore[union-attr]
-        self.minutes = store.consultations(user, self.ticket.id)  # type: ignore[union-attr]
+        self.parts = store.joint.parts(user, self.ticket.id)  # type: ignore[union-attr]
+        self.minutes = store.joint.consultations(user, self.ticket.id)  # type: ignore[union-attr]
 
     def draw_joint(self, actor_name: Any) -> None:
         """Fill both sections; each shows only when it has something to say."""
@@ -434,7 +434,7 @@ class JointActions:
         taken = {p.department_id for p in self.parts if p.withdrawn_at is None}
         candidates = [d for d in self.app.store.departments() if d.id != t.department_id and d.id not in taken]
         self.app.push_screen(AssignPartsDialog(t, candidates, on_submit=self._hook(  # type: ignore[attr-defined]
-            lambda s, v, val: s.assign_parts(self.app.user, t.id, val[0], days=val[1], version=v), "已设置协办")))
+            lambda s, v, val: s.joint.assign_parts(self.app.user, t.id, val[0], days=val[1], version=v), "已设置协办")))
 
     def action_submit_part(self) -> None:
         """提交协办意见: this department's part, sent to the lead (Ctrl+S sends)."""
@@ -444,13 +444,13 @@ class JointActions:
         self.app.push_screen(ReasonDialog(
             f"提交协办意见 · {t.number} · 报主办单位 {t.department_name or ''}{due}", "本单位的协办意见",
             label="协办意见", multiline=True, on_submit=self._hook(  # type: ignore[attr-defined]
-                lambda s, v, text: s.submit_part(self.app.user, t.id, text, version=v), "已提交协办意见")))
+                lambda s, v, text: s.joint.submit_part(self.app.user, t.id, text, version=v), "已提交协办意见")))
 
     def action_withdraw_part(self) -> None:
         """撤回协办: take back a part not yet submitted, with a reason."""
         t = self._t()  # type: ignore[attr-defined]
         self.app.push_screen(WithdrawPartDialog([p for p in self.parts if p.is_open], on_submit=self._hook(  # type: ignore[attr-defined]
-            lambda s, v, val: s.withdraw_part(self.app.user, t.id, val[0], val[1], version=v), "已撤回协办")))
+            lambda s, v, val: s.joint.withdraw_part(self.app.user, t.id, val[0], val[1], version=v), "已撤回协办")))
 
     def action_record_consultation(self) -> None:
         """记录会商: the minutes of a meeting on this ticket."""
@@ -458,7 +458,7 @@ class JointActions:
         present = [d for d in [t.department_id, *(p.department_id for p in self.parts if p.withdrawn_at is None)] if d]
         today = self._now().date()  # type: ignore[attr-defined]
         self.app.push_screen(ConsultationDialog(t, self.app.store.departments(), present, today, on_submit=self._hook(  # type: ignore[attr-defined]
-            lambda s, v, val: s.record_consultation(
+            lambda s, v, val: s.joint.record_consultation(
                 self.app.user, t.id, val["held_on"], val["departments"], val["conclusions"], place=val["place"],
                 attendees=val["attendees"], tasks=val["tasks"], version=v), "已记录会商")))
 

@@ -182,7 +182,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         app: Any = self.app
         store = Store(app.db_path, app.clock, migrate=False)
         try:
-            entries = store.knowledge_search(words, limit=RESULT_LIMIT)
+            entries = store.knowledge.search(words, limit=RESULT_LIMIT)
         finally:
             store.disconnect()
         self.post_message(self.Found(token, entries))
@@ -255,7 +255,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         text.append("\n")
         text.append_text(literal(f"责任单位：{e.department or '—'}", style="dim"))
         text.append("\n")
-        text.append_text(literal(f"最近更新：{updated_text(e, self.store.knowledge_updated_by(e.id))}", style="dim"))
+        text.append_text(literal(f"最近更新：{updated_text(e, self.store.knowledge.updated_by(e.id))}", style="dim"))
         box.update(text)
 
     @property
@@ -288,7 +288,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
     def _editor(self, entry: KnowledgeEntry | None) -> KnowledgeEditor:
         tree = self.store.categories()
         names = [d.short_name for d in self.store.departments()]
-        updated = updated_text(entry, self.store.knowledge_updated_by(entry.id)) if entry else ""
+        updated = updated_text(entry, self.store.knowledge.updated_by(entry.id)) if entry else ""
         return KnowledgeEditor(entry, knowledge_category_options(tree), names, updated, on_submit=self._save(entry))
 
     def _save(self, entry: KnowledgeEntry | None) -> Any:
@@ -296,10 +296,10 @@ class KnowledgeScreen(AppAccess, Screen[None]):
             user = self.app.user  # type: ignore[attr-defined]
             try:
                 if entry is None:
-                    saved = self.store.create_knowledge(user, v["question"], v["answer"], v["category"], v["department"])
+                    saved = self.store.knowledge.create(user, v["question"], v["answer"], v["category"], v["department"])
                 else:
                     expect = format_datetime(entry.updated_at) if entry.updated_at else None
-                    saved = self.store.update_knowledge(user, entry.id, v, expect_updated_at=expect)
+                    saved = self.store.knowledge.update(user, entry.id, v, expect_updated_at=expect)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -323,7 +323,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
             self.notify("请先选择一个条目", severity="warning", markup=False)
             return
         try:
-            fresh = self.store.knowledge_entry(e.id)  # edit what is stored now, not what was listed
+            fresh = self.store.knowledge.get(e.id)  # edit what is stored now, not what was listed
         except store_error_types() as exc:
             self.notify(plain(exc), severity="error", markup=False)
             return

@@ -34,7 +34,7 @@ from .. import outreach as out
 from .. import rules
 from ..models import Enterprise, PageKey
 from ..rules import Action
-from ..store_outreach import LOG_ROLES, PLAN_ROLES
+from ..areas.outreach import LOG_ROLES, PLAN_ROLES
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from .base import AppAccess
@@ -279,7 +279,7 @@ class ActivityScreen(AppAccess, Screen[None]):
 
     def refresh_detail(self) -> None:
         """Read the activity again (after an appeal was taken or it was voided)."""
-        a = self.activity = self.store.activity(self.activity_id, self.user)
+        a = self.activity = self.store.outreach.activity(self.activity_id, self.user)
         self.query_one("#act-detail", Static).update(activity_text(a))
         ents = self.query_one("#act-enterprises", DataTable)
         tickets = self.query_one("#act-tickets", DataTable)
@@ -301,7 +301,7 @@ class ActivityScreen(AppAccess, Screen[None]):
             if rules.refusal(Action.ACCEPT, role, None):
                 return False
             a = self.activity
-            kinds = {k.code: k.measure for k in self.store.outreach_kinds()}
+            kinds = {k.code: k.measure for k in self.store.outreach.kinds()}
             # a mailing meets nobody: no appeal is taken "at" it
             return None if a is None or a.voided or kinds.get(a.kind) == "cards" else True
         if action == "void":
@@ -342,7 +342,7 @@ def void_with_reason(screen: Any, activity_id: int) -> None:
     it when it is current again); a refusal stays in the dialog with the reason typed."""
     def submit(dialog: FormDialog[Any], reason: str) -> None:
         try:
-            screen.store.void_activity(screen.user, activity_id, reason)
+            screen.store.outreach.void_activity(screen.user, activity_id, reason)
         except store_error_types() as exc:
             dialog.show_error(str(exc))
             return
@@ -429,7 +429,7 @@ class OutreachScreen(AppAccess, Screen[None]):
     def show_progress(self) -> None:
         """The year's progress table and the pace lines (one grouped query)."""
         assert self.year is not None
-        self.progress = self.store.outreach_progress(self.year, self.center)
+        self.progress = self.store.outreach.progress(self.year, self.center)
         today = self.app.clock.today()
         elapsed = self.progress[0].elapsed if self.progress else out.year_elapsed(self.year, today)
         scope = self.user.center if self.own_center else "全部中心"
@@ -476,7 +476,7 @@ class OutreachScreen(AppAccess, Screen[None]):
             last = self.rows[-1]
             after = PageKey(value=last.held_on.isoformat(), id=last.id)
         size = max(PAGE_SIZE, len(self.rows)) if keep else PAGE_SIZE
-        page = self.store.activities(self.year, self.month_filter, self.kind_filter, after=after, limit=size + 1,
+        page = self.store.outreach.activities(self.year, self.month_filter, self.kind_filter, after=after, limit=size + 1,
                                      center=self.center)
         self.more = len(page) > size
         page = page[:size]
@@ -494,7 +494,7 @@ class OutreachScreen(AppAccess, Screen[None]):
             self.rows += page
             if not more and self.rows:
                 table.move_cursor(row=min(cursor or 0, len(self.rows) - 1))
-        kind = next((k.label for k in self.store.outreach_kinds() if k.code == self.kind_filter), "全部")
+        kind = next((k.label for k in self.store.outreach.kinds() if k.code == self.kind_filter), "全部")
         month = f"{self.month_filter}月" if self.month_filter else "全年"
         tail = "，向下翻页载入更多" if self.more else ""
         self.query_one("#out-log-title", Static).update(literal(
@@ -528,7 +528,7 @@ class OutreachScreen(AppAccess, Screen[None]):
         """Log an activity held (the form checks each field as it is left)."""
         def submit(dialog: FormDialog[Any], values: dict[str, Any]) -> None:
             try:
-                a = self.store.log_activity(self.user, values.pop("held_on"), values.pop("kind"), values.pop("place"),
+                a = self.store.outreach.log_activity(self.user, values.pop("held_on"), values.pop("kind"), values.pop("place"),
                                             **values)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
@@ -537,7 +537,7 @@ class OutreachScreen(AppAccess, Screen[None]):
             self.notify(f"已登记：{plain(a.kind_label)} {a.held_on} {plain(a.place)}", markup=False)
             self.year = a.held_on.year  # the log shows the new activity when the dialog closes
 
-        self.app.push_screen(ActivityDialog(self.store, self.app.clock.today(), self.store.outreach_kinds(),
+        self.app.push_screen(ActivityDialog(self.store, self.app.clock.today(), self.store.outreach.kinds(),
                                             kind=self.kind_filter, on_submit=submit))
 
     def action_void(self) -> None:
@@ -558,19 +558,19 @@ class OutreachScreen(AppAccess, Screen[None]):
         def submit(dialog: FormDialog[Any], values: dict[str, int]) -> None:
             try:
                 for code, target in values.items():
-                    self.store.set_outreach_target(self.user, year, code, target)
+                    self.store.outreach.set_target(self.user, year, code, target)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
             dialog.dismiss(values)
             self.notify(f"{year} 年目标已调整", markup=False)
 
-        defaults = {k.code: k.target for k in self.store.outreach_kinds()}
-        self.app.push_screen(PlanDialog(year, self.store.outreach_plan(year), defaults, on_submit=submit))
+        defaults = {k.code: k.target for k in self.store.outreach.kinds()}
+        self.app.push_screen(PlanDialog(year, self.store.outreach.plan(year), defaults, on_submit=submit))
 
     def action_cycle_kind(self) -> None:
         """Show one kind after another in the log, then all again."""
-        codes: list[str | None] = [None, *(k.code for k in self.store.outreach_kinds())]
+        codes: list[str | None] = [None, *(k.code for k in self.store.outreach.kinds())]
         self.kind_filter = codes[(codes.index(self.kind_filter) + 1) % len(codes)] if self.kind_filter in codes else None
         self.load_log()
 

@@ -306,10 +306,10 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         app: Any = self.app
         store = Store(app.db_path, app.clock, migrate=False)
         try:
-            hits = store.search_policies(words, filters, limit=PAGE_SIZE + 1, offset=offset)
+            hits = store.library.search(words, filters, limit=PAGE_SIZE + 1, offset=offset)
             # the count of a filter alone is one indexed count; with words the
             # page says "more" instead of counting every match
-            total = None if pol.split_terms(words) else store.count_policies(filters)
+            total = None if pol.split_terms(words) else store.library.count(filters)
         finally:
             store.disconnect()
         self.post_message(self.PageLoaded(token, hits[:PAGE_SIZE], len(hits) > PAGE_SIZE, total))
@@ -381,7 +381,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             box.update("")
             return
         try:
-            detail = self.store.policy_detail(pid)  # one row by primary key: inline is fine
+            detail = self.store.library.detail(pid)  # one row by primary key: inline is fine
         except store_error_types() as exc:
             box.update(literal(str(exc)))
             return
@@ -460,13 +460,13 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         pid = self._selected()
         if pid is None:
             return
-        p = self.store.policy(pid)
+        p = self.store.library.get(pid)
 
         def done(ok: bool | None) -> None:
             if not ok:
                 return
             try:
-                self.store.publish_policy(self.user, pid)
+                self.store.library.publish(self.user, pid)
             except store_error_types() as exc:
                 self._fail(exc)
                 return
@@ -483,7 +483,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
         def submit(dialog: FormDialog[Any], reason: str) -> None:
             try:
-                self.store.withdraw_policy(self.user, pid, reason)
+                self.store.library.withdraw(self.user, pid, reason)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -498,16 +498,16 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         pid = self._selected()
         if pid is None:
             return
-        p = self.store.policy(pid)
+        p = self.store.library.get(pid)
         if p.status is not PolicyStatus.PUBLISHED:
             self.notify(f"只能推送已发布的政策（当前为“{p.status.label}”）；草稿请用“征求意见”", severity="warning", markup=False)
             return
-        suggested = {a.id for a in self.store.suggest_associations(pid)}
+        suggested = {a.id for a in self.store.library.suggest_associations(pid)}
 
         def submit(dialog: FormDialog[Any], value: tuple[list[int], str]) -> None:
             ids, note = value
             try:
-                n = self.store.push_policy(self.user, pid, ids, note)
+                n = self.store.library.push(self.user, pid, ids, note)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -515,7 +515,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             self.notify(f"已推送至 {n} 家协会", markup=False)
             self._show_detail()
 
-        self.app.push_screen(AssociationPicker(f"定向推送：{p.title}", self.store.associations(), suggested,
+        self.app.push_screen(AssociationPicker(f"定向推送：{p.title}", self.store.association_list(), suggested,
                                                note_label="推送说明（可不填）", on_submit=submit, id="push-dialog"))
 
     def action_push_history(self) -> None:
@@ -606,7 +606,7 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
         self.query_one("#ed-title", Input).focus()
 
     def _load(self, pid: int) -> None:
-        detail = self.store.policy_detail(pid)
+        detail = self.store.library.detail(pid)
         p = detail["policy"]
         self.updated_at = detail["updated_at"]
         for key, _, _ in EDITOR_FIELDS:
@@ -623,7 +623,7 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
         if self.policy_id is None:
             text = "新建政策 · 保存后为草稿 · Ctrl+S 保存 · Ctrl+R 保存并发布"
         else:
-            p = self.store.policy(self.policy_id)
+            p = self.store.library.get(self.policy_id)
             when = (self.updated_at or "").replace("T", " ")[:16]
             text = f"政策 #{p.id} · 状态：{p.status.label} · 最近修改 {when}"
         self.query_one("#editor-state", Static).update(text)
@@ -654,15 +654,15 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
         store, user = self.store, self.app.user  # type: ignore[attr-defined]
         try:
             if self.policy_id is None:
-                p = store.create_policy(user, self.values())
+                p = store.library.create(user, self.values())
                 self.policy_id = p.id
             else:
-                store.update_policy(user, self.policy_id, self.values(), expect_updated_at=self.updated_at)
+                store.library.update(user, self.policy_id, self.values(), expect_updated_at=self.updated_at)
         except store_error_types() as exc:
             self.show_error(str(exc))
             return False
         self.saved = True
-        self.updated_at = store.policy_detail(self.policy_id)["updated_at"]
+        self.updated_at = store.library.detail(self.policy_id)["updated_at"]
         box = self.query_one("#editor-error", Static)
         box.update("")
         box.remove_class("-shown")
@@ -679,16 +679,16 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
         if not self._save():
             return
         store, user = self.store, self.app.user  # type: ignore[attr-defined]
-        p = store.policy(self.policy_id)
+        p = store.library.get(self.policy_id)
         if p.status is PolicyStatus.PUBLISHED:
             self.notify("已保存（该政策已发布）", markup=False)
             return
         try:
-            store.publish_policy(user, self.policy_id)
+            store.library.publish(user, self.policy_id)
         except store_error_types() as exc:
             self.show_error(f"未发布：{exc}")
             return
-        self.updated_at = store.policy_detail(self.policy_id)["updated_at"]
+        self.updated_at = store.library.detail(self.policy_id)["updated_at"]
         self._update_state()
         self.notify("已发布", markup=False)
 
@@ -771,7 +771,7 @@ class PushHistoryScreen(AppAccess, Screen[None]):
 
     def compose(self) -> ComposeResult:
         store: Any = self.app.store  # type: ignore[attr-defined]
-        p = store.policy(self.policy_id)
+        p = store.library.get(self.policy_id)
         yield ConsoleHeader("推送记录", id="header")
         yield Static(literal(f"推送记录：{p.title}"), id="push-title")
         yield DataTable(id="push-table", cursor_type="row", zebra_stripes=True)
@@ -781,7 +781,7 @@ class PushHistoryScreen(AppAccess, Screen[None]):
 
     def on_mount(self) -> None:
         store: Any = self.app.store  # type: ignore[attr-defined]
-        self.rows = store.push_history(policy_id=self.policy_id)
+        self.rows = store.library.push_history(policy_id=self.policy_id)
         t = self.query_one("#push-table", DataTable)
         t.add_columns("时间", "协会", "推送人", "说明")
         for r in self.rows:
@@ -804,7 +804,7 @@ class PushHistoryScreen(AppAccess, Screen[None]):
         self.query_one("#push-assoc", Static).update(f"{plain(r['association_name'])} 收到的推送")
         a = self.query_one("#push-assoc-table", DataTable)
         a.clear()
-        for h in store.push_history(association_id=r["association_id"], limit=50):
+        for h in store.library.push_history(association_id=r["association_id"], limit=50):
             a.add_row(Text(h["at"].replace("T", " ")[:16]), literal(h["policy_title"]), literal(h["note"] or ""))
 
     def action_close(self) -> None:
@@ -876,7 +876,7 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
         return True
 
     def compose(self) -> ComposeResult:
-        p = self.store.policy(self.policy_id)
+        p = self.store.library.get(self.policy_id)
         yield ConsoleHeader("征求意见（定制点餐）", id="header")
         yield Static(literal(f"{p.title}（{p.status.label}）"), id="comments-title")
         yield DataTable(id="comments-table", cursor_type="row", zebra_stripes=True)
@@ -891,7 +891,7 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
 
     def refresh_rounds(self) -> None:
         """Read the rounds again and redraw the table."""
-        self.rounds = self.store.comment_rounds(self.policy_id)
+        self.rounds = self.store.comments.rounds(self.policy_id)
         t = self.query_one("#comments-table", DataTable)
         row = t.cursor_row
         t.clear()
@@ -941,17 +941,17 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
 
     def action_open_round(self) -> None:
         """Send the draft to chosen associations for comments."""
-        p = self.store.policy(self.policy_id)
+        p = self.store.library.get(self.policy_id)
         if p.status is not PolicyStatus.DRAFT:
             self.notify(f"只有草稿政策可以征求意见（当前为“{p.status.label}”）", severity="warning", markup=False)
             return
-        suggested = {a.id for a in self.store.suggest_associations(self.policy_id)}
+        suggested = {a.id for a in self.store.library.suggest_associations(self.policy_id)}
         deadline = self.app.clock.today() + dt.timedelta(days=7)  # type: ignore[attr-defined]
 
         def submit(dialog: FormDialog[Any], value: tuple[list[int], str, dt.date]) -> None:
             ids, note, when = value
             try:
-                self.store.open_comment_round(self.app.user, self.policy_id, ids, when, note)  # type: ignore[attr-defined]
+                self.store.comments.open_round(self.app.user, self.policy_id, ids, when, note)  # type: ignore[attr-defined]
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -959,7 +959,7 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
             self.notify(f"已向 {len(ids)} 家协会征求意见", markup=False)
             self.refresh_rounds()
 
-        self.app.push_screen(AssociationPicker(f"征求意见：{p.title}", self.store.associations(), suggested,
+        self.app.push_screen(AssociationPicker(f"征求意见：{p.title}", self.store.association_list(), suggested,
                                                note_label="说明（可不填）", deadline=deadline, on_submit=submit,
                                                id="round-dialog"))
 
@@ -972,7 +972,7 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
 
         def submit(dialog: FormDialog[Any], value: tuple[int, str]) -> None:
             try:
-                self.store.record_comment(self.app.user, r["id"], value[0], value[1])  # type: ignore[attr-defined]
+                self.store.comments.record(self.app.user, r["id"], value[0], value[1])  # type: ignore[attr-defined]
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -988,7 +988,7 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
         if r is None:
             return
         try:
-            n = self.store.forward_comments(self.app.user, r["id"])  # type: ignore[attr-defined]
+            n = self.store.comments.forward(self.app.user, r["id"])  # type: ignore[attr-defined]
         except store_error_types() as exc:
             self._fail(exc)
             return
@@ -1004,7 +1004,7 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
 
         def submit(dialog: FormDialog[Any], reason: str) -> None:
             try:
-                self.store.decide_comment(self.app.user, c["id"], adopted, reason)  # type: ignore[attr-defined]
+                self.store.comments.decide(self.app.user, c["id"], adopted, reason)  # type: ignore[attr-defined]
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -1100,7 +1100,7 @@ class FeedbackScreen(AppAccess, Screen[None]):
         return True
 
     def compose(self) -> ComposeResult:
-        p = self.store.policy(self.policy_id)
+        p = self.store.library.get(self.policy_id)
         yield ConsoleHeader("政策反馈", id="header")
         yield Static(literal(f"政策反馈：{p.title}"), id="feedback-title")
         yield DataTable(id="feedback-summary", cursor_type="none", zebra_stripes=True)
@@ -1120,18 +1120,18 @@ class FeedbackScreen(AppAccess, Screen[None]):
         """Read the summary and the rows again."""
         s = self.query_one("#feedback-summary", DataTable)
         s.clear()
-        for topic, d in self.store.feedback_summary(policy_id=self.policy_id).items():
+        for topic, d in self.store.feedback.summary(policy_id=self.policy_id).items():
             rate = "—" if d["satisfaction_rate"] is None else f"{d['satisfaction_rate'] * 100:.1f}%"
             s.add_row(literal(topic), *(Text(str(d[k])) for k in ("count", "satisfied", "basically_satisfied",
                                                                    "unsatisfied", "complaints")), Text(rate))
-        self.rows = self.store.feedback(policy_id=self.policy_id, limit=200)
+        self.rows = self.store.feedback.entries(policy_id=self.policy_id, limit=200)
         t = self.query_one("#feedback-table", DataTable)
         t.clear()
         numbers = {}
         for r in self.rows:
             if r["ticket_id"]:
                 try:
-                    numbers[r["id"]] = self.store.get_ticket(self.app.user, r["ticket_id"]).number  # type: ignore[attr-defined]
+                    numbers[r["id"]] = self.store.tickets.get(self.app.user, r["ticket_id"]).number  # type: ignore[attr-defined]
                 except store_error_types():
                     numbers[r["id"]] = f"#{r['ticket_id']}"
             t.add_row(Text(r["at"].replace("T", " ")[:16]), literal(r["enterprise_name"]), literal(r["topic"]),
@@ -1161,7 +1161,7 @@ class FeedbackScreen(AppAccess, Screen[None]):
 
         def submit(dialog: FormDialog[Any], v: dict[str, Any]) -> None:
             try:
-                self.store.record_feedback(self.app.user, self.policy_id, **v)  # type: ignore[attr-defined]
+                self.store.feedback.record(self.app.user, self.policy_id, **v)  # type: ignore[attr-defined]
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -1182,7 +1182,7 @@ class FeedbackScreen(AppAccess, Screen[None]):
             if not ok:
                 return
             try:
-                t = self.store.feedback_to_ticket(self.app.user, r["id"])  # type: ignore[attr-defined]
+                t = self.store.feedback.to_ticket(self.app.user, r["id"])  # type: ignore[attr-defined]
             except store_error_types() as exc:
                 self.notify(plain(exc), title="未能完成", severity="error", markup=False, timeout=8)
                 return

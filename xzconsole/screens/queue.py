@@ -486,7 +486,7 @@ class QueueScreen(AppAccess, Screen[None]):
     def _fetch_page(self, token: int, f: Any, sort: str, after: tuple[Any, int] | None) -> None:
         store = self._worker_store()
         try:
-            tickets, key = store.queue_page(self.user, f, sort=sort, after=after, limit=PAGE_SIZE)
+            tickets, key = store.queue.page(self.user, f, sort=sort, after=after, limit=PAGE_SIZE)
         finally:
             store.disconnect()
         self.post_message(self.PageLoaded(token, tickets, key))
@@ -495,8 +495,8 @@ class QueueScreen(AppAccess, Screen[None]):
     def _count(self, token: int, f: Any, tab: QueueTab) -> None:
         store = self._worker_store()
         try:
-            counts = store.queue_counts(self.user, f)
-            total = store.queue_count(self.user, f) if f.search else tab_count(counts, tab)
+            counts = store.queue.counts(self.user, f)
+            total = store.queue.count(self.user, f) if f.search else tab_count(counts, tab)
         finally:
             store.disconnect()
         self.post_message(self.CountsLoaded(token, counts, total))
@@ -582,7 +582,7 @@ class QueueScreen(AppAccess, Screen[None]):
         cal = self.store.calendar()
         today = self.app.clock.today()  # type: ignore[attr-defined]
         years = cal.provisional_years(today.year, today.year + 1)
-        provisional = self.store.any_provisional_due()
+        provisional = self.store.warnings.any_provisional_due()
         self.query_one(ConsoleHeader).set_calendar(provisional, years)
 
     @on(DataTable.RowHighlighted, "#queue-table")
@@ -794,9 +794,9 @@ class QueueScreen(AppAccess, Screen[None]):
 
         try:
             if what == "dispatch":
-                result = store.bulk_dispatch(self.user, ids, department_id, progress)  # type: ignore[arg-type]
+                result = store.tickets.bulk_dispatch(self.user, ids, department_id, progress)  # type: ignore[arg-type]
             else:
-                result = store.bulk_close_duplicates(self.user, ids, progress=progress)
+                result = store.tickets.bulk_close_duplicates(self.user, ids, progress=progress)
         finally:
             store.disconnect()
         self.post_message(self.BulkFinished(what, result))

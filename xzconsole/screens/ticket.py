@@ -160,9 +160,9 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
         from ..store import NotFound, PermissionDenied
 
         try:
-            self.ticket = ticket if ticket is not None else self.store.get_ticket(self.user, self.ticket_id)
-            events = self.store.history(self.user, self.ticket_id)
-            supervisions = self.store.supervisions(self.user, self.ticket_id)
+            self.ticket = ticket if ticket is not None else self.store.tickets.get(self.user, self.ticket_id)
+            events = self.store.tickets.history(self.user, self.ticket_id)
+            supervisions = self.store.tickets.supervisions(self.user, self.ticket_id)
             self.load_joint()
         except (PermissionDenied, NotFound) as exc:
             self.notify(str(exc), severity="error", markup=False, timeout=8)
@@ -171,10 +171,10 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
             return False
         t = self.ticket
         self._data_version = self.store.data_version()
-        self._level = self.store.current_level(t, self._now())
+        self._level = self.store.tickets.current_level(t, self._now())
         self._merge_candidates = []
         if t.status is Status.NEW and self.user.role in (Role.CLERK, Role.SUPERVISOR) and not t.redacted:
-            self._merge_candidates = [o for o in self.store.open_tickets_of(t.uscc, t.enterprise_name) if o.id != t.id]
+            self._merge_candidates = [o for o in self.store.tickets.open_of(t.uscc, t.enterprise_name) if o.id != t.id]
         self.sub_title = f"工单 {t.number}"
         self._draw(t, events, supervisions)
         self.refresh_bindings()
@@ -187,7 +187,7 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
     def _actor_name(self, login: str) -> str:
         if login not in self._names:
             try:
-                self._names[login] = self.store.staff(login).display
+                self._names[login] = self.store.staff.get(login).display
             except Exception:  # a login that is not (or no longer) a staff record: show it as it is
                 self._names[login] = login
         return self._names[login]
@@ -278,7 +278,7 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
             if text:
                 text.append("\n")
             try:
-                target = self.store.get_ticket(self.user, t.merged_into).number
+                target = self.store.tickets.get(self.user, t.merged_into).number
             except Exception:  # the target is not visible to this user: its id is enough
                 target = f"#{t.merged_into}"
             text.append(f"已作为重复诉求并入工单 {target}")
@@ -458,18 +458,18 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
         t = self._t()
         title = "重新派发" if t.status is Status.RETURNED else "派发"
         self.app.push_screen(DispatchDialog(t.appeal_type.value, title=f"{title} {t.number}", on_submit=self._hook(
-            lambda s, v, dept: s.dispatch(self.user, t.id, dept, version=v), f"已{title}")))
+            lambda s, v, dept: s.tickets.dispatch(self.user, t.id, dept, version=v), f"已{title}")))
 
     def action_direct_answer(self) -> None:
         """直接答复 from the knowledge base (the answer can be edited first)."""
         t = self._t()
         self.app.push_screen(KnowledgeAnswerDialog(t.title or t.content[:80], on_submit=self._hook(
-            lambda s, v, val: s.direct_answer(self.user, t.id, val[0], knowledge_id=val[1], version=v), "已直接答复")))
+            lambda s, v, val: s.tickets.direct_answer(self.user, t.id, val[0], knowledge_id=val[1], version=v), "已直接答复")))
 
     def action_sign(self) -> None:
         """签收."""
         t = self._t()
-        self._run(lambda s, v: s.sign(self.user, t.id, version=v), "已签收")
+        self._run(lambda s, v: s.tickets.sign(self.user, t.id, version=v), "已签收")
 
     def action_return_ticket(self) -> None:
         """退回 to the center, with a reason (after 2 working days: a request)."""
@@ -477,26 +477,26 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
         late = t.dispatched_at is not None and self._now().date() > rules.return_deadline(t.dispatched_at, self.store.calendar())
         title = "退回（已超过 2 个工作日，需值班长审批）" if late else "退回"
         self.app.push_screen(ReasonDialog(title, "说明不属于本单位职责的理由", label="退回理由", on_submit=self._hook(
-            lambda s, v, reason: s.return_ticket(self.user, t.id, reason, version=v),
+            lambda s, v, reason: s.tickets.return_ticket(self.user, t.id, reason, version=v),
             "已提交退回申请" if late else "已退回")))
 
     def action_approve_return(self) -> None:
         """同意超期退回."""
         t = self._t()
         self.app.push_screen(ConfirmDialog("同意退回？", f"退回理由：{t.pending_return_reason}", "同意退回", on_submit=self._hook(
-            lambda s, v, _: s.approve_return(self.user, t.id, version=v), "已同意退回")))
+            lambda s, v, _: s.tickets.approve_return(self.user, t.id, version=v), "已同意退回")))
 
     def action_reject_return(self) -> None:
         """驳回超期退回, with a reason."""
         t = self._t()
         self.app.push_screen(ReasonDialog("驳回退回", label="驳回理由", on_submit=self._hook(
-            lambda s, v, reason: s.reject_return(self.user, t.id, reason, version=v), "已驳回退回")))
+            lambda s, v, reason: s.tickets.reject_return(self.user, t.id, reason, version=v), "已驳回退回")))
 
     def action_request_extension(self) -> None:
         """申请延期: days and a reason."""
         t = self._t()
         self.app.push_screen(ExtensionDialog(t.extension_days, on_submit=self._hook(
-            lambda s, v, val: s.request_extension(self.user, t.id, val[0], val[1], version=v), "已申请延期")))
+            lambda s, v, val: s.tickets.request_extension(self.user, t.id, val[0], val[1], version=v), "已申请延期")))
 
     def action_approve_extension(self) -> None:
         """批准延期 (shows the new due date first)."""
@@ -507,31 +507,31 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
             new_due = rules.extended_due_date(t.due_date, days, self.store.calendar())
             message += f"\n批准后截止日期：{new_due.isoformat()} {weekday_cn(new_due)}"
         self.app.push_screen(ConfirmDialog("批准延期？", message, "批准", on_submit=self._hook(
-            lambda s, v, _: s.approve_extension(self.user, t.id, version=v), "已批准延期")))
+            lambda s, v, _: s.tickets.approve_extension(self.user, t.id, version=v), "已批准延期")))
 
     def action_reject_extension(self) -> None:
         """驳回延期, with a reason."""
         t = self._t()
         self.app.push_screen(ReasonDialog("驳回延期", label="驳回理由", on_submit=self._hook(
-            lambda s, v, reason: s.reject_extension(self.user, t.id, reason, version=v), "已驳回延期")))
+            lambda s, v, reason: s.tickets.reject_extension(self.user, t.id, reason, version=v), "已驳回延期")))
 
     def action_reply(self) -> None:
         """答复: the department's answer (several lines; Ctrl+S sends)."""
         t = self._t()
         self.app.push_screen(self.reply_dialog(f"答复 {t.number}", self._hook(
-            lambda s, v, text: s.reply(self.user, t.id, text, version=v), "已答复")))
+            lambda s, v, text: s.tickets.reply(self.user, t.id, text, version=v), "已答复")))
 
     def action_follow_up(self) -> None:
         """回访: 满意 / 基本满意 / 不满意 / 未联系上, and a note."""
         t = self._t()
         self.app.push_screen(FollowUpDialog(unreachable_count=t.unreachable_count, on_submit=self._hook(
-            lambda s, v, val: s.follow_up(self.user, t.id, val[0], note=val[1], version=v), "已记录回访")))
+            lambda s, v, val: s.tickets.follow_up(self.user, t.id, val[0], note=val[1], version=v), "已记录回访")))
 
     def action_reopen(self) -> None:
         """重办 after an unsatisfied call-back: back to the department, fresh limit."""
         t = self._t()
         self.app.push_screen(ReasonDialog("重办", "企业不满意的原因和重办要求", label="重办理由", on_submit=self._hook(
-            lambda s, v, reason: s.reopen(self.user, t.id, reason, version=v), "已重办")))
+            lambda s, v, reason: s.tickets.reopen(self.user, t.id, reason, version=v), "已重办")))
 
     def action_close_ticket(self) -> None:
         """办结 (a new ticket only with a reason, e.g. an invalid call)."""
@@ -539,28 +539,28 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
         required = t.status is Status.NEW
         self.app.push_screen(ReasonDialog("办结", "如：重复诉求、无效来电" if required else "办结说明（可不填）",
                                           label="办结说明", required=required, on_submit=self._hook(
-            lambda s, v, note: s.close(self.user, t.id, note=note, version=v), "已办结")))
+            lambda s, v, note: s.tickets.close(self.user, t.id, note=note, version=v), "已办结")))
 
     def action_merge(self) -> None:
         """合并: this new appeal into an open ticket of the same enterprise."""
         t = self._t()
         self.app.push_screen(MergeDialog(self._merge_candidates, on_submit=self._hook(
-            lambda s, v, into: s.merge(self.user, t.id, into, version=v), "已合并")))
+            lambda s, v, into: s.tickets.merge(self.user, t.id, into, version=v), "已合并")))
 
     def action_mark_confidential(self) -> None:
         """保密: department liaisons no longer see the enterprise's identity."""
         t = self._t()
         self.app.push_screen(ConfirmDialog("标记保密？", "标记后承办单位联络员将看不到企业名称、信用代码和联系方式。", "标记保密",
                                            on_submit=self._hook(
-            lambda s, v, _: s.mark_confidential(self.user, t.id, True, version=v), "已标记保密")))
+            lambda s, v, _: s.tickets.mark_confidential(self.user, t.id, True, version=v), "已标记保密")))
 
     def action_supervise(self) -> None:
         """督办, recorded under the body the ticket's warning level names."""
         t = self._t()
-        level = self.store.current_level(t, self._now()) or WarningLevel(t.max_level)
+        level = self.store.tickets.current_level(t, self._now()) or WarningLevel(t.max_level)
         self.app.push_screen(ReasonDialog(f"督办 · {level.badge} · 督办单位：{level.supervised_by}", "督办意见（可不填）",
                                           label="督办意见", required=False, on_submit=self._hook(
-            lambda s, v, note: s.supervise(self.user, t.id, note, version=v), "已记录督办")))
+            lambda s, v, note: s.tickets.supervise(self.user, t.id, note, version=v), "已记录督办")))
 
     def action_reload(self) -> None:
         """Read the ticket again (another console may have acted on it)."""

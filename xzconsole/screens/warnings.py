@@ -131,19 +131,19 @@ def compute_snapshot(store: Any, actor: Any, now: dt.datetime, data_version: int
     list agree with each other.
     """
     with store.read_snapshot():
-        counts = store.level_counts(actor, now)
-        warned = store.warned_tickets(actor, now, limit=limit) if list_kind == "warned" else []
-        notices = store.panel_notices(actor, now, limit=limit)
-        red_ids = store.red_ticket_ids(actor, now)
-        notice_tickets = {k: store.tickets_by_ids(actor, ids) if k == list_kind else []
+        counts = store.warnings.level_counts(actor, now)
+        warned = store.warnings.warned_tickets(actor, now, limit=limit) if list_kind == "warned" else []
+        notices = store.warnings.notices(actor, now, limit=limit)
+        red_ids = store.warnings.red_ticket_ids(actor, now)
+        notice_tickets = {k: store.queue.by_ids(actor, ids) if k == list_kind else []
                           for k, (n, ids) in notices.items() if k != "part_late"}
         # a late part is listed under the supporting department that owes it
-        late_parts = store.late_parts(actor, now, limit) if list_kind == "part_late" else []
+        late_parts = store.joint.late_parts(actor, now, limit) if list_kind == "part_late" else []
         today = local_date(now)
         # provisional due dates lie in a year no official schedule covers yet
         # (they all come after the official ones): one indexed probe, or none
         years = store.calendar().provisional_years(today.year, today.year + 1)
-        provisional = bool(years) and store.open_due_on_or_after(dt.date(years[0], 1, 1))
+        provisional = bool(years) and store.warnings.open_due_on_or_after(dt.date(years[0], 1, 1))
     totals = {lvl: 0 for lvl in LEVELS}
     departments = []
     for dept_id, per in counts.items():
@@ -551,12 +551,12 @@ class WarningsScreen(AppAccess, Screen[None]):
             from ..store import StoreError
 
             try:
-                t = self.store.supervise(self.user, row.id, note)
+                t = self.store.tickets.supervise(self.user, row.id, note)
             except StoreError as exc:
                 dialog.show_error(plain(exc))
                 return
             dialog.dismiss(note)
-            sup = self.store.supervisions(self.user, t.id)
+            sup = self.store.tickets.supervisions(self.user, t.id)
             body = sup[-1].body if sup else row.level.supervised_by
             self.notify(f"已记录督办：{plain(t.number)} · {body}", markup=False)
             self.action_refresh()

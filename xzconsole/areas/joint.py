@@ -1,9 +1,4 @@
-"""Part of the store: Joint handling (会商会办): supporting departments' parts and consultation meetings.
-
-Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
-modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
-``self._event(...)`` and the other helpers of the core store.
-"""
+"""Joint handling (会商会办): supporting departments' parts and consultation meetings."""
 
 from __future__ import annotations
 
@@ -13,63 +8,16 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from .clock import format_datetime, local_date, parse_datetime, weekday_cn
-from .models import Department, Role, Staff, Status, Ticket, clean_text
-from .rules import Action
-from .store_policies import _append_only, _errors
-from .workdays import WorkCalendar
-
-# tickets whose parts still count: a lead department is working on them.  Written
-# out (code constants, not input) like store.py's partial-index queries.
-_AWAITING_SQL = "'dispatched', 'signed', 'reopened'"
-
-# Schema migration 2 (the first change after release; store.py runs it).
-SCHEMA_2 = (
-    """
-    -- 协办: a supporting department's part of a ticket; the lead (主办) is
-    -- tickets.department_id, and the ticket counts against the lead only
-    CREATE TABLE ticket_parts (
-        id INTEGER PRIMARY KEY,
-        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-        department_id INTEGER NOT NULL REFERENCES departments(id),
-        assigned_at TEXT NOT NULL,
-        assigned_by TEXT NOT NULL,
-        clock_start TEXT NOT NULL,
-        time_limit INTEGER NOT NULL,
-        due_date TEXT NOT NULL,
-        due_provisional INTEGER NOT NULL DEFAULT 0,
-        submitted_at TEXT,
-        submitted_by TEXT,
-        text TEXT NOT NULL DEFAULT '',
-        withdrawn_at TEXT,
-        withdrawn_by TEXT,
-        UNIQUE (ticket_id, department_id)
-    );
-    CREATE INDEX ticket_parts_department ON ticket_parts(department_id, ticket_id);
-    CREATE INDEX ticket_parts_open_due ON ticket_parts(due_date, department_id)
-        WHERE submitted_at IS NULL AND withdrawn_at IS NULL;
-    -- 会商: a consultation meeting on a ticket (append-only minutes)
-    CREATE TABLE consultations (
-        id INTEGER PRIMARY KEY,
-        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-        held_on TEXT NOT NULL,
-        place TEXT NOT NULL DEFAULT '',
-        departments TEXT NOT NULL DEFAULT '[]',
-        attendees TEXT NOT NULL DEFAULT '',
-        conclusions TEXT NOT NULL,
-        tasks TEXT NOT NULL DEFAULT '[]',
-        recorded_at TEXT NOT NULL,
-        recorded_by TEXT NOT NULL
-    );
-    CREATE INDEX consultations_ticket ON consultations(ticket_id, id);
-    """
-    + _append_only("consultations", "会商记录")
-)
+from ..clock import format_datetime, local_date, parse_datetime, weekday_cn
+from ..errors import InvalidAction
+from ..models import Department, Role, Staff, Status, Ticket, clean_text
+from ..rules import Action
+from ..workdays import WorkCalendar
+from .base import AWAITING_SQL, Core
+from .records import TicketRecords
 
 
 # ---------------------------------------------------------------- what the store returns
-
-
 @dataclass(frozen=True)
 class TicketPart:
     """One supporting department's part (协办) of a ticket.  Everyone who sees
@@ -200,42 +148,37 @@ def _as_date(value: dt.date | str, what: str) -> dt.date:
         raise ValueError(f"{what}“{value}”不是有效日期（应为 YYYY-MM-DD）") from None
 
 
-class JointMixin:
-    """Joint handling of hard cases (会商会办, issue 7).
+class JointArea:
+    """``store.joint``: supporting departments' parts (协办) and 会商 minutes."""
 
-    The lead department (主办) is ``tickets.department_id``; the warning ladder
-    and the assessment read only that column, so a joint ticket counts against
-    its lead alone.  Supporting departments (协办) have rows in ``ticket_parts``
-    with deadlines of their own; they see the ticket (``Store._visible``) and
-    send their part to the lead (:meth:`submit_part`), and nothing else
-    (``Store._lead_only``).  Every change goes through ``Store._act``: one
-    transaction, the ticket's version bumped, one event in its history.
-    """
+    def __init__(self, core: Core, records: TicketRecords) -> None:
+        self.core = core
+        self.records = records
 
     def _part_departments(self, departments: Iterable[int | str]) -> list[Department]:
         """Resolve department references; refuse none, duplicates and inactive ones."""
         out: list[Department] = []
         for ref in departments:
-            d = self.department(ref)  # type: ignore[attr-defined]
+            d = self.core.department(ref)
             if not d.active:
-                raise _errors().InvalidAction(f"{d.short_name}已停用，不能设为协办单位")
+                raise InvalidAction(f"{d.short_name}已停用，不能设为协办单位")
             if any(o.id == d.id for o in out):
-                raise _errors().InvalidAction(f"协办单位重复：{d.short_name}")
+                raise InvalidAction(f"协办单位重复：{d.short_name}")
             out.append(d)
         if not out:
-            raise _errors().InvalidAction("请至少选择一个协办单位")
+            raise InvalidAction("请至少选择一个协办单位")
         return out
 
-    def preview_part_due(self, ref: int | str, days: int | None = None,
+    def preview_due(self, ref: int | str, days: int | None = None,
                          at: dt.datetime | None = None) -> tuple[int, dt.date, bool]:
         """(working days, deadline, provisional) of a part assigned now — the
         preview the 设置协办 dialog shows before anything is stored."""
-        row = self._ticket_row(self.conn, ref)  # type: ignore[attr-defined]
+        row = self.records.row(self.core.conn, ref)
         lead_due = dt.date.fromisoformat(row["due_date"]) if row["due_date"] else None
         try:
-            return part_due(local_date(at or self.now()), lead_due, days, self.calendar())  # type: ignore[attr-defined]
+            return part_due(local_date(at or self.core.now()), lead_due, days, self.core.calendar())
         except ValueError as exc:
-            raise _errors().InvalidAction(str(exc)) from None
+            raise InvalidAction(str(exc)) from None
 
     def assign_parts(self, actor: Staff, ref: int | str, departments: Iterable[int | str], *,
                      days: int | None = None, version: int | None = None, note: str = "") -> Ticket:
@@ -243,23 +186,23 @@ class JointMixin:
         lead, each with the same deadline (:func:`part_due`).  A withdrawn part
         assigned again starts over on its row; its past stays in the history."""
         depts = self._part_departments(departments)
-        cal = self.calendar()  # type: ignore[attr-defined]
+        cal = self.core.calendar()
 
         def change(c: sqlite3.Connection, row: sqlite3.Row, now: dt.datetime) -> dict[str, Any]:
             for d in depts:
                 if d.id == row["department_id"]:
-                    raise _errors().InvalidAction(f"{d.short_name}是本工单的主办单位，不能同时作为协办单位")
+                    raise InvalidAction(f"{d.short_name}是本工单的主办单位，不能同时作为协办单位")
             existing = {r["department_id"]: r["withdrawn_at"] for r in c.execute(
                 "SELECT department_id, withdrawn_at FROM ticket_parts WHERE ticket_id = ?", (row["id"],))}
             taken = [d.short_name for d in depts if d.id in existing and existing[d.id] is None]
             if taken:
-                raise _errors().InvalidAction(f"{'、'.join(taken)}已是本工单的协办单位")
+                raise InvalidAction(f"{'、'.join(taken)}已是本工单的协办单位")
             start = local_date(now)
             lead_due = dt.date.fromisoformat(row["due_date"]) if row["due_date"] else None
             try:
                 n, due, provisional = part_due(start, lead_due, days, cal)
             except ValueError as exc:
-                raise _errors().InvalidAction(str(exc)) from None
+                raise InvalidAction(str(exc)) from None
             values = (format_datetime(now), actor.login, start.isoformat(), n, due.isoformat(), int(provisional))
             for d in depts:
                 if d.id in existing:
@@ -277,7 +220,7 @@ class JointMixin:
                     f"截止 {due.isoformat()} {weekday_cn(due)}{'（暂定）' if provisional else ''}")
             return {"_note": text + (f"。{note.strip()}" if note.strip() else "")}
 
-        return self._act(actor, ref, Action.ASSIGN_PARTS, version, change)  # type: ignore[attr-defined]
+        return self.records.act(actor, ref, Action.ASSIGN_PARTS, version, change)
 
     def submit_part(self, actor: Staff, ref: int | str, text: str, *, version: int | None = None) -> Ticket:
         """提交协办意见: a supporting department's liaison sends its part to the
@@ -287,58 +230,58 @@ class JointMixin:
         try:
             body = clean_text(text, "协办意见", required=True)
         except ValueError as exc:
-            raise _errors().InvalidAction(str(exc)) from None
+            raise InvalidAction(str(exc)) from None
 
         def change(c: sqlite3.Connection, row: sqlite3.Row, now: dt.datetime) -> dict[str, Any]:
             if row["department_id"] == actor.department_id:
-                raise _errors().InvalidAction("贵单位是本工单的主办单位，请直接答复企业；协办意见由协办单位提交")
+                raise InvalidAction("贵单位是本工单的主办单位，请直接答复企业；协办意见由协办单位提交")
             part = c.execute(
                 "SELECT id, due_date, submitted_at FROM ticket_parts WHERE ticket_id = ? AND department_id = ? "
                 "AND withdrawn_at IS NULL", (row["id"], actor.department_id)).fetchone()
             if part["submitted_at"]:
-                raise _errors().InvalidAction(f"贵单位已于 {part['submitted_at'].replace('T', ' ')[:16]} 提交协办意见，不能重复提交")
+                raise InvalidAction(f"贵单位已于 {part['submitted_at'].replace('T', ' ')[:16]} 提交协办意见，不能重复提交")
             c.execute("UPDATE ticket_parts SET submitted_at = ?, submitted_by = ?, text = ? WHERE id = ?",
                       (format_datetime(now), actor.login, body, part["id"]))
             late = "（超过协办期限）" if local_date(now) > dt.date.fromisoformat(part["due_date"]) else ""
             return {"_note": f"协办意见（{actor.department_name}）{late}：{body}"}
 
-        return self._act(actor, ref, Action.SUBMIT_PART, version, change)  # type: ignore[attr-defined]
+        return self.records.act(actor, ref, Action.SUBMIT_PART, version, change)
 
     def withdraw_part(self, actor: Staff, ref: int | str, department: int | str, reason: str, *,
                       version: int | None = None) -> Ticket:
         """撤回协办: take a part back (assigned by mistake, no longer needed), with
         a reason.  A part already submitted stays: it is part of the record."""
-        dept = self.department(department)  # type: ignore[attr-defined]
+        dept = self.core.department(department)
 
         def change(c: sqlite3.Connection, row: sqlite3.Row, now: dt.datetime) -> dict[str, Any]:
             part = c.execute("SELECT id, submitted_at, withdrawn_at FROM ticket_parts WHERE ticket_id = ? AND "
                              "department_id = ?", (row["id"], dept.id)).fetchone()
             if part is None or part["withdrawn_at"]:
-                raise _errors().InvalidAction(f"{dept.short_name}不是本工单的协办单位")
+                raise InvalidAction(f"{dept.short_name}不是本工单的协办单位")
             if part["submitted_at"]:
-                raise _errors().InvalidAction(f"{dept.short_name}已提交协办意见，不能撤回")
+                raise InvalidAction(f"{dept.short_name}已提交协办意见，不能撤回")
             c.execute("UPDATE ticket_parts SET withdrawn_at = ?, withdrawn_by = ? WHERE id = ?",
                       (format_datetime(now), actor.login, part["id"]))
             return {"_note": f"撤回协办：{dept.short_name}。理由：{reason.strip()}"}
 
-        return self._act(actor, ref, Action.WITHDRAW_PART, version, change, note=reason)  # type: ignore[attr-defined]
+        return self.records.act(actor, ref, Action.WITHDRAW_PART, version, change, note=reason)
 
-    def ticket_parts(self, actor: Staff, ref: int | str) -> list[TicketPart]:
+    def parts(self, actor: Staff, ref: int | str) -> list[TicketPart]:
         """Every part of a ticket, withdrawn ones included, in the order assigned."""
-        row = self._ticket_row(self.conn, ref)  # type: ignore[attr-defined]
-        self._visible(actor, row)  # type: ignore[attr-defined]
-        today = local_date(self.now())  # type: ignore[attr-defined]
+        row = self.records.row(self.core.conn, ref)
+        self.records.check_visible(actor, row)
+        today = local_date(self.core.now())
         answered = row["status"] in (Status.REPLIED.value, Status.CLOSED.value)
         return [
-            _part_from_row(r, self.department_name(r["department_id"]) or f"#{r['department_id']}", today,  # type: ignore[attr-defined]
+            _part_from_row(r, self.core.department_name(r["department_id"]) or f"#{r['department_id']}", today,
                            answered)
-            for r in self.q("SELECT * FROM ticket_parts WHERE ticket_id = ? ORDER BY id", (row["id"],))  # type: ignore[attr-defined]
+            for r in self.core.q("SELECT * FROM ticket_parts WHERE ticket_id = ? ORDER BY id", (row["id"],))
         ]
 
-    def _missing_parts_note(self, c: sqlite3.Connection, ticket_id: int) -> str:
+    def missing_parts_note(self, c: sqlite3.Connection, ticket_id: int) -> str:
         """What a reply's event adds when supporting parts are still open (the
         lead may reply without them; the history says it did)."""
-        names = [self.department_name(r[0]) for r in c.execute(  # type: ignore[attr-defined]
+        names = [self.core.department_name(r[0]) for r in c.execute(
             "SELECT department_id FROM ticket_parts WHERE ticket_id = ? AND submitted_at IS NULL "
             "AND withdrawn_at IS NULL ORDER BY id", (ticket_id,))]
         return f"（答复时以下协办单位尚未提交意见：{'、'.join(n or '' for n in names)}）" if names else ""
@@ -357,38 +300,38 @@ class JointMixin:
             place_s = clean_text(place, "会商地点", max_len=200)
             attendees_s = clean_text(attendees, "参会人员", max_len=2000)
         except ValueError as exc:
-            raise _errors().InvalidAction(str(exc)) from None
-        today = local_date(self.now())  # type: ignore[attr-defined]
+            raise InvalidAction(str(exc)) from None
+        today = local_date(self.core.now())
         if day > today:
-            raise _errors().InvalidAction(f"会商日期不能晚于今天（{today.isoformat()}）")
+            raise InvalidAction(f"会商日期不能晚于今天（{today.isoformat()}）")
         present: list[str] = []
         for ref_d in departments:
-            name = self.department(ref_d).short_name  # type: ignore[attr-defined]
+            name = self.core.department(ref_d).short_name
             if name not in present:
                 present.append(name)
         if not present:
-            raise _errors().InvalidAction("请至少选择一个参会单位")
+            raise InvalidAction("请至少选择一个参会单位")
         task_rows: list[dict[str, Any]] = []
         for i, task in enumerate(tasks, 1):
             what = str(task.get("task") or "").strip()
             if not what:
-                raise _errors().InvalidAction(f"第 {i} 项后续任务没有填写任务内容")
+                raise InvalidAction(f"第 {i} 项后续任务没有填写任务内容")
             if not str(task.get("department") or "").strip():
-                raise _errors().InvalidAction(f"第 {i} 项后续任务没有填写承办单位")
-            dept = self.department(task["department"])  # type: ignore[attr-defined]
+                raise InvalidAction(f"第 {i} 项后续任务没有填写承办单位")
+            dept = self.core.department(task["department"])
             due = task.get("due")
             try:
                 due_d = _as_date(due, f"第 {i} 项任务的完成期限") if due not in (None, "") else None
             except ValueError as exc:
-                raise _errors().InvalidAction(str(exc)) from None
+                raise InvalidAction(str(exc)) from None
             if due_d is not None and due_d < day:
-                raise _errors().InvalidAction(f"第 {i} 项任务的完成期限 {due_d} 早于会商日期 {day}")
+                raise InvalidAction(f"第 {i} 项任务的完成期限 {due_d} 早于会商日期 {day}")
             task_rows.append({"department": dept.short_name, "task": what,
                               "due": due_d.isoformat() if due_d else None})
 
         def change(c: sqlite3.Connection, row: sqlite3.Row, now: dt.datetime) -> dict[str, Any]:
             if day < local_date(row["received_at"]):
-                raise _errors().InvalidAction(f"会商日期 {day} 早于工单受理日期 {local_date(row['received_at'])}")
+                raise InvalidAction(f"会商日期 {day} 早于工单受理日期 {local_date(row['received_at'])}")
             c.execute(
                 "INSERT INTO consultations(ticket_id, held_on, place, departments, attendees, conclusions, tasks, "
                 "recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -398,14 +341,14 @@ class JointMixin:
             extra = f"（后续任务 {len(task_rows)} 项）" if task_rows else ""
             return {"_note": f"会商（{day.isoformat()}{where}）：参会单位 {'、'.join(present)}；结论：{text}{extra}"}
 
-        return self._act(actor, ref, Action.RECORD_CONSULTATION, version, change)  # type: ignore[attr-defined]
+        return self.records.act(actor, ref, Action.RECORD_CONSULTATION, version, change)
 
     def consultations(self, actor: Staff, ref: int | str) -> list[Consultation]:
         """The ticket's 会商 minutes, oldest first."""
-        row = self._ticket_row(self.conn, ref)  # type: ignore[attr-defined]
-        self._visible(actor, row)  # type: ignore[attr-defined]
+        row = self.records.row(self.core.conn, ref)
+        self.records.check_visible(actor, row)
         out = []
-        for r in self.q("SELECT * FROM consultations WHERE ticket_id = ? ORDER BY id", (row["id"],)):  # type: ignore[attr-defined]
+        for r in self.core.q("SELECT * FROM consultations WHERE ticket_id = ? ORDER BY id", (row["id"],)):
             tasks = tuple(ConsultationTask(t["department"], t["task"], dt.date.fromisoformat(t["due"]) if t.get("due") else None)
                           for t in json.loads(r["tasks"]))
             out.append(Consultation(r["id"], r["ticket_id"], dt.date.fromisoformat(r["held_on"]), r["place"],
@@ -422,7 +365,7 @@ class JointMixin:
         # the open tickets many (SQLite never reorders a CROSS JOIN)
         sql = (f"SELECT {columns} FROM ticket_parts p CROSS JOIN tickets t ON t.id = p.ticket_id "
                "WHERE p.submitted_at IS NULL AND p.withdrawn_at IS NULL AND p.due_date < ? "
-               f"AND t.status IN ({_AWAITING_SQL})")
+               f"AND t.status IN ({AWAITING_SQL})")
         params: list[Any] = [today.isoformat()]
         if actor is not None and actor.role is Role.DEPARTMENT:
             sql += " AND p.department_id = ?"
@@ -433,15 +376,15 @@ class JointMixin:
         """(late parts, the first ``limit`` of their ticket ids) — the panel's
         ``part_late`` notice; a ticket with two late parts is counted twice."""
         sql, params = self._late_parts_sql(actor, local_date(now), "p.ticket_id")
-        ids = [r[0] for r in self.conn.execute(sql, params)]  # type: ignore[attr-defined]
+        ids = [r[0] for r in self.core.conn.execute(sql, params)]
         return len(ids), ids[:limit]
 
     def late_parts(self, actor: Staff | None, now: dt.datetime | None = None,
                    limit: int | None = None) -> list[LatePart]:
         """Open parts past their own deadline, oldest first, with overdue working
         days (one join against the working-day table)."""
-        today = local_date(now or self.now())  # type: ignore[attr-defined]
-        today_num = self._index_number(today, self.calendar())  # type: ignore[attr-defined]
+        today = local_date(now or self.core.now())
+        today_num = self.core.workday_number(today, self.core.calendar())
         sql, params = self._late_parts_sql(
             actor, today, "p.ticket_id, t.number, p.department_id, t.department_id, p.due_date, p.due_provisional, "
             "(SELECT num FROM workday_index WHERE day = p.due_date), t.enterprise_name, t.confidential, t.title")
@@ -450,15 +393,15 @@ class JointMixin:
             params.append(limit)
         mask = actor is not None and actor.role is Role.DEPARTMENT
         out = []
-        for tid, number, dept, lead, due, prov, due_num, name, confidential, title in self.conn.execute(sql, params):  # type: ignore[attr-defined]
+        for tid, number, dept, lead, due, prov, due_num, name, confidential, title in self.core.conn.execute(sql, params):
             due_d = dt.date.fromisoformat(due)
-            overdue = today_num - due_num if due_num is not None else self.calendar().workdays_between(due_d, today)  # type: ignore[attr-defined]
-            out.append(LatePart(tid, number, self.department_name(dept) or f"#{dept}", self.department_name(lead),  # type: ignore[attr-defined]
+            overdue = today_num - due_num if due_num is not None else self.core.calendar().workdays_between(due_d, today)
+            out.append(LatePart(tid, number, self.core.department_name(dept) or f"#{dept}", self.core.department_name(lead),
                                 due_d, bool(prov), overdue, "（保密）" if mask and confidential else name, title))
         return out
 
     # -- the calendar ------------------------------------------------------------
-    def _recompute_part_dues(self, c: sqlite3.Connection, cal: WorkCalendar, actor: str, now: str, year: int) -> int:
+    def recompute_part_dues(self, c: sqlite3.Connection, cal: WorkCalendar, actor: str, now: str, year: int) -> int:
         """Called by ``load_schedule`` inside its transaction: move every open
         supporting part's deadline to the new calendar (from the day it was
         assigned and its working days), bump each ticket's version once and
@@ -467,7 +410,7 @@ class JointMixin:
         rows = c.execute(
             "SELECT p.id, p.ticket_id, p.department_id, p.clock_start, p.time_limit, p.due_date, p.due_provisional "
             "FROM ticket_parts p JOIN tickets t ON t.id = p.ticket_id WHERE p.submitted_at IS NULL "
-            f"AND p.withdrawn_at IS NULL AND t.status IN ({_AWAITING_SQL}) ORDER BY p.ticket_id, p.id").fetchall()
+            f"AND p.withdrawn_at IS NULL AND t.status IN ({AWAITING_SQL}) ORDER BY p.ticket_id, p.id").fetchall()
         count = 0
         for r in rows:
             start = dt.date.fromisoformat(r["clock_start"])
@@ -477,7 +420,7 @@ class JointMixin:
                 continue
             c.execute("UPDATE ticket_parts SET due_date = ?, due_provisional = ? WHERE id = ?",
                       (due.isoformat(), prov, r["id"]))
-            name = self.department_name(r["department_id"]) or f"#{r['department_id']}"  # type: ignore[attr-defined]
+            name = self.core.department_name(r["department_id"]) or f"#{r['department_id']}"
             changes = moved.setdefault(r["ticket_id"], {})
             changes[f"协办期限（{name}）"] = [r["due_date"], due.isoformat()]
             if prov != r["due_provisional"]:
@@ -486,6 +429,6 @@ class JointMixin:
         for tid, changes in moved.items():
             c.execute("UPDATE tickets SET version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
                       (now, actor, tid))
-            self._event(c, tid, now, actor, "recompute_due", None, None,  # type: ignore[attr-defined]
+            self.records.event(c, tid, now, actor, "recompute_due", None, None,
                         f"{year} 年工作日历调整，重新计算协办期限", changes)
         return count

@@ -1,11 +1,7 @@
-"""Part of the store: Bulk loading for the demo database: many rows per transaction, no per-row checks.
-
-Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
-modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
-``self._event(...)`` and the other helpers of the core store.
+"""Bulk loading for the demo database: many rows per transaction, no per-row checks.
 
 The demo generator (``xzconsole.demo``) builds rows as plain tuples in the
-column orders below and hands them over a batch at a time; each ``bulk_insert_*``
+column orders below and hands them over a batch at a time; each ``insert_*``
 is one ``executemany``.  Called inside ``with store.write():`` they share that
 transaction (one transaction per batch); called alone each opens its own.
 Nothing here validates a row: the generator is the only caller and builds
@@ -14,19 +10,14 @@ rows that already follow the rules (the demo tests check that it does).
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
 
-# Tables this part adds to the schema.  Until the first release they are part
-# of migration 1 (store.py appends them); after that, changes go in new steps.
-# (The bulk loader needs none: it writes the core tables and those of the
-# other parts, ``RELATED_COLUMNS``.)
-SCHEMA = """
-"""
+from .base import Core
 
 ENTERPRISE_COLUMNS = ("id", "name", "uscc", "district", "industry", "contact_name", "contact_phone", "created_at",
                       "merged_into", "first_source", "note", "updated_at", "updated_by", "version")
+
 
 TICKET_COLUMNS = (
     "id", "number", "external_id", "received_at", "source", "appeal_type", "enterprise_id", "enterprise_name",
@@ -38,11 +29,14 @@ TICKET_COLUMNS = (
     "updated_at", "updated_by", "version", "center", "visit_id",
 )
 
+
 # Events get their ids from SQLite in insertion order; the generator inserts
 # each ticket's events in time order, which is the order the history shows.
 EVENT_COLUMNS = ("ticket_id", "at", "actor", "action", "from_status", "to_status", "note", "changes")
 
+
 SUPERVISION_COLUMNS = ("ticket_id", "level", "body", "actor", "at", "note")
+
 
 # The tables of migration 2 (directory, associations, joint handling, outreach)
 # and the policy tables the directory reads, with the column order of their
@@ -75,58 +69,67 @@ def _insert_sql(table: str, columns: Sequence[str]) -> str:
 
 
 _ENTERPRISE_SQL = _insert_sql("enterprises", ENTERPRISE_COLUMNS)
+
+
 _TICKET_SQL = _insert_sql("tickets", TICKET_COLUMNS)
+
+
 _EVENT_SQL = _insert_sql("events", EVENT_COLUMNS)
+
+
 _SUPERVISION_SQL = _insert_sql("supervisions", SUPERVISION_COLUMNS)
+
+
 _RELATED_SQL = {table: _insert_sql(table, cols) for table, cols in RELATED_COLUMNS.items()}
+
 
 # The tables whose secondary indexes the loader may drop and rebuild.
 _REBUILDABLE = ("tickets", "events", "enterprises", "supervisions")
 
 
-class BulkMixin:
-    """Bulk loading for the demo database: many rows per transaction, no per-row checks."""
+class LoaderArea:
+    """``store.loader``: the demo generator's bulk loader (no per-row checks)."""
 
-    conn: sqlite3.Connection
-    path: str
+    def __init__(self, core: Core) -> None:
+        self.core = core
 
     # -- transactions -----------------------------------------------------------
-    def _bulk_run(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        if self.conn.in_transaction:
-            self.conn.executemany(sql, rows)
+    def _run(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if self.core.conn.in_transaction:
+            self.core.conn.executemany(sql, rows)
         else:
-            with self.write() as c:  # type: ignore[attr-defined]
+            with self.core.write() as c:
                 c.executemany(sql, rows)
 
-    def bulk_insert_enterprises(self, rows: Iterable[Sequence[Any]]) -> None:
+    def insert_enterprises(self, rows: Iterable[Sequence[Any]]) -> None:
         """Enterprises as tuples in ``ENTERPRISE_COLUMNS`` order (ids given)."""
-        self._bulk_run(_ENTERPRISE_SQL, rows)
+        self._run(_ENTERPRISE_SQL, rows)
 
-    def bulk_insert_tickets(self, rows: Iterable[Sequence[Any]]) -> None:
+    def insert_tickets(self, rows: Iterable[Sequence[Any]]) -> None:
         """Tickets as tuples in ``TICKET_COLUMNS`` order (ids given)."""
-        self._bulk_run(_TICKET_SQL, rows)
+        self._run(_TICKET_SQL, rows)
 
-    def bulk_insert_events(self, rows: Iterable[Sequence[Any]]) -> None:
+    def insert_events(self, rows: Iterable[Sequence[Any]]) -> None:
         """History lines as tuples in ``EVENT_COLUMNS`` order (appended, never changed)."""
-        self._bulk_run(_EVENT_SQL, rows)
+        self._run(_EVENT_SQL, rows)
 
-    def bulk_insert_supervisions(self, rows: Iterable[Sequence[Any]]) -> None:
+    def insert_supervisions(self, rows: Iterable[Sequence[Any]]) -> None:
         """Supervision records as tuples in ``SUPERVISION_COLUMNS`` order."""
-        self._bulk_run(_SUPERVISION_SQL, rows)
+        self._run(_SUPERVISION_SQL, rows)
 
-    def bulk_insert(self, table: str, rows: Iterable[Sequence[Any]]) -> None:
+    def insert(self, table: str, rows: Iterable[Sequence[Any]]) -> None:
         """Rows of one of the ``RELATED_COLUMNS`` tables, as tuples in its column order."""
-        self._bulk_run(_RELATED_SQL[table], rows)
+        self._run(_RELATED_SQL[table], rows)
 
-    def bulk_edit_association(self, code: str, categories: str, at: str, actor: str) -> None:
+    def edit_association(self, code: str, categories: str, at: str, actor: str) -> None:
         """Record an association's subscriptions as edited in the console
         (``edited_at`` set: reloading ``data/`` keeps them)."""
-        self._bulk_run("UPDATE associations SET categories = ?, edited_at = ?, edited_by = ?, version = version + 1 "
+        self._run("UPDATE associations SET categories = ?, edited_at = ?, edited_by = ?, version = version + 1 "
                        "WHERE code = ?", [(categories, at, actor, code)])
 
     # -- loading mode -------------------------------------------------------------
     @contextmanager
-    def bulk_loading(self, *, cache_mb: int = 256, journal: str | None = None) -> Iterator[None]:
+    def loading(self, *, cache_mb: int = 256, journal: str | None = None) -> Iterator[None]:
         """Settings for building a new database in one go, restored afterwards.
 
         Foreign keys are not checked row by row (the generator assigns every id
@@ -136,7 +139,7 @@ class BulkMixin:
         instead of to the WAL and then the file: 1.8× faster measured here) and
         back afterwards; only for a database nobody else has open.
         """
-        c = self.conn
+        c = self.core.conn
         old_fk = c.execute("PRAGMA foreign_keys").fetchone()[0]
         old_sync = c.execute("PRAGMA synchronous").fetchone()[0]
         old_cache = c.execute("PRAGMA cache_size").fetchone()[0]
@@ -145,7 +148,7 @@ class BulkMixin:
         c.execute(f"PRAGMA cache_size = {-int(cache_mb) * 1024}")
         c.execute("PRAGMA temp_store = MEMORY")
         old_journal = None
-        if journal is not None and self.path != ":memory:":
+        if journal is not None and self.core.path != ":memory:":
             if journal.upper() not in ("OFF", "MEMORY", "DELETE", "TRUNCATE", "WAL"):
                 raise ValueError(f"unknown journal mode {journal!r}")
             old_journal = c.execute("PRAGMA journal_mode").fetchone()[0]
@@ -159,7 +162,7 @@ class BulkMixin:
             c.execute(f"PRAGMA synchronous = {int(old_sync)}")
             c.execute(f"PRAGMA foreign_keys = {'ON' if old_fk else 'OFF'}")
 
-    def bulk_drop_indexes(self, tables: Sequence[str] = ("tickets", "events"),
+    def drop_indexes(self, tables: Sequence[str] = ("tickets", "events"),
                           only: Sequence[str] | None = None) -> list[str]:
         """Drop the secondary indexes of ``tables`` (or just those named in
         ``only``, when they exist); returns their SQL for
@@ -169,63 +172,63 @@ class BulkMixin:
         names = [t for t in tables if t in _REBUILDABLE]
         if not names:
             return []
-        rows = self.conn.execute(
+        rows = self.core.conn.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
             f"AND tbl_name IN ({','.join('?' * len(names))}) ORDER BY name",
             names,
         ).fetchall()
         if only is not None:
             rows = [r for r in rows if r[0] in set(only)]
-        with self.write() as c:  # type: ignore[attr-defined]
+        with self.core.write() as c:
             for r in rows:
                 # names come from sqlite_master itself, quoted as identifiers
                 c.execute(f'DROP INDEX "{r[0]}"')
         return [r[1] for r in rows]
 
-    def bulk_create_indexes(self, statements: Sequence[str]) -> None:
+    def create_indexes(self, statements: Sequence[str]) -> None:
         """Recreate indexes dropped by :meth:`bulk_drop_indexes`, one sort each."""
-        with self.write() as c:  # type: ignore[attr-defined]
+        with self.core.write() as c:
             for sql in statements:
                 c.execute(sql)
 
-    def bulk_finish(self) -> None:
+    def finish(self) -> None:
         """Gather planner statistics (ANALYZE) and checkpoint the WAL.
 
         ``analysis_limit`` makes ANALYZE sample each index instead of reading
         it whole: the planner only needs the shape of the data.
         """
-        self.conn.execute("PRAGMA analysis_limit = 2000")
-        self.conn.execute("ANALYZE")
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.core.conn.execute("PRAGMA analysis_limit = 2000")
+        self.core.conn.execute("ANALYZE")
+        self.core.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- small reads and writes the generator needs --------------------------------
-    def bulk_set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, key: str, value: str) -> None:
         """Set one meta key (e.g. ``demo`` = ``1``, which lets ``--as`` pick a demo identity)."""
-        with self.write() as c:  # type: ignore[attr-defined]
+        with self.core.write() as c:
             c.execute(
                 "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
 
-    def bulk_policy_refs(self) -> list[tuple[int, str, str, str | None, str | None]]:
+    def policy_refs(self) -> list[tuple[int, str, str, str | None, str | None]]:
         """(id, title, category, published_at, valid_until) of every published or
         expired policy: what pushes and feedback may refer to."""
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in self.conn.execute(
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in self.core.conn.execute(
             "SELECT id, title, category, published_at, valid_until FROM policies "
             "WHERE status IN ('published', 'expired') AND published_at IS NOT NULL ORDER BY id")]
 
-    def bulk_association_refs(self) -> list[tuple[int, str, str, str]]:
+    def association_refs(self) -> list[tuple[int, str, str, str]]:
         """(id, code, name, categories JSON) of every association."""
-        return [(r[0], r[1], r[2], r[3]) for r in self.conn.execute(
+        return [(r[0], r[1], r[2], r[3]) for r in self.core.conn.execute(
             "SELECT id, code, name, categories FROM associations ORDER BY id")]
 
-    def bulk_ticket_ids_named(self, enterprise_id: int, name: str, before: str) -> list[int]:
+    def ticket_ids_named(self, enterprise_id: int, name: str, before: str) -> list[int]:
         """Ids of an enterprise's tickets taken in under ``name`` before ``before``
         (what a duplicate record held until it was merged)."""
-        return [r[0] for r in self.conn.execute(
+        return [r[0] for r in self.core.conn.execute(
             "SELECT id FROM tickets WHERE enterprise_id = ? AND enterprise_name = ? AND received_at < ? ORDER BY id",
             (enterprise_id, name, before))]
 
-    def bulk_knowledge_refs(self) -> list[tuple[int, str, str]]:
+    def knowledge_refs(self) -> list[tuple[int, str, str]]:
         """(id, question, owning department) of every knowledge entry, for direct answers."""
-        return [(r[0], r[1], r[2]) for r in self.conn.execute("SELECT id, question, department FROM knowledge ORDER BY id")]
+        return [(r[0], r[1], r[2]) for r in self.core.conn.execute("SELECT id, question, department FROM knowledge ORDER BY id")]

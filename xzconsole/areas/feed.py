@@ -1,8 +1,4 @@
-"""Part of the store: importing the hotline feed, streaming exports, backups.
-
-Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
-modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
-``self._event(...)`` and the other helpers of the core store.
+"""The hotline feed: importing validated rows in batches, and streaming exports.
 
 The import path takes rows that :mod:`xzconsole.importers` has already
 validated and turned into :class:`ImportedTicket`.  A batch is one
@@ -21,16 +17,15 @@ import json
 import os
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-# Tables this part adds to the schema.  Until the first release they are part
-# of migration 1 (store.py appends them); after that, changes go in new steps.
-# (The import needs none of its own: tickets.external_id is already UNIQUE.)
-SCHEMA = """
-"""
+from .. import rules
+from ..clock import format_datetime, local_date
+from .base import CITY_CENTER, Core
 
 _AWAITING = ("dispatched", "signed", "reopened")
+
+
 _CHUNK = 400  # parameters per IN (...) look-up, well under SQLite's limit
 
 
@@ -85,23 +80,56 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[i:i + size]
 
 
-class ImportMixin:
-    """Importing the hotline feed in batches, exports as streams, backups, meta."""
+# one encoder for every record: json.dumps with options builds a new one per call
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
-    conn: sqlite3.Connection
-    path: str
 
-    # -- meta -------------------------------------------------------------------
-    def meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else row[0]
+_LINE_BREAKERS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
-    def is_demo(self) -> bool:
-        """A demo database (the demo generator sets meta 'demo' = '1')."""
-        return self.meta("demo") == "1"
 
-    def staff_count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM staff").fetchone()[0]
+def export_json(record: Any) -> str:
+    """One JSON Lines record: Chinese kept readable, dates as ISO strings.
+
+    U+2028, U+2029 and U+0085 are legal raw inside JSON strings but many
+    tools (and ``str.splitlines``) take them for line breaks: they are escaped.
+    """
+    text = _ENCODER.encode(record)
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = _escape_breakers(text)
+    return text
+
+
+def _escape_breakers(text: str) -> str:
+    for raw, esc in _LINE_BREAKERS.items():
+        text = text.replace(raw, esc)
+    return text
+
+
+def demo_state(path: "os.PathLike[str] | str", demo_login: str) -> str:
+    """What a file is, read-only and without migrating it: 'demo' (complete:
+    meta demo = 1), 'partial' (a demo build that was interrupted: demo staff
+    but no mark yet) or 'other' — a real database, or not a database at all,
+    which the demo command never deletes."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone()
+            if row and row[0] == "1":
+                return "demo"
+            # the generator adds its staff (demo_admin, demo_clerk, …) first and the mark last
+            staff = conn.execute("SELECT count(*) FROM staff WHERE login IN (?, 'demo_admin')", (demo_login,)).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return "other"
+    return "partial" if staff == 2 else "other"
+
+
+class FeedArea:
+    """``store.feed``: the import's batches and the streaming exports."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
 
     # -- the hotline feed -------------------------------------------------------
     def existing_external_ids(self, ids: Sequence[str]) -> set[str]:
@@ -109,10 +137,10 @@ class ImportMixin:
         found: set[str] = set()
         for part in _chunks(list(ids)):
             q = f"SELECT external_id FROM tickets WHERE external_id IN ({','.join('?' * len(part))})"
-            found.update(r[0] for r in self.conn.execute(q, part))
+            found.update(r[0] for r in self.core.conn.execute(q, part))
         return found
 
-    def import_ticket_batch(self, rows: Sequence[ImportedTicket], actor_login: str, note: str) -> BatchResult:
+    def import_batch(self, rows: Sequence[ImportedTicket], actor_login: str, note: str) -> BatchResult:
         """Insert one batch of validated feed rows in one ``BEGIN IMMEDIATE``
         transaction; rows whose external id is known (or repeated in the batch)
         change nothing and count as duplicates.
@@ -125,12 +153,10 @@ class ImportMixin:
         result = BatchResult()
         if not rows:
             return result
-        now = self.now()  # type: ignore[attr-defined]
-        from .clock import format_datetime
-        from .store import CITY_CENTER
+        now = self.core.now()
 
         now_s = format_datetime(now)
-        with self.write() as c:  # type: ignore[attr-defined]
+        with self.core.write() as c:
             known: set[str] = set()
             ids = [r.external_id for r in rows]
             for part in _chunks(ids):
@@ -236,7 +262,7 @@ class ImportMixin:
             made = dict(zip(new.keys(), ids))
             for i, key in pending:
                 out[i] = made[key]
-        return out  # type: ignore[return-value]
+        return out
 
     def _import_numbers(self, c: sqlite3.Connection, rows: Sequence[ImportedTicket]) -> list[str]:
         """Ticket numbers XZYYYYMMDDnnnnn by local received date, continuing each
@@ -257,7 +283,7 @@ class ImportMixin:
         return out
 
     # -- exports (streams: never the whole table in memory) ------------------------
-    def iter_ticket_export(self, department_id: int | None, now: dt.datetime) -> Iterator[str]:
+    def export_tickets(self, department_id: int | None, now: dt.datetime) -> Iterator[str]:
         """Every ticket (or one department's) as one JSON Lines record each, in
         id order, with its warning level and overdue working days as of ``now``.
 
@@ -269,13 +295,11 @@ class ImportMixin:
         due_provisional, replied_at, closed_at, satisfaction, warning,
         overdue_workdays, max_warning.
         """
-        from . import rules
-        from .clock import local_date
 
         today = local_date(now)
-        cal = self.calendar()  # type: ignore[attr-defined]
+        cal = self.core.calendar()
         params: dict[str, Any] = {
-            "today": today.isoformat(), "today_num": self._index_number(today, cal),  # type: ignore[attr-defined]
+            "today": today.isoformat(), "today_num": self.core.workday_number(today, cal),
             "red": rules.RED_AT, "orange": rules.ORANGE_AT, "s1": _AWAITING[0], "s2": _AWAITING[1], "s3": _AWAITING[2],
         }
         where = ""
@@ -308,7 +332,7 @@ class ImportMixin:
             ) AS line
             FROM b ORDER BY id
         """
-        cur = self.conn.cursor()
+        cur = self.core.conn.cursor()
         cur.arraysize = 2000
         cur.execute(sql, params)
         while True:
@@ -328,99 +352,9 @@ class ImportMixin:
                 else:
                     yield line
 
-    def iter_department_export(self) -> Iterator[dict[str, Any]]:
-        cur = self.conn.execute("SELECT id, code, name, short_name, kind, active FROM departments ORDER BY id")
+    def export_departments(self) -> Iterator[dict[str, Any]]:
+        cur = self.core.conn.execute("SELECT id, code, name, short_name, kind, active FROM departments ORDER BY id")
         for r in cur:
             d = dict(r)
             d["active"] = bool(d["active"])
             yield d
-
-    # -- backup and health ---------------------------------------------------------
-    def backup_to(self, dest: str | os.PathLike[str]) -> str:
-        """Copy the live database to ``dest`` with SQLite's online backup API.
-
-        The copy is written beside ``dest`` under a temporary name, switched to
-        a single self-contained file (journal_mode DELETE), checked with
-        ``PRAGMA integrity_check`` and only then renamed into place, so ``dest``
-        is never a half-written file.  Returns the integrity result ('ok').
-        Raises ``ValueError`` (Chinese) when ``dest`` is the live database.
-        """
-        target = Path(dest).expanduser()
-        live = Path(self.path).resolve()
-        resolved = target.resolve()
-        sidecar = resolved.parent == live.parent and resolved.name in (
-            live.name + "-wal", live.name + "-shm", live.name + "-journal")
-        if resolved == live or sidecar:
-            raise ValueError(f"备份目标就是正在使用的数据库（{live}），不能覆盖")
-        if target.exists() and live.exists() and os.path.samefile(target, live):
-            raise ValueError(f"备份目标就是正在使用的数据库（{live}），不能覆盖")
-        if not target.parent.exists():
-            raise ValueError(f"备份目录不存在：{target.parent}")
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        if tmp.exists():
-            tmp.unlink()
-        copy = sqlite3.connect(str(tmp), isolation_level=None)
-        try:
-            self.conn.backup(copy, pages=4096)
-            copy.execute("PRAGMA journal_mode = DELETE")
-            check = copy.execute("PRAGMA integrity_check").fetchone()[0]
-        except BaseException:
-            copy.close()
-            tmp.unlink(missing_ok=True)
-            raise
-        copy.close()
-        if check != "ok":
-            tmp.unlink(missing_ok=True)
-            raise ValueError(f"备份副本完整性检查未通过：{check}")
-        os.replace(tmp, target)
-        return check
-
-    def integrity_check(self) -> list[str]:
-        """``PRAGMA integrity_check`` lines (['ok'] when healthy)."""
-        return [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
-
-    def journal_mode(self) -> str:
-        return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0])
-
-
-# one encoder for every record: json.dumps with options builds a new one per call
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
-_LINE_BREAKERS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
-
-
-def export_json(record: Any) -> str:
-    """One JSON Lines record: Chinese kept readable, dates as ISO strings.
-
-    U+2028, U+2029 and U+0085 are legal raw inside JSON strings but many
-    tools (and ``str.splitlines``) take them for line breaks: they are escaped.
-    """
-    text = _ENCODER.encode(record)
-    if "\u2028" in text or "\u2029" in text or "\x85" in text:
-        text = _escape_breakers(text)
-    return text
-
-
-def _escape_breakers(text: str) -> str:
-    for raw, esc in _LINE_BREAKERS.items():
-        text = text.replace(raw, esc)
-    return text
-
-
-def demo_state(path: "os.PathLike[str] | str", demo_login: str) -> str:
-    """What a file is, read-only and without migrating it: 'demo' (complete:
-    meta demo = 1), 'partial' (a demo build that was interrupted: demo staff
-    but no mark yet) or 'other' — a real database, or not a database at all,
-    which the demo command never deletes."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone()
-            if row and row[0] == "1":
-                return "demo"
-            # the generator adds its staff (demo_admin, demo_clerk, …) first and the mark last
-            staff = conn.execute("SELECT count(*) FROM staff WHERE login IN (?, 'demo_admin')", (demo_login,)).fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return "other"
-    return "partial" if staff == 2 else "other"

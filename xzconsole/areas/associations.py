@@ -1,8 +1,4 @@
-"""Part of the store: Trade associations: members, subscriptions, contacts, and their pushes and comment rounds.
-
-Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
-modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
-``self._event(...)`` and the other helpers of the core store.
+"""Trade associations: members, subscriptions, contacts, and their pushes and comment rounds.
 
 The 16 associations come from data/associations.toml.  Once staff edit one
 in the console (subscriptions or contact), ``edited_at`` is set and
@@ -10,7 +6,7 @@ in the console (subscriptions or contact), ``edited_at`` is set and
 the ``version`` the editor read and bumps it.  Every change — contact,
 subscriptions, a member joining or leaving — is a row of the append-only
 ``association_events``, with the values before and after.  Pushes and comment
-rounds are the policy library's own rows (store_policies), read here per
+rounds are the policy library's own rows (:mod:`xzconsole.areas.library`), read here per
 association.
 """
 
@@ -20,46 +16,25 @@ import json
 import sqlite3
 from typing import Any, Sequence
 
-from .models import AssociationMember, AssociationSummary, Role, Staff, clean_text, validate_phone
-from .store_policies import _append_only, _errors
-
-# Schema migration 2 (the first change after release; store.py runs it).
-SCHEMA_2 = (
-    """
-    -- set when staff edit an association in the console: reloading data/ then
-    -- no longer overwrites its contact and subscriptions
-    ALTER TABLE associations ADD COLUMN edited_at TEXT;
-    ALTER TABLE associations ADD COLUMN edited_by TEXT NOT NULL DEFAULT '';
-    ALTER TABLE associations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
-    CREATE TABLE association_members (
-        association_id INTEGER NOT NULL REFERENCES associations(id),
-        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
-        joined_at TEXT NOT NULL,
-        added_by TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (association_id, enterprise_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX association_members_enterprise ON association_members(enterprise_id, association_id);
-    -- every change to an association: contact, subscriptions, members (append-only)
-    CREATE TABLE association_events (
-        id INTEGER PRIMARY KEY,
-        association_id INTEGER NOT NULL REFERENCES associations(id),
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        note TEXT NOT NULL DEFAULT '',
-        changes TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE INDEX association_events_association ON association_events(association_id, id);
-    -- the rounds one association was asked in (the table's key starts with the round)
-    CREATE INDEX comment_round_associations_association ON comment_round_associations(association_id, round_id);
-    """
-    + _append_only("association_events", "协会记录")
+from ..errors import InvalidAction, NotFound
+from ..models import (
+    AssociationMember,
+    AssociationSummary,
+    Role,
+    Staff,
+    clean_text,
+    validate_phone,
 )
-
+from .base import Core, require_role
+from .library import LibraryArea
 
 #: who may change an association's members, subscriptions and contact (a liaison may not)
 EDITOR_ROLES = (Role.CLERK, Role.SUPERVISOR)
+
+
 EVENT_LABELS = {"member_add": "新增会员", "member_remove": "移除会员", "subscriptions": "修改订阅", "contact": "修改联系人"}
+
+
 ROUND_STATES = {"answered": "已反馈", "waiting": "待反馈", "overdue": "逾期未反馈"}
 
 
@@ -70,40 +45,42 @@ def _same(column: str, stored: Any, new: Any) -> bool:
     return stored == new
 
 
-class AssociationsMixin:
-    """Trade associations (issue 7): members, subscriptions, contact, and what they were sent."""
+class AssociationsArea:
+    """``store.associations``: the 16 trade associations, their members, subscriptions, contact and history."""
 
-    conn: sqlite3.Connection
+    def __init__(self, core: Core, library: LibraryArea) -> None:
+        self.core = core
+        self.library = library
 
     # -- reading ----------------------------------------------------------------------
-    def _association_row(self, ref: int | str) -> sqlite3.Row:
+    def _row(self, ref: int | str) -> sqlite3.Row:
         text = str(ref).strip()
         if isinstance(ref, int) or text.isdigit():
-            row = self.conn.execute("SELECT id FROM associations WHERE id = ?", (int(text),)).fetchone()
+            row = self.core.conn.execute("SELECT id FROM associations WHERE id = ?", (int(text),)).fetchone()
         else:
-            row = self.conn.execute("SELECT id FROM associations WHERE code = ? OR name = ?", (text, text)).fetchone()
+            row = self.core.conn.execute("SELECT id FROM associations WHERE code = ? OR name = ?", (text, text)).fetchone()
         if row is None:
-            raise _errors().NotFound(f"找不到协会“{text}”（可用编号、代码或全称）")
+            raise NotFound(f"找不到协会“{text}”（可用编号、代码或全称）")
         return row
 
     def _summaries(self, where: str = "", params: Sequence[Any] = ()) -> list[AssociationSummary]:
-        rows = self.conn.execute(
+        rows = self.core.conn.execute(
             "SELECT a.*, (SELECT count(*) FROM association_members m JOIN enterprises e ON e.id = m.enterprise_id "
             "WHERE m.association_id = a.id AND e.merged_into IS NULL) AS member_count, "
             "(SELECT x.at FROM policy_pushes x WHERE x.association_id = a.id ORDER BY x.id DESC LIMIT 1) AS last_push_at "
             f"FROM associations a {where} ORDER BY a.id", params)
         return [AssociationSummary.model_validate({**dict(r), "categories": json.loads(r["categories"])}) for r in rows]
 
-    def association(self, ref: int | str) -> AssociationSummary:
+    def get(self, ref: int | str) -> AssociationSummary:
         """One association by id, code or full name, with its member count and last push."""
-        return self._summaries("WHERE a.id = ?", (self._association_row(ref)["id"],))[0]
+        return self._summaries("WHERE a.id = ?", (self._row(ref)["id"],))[0]
 
-    def association_summaries(self) -> list[AssociationSummary]:
+    def summaries(self) -> list[AssociationSummary]:
         """Every association (data/associations.toml order) with its member count
         and last push: the associations screen's list (16 rows, two indexed look-ups each)."""
         return self._summaries()
 
-    def association_members(self, association_id: int, *, after: tuple[str, int] | None = None,
+    def members(self, association_id: int, *, after: tuple[str, int] | None = None,
                             limit: int = 50) -> list[AssociationMember]:
         """One page of the association's member enterprises, by name.
 
@@ -116,39 +93,39 @@ class AssociationsMixin:
         for an association of 5,000 members, 9 ms for one of 50,000 (a
         directory of 200,000 enterprises) — the 16 key associations have
         hundreds, so sorting by name beats keeping a copy of it indexed here."""
-        aid = self._association_row(association_id)["id"]
+        aid = self._row(association_id)["id"]
         cond, params = "", [aid]
         if after is not None:
             cond = "AND (e.name, e.id) > (?, ?)"
             params += [after[0], int(after[1])]
-        rows = self.conn.execute(
+        rows = self.core.conn.execute(
             "SELECT e.id AS enterprise_id, e.name, e.uscc, e.district, m.joined_at, m.added_by "
             "FROM association_members m JOIN enterprises e ON e.id = m.enterprise_id "
             f"WHERE m.association_id = ? AND e.merged_into IS NULL {cond} ORDER BY e.name, e.id LIMIT ?",
             [*params, int(limit)])
         return [AssociationMember.model_validate(dict(r)) for r in rows]
 
-    def association_pushes(self, association_id: int, limit: int = 50, after: int | None = None) -> list[dict[str, Any]]:
+    def pushes(self, association_id: int, limit: int = 50, after: int | None = None) -> list[dict[str, Any]]:
         """Policies pushed to the association, newest first: title, document
         number, when and by whom (``after``: a push id, for the next page)."""
-        aid = self._association_row(association_id)["id"]
-        return self.push_history(association_id=aid, limit=limit, after=after)  # type: ignore[attr-defined]
+        aid = self._row(association_id)["id"]
+        return self.library.push_history(association_id=aid, limit=limit, after=after)
 
-    def association_rounds(self, association_id: int) -> list[dict[str, Any]]:
+    def rounds(self, association_id: int) -> list[dict[str, Any]]:
         """The comment rounds (定制点餐) the association was asked in, newest first.
 
         Each with the draft's title and document number, the deadline,
         ``answered`` (it sent at least one comment), ``state`` / ``state_label``
         (answered / waiting / overdue as of today) and its own ``comments``,
         each with where it was forwarded and the decision (adopted / rejected)."""
-        aid = self._association_row(association_id)["id"]
-        today = self.clock.today().isoformat()  # type: ignore[attr-defined]
-        rounds = [dict(r) for r in self.conn.execute(
+        aid = self._row(association_id)["id"]
+        today = self.core.clock.today().isoformat()
+        rounds = [dict(r) for r in self.core.conn.execute(
             "SELECT r.*, p.title AS policy_title, p.doc_number, p.issuer FROM comment_round_associations x "
             "JOIN comment_rounds r ON r.id = x.round_id JOIN policies p ON p.id = r.policy_id "
             "WHERE x.association_id = ? ORDER BY r.id DESC", (aid,))]
         comments: dict[int, list[dict[str, Any]]] = {}
-        for c in self.conn.execute(
+        for c in self.core.conn.execute(
                 "SELECT c.* FROM comment_round_associations x JOIN policy_comments c "
                 "ON c.round_id = x.round_id AND c.association_id = x.association_id "
                 "WHERE x.association_id = ? ORDER BY c.id", (aid,)):
@@ -160,15 +137,15 @@ class AssociationsMixin:
             r["state_label"] = ROUND_STATES[r["state"]]
         return rounds
 
-    def association_history(self, association_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    def history(self, association_id: int, limit: int = 200) -> list[dict[str, Any]]:
         """The association's own record (contact, subscriptions, members), newest first."""
-        aid = self._association_row(association_id)["id"]
+        aid = self._row(association_id)["id"]
         return [{**dict(r), "changes": json.loads(r["changes"]), "label": EVENT_LABELS.get(r["action"], r["action"])}
-                for r in self.conn.execute("SELECT * FROM association_events WHERE association_id = ? "
+                for r in self.core.conn.execute("SELECT * FROM association_events WHERE association_id = ? "
                                            "ORDER BY id DESC LIMIT ?", (aid, int(limit)))]
 
     # -- writing ----------------------------------------------------------------------
-    def _association_event(self, c: sqlite3.Connection, association_id: int, at: str, actor: str, action: str,
+    def _event(self, c: sqlite3.Connection, association_id: int, at: str, actor: str, action: str,
                            note: str, changes: dict[str, Any]) -> None:
         c.execute("INSERT INTO association_events(association_id, at, actor, action, note, changes) VALUES (?,?,?,?,?,?)",
                   (association_id, at, actor, action, note, json.dumps(changes, ensure_ascii=False, default=str)))
@@ -177,11 +154,11 @@ class AssociationsMixin:
         """The association inside a write, refused when someone saved it since ``version`` was read."""
         row = c.execute("SELECT * FROM associations WHERE id = ?", (int(association_id),)).fetchone()
         if row is None:
-            raise _errors().NotFound(f"找不到协会 #{association_id}")
+            raise NotFound(f"找不到协会 #{association_id}")
         if row["version"] != int(version):
             when = (row["edited_at"] or "").replace("T", " ")[:16] or "刚才"
             now = "、".join(json.loads(row["categories"])) or "无"
-            raise _errors().InvalidAction(
+            raise InvalidAction(
                 f"“{row['name']}”已被 {row['edited_by'] or '他人'} 于 {when} 修改（现订阅：{now}；"
                 f"联系人：{row['contact_name'] or '未填'} {row['contact_phone']}）。您填写的内容已保留，"
                 "核对后可再次保存")
@@ -192,9 +169,9 @@ class AssociationsMixin:
         """Write changed columns of an association with its version check, bump
         the version, mark it edited (so reloading data/ keeps it) and record
         the change as before → after.  ``note(before_row)`` words the event."""
-        self._need(actor, EDITOR_ROLES, what)  # type: ignore[attr-defined]
-        now = self._now_s()  # type: ignore[attr-defined]
-        with self.write() as c:  # type: ignore[attr-defined]
+        require_role(actor, EDITOR_ROLES, what)
+        now = self.core.now_s()
+        with self.core.write() as c:
             row = self._edit_row(c, association_id, version)
             diff = {k: [row[k], v] for k, v in values.items() if not _same(k, row[k], v)}
             if diff:
@@ -203,8 +180,8 @@ class AssociationsMixin:
                 c.execute(f"UPDATE associations SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
                           [*sets.values(), row["id"]])
                 changes = {k: [json.loads(a), json.loads(b)] if k == "categories" else [a, b] for k, (a, b) in diff.items()}
-                self._association_event(c, row["id"], now, actor.login, action, note(row), changes)
-        return self.association(int(association_id))
+                self._event(c, row["id"], now, actor.login, action, note(row), changes)
+        return self.get(int(association_id))
 
     def set_subscriptions(self, actor: Staff, association_id: int, categories: Sequence[str], *,
                           version: int) -> AssociationSummary:
@@ -213,26 +190,26 @@ class AssociationsMixin:
         Only the top categories of data/categories.toml (in that file's order),
         at least one; ``version`` is the one the editor read, so two people
         saving at once cannot overwrite each other silently."""
-        tops = list(self.categories())  # type: ignore[attr-defined]
+        tops = list(self.core.categories())
         chosen = {str(x).strip() for x in categories if str(x).strip()}
         unknown = sorted(chosen - set(tops))
         if unknown:
-            raise _errors().InvalidAction(f"没有这个政策大类：{'、'.join(unknown)}（可选：{'、'.join(tops)}）")
+            raise InvalidAction(f"没有这个政策大类：{'、'.join(unknown)}（可选：{'、'.join(tops)}）")
         if not chosen:
-            raise _errors().InvalidAction("请至少订阅一个政策大类")
+            raise InvalidAction("请至少订阅一个政策大类")
         after = [t for t in tops if t in chosen]
         return self._save_fields(actor, association_id, version, "修改协会订阅", "subscriptions",
                                  {"categories": json.dumps(after, ensure_ascii=False)},
                                  lambda row: f"订阅：{'、'.join(json.loads(row['categories'])) or '无'} → {'、'.join(after)}")
 
-    def set_association_contact(self, actor: Staff, association_id: int, name: str, phone: str, *,
+    def set_contact(self, actor: Staff, association_id: int, name: str, phone: str, *,
                                 version: int) -> AssociationSummary:
         """The association's contact person: a name and a mobile or landline number."""
         try:
             clean_name = clean_text(name, "联系人姓名", required=True, max_len=50)
             clean_phone = validate_phone(phone)
         except ValueError as exc:
-            raise _errors().InvalidAction(str(exc)) from None
+            raise InvalidAction(str(exc)) from None
         return self._save_fields(actor, association_id, version, "修改协会联系人", "contact",
                                  {"contact_name": clean_name, "contact_phone": clean_phone},
                                  lambda row: f"联系人：{row['contact_name'] or '未填'} {row['contact_phone']} → "
@@ -246,7 +223,7 @@ class AssociationsMixin:
         while True:
             row = c.execute("SELECT id, name, uscc, district, merged_into FROM enterprises WHERE id = ?", (eid,)).fetchone()
             if row is None:
-                raise _errors().NotFound(f"找不到企业 #{enterprise_id}")
+                raise NotFound(f"找不到企业 #{enterprise_id}")
             if row["merged_into"] is None or row["merged_into"] in seen:
                 return row
             seen.add(eid)
@@ -254,16 +231,16 @@ class AssociationsMixin:
 
     def add_member(self, actor: Staff, association_id: int, enterprise_id: int) -> AssociationMember:
         """Record an enterprise as a member (a merged record's survivor joins instead)."""
-        self._need(actor, EDITOR_ROLES, "添加协会会员")  # type: ignore[attr-defined]
-        aid = self._association_row(association_id)["id"]
-        now = self._now_s()  # type: ignore[attr-defined]
-        with self.write() as c:  # type: ignore[attr-defined]
+        require_role(actor, EDITOR_ROLES, "添加协会会员")
+        aid = self._row(association_id)["id"]
+        now = self.core.now_s()
+        with self.core.write() as c:
             e = self._live_enterprise(c, enterprise_id)
             added = c.execute("INSERT INTO association_members(association_id, enterprise_id, joined_at, added_by) "
                               "VALUES (?,?,?,?) ON CONFLICT DO NOTHING", (aid, e["id"], now, actor.login)).rowcount
             if not added:
-                raise _errors().InvalidAction(f"“{e['name']}”已是该协会会员")
-            self._association_event(c, aid, now, actor.login, "member_add", f"新增会员 {e['name']}",
+                raise InvalidAction(f"“{e['name']}”已是该协会会员")
+            self._event(c, aid, now, actor.login, "member_add", f"新增会员 {e['name']}",
                                     {"enterprise_id": e["id"], "name": e["name"], "uscc": e["uscc"]})
         return AssociationMember(enterprise_id=e["id"], name=e["name"], uscc=e["uscc"], district=e["district"],
                                  joined_at=now, added_by=actor.login)
@@ -274,21 +251,21 @@ class AssociationsMixin:
         The membership row goes (a former member is not a member: pushes and
         the directory read the table as it is); the history keeps who joined
         when, who removed it and why, in the append-only association_events."""
-        self._need(actor, EDITOR_ROLES, "移除协会会员")  # type: ignore[attr-defined]
+        require_role(actor, EDITOR_ROLES, "移除协会会员")
         why = (reason or "").strip()
         if not why:
-            raise _errors().InvalidAction("请填写移除原因")
-        aid = self._association_row(association_id)["id"]
-        now = self._now_s()  # type: ignore[attr-defined]
-        with self.write() as c:  # type: ignore[attr-defined]
+            raise InvalidAction("请填写移除原因")
+        aid = self._row(association_id)["id"]
+        now = self.core.now_s()
+        with self.core.write() as c:
             m = c.execute("SELECT m.*, e.name, e.uscc FROM association_members m JOIN enterprises e ON e.id = m.enterprise_id "
                           "WHERE m.association_id = ? AND m.enterprise_id = ?", (aid, int(enterprise_id))).fetchone()
             if m is None:
-                raise _errors().InvalidAction("该企业不是本协会会员")
+                raise InvalidAction("该企业不是本协会会员")
             # with it go the memberships left on records merged into it (merges point straight at the kept one)
             c.execute("DELETE FROM association_members WHERE association_id = ? AND enterprise_id IN "
                       "(SELECT ? UNION ALL SELECT id FROM enterprises WHERE merged_into = ?)",
                       (aid, m["enterprise_id"], m["enterprise_id"]))
-            self._association_event(c, aid, now, actor.login, "member_remove", f"移除会员 {m['name']}：{why}",
+            self._event(c, aid, now, actor.login, "member_remove", f"移除会员 {m['name']}：{why}",
                                     {"enterprise_id": m["enterprise_id"], "name": m["name"], "uscc": m["uscc"],
                                      "joined_at": m["joined_at"], "added_by": m["added_by"]})

@@ -1,8 +1,4 @@
-"""Part of the store: The SQL behind the assessment (三率) and the monthly bulletin.
-
-Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
-modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
-``self._event(...)`` and the other helpers of the core store.
+"""The SQL behind the assessment (三率) and the monthly bulletin.
 
 Every per-ticket test of SPEC §8 is written once, as a column of the *facts*
 query below (one row per ticket dispatched in the period).  The assessment
@@ -34,12 +30,8 @@ import datetime as dt
 import sqlite3
 from typing import Any
 
-# Tables this part adds to the schema.  Until the first release they are part
-# of migration 1 (store.py appends them); after that, changes go in new steps.
-# (The assessment needs none: it reads tickets, events, knowledge, policies and
-# the working-day mirror, through the indexes the core schema already has.)
-SCHEMA = """
-"""
+from .. import rules
+from .base import Core
 
 # The tickets dispatched in the period, one row each, with every per-ticket
 # test of SPEC §8 as a 0/1 column (or a number).  Parameters are named; the
@@ -91,6 +83,7 @@ WITH base AS (
 )
 """
 
+
 # Drill-down: metric → condition on a facts row.  Keys are the figure names of
 # reports.DepartmentFigures where a figure is a plain count of tickets.
 DRILL_CONDITIONS: dict[str, str] = {
@@ -117,15 +110,15 @@ DRILL_CONDITIONS: dict[str, str] = {
 }
 
 
-class ReportsMixin:
-    """The SQL behind the assessment (三率) and the monthly bulletin."""
+class ReportsArea:
+    """``store.reports``: the per-ticket facts behind the assessment and the bulletin."""
 
-    conn: sqlite3.Connection
+    def __init__(self, core: Core) -> None:
+        self.core = core
 
     # -- parameters -------------------------------------------------------------
     def _assessment_params(self, start: dt.date, end: dt.date, now_s: str, today: dt.date,
                            today_num: int, center: str | None) -> tuple[str, dict[str, Any]]:
-        from . import rules
 
         params: dict[str, Any] = {
             "start": start.isoformat(),
@@ -145,13 +138,13 @@ class ReportsMixin:
 
     def workday_index_range(self) -> tuple[dt.date, dt.date] | None:
         """First and last day the SQLite working-day mirror covers."""
-        row = self.conn.execute("SELECT min(day), max(day) FROM workday_index").fetchone()
+        row = self.core.conn.execute("SELECT min(day), max(day) FROM workday_index").fetchone()
         if row is None or row[0] is None:
             return None
         return dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1])
 
     # -- the figures --------------------------------------------------------------
-    def assessment_counts(self, start: dt.date, end: dt.date, now_s: str, today: dt.date, today_num: int,
+    def counts(self, start: dt.date, end: dt.date, now_s: str, today: dt.date, today_num: int,
                           center: str | None = None) -> list[sqlite3.Row]:
         """Per department: the sums of the per-ticket facts of tickets dispatched
         to it with a local dispatch date in [start, end] (one pass over the
@@ -178,9 +171,9 @@ class ReportsMixin:
                count(reply_workdays) AS reply_workdays_count
         FROM facts GROUP BY department_id
         """
-        return self.conn.execute(sql, params).fetchall()
+        return self.core.conn.execute(sql, params).fetchall()
 
-    def assessment_ticket_ids(self, department_id: int | None, metric: str, start: dt.date, end: dt.date,
+    def ticket_ids(self, department_id: int | None, metric: str, start: dt.date, end: dt.date,
                               now_s: str, today: dt.date, today_num: int, center: str | None = None) -> list[int]:
         """The ids of the tickets behind one count of :meth:`assessment_counts`
         (``department_id`` None: the whole center)."""
@@ -191,7 +184,7 @@ class ReportsMixin:
             sql += " AND department_id = :dept"
             params["dept"] = department_id
         sql += " ORDER BY id"
-        return [r[0] for r in self.conn.execute(sql, params)]
+        return [r[0] for r in self.core.conn.execute(sql, params)]
 
     def _returns_sql(self, center: str | None) -> str:
         # A return clears tickets.department_id, so the returning department
@@ -210,23 +203,23 @@ class ReportsMixin:
             sql += " AND (SELECT t.center FROM tickets t WHERE t.id = e.ticket_id) = :center"
         return sql
 
-    def assessment_returns(self, start: dt.date, end: dt.date, now_s: str,
+    def returns(self, start: dt.date, end: dt.date, now_s: str,
                            center: str | None = None) -> dict[int, int]:
         """Returns per returning department, by the local date of the return in
         [start, end] (via the (action, at) index of events)."""
         params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
                   "now": now_s, "center": center}
         sql = f"SELECT dept, count(*) FROM ({self._returns_sql(center)}) GROUP BY dept"
-        return {r[0]: r[1] for r in self.conn.execute(sql, params)}
+        return {r[0]: r[1] for r in self.core.conn.execute(sql, params)}
 
-    def assessment_return_ticket_ids(self, department_id: int | None, start: dt.date, end: dt.date, now_s: str,
+    def return_ticket_ids(self, department_id: int | None, start: dt.date, end: dt.date, now_s: str,
                                      center: str | None = None) -> list[int]:
         params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
                   "now": now_s, "center": center, "dept": department_id}
         sql = f"SELECT DISTINCT ticket_id FROM ({self._returns_sql(center)})"
         if department_id is not None:
             sql += " WHERE dept = :dept"
-        return [r[0] for r in self.conn.execute(sql + " ORDER BY ticket_id", params)]
+        return [r[0] for r in self.core.conn.execute(sql + " ORDER BY ticket_id", params)]
 
     def _extensions_sql(self, center: str | None) -> str:
         # Approvals of extensions on the tickets the period counts (dispatched
@@ -242,27 +235,27 @@ class ReportsMixin:
             sql += " AND t.center = :center"
         return sql
 
-    def assessment_extensions(self, start: dt.date, end: dt.date, now_s: str,
+    def extensions(self, start: dt.date, end: dt.date, now_s: str,
                               center: str | None = None) -> dict[int, int]:
         """Approved extensions per department on the period's tickets."""
         params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
                   "now": now_s, "center": center}
         sql = f"SELECT dept, count(*) FROM ({self._extensions_sql(center)}) GROUP BY dept"
-        return {r[0]: r[1] for r in self.conn.execute(sql, params)}
+        return {r[0]: r[1] for r in self.core.conn.execute(sql, params)}
 
-    def assessment_extension_ticket_ids(self, department_id: int | None, start: dt.date, end: dt.date, now_s: str,
+    def extension_ticket_ids(self, department_id: int | None, start: dt.date, end: dt.date, now_s: str,
                                         center: str | None = None) -> list[int]:
         params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
                   "now": now_s, "center": center, "dept": department_id}
         sql = f"SELECT DISTINCT ticket_id FROM ({self._extensions_sql(center)})"
         if department_id is not None:
             sql += " WHERE dept = :dept"
-        return [r[0] for r in self.conn.execute(sql + " ORDER BY ticket_id", params)]
+        return [r[0] for r in self.core.conn.execute(sql + " ORDER BY ticket_id", params)]
 
     def knowledge_current(self, since_s: str) -> dict[str, int]:
         """Knowledge entries per owning department (as written in the entry:
         its short name; '' for entries without one) updated at or after ``since_s``."""
-        rows = self.conn.execute(
+        rows = self.core.conn.execute(
             "SELECT department, count(*) FROM knowledge WHERE updated_at >= ? GROUP BY department",
             (since_s,),
         )
@@ -273,7 +266,7 @@ class ReportsMixin:
         draft), how many have an issue date, the sum of their publication lags
         in working days (``workdays_between(issued, published)``, from the
         working-day mirror) and how many were within ``target_workdays``."""
-        return self.conn.execute(
+        return self.core.conn.execute(
             "SELECT p.issuer, count(*) AS published, count(w.num) AS with_lag, "
             "sum(max(v.num - w.num, 0)) AS lag_sum, sum(max(v.num - w.num, 0) <= ?) AS on_target "
             "FROM policies p "
@@ -289,113 +282,8 @@ class ReportsMixin:
         if not issuers:
             return []
         marks = ",".join("?" * len(issuers))
-        return [r[0] for r in self.conn.execute(
+        return [r[0] for r in self.core.conn.execute(
             f"SELECT id FROM policies WHERE issuer IN ({marks}) AND published_at >= ? AND published_at < ? "
             "AND status != 'draft' ORDER BY id",
             (*issuers, start.isoformat(), (end + dt.timedelta(days=1)).isoformat()),
         )]
-
-    # -- the live warning panel (SPEC §5 notices) -----------------------------------
-    def panel_thresholds(self, today: dt.date) -> dict[str, str]:
-        """The date thresholds of the panel's notices for ``today``, from the calendar.
-
-        ``late_before``: a dispatch (or an intake) whose local date is on or
-        before the returned day has a 1-working-day deadline that ended before
-        today — ``add_workdays(d, 1) ≤ yesterday`` is ``num(d) ≤ num(yesterday) - 1``
-        on the running working-day number, so it is a plain range condition
-        ``dispatched_at < late_before`` on an index, not a per-ticket calendar call.
-        """
-        from . import rules
-
-        cal = self.calendar()  # type: ignore[attr-defined]
-        yesterday = today - dt.timedelta(days=1)
-        sign_last = cal.due_threshold(yesterday, rules.SIGN_WITHIN)
-        dispatch_last = cal.due_threshold(yesterday, rules.DISPATCH_WITHIN)
-        return {
-            "today": today.isoformat(),
-            "red": cal.due_threshold(today, rules.RED_AT).isoformat(),
-            "sign_before": (sign_last + dt.timedelta(days=1)).isoformat(),
-            "dispatch_before": (dispatch_last + dt.timedelta(days=1)).isoformat(),
-        }
-
-    def panel_notices(self, actor: Any, now: dt.datetime, limit: int = 100) -> dict[str, tuple[int, list[int]]]:
-        """The warning panel's notices as ``{kind: (count, first ids)}``.
-
-        * ``due_today`` — awaiting a reply, deadline the end of today
-          (``(status, due_date)`` index: an equality range);
-        * ``unsigned`` — dispatched, not signed, past ``rules.sign_deadline``
-          (``(status, received_at)`` index narrows to ``dispatched`` rows, then
-          a string range on ``dispatched_at``);
-        * ``undispatched`` — new, past ``rules.dispatch_deadline`` (a range on
-          the ``(status, received_at)`` index itself);
-        * ``part_late`` — supporting parts (协办) open past their own deadline
-          (``JointMixin.late_part_notice``; the ids are their tickets').
-
-        Oldest first; a liaison sees only their department (and has no ``new``
-        tickets).  ``limit`` bounds the ids, never the count.
-        """
-        from .clock import local_date
-        from .models import Role
-
-        th = self.panel_thresholds(local_date(now))
-        dept_sql, dept_params = "", []
-        if actor is not None and actor.role is Role.DEPARTMENT:
-            dept_sql, dept_params = " AND department_id = ?", [actor.department_id]
-        queries = {
-            "due_today": ("status IN ('dispatched', 'signed', 'reopened') AND due_date = ?", [th["today"]],
-                          "due_date, id"),
-            "unsigned": ("status = 'dispatched' AND signed_at IS NULL AND dispatched_at < ?", [th["sign_before"]],
-                         "dispatched_at, id"),
-            "undispatched": ("status = 'new' AND received_at < ?", [th["dispatch_before"]], "received_at, id"),
-        }
-        out: dict[str, tuple[int, list[int]]] = {}
-        for kind, (where, params, order) in queries.items():
-            if kind == "undispatched" and dept_sql:
-                out[kind] = (0, [])
-                continue
-            # one pass gives both the count and the first ids (the rows are
-            # few — thousands at most — and the count alone would read them too)
-            ids = [r[0] for r in self.conn.execute(
-                f"SELECT id FROM tickets WHERE {where}{dept_sql} ORDER BY {order}", [*params, *dept_params])]
-            out[kind] = (len(ids), ids[:limit])
-        out["part_late"] = self.late_part_notice(actor, now, limit)  # type: ignore[attr-defined]  # 协办超期 (store_joint)
-        return out
-
-    def red_ticket_ids(self, actor: Any, now: dt.datetime) -> set[int]:
-        """Ids of every ticket at the red level now (covering read of the
-        ``(status, due_date, department_id)`` index) — to see which turned red."""
-        from .clock import local_date
-        from .models import Role
-
-        th = self.panel_thresholds(local_date(now))
-        sql = "SELECT id FROM tickets WHERE status IN ('dispatched', 'signed', 'reopened') AND due_date <= ?"
-        params: list[Any] = [th["red"]]
-        if actor is not None and actor.role is Role.DEPARTMENT:
-            sql += " AND department_id = ?"
-            params.append(actor.department_id)
-        return {r[0] for r in self.conn.execute(sql, params)}
-
-    def tickets_by_ids(self, actor: Any, ids: list[int]) -> list[Any]:
-        """The tickets with these ids, in the order given, as the actor may see
-        them (a liaison: only their department's, confidential ones masked)."""
-        from .models import Role
-
-        rows: dict[int, Any] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(f"SELECT * FROM tickets WHERE id IN ({marks})", chunk):
-                if actor is not None and actor.role is Role.DEPARTMENT and r["department_id"] != actor.department_id:
-                    continue
-                rows[r["id"]] = r
-        return [self._decorate(rows[i], actor) for i in ids if i in rows]  # type: ignore[attr-defined]
-
-    def open_due_on_or_after(self, day: dt.date) -> bool:
-        """Whether any ticket awaiting a reply is due on or after ``day`` (a
-        covering read of the ``(status, due_date)`` index; the panel asks it
-        for the first day of the first provisional year, which is cheaper than
-        scanning ``due_provisional`` over every open ticket)."""
-        return self.conn.execute(
-            "SELECT 1 FROM tickets WHERE status IN ('dispatched', 'signed', 'reopened') AND due_date >= ? LIMIT 1",
-            (day.isoformat(),),
-        ).fetchone() is not None

@@ -1,9 +1,4 @@
-"""Part of the store: Outreach (宣传推广, “十百千万”): the yearly plan, the activity log and progress by month.
-
-Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
-modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
-``self._event(...)`` and the other helpers of the core store.
-"""
+"""Outreach (宣传推广, “十百千万”): the yearly plan, the activity log and progress by month."""
 
 from __future__ import annotations
 
@@ -13,99 +8,85 @@ import sqlite3
 from dataclasses import replace
 from typing import Any, Iterable
 
-from . import outreach as out
-from .clock import format_datetime, local_date
-from .models import Enterprise, PageKey, Role, Staff, clean_text
-from .store_policies import _errors
+from .. import errors
+from .. import outreach as out
+from ..clock import format_datetime, local_date
+from ..errors import InvalidAction, NotFound, PermissionDenied
+from ..models import Enterprise, PageKey, Role, Staff, clean_text
+from .base import DATA_DIR, Core, require_role
+from .directory import DirectoryArea
+from .records import TicketRecords
 
 LOG_ROLES = (Role.CLERK, Role.SUPERVISOR)
+
+
 PLAN_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
-# Schema migration 2 (the first change after release; store.py runs it).
-SCHEMA_2 = """
-    CREATE TABLE outreach_plans (
-        year INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        target INTEGER NOT NULL CHECK (target >= 0),
-        updated_at TEXT NOT NULL,
-        updated_by TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (year, kind)
-    ) WITHOUT ROWID;
-    CREATE TABLE outreach_activities (
-        id INTEGER PRIMARY KEY,
-        held_on TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        place TEXT NOT NULL,
-        center TEXT NOT NULL DEFAULT '市企业服务中心',
-        departments TEXT NOT NULL DEFAULT '[]',
-        staff TEXT NOT NULL DEFAULT '',
-        enterprises_reached INTEGER NOT NULL DEFAULT 0 CHECK (enterprises_reached >= 0),
-        cards_sent INTEGER NOT NULL DEFAULT 0 CHECK (cards_sent >= 0),
-        note TEXT NOT NULL DEFAULT '',
-        recorded_at TEXT NOT NULL,
-        recorded_by TEXT NOT NULL,
-        voided_at TEXT,
-        voided_by TEXT,
-        void_reason TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX outreach_activities_day ON outreach_activities(held_on, kind);
-    -- the enterprises met at an activity (visits), linked to the directory
-    CREATE TABLE outreach_enterprises (
-        activity_id INTEGER NOT NULL REFERENCES outreach_activities(id),
-        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
-        PRIMARY KEY (activity_id, enterprise_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX outreach_enterprises_enterprise ON outreach_enterprises(enterprise_id, activity_id);
-"""
+
+def _check_year(year: int) -> None:
+    if isinstance(year, bool) or not isinstance(year, int) or not out.FIRST_YEAR <= year <= out.LAST_YEAR:
+        raise InvalidAction(f"年份应为 {out.FIRST_YEAR}–{out.LAST_YEAR} 的整数，而不是 {year!r}")
 
 
-class OutreachMixin:
-    """The 十百千万 outreach plan (issue 7)."""
+def _period(year: int, month: int | None) -> tuple[str, str]:
+    """[first day, day after the last) of a year or one of its months, as ISO dates."""
+    if month is None:
+        return f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
+    if not 1 <= month <= 12:
+        raise InvalidAction(f"月份应为 1–12，而不是 {month}")
+    end = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return dt.date(year, month, 1).isoformat(), end.isoformat()
 
-    _outreach_kinds: list[out.OutreachKind] | None = None
+
+class OutreachArea:
+    """``store.outreach``: the 十百千万 plan, the activity log and progress."""
+
+    def __init__(self, core: Core, records: TicketRecords, directory: DirectoryArea) -> None:
+        self.core = core
+        self.records = records
+        self.directory = directory
+        self._outreach_kinds: list[out.OutreachKind] | None = None
 
     # -- the plan ----------------------------------------------------------------------
-    def outreach_kinds(self) -> list[out.OutreachKind]:
+    def kinds(self) -> list[out.OutreachKind]:
         """The kinds of activity with their default targets (``data/outreach.toml``,
         read once per connection; :class:`~xzconsole.outreach.OutreachDataError` when broken)."""
         if self._outreach_kinds is None:
-            from .store import DATA_DIR
-
             self._outreach_kinds = out.load_kinds(DATA_DIR / "outreach.toml")
         return list(self._outreach_kinds)
 
-    def outreach_kind(self, ref: str) -> out.OutreachKind:
+    def kind(self, ref: str) -> out.OutreachKind:
         """A kind by code or Chinese label; a clear refusal otherwise."""
         text = str(ref or "").strip()
-        for k in self.outreach_kinds():
+        for k in self.kinds():
             if text in (k.code, k.label):
                 return k
-        choices = "、".join(f"{k.label}（{k.code}）" for k in self.outreach_kinds())
-        raise _errors().InvalidAction(f"无法识别的活动类别“{text}”（可选：{choices}）")
+        choices = "、".join(f"{k.label}（{k.code}）" for k in self.kinds())
+        raise InvalidAction(f"无法识别的活动类别“{text}”（可选：{choices}）")
 
-    def outreach_plan(self, year: int) -> list[out.OutreachKind]:
+    def plan(self, year: int) -> list[out.OutreachKind]:
         """The kinds with the year's targets: those a supervisor set for the year,
         else the defaults of the data file."""
         _check_year(year)
-        stored = {r["kind"]: r["target"] for r in self.conn.execute(  # type: ignore[attr-defined]
+        stored = {r["kind"]: r["target"] for r in self.core.conn.execute(
             "SELECT kind, target FROM outreach_plans WHERE year = ?", (year,))}
-        return [replace(k, target=stored.get(k.code, k.target)) for k in self.outreach_kinds()]
+        return [replace(k, target=stored.get(k.code, k.target)) for k in self.kinds()]
 
-    def set_outreach_target(self, actor: Staff, year: int, kind: str, target: int | str) -> out.OutreachKind:
+    def set_target(self, actor: Staff, year: int, kind: str, target: int | str) -> out.OutreachKind:
         """Set one kind's target for one year (a supervisor or an admin)."""
-        self._need(actor, PLAN_ROLES, "调整宣传推广年度目标")  # type: ignore[attr-defined]
+        require_role(actor, PLAN_ROLES, "调整宣传推广年度目标")
         _check_year(year)
-        k = self.outreach_kind(kind)
+        k = self.kind(kind)
         try:
             value = out.check_count(target, f"{k.label}的年度目标")
         except ValueError as exc:
-            raise _errors().InvalidAction(str(exc)) from None
-        with self.write() as c:  # type: ignore[attr-defined]
+            raise InvalidAction(str(exc)) from None
+        with self.core.write() as c:
             c.execute(
                 "INSERT INTO outreach_plans(year, kind, target, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(year, kind) DO UPDATE SET target = excluded.target, updated_at = excluded.updated_at, "
                 "updated_by = excluded.updated_by",
-                (year, k.code, value, format_datetime(self.now()), actor.login),  # type: ignore[attr-defined]
+                (year, k.code, value, format_datetime(self.core.now()), actor.login),
             )
         return replace(k, target=value)
 
@@ -125,10 +106,9 @@ class OutreachMixin:
         kind, a count that is not a whole number, a kind counted by
         enterprises with none reached, a card mailing with no cards.
         """
-        self._need(actor, LOG_ROLES, "登记宣传推广活动")  # type: ignore[attr-defined]
-        errors = _errors()
-        now = self.now()  # type: ignore[attr-defined]
-        k = self.outreach_kind(kind)
+        require_role(actor, LOG_ROLES, "登记宣传推广活动")
+        now = self.core.now()
+        k = self.kind(kind)
         try:
             day = out.check_held_on(held_on, local_date(now))
             where = out.clean_place(place)
@@ -141,9 +121,9 @@ class OutreachMixin:
         except ValueError as exc:
             raise errors.InvalidAction(str(exc)) from None
         names = out.split_names(departments) if isinstance(departments, str) else list(departments)
-        dept_ids = list(dict.fromkeys(self.department(d).id for d in names))  # type: ignore[attr-defined]
+        dept_ids = list(dict.fromkeys(self.core.department(d).id for d in names))
         now_s = format_datetime(now)
-        with self.write() as c:  # type: ignore[attr-defined]
+        with self.core.write() as c:
             linked = list(dict.fromkeys(self._outreach_enterprise(c, ref, now_s) for ref in refs))
             reached = len(linked) if reached_given is None else reached_given
             if reached < len(linked):
@@ -158,7 +138,7 @@ class OutreachMixin:
                 (day.isoformat(), k.code, where, actor.center, json.dumps(dept_ids), who, reached, cards, remark,
                  now_s, actor.login),
             )
-            aid = int(cur.lastrowid)  # type: ignore[arg-type]
+            aid = int(cur.lastrowid)
             c.executemany("INSERT INTO outreach_enterprises(activity_id, enterprise_id) VALUES (?, ?)",
                           [(aid, e) for e in linked])
         return self.activity(aid)
@@ -168,7 +148,6 @@ class OutreachMixin:
         (a merged record leads to the one it was merged into), else by name
         through the directory's own matching (``ensure_enterprise``), a new one
         added with first source 'visit'."""
-        errors = _errors()
         if isinstance(ref, int) or str(ref).strip().isdigit():
             row = c.execute("SELECT id, merged_into FROM enterprises WHERE id = ?", (int(ref),)).fetchone()
             if row is None:
@@ -183,17 +162,16 @@ class OutreachMixin:
             if row is None:
                 raise errors.InvalidAction(f"信用代码 {uscc} 不在企业名录中：请写成“企业名称 {uscc}”")
             return int(row["merged_into"] or row["id"])
-        return self.ensure_enterprise(c, name, uscc, source="visit", now=now)  # type: ignore[attr-defined]
+        return self.directory.ensure(c, name, uscc, source="visit", now=now)
 
     def void_activity(self, actor: Staff, activity_id: int, reason: str) -> out.Activity:
         """作废: mark a mistaken activity void, with a reason (it stays in the log,
         out of the progress).  A clerk voids what they recorded; a supervisor any."""
-        self._need(actor, LOG_ROLES, "作废宣传推广活动")  # type: ignore[attr-defined]
-        errors = _errors()
+        require_role(actor, LOG_ROLES, "作废宣传推广活动")
         why = clean_text(reason, "作废理由", max_len=500)
         if not why:
             raise errors.InvalidAction("作废必须填写理由")
-        with self.write() as c:  # type: ignore[attr-defined]
+        with self.core.write() as c:
             row = c.execute("SELECT recorded_by, voided_at, voided_by FROM outreach_activities WHERE id = ?",
                             (activity_id,)).fetchone()
             if row is None:
@@ -205,7 +183,7 @@ class OutreachMixin:
                 raise errors.PermissionDenied(f"推广活动 #{activity_id} 由 {row['recorded_by']} 登记：受理员只能作废自己登记的活动，"
                                               "请值班长作废")
             c.execute("UPDATE outreach_activities SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?",
-                      (format_datetime(self.now()), actor.login, why, activity_id))  # type: ignore[attr-defined]
+                      (format_datetime(self.core.now()), actor.login, why, activity_id))
         return self.activity(activity_id)
 
     def activities(self, year: int | None = None, month: int | None = None, kind: str | None = None,
@@ -215,7 +193,7 @@ class OutreachMixin:
         where: list[str] = ["1"]
         params: list[Any] = []
         if month is not None and year is None:
-            raise _errors().InvalidAction("按月份筛选时须同时指定年份")
+            raise InvalidAction("按月份筛选时须同时指定年份")
         if year is not None:
             _check_year(year)
             first, last = _period(year, month)
@@ -223,14 +201,14 @@ class OutreachMixin:
             params += [first, last]
         if kind:
             where.append("kind = ?")
-            params.append(self.outreach_kind(kind).code)
+            params.append(self.kind(kind).code)
         if center:
             where.append("center = ?")
             params.append(center)
         if after is not None:
             where.append("(held_on, id) < (?, ?)")
             params += [str(after.value), after.id]
-        rows = self.conn.execute(  # type: ignore[attr-defined]
+        rows = self.core.conn.execute(
             f"SELECT * FROM outreach_activities WHERE {' AND '.join(where)} ORDER BY held_on DESC, id DESC LIMIT ?",
             (*params, limit)).fetchall()
         return [self._row_activity(r) for r in rows]
@@ -238,26 +216,26 @@ class OutreachMixin:
     def activity(self, activity_id: int, viewer: Staff | None = None) -> out.Activity:
         """One activity with the enterprises met at it and the tickets taken
         there (as ``viewer`` may see them: a liaison only their department's)."""
-        row = self.conn.execute("SELECT * FROM outreach_activities WHERE id = ?", (activity_id,)).fetchone()  # type: ignore[attr-defined]
+        row = self.core.conn.execute("SELECT * FROM outreach_activities WHERE id = ?", (activity_id,)).fetchone()
         if row is None:
-            raise _errors().NotFound(f"找不到推广活动 #{activity_id}")
+            raise NotFound(f"找不到推广活动 #{activity_id}")
         a = self._row_activity(row)
-        ents = self.conn.execute(  # type: ignore[attr-defined]
+        ents = self.core.conn.execute(
             "SELECT e.* FROM outreach_enterprises oe JOIN enterprises e ON e.id = oe.enterprise_id "
             "WHERE oe.activity_id = ? ORDER BY e.name, e.id", (activity_id,)).fetchall()
         a.enterprises = [Enterprise.model_validate(dict(e)) for e in ents]
-        for t in self.conn.execute("SELECT * FROM tickets WHERE visit_id = ? ORDER BY id", (activity_id,)).fetchall():  # type: ignore[attr-defined]
+        for t in self.core.conn.execute("SELECT * FROM tickets WHERE visit_id = ? ORDER BY id", (activity_id,)).fetchall():
             if viewer is not None:
                 try:
-                    self._visible(viewer, t)  # type: ignore[attr-defined]
-                except _errors().PermissionDenied:
+                    self.records.check_visible(viewer, t)
+                except PermissionDenied:
                     continue
-            a.tickets.append(self._decorate(t, viewer))  # type: ignore[attr-defined]
+            a.tickets.append(self.records.decorate(t, viewer))
         return a
 
     def _row_activity(self, row: sqlite3.Row) -> out.Activity:
-        labels = {k.code: k.label for k in self.outreach_kinds()}
-        depts = [self.department_name(d) or f"#{d}" for d in json.loads(row["departments"] or "[]")]  # type: ignore[attr-defined]
+        labels = {k.code: k.label for k in self.kinds()}
+        depts = [self.core.department_name(d) or f"#{d}" for d in json.loads(row["departments"] or "[]")]
         return out.Activity(
             id=row["id"], held_on=dt.date.fromisoformat(row["held_on"]), kind=row["kind"],
             kind_label=labels.get(row["kind"], row["kind"]), place=row["place"], center=row["center"],
@@ -268,7 +246,7 @@ class OutreachMixin:
         )
 
     # -- progress ----------------------------------------------------------------------
-    def outreach_progress(self, year: int, center: str | None = None) -> list[out.KindProgress]:
+    def progress(self, year: int, center: str | None = None) -> list[out.KindProgress]:
         """Each kind's figures per month of ``year`` against the year's target,
         with the pace expected by today (the store's clock); voided activities
         left out.  One grouped query; see :mod:`xzconsole.outreach` for the measures.
@@ -279,7 +257,7 @@ class OutreachMixin:
         """
         _check_year(year)
         first, last = _period(year, None)
-        rows = self.conn.execute(  # type: ignore[attr-defined]
+        rows = self.core.conn.execute(
             """
             SELECT kind, CAST(substr(held_on, 6, 2) AS INTEGER) AS month, count(*) AS activities,
                    sum(first_at_place) AS places, sum(reached) AS enterprises, sum(cards_sent) AS cards
@@ -291,20 +269,5 @@ class OutreachMixin:
                   WHERE a.held_on >= ? AND a.held_on < ? AND a.voided_at IS NULL AND (? IS NULL OR a.center = ?))
             GROUP BY kind, month
             """, (first, last, center, center)).fetchall()
-        return out.build_progress(self.outreach_plan(year), [dict(r) for r in rows], year,
-                                  local_date(self.now()))  # type: ignore[attr-defined]
-
-
-def _check_year(year: int) -> None:
-    if isinstance(year, bool) or not isinstance(year, int) or not out.FIRST_YEAR <= year <= out.LAST_YEAR:
-        raise _errors().InvalidAction(f"年份应为 {out.FIRST_YEAR}–{out.LAST_YEAR} 的整数，而不是 {year!r}")
-
-
-def _period(year: int, month: int | None) -> tuple[str, str]:
-    """[first day, day after the last) of a year or one of its months, as ISO dates."""
-    if month is None:
-        return f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
-    if not 1 <= month <= 12:
-        raise _errors().InvalidAction(f"月份应为 1–12，而不是 {month}")
-    end = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return dt.date(year, month, 1).isoformat(), end.isoformat()
+        return out.build_progress(self.plan(year), [dict(r) for r in rows], year,
+                                  local_date(self.core.now()))

@@ -1,13 +1,9 @@
-"""Part of the store: The enterprise directory: one record per enterprise, its history, merges, contacts and direct policy pushes.
-
-Mixed into :class:`xzconsole.store.Store`; like store.py, one of the only
-modules that speak SQL.  Methods use ``self.conn``, ``self.write()``,
-``self._event(...)`` and the other helpers of the core store.
+"""The enterprise directory: one record per enterprise, its history, merges, contacts and direct policy pushes.
 
 **One record per enterprise.**  Every enterprise the center meets gets a
 record — by USCC, else by name — wherever it is met: a ticket (``accept``,
-through ``Store._enterprise_for``), an import, a visit or policy feedback
-(:meth:`EnterprisesMixin.ensure_enterprise`, which other parts call inside
+through ``TicketsArea.accept``), an import, a visit or policy feedback
+(:meth:`DirectoryArea.ensure`, which other parts call inside
 their own transaction), or a clerk's manual entry.  ``first_source`` says
 which came first.
 
@@ -43,106 +39,59 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from . import policies as pol
-from .clock import format_datetime
-from .models import Enterprise, PolicyStatus, Role, Satisfaction, Staff, Ticket, clean_text, validate_phone, validate_uscc
-from .store_policies import _append_only, _errors, _fts_sync
-
-# Schema migration 2 (the first change after release; store.py runs it).
-SCHEMA_2 = (
-    """
-    -- the directory: a merged record points at the one it was merged into
-    ALTER TABLE enterprises ADD COLUMN merged_into INTEGER REFERENCES enterprises(id);
-    -- how the center first met it: ticket, import, visit, feedback, manual
-    ALTER TABLE enterprises ADD COLUMN first_source TEXT NOT NULL DEFAULT 'ticket';
-    ALTER TABLE enterprises ADD COLUMN note TEXT NOT NULL DEFAULT '';
-    ALTER TABLE enterprises ADD COLUMN updated_at TEXT;
-    ALTER TABLE enterprises ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
-    ALTER TABLE enterprises ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
-    CREATE INDEX enterprises_phone ON enterprises(contact_phone);
-    -- partial: the few merged records only, so that "merged_into IS NULL" (every
-    -- directory list) never picks it over the name index
-    CREATE INDEX enterprises_merged ON enterprises(merged_into) WHERE merged_into IS NOT NULL;
-    CREATE INDEX enterprises_district_name ON enterprises(district, name);
-    -- further contact people of an enterprise (the main one stays on the record);
-    -- a removed contact is marked, never deleted
-    CREATE TABLE enterprise_contacts (
-        id INTEGER PRIMARY KEY,
-        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
-        name TEXT NOT NULL DEFAULT '',
-        phone TEXT NOT NULL DEFAULT '',
-        position TEXT NOT NULL DEFAULT '',
-        added_at TEXT NOT NULL,
-        added_by TEXT NOT NULL DEFAULT '',
-        removed_at TEXT,
-        removed_by TEXT
-    );
-    CREATE INDEX enterprise_contacts_enterprise ON enterprise_contacts(enterprise_id, id);
-    CREATE INDEX enterprise_contacts_phone ON enterprise_contacts(phone);
-    -- an enterprise's tickets, newest first: the directory's history page
-    CREATE INDEX tickets_enterprise_received ON tickets(enterprise_id, received_at, id);
-    -- the record's own history: created, edited, merged (append-only)
-    CREATE TABLE enterprise_events (
-        id INTEGER PRIMARY KEY,
-        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        note TEXT NOT NULL DEFAULT '',
-        changes TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE INDEX enterprise_events_enterprise ON enterprise_events(enterprise_id, id);
-    """
-    + _append_only("enterprise_events", "企业档案记录")
-    + """
-    -- a policy pushed to one enterprise (pushes to associations are policy_pushes)
-    CREATE TABLE enterprise_pushes (
-        id INTEGER PRIMARY KEY,
-        policy_id INTEGER NOT NULL REFERENCES policies(id),
-        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        note TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX enterprise_pushes_enterprise ON enterprise_pushes(enterprise_id, id);
-    CREATE INDEX enterprise_pushes_policy ON enterprise_pushes(policy_id, id);
-    """
-    + _append_only("enterprise_pushes", "推送记录")
-    + """
-    -- feedback on a policy, linked to the enterprise that gave it
-    ALTER TABLE policy_feedback ADD COLUMN enterprise_id INTEGER REFERENCES enterprises(id);
-    CREATE INDEX policy_feedback_enterprise ON policy_feedback(enterprise_id, id);
-    UPDATE policy_feedback SET enterprise_id = coalesce(
-        (SELECT e.id FROM enterprises e WHERE e.uscc = policy_feedback.uscc),
-        (SELECT e.id FROM enterprises e WHERE e.name = policy_feedback.enterprise_name ORDER BY e.id LIMIT 1));
-    -- directory search: name substrings through a trigram index (as the policy library)
-    CREATE VIRTUAL TABLE enterprises_fts USING fts5(name, content='enterprises', content_rowid='id', tokenize='trigram');
-    CREATE VIRTUAL TABLE enterprises_fts_terms USING fts5vocab(enterprises_fts, 'row');
-    INSERT INTO enterprises_fts(rowid, name) SELECT id, name || char(31, 31) FROM enterprises;
-    """
-    + _fts_sync("enterprises", "enterprises_fts", ("name",))
+from .. import outreach as out
+from .. import policies as pol
+from .. import vocabulary
+from ..clock import format_datetime
+from ..errors import InvalidAction, NotFound, PermissionDenied
+from ..models import (
+    Enterprise,
+    PolicyStatus,
+    Role,
+    Satisfaction,
+    Staff,
+    Ticket,
+    clean_text,
+    validate_phone,
+    validate_uscc,
 )
+from .base import DATA_DIR, Core
+from .fts import plan_search
+from .library import LibraryArea
+from .policy_rows import policy_event
+from .records import TicketRecords
 
 #: how the center first met an enterprise (``enterprises.first_source``)
 FIRST_SOURCES = {"ticket": "工单", "import": "导入", "visit": "走访", "feedback": "政策反馈", "manual": "手工建档"}
+
+
 #: what ``enterprise_events.action`` says, for the history tab
 EVENT_LABELS = {"edit": "修改档案", "contact_add": "添加联系人", "contact_remove": "移除联系人",
                 "merge_in": "并入重复档案", "merged": "并入其他档案", "merge_moved": "随档案转并"}
+
+
 #: the fields of a record staff may edit, with their Chinese names
 FIELD_LABELS = {"name": "企业名称", "uscc": "统一社会信用代码", "district": "所属区域", "industry": "行业",
                 "contact_name": "联系人", "contact_phone": "联系电话", "note": "备注"}
+
+
 #: the directory shows confidential complaints per enterprise: center staff only
 READERS = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+
+
 MERGERS = (Role.CLERK, Role.SUPERVISOR)
+
+
 PUSHERS = (Role.CLERK, Role.SUPERVISOR)
+
+
 PAGE = 50
+
 
 Key = tuple[Any, ...]
 
 
 # ---------------------------------------------------------------- what the directory returns
-
-
 @dataclass
 class EnterpriseContact:
     """A further contact person of an enterprise (the main one is on the record)."""
@@ -270,22 +219,44 @@ def _uscc_form(text: str) -> str | None:
     return t if len(t) == 18 and t.isascii() and t.isalnum() else None
 
 
-class EnterprisesMixin:
-    """The enterprise directory (issue 7)."""
+class DirectoryArea:
+    """``store.directory``: one record per enterprise, its whole history, merges and contacts."""
 
-    conn: sqlite3.Connection
+    def __init__(self, core: Core, records: TicketRecords, library: LibraryArea) -> None:
+        self.core = core
+        self.records = records
+        self.library = library
+        self._districts: list[str] | None = None
+
+    def find(self, text: str, limit: int = 10) -> list[Enterprise]:
+        """Look an enterprise up by USCC (exact; a merged record's gives the one it
+        went into) or name (prefix, then substring); merged records never show."""
+        t = (text or "").strip()
+        if not t:
+            return []
+        rows = self.core.q("SELECT e.* FROM enterprises x JOIN enterprises e ON e.id = coalesce(x.merged_into, x.id) "
+                      "WHERE x.uscc = ? LIMIT 1", (t.upper(),))
+        if not rows:
+            rows = self.core.q("SELECT * FROM enterprises WHERE name >= ? AND name < ? AND merged_into IS NULL "
+                          "ORDER BY name LIMIT ?", (t, t + "\uffff", limit))
+        if len(rows) < limit:
+            seen = {r["id"] for r in rows}
+            more = self.core.q("SELECT * FROM enterprises WHERE instr(name, ?) > 0 AND merged_into IS NULL LIMIT ?",
+                          (t, limit * 2))
+            rows += [r for r in more if r["id"] not in seen][: limit - len(rows)]
+        return [Enterprise.model_validate(dict(r)) for r in rows]
 
     # -- roles and plumbing ------------------------------------------------------------
     def _directory_reader(self, actor: Staff) -> None:
         if actor.disabled:
-            raise _errors().PermissionDenied("账号已停用")
+            raise PermissionDenied("账号已停用")
         if actor.role not in READERS:
-            raise _errors().PermissionDenied("企业名录含保密诉求，仅供中心工作人员查阅；承办单位请在工单中查看企业信息")
+            raise PermissionDenied("企业名录含保密诉求，仅供中心工作人员查阅；承办单位请在工单中查看企业信息")
 
     def _record(self, c: sqlite3.Connection, ref: int) -> sqlite3.Row:
         row = c.execute("SELECT * FROM enterprises WHERE id = ?", (int(ref),)).fetchone()
         if row is None:
-            raise _errors().NotFound(f"找不到企业档案 #{ref}")
+            raise NotFound(f"找不到企业档案 #{ref}")
         return row
 
     def _record_event(self, c: sqlite3.Connection, enterprise_id: int, at: str, actor: str, action: str,
@@ -297,12 +268,12 @@ class EnterprisesMixin:
     def _check_version(row: sqlite3.Row, version: int | None) -> None:
         if version is not None and row["version"] != version:
             when = (row["updated_at"] or "").replace("T", " ")[:16] or "刚才"
-            raise _errors().InvalidAction(f"企业档案“{row['name']}”已被 {row['updated_by'] or '他人'} 于 {when} 修改，"
+            raise InvalidAction(f"企业档案“{row['name']}”已被 {row['updated_by'] or '他人'} 于 {when} 修改，"
                                           "请重新载入后再操作（您填写的内容已保留）")
 
     def _family(self, enterprise_id: int) -> list[int]:
         """The record and the records merged into it (merges are flat: one hop)."""
-        return [enterprise_id] + [r[0] for r in self.conn.execute(
+        return [enterprise_id] + [r[0] for r in self.core.conn.execute(
             "SELECT id FROM enterprises WHERE merged_into = ? ORDER BY id", (enterprise_id,))]
 
     def _readable_family(self, actor: Staff, enterprise_id: int) -> tuple[list[int], str]:
@@ -313,11 +284,11 @@ class EnterprisesMixin:
         return family, ",".join("?" * len(family))
 
     def _surviving(self, ref: int) -> sqlite3.Row:
-        row = self._record(self.conn, ref)
-        return self._record(self.conn, row["merged_into"]) if row["merged_into"] is not None else row
+        row = self._record(self.core.conn, ref)
+        return self._record(self.core.conn, row["merged_into"]) if row["merged_into"] is not None else row
 
     # -- every enterprise met gets a record ------------------------------------------------
-    def ensure_enterprise(self, c: sqlite3.Connection, name: str, uscc: str | None, district: str = "",
+    def ensure(self, c: sqlite3.Connection, name: str, uscc: str | None, district: str = "",
                           contact_name: str = "", contact_phone: str = "", source: str = "ticket", *,
                           now: str | None = None) -> int:
         """The id of the enterprise record for ``name`` / ``uscc``, created when new;
@@ -334,7 +305,7 @@ class EnterprisesMixin:
         """
         if source not in FIRST_SOURCES:
             raise ValueError(f"未知的建档来源“{source}”")
-        now = now or format_datetime(self.now())  # type: ignore[attr-defined]
+        now = now or format_datetime(self.core.now())
         row = c.execute("SELECT * FROM enterprises WHERE uscc = ?", (uscc,)).fetchone() if uscc else None
         if row is not None and row["merged_into"] is not None:
             row = self._record(c, row["merged_into"])  # a merged record's USCC leads to the survivor
@@ -351,7 +322,7 @@ class EnterprisesMixin:
             cur = c.execute(
                 "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at, first_source) "
                 "VALUES (?,?,?,?,?,?,?)", (name, uscc, district, contact_name, contact_phone, now, source))
-            return int(cur.lastrowid)  # type: ignore[arg-type]
+            return int(cur.lastrowid)
         eid = row["id"]
         if uscc and row["uscc"] is None:
             c.execute("UPDATE enterprises SET uscc = ? WHERE id = ?", (uscc, eid))
@@ -368,49 +339,47 @@ class EnterprisesMixin:
                       "VALUES (?,?,?,?,?,?)", (eid, contact_name, contact_phone, "", now, FIRST_SOURCES[source]))
         return int(eid)
 
-    def add_enterprise(self, actor: Staff, name: str, *, uscc: str | None = None, district: str = "",
+    def add(self, actor: Staff, name: str, *, uscc: str | None = None, district: str = "",
                        industry: str = "", contact_name: str = "", contact_phone: str = "", note: str = "") -> Enterprise:
         """手工建档: a record typed in by center staff.  Refused (Chinese) when the
         USCC or the name (without a USCC) is already in the directory."""
         self._directory_reader(actor)
         v = self._clean_fields({"name": name, "uscc": uscc, "district": district, "industry": industry,
                                 "contact_name": contact_name, "contact_phone": contact_phone, "note": note})
-        now = format_datetime(self.now())  # type: ignore[attr-defined]
-        with self.write() as c:  # type: ignore[attr-defined]
+        now = format_datetime(self.core.now())
+        with self.core.write() as c:
             self._refuse_duplicate(c, v, None)
             if not v["uscc"]:
                 same = c.execute("SELECT id FROM enterprises WHERE name = ? AND merged_into IS NULL LIMIT 1",
                                  (v["name"],)).fetchone()
                 if same is not None:
-                    raise _errors().InvalidAction(f"名录中已有企业“{v['name']}”（#{same[0]}），请打开该档案修改")
+                    raise InvalidAction(f"名录中已有企业“{v['name']}”（#{same[0]}），请打开该档案修改")
             cur = c.execute(
                 "INSERT INTO enterprises(name, uscc, district, industry, contact_name, contact_phone, note, created_at, "
                 "first_source, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,'manual',?,?)",
                 (v["name"], v["uscc"], v["district"], v["industry"], v["contact_name"], v["contact_phone"], v["note"],
                  now, now, actor.login))
-            eid = int(cur.lastrowid)  # type: ignore[arg-type]
-        return _row_enterprise(self._record(self.conn, eid))
+            eid = int(cur.lastrowid)
+        return _row_enterprise(self._record(self.core.conn, eid))
 
     # -- validation ----------------------------------------------------------------------------
     def district_names(self) -> list[str]:
         """The districts of data/districts.toml (the directory's district filter)."""
-        from .importers import load_districts
-
-        cached = getattr(self, "_districts_cache", None)
-        if cached is None:
-            cached = self._districts_cache = load_districts()
-        return cached
+        if self._districts is None:
+            self._districts = vocabulary.load_districts(DATA_DIR)
+        return self._districts
 
     def normalise_district(self, value: str) -> str:
         """A district as data/districts.toml spells it (aliases such as 高新区 or
         a missing 区 accepted, as in the import); ValueError (Chinese) otherwise."""
-        from .importers import RowError, RowValidator
-
-        validator = RowValidator(store=self, calendar=None, now=None, districts=self.district_names())  # type: ignore[arg-type]
-        try:
-            return validator.district((value or "").strip())
-        except RowError as exc:
-            raise ValueError(str(exc)) from None
+        value = (value or "").strip()
+        districts = self.district_names()
+        if not value or not districts:
+            return value
+        found = vocabulary.find_district(value, districts)
+        if found is None:
+            raise ValueError(vocabulary.district_refusal(value, districts))
+        return found
 
     def _clean_fields(self, values: dict[str, Any]) -> dict[str, Any]:
         """Validated record fields (only those given); InvalidAction (Chinese) on bad input."""
@@ -430,7 +399,7 @@ class EnterprisesMixin:
                 else:
                     out[k] = clean_text(v, FIELD_LABELS[k], max_len=2000 if k == "note" else 100)
         except ValueError as exc:
-            raise _errors().InvalidAction(str(exc)) from None
+            raise InvalidAction(str(exc)) from None
         return out
 
     def _refuse_duplicate(self, c: sqlite3.Connection, v: dict[str, Any], own_id: int | None) -> None:
@@ -440,11 +409,11 @@ class EnterprisesMixin:
                           (v["uscc"], own_id)).fetchone()
         if other is not None:
             target = other["merged_into"] or other["id"]
-            raise _errors().InvalidAction(f"信用代码 {v['uscc']} 已属于企业“{other['name']}”（#{target}）；"
+            raise InvalidAction(f"信用代码 {v['uscc']} 已属于企业“{other['name']}”（#{target}）；"
                                           "如为同一企业，请合并两份档案")
 
     # -- the directory ---------------------------------------------------------------------------
-    def search_enterprises(self, actor: Staff, text: str | None = "", *, limit: int = PAGE, after: Key | None = None,
+    def search(self, actor: Staff, text: str | None = "", *, limit: int = PAGE, after: Key | None = None,
                            district: str | None = None) -> list[EnterpriseHit]:
         """The directory: records found by USCC, phone or name words, never merged ones.
 
@@ -470,17 +439,17 @@ class EnterprisesMixin:
                 return []  # an exact look-up is one short page
             ids: list[int] = []
             if code is not None:
-                ids = [r[0] for r in self.conn.execute(
+                ids = [r[0] for r in self.core.conn.execute(
                     "SELECT coalesce(merged_into, id) FROM enterprises WHERE uscc = ?", (code,))]
             elif phone is not None:
                 forms = list(dict.fromkeys([phone, t]))
                 marks = ",".join("?" * len(forms))
-                ids = [r[0] for r in self.conn.execute(
+                ids = [r[0] for r in self.core.conn.execute(
                     f"SELECT coalesce(merged_into, id) FROM enterprises WHERE contact_phone IN ({marks}) UNION "
                     f"SELECT coalesce(e.merged_into, e.id) FROM enterprise_contacts x JOIN enterprises e "
                     f"ON e.id = x.enterprise_id WHERE x.phone IN ({marks}) AND x.removed_at IS NULL", [*forms, *forms])]
             if ids:
-                rows = self.conn.execute(
+                rows = self.core.conn.execute(
                     f"SELECT e.* FROM enterprises e WHERE e.id IN ({','.join('?' * len(ids))}) AND {' AND '.join(where)} "
                     "ORDER BY e.name, e.id LIMIT ?", [*ids, *params, limit]).fetchall()
                 hits = self._hits([(r, ("x", r["name"], r["id"])) for r in rows], "信用代码" if code else "电话")
@@ -511,7 +480,7 @@ class EnterprisesMixin:
         if after is not None:
             w.append("(e.name, e.id) > (?, ?)")
             ps.extend(after[1:])
-        rows = self.conn.execute(f"SELECT e.* FROM enterprises e WHERE {' AND '.join(w)} ORDER BY e.name, e.id LIMIT ?",
+        rows = self.core.conn.execute(f"SELECT e.* FROM enterprises e WHERE {' AND '.join(w)} ORDER BY e.name, e.id LIMIT ?",
                                  [*ps, limit]).fetchall()
         return [(r, ("p", r["name"], r["id"])) for r in rows]
 
@@ -519,7 +488,7 @@ class EnterprisesMixin:
                       after: Key | None) -> list[tuple[sqlite3.Row, Key]]:
         """Records holding every term, the first one not at the start (those came
         in the name run), newest first: from the trigram index where it answers."""
-        plan = self._plan("enterprises_fts", terms)  # type: ignore[attr-defined]
+        plan = plan_search(self.core.conn, "enterprises_fts", terms)
         if plan.impossible:
             return []
         w, ps = list(where), list(params)
@@ -537,7 +506,7 @@ class EnterprisesMixin:
             ps.insert(0, " AND ".join(plan.parts))
         else:
             sql = f"SELECT e.* FROM enterprises e WHERE {' AND '.join(w)} ORDER BY e.id DESC LIMIT ?"
-        rows = self.conn.execute(sql, [*ps, limit]).fetchall()
+        rows = self.core.conn.execute(sql, [*ps, limit]).fetchall()
         return [(r, ("c", None, r["id"])) for r in rows]
 
     def _hits(self, found: list[tuple[sqlite3.Row, Key]], matched: str) -> list[EnterpriseHit]:
@@ -546,7 +515,7 @@ class EnterprisesMixin:
         if not found:
             return []
         ids = [r["id"] for r, _ in found]
-        counts = {r[0]: (r[1], r[2]) for r in self.conn.execute(
+        counts = {r[0]: (r[1], r[2]) for r in self.core.conn.execute(
             f"SELECT enterprise_id, count(*), sum(status != 'closed') FROM tickets "
             f"WHERE enterprise_id IN ({','.join('?' * len(ids))}) GROUP BY enterprise_id", ids)}
         out = []
@@ -556,7 +525,7 @@ class EnterprisesMixin:
         return out
 
     # -- one enterprise ----------------------------------------------------------------------------
-    def enterprise(self, actor: Staff, ref: int) -> EnterpriseProfile:
+    def profile(self, actor: Staff, ref: int) -> EnterpriseProfile:
         """An enterprise's page header (a merged record gives the one it went into):
         the record, contacts, memberships, merged records, figures, history sizes."""
         self._directory_reader(actor)
@@ -566,31 +535,31 @@ class EnterprisesMixin:
         marks = ",".join("?" * len(family))
         contacts = [EnterpriseContact(r["id"], r["enterprise_id"], r["name"], r["phone"], r["position"],
                                       r["added_at"], r["added_by"])
-                    for r in self.conn.execute("SELECT * FROM enterprise_contacts WHERE enterprise_id = ? "
+                    for r in self.core.conn.execute("SELECT * FROM enterprise_contacts WHERE enterprise_id = ? "
                                                "AND removed_at IS NULL ORDER BY id", (eid,))]
-        memberships = [Membership(r[0], r[1], r[2]) for r in self.conn.execute(
+        memberships = [Membership(r[0], r[1], r[2]) for r in self.core.conn.execute(
             f"SELECT a.id, a.name, min(m.joined_at) FROM association_members m JOIN associations a "
             f"ON a.id = m.association_id WHERE m.enterprise_id IN ({marks}) GROUP BY a.id ORDER BY a.name", family)]
-        merged = [_row_enterprise(r) for r in self.conn.execute(
+        merged = [_row_enterprise(r) for r in self.core.conn.execute(
             "SELECT * FROM enterprises WHERE merged_into = ? ORDER BY id", (eid,))]
         counts = {
-            "pushes": self.conn.execute(f"SELECT count(*) FROM enterprise_pushes WHERE enterprise_id IN ({marks})",
+            "pushes": self.core.conn.execute(f"SELECT count(*) FROM enterprise_pushes WHERE enterprise_id IN ({marks})",
                                         family).fetchone()[0]
-            + self.conn.execute(f"SELECT count(*) FROM ({self._association_pushes_sql(marks)})",
+            + self.core.conn.execute(f"SELECT count(*) FROM ({self._association_pushes_sql(marks)})",
                                 family).fetchone()[0],
-            "feedback": self.conn.execute(f"SELECT count(*) FROM policy_feedback WHERE enterprise_id IN ({marks})",
+            "feedback": self.core.conn.execute(f"SELECT count(*) FROM policy_feedback WHERE enterprise_id IN ({marks})",
                                           family).fetchone()[0],
-            "visits": self.conn.execute(
+            "visits": self.core.conn.execute(
                 f"SELECT count(DISTINCT x.activity_id) FROM outreach_enterprises x JOIN outreach_activities a "
                 f"ON a.id = x.activity_id WHERE x.enterprise_id IN ({marks}) AND a.voided_at IS NULL", family).fetchone()[0],
-            "events": self.conn.execute(f"SELECT count(*) FROM enterprise_events WHERE enterprise_id IN ({marks})",
+            "events": self.core.conn.execute(f"SELECT count(*) FROM enterprise_events WHERE enterprise_id IN ({marks})",
                                         family).fetchone()[0],
         }
         return EnterpriseProfile(_row_enterprise(row), contacts, memberships, merged, self._figures(eid), counts)
 
     def _figures(self, eid: int) -> TicketFigures:
         f = TicketFigures()
-        for closed, sat, warned, n, last in self.conn.execute(
+        for closed, sat, warned, n, last in self.core.conn.execute(
                 "SELECT status = 'closed', satisfaction, max_level > 0, count(*), max(received_at) FROM tickets "
                 "WHERE enterprise_id = ? GROUP BY 1, 2, 3", (eid,)):
             f.total += n
@@ -604,7 +573,7 @@ class EnterprisesMixin:
             f.last_received = max(f.last_received or "", last) or None
         return f
 
-    def enterprise_tickets(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+    def tickets(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
                            limit: int = PAGE) -> tuple[list[Ticket], Key | None]:
         """The enterprise's tickets, newest first, one keyset page (tickets of
         merged records were moved to it); the key of the next page or None."""
@@ -614,10 +583,10 @@ class EnterprisesMixin:
         if after is not None:
             where += " AND (received_at, id) < (?, ?)"
             params.extend(after)
-        rows = self.conn.execute(f"SELECT * FROM tickets WHERE {where} ORDER BY received_at DESC, id DESC LIMIT ?",
+        rows = self.core.conn.execute(f"SELECT * FROM tickets WHERE {where} ORDER BY received_at DESC, id DESC LIMIT ?",
                                  [*params, limit + 1]).fetchall()
         rows, key = _page(rows, limit, lambda r: (r["received_at"], r["id"]))
-        return [self._decorate(r, actor) for r in rows], key  # type: ignore[attr-defined]
+        return [self.records.decorate(r, actor) for r in rows], key
 
     @staticmethod
     def _association_pushes_sql(marks: str) -> str:
@@ -628,7 +597,7 @@ class EnterprisesMixin:
                 "JOIN associations a ON a.id = x.association_id "
                 f"WHERE m.enterprise_id IN ({marks}) AND x.at >= m.joined_at GROUP BY x.id")
 
-    def enterprise_pushes(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+    def pushes(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
                           limit: int = PAGE) -> tuple[list[PushLine], Key | None]:
         """Policies that reached the enterprise, newest first: pushed to it (or to
         a record merged into it), or to an association while it was a member."""
@@ -637,7 +606,7 @@ class EnterprisesMixin:
         if after is not None:
             where = "WHERE (u.at, u.src, u.id) < (?, ?, ?)"
             params.extend(after)
-        rows = self.conn.execute(
+        rows = self.core.conn.execute(
             "SELECT u.*, p.title FROM ("
             f"SELECT id, at, policy_id, actor, note, '' AS association, 1 AS src FROM enterprise_pushes "
             f"WHERE enterprise_id IN ({marks}) UNION ALL "
@@ -648,7 +617,7 @@ class EnterprisesMixin:
         return [PushLine(r["id"], r["at"], r["policy_id"], r["title"], r["actor"], r["note"], r["association"])
                 for r in rows], key
 
-    def enterprise_feedback(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+    def feedback(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
                             limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
         """Policy feedback the enterprise gave, newest first, with the policy title."""
         family, marks = self._readable_family(actor, enterprise_id)
@@ -656,14 +625,14 @@ class EnterprisesMixin:
         if after is not None:
             where += " AND f.id < ?"
             params.append(after[0])
-        rows = self.conn.execute(
+        rows = self.core.conn.execute(
             "SELECT f.*, p.title AS policy_title, d.short_name AS department FROM policy_feedback f "
             "JOIN policies p ON p.id = f.policy_id LEFT JOIN departments d ON d.id = f.department_id "
             f"WHERE {where} ORDER BY f.id DESC LIMIT ?", [*params, limit + 1]).fetchall()
         rows, key = _page([dict(r) for r in rows], limit, lambda r: (r["id"],))
         return rows, key
 
-    def enterprise_visits(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+    def visits(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
                           limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
         """Outreach activities that met the enterprise (voided ones left out), newest first."""
         family, marks = self._readable_family(actor, enterprise_id)
@@ -672,14 +641,14 @@ class EnterprisesMixin:
         if after is not None:
             where += " AND (a.held_on, a.id) < (?, ?)"
             params.extend(after)
-        rows = self.conn.execute(f"SELECT a.* FROM outreach_activities a WHERE {where} "
+        rows = self.core.conn.execute(f"SELECT a.* FROM outreach_activities a WHERE {where} "
                                  "ORDER BY a.held_on DESC, a.id DESC LIMIT ?", [*params, limit + 1]).fetchall()
-        labels = {k.code: k.label for k in self.outreach_kinds()}  # type: ignore[attr-defined]
+        labels = {k.code: k.label for k in out.load_kinds(DATA_DIR / "outreach.toml")}
         # kind_label: the plan's Chinese name of the kind (the stored code if the plan no longer has it)
         return _page([{**dict(r), "kind_label": labels.get(r["kind"], r["kind"])} for r in rows], limit,
                      lambda r: (r["held_on"], r["id"]))
 
-    def enterprise_history(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
+    def history(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
                            limit: int = PAGE) -> tuple[list[EnterpriseEvent], Key | None]:
         """The record's own history (and that of the records merged into it), newest first."""
         family, marks = self._readable_family(actor, enterprise_id)
@@ -687,22 +656,22 @@ class EnterprisesMixin:
         if after is not None:
             where += " AND id < ?"
             params.append(after[0])
-        rows = self.conn.execute(f"SELECT * FROM enterprise_events WHERE {where} ORDER BY id DESC LIMIT ?",
+        rows = self.core.conn.execute(f"SELECT * FROM enterprise_events WHERE {where} ORDER BY id DESC LIMIT ?",
                                  [*params, limit + 1]).fetchall()
         rows, key = _page(rows, limit, lambda r: (r["id"],))
         return [EnterpriseEvent(r["id"], r["enterprise_id"], r["at"], r["actor"], r["action"], r["note"],
                                 json.loads(r["changes"] or "{}")) for r in rows], key
 
     # -- editing ----------------------------------------------------------------------------------
-    def update_enterprise(self, actor: Staff, enterprise_id: int, changes: dict[str, Any], *,
+    def update(self, actor: Staff, enterprise_id: int, changes: dict[str, Any], *,
                           version: int | None = None, note: str = "") -> Enterprise:
         """Edit a record's fields (name, USCC with its check digit, district from
         data/districts.toml, industry, main contact, note); the change is in its
         history as before → after.  ``version`` guards against a newer edit."""
         self._directory_reader(actor)
         v = self._clean_fields(changes)
-        now = format_datetime(self.now())  # type: ignore[attr-defined]
-        with self.write() as c:  # type: ignore[attr-defined]
+        now = format_datetime(self.core.now())
+        with self.core.write() as c:
             row = self._record(c, enterprise_id)
             self._refuse_merged(row)
             self._check_version(row, version)
@@ -721,7 +690,7 @@ class EnterprisesMixin:
     @staticmethod
     def _refuse_merged(row: sqlite3.Row) -> None:
         if row["merged_into"] is not None:
-            raise _errors().InvalidAction(f"档案 #{row['id']} 已并入 #{row['merged_into']}，请在该档案上操作")
+            raise InvalidAction(f"档案 #{row['id']} 已并入 #{row['merged_into']}，请在该档案上操作")
 
     def _touch(self, c: sqlite3.Connection, row: sqlite3.Row, actor: Staff, now: str) -> None:
         c.execute("UPDATE enterprises SET version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
@@ -736,17 +705,17 @@ class EnterprisesMixin:
             p = validate_phone(phone) if phone and str(phone).strip() else ""
             pos = clean_text(position, "职务", max_len=50)
         except ValueError as exc:
-            raise _errors().InvalidAction(str(exc)) from None
+            raise InvalidAction(str(exc)) from None
         if not p:
-            raise _errors().InvalidAction("请填写联系人的电话")
-        now = format_datetime(self.now())  # type: ignore[attr-defined]
-        with self.write() as c:  # type: ignore[attr-defined]
+            raise InvalidAction("请填写联系人的电话")
+        now = format_datetime(self.core.now())
+        with self.core.write() as c:
             row = self._record(c, enterprise_id)
             self._refuse_merged(row)
             self._check_version(row, version)
             cur = c.execute("INSERT INTO enterprise_contacts(enterprise_id, name, phone, position, added_at, added_by) "
                             "VALUES (?,?,?,?,?,?)", (row["id"], n, p, pos, now, actor.login))
-            cid = int(cur.lastrowid)  # type: ignore[arg-type]
+            cid = int(cur.lastrowid)
             self._touch(c, row, actor, now)
             self._record_event(c, row["id"], now, actor.login, "contact_add", f"{n} {p}{'（' + pos + '）' if pos else ''}",
                                {"contact": [None, {"id": cid, "name": n, "phone": p, "position": pos}]})
@@ -755,12 +724,12 @@ class EnterprisesMixin:
     def remove_contact(self, actor: Staff, contact_id: int, *, version: int | None = None, note: str = "") -> None:
         """Take a further contact off the record (kept, marked removed, in the history)."""
         self._directory_reader(actor)
-        now = format_datetime(self.now())  # type: ignore[attr-defined]
-        with self.write() as c:  # type: ignore[attr-defined]
+        now = format_datetime(self.core.now())
+        with self.core.write() as c:
             x = c.execute("SELECT * FROM enterprise_contacts WHERE id = ? AND removed_at IS NULL",
                           (int(contact_id),)).fetchone()
             if x is None:
-                raise _errors().NotFound(f"找不到联系人 #{contact_id}（或已移除）")
+                raise NotFound(f"找不到联系人 #{contact_id}（或已移除）")
             row = self._record(c, x["enterprise_id"])
             self._refuse_merged(row)
             self._check_version(row, version)
@@ -771,7 +740,7 @@ class EnterprisesMixin:
                                {"contact": [{"id": x["id"], "name": x["name"], "phone": x["phone"]}, None]})
 
     # -- merging ---------------------------------------------------------------------------------
-    def merge_enterprises(self, actor: Staff, keep_id: int, drop_id: int, *, version_keep: int | None = None,
+    def merge(self, actor: Staff, keep_id: int, drop_id: int, *, version_keep: int | None = None,
                           version_drop: int | None = None, note: str = "") -> Enterprise:
         """Merge two records of one enterprise: ``drop`` goes into ``keep``.
 
@@ -784,16 +753,16 @@ class EnterprisesMixin:
         """
         self._directory_reader(actor)
         if actor.role not in MERGERS:
-            raise _errors().PermissionDenied(f"合并企业档案只能由受理员、值班长操作，您的角色是{actor.role.label}")
+            raise PermissionDenied(f"合并企业档案只能由受理员、值班长操作，您的角色是{actor.role.label}")
         if int(keep_id) == int(drop_id):
-            raise _errors().InvalidAction("不能把企业档案合并到它自己")
-        now = format_datetime(self.now())  # type: ignore[attr-defined]
-        with self.write() as c:  # type: ignore[attr-defined]
+            raise InvalidAction("不能把企业档案合并到它自己")
+        now = format_datetime(self.core.now())
+        with self.core.write() as c:
             keep, drop = self._record(c, keep_id), self._record(c, drop_id)
             if drop["merged_into"] is not None:
-                raise _errors().InvalidAction(f"档案 #{drop['id']} 已并入 #{drop['merged_into']}，不能再次合并")
+                raise InvalidAction(f"档案 #{drop['id']} 已并入 #{drop['merged_into']}，不能再次合并")
             if keep["merged_into"] is not None:
-                raise _errors().InvalidAction(f"档案 #{keep['id']} 已并入 #{keep['merged_into']}，"
+                raise InvalidAction(f"档案 #{keep['id']} 已并入 #{keep['merged_into']}，"
                                               f"不能合并到已合并的档案，请合并到 #{keep['merged_into']}")
             self._check_version(keep, version_keep)
             self._check_version(drop, version_drop)
@@ -833,7 +802,7 @@ class EnterprisesMixin:
                     (k, drop["contact_phone"])).fetchone() is None:
                 cur = c.execute("INSERT INTO enterprise_contacts(enterprise_id, name, phone, position, added_at, added_by) "
                                 "VALUES (?,?,?,?,?,?)", (k, drop["contact_name"], drop["contact_phone"], "", now, actor.login))
-                moved["contacts"].append(int(cur.lastrowid))  # type: ignore[arg-type]
+                moved["contacts"].append(int(cur.lastrowid))
             drop_sets: dict[str, Any] = {"merged_into": k}
             if "uscc" in gained:
                 drop_sets["uscc"] = None  # a USCC belongs to one record; the merged one leads to it
@@ -852,37 +821,33 @@ class EnterprisesMixin:
             return _row_enterprise(self._record(c, k))
 
     # -- pushing a policy to one enterprise ------------------------------------------------------------
-    def push_policy_to_enterprise(self, actor: Staff, policy_id: int, enterprise_id: int, note: str = "") -> int:
+    def push_policy(self, actor: Staff, policy_id: int, enterprise_id: int, note: str = "") -> int:
         """定向推送 a published policy to one enterprise; recorded with the enterprise
         and in the policy's history.  Clerks and supervisors; the push's id."""
         self._directory_reader(actor)
         if actor.role not in PUSHERS:
-            raise _errors().PermissionDenied(f"向企业推送政策只能由受理员、值班长操作，您的角色是{actor.role.label}")
-        p = self.policy(policy_id)  # type: ignore[attr-defined]
+            raise PermissionDenied(f"向企业推送政策只能由受理员、值班长操作，您的角色是{actor.role.label}")
+        p = self.library.get(policy_id)
         if p.status is not PolicyStatus.PUBLISHED:
-            raise _errors().InvalidAction(f"只能推送已发布的政策（当前为“{p.status.label}”）")
+            raise InvalidAction(f"只能推送已发布的政策（当前为“{p.status.label}”）")
         text = (note or "").strip()
-        now = format_datetime(self.now())  # type: ignore[attr-defined]
-        with self.write() as c:  # type: ignore[attr-defined]
+        now = format_datetime(self.core.now())
+        with self.core.write() as c:
             row = self._record(c, enterprise_id)
             self._refuse_merged(row)
             cur = c.execute("INSERT INTO enterprise_pushes(policy_id, enterprise_id, at, actor, note) VALUES (?,?,?,?,?)",
                             (p.id, row["id"], now, actor.login, text))
-            self._policy_event(c, p.id, now, actor.login, "push",  # type: ignore[attr-defined]
+            policy_event(c, p.id, now, actor.login, "push",
                                f"推送至企业“{row['name']}”（#{row['id']}）" + (f"：{text}" if text else ""))
-        return int(cur.lastrowid)  # type: ignore[arg-type]
+        return int(cur.lastrowid)
 
     def published_policies(self, actor: Staff, words: str, limit: int = 20) -> list[Any]:
         """Published policies matching ``words`` (title first): the push dialog's list."""
         self._directory_reader(actor)
-        return [h.policy for h in self.search_policies(  # type: ignore[attr-defined]
+        return [h.policy for h in self.library.search(
             words, pol.PolicyFilter(statuses=[PolicyStatus.PUBLISHED.value]), limit=limit)]
-
-
 def first_source_label(code: str) -> str:
     """工单 / 导入 / 走访 / 政策反馈 / 手工建档."""
     return FIRST_SOURCES.get(code, code)
 
 
-__all__ = ["EnterpriseContact", "EnterpriseEvent", "EnterpriseHit", "EnterpriseProfile", "EnterprisesMixin",
-           "Membership", "PushLine", "TicketFigures", "first_source_label"]

@@ -1,0 +1,118 @@
+"""The knowledge base: search (the trigram index of :mod:`xzconsole.areas.fts`),
+entries, edits with their history, and the hotline's shared entries imported.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from .. import policies as pol
+from ..errors import InvalidAction, NotFound
+from ..models import KnowledgeEntry, Role, Staff
+from .base import Core, require_role
+from .fts import KNOWLEDGE_WEIGHTS, library_query
+
+
+class KnowledgeArea:
+    """``store.knowledge``: Q&A entries shared with the hotline."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def get(self, kid: int) -> KnowledgeEntry:
+        row = self.core.q1("SELECT * FROM knowledge WHERE id = ?", (kid,))
+        if row is None:
+            raise NotFound(f"找不到知识库条目 #{kid}")
+        return KnowledgeEntry.model_validate(dict(row))
+
+    def search(self, words: str | None, limit: int = 10) -> list[KnowledgeEntry]:
+        """Knowledge entries holding every word in question or answer, best first
+        (a hit in the question weighs most; then the latest updated).  Serves
+        the knowledge-base screen and the intake form (``Store.search_knowledge``)."""
+        terms = pol.split_terms(words)
+        if not terms:
+            return []
+        rows = library_query(self.core.conn, "knowledge", "k", KNOWLEDGE_WEIGHTS, ("question", "answer"), terms, [], [],
+                                   "score, k.updated_at DESC, k.id DESC", [], True, limit, 0)
+        return [KnowledgeEntry.model_validate(dict(r)) for r in rows]
+
+    # -- the knowledge base ---------------------------------------------------------------
+    def _clean_knowledge(self, values: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return pol.validate_knowledge_fields(values, self.core.categories(),
+                                                 lambda ref: self.core.department(ref).short_name)
+        except ValueError as exc:
+            raise InvalidAction(str(exc)) from None
+
+    def create(self, actor: Staff, question: str, answer: str, category: str = "",
+                         department: str = "") -> KnowledgeEntry:
+        """A new knowledge entry, with its owning department."""
+        self.require_editor(actor, "新建知识库条目")
+        v = self._clean_knowledge({"question": question, "answer": answer, "category": category, "department": department})
+        now = self.core.now_s()
+        with self.core.write() as c:
+            if c.execute("SELECT 1 FROM knowledge WHERE question = ?", (v["question"],)).fetchone():
+                raise InvalidAction("知识库中已有相同的问题，请直接修改该条目")
+            cur = c.execute("INSERT INTO knowledge(question, answer, category, department, updated_at, updated_by) "
+                            "VALUES (?,?,?,?,?,?)", (v["question"], v["answer"], v["category"], v["department"], now, actor.login))
+            kid = int(cur.lastrowid)
+            c.execute("INSERT INTO knowledge_events(knowledge_id, at, actor, action, note, changes) VALUES (?,?,?,?,?,?)",
+                      (kid, now, actor.login, "create", "新建", json.dumps({k: [None, x] for k, x in v.items() if x}, ensure_ascii=False)))
+        return self.get(kid)
+
+    def update(self, actor: Staff, knowledge_id: int, changes: dict[str, Any], *,
+                         expect_updated_at: str | None = None) -> KnowledgeEntry:
+        """Edit an entry; records who and when (and the change in its history)."""
+        self.require_editor(actor, "修改知识库条目")
+        unknown = [k for k in changes if k not in ("question", "answer", "category", "department")]
+        if unknown:
+            raise InvalidAction(f"不能修改的字段：{'、'.join(unknown)}")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            row = c.execute("SELECT * FROM knowledge WHERE id = ?", (int(knowledge_id),)).fetchone()
+            if row is None:
+                raise NotFound(f"找不到知识库条目 #{knowledge_id}")
+            if expect_updated_at is not None and row["updated_at"] != expect_updated_at:
+                raise InvalidAction(f"该条目已被 {row['updated_by'] or '他人'} 修改，请重新载入后再改（您填写的内容已保留）")
+            v = self._clean_knowledge({**{k: row[k] for k in ("question", "answer", "category", "department")}, **changes})
+            diff = {k: [row[k], x] for k, x in v.items() if row[k] != x}
+            if diff:
+                if "question" in diff and c.execute("SELECT 1 FROM knowledge WHERE question = ? AND id != ?",
+                                                    (v["question"], row["id"])).fetchone():
+                    raise InvalidAction("知识库中已有相同的问题")
+                sets = {k: v[k] for k in diff}
+                sets.update(updated_at=now, updated_by=actor.login)
+                c.execute(f"UPDATE knowledge SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?", [*sets.values(), row["id"]])
+                c.execute("INSERT INTO knowledge_events(knowledge_id, at, actor, action, note, changes) VALUES (?,?,?,?,?,?)",
+                          (row["id"], now, actor.login, "edit", "", json.dumps(diff, ensure_ascii=False)))
+        return self.get(knowledge_id)
+
+    def history(self, knowledge_id: int) -> list[dict[str, Any]]:
+        return [{**dict(r), "changes": json.loads(r["changes"])} for r in self.core.conn.execute(
+            "SELECT * FROM knowledge_events WHERE knowledge_id = ? ORDER BY id", (int(knowledge_id),))]
+
+    def updated_by(self, knowledge_id: int) -> str:
+        row = self.core.conn.execute("SELECT updated_by FROM knowledge WHERE id = ?", (int(knowledge_id),)).fetchone()
+        return row[0] if row else ""
+
+    def import_batch(self, actor: Staff, rows: Sequence[dict[str, Any]], source: str) -> tuple[int, int, int]:
+        """Insert validated knowledge rows in one transaction: (imported, 0, duplicates)."""
+        self.require_editor(actor, "导入知识库")
+        now = self.core.now_s()
+        imported = dup = 0
+        with self.core.write() as c:
+            for r in rows:
+                cur = c.execute("INSERT INTO knowledge(question, answer, category, department, updated_at, updated_by) "
+                                "VALUES (?,?,?,?,?,?) ON CONFLICT(question) DO NOTHING",
+                                (r["question"], r["answer"], r["category"], r["department"], now, actor.login))
+                if cur.rowcount == 0:
+                    dup += 1
+                    continue
+                imported += 1
+                c.execute("INSERT INTO knowledge_events(knowledge_id, at, actor, action, note) VALUES (?,?,?,?,?)",
+                          (cur.lastrowid, now, actor.login, "import", f"从 {source} 第 {r.get('line')} 行导入"))
+        return imported, 0, dup
+
+    def require_editor(self, actor: Staff, what: str = "编辑知识库") -> None:
+        require_role(actor, (Role.SUPERVISOR, Role.ADMIN), what)

@@ -1,0 +1,358 @@
+"""The queue: keyset pages of tickets, the tabs' counts, the palette's ticket look-ups.
+
+What is here and why:
+
+* :meth:`QueueArea.counts` — every tab's row count in two short
+  queries instead of eleven ``count(*)``: a GROUP BY status over a covering
+  index (``(status, due_date, department_id)``, or ``(center, status, …)``
+  for one center), then the warning levels over the open tickets only (a few
+  percent of the table); a liaison's 协办 tab adds one count through
+  ``ticket_parts``.
+* :meth:`QueueArea.page` — the queue's keyset page.  A search for
+  something that *is* an identifier (ticket number, external id, USCC,
+  phone) is answered through those columns' indexes (SQLite's OR-by-union
+  plan) instead of the filter's ``LIKE`` scan over a million contents;
+  anything else falls back to ``list_tickets`` unchanged.
+* :meth:`QueueArea.palette_tickets` — the
+  command palette's candidates, by index range scans only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .. import rules
+from ..clock import format_datetime
+from ..models import Role, Staff, Status, Ticket
+from ..rules import WarningLevel
+from .base import AWAITING, Core
+from .records import TicketRecords
+
+
+@dataclass
+class TicketFilter:
+    """What the queue asks for: a tab, narrowing filters and a search."""
+
+    statuses: Sequence[str] | None = None
+    level: WarningLevel | None = None  # only tickets at this warning level now
+    department_id: int | None = None
+    appeal_type: str | None = None
+    source: str | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    search: str | None = None
+    enterprise_id: int | None = None
+    center: str | None = None  # the center that took the tickets in (None: every center)
+    # 协办: tickets where the department (the liaison's own, or department_id)
+    # has a supporting part, instead of those it leads
+    supporting: bool = False
+
+
+SORTS = {
+    # name: (column, descending)
+    "received": ("received_at", True),
+    "due": ("due_date", False),
+    "warning": ("due_date", False),  # most overdue first = earliest due date first
+}
+
+
+# what may be an identifier worth an exact, indexed look-up first
+_IDENTIFIER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_\-/.]{4,63}$")
+
+
+@dataclasses.dataclass
+class QueueCounts:
+    """Row counts of the queue's tabs under the current filters."""
+
+    by_status: dict[str, int]
+    by_level: dict[int, int]  # WarningLevel value → count (awaiting a reply only)
+    total: int
+    supporting: int = 0  # 协办: tickets the liaison's department supports (liaisons only)
+
+
+class QueueArea:
+    """``store.queue``: what the queue screen lists and counts."""
+
+    def __init__(self, core: Core, records: TicketRecords) -> None:
+        self.core = core
+        self.records = records
+
+    def list_tickets(self, actor: Staff, f: TicketFilter | None = None, *, sort: str = "received",
+                     after: tuple[Any, int] | None = None, limit: int = 50, descending: bool | None = None) -> list[Ticket]:
+        """One keyset page of the queue: never the whole table.
+
+        ``after`` is the (sort value, id) of the last row of the previous page.
+        Tickets without a due date sort last when sorting by due date.
+        """
+        f = f or TicketFilter()
+        column, desc = SORTS[sort]
+        if descending is not None:
+            desc = descending
+        where, params = self._filter_sql(actor, f)
+        if sort in ("due", "warning"):
+            where.append("due_date IS NOT NULL")
+        if after is not None:
+            op = "<" if desc else ">"
+            where.append(f"({column}, id) {op} (?, ?)")
+            params.extend([after[0], after[1]])
+        order = "DESC" if desc else "ASC"
+        sql = f"SELECT * FROM tickets {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {column} {order}, id {order} LIMIT ?"
+        params.append(limit)
+        return [self.records.decorate(r, actor) for r in self.core.q(sql, params)]
+
+    def count_tickets(self, actor: Staff, f: TicketFilter | None = None) -> int:
+        where, params = self._filter_sql(actor, f or TicketFilter())
+        sql = f"SELECT count(*) FROM tickets {'WHERE ' + ' AND '.join(where) if where else ''}"
+        return self.core.q1(sql, params)[0]
+
+    def _filter_sql(self, actor: Staff, f: TicketFilter) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        dept = actor.department_id if actor.role is Role.DEPARTMENT else f.department_id
+        if f.supporting and dept is not None:
+            where.append("id IN (SELECT ticket_id FROM ticket_parts WHERE department_id = ? AND withdrawn_at IS NULL)")
+            params.append(dept)
+        elif f.supporting:
+            where.append("id IN (SELECT ticket_id FROM ticket_parts WHERE withdrawn_at IS NULL)")
+        elif dept is not None:
+            where.append("department_id = ?")
+            params.append(dept)
+        if f.center:
+            where.append("center = ?")
+            params.append(f.center)
+        statuses = list(f.statuses) if f.statuses else None
+        if f.level is not None:
+            statuses = [s for s in (statuses or AWAITING) if s in AWAITING]
+            lo, hi = self._level_due_range(f.level, self.core.clock.today())
+            if lo is not None:
+                where.append("due_date > ?")
+                params.append(lo.isoformat())
+            where.append("due_date <= ?")
+            params.append(hi.isoformat())
+        if statuses:
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+            params.extend(statuses)
+        if f.appeal_type:
+            where.append("appeal_type = ?")
+            params.append(f.appeal_type)
+        if f.source:
+            where.append("source = ?")
+            params.append(f.source)
+        if f.received_from:
+            where.append("received_at >= ?")
+            params.append(f.received_from.isoformat())
+        if f.received_to:
+            where.append("received_at < ?")
+            params.append((f.received_to + dt.timedelta(days=1)).isoformat())
+        if f.enterprise_id is not None:
+            where.append("enterprise_id = ?")
+            params.append(f.enterprise_id)
+        if f.search:
+            s = f.search.strip()
+            like = "%" + s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(
+                "(number = ? OR external_id = ? OR uscc = ? OR contact_phone = ? OR enterprise_name LIKE ? ESCAPE '\\' "
+                "OR content LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')"
+            )
+            params.extend([s, s, s.upper(), s, like, like, like])
+            if actor.role is Role.DEPARTMENT:  # never find a confidential ticket by its enterprise
+                where.append("(confidential = 0 OR NOT (enterprise_name LIKE ? ESCAPE '\\' OR uscc = ? OR contact_phone = ?))")
+                params.extend([like, s.upper(), s])
+        return where, params
+
+    def _level_due_range(self, level: WarningLevel, today: dt.date) -> tuple[dt.date | None, dt.date]:
+        """(exclusive low, inclusive high) due dates of tickets at ``level`` today."""
+        cal = self.core.calendar()
+        red = cal.due_threshold(today, rules.RED_AT)
+        orange = cal.due_threshold(today, rules.ORANGE_AT)
+        past = today - dt.timedelta(days=1)
+        if level is WarningLevel.RED:
+            return None, red
+        if level is WarningLevel.ORANGE:
+            return red, orange
+        if level is WarningLevel.YELLOW:
+            return orange, past
+        return past, dt.date(9999, 12, 31)
+
+    # -- the queue ---------------------------------------------------------------
+    def counts(self, actor: Any, f: Any = None) -> QueueCounts:
+        """Counts per status and per warning level for ``f`` minus its tab
+        (statuses / level / 协办); the liaison sees only their department,
+        and gets the count of their 协办 tab as well.
+
+        Two queries rather than one pass with conditional sums: the level
+        sums need ``due_date``, which the ``(center, status, …)`` index does
+        not hold — one pass read 600,000 table rows for the city center
+        (0.54 s at 1,000,000 tickets); the status counts alone are a covering
+        index read and the levels read the open tickets only (0.14 s).
+        """
+
+        base = dataclasses.replace(f or TicketFilter(), statuses=None, level=None, supporting=False)
+        where, params = self._filter_sql(actor, base)
+        cond = " AND ".join(where) if where else "1"
+        with self.core.read_snapshot():  # the tabs agree with each other
+            by_status = {r[0]: r[1] for r in self.core.conn.execute(
+                f"SELECT status, count(*) FROM tickets WHERE {cond} GROUP BY status", params)}
+            order = (WarningLevel.YELLOW, WarningLevel.ORANGE, WarningLevel.RED)
+            levels = {int(lvl): 0 for lvl in order}
+            if any(by_status.get(s) for s in AWAITING):
+                today = self.core.clock.today()
+                ranges = [self._level_due_range(lvl, today) for lvl in order]
+                sums = ", ".join("sum(due_date <= ?)" if lo is None else "sum(due_date > ? AND due_date <= ?)"
+                                 for lo, _ in ranges)
+                bounds = [d.isoformat() for pair in ranges for d in pair if d is not None]
+                aw = ",".join("?" * len(AWAITING))
+                row = self.core.conn.execute(f"SELECT {sums} FROM tickets WHERE {cond} AND status IN ({aw})",
+                                        [*bounds, *params, *AWAITING]).fetchone()
+                levels = {int(lvl): n or 0 for lvl, n in zip(order, row)}
+            supporting = 0
+            if actor.role is Role.DEPARTMENT:
+                where, params = self._filter_sql(actor, dataclasses.replace(base, supporting=True))
+                supporting = self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0]
+        return QueueCounts(by_status, levels, sum(by_status.values()), supporting)
+
+    def _exact_search_sql(self, actor: Any, text: str) -> tuple[str, list[Any]] | None:
+        """An indexed condition for a search that names a ticket or enterprise
+        exactly (number, external id, USCC, phone), or None when nothing
+        matches exactly — then the caller does the substring search."""
+
+        s = text.strip()
+        if not _IDENTIFIER.match(s):
+            return None
+        cond = "(number = ? OR external_id = ? OR uscc = ? OR contact_phone = ?)"
+        params: list[Any] = [s, s, s.upper(), s]
+        dept = ""
+        dparams: list[Any] = []
+        if actor.role is Role.DEPARTMENT:
+            # unary + keeps the planner on the identifier indexes (OR-by-union)
+            # instead of walking the whole department
+            dept = " AND +department_id = ?"
+            dparams = [actor.department_id]
+            # a liaison never finds a confidential ticket by its enterprise's identity
+            cond = (f"({cond} AND (confidential = 0 OR NOT (uscc = ? OR contact_phone = ?)))")
+            params += [s.upper(), s]
+        hit = self.core.conn.execute(f"SELECT 1 FROM tickets WHERE {cond}{dept} LIMIT 1", [*params, *dparams]).fetchone()
+        if hit is None:
+            return None
+        return cond, params
+
+    def _exact_where(self, actor: Any, f: Any, exact: tuple[str, list[Any]]) -> tuple[list[str], list[Any]]:
+        """The filter's conditions with the identifier search in place of the
+        substring one.  The center is tested with a unary ``+`` so that the
+        planner follows the identifier indexes (a few rows) rather than walk
+        every ticket of the center (600,000 for the city's) checking each."""
+        where, params = self._filter_sql(actor, dataclasses.replace(f, search=None, center=None))
+        if f.center:
+            where.append("+center = ?")
+            params.append(f.center)
+        return [*where, exact[0]], [*params, *exact[1]]
+
+    def page(self, actor: Any, f: Any = None, *, sort: str = "received", after: tuple[Any, int] | None = None,
+                   limit: int = 50) -> tuple[list[Any], tuple[Any, int] | None]:
+        """One keyset page of the queue and the key of its last row (for the
+        next page), or None as key when there is no further page.
+
+        Fetches ``limit + 1`` rows to know whether another page follows.
+        """
+
+        f = f or TicketFilter()
+        exact = self._exact_search_sql(actor, f.search) if f.search and f.search.strip() else None
+        if exact is None:
+            rows = self.list_tickets(actor, f, sort=sort, after=after, limit=limit + 1)
+        else:
+            column, desc = SORTS[sort]
+            where, params = self._exact_where(actor, f, exact)
+            if sort in ("due", "warning"):
+                where.append("due_date IS NOT NULL")
+            if after is not None:
+                where.append(f"({column}, id) {'<' if desc else '>'} (?, ?)")
+                params.extend(after)
+            order = "DESC" if desc else "ASC"
+            sql = f"SELECT * FROM tickets WHERE {' AND '.join(where)} ORDER BY {column} {order}, id {order} LIMIT ?"
+            rows = [self.records.decorate(r, actor) for r in self.core.conn.execute(sql, [*params, limit + 1])]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        key = self.page_key(rows[-1], sort) if more and rows else None
+        return rows, key
+
+    def count(self, actor: Any, f: Any = None) -> int:
+        """How many tickets the queue's current tab, filters and search hold."""
+
+        f = f or TicketFilter()
+        exact = self._exact_search_sql(actor, f.search) if f.search and f.search.strip() else None
+        if exact is None:
+            return self.count_tickets(actor, f)
+        where, params = self._exact_where(actor, f, exact)
+        return self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0]
+
+    @staticmethod
+    def page_key(ticket: Any, sort: str) -> tuple[Any, int]:
+        """The (sort value, id) of a row as stored, for ``after=``."""
+
+        if sort == "received":
+            return format_datetime(ticket.received_at), ticket.id
+        return (ticket.due_date.isoformat() if ticket.due_date else None), ticket.id
+
+    # -- centers -----------------------------------------------------------------------
+    def center_overview(self) -> list[dict[str, Any]]:
+        """Every center (city first) with its enabled staff and its open tickets
+        (``xzconsole centers``); the counts are seeks on ``(center, status, …)``."""
+
+        open_statuses = [s.value for s in Status if s is not Status.CLOSED]
+        marks = ",".join("?" * len(open_statuses))
+        staff = dict(self.core.conn.execute("SELECT center, count(*) FROM staff WHERE disabled = 0 GROUP BY center").fetchall())
+        out = []
+        for ctr in self.core.centers():
+            n = self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE center = ? AND status IN ({marks})",
+                                  [ctr["name"], *open_statuses]).fetchone()[0]
+            out.append({**ctr, "staff": staff.get(ctr["name"], 0), "open_tickets": n})
+        return out
+
+    # -- the command palette -------------------------------------------------------
+    def palette_tickets(self, actor: Any, text: str, limit: int = 20) -> list[Any]:
+        """Tickets whose number or external id starts with ``text``, or whose
+        enterprise name starts with it (index range scans only).  A liaison
+        gets only their department's, never a confidential one by its name."""
+
+        t = (text or "").strip()
+        if not t:
+            return []
+        dept, dparams = "", []
+        if actor.role is Role.DEPARTMENT:
+            dept, dparams = " AND department_id = ?", [actor.department_id]
+        seen: dict[int, Any] = {}
+        probes: list[tuple[str, list[Any]]] = []
+        upper = t.upper()
+        for prefix in dict.fromkeys([upper, "XZ" + t] if t.isdigit() else [upper]):
+            probes.append(("number >= ? AND number < ?", [prefix, prefix + "\uffff"]))
+        probes.append(("external_id >= ? AND external_id < ?", [t, t + "\uffff"]))
+        name_cond = "enterprise_name >= ? AND enterprise_name < ?"
+        if actor.role is Role.DEPARTMENT:
+            name_cond += " AND confidential = 0"
+        probes.append((name_cond, [t, t + "\uffff"]))
+        for cond, params in probes:
+            if len(seen) >= limit:
+                break
+            sql = f"SELECT * FROM tickets WHERE {cond}{dept} LIMIT ?"
+            for r in self.core.conn.execute(sql, [*params, *dparams, limit - len(seen)]):
+                if r["id"] not in seen:
+                    seen[r["id"]] = self.records.decorate(r, actor)
+        return list(seen.values())
+
+    def by_ids(self, actor: Any, ids: list[int]) -> list[Any]:
+        """The tickets with these ids, in the order given, as the actor may see
+        them (a liaison: only their department's, confidential ones masked)."""
+
+        rows: dict[int, Any] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.core.conn.execute(f"SELECT * FROM tickets WHERE id IN ({marks})", chunk):
+                if actor is not None and actor.role is Role.DEPARTMENT and r["department_id"] != actor.department_id:
+                    continue
+                rows[r["id"]] = r
+        return [self.records.decorate(rows[i], actor) for i in ids if i in rows]

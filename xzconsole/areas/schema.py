@@ -1,0 +1,637 @@
+"""The schema, as numbered migrations (``PRAGMA user_version``).
+
+Migration 1 is the first release's whole schema; every change after it is a
+new step, applied in place by :meth:`xzconsole.store.Store.migrate` before
+any screen or command runs.  Each area's tables are listed under the area's
+name.  History tables (``events``, ``supervisions``, ``policy_events`` …) are
+append-only: triggers refuse every UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Sequence
+
+from .fts import KNOWLEDGE_FTS_COLUMNS, POLICY_FTS_COLUMNS
+
+PAD = "char(31, 31)"  # two policies.PAD_CHAR characters, appended to every indexed column
+
+def _fts_sync(table: str, fts: str, cols: Sequence[str]) -> str:
+    """Triggers keeping an external-content FTS5 table in step with its table."""
+    names = ", ".join(cols)
+    new = ", ".join(f"new.{c} || {PAD}" for c in cols)
+    old = ", ".join(f"old.{c} || {PAD}" for c in cols)
+    return f"""
+    CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN
+        INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new});
+    END;
+    CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN
+        INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old});
+    END;
+    CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN
+        INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old});
+        INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new});
+    END;
+    """
+
+
+def _append_only(table: str, what: str) -> str:
+    return f"""
+    CREATE TRIGGER {table}_append_only_update BEFORE UPDATE ON {table}
+    BEGIN SELECT RAISE(ABORT, '{what}只能追加，不能修改'); END;
+    CREATE TRIGGER {table}_append_only_delete BEFORE DELETE ON {table}
+    BEGIN SELECT RAISE(ABORT, '{what}只能追加，不能删除'); END;
+    """
+
+
+# ---------------------------------------------------------------- migration 1
+
+# tickets, history, calendar, reference data, policies and knowledge (the core)
+_CORE_1 = """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE departments (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL UNIQUE,
+        short_name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('municipal', 'county')),
+        active INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE staff (
+        login TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor', 'department', 'admin')),
+        department_id INTEGER REFERENCES departments(id),
+        center TEXT NOT NULL DEFAULT '市企业服务中心',
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        CHECK (role != 'department' OR department_id IS NOT NULL)
+    );
+    CREATE TABLE enterprises (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        uscc TEXT UNIQUE,
+        district TEXT NOT NULL DEFAULT '',
+        industry TEXT NOT NULL DEFAULT '',
+        contact_name TEXT NOT NULL DEFAULT '',
+        contact_phone TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX enterprises_name ON enterprises(name);
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE,
+        external_id TEXT UNIQUE,
+        received_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        appeal_type TEXT NOT NULL,
+        enterprise_id INTEGER REFERENCES enterprises(id),
+        enterprise_name TEXT NOT NULL,
+        uscc TEXT,
+        contact_name TEXT NOT NULL DEFAULT '',
+        contact_phone TEXT NOT NULL DEFAULT '',
+        district TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        content TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        department_id INTEGER REFERENCES departments(id),
+        dispatched_at TEXT,
+        clock_start TEXT,
+        time_limit INTEGER,
+        extension_days INTEGER NOT NULL DEFAULT 0,
+        due_date TEXT,
+        due_provisional INTEGER NOT NULL DEFAULT 0,
+        signed_at TEXT,
+        replied_at TEXT,
+        reply_text TEXT NOT NULL DEFAULT '',
+        direct_answer INTEGER NOT NULL DEFAULT 0,
+        closed_at TEXT,
+        close_reason TEXT,
+        satisfaction TEXT,
+        followup_count INTEGER NOT NULL DEFAULT 0,
+        unreachable_count INTEGER NOT NULL DEFAULT 0,
+        reopen_count INTEGER NOT NULL DEFAULT 0,
+        return_count INTEGER NOT NULL DEFAULT 0,
+        pending_extension_days INTEGER,
+        pending_extension_reason TEXT,
+        pending_return_reason TEXT,
+        confidential INTEGER NOT NULL DEFAULT 0,
+        max_level INTEGER NOT NULL DEFAULT 0,
+        merged_into INTEGER REFERENCES tickets(id),
+        knowledge_id INTEGER,
+        created_by TEXT NOT NULL DEFAULT '',
+        updated_at TEXT,
+        updated_by TEXT NOT NULL DEFAULT '',
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    -- the queue's tabs and sorts, overall and within one department
+    CREATE INDEX tickets_status_received ON tickets(status, received_at, id);
+    CREATE INDEX tickets_received ON tickets(received_at, id);
+    CREATE INDEX tickets_dept_status_received ON tickets(department_id, status, received_at, id);
+    -- the warning ladder: open tickets by due date (covering the per-department counts)
+    CREATE INDEX tickets_status_due ON tickets(status, due_date, department_id);
+    CREATE INDEX tickets_dept_status_due ON tickets(department_id, status, due_date);
+    -- warned_tickets: only the open tickets at a department (a few percent of the
+    -- table), in due-date order, holding every column it returns, so the list of
+    -- all warned tickets is read without a table look-up or a sort per ticket
+    CREATE INDEX tickets_awaiting_due ON tickets(due_date, id, department_id, due_provisional, confidential, status,
+        appeal_type, number, external_id, enterprise_name, title) WHERE status IN ('dispatched', 'signed', 'reopened');
+    CREATE INDEX tickets_type_received ON tickets(appeal_type, received_at, id);
+    CREATE INDEX tickets_source_received ON tickets(source, received_at, id);
+    CREATE INDEX tickets_enterprise ON tickets(enterprise_id, status);
+    CREATE INDEX tickets_uscc ON tickets(uscc);
+    CREATE INDEX tickets_name ON tickets(enterprise_name);
+    CREATE INDEX tickets_phone ON tickets(contact_phone);
+    CREATE INDEX tickets_dispatched ON tickets(dispatched_at);
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        changes TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX events_ticket ON events(ticket_id, id);
+    CREATE INDEX events_action_at ON events(action, at);
+    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, '工单历史只能追加，不能修改'); END;
+    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, '工单历史只能追加，不能删除'); END;
+
+    CREATE TABLE supervisions (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        level INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX supervisions_ticket ON supervisions(ticket_id, id);
+    CREATE TRIGGER supervisions_append_only_update BEFORE UPDATE ON supervisions
+    BEGIN SELECT RAISE(ABORT, '督办记录只能追加，不能修改'); END;
+    CREATE TRIGGER supervisions_append_only_delete BEFORE DELETE ON supervisions
+    BEGIN SELECT RAISE(ABORT, '督办记录只能追加，不能删除'); END;
+
+    CREATE TABLE calendar_years (
+        year INTEGER PRIMARY KEY,
+        source TEXT NOT NULL DEFAULT '',
+        body TEXT NOT NULL,
+        loaded_at TEXT NOT NULL,
+        loaded_by TEXT NOT NULL
+    );
+    -- date → running working-day number, mirrored from workdays.WorkCalendar
+    CREATE TABLE workday_index (
+        day TEXT PRIMARY KEY,
+        num INTEGER NOT NULL,
+        workday INTEGER NOT NULL,
+        provisional INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE categories (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        code TEXT,
+        parent_id INTEGER REFERENCES categories(id),
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE associations (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL UNIQUE,
+        contact_name TEXT NOT NULL DEFAULT '',
+        contact_phone TEXT NOT NULL DEFAULT '',
+        categories TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE policies (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        doc_number TEXT NOT NULL DEFAULT '',
+        issuer TEXT NOT NULL DEFAULT '',
+        level TEXT NOT NULL DEFAULT 'municipal',
+        category TEXT NOT NULL DEFAULT '',
+        subcategory TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL DEFAULT 'other',
+        summary TEXT NOT NULL DEFAULT '',
+        interpreter_name TEXT NOT NULL DEFAULT '',
+        interpreter_phone TEXT NOT NULL DEFAULT '',
+        valid_from TEXT,
+        valid_until TEXT,
+        apply_url TEXT NOT NULL DEFAULT '',
+        source_url TEXT NOT NULL DEFAULT '',
+        issued_at TEXT,
+        published_at TEXT,
+        status TEXT NOT NULL DEFAULT 'draft',
+        updated_at TEXT,
+        updated_by TEXT NOT NULL DEFAULT '',
+        UNIQUE (title, doc_number)
+    );
+    CREATE INDEX policies_kind_until ON policies(kind, valid_until);
+    CREATE TABLE knowledge (
+        id INTEGER PRIMARY KEY,
+        question TEXT NOT NULL UNIQUE,
+        answer TEXT NOT NULL,
+        category TEXT NOT NULL DEFAULT '',
+        department TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """
+
+# the console's extra indexes (queue)
+_QUEUE_1 = """
+-- the queue's 全部 tab of a department liaison, newest first (without it a
+-- liaison's first page sorts their whole department: ~1 s at 1,000,000 tickets)
+CREATE INDEX tickets_dept_received ON tickets(department_id, received_at, id);
+-- the queue sorted by due date across every status (全部 tab, 期限 sort)
+CREATE INDEX tickets_due ON tickets(due_date, id);
+"""
+
+
+# the policy library, knowledge search, collection, pushes, comments, feedback
+_LIBRARY_1 = (
+    """
+    -- the library's lists: expiry check, issuer and category filters, newest first
+    CREATE INDEX policies_status_until ON policies(status, valid_until);
+    CREATE INDEX policies_issuer ON policies(issuer);
+    CREATE INDEX policies_category ON policies(category, subcategory);
+    CREATE INDEX policies_published ON policies(published_at, id);
+    CREATE VIRTUAL TABLE policies_fts USING fts5(title, doc_number, issuer, summary,
+        content='policies', content_rowid='id', tokenize='trigram');
+    CREATE VIRTUAL TABLE policies_fts_terms USING fts5vocab(policies_fts, 'row');
+    CREATE VIRTUAL TABLE knowledge_fts USING fts5(question, answer,
+        content='knowledge', content_rowid='id', tokenize='trigram');
+    CREATE VIRTUAL TABLE knowledge_fts_terms USING fts5vocab(knowledge_fts, 'row');
+    """
+    + _fts_sync("policies", "policies_fts", POLICY_FTS_COLUMNS)
+    + _fts_sync("knowledge", "knowledge_fts", KNOWLEDGE_FTS_COLUMNS)
+    + """
+    -- every change to a policy: edits, publishing, expiry, pushes, comments, feedback
+    CREATE TABLE policy_events (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        changes TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX policy_events_policy ON policy_events(policy_id, id);
+    """
+    + _append_only("policy_events", "政策历史")
+    + """
+    CREATE TABLE knowledge_events (
+        id INTEGER PRIMARY KEY,
+        knowledge_id INTEGER NOT NULL REFERENCES knowledge(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        changes TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX knowledge_events_entry ON knowledge_events(knowledge_id, id);
+    """
+    + _append_only("knowledge_events", "知识库历史")
+    + """
+    -- dates of the "135" targets that the core table does not hold
+    CREATE TABLE policy_dates (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        collected_at TEXT,
+        interpreted_at TEXT,
+        interpretation_url TEXT NOT NULL DEFAULT '',
+        source_id INTEGER REFERENCES policy_sources(id)
+    );
+    CREATE INDEX policy_dates_interpreted ON policy_dates(interpreted_at);
+    CREATE TABLE policy_pushes (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        association_id INTEGER NOT NULL REFERENCES associations(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX policy_pushes_policy ON policy_pushes(policy_id, id);
+    CREATE INDEX policy_pushes_association ON policy_pushes(association_id, id);
+    """
+    + _append_only("policy_pushes", "推送记录")
+    + """
+    -- 定制点餐: a draft sent to associations for comments
+    CREATE TABLE comment_rounds (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        opened_at TEXT NOT NULL,
+        opened_by TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX comment_rounds_policy ON comment_rounds(policy_id, id);
+    CREATE TABLE comment_round_associations (
+        round_id INTEGER NOT NULL REFERENCES comment_rounds(id),
+        association_id INTEGER NOT NULL REFERENCES associations(id),
+        PRIMARY KEY (round_id, association_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE policy_comments (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES comment_rounds(id),
+        association_id INTEGER NOT NULL REFERENCES associations(id),
+        text TEXT NOT NULL,
+        at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        forwarded_at TEXT,
+        forwarded_by TEXT,
+        forwarded_to TEXT,
+        decision TEXT CHECK (decision IN ('adopted', 'rejected')),
+        reason TEXT NOT NULL DEFAULT '',
+        decided_at TEXT,
+        decided_by TEXT
+    );
+    CREATE INDEX policy_comments_round ON policy_comments(round_id, id);
+    CREATE TABLE policy_feedback (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        enterprise_name TEXT NOT NULL,
+        uscc TEXT,
+        topic TEXT NOT NULL,
+        satisfaction TEXT NOT NULL CHECK (satisfaction IN ('satisfied', 'basically_satisfied', 'unsatisfied')),
+        text TEXT NOT NULL DEFAULT '',
+        complaint INTEGER NOT NULL DEFAULT 0,
+        department_id INTEGER REFERENCES departments(id),
+        at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        ticket_id INTEGER REFERENCES tickets(id),
+        CHECK (complaint = 0 OR department_id IS NOT NULL)
+    );
+    CREATE INDEX policy_feedback_policy ON policy_feedback(policy_id, id);
+    CREATE INDEX policy_feedback_at ON policy_feedback(at);
+    -- policy collection: the websites checked every working day
+    CREATE TABLE policy_sources (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL DEFAULT 'department',
+        responsible TEXT NOT NULL DEFAULT '',
+        active INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE source_checks (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES policy_sources(id),
+        day TEXT NOT NULL,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        found_count INTEGER NOT NULL DEFAULT 0 CHECK (found_count >= 0),
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX source_checks_day ON source_checks(day, source_id);
+    CREATE INDEX source_checks_source ON source_checks(source_id, id);
+    """
+    + _append_only("source_checks", "巡查记录")
+)
+
+
+# ---------------------------------------------------------------- migration 2 (issue 7)
+
+# the enterprise directory
+_DIRECTORY_2 = (
+    """
+    -- the directory: a merged record points at the one it was merged into
+    ALTER TABLE enterprises ADD COLUMN merged_into INTEGER REFERENCES enterprises(id);
+    -- how the center first met it: ticket, import, visit, feedback, manual
+    ALTER TABLE enterprises ADD COLUMN first_source TEXT NOT NULL DEFAULT 'ticket';
+    ALTER TABLE enterprises ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE enterprises ADD COLUMN updated_at TEXT;
+    ALTER TABLE enterprises ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE enterprises ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX enterprises_phone ON enterprises(contact_phone);
+    -- partial: the few merged records only, so that "merged_into IS NULL" (every
+    -- directory list) never picks it over the name index
+    CREATE INDEX enterprises_merged ON enterprises(merged_into) WHERE merged_into IS NOT NULL;
+    CREATE INDEX enterprises_district_name ON enterprises(district, name);
+    -- further contact people of an enterprise (the main one stays on the record);
+    -- a removed contact is marked, never deleted
+    CREATE TABLE enterprise_contacts (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        name TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        position TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL,
+        added_by TEXT NOT NULL DEFAULT '',
+        removed_at TEXT,
+        removed_by TEXT
+    );
+    CREATE INDEX enterprise_contacts_enterprise ON enterprise_contacts(enterprise_id, id);
+    CREATE INDEX enterprise_contacts_phone ON enterprise_contacts(phone);
+    -- an enterprise's tickets, newest first: the directory's history page
+    CREATE INDEX tickets_enterprise_received ON tickets(enterprise_id, received_at, id);
+    -- the record's own history: created, edited, merged (append-only)
+    CREATE TABLE enterprise_events (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        changes TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX enterprise_events_enterprise ON enterprise_events(enterprise_id, id);
+    """
+    + _append_only("enterprise_events", "企业档案记录")
+    + """
+    -- a policy pushed to one enterprise (pushes to associations are policy_pushes)
+    CREATE TABLE enterprise_pushes (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX enterprise_pushes_enterprise ON enterprise_pushes(enterprise_id, id);
+    CREATE INDEX enterprise_pushes_policy ON enterprise_pushes(policy_id, id);
+    """
+    + _append_only("enterprise_pushes", "推送记录")
+    + """
+    -- feedback on a policy, linked to the enterprise that gave it
+    ALTER TABLE policy_feedback ADD COLUMN enterprise_id INTEGER REFERENCES enterprises(id);
+    CREATE INDEX policy_feedback_enterprise ON policy_feedback(enterprise_id, id);
+    UPDATE policy_feedback SET enterprise_id = coalesce(
+        (SELECT e.id FROM enterprises e WHERE e.uscc = policy_feedback.uscc),
+        (SELECT e.id FROM enterprises e WHERE e.name = policy_feedback.enterprise_name ORDER BY e.id LIMIT 1));
+    -- directory search: name substrings through a trigram index (as the policy library)
+    CREATE VIRTUAL TABLE enterprises_fts USING fts5(name, content='enterprises', content_rowid='id', tokenize='trigram');
+    CREATE VIRTUAL TABLE enterprises_fts_terms USING fts5vocab(enterprises_fts, 'row');
+    INSERT INTO enterprises_fts(rowid, name) SELECT id, name || char(31, 31) FROM enterprises;
+    """
+    + _fts_sync("enterprises", "enterprises_fts", ("name",))
+)
+
+
+# associations
+_ASSOCIATIONS_2 = (
+    """
+    -- set when staff edit an association in the console: reloading data/ then
+    -- no longer overwrites its contact and subscriptions
+    ALTER TABLE associations ADD COLUMN edited_at TEXT;
+    ALTER TABLE associations ADD COLUMN edited_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE associations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE association_members (
+        association_id INTEGER NOT NULL REFERENCES associations(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        joined_at TEXT NOT NULL,
+        added_by TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (association_id, enterprise_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX association_members_enterprise ON association_members(enterprise_id, association_id);
+    -- every change to an association: contact, subscriptions, members (append-only)
+    CREATE TABLE association_events (
+        id INTEGER PRIMARY KEY,
+        association_id INTEGER NOT NULL REFERENCES associations(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        changes TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX association_events_association ON association_events(association_id, id);
+    -- the rounds one association was asked in (the table's key starts with the round)
+    CREATE INDEX comment_round_associations_association ON comment_round_associations(association_id, round_id);
+    """
+    + _append_only("association_events", "协会记录")
+)
+
+
+# joint handling (会商会办)
+_JOINT_2 = (
+    """
+    -- 协办: a supporting department's part of a ticket; the lead (主办) is
+    -- tickets.department_id, and the ticket counts against the lead only
+    CREATE TABLE ticket_parts (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        department_id INTEGER NOT NULL REFERENCES departments(id),
+        assigned_at TEXT NOT NULL,
+        assigned_by TEXT NOT NULL,
+        clock_start TEXT NOT NULL,
+        time_limit INTEGER NOT NULL,
+        due_date TEXT NOT NULL,
+        due_provisional INTEGER NOT NULL DEFAULT 0,
+        submitted_at TEXT,
+        submitted_by TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        withdrawn_at TEXT,
+        withdrawn_by TEXT,
+        UNIQUE (ticket_id, department_id)
+    );
+    CREATE INDEX ticket_parts_department ON ticket_parts(department_id, ticket_id);
+    CREATE INDEX ticket_parts_open_due ON ticket_parts(due_date, department_id)
+        WHERE submitted_at IS NULL AND withdrawn_at IS NULL;
+    -- 会商: a consultation meeting on a ticket (append-only minutes)
+    CREATE TABLE consultations (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        held_on TEXT NOT NULL,
+        place TEXT NOT NULL DEFAULT '',
+        departments TEXT NOT NULL DEFAULT '[]',
+        attendees TEXT NOT NULL DEFAULT '',
+        conclusions TEXT NOT NULL,
+        tasks TEXT NOT NULL DEFAULT '[]',
+        recorded_at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL
+    );
+    CREATE INDEX consultations_ticket ON consultations(ticket_id, id);
+    """
+    + _append_only("consultations", "会商记录")
+)
+
+
+# outreach (十百千万)
+_OUTREACH_2 = """
+    CREATE TABLE outreach_plans (
+        year INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        target INTEGER NOT NULL CHECK (target >= 0),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (year, kind)
+    ) WITHOUT ROWID;
+    CREATE TABLE outreach_activities (
+        id INTEGER PRIMARY KEY,
+        held_on TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        place TEXT NOT NULL,
+        center TEXT NOT NULL DEFAULT '市企业服务中心',
+        departments TEXT NOT NULL DEFAULT '[]',
+        staff TEXT NOT NULL DEFAULT '',
+        enterprises_reached INTEGER NOT NULL DEFAULT 0 CHECK (enterprises_reached >= 0),
+        cards_sent INTEGER NOT NULL DEFAULT 0 CHECK (cards_sent >= 0),
+        note TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        voided_at TEXT,
+        voided_by TEXT,
+        void_reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX outreach_activities_day ON outreach_activities(held_on, kind);
+    -- the enterprises met at an activity (visits), linked to the directory
+    CREATE TABLE outreach_enterprises (
+        activity_id INTEGER NOT NULL REFERENCES outreach_activities(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        PRIMARY KEY (activity_id, enterprise_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX outreach_enterprises_enterprise ON outreach_enterprises(enterprise_id, activity_id);
+"""
+
+
+# centers, and the center / visit of each ticket
+_CENTERS_2 = """
+    -- the city center and the county / district centers (data/centers.toml)
+    CREATE TABLE centers (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL UNIQUE,
+        level TEXT NOT NULL CHECK (level IN ('city', 'county')),
+        district TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0,
+        active INTEGER NOT NULL DEFAULT 1
+    );
+    -- the center that took the ticket in, and the outreach visit it came from
+    ALTER TABLE tickets ADD COLUMN center TEXT NOT NULL DEFAULT '市企业服务中心';
+    ALTER TABLE tickets ADD COLUMN visit_id INTEGER REFERENCES outreach_activities(id);
+    UPDATE tickets SET center = (SELECT s.center FROM staff s WHERE s.login = tickets.created_by)
+        WHERE created_by IN (SELECT login FROM staff WHERE center != '市企业服务中心');
+    CREATE INDEX tickets_center_status_received ON tickets(center, status, received_at, id);
+    CREATE INDEX tickets_center_received ON tickets(center, received_at, id);
+    CREATE INDEX tickets_visit ON tickets(visit_id) WHERE visit_id IS NOT NULL;
+    """
+
+MIGRATIONS: list[str] = [
+    _CORE_1 + _LIBRARY_1 + _QUEUE_1,
+    # the first change after release: existing databases are upgraded in place
+    _DIRECTORY_2 + _ASSOCIATIONS_2 + _JOINT_2 + _OUTREACH_2 + _CENTERS_2,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    out: list[str] = []
+    buf: list[str] = []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        buf.append(line)
+        joined = "\n".join(buf)
+        if stripped.endswith(";") and sqlite3.complete_statement(joined):
+            out.append(joined)
+            buf = []
+    if buf:
+        out.append("\n".join(buf))
+    return out
+
