@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xzconsole import reports  # noqa: E402
+from xzconsole.services import reports  # noqa: E402
 from xzconsole.clock import FixedClock, format_datetime, local_date, parse_datetime  # noqa: E402
 from xzconsole.store import Store  # noqa: E402
 

@@ -15,8 +15,8 @@ same run, medians over ``--runs``:
   the screen keeps it — compared with (a)+(b);
 * an idle tick of the real screen (headless ``XzApp``): its cost and every
   statement it issues on all its connections (aim: only the poll);
-* the month's assessment, :func:`xzconsole.reports.assess` plus
-  :func:`xzconsole.reports.tables` (aim: under 1 s).
+* the month's assessment, :func:`xzconsole.services.reports.assess` plus
+  :func:`xzconsole.services.reports.tables` (aim: under 1 s).
 
 Usage::
 
@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xzconsole import reports  # noqa: E402
+from xzconsole.services import reports  # noqa: E402
 from xzconsole.clock import FixedClock  # noqa: E402
 from xzconsole.screens.warnings import compute_snapshot  # noqa: E402
 from xzconsole.store import AWAITING, Store  # noqa: E402

@@ -130,7 +130,7 @@ async def main():
         out["start_s"] = PAINTED["t"]
         out["start_rss_mb"] = rss_mb()
         q = app.screen
-        heavy = [m for m in ("openpyxl", "holidays", "numpy", "xzconsole.reports") if sys.modules.get(m)]
+        heavy = [m for m in ("openpyxl", "holidays", "numpy", "xzconsole.services.reports") if sys.modules.get(m)]
         out["heavy_modules_at_start"] = heavy
         t = time.perf_counter()
         await app.workers.wait_for_complete()

@@ -1,5 +1,5 @@
 """Pilot tests of the assessment screen (SPEC §8, §9): the numbers on screen
-are those of :func:`xzconsole.reports.assess` for the same data, sorting
+are those of :func:`xzconsole.services.reports.assess` for the same data, sorting
 works on any column, and a number drills down to exactly its tickets."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from xzconsole import reports
+from xzconsole.services import reports
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake
 from xzconsole.screens.assessment import AssessmentScreen, DrillScreen, last_month, parse_period

@@ -12,7 +12,7 @@ import pytest
 from textual.css.query import NoMatches
 from textual.widgets import Select, Tab
 
-from xzconsole import reports
+from xzconsole.services import reports
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake
 from xzconsole.screens.assessment import AssessmentScreen

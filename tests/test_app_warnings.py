@@ -24,7 +24,8 @@ from xzconsole.clock import FixedClock
 from xzconsole.models import TicketIntake
 from xzconsole.rules import WarningLevel
 from xzconsole.screens.dialogs import ReasonDialog
-from xzconsole.screens.warnings import WarningsScreen, make_wall_app
+from xzconsole.app import make_wall_app
+from xzconsole.screens.warnings import WarningsScreen
 from xzconsole.store import Store
 
 

@@ -23,7 +23,8 @@ from xzconsole.screens.dialogs import (
     KnowledgeAnswerDialog,
     ReasonDialog,
 )
-from xzconsole.screens.intake import IntakeScreen, key_terms, suggest_knowledge
+from xzconsole.areas.knowledge import key_terms
+from xzconsole.screens.intake import IntakeScreen
 from xzconsole.screens.ticket import TicketScreen
 from xzconsole.app import XzApp
 from xzconsole.store import Store
@@ -562,9 +563,9 @@ def test_key_terms_and_suggestions(store):
     terms = key_terms("我们公司想了解研发费用加计扣除，谢谢")
     assert "研发" in terms and "加计" in terms and "我们" not in terms and "谢谢" not in terms
     assert all(2 <= len(t) <= 4 for t in terms)
-    best = suggest_knowledge(store, "研发费用加计扣除怎么享受", limit=3)
+    best = store.knowledge.suggest("研发费用加计扣除怎么享受", limit=3)
     assert best and "研发费用加计扣除" in best[0].question
-    assert suggest_knowledge(store, "") == []
+    assert store.knowledge.suggest("") == []
 
 
 async def test_late_return_needs_supervisor_approval(store, staff, clock):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xzconsole import reports
+from xzconsole.services import reports
 
 
 def test_bulletin_counts_unchecked_source_days_and_a_check_reduces_them(store, staff, clock):

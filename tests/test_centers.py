@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from test_import import cli_db, run, rows_of, _template  # noqa: F401  (CLI fixtures)
-from xzconsole import reports
-from xzconsole.importers import import_tickets
+from xzconsole.services import reports
+from xzconsole.services.importers import import_tickets
 from xzconsole.models import TicketIntake, uscc_check_char
 from xzconsole.store import CITY_CENTER, NotFound, Store, StoreError, TicketFilter
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from xzconsole.importers import import_tickets
+from xzconsole.services.importers import import_tickets
 from xzconsole.models import TicketIntake, uscc_check_char
 from xzconsole.store import InvalidAction, NotFound, PermissionDenied
 from test_query_plans import plans_of

@@ -16,7 +16,7 @@ import sqlite3
 
 import pytest
 
-from xzconsole import reports
+from xzconsole.services import reports
 from xzconsole.models import Status, TicketIntake
 from xzconsole.rules import WarningLevel
 from xzconsole.store import InvalidAction, NotFound, PermissionDenied, StaleTicket, Store

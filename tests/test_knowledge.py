@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from xzconsole.models import KnowledgeEntry
-from xzconsole.policies import import_knowledge, search_cli
+from xzconsole.services.library_files import import_knowledge, search_cli
 from xzconsole.store import InvalidAction, PermissionDenied
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from xzconsole import policies as pol
 from xzconsole.areas import fts as store_policies
-from xzconsole.policies import PolicyFilter, import_policies
+from xzconsole.policies import PolicyFilter
+from xzconsole.services.library_files import import_policies
 from xzconsole.store import InvalidAction, PermissionDenied
 
 COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_name": "陈永刚", "interpreter_phone": "0516-83735126"}
@@ -394,7 +395,7 @@ def test_policy_import_jsonl_gbk_csv_and_xlsx(store, staff, tmp_path):
 
 
 def test_policy_import_refuses_an_unusable_file(store, staff, tmp_path):
-    from xzconsole.importers import FeedError
+    from xzconsole.services.importers import FeedError
 
     bad = tmp_path / "x.csv"
     bad.write_text("名称,内容\n甲,乙\n", encoding="utf-8")

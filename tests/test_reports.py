@@ -36,7 +36,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xzconsole import reports
+from xzconsole.services import reports
 from xzconsole.clock import FixedClock, parse_datetime
 from xzconsole.models import TicketIntake
 from xzconsole.store import Store
@@ -392,7 +392,7 @@ def test_score_shares_missing_weights_pro_rata():
 
 
 def test_reports_layer_never_imports_textual():
-    code = "import sys, xzconsole.reports, xzconsole.store; print('textual' in sys.modules)"
+    code = "import sys, xzconsole.services.reports, xzconsole.store; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False"

@@ -26,20 +26,20 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import locale
-import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, ClassVar
 
-from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.command import Provider
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from .clock import Clock, FixedClock
+from .identity import current_login
 from .palette import EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCommands
 from .textsafe import literal, plain
 
@@ -309,12 +309,58 @@ def run_console(db_path: str, login: str, now: dt.datetime | None = None) -> int
     return int(code if code is not None else EXIT_OK)
 
 
+# ---------------------------------------------------------------- the wall display
+
+
+class WallApp(XzApp):
+    """The read-only full-screen warning panel (``xzconsole wall``): no
+    command palette, no ticket detail, nothing that edits."""
+
+    ENABLE_COMMAND_PALETTE = False
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = set()
+    TITLE = "企服中心预警面板"
+
+    def __init__(self, db_path: str, login: str, clock: Clock | None = None) -> None:
+        super().__init__(db_path, login, clock, wall=True)
+
+    def open_ticket(self, ticket_id: int) -> None:
+        """The wall never opens a ticket for editing."""
+        return
+
+    def show_policy(self, policy_id: int) -> None:
+        """Nor a policy."""
+        return
+
+
+def make_wall_app(db_path: str, login: str | None = None, now: dt.datetime | None = None) -> WallApp:
+    """The wall display app (for tests and :func:`run_wall`)."""
+    login = login or current_login()
+    return WallApp(str(db_path), login, FixedClock(now) if now is not None else None)
+
+
+def run_wall(db_path: str, login: str | None, now: dt.datetime | None) -> int:
+    """Run the read-only warning panel full screen; returns the exit status
+    (0 done, 2 refused: unknown login or unusable database).  ``login`` None:
+    the operating-system login of the process."""
+    advice = ensure_utf8_output()
+    if advice:
+        print(advice, file=sys.__stderr__, flush=True)
+    app = make_wall_app(db_path, login, now)
+    try:
+        app.run()
+    except OSError:
+        if not app.hangup:
+            raise
+    code = app.return_code
+    return int(code if code is not None else EXIT_OK)
+
+
 def main() -> int:  # pragma: no cover - a convenience for `python -m xzconsole.app DB LOGIN`
     args = sys.argv[1:]
     if len(args) < 1:
         print("用法：python -m xzconsole.app 数据库路径 [登录名]", file=sys.stderr)
         return EXIT_NOTHING
-    login = args[1] if len(args) > 1 else (os.environ.get("USER") or "")
+    login = args[1] if len(args) > 1 else current_login()
     return run_console(args[0], login)
 
 

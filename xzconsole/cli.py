@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import errno
 import os
-import pwd
 import sqlite3
 import stat
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
 from .clock import Clock, FixedClock, parse_datetime
+from .identity import current_login
 
 DEFAULT_DB = "/var/lib/xzconsole/xzconsole.db"
 DEMO_DB = "xzconsole-demo.db"
@@ -49,14 +49,6 @@ def safe(text: object) -> str:
     must print as text, not act on the terminal."""
     return "".join(ch if ch == "\n" or (ch >= " " and ch != "\x7f" and not 0x80 <= ord(ch) < 0xA0) else "\ufffd"
                    for ch in str(text))
-
-
-def current_login() -> str:
-    """The operating-system login of this process (over SSH: the SSH user).
-
-    Taken from the password database, not ``$USER``, which anyone can set.
-    """
-    return pwd.getpwuid(os.getuid()).pw_name
 
 
 # ---------------------------------------------------------------- argparse in Chinese
@@ -233,7 +225,7 @@ def cmd_init(ctx: Ctx) -> int:
             login = current_login()
             store.staff.add(None, login, Role.ADMIN, name="系统管理员")
             ctx.say(f"尚无工作人员：已为当前系统登录名“{login}”建立管理员账号。")
-            ctx.say(f"下一步：xzconsole staff add 登录名 --role clerk|supervisor|department [--department 单位]")
+            ctx.say("下一步：xzconsole staff add 登录名 --role clerk|supervisor|department [--department 单位]")
         _share_with_group(path)
     ctx.say("检查部署：xzconsole doctor")
     return EXIT_OK
@@ -358,7 +350,7 @@ def _console(fh: IO[str]) -> Any:
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
-    from .importers import IMPORTERS
+    from .services.library_files import IMPORTERS
 
     p.add_argument("file", metavar="FILE", help="JSON Lines（.jsonl）、CSV 或 Excel（.xlsx）文件")
     p.add_argument("--kind", default="tickets", choices=sorted(IMPORTERS), help="导入的数据种类（默认 tickets 热线工单）")
@@ -368,7 +360,8 @@ def _import_args(p: argparse.ArgumentParser) -> None:
 
 @register("import", "导入数据（JSON Lines / CSV / XLSX）：热线工单、政策库或知识库，坏行写入拒收文件", _import_args, uses_now=True)
 def cmd_import(ctx: Ctx) -> int:
-    from .importers import IMPORTERS, open_feed
+    from .services.importers import open_feed
+    from .services.library_files import IMPORTERS
     from .models import Role
 
     a = ctx.args
@@ -788,7 +781,7 @@ def _search_args(p: argparse.ArgumentParser) -> None:
 @register("search", "在政策库或知识库中检索（与工作台同一检索）", _search_args, uses_now=True)
 def cmd_search(ctx: Ctx) -> int:
     """The library's own search from a shell (SPEC §10, §11)."""
-    from .policies import search_cli
+    from .services.library_files import search_cli
 
     a = ctx.args
     if a.limit is not None and a.limit < 1:
@@ -809,7 +802,7 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 def cmd_report(ctx: Ctx) -> int:
     """The monthly bulletin, from the same code as the assessment screen."""
     from .models import Role
-    from .reports import write_report
+    from .services.reports import write_report
 
     a = ctx.args
     if a.format == "xlsx" and not a.out:
@@ -900,7 +893,7 @@ def cmd_outreach(ctx: Ctx) -> int:
 @register("wall", "只读的全屏预警面板（墙面大屏；可经 textual-serve 在本机端口提供，见 README）", None, uses_now=True)
 def cmd_wall(ctx: Ctx) -> int:
     """The read-only warning panel, full screen, for a wall display (SPEC §13)."""
-    from .screens.warnings import run_wall
+    from .app import run_wall
 
     path = ctx.db_path()
     if not path.exists():

@@ -31,3 +31,8 @@ class StaleTicket(StoreError):
 
 class IdentityError(StoreError):
     """The operating-system login is not (or no longer) a staff member."""
+
+
+class RowError(ValueError):
+    """One row of an import (or one form's values) is refused; the message
+    (Chinese) goes to the rejects file or under the field."""

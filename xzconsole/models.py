@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .clock import parse_datetime, to_local
+
 
 class _Coded(str, enum.Enum):
     """An enum stored by English code, shown by Chinese label, parsed from either."""
@@ -353,7 +355,7 @@ class TicketIntake(_Model):
     def _received(cls, v: Any) -> dt.datetime | None:
         if v is None or v == "":
             return None
-        from .clock import parse_datetime, to_local
+
 
         if isinstance(v, dt.datetime):
             return to_local(v)
@@ -425,6 +427,67 @@ class Ticket(_Model):
         return self.status in (Status.DISPATCHED, Status.SIGNED, Status.REOPENED) and self.due_date is not None
 
 
+# ---------------------------------------------------------------- ticket actions (the state machine is in rules.py)
+
+
+class Action(str, enum.Enum):
+    """Everything that can happen to a ticket; each is one store method."""
+
+    ACCEPT = "accept"
+    DIRECT_ANSWER = "direct_answer"
+    DISPATCH = "dispatch"
+    SIGN = "sign"
+    RETURN = "return"
+    APPROVE_RETURN = "approve_return"
+    REJECT_RETURN = "reject_return"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REJECT_EXTENSION = "reject_extension"
+    REPLY = "reply"
+    FOLLOW_UP = "follow_up"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    MERGE = "merge"
+    MARK_CONFIDENTIAL = "mark_confidential"
+    SUPERVISE = "supervise"
+    EDIT = "edit"
+    # 会商会办 (issue 7): supporting departments' parts and consultation meetings
+    ASSIGN_PARTS = "assign_parts"
+    SUBMIT_PART = "submit_part"
+    WITHDRAW_PART = "withdraw_part"
+    RECORD_CONSULTATION = "record_consultation"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.ACCEPT: "受理",
+    Action.DIRECT_ANSWER: "直接答复",
+    Action.DISPATCH: "派发",
+    Action.SIGN: "签收",
+    Action.RETURN: "退回",
+    Action.APPROVE_RETURN: "同意退回",
+    Action.REJECT_RETURN: "驳回退回",
+    Action.REQUEST_EXTENSION: "申请延期",
+    Action.APPROVE_EXTENSION: "批准延期",
+    Action.REJECT_EXTENSION: "驳回延期",
+    Action.REPLY: "答复",
+    Action.FOLLOW_UP: "回访",
+    Action.REOPEN: "重办",
+    Action.CLOSE: "办结",
+    Action.MERGE: "合并重复诉求",
+    Action.MARK_CONFIDENTIAL: "标记保密",
+    Action.SUPERVISE: "督办",
+    Action.EDIT: "修改",
+    Action.ASSIGN_PARTS: "设置协办",
+    Action.SUBMIT_PART: "提交协办意见",
+    Action.WITHDRAW_PART: "撤回协办",
+    Action.RECORD_CONSULTATION: "记录会商",
+}
+
+
 class Event(_Model):
     """One line of a ticket's append-only history."""
 
@@ -440,8 +503,6 @@ class Event(_Model):
 
     @property
     def action_label(self) -> str:
-        from .rules import ACTION_LABELS, Action
-
         try:
             return ACTION_LABELS[Action(self.action)]
         except ValueError:

@@ -7,41 +7,30 @@
   ' ; -- %`` are searched for literally.  The store turns each term into an
   FTS5 ``trigram`` phrase (three characters or more) or, for one- and
   two-character terms, into the trigrams that start with it (see
-  :mod:`xzconsole.store_policies`).
+  :mod:`xzconsole.areas.fts`).
 * **Filters** (:class:`PolicyFilter`): the 9 / 56 category tree, level, issuer,
   kind, validity as of the store clock (:class:`Validity`), status.
 * **Publication lag** against the "135" targets, in working days
   (:class:`PublicationTargets`, :func:`policy_lag`).
-* **Moving the library in**: :func:`import_policies` and
-  :func:`import_knowledge` read JSON Lines, CSV (UTF-8, BOM, GBK) or XLSX (the
-  feed's own readers, :func:`xzconsole.importers.open_feed`, with their columns) with
-  English keys or the Chinese headers of SPEC §11, validate every row, send
-  bad rows to a rejects file beside the input and hand good rows to the store
-  in batches; re-importing the same file changes nothing.
-* :func:`search_cli`: ``xzconsole search policies|knowledge WORDS [--json]``.
+* **Validating rows** of the library's editor and imports
+  (:func:`validate_policy_fields`, :func:`validate_knowledge_fields`), with
+  Chinese reasons.  Reading the files is :mod:`xzconsole.services.library_files`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import os
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable
 
-from .areas.base import require_policy_manager
-from .importers import Headers, RejectsFile, RowError, open_feed, rejects_path
-from .importers import ImportSummary as FeedSummary
-from .models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Staff, validate_phone
+from .errors import RowError
+from .models import Policy, PolicyKind, PolicyLevel, PolicyStatus, validate_phone
 from .workdays import WorkCalendar
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .store import Store
 
 # ---------------------------------------------------------------- search terms
 
@@ -50,7 +39,7 @@ TRIGRAM = 3
 MAX_TERMS = 8
 MAX_TERM_CHARS = 100
 #: Appended (twice) to every indexed column, so that every 1- and 2-character
-#: substring of the text starts at least one indexed trigram (see store_policies).
+#: substring of the text starts at least one indexed trigram (see areas/fts.py).
 PAD_CHAR = "\x1f"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
@@ -300,7 +289,7 @@ def policy_lag(issued: dt.date | None, collected: dt.date | None, published: dt.
                      lag_days(issued, interpreted, calendar), targets)
 
 
-# ---------------------------------------------------------------- reading import files
+# ---------------------------------------------------------------- fields and their Chinese names
 
 POLICY_FIELDS: dict[str, str] = {
     "title": "标题",
@@ -320,17 +309,7 @@ POLICY_FIELDS: dict[str, str] = {
     "issued_at": "发文日期",
     "published_at": "发布日期",
 }
-POLICY_ALIASES = {"政策标题": "title", "政策名称": "title", "发文字号": "doc_number", "发文机关": "issuer",
-                  "政策层级": "level", "级别": "level", "大类": "category", "政策类型": "kind", "内容摘要": "summary",
-                  "解读人姓名": "interpreter_name", "解读电话": "interpreter_phone", "有效期至": "valid_until",
-                  "申报截止日期": "valid_until", "开始日期": "valid_from", "成文日期": "issued_at"}
 KNOWLEDGE_FIELDS: dict[str, str] = {"question": "问题", "answer": "答案", "category": "类别", "department": "责任单位"}
-KNOWLEDGE_ALIASES = {"标准问题": "question", "标准答案": "answer", "答复": "answer", "分类": "category",
-                     "责任部门": "department", "主管单位": "department"}
-
-
-POLICY_HEADERS = Headers(POLICY_FIELDS, POLICY_ALIASES, ("title",))
-KNOWLEDGE_HEADERS = Headers(KNOWLEDGE_FIELDS, KNOWLEDGE_ALIASES, ("question", "answer"))
 
 
 # ---------------------------------------------------------------- validating rows
@@ -454,198 +433,17 @@ def validate_knowledge_fields(data: dict[str, Any], tree: dict[str, list[str]],
     return out
 
 
-# ---------------------------------------------------------------- the import
-
-
-@dataclass
-class ImportSummary(FeedSummary):
-    """What an import of policies or knowledge did: the feed's counts plus drafts."""
-
-    drafts: int = 0  # of the imported policies, how many came in as drafts
-
-    def message(self) -> str:
-        """One line for the command line or a toast (Chinese)."""
-        parts = [f"{self.kind}：导入 {self.imported} 条"]
-        if self.kind == "政策":
-            parts.append(f"其中 {self.drafts} 条缺少摘要或解读人，作为草稿导入")
-        parts.append(f"重复 {self.duplicate} 条（未改动）")
-        parts.append(f"拒收 {self.rejected} 条")
-        text = "，".join(parts)
-        if self.rejects_file:
-            text += f"；拒收明细见 {self.rejects_file}"
-        if self.ignored_columns:
-            text += f"；未识别的列已忽略：{'、'.join(self.ignored_columns)}"
-        return text
-
-
-def _actor(store: "Store", actor: Staff | str) -> Staff:
-    return actor if isinstance(actor, Staff) else store.staff.get(actor)
-
-
-def _import(store: "Store", path: str | os.PathLike[str], actor: Staff, headers: Headers, kind: str,
-            validate: Callable[[dict[str, Any]], dict[str, Any]],
-            flush: Callable[[list[dict[str, Any]]], tuple[int, int, int]], batch_size: int) -> ImportSummary:
-    src = Path(path).expanduser()
-    summary = ImportSummary(kind=kind)
-    rows = open_feed(src, headers)
-    rejects = RejectsFile(rejects_path(src))
-    batch: list[dict[str, Any]] = []
-    seen: set[Any] = set()
-
-    def send() -> None:
-        imported, drafts, dup = flush(batch)
-        summary.imported += imported
-        summary.drafts += drafts
-        summary.duplicate += dup
-        batch.clear()
-
-    try:
-        for raw in rows:
-            if raw.error is not None or raw.data is None:
-                rejects.add(raw.line, raw.error or "无法读取该行", raw.raw)
-                continue
-            try:
-                row = validate(raw.data)
-            except ValueError as exc:
-                rejects.add(raw.line, str(exc), raw.raw)
-                continue
-            key = (row["title"], row["doc_number"]) if "title" in row else row["question"]
-            if key in seen:  # the same policy twice in one file: the first one wins
-                summary.duplicate += 1
-                continue
-            seen.add(key)
-            row["line"] = raw.line
-            batch.append(row)
-            if len(batch) >= batch_size:
-                send()
-        if batch:
-            send()
-    finally:
-        rejects.close()
-    summary.rejected = rejects.count
-    summary.rejects_file = rejects.path if rejects.count else None
-    summary.ignored_columns = rows.ignored_columns
-    return summary
-
-
-def import_policies(store: "Store", path: str | os.PathLike[str], actor: Staff | str, *,
-                    batch_size: int = 500, **_: Any) -> ImportSummary:
-    """Move an existing policy library in (``import --kind policies``).
-
-    A row without summary or interpreter (name and phone) comes in as a draft
-    and is counted in ``drafts``; a complete one comes in published (or
-    expired, when its end date has passed).  A policy already in the library
-    (same title and document number) is a duplicate and left as it is.
-    Raises ``FeedError`` before anything is imported when the file cannot be
-    read, and the store's ``PermissionDenied`` for a role that may not import.
-    """
-    staff = _actor(store, actor)
-    require_policy_manager(staff, "导入政策")
-    tree = store.categories()
-    name = Path(path).name
-    return _import(store, path, staff, POLICY_HEADERS, "政策", lambda d: validate_policy_fields(d, tree),
-                   lambda rows: store.library.import_batch(staff, rows, name), batch_size)
-
-
-def import_knowledge(store: "Store", path: str | os.PathLike[str], actor: Staff | str, *,
-                     batch_size: int = 500, **_: Any) -> ImportSummary:
-    """Import knowledge-base entries shared from the hotline (``import --kind knowledge``).
-
-    Format: see data/knowledge_import_example.csv (问题, 答案, 类别, 责任单位 or
-    question, answer, category, department).  An entry whose question is
-    already in the knowledge base is a duplicate and left as it is.
-    """
-    staff = _actor(store, actor)
-    store.knowledge.require_editor(staff, "导入知识库")
-    tree = store.categories()
-    name = Path(path).name
-
-    def dept(ref: str) -> str:
-        return store.department(ref).short_name
-
-    return _import(store, path, staff, KNOWLEDGE_HEADERS, "知识库", lambda d: validate_knowledge_fields(d, tree, dept),
-                   lambda rows: store.knowledge.import_batch(staff, rows, name), batch_size)
-
-
-# ---------------------------------------------------------------- search from a shell
-
-
-def search_cli(store: "Store", kind: str, words: str, as_json: bool = False, limit: int | None = None,
-               out: IO[str] | None = None) -> int:
-    """``xzconsole search policies|knowledge WORDS [--json] [--limit N]``.
-
-    JSON Lines (SPEC §11), best first: ``id``, ``title`` (the question for
-    knowledge entries) and for policies ``kind``, ``valid_until`` and
-    ``days_left``; or a readable table.  Exit status 0 (also when nothing
-    matched: an empty answer is an answer), 2 for unusable arguments.
-    """
-    import sys
-
-    out = out or sys.stdout
-    err = sys.stderr
-    if kind not in ("policies", "knowledge", "政策", "知识库"):
-        print(f"无法识别的检索对象“{kind}”：应为 policies 或 knowledge", file=err)
-        return 2
-    if not split_terms(words):
-        print("请输入检索词", file=err)
-        return 2
-    if limit is not None and limit < 1:
-        print("--limit 应为正整数", file=err)
-        return 2
-    n = limit or 1_000_000
-    if kind in ("policies", "政策"):
-        hits = store.library.search(words, None, n)
-        rows = [h.as_json() for h in hits]
-        cols = [("id", "编号"), ("title", "标题"), ("issuer", "发文单位"), ("kind", "类型"), ("valid_until", "截止日期"),
-                ("days_left", "剩余")]
-    else:
-        entries = store.knowledge.search(words, n)
-        rows = [{"id": e.id, "title": e.question, "category": e.category, "department": e.department,
-                 "answer": e.answer} for e in entries]
-        cols = [("id", "编号"), ("title", "问题"), ("department", "责任单位"), ("answer", "答案")]
-    if as_json:
-        for r in rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-        return 0
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=Text(f"“{words}” 共 {len(rows)} 条"), show_lines=False)
-    for _, label in cols:
-        table.add_column(label, overflow="fold")
-    for r in rows:
-        cells = []
-        for key, _ in cols:
-            v = r.get(key)
-            if key == "kind":
-                v = PolicyKind(v).label
-            elif key == "days_left":
-                v = days_left_label(v) if r.get("valid_until") else "长期有效"
-            elif key == "answer":
-                v = (v or "")[:60] + ("…" if len(v or "") > 60 else "")
-            cells.append(Text(_CONTROL.sub(" ", "" if v is None else str(v))))  # literal, never markup
-        table.add_row(*cells)
-    Console(file=out, highlight=False, soft_wrap=False).print(table)
-    return 0
-
-
 __all__ = [
     "ENDING_SOON_DAYS",
     "FEEDBACK_SATISFACTION",
     "FEEDBACK_TOPICS",
-    "ImportSummary",
     "PolicyFilter",
     "PolicyHit",
     "PolicyLag",
     "PublicationTargets",
-    "RowError",
     "Validity",
     "days_left",
     "fts_phrase",
-    "import_knowledge",
-    "import_policies",
     "policy_lag",
-    "search_cli",
     "split_terms",
 ]

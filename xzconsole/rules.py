@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from .clock import local_date
-from .models import AppealType, Role, Status
+from .models import Action, AppealType, Role, Status
 from .workdays import WorkCalendar
 
 # ---------------------------------------------------------------- time limits
@@ -177,64 +177,6 @@ def warning_level(due: dt.date | None, now: dt.datetime | dt.date, calendar: Wor
 
 
 # ---------------------------------------------------------------- state machine
-
-
-class Action(str, enum.Enum):
-    """Everything that can happen to a ticket; each is one store method."""
-
-    ACCEPT = "accept"
-    DIRECT_ANSWER = "direct_answer"
-    DISPATCH = "dispatch"
-    SIGN = "sign"
-    RETURN = "return"
-    APPROVE_RETURN = "approve_return"
-    REJECT_RETURN = "reject_return"
-    REQUEST_EXTENSION = "request_extension"
-    APPROVE_EXTENSION = "approve_extension"
-    REJECT_EXTENSION = "reject_extension"
-    REPLY = "reply"
-    FOLLOW_UP = "follow_up"
-    REOPEN = "reopen"
-    CLOSE = "close"
-    MERGE = "merge"
-    MARK_CONFIDENTIAL = "mark_confidential"
-    SUPERVISE = "supervise"
-    EDIT = "edit"
-    # 会商会办 (issue 7): supporting departments' parts and consultation meetings
-    ASSIGN_PARTS = "assign_parts"
-    SUBMIT_PART = "submit_part"
-    WITHDRAW_PART = "withdraw_part"
-    RECORD_CONSULTATION = "record_consultation"
-
-    @property
-    def label(self) -> str:
-        return ACTION_LABELS[self]
-
-
-ACTION_LABELS: dict[Action, str] = {
-    Action.ACCEPT: "受理",
-    Action.DIRECT_ANSWER: "直接答复",
-    Action.DISPATCH: "派发",
-    Action.SIGN: "签收",
-    Action.RETURN: "退回",
-    Action.APPROVE_RETURN: "同意退回",
-    Action.REJECT_RETURN: "驳回退回",
-    Action.REQUEST_EXTENSION: "申请延期",
-    Action.APPROVE_EXTENSION: "批准延期",
-    Action.REJECT_EXTENSION: "驳回延期",
-    Action.REPLY: "答复",
-    Action.FOLLOW_UP: "回访",
-    Action.REOPEN: "重办",
-    Action.CLOSE: "办结",
-    Action.MERGE: "合并重复诉求",
-    Action.MARK_CONFIDENTIAL: "标记保密",
-    Action.SUPERVISE: "督办",
-    Action.EDIT: "修改",
-    Action.ASSIGN_PARTS: "设置协办",
-    Action.SUBMIT_PART: "提交协办意见",
-    Action.WITHDRAW_PART: "撤回协办",
-    Action.RECORD_CONSULTATION: "记录会商",
-}
 
 
 @dataclass(frozen=True)

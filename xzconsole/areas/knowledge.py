@@ -4,6 +4,8 @@ entries, edits with their history, and the hotline's shared entries imported.
 
 from __future__ import annotations
 
+import re
+
 import json
 from typing import Any, Sequence
 
@@ -12,6 +14,54 @@ from ..errors import InvalidAction, NotFound
 from ..models import KnowledgeEntry, Role, Staff
 from .base import Core, require_role
 from .fts import KNOWLEDGE_WEIGHTS, library_query
+
+
+# ---------------------------------------------------------------- suggestions for an appeal
+
+# Two-character words too common in appeals to say anything about the topic.
+_STOP_WORDS = {
+    "我们", "你们", "他们", "公司", "企业", "请问", "怎么", "如何", "什么", "可以", "需要", "是否", "一下",
+    "这个", "那个", "没有", "已经", "现在", "问题", "咨询", "情况", "反映", "希望", "能否", "相关", "进行",
+    "目前", "因为", "所以", "但是", "如果", "还是", "我司", "本公司", "谢谢", "您好", "你好", "帮忙", "解决",
+}
+# A 2-character chunk holding one of these is almost never a key word.
+_FUNCTION_CHARS = set("的了吗呢吧啊是在和与及或我你他她它们这那有要想把被对就也都还很去来个些么")
+_RUNS = re.compile(r"[\u3400-\u9fff]+|[A-Za-z0-9]{2,}")
+MAX_TERMS = 16
+
+
+def key_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
+    """The words of an appeal worth searching the knowledge base for.
+
+    Chinese has no spaces, so a run of Han characters is cut into overlapping
+    two-character chunks (the knowledge base's substring search then finds the
+    words they belong to); runs of up to four characters are kept whole as well.
+    Latin words and numbers of two or more characters count as they are.
+    Common words and chunks with function characters are dropped; the first
+    ``limit`` distinct terms are kept.
+    """
+    terms: list[str] = []
+    seen: set[str] = set()
+
+    def add(term: str) -> None:
+        if term not in seen and term not in _STOP_WORDS:
+            seen.add(term)
+            terms.append(term)
+
+    for run in _RUNS.findall(text or ""):
+        if not ("\u3400" <= run[0] <= "\u9fff"):
+            add(run.lower() if run.isascii() else run)
+            continue
+        if 2 <= len(run) <= 4 and not any(ch in _FUNCTION_CHARS for ch in run):
+            add(run)
+        for i in range(len(run) - 1):
+            chunk = run[i:i + 2]
+            if not any(ch in _FUNCTION_CHARS for ch in chunk):
+                add(chunk)
+        if len(terms) >= limit:
+            break
+    return terms[:limit]
+
 
 
 class KnowledgeArea:
@@ -116,3 +166,25 @@ class KnowledgeArea:
 
     def require_editor(self, actor: Staff, what: str = "编辑知识库") -> None:
         require_role(actor, (Role.SUPERVISOR, Role.ADMIN), what)
+
+    def suggest(self, text: str, limit: int = 5) -> list[KnowledgeEntry]:
+        """Knowledge entries ranked by how many of the text's key terms they hold.
+
+        A term found in an entry's question weighs twice one found only in its
+        answer, and longer terms weigh more.  Words separated by spaces are each a
+        term as typed (a clerk searching by hand), besides the chunks.
+        """
+        words = [w for w in (text or "").split() if len(w) >= 2]
+        terms = list(dict.fromkeys([*words, *key_terms(text)]))[: MAX_TERMS + len(words)]
+        scores: dict[int, float] = {}
+        entries: dict[int, KnowledgeEntry] = {}
+        order: dict[int, int] = {}
+        for term in terms:
+            for entry in self.search(term, limit=30):
+                assert entry.id is not None
+                weight = len(term) * (2 if term in entry.question else 1)
+                scores[entry.id] = scores.get(entry.id, 0) + weight
+                entries[entry.id] = entry
+                order.setdefault(entry.id, len(order))
+        ranked = sorted(scores, key=lambda k: (-scores[k], order[k]))
+        return [entries[k] for k in ranked[:limit]]

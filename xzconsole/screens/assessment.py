@@ -3,8 +3,8 @@
 One row per department with every figure of the bulletin's "明细指标" table
 plus the rank and the composite score, the center's total last; the red and
 black lists (best and worst five) underneath.  The numbers come from
-:func:`xzconsole.reports.assess` and are laid out by
-:func:`xzconsole.reports.tables` — the same code path as ``xzconsole report``,
+:func:`xzconsole.services.reports.assess` and are laid out by
+:func:`xzconsole.services.reports.tables` — the same code path as ``xzconsole report``,
 so the screen and the exported bulletin never disagree.
 
 * The period: a month ``2026-10`` (default: last month by the app's clock) or
@@ -13,7 +13,7 @@ so the screen and the exported bulletin never disagree.
 * Sorting: ``s`` (or a click on a header) sorts by the column under the
   cursor; again reverses.  Empty rates ("—") sort last; the total stays last.
 * Drill-down: Enter on a number lists the tickets behind it
-  (:func:`xzconsole.reports.drill`, same SQL as the figure); a rate lists the
+  (:func:`xzconsole.services.reports.drill`, same SQL as the figure); a rate lists the
   tickets of its denominator; Enter on a ticket opens it.
 * The center (``c``): the whole city, or the tickets one center took in.
   Staff of the city center open on the whole city (they assess every
@@ -43,7 +43,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
-from .. import reports
+from ..services import reports
 from ..store import CITY_CENTER
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader

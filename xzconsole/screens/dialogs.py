@@ -526,12 +526,11 @@ class KnowledgeAnswerDialog(FormDialog[tuple[str, int | None]]):
         """Rank entries in a worker, on a connection of its own (a big knowledge
         base takes several substring scans)."""
         from ..store import Store
-        from .intake import suggest_knowledge  # the same ranking as the intake form
 
         app: Any = self.app
         store = Store(app.db_path, app.clock, migrate=False) if getattr(app, "db_path", None) else app.store
         try:
-            return suggest_knowledge(store, words, limit=8)
+            return store.knowledge.suggest(words, limit=8)  # the same ranking as the intake form
         finally:
             if store is not app.store:
                 store.disconnect()

@@ -16,7 +16,6 @@ through ``Worker.StateChanged`` and are handled in one place.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
 
 from pydantic import ValidationError
@@ -46,76 +45,6 @@ from ..models import (
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from .dialogs import ConfirmDialog, ticket_line
-
-# ---------------------------------------------------------------- knowledge suggestions
-
-# Two-character words too common in appeals to say anything about the topic.
-_STOP_WORDS = {
-    "我们", "你们", "他们", "公司", "企业", "请问", "怎么", "如何", "什么", "可以", "需要", "是否", "一下",
-    "这个", "那个", "没有", "已经", "现在", "问题", "咨询", "情况", "反映", "希望", "能否", "相关", "进行",
-    "目前", "因为", "所以", "但是", "如果", "还是", "我司", "本公司", "谢谢", "您好", "你好", "帮忙", "解决",
-}
-# A 2-character chunk holding one of these is almost never a key word.
-_FUNCTION_CHARS = set("的了吗呢吧啊是在和与及或我你他她它们这那有要想把被对就也都还很去来个些么")
-_RUNS = re.compile(r"[\u3400-\u9fff]+|[A-Za-z0-9]{2,}")
-MAX_TERMS = 16
-
-
-def key_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
-    """The words of an appeal worth searching the knowledge base for.
-
-    Chinese has no spaces, so a run of Han characters is cut into overlapping
-    two-character chunks (the knowledge base's substring search then finds the
-    words they belong to); runs of up to four characters are kept whole as well.
-    Latin words and numbers of two or more characters count as they are.
-    Common words and chunks with function characters are dropped; the first
-    ``limit`` distinct terms are kept.
-    """
-    terms: list[str] = []
-    seen: set[str] = set()
-
-    def add(term: str) -> None:
-        if term not in seen and term not in _STOP_WORDS:
-            seen.add(term)
-            terms.append(term)
-
-    for run in _RUNS.findall(text or ""):
-        if not ("\u3400" <= run[0] <= "\u9fff"):
-            add(run.lower() if run.isascii() else run)
-            continue
-        if 2 <= len(run) <= 4 and not any(ch in _FUNCTION_CHARS for ch in run):
-            add(run)
-        for i in range(len(run) - 1):
-            chunk = run[i:i + 2]
-            if not any(ch in _FUNCTION_CHARS for ch in chunk):
-                add(chunk)
-        if len(terms) >= limit:
-            break
-    return terms[:limit]
-
-
-def suggest_knowledge(store: Any, text: str, limit: int = 5) -> list[KnowledgeEntry]:
-    """Knowledge entries ranked by how many of the text's key terms they hold.
-
-    A term found in an entry's question weighs twice one found only in its
-    answer, and longer terms weigh more.  Words separated by spaces are each a
-    term as typed (a clerk searching by hand), besides the chunks.
-    """
-    words = [w for w in (text or "").split() if len(w) >= 2]
-    terms = list(dict.fromkeys([*words, *key_terms(text)]))[: MAX_TERMS + len(words)]
-    scores: dict[int, float] = {}
-    entries: dict[int, KnowledgeEntry] = {}
-    order: dict[int, int] = {}
-    for term in terms:
-        for entry in store.knowledge.search(term, limit=30):
-            assert entry.id is not None
-            weight = len(term) * (2 if term in entry.question else 1)
-            scores[entry.id] = scores.get(entry.id, 0) + weight
-            entries[entry.id] = entry
-            order.setdefault(entry.id, len(order))
-    ranked = sorted(scores, key=lambda k: (-scores[k], order[k]))
-    return [entries[k] for k in ranked[:limit]]
-
 
 # ---------------------------------------------------------------- field checks
 
@@ -176,7 +105,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        from ..importers import load_districts
+        from ..services.importers import load_districts
 
         yield ConsoleHeader("受理诉求" if self.visit_id is None else f"走访现场受理 · 活动 #{self.visit_id}")
         with Horizontal(id="intake-body"):
@@ -417,7 +346,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     def _suggest(self, text: str) -> list[KnowledgeEntry]:
         store = self._worker_store()
         try:
-            return suggest_knowledge(store, text, limit=5)
+            return store.knowledge.suggest(text, limit=5)
         finally:
             store.disconnect()
 

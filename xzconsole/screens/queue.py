@@ -29,7 +29,6 @@ supports while another leads).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Sequence

@@ -52,7 +52,7 @@ from textual.widgets import DataTable, Digits, Footer, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
-from ..clock import FixedClock, local_date
+from ..clock import local_date
 from ..models import Role
 from ..rules import WarningLevel
 from ..store import ChangeWatcher
@@ -566,59 +566,4 @@ class WarningsScreen(AppAccess, Screen[None]):
             placeholder="督办意见，如：请于今日内答复并说明超期原因", label="督办意见", on_submit=submit))
 
 
-# ---------------------------------------------------------------- the wall display
-
-
-def _wall_app_class() -> type:
-    from ..app import XzApp
-
-    class WallApp(XzApp):
-        """The read-only full-screen warning panel (``xzconsole wall``): no
-        command palette, no ticket detail, nothing that edits."""
-
-        ENABLE_COMMAND_PALETTE = False
-        COMMANDS: set = set()  # type: ignore[assignment]
-        TITLE = "企服中心预警面板"
-
-        def __init__(self, db_path: str, login: str, clock: Any = None) -> None:
-            super().__init__(db_path, login, clock, wall=True)
-
-        def open_ticket(self, ticket_id: int) -> None:
-            """The wall never opens a ticket for editing."""
-            return
-
-        def show_policy(self, policy_id: int) -> None:
-            return
-
-    return WallApp
-
-
-def make_wall_app(db_path: str, login: str | None = None, now: dt.datetime | None = None) -> Any:
-    """The wall display app (for textual-serve, tests and :func:`run_wall`)."""
-    from ..cli import current_login  # the OS login from pwd, never $USER
-
-    login = login or current_login()
-    return _wall_app_class()(str(db_path), login, FixedClock(now) if now is not None else None)
-
-
-def run_wall(db_path: str, login: str | None, now: dt.datetime | None) -> int:
-    """Run the read-only warning panel full screen; returns the exit status
-    (0 done, 2 refused: unknown login or unusable database).  ``login`` None:
-    the operating-system login of the process (the account textual-serve runs as)."""
-    from ..app import EXIT_OK, ensure_utf8_output
-    import sys
-
-    advice = ensure_utf8_output()
-    if advice:
-        print(advice, file=sys.__stderr__, flush=True)
-    app = make_wall_app(db_path, login, now)
-    try:
-        app.run()
-    except OSError:
-        if not app.hangup:
-            raise
-    code = app.return_code
-    return int(code if code is not None else EXIT_OK)
-
-
-__all__ = ["WarningsScreen", "PanelSnapshot", "compute_snapshot", "make_wall_app", "run_wall"]
+__all__ = ["WarningsScreen", "PanelSnapshot", "compute_snapshot"]

@@ -11,7 +11,7 @@ line number, the reason in Chinese and the row as it was, to a rejects file
 beside the input.  Rows are handed to the store in batches; each batch is one
 transaction, so a killed import keeps whole batches and a rerun imports the rest.
 
-Other kinds of import (policies, knowledge) register in :data:`IMPORTERS`.
+Other kinds of import (policies, knowledge) are in :mod:`xzconsole.services.library_files`, which lists every kind in ``IMPORTERS``.
 """
 
 from __future__ import annotations
@@ -28,15 +28,16 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pydantic import ValidationError
 
-from . import rules, vocabulary
-from .areas.base import DATA_DIR
-from .clock import SHANGHAI, local_date, parse_datetime, to_local
-from .models import CloseReason, Satisfaction, Status, TicketIntake, validate_phone, validate_uscc
-from .areas.feed import ImportedTicket, export_json
-from .workdays import WorkCalendar
+from .. import rules, vocabulary
+from ..areas.base import DATA_DIR
+from ..clock import SHANGHAI, local_date, parse_datetime, to_local
+from ..errors import RowError
+from ..models import CloseReason, Satisfaction, Status, TicketIntake, validate_phone, validate_uscc
+from ..areas.feed import ImportedTicket, export_json
+from ..workdays import WorkCalendar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .store import Store
+    from ..store import Store
 
 Progress = Callable[[int, int], None]  # (done, total) in the reader's own unit
 
@@ -68,10 +69,6 @@ REQUIRED = ("external_id", "received_at", "appeal_type", "enterprise_name", "con
 
 class FeedError(ValueError):
     """The file as a whole cannot be read (nothing is imported); Chinese message."""
-
-
-class RowError(ValueError):
-    """One row is refused; the message (Chinese) goes to the rejects file."""
 
 
 class Headers:
@@ -443,7 +440,7 @@ class RowValidator:
         key = ref.strip()
         did = self._dept_ids.get(key)
         if did is None:
-            from .store import NotFound
+            from ..store import NotFound
 
             try:
                 did = self.store.department(key).id
@@ -458,7 +455,7 @@ class RowValidator:
         key = ref.strip()
         name = self._centers.get(key)
         if name is None:
-            from .store import NotFound
+            from ..store import NotFound
 
             try:
                 name = self.store.center_name(key)
@@ -743,40 +740,9 @@ def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: st
     return summary
 
 
-# Kinds of `xzconsole import --kind …`: name → (description, import function).
-# Policies and knowledge are added here with the same signature:
-#   fn(store, path, actor_login, *, batch_size, progress, reader) -> ImportSummary
-# (``reader`` comes from open_feed; FeedError for an unusable file, rejects via
-# RejectsFile/rejects_path, Chinese lines for the summary in ImportSummary.notes).
-
-
-def _import_policies(store: "Store", path: str | os.PathLike[str], actor_login: str, **kw: Any) -> ImportSummary:
-    """``import --kind policies``: the policy library (xzconsole.policies)."""
-    from .policies import import_policies
-
-    summary = import_policies(store, path, actor_login, **kw)
-    if summary.drafts:
-        summary.notes.append(f"其中 {summary.drafts} 条缺少摘要或解读人（姓名、电话），已作为草稿导入，补全后方可发布")
-    return summary
-
-
-def _import_knowledge(store: "Store", path: str | os.PathLike[str], actor_login: str, **kw: Any) -> ImportSummary:
-    """``import --kind knowledge``: knowledge-base entries shared from the hotline."""
-    from .policies import import_knowledge
-
-    return import_knowledge(store, path, actor_login, **kw)
-
-
-IMPORTERS: dict[str, tuple[str, Callable[..., ImportSummary]]] = {
-    "tickets": ("热线工单", import_tickets),
-    "policies": ("政策", _import_policies),
-    "knowledge": ("知识库", _import_knowledge),
-}
-
 __all__ = [
     "FIELD_LABELS",
     "FeedError",
-    "IMPORTERS",
     "ImportSummary",
     "RowError",
     "RejectsFile",

@@ -63,10 +63,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
-from .clock import format_datetime, local_date
+from ..clock import format_datetime, local_date
 
 if TYPE_CHECKING:  # typing only: the store is handed in, never imported here
-    from .store import Store
+    from ..store import Store
 
 KNOWLEDGE_FRESH_DAYS = 180
 PUBLISH_TARGET_WORKDAYS = 3  # "135": published within 3 working days of issue (default; data/ may change it)
@@ -405,7 +405,7 @@ _DRILL_ALIASES = {
 
 def drill_metrics() -> list[str]:
     """The metric names :func:`drill` accepts."""
-    from .areas.reports import DRILL_CONDITIONS
+    from ..areas.reports import DRILL_CONDITIONS
 
     return [*DRILL_CONDITIONS, "returns", "extensions", *_DRILL_ALIASES]
 
@@ -415,7 +415,7 @@ def drill(store: "Store", department_id: int | None, metric: str, start: dt.date
     """The ids of the tickets behind one number of :func:`assess` (same SQL),
     ascending.  ``department_id`` None: the whole center.  A rate's name gives
     the tickets of its denominator."""
-    from .areas.reports import DRILL_CONDITIONS
+    from ..areas.reports import DRILL_CONDITIONS
 
     _check_period(store, start, end)
     metric = _DRILL_ALIASES.get(metric, metric)
