@@ -65,6 +65,7 @@ from .store_import import ImportMixin
 from .store_joint import JointMixin
 from .store_outreach import OutreachMixin
 from .store_policies import PoliciesMixin
+from .store_replica import is_replicated
 from .store_reports import ReportsMixin
 from .workdays import WorkCalendar, YearSchedule
 
@@ -409,6 +410,11 @@ class Store(ImportMixin, BulkMixin, ReportsMixin, PoliciesMixin, ConsoleMixin, E
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if self.path != ":memory:":
             self.conn.execute("PRAGMA journal_mode = WAL")
+            if is_replicated(self.path):
+                # Litestream copies WAL frames before they are checkpointed and
+                # must be the one that checkpoints (litestream.io/tips): no
+                # automatic checkpoints from this connection while it replicates.
+                self.conn.execute("PRAGMA wal_autocheckpoint = 0")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.db = sqlite_utils.Database(self.conn)
