@@ -467,10 +467,9 @@ def _supervise(args: list[str], p: LitestreamPaths, settings: ReplicaSettings, v
     current: list[subprocess.Popen[str]] = []
 
     def on_signal(signum: int, frame: object) -> None:
+        # _wait passes it on, once: a second signal would make Litestream
+        # abandon the retries of its last sync
         stop.set()
-        for child in current:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
 
     handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     previous: dict[int, Any] = {}
@@ -515,7 +514,8 @@ def _supervise(args: list[str], p: LitestreamPaths, settings: ReplicaSettings, v
 
 
 def _wait(child: subprocess.Popen[str], stop: threading.Event) -> int:
-    """Wait for Litestream; once ``stop`` is set give it 60 s for its last sync."""
+    """Wait for Litestream; once ``stop`` is set, send it one SIGTERM and give
+    it 60 s for its last sync before killing it."""
     asked_at: float | None = None
     while True:
         try:
