@@ -243,13 +243,14 @@ def test_replication_under_imports_and_console_work_survives_killing_the_primary
         _wait_for("Litestream's state", (tmp_path / ".xz.db-litestream").is_dir)
 
         # phase A: a finished import and console work; then a quiet moment, T
-        code = _import(cli_db, write_jsonl(tmp_path / "a.jsonl", [feed_row(i) for i in range(1500)]))
-        assert code.wait(timeout=120) == 0, code.stderr.read() if code.stderr else ""
+        imp = _import(cli_db, write_jsonl(tmp_path / "a.jsonl", [feed_row(i) for i in range(1500)]))
+        assert imp.wait(timeout=120) == 0, imp.stderr.read() if imp.stderr else ""
         _console_work(cli_db, "甲", 20)
         state_at_t = _state(cli_db)
-        time.sleep(2.5)  # Litestream reads the WAL every second: phase A is in by T
+        rp.sync_now(cli_db, binary=LITESTREAM)  # Litestream has read all of phase A (and stamped it) before T
+        time.sleep(1.2)  # --timestamp is read to the second: T rounded down is still after phase A
         at_t = dt.datetime.now(dt.UTC)
-        time.sleep(2.5)
+        time.sleep(1.5)
 
         # phase B: an import killed half-way (SIGKILL) while the console keeps working
         feed_b = write_jsonl(tmp_path / "b.jsonl", [feed_row(i) for i in range(1500, 40_000)])
