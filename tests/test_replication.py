@@ -182,6 +182,18 @@ def test_a_verified_restore_reports_what_it_holds(cli_db, tmp_path, capsys, monk
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".restored")] == []
 
 
+def test_replicate_refuses_a_local_replica_it_cannot_write_at_once(cli_db, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(rp.ENV_BINARY, str(_fake_litestream(tmp_path, "sys.exit(3)\n")))
+    code, out, err = run(capsys, "replicate", "--to", "/proc/xzconsole-nope/replica", login="admin")
+    assert code == 2 and "无法建立副本目录" in err and "Traceback" not in err
+    code, out, err = run(capsys, "replicate", login="admin")
+    assert code == 2 and "未指定副本位置" in err
+    # through sudo, a clerk may not copy the database anywhere
+    monkeypatch.setenv("SUDO_USER", "clerk")
+    code, out, err = run(capsys, "replicate", "--to", str(tmp_path / "mine"), login="clerk")
+    assert code == 2 and "管理员" in err and not (tmp_path / "mine").exists()
+
+
 def test_doctor_fails_when_replication_is_configured_but_not_running(cli_db, tmp_path, capsys, monkeypatch):
     code, out, err = run(capsys, "doctor", "--now", NOW)
     assert "连续复制：未配置" in out and "! 连续复制" in out  # a notice, not a failure

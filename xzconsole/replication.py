@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import http.client
@@ -423,6 +424,23 @@ def _same_disk_warning(db: Path, settings: ReplicaSettings) -> str | None:
     return None
 
 
+def _check_local_replica(settings: ReplicaSettings) -> None:
+    """A local replica directory must be creatable and writable by this account:
+    Litestream itself would start, log errors every second and never copy a
+    thing, so refuse at once instead (remote replicas it checks itself at start)."""
+    if settings.scheme != "file":
+        return
+    target = Path(urllib.parse.unquote(urllib.parse.urlsplit(settings.url).path))
+    try:
+        target.mkdir(mode=0o750, parents=True, exist_ok=True)
+    except OSError as exc:
+        why = {errno.EACCES: "没有权限", errno.EPERM: "不允许的操作", errno.ENOENT: "上级目录不存在",
+               errno.EROFS: "只读文件系统", errno.ENOSPC: "磁盘空间不足"}.get(exc.errno or 0, exc.strerror or str(exc))
+        raise ReplicationError(f"无法建立副本目录 {target}：{why}（检查挂载与服务账号的写权限）") from None
+    if not target.is_dir() or not os.access(target, os.W_OK | os.X_OK):
+        raise ReplicationError(f"副本目录 {target} 不可写：请把它交给服务账号（chown），或换一个位置")
+
+
 def replicate(db: Path, settings: ReplicaSettings, *, binary: Path, say: Callable[[str], None],
               log: Callable[[str], None] | None = None, once: bool = False,
               stop: threading.Event | None = None) -> int:
@@ -443,6 +461,7 @@ def replicate(db: Path, settings: ReplicaSettings, *, binary: Path, say: Callabl
         if _control_ok(p.socket):
             raise ReplicationError(f"已有 Litestream 在复制该数据库（控制套接字 {p.socket} 有应答）：请先停止它，"
                                    "同一数据库只能有一个复制进程")
+        _check_local_replica(settings)
         write_config(p.db, settings)
         warning = _same_disk_warning(p.db, settings)
         if warning:
@@ -490,8 +509,10 @@ def _supervise(args: list[str], p: LitestreamPaths, settings: ReplicaSettings, v
             rc = _wait(child, stop)
             tail = output.text()
             if stop.is_set():
-                say("复制已停止（Litestream 已把停止前的全部改动同步到副本）" if rc == 0 else
-                    f"复制已停止（Litestream 退出码 {rc}，最后一次同步可能未完成：xzconsole doctor 检查）")
+                # Litestream uploads what is left before it exits; whether that
+                # worked is in its log lines above
+                say("复制已停止" if rc == 0 else
+                    f"复制已停止（Litestream 退出码 {rc}，最后一次同步可能未完成，见上面的日志）")
                 return 0
             ran = time.monotonic() - started
             if first and ran < 5:
