@@ -753,7 +753,7 @@ def cmd_restore(ctx: Ctx) -> int:
     # the running account only (0600) and never over an existing file
     try:
         target = rp.check_target(Path(a.to), live)
-        settings: Any = None
+        settings: rp.ReplicaSettings | None = None
         if a.source or a.settings or rp.settings_file().exists():
             settings = rp.resolve_settings(a.settings, a.source)
         binary = rp.require_litestream()
