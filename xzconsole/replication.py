@@ -48,8 +48,8 @@ import threading
 import time
 import tomllib
 import urllib.parse
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Self
 
@@ -665,7 +665,6 @@ class ReplicationStatus:
     replica_txid: int | None = None  # the newest transaction in the replica
     lag_seconds: float | None = None  # how old the oldest change not yet in the replica is (0: none)
     problem: str | None = None  # why something above is unknown (Chinese)
-    notes: list[str] = field(default_factory=list)
 
 
 def read_status(db: Path, *, binary: Path | None = None, now: float | None = None) -> ReplicationStatus:
@@ -940,7 +939,3 @@ def restore(target: Path, *, binary: Path, live_db: Path | None, settings: Repli
     return RestoreResult(path=target, facts=facts, source=source, timestamp=timestamp,
                          restore_seconds=restored - started, verify_seconds=verified - restored)
 
-
-def iter_local_ltx(db: Path) -> Iterator[tuple[int, int, float]]:
-    """Litestream's local level-0 files of ``db`` (for measurements: see benchmarks/)."""
-    yield from _local_ltx(paths_for(db).meta)
