@@ -16,7 +16,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "xzconsole"
 CORE = ["xzconsole.workdays", "xzconsole.rules", "xzconsole.models", "xzconsole.store"]
-OPTIONAL = ["xzconsole.importers", "xzconsole.services.reports", "xzconsole.demo", "xzconsole.outreach", "xzconsole.policies", "xzconsole.cli"]
+OPTIONAL = ["xzconsole.importers", "xzconsole.services.reports", "xzconsole.demo", "xzconsole.outreach", "xzconsole.policies", "xzconsole.cli",
+            "xzconsole.services.replication"]
 
 
 def _present(names):

@@ -45,6 +45,7 @@ from .areas.loader import LoaderArea
 from .areas.outreach import OutreachArea
 from .areas.queue import QueueArea, TicketFilter
 from .areas.records import TicketRecords
+from .areas.replica import is_replicated
 from .areas.reports import ReportsArea
 from .areas.schedules import SchedulesArea
 from .areas.schema import MIGRATIONS, SCHEMA_VERSION, split_sql
@@ -82,6 +83,11 @@ class Store:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if self.path != ":memory:":
             self.conn.execute("PRAGMA journal_mode = WAL")
+            if is_replicated(self.path):
+                # Litestream copies WAL frames before they are checkpointed and
+                # must be the only one to checkpoint (its own advice); without
+                # replication the database keeps checkpointing itself
+                self.conn.execute("PRAGMA wal_autocheckpoint = 0")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.db = sqlite_utils.Database(self.conn)
