@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xzconsole import cli  # noqa: E402
+from xzconsole import cli, identity  # noqa: E402
 from xzconsole.clock import FixedClock  # noqa: E402
 from xzconsole.models import uscc_check_char  # noqa: E402
 from xzconsole.store import Store  # noqa: E402
@@ -141,7 +141,7 @@ def floor_with_read(db: Path, feed: Path) -> float:
 
 
 def real_import(db: Path, feed: Path, n: int) -> float:
-    cli.current_login = lambda: "bench"  # type: ignore[assignment]
+    identity.current_login = lambda: "bench"
     err = StringIO()
     t = time.perf_counter()
     with redirect_stderr(err):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from xzconsole import cli
+from xzconsole import cli, identity
 from xzconsole.models import uscc_check_char
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ def run(capsys, *argv: str, login: str = "clerk", monkeypatch=None) -> tuple[int
     """Run the CLI in-process as ``login``; returns (exit status, stdout, stderr)."""
     mp = monkeypatch or pytest.MonkeyPatch()
     try:
-        mp.setattr(cli, "current_login", lambda: login)
+        mp.setattr(identity, "current_login", lambda: login)
         code = cli.main(list(argv))
     finally:
         if monkeypatch is None:
@@ -90,7 +90,7 @@ def _template(tmp_path_factory) -> Path:
     """A database made by `init` and `staff add`, built once and copied per test."""
     path = tmp_path_factory.mktemp("tpl") / "tpl.db"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cli, "current_login", lambda: "admin")
+        mp.setattr(identity, "current_login", lambda: "admin")
         assert cli.main(["init", "--db", str(path)]) == 0
         for argv in (["clerk", "--role", "clerk", "--name", "王受理"],
                      ["sup", "--role", "supervisor", "--name", "赵值班"],

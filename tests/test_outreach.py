@@ -344,7 +344,8 @@ def test_who_may_void_and_that_a_reason_is_needed(store, staff):
 
 
 def test_cli_logs_an_activity_and_prints_the_progress(store, staff, capsys):
-    from xzconsole.cli import current_login, main
+    from xzconsole.cli import main
+    from xzconsole.identity import current_login
 
     store.staff.add(staff["admin"], current_login(), "clerk", name="命令行受理")
     common = ["--db", store.path, "--now", "2026-11-26T10:00"]

@@ -1,0 +1,288 @@
+"""What every subcommand shares: the argument parser in Chinese, the run's
+context (arguments, clock, database, who is running it), the command table
+and the exit statuses."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import sqlite3
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable
+
+from .. import identity
+from ..clock import Clock, FixedClock, parse_datetime
+
+DEFAULT_DB = "/var/lib/xzconsole/xzconsole.db"
+
+
+DEMO_DB = "xzconsole-demo.db"
+
+
+DEMO_LOGIN = "demo_clerk"
+
+
+ENV_DB = "XZCONSOLE_DB"
+
+
+EXIT_OK, EXIT_REJECTED, EXIT_NOTHING = 0, 1, 2
+
+
+class CliError(Exception):
+    """A refusal of the command as a whole: message (Chinese) and exit status."""
+
+    def __init__(self, message: str, code: int = EXIT_NOTHING) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def safe(text: object) -> str:
+    """Text for the terminal with control characters neutralised (newlines kept):
+    names and sources come from users and files, and an escape sequence in them
+    must print as text, not act on the terminal."""
+    return "".join(ch if ch == "\n" or (ch >= " " and ch != "\x7f" and not 0x80 <= ord(ch) < 0xA0) else "\ufffd"
+                   for ch in str(text))
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        # argparse passes prefix='' when it builds a subcommand's prog: keep that
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
+_ARGPARSE_CN = (
+    ("the following arguments are required: ", "缺少必需的参数："),
+    ("unrecognized arguments: ", "无法识别的参数："),
+    ("invalid choice: ", "无效的选项："),
+    ("choose from ", "可选 "),
+    ("expected one argument", "需要一个值"),
+    ("invalid int value: ", "不是整数："),
+    ("argument ", "参数 "),
+    ("not allowed with argument ", "不能与此参数同时使用："),
+)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help and errors are Chinese and whose errors exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        for en, cn in _ARGPARSE_CN:
+            message = message.replace(en, cn)
+        raise CliError(f"{message}\n（查看用法：{self.prog} -h）")
+
+
+def _add_common(p: argparse.ArgumentParser, *, now: bool) -> None:
+    # SUPPRESS: a value given before the subcommand is not overwritten by the
+    # subparser's default.
+    p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                   help=f"数据库文件（默认：环境变量 {ENV_DB}，否则 {DEFAULT_DB}）")
+    p.add_argument("--as", dest="as_login", metavar="LOGIN", default=argparse.SUPPRESS,
+                   help="以指定演示身份操作（仅限演示数据库）")
+    if now:
+        p.add_argument("--now", metavar="ISO", default=argparse.SUPPRESS,
+                       help="把“现在”设为该时间（如 2026-11-26T09:30），用于核对与假设推演")
+
+
+@dataclass
+class Ctx:
+    """What a subcommand needs: its arguments, the clock, the output streams."""
+
+    args: argparse.Namespace
+    out: IO[str]
+    err: IO[str]
+
+    @property
+    def now_text(self) -> str | None:
+        return getattr(self.args, "now", None)
+
+    def clock(self) -> Clock:
+        text = self.now_text
+        if text is None:
+            return Clock()
+        try:
+            return FixedClock(parse_datetime(text))
+        except ValueError as exc:
+            raise CliError(f"--now {exc}") from None
+
+    def db_path(self) -> Path:
+        given = getattr(self.args, "db", None) or os.environ.get(ENV_DB) or DEFAULT_DB
+        return Path(given).expanduser()
+
+    def open_store(self, *, must_exist: bool = True, migrate: bool = True) -> Any:
+        """Open the database; a missing file is refused with what to do."""
+        from ..store import Store
+
+        path = self.db_path()
+        if must_exist and not path.exists():
+            raise CliError(
+                f"数据库文件不存在：{path}\n"
+                f"· 首次部署：请管理员执行  xzconsole init --db {path}\n"
+                f"· 使用已有数据库：用 --db PATH 指定，或设置环境变量 {ENV_DB}\n"
+                f"· 只想看看：xzconsole demo（在当前目录建立演示数据库）"
+            )
+        if path.is_dir():
+            raise CliError(f"{path} 是目录，不是数据库文件")
+        if not path.parent.exists():
+            raise CliError(f"数据库目录不存在：{path.parent}")
+        return Store(path, self.clock(), migrate=migrate)
+
+    def actor(self, store: Any, roles: Iterable[str] | None = None) -> Any:
+        """The staff record of whoever runs this: the OS login, or ``--as`` on a demo database."""
+        login = getattr(self.args, "as_login", None)
+        if login is not None:
+            if not store.is_demo():
+                raise CliError(f"--as 只能用于演示数据库；正式数据库按系统登录名识别身份（当前登录名：{identity.current_login()}）")
+        else:
+            login = identity.current_login()
+        staff = store.staff.identify(login)
+        if roles is not None:
+            allowed = list(roles)
+            if staff.role.value not in allowed:
+                from ..models import Role
+
+                who = "、".join(Role(r).label for r in allowed)
+                raise CliError(f"此操作只能由{who}执行；“{staff.login}”的角色是{staff.role.label}")
+        return staff
+
+    def say(self, text: str = "") -> None:
+        """A message for the person at the terminal (stderr: stdout stays data)."""
+        print(safe(text), file=self.err)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[Ctx], int]
+    uses_now: bool = False
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def register(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None] | None = None,
+             *, uses_now: bool = False) -> Callable[[Callable[[Ctx], int]], Callable[[Ctx], int]]:
+    """Add a subcommand: ``@register("report", "…", _report_args, uses_now=True)``."""
+    def deco(fn: Callable[[Ctx], int]) -> Callable[[Ctx], int]:
+        COMMANDS[name] = Command(name, help, configure or (lambda p: None), fn, uses_now)
+        return fn
+    return deco
+
+
+class _Lines:
+    """Plain lines (no wrapping, no markup): messages that hold commands to copy."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+
+    def print(self, text: str) -> None:
+        print(safe(text), file=self.fh)
+
+
+def _console(fh: IO[str]) -> Any:
+    from rich.console import Console
+
+    return Console(file=fh, highlight=False, soft_wrap=False)
+
+
+def store_path(store: Any) -> Path:
+    return Path(store.path)
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal; else nothing."""
+
+    def __init__(self, ctx: Ctx, label: str) -> None:
+        self.ctx, self.label = ctx, label
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not (hasattr(self.ctx.err, "isatty") and self.ctx.err.isatty()):
+            return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                            console=Console(file=self.ctx.err), transient=True)
+        self.bar.__enter__()
+        self.task = self.bar.add_task(self.label, total=None)
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(self.task, completed=done, total=total or None)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+# ---------------------------------------------------------------- shared by several commands
+
+_SOURCE_CN = {"center": "中心日历", "official": "国务院官方安排（chinese-calendar）",
+              "provisional": "暂定：官方安排尚未公布，按周一至周五减法定节日估算"}
+
+
+
+def _share_with_group(path: Path) -> None:
+    """In a group-writable directory (a shared deployment) make the database and
+    its WAL files group read/write too; SQLite gives new -wal/-shm files the
+    database file's mode, so this carries over to every later session."""
+    try:
+        if path.parent.stat().st_mode & stat.S_IWGRP:
+            for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                if p.exists() and p.stat().st_uid == os.getuid():
+                    p.chmod((p.stat().st_mode | stat.S_IRGRP | stat.S_IWGRP) & ~0o007)
+    except OSError:
+        pass  # doctor reports what is still wrong
+
+
+
+_SQLITE_CN = (
+    ("file is not a database", "不是 xzconsole 数据库文件，或文件已损坏"),
+    ("database disk image is malformed", "数据库文件已损坏：请用最近的备份恢复（xzconsole doctor 可检查）"),
+    ("database is locked", "数据库正忙（另一个程序正在写入），请稍后重试"),
+    ("readonly database", "数据库只读：请检查数据库文件、其目录及 -wal/-shm 文件的组写权限（xzconsole doctor）"),
+    ("unable to open database file", "无法打开数据库文件：请检查路径和目录权限（xzconsole doctor）"),
+    ("no such table", "数据库结构不完整或版本过旧：请管理员执行 xzconsole init"),
+    ("disk I/O error", "磁盘读写错误"),
+)
+
+
+_ERRNO_CN = {errno.EACCES: "没有权限", errno.EPERM: "不允许的操作", errno.ENOENT: "文件或目录不存在",
+             errno.ENOSPC: "磁盘空间不足", errno.EROFS: "只读文件系统", errno.EISDIR: "这是一个目录",
+             errno.ENOTDIR: "路径中有一段不是目录", errno.EEXIST: "文件已存在"}
+
+
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, sqlite3.DatabaseError):
+        text = str(exc)
+        for en, cn in _SQLITE_CN:
+            if en in text:
+                return cn
+        return f"数据库错误：{text}"
+    if isinstance(exc, OSError):
+        what = _ERRNO_CN.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+        where = exc.filename if exc.filename is not None else ""
+        return f"{what}：{where}" if where else what
+    return str(exc) or type(exc).__name__
+

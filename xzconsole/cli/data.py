@@ -1,0 +1,142 @@
+"""Data in and out: ``import``, ``export``, ``search``, ``report``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Iterable
+
+from .base import EXIT_OK, EXIT_REJECTED, CliError, Ctx, _progress, register, store_path
+
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    from ..services.library_files import IMPORTERS
+
+    p.add_argument("file", metavar="FILE", help="JSON Lines（.jsonl）、CSV 或 Excel（.xlsx）文件")
+    p.add_argument("--kind", default="tickets", choices=sorted(IMPORTERS), help="导入的数据种类（默认 tickets 热线工单）")
+    p.add_argument("--batch-size", type=int, default=5000, metavar="N",
+                   help="每批提交的行数（默认 5000；中断后重新执行会跳过已提交的批次）")
+
+
+@register("import", "导入数据（JSON Lines / CSV / XLSX）：热线工单、政策库或知识库，坏行写入拒收文件", _import_args, uses_now=True)
+def cmd_import(ctx: Ctx) -> int:
+    from ..models import Role
+    from ..services.importers import open_feed
+    from ..services.library_files import IMPORTERS
+
+    a = ctx.args
+    if a.batch_size < 1:
+        raise CliError("--batch-size 至少为 1")
+    label, run = IMPORTERS[a.kind]
+    with ctx.open_store() as store:
+        actor = ctx.actor(store, roles=[Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value])
+        reader = open_feed(a.file)
+        with _progress(ctx, f"导入{label}") as progress:
+            summary = run(store, a.file, actor.login, batch_size=a.batch_size, progress=progress, reader=reader)
+    if summary.ignored_columns:
+        ctx.say(f"提示：忽略了无法识别的列：{'、'.join(summary.ignored_columns)}")
+    if summary.total == 0:
+        raise CliError(f"{a.file} 中没有数据行，未导入任何内容")
+    fmt = "" if summary.kind == label else f"，{summary.kind}"
+    ctx.say(f"导入完成（{label}{fmt}，共 {summary.total} 行）：新增 {summary.imported} 件，"
+            f"重复 {summary.duplicate} 件（{'工单编号' if a.kind == 'tickets' else '记录'}已存在，未作改动），"
+            f"拒收 {summary.rejected} 行")
+    for note in summary.notes:
+        ctx.say(note)
+    if summary.rejected:
+        ctx.say(f"拒收的行（行号、原因、原始内容）已写入：{summary.rejects_file}")
+        ctx.say("修正后可重新导入整个文件：已导入的记录会自动跳过。")
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("what", choices=("tickets", "departments", "policies"), help="导出：tickets 工单 / departments 单位 / policies 政策")
+    p.add_argument("--out", metavar="FILE", help="写入文件（默认输出到屏幕/标准输出）")
+
+
+@register("export", "导出 JSON Lines：tickets / departments / policies", _export_args, uses_now=True)
+def cmd_export(ctx: Ctx) -> int:
+    from ..areas.feed import export_json
+    from ..models import Role
+
+    a = ctx.args
+    with ctx.open_store() as store:
+        actor = ctx.actor(store)
+        if a.what == "tickets":
+            dept = actor.department_id if actor.role is Role.DEPARTMENT else None
+            lines: Iterable[str] = store.feed.export_tickets(dept, store.now())
+        elif a.what == "departments":
+            lines = map(export_json, store.feed.export_departments())
+        else:
+            lines = map(export_json, store.library.export_rows())  # with days left and lag vs the targets
+        n = 0
+        if a.out:
+            target = Path(a.out).expanduser()
+            if target.resolve() == store_path(store).resolve():
+                raise CliError("不能把导出写到数据库文件上")
+            tmp = target.with_name(f".{target.name}.partial")
+            with open(tmp, "w", encoding="utf-8") as fh:
+                for line in lines:
+                    fh.write(line + "\n")
+                    n += 1
+            os.replace(tmp, target)  # never a half-written export under the real name
+            ctx.say(f"已导出 {n} 条到 {target}")
+        else:
+            write = ctx.out.write
+            for line in lines:
+                write(line + "\n")
+                n += 1
+            ctx.out.flush()
+    return EXIT_OK
+
+
+def _search_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("what", choices=("policies", "knowledge"), help="policies 政策库 / knowledge 知识库")
+    p.add_argument("words", nargs="+", metavar="WORDS", help="检索词（中文可按任意两个字以上检索，多个词须同时出现）")
+    p.add_argument("--json", action="store_true", help="输出 JSON Lines（最相关的在前）")
+    p.add_argument("--limit", type=int, metavar="N", help="只输出最相关的 N 条")
+
+
+@register("search", "在政策库或知识库中检索（与工作台同一检索）", _search_args, uses_now=True)
+def cmd_search(ctx: Ctx) -> int:
+    """The library's own search from a shell (SPEC §10, §11)."""
+    from ..services.library_files import search_cli
+
+    a = ctx.args
+    if a.limit is not None and a.limit < 1:
+        raise CliError("--limit 至少为 1")
+    with ctx.open_store() as store:
+        ctx.actor(store)
+        return search_cli(store, a.what, " ".join(a.words), as_json=a.json, limit=a.limit, out=ctx.out)
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，如 2026-11")
+    p.add_argument("--format", default="md", choices=("xlsx", "md", "json"), help="xlsx 表格 / md Markdown / json（默认 md）")
+    p.add_argument("--out", metavar="FILE", help="写入文件（xlsx 必须指定；md/json 默认输出到标准输出）")
+    p.add_argument("--center", metavar="中心", help="只统计该中心受理的工单（全称、代码或所在区县；默认：全市）")
+
+
+@register("report", "生成月度通报（一月一通报）：三率考核、明细指标、红黑榜、政策发布（值班长）", _report_args, uses_now=True)
+def cmd_report(ctx: Ctx) -> int:
+    """The monthly bulletin, from the same code as the assessment screen."""
+    from ..models import Role
+    from ..services.reports import write_report
+
+    a = ctx.args
+    if a.format == "xlsx" and not a.out:
+        raise CliError("xlsx 格式必须用 --out 指定输出文件")
+    with ctx.open_store() as store:
+        ctx.actor(store, roles=[Role.SUPERVISOR.value, Role.ADMIN.value])
+        center = store.center_name(a.center) if a.center else None
+        try:
+            write_report(store, a.month, a.format, a.out, store.now(), center)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    if a.out:
+        ctx.say(f"已生成 {a.month} 月度通报：{a.out}")
+    return EXIT_OK
+
+
