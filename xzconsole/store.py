@@ -405,11 +405,16 @@ class Store:
         rows = self.q("SELECT * FROM associations ORDER BY id")
         return [Association.model_validate({**dict(r), "categories": json.loads(r["categories"])}) for r in rows]
 
-    def workday_number(self, day: dt.date, cal: WorkCalendar) -> int:
+    def workday_number(self, day: dt.date, cal: WorkCalendar | None = None) -> int:
+        """The running working-day number of ``day`` (``workday_index.num``), the
+        base every overdue and response figure is counted against."""
         row = self.q1("SELECT num FROM workday_index WHERE day = ?", (day.isoformat(),))
-        if row is None:  # outside the mirrored range: ask the calendar, same numbering base
-            return cal.number(day) - cal.number(dt.date(2004, 1, 1)) + self.q1("SELECT num FROM workday_index WHERE day = '2004-01-01'")[0]
-        return row["num"]
+        if row is not None:
+            return int(row["num"])
+        # outside the mirrored range: ask the calendar, on the same numbering base
+        cal = cal or self.calendar()
+        base = self.q1("SELECT num FROM workday_index WHERE day = '2004-01-01'")
+        return cal.number(day) - cal.number(dt.date(2004, 1, 1)) + (int(base[0]) if base else 0)
 
     def refresh_workday_index(self, c: sqlite3.Connection, calendar: WorkCalendar | None = None) -> None:
         cal = calendar or WorkCalendar(self.schedules_in(c))
