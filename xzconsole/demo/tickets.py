@@ -100,7 +100,7 @@ class Duplicate(NamedTuple):
 # One ticket's output: its row, history, supervisions, whether a prescribed
 # ticket came out as prescribed, the duplicate merged into it (if any), and a
 # joint case's ``ticket_parts`` and ``consultations`` rows.
-Story = tuple[Row, list[Row], list[Row], bool, "Duplicate | None", "tuple[list[Row], list[Row]] | None"]
+Story = tuple[Row, list[Row], list[Row], bool, Duplicate | None, tuple[list[Row], list[Row]] | None]
 
 
 def _insert_by_time(history: list[Row], tid: int, at: str, actor: str, action: str, note: str, changes: str) -> None:
