@@ -121,7 +121,7 @@ def main() -> None:
             try:
                 import xzconsole.demo  # noqa: F401
             except ImportError:
-                raise SystemExit("the demo generator (xzconsole/demo.py) is not installed yet: skipping") from None
+                raise SystemExit("the demo generator (xzconsole/demo/) is not installed yet: skipping") from None
             t = time.perf_counter()
             subprocess.run([sys.executable, "-m", "xzconsole.cli", "demo", "--tickets", str(a.build), "--no-open",
                             "--db", str(big)], check=True, cwd=ROOT,

@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from xzconsole.clock import parse_datetime  # noqa: E402
-from xzconsole.demo import _build, build_demo  # noqa: E402
+from xzconsole.demo import build_demo  # noqa: E402
 
 NOW = parse_datetime("2026-11-26T10:00:00+08:00")
 
@@ -93,7 +93,7 @@ def compare(n: int, workdir: Path) -> None:
     for drop, pipeline in (("random", True), ("none", True), ("all", True), ("random", False)):
         _remove(path)
         start = time.perf_counter()
-        _build(str(path), n, NOW, None, drop=drop, pipeline=pipeline)
+        build_demo(str(path), n, NOW, None, drop=drop, pipeline=pipeline)
         elapsed = time.perf_counter() - start
         print(f"  drop={drop:<6} pipeline={str(pipeline):<5}: {elapsed:8.2f} s")
         sys.stdout.flush()

@@ -20,7 +20,7 @@ import pytest
 
 from xzconsole import rules
 from xzconsole.clock import FixedClock, local_date, parse_datetime
-from xzconsole.demo import MARKUP_ENTERPRISE, _build, build_demo
+from xzconsole.demo import MARKUP_ENTERPRISE, build_demo
 from xzconsole.models import Role, Status, TicketIntake, validate_phone, validate_uscc
 from xzconsole.rules import WarningLevel
 from xzconsole.store import AWAITING, Store
@@ -293,7 +293,7 @@ def test_rebuild_replaces_and_is_deterministic(tmp_path):
     assert digest() == first
     # rows generated in a forked child (the fast path for big builds) are the
     # same rows, and the index strategies give the same data
-    _build(str(path), 400, NOW, None, pipeline=True, batch=50, drop="all")
+    build_demo(str(path), 400, NOW, None, pipeline=True, batch=50, drop="all")
     assert digest() == first
     c = sqlite3.connect(path)
     assert c.execute("SELECT count(*) FROM tickets").fetchone()[0] == 400
