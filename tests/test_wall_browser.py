@@ -19,9 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from wall_support import (
+    COMMIT_NEW_RED,
+    COMMIT_REPLY,
+    HOSTILE_NAME,
+    NEW_RED_NAME,
+    SECRET_NAME,
+    build_wall_data,
+    free_port,
+    run_python,
+    start_server,
+    stop_server,
+)
 
-from wall_support import (COMMIT_NEW_RED, COMMIT_REPLY, HOSTILE_NAME, NEW_RED_NAME, SECRET_NAME,
-                          build_wall_data, free_port, run_python, start_server, stop_server)
 from xzconsole.store import Store
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright 未安装：pip install -e '.[test]'")
@@ -211,7 +221,7 @@ def test_one_screen_without_scrolling_in_a_cjk_face(browser: Any, wall: dict[str
         assert geometry["countPx"] >= 0.1 * height  # readable across a room
         assert geometry["rows"] and geometry["rows"][-1]["bottom"] <= geometry["table"]["bottom"] + 1
 
-        has_cjk = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip() \
+        has_cjk = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip() \
             if shutil.which("fc-list") else ""
         if not has_cjk:
             pytest.skip("本机没有中文字体（Debian：apt-get install fonts-noto-cjk），无法检查字体")

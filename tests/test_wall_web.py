@@ -18,16 +18,37 @@ from typing import Any
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
+from wall_support import (
+    HOSTILE_NAME,
+    NEW_RED_NAME,
+    NOW,
+    ROOT,
+    SECRET_NAME,
+    build_wall_data,
+    free_port,
+    start_server,
+    stop_server,
+)
 
-from wall_support import (HOSTILE_NAME, NEW_RED_NAME, NOW, ROOT, SECRET_NAME, build_wall_data, free_port,
-                          start_server, stop_server)
 from xzconsole.cli import main
 from xzconsole.clock import FixedClock, parse_datetime
 from xzconsole.models import TicketIntake
 from xzconsole.store import Store
-from xzconsole.web.server import (COOKIE, WallConfigError, WallHub, check_access, make_app, parse_address,
-                                  read_token_file)
-from xzconsole.web.snapshot import CONFIDENTIAL_MASK, WallSnapshot, compute_wall_snapshot, snapshot_json
+from xzconsole.web.server import (
+    COOKIE,
+    WallConfigError,
+    WallHub,
+    check_access,
+    make_app,
+    parse_address,
+    read_token_file,
+)
+from xzconsole.web.snapshot import (
+    CONFIDENTIAL_MASK,
+    WallSnapshot,
+    compute_wall_snapshot,
+    snapshot_json,
+)
 from xzconsole.web.trend import RedTrend
 
 TOKEN = "wall-token-0123456789abcdef"
@@ -84,6 +105,18 @@ def test_cli_refuses_a_public_address_without_token(store: Store, capsys: pytest
     assert "令牌太短" in capsys.readouterr().err
     assert main(["wall", "--token", TOKEN, "--db", store.path]) == 2
     assert "只用于 --web" in capsys.readouterr().err
+
+
+def test_cli_says_when_the_port_is_taken(store: Store, wall: dict[str, int],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["wall", "--web", f"127.0.0.1:{port}", "--db", store.path, "--now", NOW]) == 2
+    assert "端口已被占用" in capsys.readouterr().err
 
 
 def test_cli_serves_the_wall_in_its_own_process(store: Store, wall: dict[str, int]) -> None:

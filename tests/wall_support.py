@@ -106,7 +106,7 @@ def env() -> dict[str, str]:
 
 def run_python(code: str, *args: str) -> str:
     """Run ``code`` in a fresh interpreter (another process, another connection); its stdout."""
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env(),
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env(), check=False,
                          cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
     return out.stdout

@@ -938,7 +938,8 @@ def cmd_wall(ctx: Ctx) -> int:
     try:
         return serve_wall(str(path), actor, ctx.clock(), host, port, token, say=ctx.say)
     except OSError as exc:
-        raise CliError(f"无法在 {host}:{port} 提供网页：{_explain(exc)}") from None
+        why = "端口已被占用（已有预警大屏或其他程序在用）" if exc.errno == errno.EADDRINUSE else _explain(exc)
+        raise CliError(f"无法在 {host}:{port} 提供网页：{why}") from None
 
 
 # ---------------------------------------------------------------- the console and the demo

@@ -46,10 +46,11 @@ import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -229,7 +230,7 @@ class WallHub:
                 await self.tick(loop)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # reported on the page and retried at the next poll
+            except Exception as exc:  # noqa: BLE001 - any failure is reported on the page and retried at the next poll
                 self.error = f"统计出错：{type(exc).__name__}: {exc}（稍后自动重试）"
                 self._seen = None
                 if self._watcher is not None:
@@ -279,7 +280,7 @@ class WallHub:
         changed = self._changed
         try:
             await asyncio.wait_for(changed.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def age(self) -> float:
@@ -510,11 +511,11 @@ def serve_wall(db_path: str, actor: Staff | None, clock: Clock, host: str = DEFA
                 loop.add_signal_handler(sig, stop.set)
             except (NotImplementedError, RuntimeError):  # pragma: no cover - not on the main thread
                 pass
-        await server.start()
-        if say is not None:
-            how = "需令牌" if token else "仅限本机"
-            say(f"预警大屏网页：{server.url}（只读，{how}；Ctrl+C 停止）")
         try:
+            await server.start()
+            if say is not None:
+                how = "需令牌" if token else "仅限本机"
+                say(f"预警大屏网页：{server.url}（只读，{how}；Ctrl+C 停止）")
             await stop.wait()
         finally:
             await server.stop()
@@ -523,5 +524,16 @@ def serve_wall(db_path: str, actor: Staff | None, clock: Clock, host: str = DEFA
     return 0
 
 
-__all__ = ["WallHub", "WallServer", "WallConfigError", "make_app", "parse_address", "is_loopback",
-           "read_token_file", "check_access", "serve_wall", "DEFAULT_HOST", "DEFAULT_PORT"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "WallConfigError",
+    "WallHub",
+    "WallServer",
+    "check_access",
+    "is_loopback",
+    "make_app",
+    "parse_address",
+    "read_token_file",
+    "serve_wall",
+]
