@@ -268,6 +268,8 @@ async def test_the_page_is_read_only_and_locked_down(store: Store, wall: dict[st
             r = await client.request(method, "/snapshot.json")
             assert r.status == 405 and r.headers["Allow"] == "GET, HEAD"
         assert (await client.get("/nothing-here")).status == 404
+        head = await asyncio.wait_for(client.head("/events"), 2.0)  # answered, not streamed forever
+        assert head.status == 200 and head.headers["Content-Type"].startswith("text/event-stream")
     finally:
         await client.close()
 

@@ -323,7 +323,7 @@ def _refusal(status: int, title: str, detail: str) -> web.Response:
     import html
 
     body = (f"<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<body style=\"font:24px sans-serif;margin:2em\"><h1>{html.escape(title)}</h1>"
+            f"<body><h1>{html.escape(title)}</h1>"
             f"<p>{html.escape(detail)}</p></body></html>")
     return web.Response(status=status, text=body, content_type="text/html", charset="utf-8")
 
@@ -407,6 +407,8 @@ async def _events(request: web.Request) -> web.StreamResponse:
         "X-Accel-Buffering": "no",  # nginx: pass each event on at once
     })
     await resp.prepare(request)
+    if request.method == "HEAD":  # headers only: nothing to stream
+        return resp
     hub.pages += 1
     try:
         config = {"stale_after": request.app[SETTINGS]["stale_after"], "heartbeat": heartbeat, "build": hub.build}
