@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from .base import (
     Parser,
     _add_common,
     _console,
+    _explain,
     _Lines,
     register,
     safe,
@@ -253,19 +255,52 @@ def cmd_outreach(ctx: Ctx) -> int:
     return EXIT_OK
 
 
-@register("wall", "只读的全屏预警面板（墙面大屏；可经 textual-serve 在本机端口提供，见 README）", None, uses_now=True)
-def cmd_wall(ctx: Ctx) -> int:
-    """The read-only warning panel, full screen, for a wall display (SPEC §13)."""
-    from ..app import run_wall
+def _wall_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--web", nargs="?", const="127.0.0.1:8000", metavar="[HOST:]PORT",
+                   help="以网页提供预警大屏（默认 127.0.0.1:8000；浏览器打开即显示，自动刷新与重连）")
+    p.add_argument("--token", metavar="TOKEN", help="网页访问令牌（监听非本机地址时必需；建议改用 --token-file）")
+    p.add_argument("--token-file", metavar="PATH", help="从文件第一行读取网页访问令牌")
 
+
+@register("wall", "只读的全屏预警面板（墙面大屏；--web 以网页提供，见 README）", _wall_args, uses_now=True)
+def cmd_wall(ctx: Ctx) -> int:
+    """The read-only warning panel, full screen, for a wall display (SPEC §13):
+    in this terminal, or with ``--web`` as a web page for the duty room's browser."""
+    a = ctx.args
     path = ctx.db_path()
     if not path.exists():
         ctx.open_store()  # raises the usual "数据库文件不存在" with what to do
-    login = getattr(ctx.args, "as_login", None)
-    if login is not None:
-        with ctx.open_store() as store:
-            ctx.actor(store)  # --as only on a demo database
-    now = ctx.clock().now() if ctx.now_text else None
-    return int(run_wall(str(path), login, now) or 0)
+    if a.web is None:
+        if a.token is not None or a.token_file is not None:
+            raise CliError("--token / --token-file 只用于 --web")
+        from ..app import run_wall
 
+        login = getattr(a, "as_login", None)
+        if login is not None:
+            with ctx.open_store() as store:
+                ctx.actor(store)  # --as only on a demo database
+        now = ctx.clock().now() if ctx.now_text else None
+        return int(run_wall(str(path), login, now) or 0)
+    from ..web.server import (
+        WallConfigError,
+        check_access,
+        parse_address,
+        read_token_file,
+        serve_wall,
+    )
 
+    if a.token is not None and a.token_file is not None:
+        raise CliError("--token 与 --token-file 只能用一个")
+    try:
+        host, port = parse_address(a.web)
+        token = read_token_file(a.token_file) if a.token_file is not None else a.token
+        check_access(host, token)
+    except WallConfigError as exc:
+        raise CliError(str(exc)) from None
+    with ctx.open_store() as store:
+        actor = ctx.actor(store)  # the wall shows what this login may see
+    try:
+        return serve_wall(str(path), actor, ctx.clock(), host, port, token, say=ctx.say)
+    except OSError as exc:
+        why = "端口已被占用（已有预警大屏或其他程序在用）" if exc.errno == errno.EADDRINUSE else _explain(exc)
+        raise CliError(f"无法在 {host}:{port} 提供网页：{why}") from None
