@@ -81,7 +81,7 @@ def test_schema_1_upgrades_in_place(schema1):
     clock = FixedClock("2026-11-26T09:30:00+08:00")
     s = Store(path, clock)
     try:
-        assert s.schema_version() == 2
+        assert s.schema_version() == store_module.SCHEMA_VERSION
         # the center that took each ticket in, from its creator's staff record
         centers = {r["number"]: r["center"] for r in s.q("SELECT number, center FROM tickets")}
         assert centers == {"XZ2026112000001": PIZHOU, "XZ2026112000002": CITY_CENTER, "XZ2026112000003": CITY_CENTER}
@@ -93,6 +93,14 @@ def test_schema_1_upgrades_in_place(schema1):
         assert [r[0] for r in s.q("SELECT rowid FROM enterprises_fts WHERE enterprises_fts MATCH ?", ('"淮海物流"',))] == [2]
         # each feedback linked to its enterprise: by USCC, else by name
         assert [r[0] for r in s.q("SELECT enterprise_id FROM policy_feedback ORDER BY id")] == [1, 2]
+        # migration 3: the queue's tally holds every old ticket, its search index every old text
+        tally = {(r[0], r[1]): r[2] for r in s.q("SELECT center, status, sum(n) FROM ticket_tally GROUP BY 1, 2")}
+        assert tally == {(r[0], r[1]): r[2] for r in s.q("SELECT center, status, count(*) FROM tickets GROUP BY 1, 2")}
+        assert sum(tally.values()) == 3
+        for number, name in s.q("SELECT number, enterprise_name FROM tickets"):
+            found = s.q("SELECT t.number FROM tickets_fts f JOIN tickets t ON t.id = f.rowid WHERE tickets_fts MATCH ?",
+                        (f'"{name[2:6]}"',))
+            assert number in [r[0] for r in found], name
 
         # everything of version 1 is still there, column for column (migration 2
         # only appends columns, so a row's first columns are the old ones)
@@ -111,6 +119,6 @@ def test_schema_1_upgrades_in_place(schema1):
     # opening it again changes nothing more
     again = Store(path, clock)
     try:
-        assert again.migrate() == 0 and again.schema_version() == 2
+        assert again.migrate() == 0 and again.schema_version() == store_module.SCHEMA_VERSION
     finally:
         again.disconnect()

@@ -282,10 +282,10 @@ def ensure_utf8_output() -> str | None:
 def lighten_imports() -> None:
     """Keep numpy out of the console process.
 
-    sqlite-utils (and openpyxl) import numpy when it is installed, only to
-    accept numpy values in inserts — which the console never makes.  That
-    import is a quarter of a second of every start-up over SSH; marking the
-    module absent makes both libraries take their no-numpy path.
+    openpyxl (the XLSX report and import) imports numpy when it is
+    installed, only to accept numpy values in cells — which the console never
+    writes.  That import is a quarter of a second over SSH; marking the module
+    absent makes openpyxl take its no-numpy path.
     """
     if "numpy" not in sys.modules:
         sys.modules["numpy"] = None  # type: ignore[assignment]

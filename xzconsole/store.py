@@ -29,8 +29,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-import sqlite_utils
-
 from .areas.associations import AssociationsArea
 from .areas.base import AWAITING, AWAITING_SQL, CITY_CENTER, CONFIDENTIAL_MASK, DATA_DIR
 from .areas.collection import CollectionArea
@@ -90,7 +88,6 @@ class Store:
                 self.conn.execute("PRAGMA wal_autocheckpoint = 0")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
-        self.db = sqlite_utils.Database(self.conn)
         self._lock = threading.RLock()
         self._calendar: WorkCalendar | None = None
         self._calendar_rev: str | None = None

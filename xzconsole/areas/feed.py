@@ -22,6 +22,7 @@ from typing import Any, Iterator, Sequence
 from .. import rules
 from ..clock import format_datetime, local_date
 from .base import CITY_CENTER, Core
+from .records import next_numbers
 
 _AWAITING = ("dispatched", "signed", "reopened")
 
@@ -265,22 +266,13 @@ class FeedArea:
         return out
 
     def _import_numbers(self, c: sqlite3.Connection, rows: Sequence[ImportedTicket]) -> list[str]:
-        """Ticket numbers XZYYYYMMDDnnnnn by local received date, continuing each
-        day's sequence (one look-up per distinct day, under the write lock)."""
-        seq: dict[str, int] = {}
-        out: list[str] = []
+        """Ticket numbers by local received date, each day continuing its own
+        sequence (:func:`~xzconsole.areas.records.next_numbers`, under the write lock)."""
+        per_day: dict[str, int] = {}
         for r in rows:
-            prefix = "XZ" + r.received_at[:10].replace("-", "")
-            n = seq.get(prefix)
-            if n is None:
-                # ORDER BY … LIMIT 1 is one index seek; max() with a range would scan the day
-                row = c.execute("SELECT number FROM tickets WHERE number >= ? AND number < ? ORDER BY number DESC LIMIT 1",
-                                (prefix, prefix + "~")).fetchone()
-                n = int(row[0][len(prefix):]) if row and row[0] and row[0][len(prefix):].isdigit() else 0
-            n += 1
-            seq[prefix] = n
-            out.append(f"{prefix}{n:05d}")
-        return out
+            per_day[r.received_at[:10]] = per_day.get(r.received_at[:10], 0) + 1
+        numbers = {day: iter(next_numbers(c, dt.date.fromisoformat(day), n)) for day, n in per_day.items()}
+        return [next(numbers[r.received_at[:10]]) for r in rows]
 
     # -- exports (streams: never the whole table in memory) ------------------------
     def export_tickets(self, department_id: int | None, now: dt.datetime) -> Iterator[str]:

@@ -30,6 +30,31 @@ def _row_to_ticket(row: sqlite3.Row) -> Ticket:
     return Ticket.model_validate(d)
 
 
+def next_numbers(c: sqlite3.Connection, day: dt.date, count: int = 1) -> list[str]:
+    """The next ``count`` ticket numbers of a local day, ``XZYYYYMMDDnnnnn``
+    (five digits at least, more past 99,999 a day), taken under the caller's
+    write lock.
+
+    Each day's last sequence number is kept in ``ticket_seq``: never derived
+    from ``max(number)``, which compares text and puts ``…100000`` below
+    ``…99999``.  A day without a row yet (a database from before the table,
+    or the demo's bulk load) continues after the highest number that day has,
+    compared as a number.
+    """
+    key = day.strftime("%Y%m%d")
+    prefix = "XZ" + key
+    row = c.execute("SELECT last FROM ticket_seq WHERE day = ?", (key,)).fetchone()
+    if row is not None:
+        last = int(row[0])
+    else:
+        found = c.execute("SELECT max(CAST(substr(number, ?) AS INTEGER)) FROM tickets WHERE number >= ? AND number < ?",
+                          (len(prefix) + 1, prefix, prefix + "~")).fetchone()[0]
+        last = int(found or 0)
+    c.execute("INSERT INTO ticket_seq(day, last) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET last = excluded.last",
+              (key, last + count))
+    return [f"{prefix}{n:05d}" for n in range(last + 1, last + count + 1)]
+
+
 class TicketRecords:
     """Reading, checking and acting on ticket rows (shared by the ticket areas)."""
 

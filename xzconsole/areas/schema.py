@@ -610,10 +610,95 @@ _CENTERS_2 = """
     CREATE INDEX tickets_visit ON tickets(visit_id) WHERE visit_id IS NOT NULL;
     """
 
+
+# ---------------------------------------------------------------- migration 3 (issues 11, 12)
+
+#: the columns of the tally: every queue filter a tab count can be asked under
+#: except dates, search, enterprise and 协办 (those count the tickets themselves)
+TALLY_KEY = ("center", "department_id", "appeal_type", "source", "status")
+TICKET_FTS_COLUMNS = ("title", "content", "enterprise_name")
+
+
+def _tally_sync() -> str:
+    """Triggers keeping ``ticket_tally`` equal to ``GROUP BY`` over the tickets."""
+    def key(row: str) -> str:
+        return (f"{row}.center, coalesce({row}.department_id, 0), {row}.appeal_type, {row}.source, {row}.status")
+
+    def where(row: str) -> str:
+        return (f"center = {row}.center AND department_id = coalesce({row}.department_id, 0) "
+                f"AND appeal_type = {row}.appeal_type AND source = {row}.source AND status = {row}.status")
+
+    add = ("INSERT INTO ticket_tally(center, department_id, appeal_type, source, status, n) VALUES ({key}, 1) "
+           "ON CONFLICT(center, department_id, appeal_type, source, status) DO UPDATE SET n = n + 1;")
+    return f"""
+    CREATE TRIGGER ticket_tally_insert AFTER INSERT ON tickets BEGIN
+        {add.format(key=key("new"))}
+    END;
+    CREATE TRIGGER ticket_tally_delete AFTER DELETE ON tickets BEGIN
+        UPDATE ticket_tally SET n = n - 1 WHERE {where("old")};
+    END;
+    CREATE TRIGGER ticket_tally_update AFTER UPDATE OF {", ".join(TALLY_KEY)} ON tickets
+    WHEN old.center IS NOT new.center OR old.department_id IS NOT new.department_id
+      OR old.appeal_type IS NOT new.appeal_type OR old.source IS NOT new.source OR old.status IS NOT new.status
+    BEGIN
+        UPDATE ticket_tally SET n = n - 1 WHERE {where("old")};
+        {add.format(key=key("new"))}
+    END;
+    """
+
+
+#: filling the tally from the tickets (migration, and after a bulk load)
+TALLY_FILL = """
+    INSERT INTO ticket_tally(center, department_id, appeal_type, source, status, n)
+    SELECT center, coalesce(department_id, 0), appeal_type, source, status, count(*) FROM tickets GROUP BY 1, 2, 3, 4, 5;
+"""
+#: filling the search index from the tickets (migration, and after a bulk load)
+TICKET_FTS_FILL = f"""
+    INSERT INTO tickets_fts(rowid, {", ".join(TICKET_FTS_COLUMNS)})
+    SELECT id, {", ".join(f"{c} || {PAD}" for c in TICKET_FTS_COLUMNS)} FROM tickets;
+"""
+
+# Ticket numbers: each day's last sequence number, so a number is never
+# derived from max(number) as text ("…100000" sorts below "…99999").
+_NUMBERS_3 = """
+    CREATE TABLE ticket_seq (day TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+# The queue's tab counts without counting: the tickets grouped by every
+# column a tab count can be filtered by, kept exact by triggers.
+_TALLY_3 = """
+    CREATE TABLE ticket_tally (
+        center TEXT NOT NULL,
+        department_id INTEGER NOT NULL,  -- 0: not dispatched
+        appeal_type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (center, department_id, appeal_type, source, status)
+    ) WITHOUT ROWID;
+""" + TALLY_FILL + _tally_sync() + """
+    -- the warning levels of the tab counts: open tickets only, by every tally column
+    CREATE INDEX tickets_awaiting_filters ON tickets(center, department_id, appeal_type, source, due_date)
+        WHERE status IN ('dispatched', 'signed', 'reopened');
+    -- the header's provisional-calendar mark: one look-up
+    CREATE INDEX tickets_awaiting_provisional ON tickets(due_provisional)
+        WHERE status IN ('dispatched', 'signed', 'reopened');
+"""
+
+# The queue's search: substrings of title, content and enterprise name through
+# a trigram index (as the policy library), instead of a LIKE scan of every ticket.
+_TICKET_SEARCH_3 = f"""
+    CREATE VIRTUAL TABLE tickets_fts USING fts5({", ".join(TICKET_FTS_COLUMNS)},
+        content='tickets', content_rowid='id', tokenize='trigram');
+    CREATE VIRTUAL TABLE tickets_fts_terms USING fts5vocab(tickets_fts, 'row');
+""" + TICKET_FTS_FILL + _fts_sync("tickets", "tickets_fts", TICKET_FTS_COLUMNS)
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
     _DIRECTORY_2 + _ASSOCIATIONS_2 + _JOINT_2 + _OUTREACH_2 + _CENTERS_2,
+    _NUMBERS_3 + _TALLY_3 + _TICKET_SEARCH_3,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

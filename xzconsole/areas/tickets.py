@@ -34,7 +34,7 @@ from ..rules import Action, WarningLevel
 from .base import AWAITING, CITY_CENTER, Core
 from .directory import DirectoryArea
 from .joint import JointArea
-from .records import TicketRecords
+from .records import TicketRecords, next_numbers
 
 
 @dataclass
@@ -121,7 +121,7 @@ class TicketsArea:
                 if intake.source is not Source.VISIT:
                     raise InvalidAction("关联走访记录的诉求，来源必须是“走访”")
             ent = self._enterprise_for(c, intake, now_s)
-            number = self._next_number(c, local_date(received))
+            number = next_numbers(c, local_date(received))[0]
             cur = c.execute(
                 "INSERT INTO tickets(number, external_id, received_at, source, appeal_type, enterprise_id, enterprise_name, "
                 "uscc, contact_name, contact_phone, district, title, content, status, created_by, updated_at, updated_by, "
@@ -142,12 +142,6 @@ class TicketsArea:
         if merge_into is not None:
             return self.merge(actor, tid, merge_into, version=ticket.version)
         return ticket
-
-    def _next_number(self, c: sqlite3.Connection, day: dt.date) -> str:
-        prefix = "XZ" + day.strftime("%Y%m%d")
-        row = c.execute("SELECT max(number) FROM tickets WHERE number >= ? AND number < ?", (prefix, prefix + "~")).fetchone()
-        seq = int(row[0][len(prefix):]) + 1 if row and row[0] else 1
-        return f"{prefix}{seq:05d}"
 
     def dispatch(self, actor: Staff, ref: int | str, department: int | str, *, version: int | None = None, note: str = "") -> Ticket:
         """派发 (or 重新派发 a returned ticket): the clock starts for that department."""
