@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,7 +26,7 @@ class _Coded(str, enum.Enum):
         return _LABELS[type(self)][self.value]
 
     @classmethod
-    def parse(cls, text: Any) -> "_Coded":
+    def parse(cls, text: Any) -> Self:
         """Accept the code, the Chinese label or a known alias; else a Chinese error."""
         if isinstance(text, cls):
             return text
@@ -308,12 +308,12 @@ class TicketIntake(_Model):
     @field_validator("appeal_type", mode="before")
     @classmethod
     def _appeal_type(cls, v: Any) -> AppealType:
-        return AppealType.parse(v)  # type: ignore[return-value]
+        return AppealType.parse(v)
 
     @field_validator("source", mode="before")
     @classmethod
     def _source(cls, v: Any) -> Source:
-        return Source.parse(v) if v not in (None, "") else Source.HOTLINE  # type: ignore[return-value]
+        return Source.parse(v) if v not in (None, "") else Source.HOTLINE
 
     @field_validator("enterprise_name", mode="before")
     @classmethod

@@ -257,21 +257,24 @@ def progress_bar(percent: float | None, width: int = 10) -> str:
 
 def check_held_on(value: Any, today: dt.date) -> dt.date:
     """An activity's date (date or YYYY-MM-DD text), not after today."""
+    day: dt.date
     if isinstance(value, dt.datetime):
-        value = value.date()
-    if not isinstance(value, dt.date):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
         text = unicodedata.normalize("NFKC", str(value or "")).strip()
         if not text:
             raise ValueError("请填写活动日期（如 2026-11-20）")
         try:
-            value = dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
         except ValueError:
             raise ValueError(f"活动日期“{text}”无法识别，应为 YYYY-MM-DD（如 2026-11-20）") from None
-    if value > today:
-        raise ValueError(f"活动日期 {value} 晚于今天（{today}），只能登记已经开展的活动")
-    if value.year < FIRST_YEAR:
-        raise ValueError(f"活动日期 {value} 过早（应在 {FIRST_YEAR} 年以后）")
-    return value
+    if day > today:
+        raise ValueError(f"活动日期 {day} 晚于今天（{today}），只能登记已经开展的活动")
+    if day.year < FIRST_YEAR:
+        raise ValueError(f"活动日期 {day} 过早（应在 {FIRST_YEAR} 年以后）")
+    return day
 
 
 def check_count(value: Any, label: str) -> int:

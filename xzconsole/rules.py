@@ -13,7 +13,8 @@ import enum
 from dataclasses import dataclass
 
 from .clock import local_date
-from .models import Action, AppealType, Role, Status
+from .models import Action as Action  # re-exported: the state machine is keyed by it
+from .models import AppealType, Role, Status
 from .workdays import WorkCalendar
 
 # ---------------------------------------------------------------- time limits
@@ -160,7 +161,7 @@ def level_for_overdue(past_due: bool, overdue: int) -> WarningLevel:
 
 
 def overdue_workdays(due: dt.date, now: dt.datetime | dt.date, calendar: WorkCalendar) -> int:
-    today = now if type(now) is dt.date else local_date(now)  # type: ignore[arg-type]
+    today = local_date(now) if isinstance(now, dt.datetime) else now
     return calendar.workdays_between(due, today)
 
 
@@ -172,7 +173,7 @@ def warning_level(due: dt.date | None, now: dt.datetime | dt.date, calendar: Wor
     """
     if due is None:
         return WarningLevel.NONE
-    today = now if type(now) is dt.date else local_date(now)  # type: ignore[arg-type]
+    today = local_date(now) if isinstance(now, dt.datetime) else now
     return level_for_overdue(today > due, calendar.workdays_between(due, today))
 
 

@@ -156,9 +156,12 @@ class YearSchedule:
             where = line_of(name) or line_of(start) or line_of("holidays")
             if not isinstance(name, str) or not name.strip():
                 raise ScheduleError("节日缺少名称 name", where)
+            days: list[dt.date] = []
             for label, value in (("start", start), ("end", end)):
                 if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
                     raise ScheduleError(f"节日“{name}”的 {label} 应为日期（如 {year}-01-01）", where)
+                days.append(value)
+            start, end = days
             if end < start:
                 raise ScheduleError(f"节日“{name}”的结束日期 {end} 早于开始日期 {start}", where)
             if (end - start).days > 31:
@@ -240,7 +243,7 @@ class WorkCalendar:
     def _provisional_holidays(self, year: int) -> dict[dt.date, str]:
         import holidays as holidays_pkg  # only needed for years no schedule covers
 
-        return {d: holiday_name_cn(n) for d, n in holidays_pkg.China(years=year).items()}
+        return {d: holiday_name_cn(n) for d, n in holidays_pkg.country_holidays("CN", years=year).items()}
 
     def _classify_year(self, year: int) -> list[tuple[bool, bool]]:
         """(is working day, is provisional) for each day of the year."""

@@ -11,8 +11,7 @@ from typing import Any
 from .. import policies as pol
 from ..clock import format_datetime
 from ..errors import InvalidAction, NotFound
-from ..models import AppealType, Role, Source, Staff, TicketIntake, validate_uscc
-from ..rules import Action
+from ..models import Action, AppealType, Role, Source, Staff, TicketIntake, validate_uscc
 from .base import Core, require_role
 from .directory import DirectoryArea
 from .library import LibraryArea

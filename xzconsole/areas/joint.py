@@ -10,8 +10,7 @@ from typing import Any, Iterable, Sequence
 
 from ..clock import format_datetime, local_date, parse_datetime, weekday_cn
 from ..errors import InvalidAction
-from ..models import Department, Role, Staff, Status, Ticket, clean_text
-from ..rules import Action
+from ..models import Action, Department, Role, Staff, Status, Ticket, clean_text
 from ..workdays import WorkCalendar
 from .base import AWAITING_SQL, Core
 from .records import TicketRecords

@@ -20,8 +20,7 @@ from typing import Any, Callable
 from .. import rules
 from ..clock import format_datetime
 from ..errors import InvalidAction, NotFound, PermissionDenied, StaleTicket
-from ..models import Role, Staff, Status, Ticket
-from ..rules import Action
+from ..models import Action, Role, Staff, Status, Ticket
 from .base import AWAITING, CONFIDENTIAL_MASK, Core
 
 

@@ -19,6 +19,7 @@ from .. import rules
 from ..clock import format_datetime, local_date
 from ..errors import InvalidAction, PermissionDenied, StoreError
 from ..models import (
+    Action,
     AppealType,
     CloseReason,
     Event,
@@ -30,7 +31,7 @@ from ..models import (
     Ticket,
     TicketIntake,
 )
-from ..rules import Action, WarningLevel
+from ..rules import WarningLevel
 from .base import AWAITING, CITY_CENTER, Core
 from .directory import DirectoryArea
 from .joint import JointArea
