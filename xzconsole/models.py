@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 import re
 import unicodedata
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -245,8 +245,30 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=False, extra="ignore", str_strip_whitespace=True)
 
 
-class Department(_Model):
+class Center(TypedDict):
+    """A service center (data/centers.toml): the city's, or a county's / district's."""
+
+    code: str
+    name: str
+    level: str  # city, county
+    district: str
+
+
+class _Record(_Model):
+    """A model of a database row: ``id`` is None only for one not stored yet
+    (a policy being validated before it is saved, a row of a data file)."""
+
     id: int | None = None
+
+    @property
+    def stored_id(self) -> int:
+        """The row's id, for a model read from the database (where it always has one)."""
+        if self.id is None:
+            raise ValueError(f"{type(self).__name__} “{getattr(self, 'name', '')}” has not been stored yet")
+        return self.id
+
+
+class Department(_Record):
     code: str
     name: str
     short_name: str
@@ -268,10 +290,9 @@ class Staff(_Model):
         return self.name or self.login
 
 
-class Enterprise(_Model):
+class Enterprise(_Record):
     """One record of the enterprise directory (one per USCC, else per name)."""
 
-    id: int | None = None
     name: str
     uscc: str | None = None
     district: str = ""
@@ -527,8 +548,7 @@ class Supervision(_Model):
     note: str = ""
 
 
-class Association(_Model):
-    id: int | None = None
+class Association(_Record):
     code: str
     name: str
     contact_name: str = ""
@@ -563,8 +583,7 @@ class AssociationMember(_Model):
         return self.name, self.enterprise_id
 
 
-class Policy(_Model):
-    id: int | None = None
+class Policy(_Record):
     title: str
     doc_number: str = ""
     issuer: str = ""
@@ -597,8 +616,7 @@ class Policy(_Model):
         return None
 
 
-class KnowledgeEntry(_Model):
-    id: int | None = None
+class KnowledgeEntry(_Record):
     question: str
     answer: str
     category: str = ""

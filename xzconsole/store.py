@@ -27,10 +27,17 @@ import threading
 import tomllib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Self
 
 from .areas.associations import AssociationsArea
-from .areas.base import AWAITING, AWAITING_SQL, CITY_CENTER, CONFIDENTIAL_MASK, DATA_DIR
+from .areas.base import (
+    AWAITING,
+    AWAITING_SQL,
+    CITY_CENTER,
+    CONFIDENTIAL_MASK,
+    DATA_DIR,
+    Params,
+)
 from .areas.collection import CollectionArea
 from .areas.comments import CommentsArea
 from .areas.directory import DirectoryArea
@@ -59,7 +66,7 @@ from .errors import (
     StaleTicket,
     StoreError,
 )
-from .models import Association, Department
+from .models import Association, Center, Department
 from .workdays import WorkCalendar, YearSchedule
 
 BUSY_TIMEOUT_MS = 10_000
@@ -115,7 +122,7 @@ class Store:
             self.migrate()
 
     # -- plumbing -------------------------------------------------------------
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -138,17 +145,21 @@ class Store:
             else:
                 self.conn.execute("COMMIT")
 
-    def q(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchall()
+    def q(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Every row of a query (``sqlite3.Row``: read columns by name)."""
+        rows: list[sqlite3.Row] = self.conn.execute(sql, params).fetchall()
+        return rows
 
-    def q1(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        return self.conn.execute(sql, params).fetchone()
+    def q1(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """The first row of a query, or None."""
+        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        return row
 
     def now(self) -> dt.datetime:
         return self.clock.now()
 
     def schema_version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     @contextmanager
     def read_snapshot(self) -> Iterator[None]:
@@ -162,7 +173,7 @@ class Store:
 
     def data_version(self) -> int:
         """Changes when another connection commits (cheap; poll it for live screens)."""
-        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     # -- migrations -------------------------------------------------------------
     def migrate(self) -> int:
@@ -175,7 +186,7 @@ class Store:
             return 0
         ran = 0
         with self.write() as c:
-            current = c.execute("PRAGMA user_version").fetchone()[0]
+            current = int(c.execute("PRAGMA user_version").fetchone()[0])
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in split_sql(MIGRATIONS[version - 1]):
                     c.execute(statement)
@@ -296,10 +307,12 @@ class Store:
         d = self._dept_cache.get(dept_id)
         return d.short_name if d else None
 
-    def centers(self) -> list[dict[str, Any]]:
+    def centers(self) -> list[Center]:
         """The city center first, then the county / district centers (data/centers.toml)."""
         rows = self.q("SELECT code, name, level, district FROM centers WHERE active = 1 ORDER BY level = 'county', position")
-        return [dict(r) for r in rows] or [{"code": "city", "name": CITY_CENTER, "level": "city", "district": ""}]
+        return ([Center(code=str(r["code"]), name=str(r["name"]), level=str(r["level"]), district=str(r["district"]))
+                 for r in rows]
+                or [Center(code="city", name=CITY_CENTER, level="city", district="")])
 
     def center_name(self, ref: str) -> str:
         """A center by code, full name or district (a clear refusal otherwise)."""
@@ -318,10 +331,14 @@ class Store:
             out[t["name"]] = [r["name"] for r in self.q("SELECT name FROM categories WHERE parent_id = ? ORDER BY position", (t["id"],))]
         return out
 
-    def weights(self) -> dict[str, float]:
+    def weights(self) -> dict[str, object]:
+        """The assessment weights as data/weights.toml gave them: values are
+        numbers when the file is right, and whatever it held otherwise (the
+        report checks each and refuses a bad one in Chinese)."""
         row = self.q1("SELECT value FROM settings WHERE key = 'weights'")
         if row:
-            return json.loads(row["value"])
+            stored: dict[str, object] = json.loads(row["value"])
+            return stored
         return {"response_rate": 0.30, "resolution_rate": 0.35, "satisfaction_rate": 0.35}
 
     # -- the calendar -----------------------------------------------------------
@@ -379,7 +396,7 @@ class Store:
         try:
             self.conn.backup(copy, pages=4096)
             copy.execute("PRAGMA journal_mode = DELETE")
-            check = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            check = str(copy.execute("PRAGMA integrity_check").fetchone()[0])
         except BaseException:
             copy.close()
             tmp.unlink(missing_ok=True)
@@ -393,7 +410,7 @@ class Store:
 
     def integrity_check(self) -> list[str]:
         """``PRAGMA integrity_check`` lines (['ok'] when healthy)."""
-        return [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
+        return [str(r[0]) for r in self.conn.execute("PRAGMA integrity_check(20)")]
 
     def journal_mode(self) -> str:
         return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0])

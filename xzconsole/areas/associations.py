@@ -12,6 +12,7 @@ association.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from typing import Any, Sequence
@@ -42,7 +43,7 @@ def _same(column: str, stored: Any, new: Any) -> bool:
     """Whether a save changes nothing: subscriptions are a set (their order is the data file's)."""
     if column == "categories":
         return set(json.loads(stored)) == set(json.loads(new))
-    return stored == new
+    return bool(stored == new)
 
 
 class AssociationsArea:
@@ -55,6 +56,7 @@ class AssociationsArea:
     # -- reading ----------------------------------------------------------------------
     def _row(self, ref: int | str) -> sqlite3.Row:
         text = str(ref).strip()
+        row: sqlite3.Row | None
         if isinstance(ref, int) or text.isdigit():
             row = self.core.conn.execute("SELECT id FROM associations WHERE id = ?", (int(text),)).fetchone()
         else:
@@ -152,7 +154,7 @@ class AssociationsArea:
 
     def _edit_row(self, c: sqlite3.Connection, association_id: int, version: int) -> sqlite3.Row:
         """The association inside a write, refused when someone saved it since ``version`` was read."""
-        row = c.execute("SELECT * FROM associations WHERE id = ?", (int(association_id),)).fetchone()
+        row: sqlite3.Row | None = c.execute("SELECT * FROM associations WHERE id = ?", (int(association_id),)).fetchone()
         if row is None:
             raise NotFound(f"找不到协会 #{association_id}")
         if row["version"] != int(version):
@@ -221,7 +223,8 @@ class AssociationsArea:
         seen: set[int] = set()
         eid = int(enterprise_id)
         while True:
-            row = c.execute("SELECT id, name, uscc, district, merged_into FROM enterprises WHERE id = ?", (eid,)).fetchone()
+            row: sqlite3.Row | None = c.execute("SELECT id, name, uscc, district, merged_into FROM enterprises WHERE id = ?",
+                                                (eid,)).fetchone()
             if row is None:
                 raise NotFound(f"找不到企业 #{enterprise_id}")
             if row["merged_into"] is None or row["merged_into"] in seen:
@@ -243,7 +246,7 @@ class AssociationsArea:
             self._event(c, aid, now, actor.login, "member_add", f"新增会员 {e['name']}",
                                     {"enterprise_id": e["id"], "name": e["name"], "uscc": e["uscc"]})
         return AssociationMember(enterprise_id=e["id"], name=e["name"], uscc=e["uscc"], district=e["district"],
-                                 joined_at=now, added_by=actor.login)
+                                 joined_at=dt.datetime.fromisoformat(now), added_by=actor.login)
 
     def remove_member(self, actor: Staff, association_id: int, enterprise_id: int, reason: str) -> None:
         """Take an enterprise off the member list, with a reason.

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Protocol, Sequence
 
 from ..clock import Clock
 from ..errors import PermissionDenied
-from ..models import Department, Role, Staff, Status
+from ..models import Association, Center, Department, Role, Staff, Status
 from ..workdays import WorkCalendar, YearSchedule
 
 #: where the reference data lives (``data/`` beside the package, or $XZCONSOLE_DATA)
@@ -75,13 +75,25 @@ class Core(Protocol):
 
     def department_name(self, dept_id: int | None) -> str | None: ...
 
-    def centers(self) -> list[dict[str, Any]]: ...
+    def centers(self) -> list[Center]: ...
 
     def center_name(self, ref: str) -> str: ...
 
     def categories(self) -> dict[str, list[str]]: ...
 
-    def association_list(self) -> list[Any]: ...
+    def association_list(self) -> list[Association]: ...
+
+
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid of the row an ``INSERT`` on ``cur`` just made.
+
+    ``Cursor.lastrowid`` is None only before any INSERT ran on the cursor, so
+    None here is a programming error, not a refusal for staff.
+    """
+    rowid = cur.lastrowid
+    if rowid is None:
+        raise RuntimeError("no INSERT ran on this cursor")
+    return rowid
 
 
 def require_role(actor: Staff, roles: Iterable[Role], what: str) -> None:

@@ -15,7 +15,7 @@ from .. import policies as pol
 from ..clock import format_datetime, local_date
 from ..errors import InvalidAction, NotFound
 from ..models import PolicyKind, Role, Staff
-from .base import DATA_DIR, Core, require_policy_manager, require_role
+from .base import DATA_DIR, Core, inserted_id, require_policy_manager, require_role
 from .policy_rows import as_date, get_policy, policy_event
 
 SOURCE_KINDS = {"national": "国家级门户", "provincial": "省级门户", "municipal": "市级门户",
@@ -115,7 +115,7 @@ class CollectionArea:
             cur = c.execute("INSERT INTO source_checks(source_id, day, at, actor, found_count, note) VALUES (?,?,?,?,?,?)",
                             (int(source_id), local_date(now).isoformat(), format_datetime(now), actor.login,
                              found_count, (note or "").strip()))
-        return dict(self.core.conn.execute("SELECT * FROM source_checks WHERE id = ?", (cur.lastrowid,)).fetchone())
+        return dict(self.core.conn.execute("SELECT * FROM source_checks WHERE id = ?", (inserted_id(cur),)).fetchone())
 
     def source_checks(self, source_id: int, limit: int = 30) -> list[dict[str, Any]]:
         """One source's check log, newest first."""

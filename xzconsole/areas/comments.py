@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from ..errors import InvalidAction, NotFound
 from ..models import PolicyStatus, Role, Staff
-from .base import Core, require_role
+from .base import Core, inserted_id, require_role
 from .library import LibraryArea
 from .policy_rows import policy_event
 
@@ -41,15 +41,16 @@ class CommentsArea:
         with self.core.write() as c:
             cur = c.execute("INSERT INTO comment_rounds(policy_id, opened_at, opened_by, deadline, note) VALUES (?,?,?,?,?)",
                             (p.id, now, actor.login, deadline.isoformat(), (note or "").strip()))
-            rid = int(cur.lastrowid)
+            rid = inserted_id(cur)
             c.executemany("INSERT INTO comment_round_associations(round_id, association_id) VALUES (?,?)",
                           [(rid, a) for a in ids])
-            policy_event(c, p.id, now, actor.login, "comment_round",
+            policy_event(c, p.stored_id, now, actor.login, "comment_round",
                                f"第 {rid} 轮征求意见：{'、'.join(names[a] for a in ids)}，{deadline.isoformat()} 前反馈")
         return rid
 
     def _round(self, round_id: int) -> sqlite3.Row:
-        row = self.core.conn.execute("SELECT * FROM comment_rounds WHERE id = ?", (int(round_id),)).fetchone()
+        row: sqlite3.Row | None = self.core.conn.execute("SELECT * FROM comment_rounds WHERE id = ?",
+                                                         (int(round_id),)).fetchone()
         if row is None:
             raise NotFound(f"找不到征求意见轮次 #{round_id}")
         return row
@@ -71,7 +72,7 @@ class CommentsArea:
                             (r["id"], int(association_id), text.strip(), now, actor.login))
             policy_event(c, r["policy_id"], now, actor.login, "comment",
                                f"{name}{'（逾期）' if late else ''}：{text.strip()[:200]}")
-        return int(cur.lastrowid)
+        return inserted_id(cur)
 
     def forward(self, actor: Staff, round_id: int, department: int | str | None = None, note: str = "") -> int:
         """Forward the round's comments not yet forwarded to the issuing
@@ -88,7 +89,7 @@ class CommentsArea:
                           "WHERE round_id = ? AND forwarded_at IS NULL", (now, actor.login, to, r["id"])).rowcount
             if n == 0:
                 raise InvalidAction("没有待转交的意见")
-            policy_event(c, p.id, now, actor.login, "forward",
+            policy_event(c, p.stored_id, now, actor.login, "forward",
                                f"第 {r['id']} 轮 {n} 条意见转交 {to}" + (f"：{note.strip()}" if note and note.strip() else ""))
         return n
 

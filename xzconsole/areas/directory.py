@@ -55,7 +55,7 @@ from ..models import (
     validate_phone,
     validate_uscc,
 )
-from .base import DATA_DIR, Core
+from .base import DATA_DIR, Core, inserted_id
 from .fts import plan_search
 from .library import LibraryArea
 from .policy_rows import policy_event
@@ -254,7 +254,7 @@ class DirectoryArea:
             raise PermissionDenied("企业名录含保密诉求，仅供中心工作人员查阅；承办单位请在工单中查看企业信息")
 
     def _record(self, c: sqlite3.Connection, ref: int) -> sqlite3.Row:
-        row = c.execute("SELECT * FROM enterprises WHERE id = ?", (int(ref),)).fetchone()
+        row: sqlite3.Row | None = c.execute("SELECT * FROM enterprises WHERE id = ?", (int(ref),)).fetchone()
         if row is None:
             raise NotFound(f"找不到企业档案 #{ref}")
         return row
@@ -322,7 +322,7 @@ class DirectoryArea:
             cur = c.execute(
                 "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at, first_source) "
                 "VALUES (?,?,?,?,?,?,?)", (name, uscc, district, contact_name, contact_phone, now, source))
-            return int(cur.lastrowid)
+            return inserted_id(cur)
         eid = row["id"]
         if uscc and row["uscc"] is None:
             c.execute("UPDATE enterprises SET uscc = ? WHERE id = ?", (uscc, eid))
@@ -359,7 +359,7 @@ class DirectoryArea:
                 "first_source, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,'manual',?,?)",
                 (v["name"], v["uscc"], v["district"], v["industry"], v["contact_name"], v["contact_phone"], v["note"],
                  now, now, actor.login))
-            eid = int(cur.lastrowid)
+            eid = inserted_id(cur)
         return _row_enterprise(self._record(self.core.conn, eid))
 
     # -- validation ----------------------------------------------------------------------------
@@ -715,7 +715,7 @@ class DirectoryArea:
             self._check_version(row, version)
             cur = c.execute("INSERT INTO enterprise_contacts(enterprise_id, name, phone, position, added_at, added_by) "
                             "VALUES (?,?,?,?,?,?)", (row["id"], n, p, pos, now, actor.login))
-            cid = int(cur.lastrowid)
+            cid = inserted_id(cur)
             self._touch(c, row, actor, now)
             self._record_event(c, row["id"], now, actor.login, "contact_add", f"{n} {p}{'（' + pos + '）' if pos else ''}",
                                {"contact": [None, {"id": cid, "name": n, "phone": p, "position": pos}]})
@@ -802,7 +802,7 @@ class DirectoryArea:
                     (k, drop["contact_phone"])).fetchone() is None:
                 cur = c.execute("INSERT INTO enterprise_contacts(enterprise_id, name, phone, position, added_at, added_by) "
                                 "VALUES (?,?,?,?,?,?)", (k, drop["contact_name"], drop["contact_phone"], "", now, actor.login))
-                moved["contacts"].append(int(cur.lastrowid))
+                moved["contacts"].append(inserted_id(cur))
             drop_sets: dict[str, Any] = {"merged_into": k}
             if "uscc" in gained:
                 drop_sets["uscc"] = None  # a USCC belongs to one record; the merged one leads to it
@@ -837,9 +837,9 @@ class DirectoryArea:
             self._refuse_merged(row)
             cur = c.execute("INSERT INTO enterprise_pushes(policy_id, enterprise_id, at, actor, note) VALUES (?,?,?,?,?)",
                             (p.id, row["id"], now, actor.login, text))
-            policy_event(c, p.id, now, actor.login, "push",
+            policy_event(c, p.stored_id, now, actor.login, "push",
                                f"推送至企业“{row['name']}”（#{row['id']}）" + (f"：{text}" if text else ""))
-        return int(cur.lastrowid)
+        return inserted_id(cur)
 
     def published_policies(self, actor: Staff, words: str, limit: int = 20) -> list[Any]:
         """Published policies matching ``words`` (title first): the push dialog's list."""

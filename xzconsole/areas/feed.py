@@ -214,7 +214,7 @@ class FeedArea:
 
         Set-based: one look-up per few hundred distinct keys, one insert per new
         enterprise.  An enterprise known by name without a USCC gets the row's USCC.
-        As at intake (``EnterprisesMixin.ensure_enterprise``), a merged directory
+        As at intake (:meth:`DirectoryArea.ensure`), a merged directory
         record leads to the record it was merged into, and new records are
         marked as first met in an import.
         """
@@ -231,9 +231,9 @@ class FeedArea:
                  "ORDER BY (uscc IS NOT NULL) DESC, (merged_into IS NOT NULL) DESC, id DESC")
             by_name.update(c.execute(q, part).fetchall())
         # first pass: known enterprises, and the distinct new ones in order of appearance
-        out: list[int | None] = []
+        found: list[int | None] = []
         new: dict[tuple[str, str | None], ImportedTicket] = {}
-        pending: list[tuple[int, tuple[str, str | None]]] = []
+        pending: dict[int, tuple[str, str | None]] = {}  # row → the new enterprise it waits for
         for i, r in enumerate(rows):
             eid = by_uscc.get(r.uscc) if r.uscc else None
             if eid is None:
@@ -247,10 +247,11 @@ class FeedArea:
                         eid = None
             if eid is None:
                 # a new enterprise is one per USCC, or one per name when it has none
-                key = ("", r.uscc) if r.uscc else (r.enterprise_name, None)
+                key: tuple[str, str | None] = ("", r.uscc) if r.uscc else (r.enterprise_name, None)
                 new.setdefault(key, r)
-                pending.append((i, key))
-            out.append(eid)
+                pending[i] = key
+            found.append(eid)
+        made: dict[tuple[str, str | None], int] = {}
         if new:
             before = c.execute("SELECT coalesce(max(id), 0) FROM enterprises").fetchone()[0]
             c.executemany(
@@ -261,9 +262,7 @@ class FeedArea:
             # we hold the write lock: the ids above ``before`` are these, in order
             ids = [x[0] for x in c.execute("SELECT id FROM enterprises WHERE id > ? ORDER BY id", (before,))]
             made = dict(zip(new.keys(), ids))
-            for i, key in pending:
-                out[i] = made[key]
-        return out
+        return [made[pending[i]] if eid is None else eid for i, eid in enumerate(found)]
 
     def _import_numbers(self, c: sqlite3.Connection, rows: Sequence[ImportedTicket]) -> list[str]:
         """Ticket numbers by local received date, each day continuing its own

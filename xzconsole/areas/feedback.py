@@ -11,8 +11,8 @@ from typing import Any
 from .. import policies as pol
 from ..clock import format_datetime
 from ..errors import InvalidAction, NotFound
-from ..models import Action, AppealType, Role, Source, Staff, TicketIntake, validate_uscc
-from .base import Core, require_role
+from ..models import Action, AppealType, Role, Source, Staff, Ticket, TicketIntake, validate_uscc
+from .base import Core, inserted_id, require_role
 from .directory import DirectoryArea
 from .library import LibraryArea
 from .policy_rows import policy_event
@@ -62,9 +62,9 @@ class FeedbackArea:
                 "INSERT INTO policy_feedback(policy_id, enterprise_name, uscc, topic, satisfaction, text, complaint, "
                 "department_id, at, recorded_by, enterprise_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (p.id, name, code, t, sat, (text or "").strip(), int(bool(complaint)), dept_id, now, actor.login, ent))
-            policy_event(c, p.id, now, actor.login, "feedback",
+            policy_event(c, p.stored_id, now, actor.login, "feedback",
                                f"{name}：{t}·{pol.FEEDBACK_SATISFACTION[sat]}{'·投诉落实不到位' if complaint else ''}")
-        return int(cur.lastrowid)
+        return inserted_id(cur)
 
     def entries(self, *, policy_id: int | None = None, start: dt.date | None = None, end: dt.date | None = None,
                  limit: int = 500) -> list[dict[str, Any]]:
@@ -77,7 +77,8 @@ class FeedbackArea:
         return [dict(r) for r in rows]
 
     def _feedback_where(self, policy_id: int | None, start: dt.date | None, end: dt.date | None) -> tuple[str, list[Any]]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if policy_id is not None:
             where.append("f.policy_id = ?")
             params.append(int(policy_id))
@@ -94,8 +95,10 @@ class FeedbackArea:
         """Per topic (all four, in order): ``count``, each satisfaction, ``complaints``
         and ``satisfaction_rate`` = (满意 + 基本满意) / count (None when none)."""
         where, params = self._feedback_where(policy_id, start, end)
-        out = {t: {"count": 0, "satisfied": 0, "basically_satisfied": 0, "unsatisfied": 0, "complaints": 0,
-                   "satisfaction_rate": None} for t in pol.FEEDBACK_TOPICS}
+        # heterogeneous on purpose: counts (int) and the rate (float or None), read by key
+        out: dict[str, dict[str, Any]] = {
+            t: {"count": 0, "satisfied": 0, "basically_satisfied": 0, "unsatisfied": 0, "complaints": 0,
+                "satisfaction_rate": None} for t in pol.FEEDBACK_TOPICS}
         for r in self.core.conn.execute(f"SELECT topic, satisfaction, complaint, count(*) AS n FROM policy_feedback f {where} "
                                    "GROUP BY topic, satisfaction, complaint", params):
             d = out.setdefault(r["topic"], {"count": 0, "satisfied": 0, "basically_satisfied": 0, "unsatisfied": 0,
@@ -108,7 +111,7 @@ class FeedbackArea:
                 d["satisfaction_rate"] = round((d["satisfied"] + d["basically_satisfied"]) / d["count"], 4)
         return out
 
-    def to_ticket(self, actor: Staff, feedback_id: int, note: str = ""):  # -> Ticket
+    def to_ticket(self, actor: Staff, feedback_id: int, note: str = "") -> Ticket:
         """Turn a complaint that a department waters a policy down into a
         supervised ticket in one action: 受理 (complaint, source 企服平台, the
         feedback as content) → 派发 to the named department → 督办.
@@ -139,9 +142,9 @@ class FeedbackArea:
         t = self.tickets.accept(actor, intake)
         with self.core.write() as c:
             c.execute("UPDATE policy_feedback SET ticket_id = ? WHERE id = ?", (t.id, f["id"]))
-            policy_event(c, p.id, self.core.now_s(), actor.login, "feedback_ticket",
+            policy_event(c, p.stored_id, self.core.now_s(), actor.login, "feedback_ticket",
                                f"反馈 #{f['id']} 转为工单 {t.number}，派发 {dept.short_name} 并督办")
-        t = self.tickets.dispatch(actor, t.id, dept.id, version=t.version, note="政策反馈投诉转办")
+        t = self.tickets.dispatch(actor, t.id, dept.stored_id, version=t.version, note="政策反馈投诉转办")
         body = "企服平台·政策落实督办"
         text = (note or "").strip() or f"政策落实投诉督办（由政策反馈 #{f['id']} 转办，未超期即督办）"
 

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from .. import policies as pol
 from ..errors import InvalidAction, NotFound
 from ..models import KnowledgeEntry, Role, Staff
-from .base import Core, require_role
+from .base import Core, inserted_id, require_role
 from .fts import KNOWLEDGE_WEIGHTS, library_query
 
 
@@ -106,7 +106,7 @@ class KnowledgeArea:
                 raise InvalidAction("知识库中已有相同的问题，请直接修改该条目")
             cur = c.execute("INSERT INTO knowledge(question, answer, category, department, updated_at, updated_by) "
                             "VALUES (?,?,?,?,?,?)", (v["question"], v["answer"], v["category"], v["department"], now, actor.login))
-            kid = int(cur.lastrowid)
+            kid = inserted_id(cur)
             c.execute("INSERT INTO knowledge_events(knowledge_id, at, actor, action, note, changes) VALUES (?,?,?,?,?,?)",
                       (kid, now, actor.login, "create", "新建", json.dumps({k: [None, x] for k, x in v.items() if x}, ensure_ascii=False)))
         return self.get(kid)
@@ -161,7 +161,7 @@ class KnowledgeArea:
                     continue
                 imported += 1
                 c.execute("INSERT INTO knowledge_events(knowledge_id, at, actor, action, note) VALUES (?,?,?,?,?)",
-                          (cur.lastrowid, now, actor.login, "import", f"从 {source} 第 {r.get('line')} 行导入"))
+                          (inserted_id(cur), now, actor.login, "import", f"从 {source} 第 {r.get('line')} 行导入"))
         return imported, 0, dup
 
     def require_editor(self, actor: Staff, what: str = "编辑知识库") -> None:

@@ -28,7 +28,7 @@ from ..models import (
     Role,
     Staff,
 )
-from .base import Core, require_policy_manager, require_role
+from .base import Core, inserted_id, require_policy_manager, require_role
 from .collection import CollectionArea
 from .fts import POLICY_WEIGHTS, library_query
 from .policy_rows import as_date, get_policy, policy_event, row_policy
@@ -62,7 +62,7 @@ class LibraryArea:
     def __init__(self, core: Core, collection: CollectionArea) -> None:
         self.core = core
         self.collection = collection
-        self._policy_expiry_day: dt.date | None = None  # expiry runs at most once a day per connection
+        self._policy_expiry_day: str | None = None  # expiry runs at most once a day per connection
 
     def _policy_filter_sql(self, f: pol.PolicyFilter, today: dt.date) -> tuple[list[str], list[Any]]:
         where: list[str] = []
@@ -75,13 +75,13 @@ class LibraryArea:
             params.append(f.subcategory)
         if f.level:
             where.append("p.level = ?")
-            params.append(f.level.value)
+            params.append(PolicyLevel.parse(f.level).value)
         if f.issuer:
             where.append("p.issuer = ?")
             params.append(f.issuer)
         if f.kind:
             where.append("p.kind = ?")
-            params.append(f.kind.value)
+            params.append(PolicyKind.parse(f.kind).value)
         if f.statuses:
             where.append(f"p.status IN ({','.join('?' * len(f.statuses))})")
             params.extend(f.statuses)
@@ -138,8 +138,8 @@ class LibraryArea:
         """How many policies pass the filters (no words): the list's header count."""
         f = (filters or pol.PolicyFilter()).normalised()
         where, params = self._policy_filter_sql(f, self.core.clock.today())
-        return self.core.conn.execute(f"SELECT count(*) FROM policies p {'WHERE ' + ' AND '.join(where) if where else ''}",
-                                 params).fetchone()[0]
+        return int(self.core.conn.execute(f"SELECT count(*) FROM policies p {'WHERE ' + ' AND '.join(where) if where else ''}",
+                                          params).fetchone()[0])
 
     # -- reading policies ----------------------------------------------------------
     def get(self, policy_id: int) -> Policy:
@@ -158,7 +158,7 @@ class LibraryArea:
         return {"policy": p, "days_left": pol.days_left(p.valid_until, self.core.clock.today()),
                 "collected_at": as_date(row["collected_at"]), "interpreted_at": as_date(row["interpreted_at"]),
                 "interpretation_url": row["interpretation_url"] or "", "source_id": row["source_id"],
-                "updated_at": row["updated_at"], "updated_by": row["updated_by"], "lag": self.collection.policy_lag(p.id)}
+                "updated_at": row["updated_at"], "updated_by": row["updated_by"], "lag": self.collection.policy_lag(int(policy_id))}
 
     def history(self, policy_id: int) -> list[dict[str, Any]]:
         """The policy's append-only history, oldest first (``label`` in Chinese)."""
@@ -185,7 +185,7 @@ class LibraryArea:
             cols = list(v)
             cur = c.execute(f"INSERT INTO policies({', '.join(cols)}, status, updated_at, updated_by) "
                             f"VALUES ({', '.join('?' * len(cols))}, 'draft', ?, ?)", [*v.values(), now, actor.login])
-            pid = int(cur.lastrowid)
+            pid = inserted_id(cur)
             if collected_at or source_id:
                 c.execute("INSERT INTO policy_dates(policy_id, collected_at, source_id) VALUES (?,?,?)",
                           (pid, collected_at.isoformat() if collected_at else None, source_id))
@@ -342,12 +342,12 @@ class LibraryArea:
         with self.core.write() as c:
             c.executemany("INSERT INTO policy_pushes(policy_id, association_id, at, actor, note) VALUES (?,?,?,?,?)",
                           [(p.id, a, now, actor.login, (note or "").strip()) for a in ids])
-            policy_event(c, p.id, now, actor.login, "push", f"推送至 {'、'.join(names[a] for a in ids)}" +
+            policy_event(c, p.stored_id, now, actor.login, "push", f"推送至 {'、'.join(names[a] for a in ids)}" +
                                (f"：{note.strip()}" if note and note.strip() else ""))
         return len(ids)
 
     def _association_names(self, ids: Sequence[int]) -> dict[int, str]:
-        names = {a.id: a.name for a in self.core.association_list()}
+        names = {a.stored_id: a.name for a in self.core.association_list()}
         missing = [str(a) for a in ids if a not in names]
         if missing:
             raise NotFound(f"找不到协会 #{'、#'.join(missing)}")
@@ -400,7 +400,7 @@ class LibraryArea:
                     continue
                 imported += 1
                 drafts += status == "draft"
-                policy_event(c, int(cur.lastrowid), now, actor.login, "import",
+                policy_event(c, inserted_id(cur), now, actor.login, "import",
                                    f"从 {source} 第 {line} 行导入（{PolicyStatus(status).label}）")
         return imported, drafts, dup
 
@@ -415,8 +415,8 @@ class LibraryArea:
         def s(v: Any) -> str:
             return "" if v is None else str(v)
 
-        level = PolicyLevel.parse(p.get("level") or "市").value
-        kind = PolicyKind.parse(p.get("kind") or "其他").value
+        level = PolicyLevel.parse(p.get("level") or "市")
+        kind = PolicyKind.parse(p.get("kind") or "其他")
         policy = Policy(
             title=s(p["title"]), doc_number=s(p.get("doc_number")), issuer=s(p.get("issuer")),
             level=level, category=s(p.get("category")), subcategory=s(p.get("subcategory")), kind=kind,
@@ -432,7 +432,7 @@ class LibraryArea:
             "interpreter_name, interpreter_phone, valid_from, valid_until, apply_url, source_url, issued_at, "
             "published_at, status, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(title, doc_number) DO NOTHING",
-            (policy.title, policy.doc_number, policy.issuer, level, policy.category, policy.subcategory, kind,
+            (policy.title, policy.doc_number, policy.issuer, level.value, policy.category, policy.subcategory, kind.value,
              policy.summary, policy.interpreter_name, policy.interpreter_phone,
              _date_or_none(p.get("valid_from")), _date_or_none(until), s(p.get("apply_url")), s(p.get("source_url")),
              _date_or_none(p.get("issued_at")), _date_or_none(p.get("published_at")), status, now, "data"),

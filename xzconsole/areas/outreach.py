@@ -13,7 +13,7 @@ from .. import outreach as out
 from ..clock import format_datetime, local_date
 from ..errors import InvalidAction, NotFound, PermissionDenied
 from ..models import Enterprise, PageKey, Role, Staff, clean_text
-from .base import DATA_DIR, Core, require_role
+from .base import DATA_DIR, Core, inserted_id, require_role
 from .directory import DirectoryArea
 from .records import TicketRecords
 
@@ -138,7 +138,7 @@ class OutreachArea:
                 (day.isoformat(), k.code, where, actor.center, json.dumps(dept_ids), who, reached, cards, remark,
                  now_s, actor.login),
             )
-            aid = int(cur.lastrowid)
+            aid = inserted_id(cur)
             c.executemany("INSERT INTO outreach_enterprises(activity_id, enterprise_id) VALUES (?, ?)",
                           [(aid, e) for e in linked])
         return self.activity(aid)

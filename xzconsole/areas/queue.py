@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -60,6 +61,11 @@ SORTS = {
 }
 
 
+#: where a queue page ends: the last row's sort column as stored (received_at,
+#: or due_date — None for a ticket without one) and its id; pass it as ``after``
+QueueKey = tuple[str | None, int]
+
+
 # what may be an identifier worth an exact, indexed look-up first
 _IDENTIFIER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_\-/.]{4,63}$")
 
@@ -82,7 +88,7 @@ class QueueArea:
         self.records = records
 
     def list_tickets(self, actor: Staff, f: TicketFilter | None = None, *, sort: str = "received",
-                     after: tuple[Any, int] | None = None, limit: int = 50, descending: bool | None = None) -> list[Ticket]:
+                     after: QueueKey | None = None, limit: int = 50, descending: bool | None = None) -> list[Ticket]:
         """One keyset page of the queue: never the whole table.
 
         ``after`` is the (sort value, id) of the last row of the previous page.
@@ -107,7 +113,7 @@ class QueueArea:
     def count_tickets(self, actor: Staff, f: TicketFilter | None = None) -> int:
         where, params = self._filter_sql(actor, f or TicketFilter())
         sql = f"SELECT count(*) FROM tickets {'WHERE ' + ' AND '.join(where) if where else ''}"
-        return self.core.q1(sql, params)[0]
+        return int(self.core.conn.execute(sql, params).fetchone()[0])
 
     def _filter_sql(self, actor: Staff, f: TicketFilter) -> tuple[list[str], list[Any]]:
         where: list[str] = []
@@ -179,7 +185,7 @@ class QueueArea:
         return past, dt.date(9999, 12, 31)
 
     # -- the queue ---------------------------------------------------------------
-    def counts(self, actor: Any, f: Any = None) -> QueueCounts:
+    def counts(self, actor: Staff, f: TicketFilter | None = None) -> QueueCounts:
         """Counts per status and per warning level for ``f`` minus its tab
         (statuses / level / 协办); the liaison sees only their department,
         and gets the count of their 协办 tab as well.
@@ -215,7 +221,7 @@ class QueueArea:
                 supporting = self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0]
         return QueueCounts(by_status, levels, sum(by_status.values()), supporting)
 
-    def _exact_search_sql(self, actor: Any, text: str) -> tuple[str, list[Any]] | None:
+    def _exact_search_sql(self, actor: Staff, text: str) -> tuple[str, list[Any]] | None:
         """An indexed condition for a search that names a ticket or enterprise
         exactly (number, external id, USCC, phone), or None when nothing
         matches exactly — then the caller does the substring search."""
@@ -240,7 +246,7 @@ class QueueArea:
             return None
         return cond, params
 
-    def _exact_where(self, actor: Any, f: Any, exact: tuple[str, list[Any]]) -> tuple[list[str], list[Any]]:
+    def _exact_where(self, actor: Staff, f: TicketFilter, exact: tuple[str, list[Any]]) -> tuple[list[str], list[Any]]:
         """The filter's conditions with the identifier search in place of the
         substring one.  The center is tested with a unary ``+`` so that the
         planner follows the identifier indexes (a few rows) rather than walk
@@ -251,8 +257,8 @@ class QueueArea:
             params.append(f.center)
         return [*where, exact[0]], [*params, *exact[1]]
 
-    def page(self, actor: Any, f: Any = None, *, sort: str = "received", after: tuple[Any, int] | None = None,
-                   limit: int = 50) -> tuple[list[Any], tuple[Any, int] | None]:
+    def page(self, actor: Staff, f: TicketFilter | None = None, *, sort: str = "received",
+             after: QueueKey | None = None, limit: int = 50) -> tuple[list[Ticket], QueueKey | None]:
         """One keyset page of the queue and the key of its last row (for the
         next page), or None as key when there is no further page.
 
@@ -279,7 +285,7 @@ class QueueArea:
         key = self.page_key(rows[-1], sort) if more and rows else None
         return rows, key
 
-    def count(self, actor: Any, f: Any = None) -> int:
+    def count(self, actor: Staff, f: TicketFilter | None = None) -> int:
         """How many tickets the queue's current tab, filters and search hold."""
 
         f = f or TicketFilter()
@@ -287,10 +293,10 @@ class QueueArea:
         if exact is None:
             return self.count_tickets(actor, f)
         where, params = self._exact_where(actor, f, exact)
-        return self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0]
+        return int(self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0])
 
     @staticmethod
-    def page_key(ticket: Any, sort: str) -> tuple[Any, int]:
+    def page_key(ticket: Ticket, sort: str) -> QueueKey:
         """The (sort value, id) of a row as stored, for ``after=``."""
 
         if sort == "received":
@@ -313,7 +319,7 @@ class QueueArea:
         return out
 
     # -- the command palette -------------------------------------------------------
-    def palette_tickets(self, actor: Any, text: str, limit: int = 20) -> list[Any]:
+    def palette_tickets(self, actor: Staff, text: str, limit: int = 20) -> list[Ticket]:
         """Tickets whose number or external id starts with ``text``, or whose
         enterprise name starts with it (index range scans only).  A liaison
         gets only their department's, never a confidential one by its name."""
@@ -321,10 +327,11 @@ class QueueArea:
         t = (text or "").strip()
         if not t:
             return []
-        dept, dparams = "", []
+        dept = ""
+        dparams: list[Any] = []
         if actor.role is Role.DEPARTMENT:
             dept, dparams = " AND department_id = ?", [actor.department_id]
-        seen: dict[int, Any] = {}
+        seen: dict[int, Ticket] = {}
         probes: list[tuple[str, list[Any]]] = []
         upper = t.upper()
         for prefix in dict.fromkeys([upper, "XZ" + t] if t.isdigit() else [upper]):
@@ -343,11 +350,11 @@ class QueueArea:
                     seen[r["id"]] = self.records.decorate(r, actor)
         return list(seen.values())
 
-    def by_ids(self, actor: Any, ids: list[int]) -> list[Any]:
+    def by_ids(self, actor: Staff | None, ids: Sequence[int]) -> list[Ticket]:
         """The tickets with these ids, in the order given, as the actor may see
         them (a liaison: only their department's, confidential ones masked)."""
 
-        rows: dict[int, Any] = {}
+        rows: dict[int, sqlite3.Row] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             marks = ",".join("?" * len(chunk))

@@ -61,6 +61,7 @@ class TicketRecords:
         self.core = core
 
     def row(self, c: sqlite3.Connection, ref: int | str) -> sqlite3.Row:
+        row: sqlite3.Row | None
         if isinstance(ref, int):
             row = c.execute("SELECT * FROM tickets WHERE id = ?", (ref,)).fetchone()
         else:

@@ -73,7 +73,7 @@ class SchedulesArea:
                     "updated_by = ? WHERE id = ?",
                     (due, prov, now, actor.login, tid),
                 )
-                changes = {"due_date": [old_due, due]}
+                changes: dict[str, list[str | bool]] = {"due_date": [old_due, due]}
                 if prov != old_prov:
                     changes["due_provisional"] = [bool(old_prov), bool(prov)]
                 self.records.event(c, tid, now, actor.login, "recompute_due", None, None,

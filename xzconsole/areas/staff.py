@@ -78,4 +78,4 @@ class StaffArea:
         return s
 
     def count(self) -> int:
-        return self.core.conn.execute("SELECT count(*) FROM staff").fetchone()[0]
+        return int(self.core.conn.execute("SELECT count(*) FROM staff").fetchone()[0])

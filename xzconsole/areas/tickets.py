@@ -32,7 +32,7 @@ from ..models import (
     TicketIntake,
 )
 from ..rules import WarningLevel
-from .base import AWAITING, CITY_CENTER, Core
+from .base import AWAITING, CITY_CENTER, Core, inserted_id
 from .directory import DirectoryArea
 from .joint import JointArea
 from .records import TicketRecords, next_numbers
@@ -132,7 +132,7 @@ class TicketsArea:
                  intake.title, intake.content, actor.login, now_s, actor.login, actor.center or CITY_CENTER,
                  intake.visit_id),
             )
-            tid = int(cur.lastrowid)
+            tid = inserted_id(cur)
             where = f"（走访 #{visit['id']} {visit['held_on']} {visit['place']}）" if visit is not None else ""
             if visit is not None:
                 c.execute("INSERT OR IGNORE INTO outreach_enterprises(activity_id, enterprise_id) VALUES (?, ?)",
@@ -409,7 +409,7 @@ class TicketsArea:
     def bulk_dispatch(self, actor: Staff, refs: Iterable[int | str], department: int | str,
                       progress: Callable[[int, int], None] | None = None) -> BulkResult:
         dept = self.core.department(department)
-        return self.bulk(actor, refs, lambda r: self.dispatch(actor, r, dept.id), progress)
+        return self.bulk(actor, refs, lambda r: self.dispatch(actor, r, dept.stored_id), progress)
 
     def bulk_close_duplicates(self, actor: Staff, refs: Iterable[int | str], note: str = "重复诉求",
                               progress: Callable[[int, int], None] | None = None) -> BulkResult:

@@ -144,7 +144,7 @@ class WarningsArea:
             "dispatch_before": (dispatch_last + dt.timedelta(days=1)).isoformat(),
         }
 
-    def notices(self, actor: Any, now: dt.datetime, limit: int = 100) -> dict[str, tuple[int, list[int]]]:
+    def notices(self, actor: Staff | None, now: dt.datetime, limit: int = 100) -> dict[str, tuple[int, list[int]]]:
         """The warning panel's notices as ``{kind: (count, first ids)}``.
 
         * ``due_today`` — awaiting a reply, deadline the end of today
@@ -155,14 +155,15 @@ class WarningsArea:
         * ``undispatched`` — new, past ``rules.dispatch_deadline`` (a range on
           the ``(status, received_at)`` index itself);
         * ``part_late`` — supporting parts (协办) open past their own deadline
-          (``JointMixin.late_part_notice``; the ids are their tickets').
+          (``JointArea.late_part_notice``; the ids are their tickets').
 
         Oldest first; a liaison sees only their department (and has no ``new``
         tickets).  ``limit`` bounds the ids, never the count.
         """
 
         th = self.thresholds(local_date(now))
-        dept_sql, dept_params = "", []
+        dept_sql = ""
+        dept_params: list[Any] = []
         if actor is not None and actor.role is Role.DEPARTMENT:
             dept_sql, dept_params = " AND department_id = ?", [actor.department_id]
         queries = {
@@ -179,13 +180,13 @@ class WarningsArea:
                 continue
             # one pass gives both the count and the first ids (the rows are
             # few — thousands at most — and the count alone would read them too)
-            ids = [r[0] for r in self.core.conn.execute(
+            ids = [int(r[0]) for r in self.core.conn.execute(
                 f"SELECT id FROM tickets WHERE {where}{dept_sql} ORDER BY {order}", [*params, *dept_params])]
             out[kind] = (len(ids), ids[:limit])
         out["part_late"] = self.joint.late_part_notice(actor, now, limit)  # 协办超期 (store_joint)
         return out
 
-    def red_ticket_ids(self, actor: Any, now: dt.datetime) -> set[int]:
+    def red_ticket_ids(self, actor: Staff | None, now: dt.datetime) -> set[int]:
         """Ids of every ticket at the red level now (covering read of the
         ``(status, due_date, department_id)`` index) — to see which turned red."""
 
@@ -195,7 +196,7 @@ class WarningsArea:
         if actor is not None and actor.role is Role.DEPARTMENT:
             sql += " AND department_id = ?"
             params.append(actor.department_id)
-        return {r[0] for r in self.core.conn.execute(sql, params)}
+        return {int(r[0]) for r in self.core.conn.execute(sql, params)}
 
     def open_due_on_or_after(self, day: dt.date) -> bool:
         """Whether any ticket awaiting a reply is due on or after ``day`` (a
