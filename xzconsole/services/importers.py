@@ -89,9 +89,10 @@ class Headers:
     def key(self, name: Any) -> str | None:
         """The field a column header or JSON key names (English key or Chinese header)."""
         if isinstance(name, str):
-            hit = self._keys.get(name, False)
-            if hit is not False:
-                return hit  # type: ignore[return-value]
+            try:
+                return self._keys[name]  # a hit is the common case: headers repeat on every row
+            except KeyError:
+                pass
         t = unicodedata.normalize("NFKC", str(name or "")).strip().lstrip("\ufeff").strip("*").strip()
         key = self.map.get(t) or self.map.get(t.lower())
         if isinstance(name, str) and len(self._keys) < 10_000:  # arbitrary JSON keys must not grow it without bound
@@ -576,10 +577,9 @@ class RowValidator:
             raise RowError("有签收时间但没有派发时间")
         if satisfaction is not None and replied is None:
             raise RowError("有回访结果但没有答复时间（先答复，后回访）")
-        chain = [("来电时间", received), ("派发时间", dispatched), ("签收时间", signed),
-                 ("答复时间", replied), ("办结时间", closed)]
-        prev_label, prev = chain[0]
-        for label, when in chain[1:]:
+        later = [("派发时间", dispatched), ("签收时间", signed), ("答复时间", replied), ("办结时间", closed)]
+        prev_label, prev = "来电时间", received
+        for label, when in later:
             if when is None:
                 continue
             if when < prev:

@@ -17,13 +17,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Protocol
 
 from ..areas.base import require_policy_manager
 from ..models import PolicyKind, Staff
 from ..policies import _CONTROL, KNOWLEDGE_FIELDS, POLICY_FIELDS, days_left_label, split_terms, validate_knowledge_fields, validate_policy_fields
 from ..store import Store
-from .importers import Headers, RejectsFile, import_tickets, open_feed, rejects_path
+from .importers import FeedReader, Headers, Progress, RejectsFile, import_tickets, open_feed, rejects_path
 from .importers import ImportSummary as FeedSummary
 
 # ---------------------------------------------------------------- the files' columns
@@ -217,11 +217,15 @@ def search_cli(store: Store, kind: str, words: str, as_json: bool = False, limit
     return 0
 
 
-# Kinds of `xzconsole import --kind …`: name → (description, import function).
-# Policies and knowledge are added here with the same signature:
-#   fn(store, path, actor_login, *, batch_size, progress, reader) -> ImportSummary
-# (``reader`` comes from open_feed; FeedError for an unusable file, rejects via
-# RejectsFile/rejects_path, Chinese lines for the summary in ImportSummary.notes).
+class Importer(Protocol):
+    """One kind of ``xzconsole import --kind …``: every kind takes the same
+    arguments (``reader`` comes from open_feed; FeedError for an unusable
+    file, rejects via RejectsFile/rejects_path, Chinese lines for the summary
+    in ImportSummary.notes)."""
+
+    def __call__(self, store: Store, path: str | os.PathLike[str], actor_login: str, *, batch_size: int = ...,
+                 progress: Progress | None = ..., reader: FeedReader | None = ...) -> FeedSummary: ...
+
 
 
 def _import_policies(store: Store, path: str | os.PathLike[str], actor_login: str, **kw: Any) -> ImportSummary:
@@ -237,7 +241,8 @@ def _import_knowledge(store: Store, path: str | os.PathLike[str], actor_login: s
     return import_knowledge(store, path, actor_login, **kw)
 
 
-IMPORTERS: dict[str, tuple[str, Callable[..., ImportSummary]]] = {
+#: kinds of ``xzconsole import --kind …``: name → (description, import function)
+IMPORTERS: dict[str, tuple[str, Importer]] = {
     "tickets": ("热线工单", import_tickets),
     "policies": ("政策", _import_policies),
     "knowledge": ("知识库", _import_knowledge),

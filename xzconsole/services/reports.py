@@ -179,7 +179,10 @@ class DepartmentFigures:
         return self.rank is not None
 
     def rate(self, key: str) -> Fraction | None:
-        return getattr(self, key)
+        """One of the three rates scored (``RATE_KEYS``) by name."""
+        rates = {"response_rate": self.response_rate, "resolution_rate": self.resolution_rate,
+                 "satisfaction_rate": self.satisfaction_rate}
+        return rates[key]
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able figures: fractions as floats, empty ones as None."""
@@ -249,7 +252,8 @@ class Assessment:
     @property
     def ranking(self) -> list[DepartmentFigures]:
         """Ranked departments, best first."""
-        return sorted((d for d in self.departments if d.rank is not None), key=lambda d: d.rank)  # type: ignore[arg-type,return-value]
+        ranked = [(d.rank, d) for d in self.departments if d.rank is not None]
+        return [d for _, d in sorted(ranked, key=lambda pair: pair[0])]
 
     @property
     def unranked(self) -> list[DepartmentFigures]:
@@ -350,8 +354,8 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
             for key in _SUMMED:
                 if key in row.keys():
                     setattr(f, key, row[key] or 0)
-        f.returns = returns.get(d.id, 0)
-        f.extensions = extensions.get(d.id, 0)
+        f.returns = returns.get(d.stored_id, 0)
+        f.extensions = extensions.get(d.stored_id, 0)
         names = {d.short_name, d.name}
         f.knowledge_current = sum(knowledge.get(n, 0) for n in names)
         for n in names:
@@ -365,8 +369,9 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
             f.score = score({k: f.rate(k) for k in RATE_KEYS}, weights)
         figures.append(f)
 
-    order = {id(f): i for i, f in enumerate(figures)}
-    ranked = sorted((f for f in figures if f.score is not None), key=lambda f: (-f.score, order[id(f)]))  # type: ignore[operator]
+    # best score first; a tie keeps the departments' listed order
+    scored = [(f.score, i, f) for i, f in enumerate(figures) if f.score is not None]
+    ranked = [f for _, _, f in sorted(scored, key=lambda t: (-t[0], t[1]))]
     for i, f in enumerate(ranked, 1):
         f.rank = i
     best = ranked[:LIST_SIZE]
@@ -645,7 +650,8 @@ def write_xlsx(a: Assessment, path: Path) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     wb = Workbook()
-    wb.remove(wb.active)
+    if wb.active is not None:  # the blank sheet a new workbook starts with
+        wb.remove(wb.active)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     formats = {"pct": "0.0%", "num": "0.00", "int": "0"}
@@ -698,14 +704,17 @@ def write_report(store: "Store", month: str, fmt: str = "xlsx", out: str | Path 
     fmt = (fmt or "").strip().lower()
     if fmt not in ("xlsx", "md", "json"):
         raise ReportError(f"报表格式应为 xlsx、md 或 json，收到：{fmt!r}")
-    if fmt == "xlsx" and out is None:
-        raise ReportError("XLSX 格式须用 --out 指定输出文件")
+    xlsx: Path | None = None
+    if fmt == "xlsx":
+        if out is None:
+            raise ReportError("XLSX 格式须用 --out 指定输出文件")
+        xlsx = Path(out)
     when = now or store.now()
     a = assess(store, start, end, when, center)
     label = f"{start.year:04d}-{start.month:02d}"
     try:
-        if fmt == "xlsx":
-            write_xlsx(a, Path(out))  # type: ignore[arg-type]
+        if xlsx is not None:
+            write_xlsx(a, xlsx)
             return
         text = render_markdown(a) if fmt == "md" else render_json(a, label)
         if out is None:
