@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .. import identity
 from .base import (
@@ -22,6 +22,12 @@ from .base import (
     register,
     safe,
 )
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
+
+    from ..store import Store
+
 
 
 def _init_args(p: argparse.ArgumentParser) -> None:
@@ -113,7 +119,7 @@ def cmd_staff(ctx: Ctx) -> int:
     return EXIT_OK
 
 
-def _current_center(store: Any, login: str) -> str:
+def _current_center(store: Store, login: str) -> str:
     """The center ``staff add`` keeps when none is given: the account's own
     (changing a role must not move someone to another center), else the city's."""
     from ..store import CITY_CENTER, NotFound
@@ -133,8 +139,10 @@ def cmd_centers(ctx: Ctx) -> int:
         ctx.actor(store)
         rows = store.queue.center_overview()
     table = Table(title="企业服务中心", title_justify="left")
-    for col, justify in (("代码", "left"), ("名称", "left"), ("层级", "left"), ("人员", "right"), ("在办工单", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("代码", "left"), ("名称", "left"), ("层级", "left"), ("人员", "right"), ("在办工单", "right"))
+    for col, justify in columns:
+        table.add_column(col, justify=justify)
     for r in rows:
         table.add_row(Text(safe(r["code"])), Text(safe(r["name"])), "市级" if r["level"] == "city" else "县（市、区）",
                       f"{r['staff']:,}", f"{r['open_tickets']:,}")

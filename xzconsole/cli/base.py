@@ -11,10 +11,18 @@ import sqlite3
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, NoReturn
 
 from .. import identity
 from ..clock import Clock, FixedClock, parse_datetime
+
+if TYPE_CHECKING:  # imported where used: the command line starts without them
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from ..models import Staff
+    from ..store import Store
 
 DEFAULT_DB = "/var/lib/xzconsole/xzconsole.db"
 
@@ -48,7 +56,8 @@ def safe(text: object) -> str:
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                  groups: Iterable[argparse._MutuallyExclusiveGroup], prefix: str | None = None) -> None:
         # argparse passes prefix='' when it builds a subcommand's prog: keep that
         super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
 
@@ -76,7 +85,7 @@ class Parser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         for en, cn in _ARGPARSE_CN:
             message = message.replace(en, cn)
         raise CliError(f"{message}\n（查看用法：{self.prog} -h）")
@@ -119,7 +128,7 @@ class Ctx:
         given = getattr(self.args, "db", None) or os.environ.get(ENV_DB) or DEFAULT_DB
         return Path(given).expanduser()
 
-    def open_store(self, *, must_exist: bool = True, migrate: bool = True) -> Any:
+    def open_store(self, *, must_exist: bool = True, migrate: bool = True) -> Store:
         """Open the database; a missing file is refused with what to do."""
         from ..store import Store
 
@@ -137,7 +146,7 @@ class Ctx:
             raise CliError(f"数据库目录不存在：{path.parent}")
         return Store(path, self.clock(), migrate=migrate)
 
-    def actor(self, store: Any, roles: Iterable[str] | None = None) -> Any:
+    def actor(self, store: Store, roles: Iterable[str] | None = None) -> Staff:
         """The staff record of whoever runs this: the OS login, or ``--as`` on a demo database."""
         login = getattr(self.args, "as_login", None)
         if login is not None:
@@ -191,13 +200,13 @@ class _Lines:
         print(safe(text), file=self.fh)
 
 
-def _console(fh: IO[str]) -> Any:
+def _console(fh: IO[str]) -> Console:
     from rich.console import Console
 
     return Console(file=fh, highlight=False, soft_wrap=False)
 
 
-def store_path(store: Any) -> Path:
+def store_path(store: Store) -> Path:
     return Path(store.path)
 
 
@@ -206,8 +215,8 @@ class _progress:
 
     def __init__(self, ctx: Ctx, label: str) -> None:
         self.ctx, self.label = ctx, label
-        self.bar: Any = None
-        self.task: Any = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> Callable[[int, int], None] | None:
         if not (hasattr(self.ctx.err, "isatty") and self.ctx.err.isatty()):
@@ -223,17 +232,19 @@ class _progress:
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                             console=Console(file=self.ctx.err), transient=True)
-        self.bar.__enter__()
-        self.task = self.bar.add_task(self.label, total=None)
+        bar = self.bar
+        bar.__enter__()
+        task = self.task = bar.add_task(self.label, total=None)
 
         def update(done: int, total: int) -> None:
-            self.bar.update(self.task, completed=done, total=total or None)
+            bar.update(task, completed=done, total=total or None)
 
         return update
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if self.bar is not None:
-            self.bar.__exit__(*exc)
+            self.bar.__exit__(exc_type, exc, tb)
 
 
 # ---------------------------------------------------------------- shared by several commands

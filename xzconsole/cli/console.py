@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from .base import DEMO_DB, DEMO_LOGIN, EXIT_OK, CliError, Ctx, _progress, register
 
@@ -57,7 +57,7 @@ def _demo_progress(update: Callable[[int, int], None] | None) -> Callable[..., N
     if update is None:
         return None
 
-    def progress(*args: Any, **kwargs: Any) -> None:
+    def progress(*args: object, **kwargs: object) -> None:
         nums = [x for x in args if isinstance(x, (int, float)) and not isinstance(x, bool)]
         if len(nums) >= 2:
             update(int(nums[0]), int(nums[1]))

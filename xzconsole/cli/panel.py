@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .base import (
     _SOURCE_CN,
@@ -20,6 +20,12 @@ from .base import (
     register,
     safe,
 )
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
+
+    from ..workdays import WorkCalendar
+
 
 
 def _warnings_args(p: argparse.ArgumentParser) -> None:
@@ -62,9 +68,11 @@ def cmd_warnings(ctx: Ctx) -> int:
 
     # fits an 80-column SSH terminal: only the department name may wrap
     table = Table(title=f"超期预警工单（截至 {when}）", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for col, just, wrap in (("级别", "left", False), ("工单编号", "left", False), ("承办单位", "left", True),
-                            ("办理期限", "left", False), ("超期", "right", False), ("督办单位", "left", False)):
-        table.add_column(col, justify=just, no_wrap=not wrap)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod, bool], ...] = (
+        ("级别", "left", False), ("工单编号", "left", False), ("承办单位", "left", True),
+        ("办理期限", "left", False), ("超期", "right", False), ("督办单位", "left", False))
+    for col, just, wrap in columns:
+        table.add_column(col, justify=just, no_wrap=not wrap)
     styles = {WarningLevel.RED: "bold red", WarningLevel.ORANGE: "bold dark_orange", WarningLevel.YELLOW: "yellow"}
     for r in shown:
         lvl = levels[r["level"]]
@@ -145,7 +153,7 @@ def cmd_calendar(ctx: Ctx) -> int:
     return EXIT_OK
 
 
-def _month_grids(cal: Any, when: str) -> str:
+def _month_grids(cal: WorkCalendar, when: str) -> str:
     """Text month grids for YYYY or YYYY-MM, with marks and a legend."""
     text = when.strip()
     try:

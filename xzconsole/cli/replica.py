@@ -6,9 +6,12 @@ import argparse
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .base import EXIT_OK, CliError, Ctx, _share_with_group, register, safe
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 def _replicate_args(p: argparse.ArgumentParser) -> None:
@@ -21,7 +24,7 @@ def _replicate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--once", action="store_true", help="只同步一次后退出（维护前或演练时用）")
 
 
-def _service_or_admin(ctx: Ctx, store: Any, path: Path) -> None:
+def _service_or_admin(ctx: Ctx, store: Store, path: Path) -> None:
     """Replication and restores hand out the whole database, so only the account
     that owns it or an administrator may run them.  The owner counts when it
     was not reached through sudo by someone else (systemd; root becoming it):
