@@ -1,4 +1,4 @@
-"""The enterprise directory: one record per enterprise, its history, merges, contacts and direct policy pushes.
+"""The enterprise directory: one record per enterprise, its merges, contacts and direct policy pushes.
 
 **One record per enterprise.**  Every enterprise the center meets gets a
 record — by USCC, else by name — wherever it is met: a ticket (``accept``,
@@ -27,6 +27,11 @@ library does; a very common single character falls back to ``instr()``).
 Both runs stop at the page size, so a page costs about the same at 200,000
 records as at 2,000 (``benchmarks/bench_enterprise.py``).
 
+**One enterprise's page** (its header and history tabs) is read by
+:class:`~xzconsole.areas.enterprise_page.EnterprisePage`, held here as
+``store.directory.page``; ``profile``, ``tickets``, ``pushes``, ``feedback``,
+``visits`` and ``history`` here pass through to it.
+
 **Who may see it.**  The directory shows complaints and their outcomes per
 enterprise, including confidential ones: only center staff (clerks,
 supervisors, administrators) may read it; department liaisons are refused.
@@ -36,19 +41,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .. import outreach as out
 from .. import policies as pol
 from .. import vocabulary
 from ..clock import format_datetime
 from ..errors import InvalidAction, NotFound, PermissionDenied
 from ..models import (
     Enterprise,
+    Policy,
     PolicyStatus,
     Role,
-    Satisfaction,
     Staff,
     Ticket,
     clean_text,
@@ -56,6 +60,17 @@ from ..models import (
     validate_uscc,
 )
 from .base import DATA_DIR, Core, inserted_id
+from .enterprise_page import (
+    PAGE,
+    EnterpriseEvent,
+    EnterprisePage,
+    EnterpriseProfile,
+    Key,
+    PushLine,
+    record_row,
+    require_reader,
+    row_enterprise,
+)
 from .fts import plan_search
 from .library import LibraryArea
 from .policy_rows import policy_event
@@ -65,18 +80,9 @@ from .records import TicketRecords
 FIRST_SOURCES = {"ticket": "工单", "import": "导入", "visit": "走访", "feedback": "政策反馈", "manual": "手工建档"}
 
 
-#: what ``enterprise_events.action`` says, for the history tab
-EVENT_LABELS = {"edit": "修改档案", "contact_add": "添加联系人", "contact_remove": "移除联系人",
-                "merge_in": "并入重复档案", "merged": "并入其他档案", "merge_moved": "随档案转并"}
-
-
 #: the fields of a record staff may edit, with their Chinese names
 FIELD_LABELS = {"name": "企业名称", "uscc": "统一社会信用代码", "district": "所属区域", "industry": "行业",
                 "contact_name": "联系人", "contact_phone": "联系电话", "note": "备注"}
-
-
-#: the directory shows confidential complaints per enterprise: center staff only
-READERS = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
 
 
 MERGERS = (Role.CLERK, Role.SUPERVISOR)
@@ -84,27 +90,7 @@ MERGERS = (Role.CLERK, Role.SUPERVISOR)
 
 PUSHERS = (Role.CLERK, Role.SUPERVISOR)
 
-
-PAGE = 50
-
-
-Key = tuple[Any, ...]
-
-
 # ---------------------------------------------------------------- what the directory returns
-@dataclass
-class EnterpriseContact:
-    """A further contact person of an enterprise (the main one is on the record)."""
-
-    id: int
-    enterprise_id: int
-    name: str
-    phone: str
-    position: str
-    added_at: str
-    added_by: str
-
-
 @dataclass
 class EnterpriseHit:
     """One line of the directory: the record, its ticket counts, how it was found,
@@ -115,89 +101,6 @@ class EnterpriseHit:
     total_tickets: int
     matched: str
     key: Key
-
-
-@dataclass
-class TicketFigures:
-    """An enterprise's tickets in numbers: all, open, closed, call-back outcomes."""
-
-    total: int = 0
-    open: int = 0
-    closed: int = 0
-    satisfaction: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Satisfaction})
-    warned: int = 0  # tickets that ever reached a warning level
-    last_received: str | None = None
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        """(满意 + 基本满意) / tickets with a reached call-back (未联系上 left out)."""
-        s = self.satisfaction
-        reached = s["satisfied"] + s["basically_satisfied"] + s["unsatisfied"]
-        return round((s["satisfied"] + s["basically_satisfied"]) / reached, 4) if reached else None
-
-
-@dataclass
-class Membership:
-    association_id: int
-    name: str
-    joined_at: str
-
-
-@dataclass
-class EnterpriseProfile:
-    """The header of an enterprise's page: record, contacts, memberships, the
-    records merged into it, its ticket figures and how long each history is."""
-
-    enterprise: Enterprise
-    contacts: list[EnterpriseContact]
-    memberships: list[Membership]
-    merged_from: list[Enterprise]
-    figures: TicketFigures
-    counts: dict[str, int]  # pushes, feedback, visits, events
-
-
-@dataclass
-class PushLine:
-    """A policy that reached the enterprise: pushed to it, or to an association
-    it belonged to at the time (``association`` names it)."""
-
-    id: int
-    at: str
-    policy_id: int
-    policy_title: str
-    actor: str
-    note: str
-    association: str = ""
-
-
-@dataclass
-class EnterpriseEvent:
-    """One line of a record's own history (``record`` is the record it was
-    written on: the page's own, or one merged into it)."""
-
-    id: int
-    record: int
-    at: str
-    actor: str
-    action: str
-    note: str
-    changes: dict[str, Any]
-
-    @property
-    def label(self) -> str:
-        return EVENT_LABELS.get(self.action, self.action)
-
-
-def _row_enterprise(row: sqlite3.Row) -> Enterprise:
-    return Enterprise.model_validate({k: row[k] for k in row.keys() if k in Enterprise.model_fields})
-
-
-def _page(rows: list[Any], limit: int, key: Any) -> tuple[list[Any], Key | None]:
-    """The first ``limit`` rows and the key after the last one (None: no more)."""
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (key(rows[-1]) if more and rows else None)
-
 
 def _phone_form(text: str) -> str | None:
     """The text as a phone number when it looks like one (digits, maybe a dash or
@@ -226,6 +129,8 @@ class DirectoryArea:
         self.core = core
         self.records = records
         self.library = library
+        #: one enterprise's page: its header and history tabs
+        self.page = EnterprisePage(core, records)
         self._districts: list[str] | None = None
 
     def find(self, text: str, limit: int = 10) -> list[Enterprise]:
@@ -247,18 +152,6 @@ class DirectoryArea:
         return [Enterprise.model_validate(dict(r)) for r in rows]
 
     # -- roles and plumbing ------------------------------------------------------------
-    def _directory_reader(self, actor: Staff) -> None:
-        if actor.disabled:
-            raise PermissionDenied("账号已停用")
-        if actor.role not in READERS:
-            raise PermissionDenied("企业名录含保密诉求，仅供中心工作人员查阅；承办单位请在工单中查看企业信息")
-
-    def _record(self, c: sqlite3.Connection, ref: int) -> sqlite3.Row:
-        row: sqlite3.Row | None = c.execute("SELECT * FROM enterprises WHERE id = ?", (int(ref),)).fetchone()
-        if row is None:
-            raise NotFound(f"找不到企业档案 #{ref}")
-        return row
-
     def _record_event(self, c: sqlite3.Connection, enterprise_id: int, at: str, actor: str, action: str,
                       note: str = "", changes: dict[str, Any] | None = None) -> None:
         c.execute("INSERT INTO enterprise_events(enterprise_id, at, actor, action, note, changes) VALUES (?,?,?,?,?,?)",
@@ -270,22 +163,6 @@ class DirectoryArea:
             when = (row["updated_at"] or "").replace("T", " ")[:16] or "刚才"
             raise InvalidAction(f"企业档案“{row['name']}”已被 {row['updated_by'] or '他人'} 于 {when} 修改，"
                                           "请重新载入后再操作（您填写的内容已保留）")
-
-    def _family(self, enterprise_id: int) -> list[int]:
-        """The record and the records merged into it (merges are flat: one hop)."""
-        return [enterprise_id] + [r[0] for r in self.core.conn.execute(
-            "SELECT id FROM enterprises WHERE merged_into = ? ORDER BY id", (enterprise_id,))]
-
-    def _readable_family(self, actor: Staff, enterprise_id: int) -> tuple[list[int], str]:
-        """For a history tab: the surviving record's family (after the reader
-        check) and the matching ``?, ?`` placeholders for an ``IN (...)``."""
-        self._directory_reader(actor)
-        family = self._family(self._surviving(enterprise_id)["id"])
-        return family, ",".join("?" * len(family))
-
-    def _surviving(self, ref: int) -> sqlite3.Row:
-        row = self._record(self.core.conn, ref)
-        return self._record(self.core.conn, row["merged_into"]) if row["merged_into"] is not None else row
 
     # -- every enterprise met gets a record ------------------------------------------------
     def ensure(self, c: sqlite3.Connection, name: str, uscc: str | None, district: str = "",
@@ -308,14 +185,14 @@ class DirectoryArea:
         now = now or format_datetime(self.core.now())
         row = c.execute("SELECT * FROM enterprises WHERE uscc = ?", (uscc,)).fetchone() if uscc else None
         if row is not None and row["merged_into"] is not None:
-            row = self._record(c, row["merged_into"])  # a merged record's USCC leads to the survivor
+            row = record_row(c, row["merged_into"])  # a merged record's USCC leads to the survivor
         elif row is None:
             # same name, and no USCC on one side; an unmerged record before a merged one
             row = c.execute(
                 "SELECT * FROM enterprises WHERE name = ? AND (uscc IS NULL OR ? IS NULL) "
                 "ORDER BY merged_into IS NOT NULL, id LIMIT 1", (name, uscc)).fetchone()
             if row is not None and row["merged_into"] is not None:
-                row = self._record(c, row["merged_into"])
+                row = record_row(c, row["merged_into"])
                 if uscc and row["uscc"] not in (None, uscc):
                     row = None  # the survivor has another USCC: not this enterprise
         if row is None:
@@ -343,7 +220,7 @@ class DirectoryArea:
                        industry: str = "", contact_name: str = "", contact_phone: str = "", note: str = "") -> Enterprise:
         """手工建档: a record typed in by center staff.  Refused (Chinese) when the
         USCC or the name (without a USCC) is already in the directory."""
-        self._directory_reader(actor)
+        require_reader(actor)
         v = self._clean_fields({"name": name, "uscc": uscc, "district": district, "industry": industry,
                                 "contact_name": contact_name, "contact_phone": contact_phone, "note": note})
         now = format_datetime(self.core.now())
@@ -360,7 +237,7 @@ class DirectoryArea:
                 (v["name"], v["uscc"], v["district"], v["industry"], v["contact_name"], v["contact_phone"], v["note"],
                  now, now, actor.login))
             eid = inserted_id(cur)
-        return _row_enterprise(self._record(self.core.conn, eid))
+        return row_enterprise(record_row(self.core.conn, eid))
 
     # -- validation ----------------------------------------------------------------------------
     def district_names(self) -> list[str]:
@@ -425,7 +302,7 @@ class DirectoryArea:
         text lists every record by name.  Keyset pages: pass the last hit's
         ``key`` as ``after``; ask ``limit + 1`` to know whether more follow.
         """
-        self._directory_reader(actor)
+        require_reader(actor)
         t = (text or "").strip()
         where, params = ["e.merged_into IS NULL"], []
         if district:
@@ -521,146 +398,38 @@ class DirectoryArea:
         out = []
         for row, key in found:
             total, open_ = counts.get(row["id"], (0, 0))
-            out.append(EnterpriseHit(_row_enterprise(row), int(open_ or 0), int(total), matched, key))
+            out.append(EnterpriseHit(row_enterprise(row), int(open_ or 0), int(total), matched, key))
         return out
 
-    # -- one enterprise ----------------------------------------------------------------------------
+    # -- one enterprise's page (see :class:`EnterprisePage`) -------------------------------------
     def profile(self, actor: Staff, ref: int) -> EnterpriseProfile:
-        """An enterprise's page header (a merged record gives the one it went into):
-        the record, contacts, memberships, merged records, figures, history sizes."""
-        self._directory_reader(actor)
-        row = self._surviving(ref)
-        eid = row["id"]
-        family = self._family(eid)
-        marks = ",".join("?" * len(family))
-        contacts = [EnterpriseContact(r["id"], r["enterprise_id"], r["name"], r["phone"], r["position"],
-                                      r["added_at"], r["added_by"])
-                    for r in self.core.conn.execute("SELECT * FROM enterprise_contacts WHERE enterprise_id = ? "
-                                               "AND removed_at IS NULL ORDER BY id", (eid,))]
-        memberships = [Membership(r[0], r[1], r[2]) for r in self.core.conn.execute(
-            f"SELECT a.id, a.name, min(m.joined_at) FROM association_members m JOIN associations a "
-            f"ON a.id = m.association_id WHERE m.enterprise_id IN ({marks}) GROUP BY a.id ORDER BY a.name", family)]
-        merged = [_row_enterprise(r) for r in self.core.conn.execute(
-            "SELECT * FROM enterprises WHERE merged_into = ? ORDER BY id", (eid,))]
-        counts = {
-            "pushes": self.core.conn.execute(f"SELECT count(*) FROM enterprise_pushes WHERE enterprise_id IN ({marks})",
-                                        family).fetchone()[0]
-            + self.core.conn.execute(f"SELECT count(*) FROM ({self._association_pushes_sql(marks)})",
-                                family).fetchone()[0],
-            "feedback": self.core.conn.execute(f"SELECT count(*) FROM policy_feedback WHERE enterprise_id IN ({marks})",
-                                          family).fetchone()[0],
-            "visits": self.core.conn.execute(
-                f"SELECT count(DISTINCT x.activity_id) FROM outreach_enterprises x JOIN outreach_activities a "
-                f"ON a.id = x.activity_id WHERE x.enterprise_id IN ({marks}) AND a.voided_at IS NULL", family).fetchone()[0],
-            "events": self.core.conn.execute(f"SELECT count(*) FROM enterprise_events WHERE enterprise_id IN ({marks})",
-                                        family).fetchone()[0],
-        }
-        return EnterpriseProfile(_row_enterprise(row), contacts, memberships, merged, self._figures(eid), counts)
-
-    def _figures(self, eid: int) -> TicketFigures:
-        f = TicketFigures()
-        for closed, sat, warned, n, last in self.core.conn.execute(
-                "SELECT status = 'closed', satisfaction, max_level > 0, count(*), max(received_at) FROM tickets "
-                "WHERE enterprise_id = ? GROUP BY 1, 2, 3", (eid,)):
-            f.total += n
-            if closed:
-                f.closed += n
-            else:
-                f.open += n
-            if sat:
-                f.satisfaction[sat] = f.satisfaction.get(sat, 0) + n
-            f.warned += n if warned else 0
-            f.last_received = max(f.last_received or "", last) or None
-        return f
+        """The page header: :meth:`EnterprisePage.profile`."""
+        return self.page.profile(actor, ref)
 
     def tickets(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
-                           limit: int = PAGE) -> tuple[list[Ticket], Key | None]:
-        """The enterprise's tickets, newest first, one keyset page (tickets of
-        merged records were moved to it); the key of the next page or None."""
-        self._directory_reader(actor)
-        eid = self._surviving(enterprise_id)["id"]
-        where, params = "enterprise_id = ?", [eid]
-        if after is not None:
-            where += " AND (received_at, id) < (?, ?)"
-            params.extend(after)
-        rows = self.core.conn.execute(f"SELECT * FROM tickets WHERE {where} ORDER BY received_at DESC, id DESC LIMIT ?",
-                                 [*params, limit + 1]).fetchall()
-        rows, key = _page(rows, limit, lambda r: (r["received_at"], r["id"]))
-        return [self.records.decorate(r, actor) for r in rows], key
-
-    @staticmethod
-    def _association_pushes_sql(marks: str) -> str:
-        # pushes to an association reach the members it had then: those at or
-        # after the day the enterprise (or a record merged into it) joined
-        return ("SELECT x.id, x.at, x.policy_id, x.actor, x.note, min(a.name) AS association FROM policy_pushes x "
-                "JOIN association_members m ON m.association_id = x.association_id "
-                "JOIN associations a ON a.id = x.association_id "
-                f"WHERE m.enterprise_id IN ({marks}) AND x.at >= m.joined_at GROUP BY x.id")
+                limit: int = PAGE) -> tuple[list[Ticket], Key | None]:
+        """The tickets tab: :meth:`EnterprisePage.tickets`."""
+        return self.page.tickets(actor, enterprise_id, after=after, limit=limit)
 
     def pushes(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
-                          limit: int = PAGE) -> tuple[list[PushLine], Key | None]:
-        """Policies that reached the enterprise, newest first: pushed to it (or to
-        a record merged into it), or to an association while it was a member."""
-        family, marks = self._readable_family(actor, enterprise_id)
-        where, params = "", [*family, *family]
-        if after is not None:
-            where = "WHERE (u.at, u.src, u.id) < (?, ?, ?)"
-            params.extend(after)
-        rows = self.core.conn.execute(
-            "SELECT u.*, p.title FROM ("
-            f"SELECT id, at, policy_id, actor, note, '' AS association, 1 AS src FROM enterprise_pushes "
-            f"WHERE enterprise_id IN ({marks}) UNION ALL "
-            f"SELECT id, at, policy_id, actor, note, association, 0 AS src FROM ({self._association_pushes_sql(marks)})"
-            f") u JOIN policies p ON p.id = u.policy_id {where} ORDER BY u.at DESC, u.src DESC, u.id DESC LIMIT ?",
-            [*params, limit + 1]).fetchall()
-        rows, key = _page(rows, limit, lambda r: (r["at"], r["src"], r["id"]))
-        return [PushLine(r["id"], r["at"], r["policy_id"], r["title"], r["actor"], r["note"], r["association"])
-                for r in rows], key
+               limit: int = PAGE) -> tuple[list[PushLine], Key | None]:
+        """The policy pushes tab: :meth:`EnterprisePage.pushes`."""
+        return self.page.pushes(actor, enterprise_id, after=after, limit=limit)
 
     def feedback(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
-                            limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
-        """Policy feedback the enterprise gave, newest first, with the policy title."""
-        family, marks = self._readable_family(actor, enterprise_id)
-        where, params = f"f.enterprise_id IN ({marks})", list(family)
-        if after is not None:
-            where += " AND f.id < ?"
-            params.append(after[0])
-        rows = self.core.conn.execute(
-            "SELECT f.*, p.title AS policy_title, d.short_name AS department FROM policy_feedback f "
-            "JOIN policies p ON p.id = f.policy_id LEFT JOIN departments d ON d.id = f.department_id "
-            f"WHERE {where} ORDER BY f.id DESC LIMIT ?", [*params, limit + 1]).fetchall()
-        rows, key = _page([dict(r) for r in rows], limit, lambda r: (r["id"],))
-        return rows, key
+                 limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
+        """The policy feedback tab: :meth:`EnterprisePage.feedback`."""
+        return self.page.feedback(actor, enterprise_id, after=after, limit=limit)
 
     def visits(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
-                          limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
-        """Outreach activities that met the enterprise (voided ones left out), newest first."""
-        family, marks = self._readable_family(actor, enterprise_id)
-        where, params = (f"a.id IN (SELECT activity_id FROM outreach_enterprises WHERE enterprise_id IN ({marks})) "
-                         "AND a.voided_at IS NULL"), list(family)
-        if after is not None:
-            where += " AND (a.held_on, a.id) < (?, ?)"
-            params.extend(after)
-        rows = self.core.conn.execute(f"SELECT a.* FROM outreach_activities a WHERE {where} "
-                                 "ORDER BY a.held_on DESC, a.id DESC LIMIT ?", [*params, limit + 1]).fetchall()
-        labels = {k.code: k.label for k in out.load_kinds(DATA_DIR / "outreach.toml")}
-        # kind_label: the plan's Chinese name of the kind (the stored code if the plan no longer has it)
-        return _page([{**dict(r), "kind_label": labels.get(r["kind"], r["kind"])} for r in rows], limit,
-                     lambda r: (r["held_on"], r["id"]))
+               limit: int = PAGE) -> tuple[list[dict[str, Any]], Key | None]:
+        """The visits tab: :meth:`EnterprisePage.visits`."""
+        return self.page.visits(actor, enterprise_id, after=after, limit=limit)
 
     def history(self, actor: Staff, enterprise_id: int, *, after: Key | None = None,
-                           limit: int = PAGE) -> tuple[list[EnterpriseEvent], Key | None]:
-        """The record's own history (and that of the records merged into it), newest first."""
-        family, marks = self._readable_family(actor, enterprise_id)
-        where, params = f"enterprise_id IN ({marks})", list(family)
-        if after is not None:
-            where += " AND id < ?"
-            params.append(after[0])
-        rows = self.core.conn.execute(f"SELECT * FROM enterprise_events WHERE {where} ORDER BY id DESC LIMIT ?",
-                                 [*params, limit + 1]).fetchall()
-        rows, key = _page(rows, limit, lambda r: (r["id"],))
-        return [EnterpriseEvent(r["id"], r["enterprise_id"], r["at"], r["actor"], r["action"], r["note"],
-                                json.loads(r["changes"] or "{}")) for r in rows], key
+                limit: int = PAGE) -> tuple[list[EnterpriseEvent], Key | None]:
+        """The record's own history tab: :meth:`EnterprisePage.history`."""
+        return self.page.history(actor, enterprise_id, after=after, limit=limit)
 
     # -- editing ----------------------------------------------------------------------------------
     def update(self, actor: Staff, enterprise_id: int, changes: dict[str, Any], *,
@@ -668,24 +437,24 @@ class DirectoryArea:
         """Edit a record's fields (name, USCC with its check digit, district from
         data/districts.toml, industry, main contact, note); the change is in its
         history as before → after.  ``version`` guards against a newer edit."""
-        self._directory_reader(actor)
+        require_reader(actor)
         v = self._clean_fields(changes)
         now = format_datetime(self.core.now())
         with self.core.write() as c:
-            row = self._record(c, enterprise_id)
+            row = record_row(c, enterprise_id)
             self._refuse_merged(row)
             self._check_version(row, version)
             self._refuse_duplicate(c, v, row["id"])
             diff = {k: [row[k], x] for k, x in v.items() if row[k] != x}
             if not diff:
-                return _row_enterprise(row)
+                return row_enterprise(row)
             sets = {k: x for k, (_, x) in diff.items()}
             sets.update(version=row["version"] + 1, updated_at=now, updated_by=actor.login)
             c.execute(f"UPDATE enterprises SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
                       (*sets.values(), row["id"]))
             what = "、".join(FIELD_LABELS[k] for k in diff)
             self._record_event(c, row["id"], now, actor.login, "edit", (note or "").strip() or f"修改{what}", diff)
-            return _row_enterprise(self._record(c, row["id"]))
+            return row_enterprise(record_row(c, row["id"]))
 
     @staticmethod
     def _refuse_merged(row: sqlite3.Row) -> None:
@@ -699,7 +468,7 @@ class DirectoryArea:
     def add_contact(self, actor: Staff, enterprise_id: int, name: str, phone: str, position: str = "", *,
                     version: int | None = None) -> int:
         """Add a further contact person (name and a valid phone); the contact's id."""
-        self._directory_reader(actor)
+        require_reader(actor)
         try:
             n = clean_text(name, "联系人姓名", required=True, max_len=50)
             p = validate_phone(phone) if phone and str(phone).strip() else ""
@@ -710,7 +479,7 @@ class DirectoryArea:
             raise InvalidAction("请填写联系人的电话")
         now = format_datetime(self.core.now())
         with self.core.write() as c:
-            row = self._record(c, enterprise_id)
+            row = record_row(c, enterprise_id)
             self._refuse_merged(row)
             self._check_version(row, version)
             cur = c.execute("INSERT INTO enterprise_contacts(enterprise_id, name, phone, position, added_at, added_by) "
@@ -723,14 +492,14 @@ class DirectoryArea:
 
     def remove_contact(self, actor: Staff, contact_id: int, *, version: int | None = None, note: str = "") -> None:
         """Take a further contact off the record (kept, marked removed, in the history)."""
-        self._directory_reader(actor)
+        require_reader(actor)
         now = format_datetime(self.core.now())
         with self.core.write() as c:
             x = c.execute("SELECT * FROM enterprise_contacts WHERE id = ? AND removed_at IS NULL",
                           (int(contact_id),)).fetchone()
             if x is None:
                 raise NotFound(f"找不到联系人 #{contact_id}（或已移除）")
-            row = self._record(c, x["enterprise_id"])
+            row = record_row(c, x["enterprise_id"])
             self._refuse_merged(row)
             self._check_version(row, version)
             c.execute("UPDATE enterprise_contacts SET removed_at = ?, removed_by = ? WHERE id = ?", (now, actor.login, x["id"]))
@@ -751,14 +520,14 @@ class DirectoryArea:
         main contact and note it lacked; both histories say what moved.
         Nothing is deleted.  Clerks and supervisors only.
         """
-        self._directory_reader(actor)
+        require_reader(actor)
         if actor.role not in MERGERS:
             raise PermissionDenied(f"合并企业档案只能由受理员、值班长操作，您的角色是{actor.role.label}")
         if int(keep_id) == int(drop_id):
             raise InvalidAction("不能把企业档案合并到它自己")
         now = format_datetime(self.core.now())
         with self.core.write() as c:
-            keep, drop = self._record(c, keep_id), self._record(c, drop_id)
+            keep, drop = record_row(c, keep_id), record_row(c, drop_id)
             if drop["merged_into"] is not None:
                 raise InvalidAction(f"档案 #{drop['id']} 已并入 #{drop['merged_into']}，不能再次合并")
             if keep["merged_into"] is not None:
@@ -818,13 +587,13 @@ class DirectoryArea:
                                {"merged_into": [None, k], **({"uscc": [drop["uscc"], None]} if "uscc" in gained else {})})
             for r in moved["records"]:
                 self._record_event(c, r, now, actor.login, "merge_moved", f"随档案 #{d} 转并入 #{k}", {"merged_into": [d, k]})
-            return _row_enterprise(self._record(c, k))
+            return row_enterprise(record_row(c, k))
 
     # -- pushing a policy to one enterprise ------------------------------------------------------------
     def push_policy(self, actor: Staff, policy_id: int, enterprise_id: int, note: str = "") -> int:
         """定向推送 a published policy to one enterprise; recorded with the enterprise
         and in the policy's history.  Clerks and supervisors; the push's id."""
-        self._directory_reader(actor)
+        require_reader(actor)
         if actor.role not in PUSHERS:
             raise PermissionDenied(f"向企业推送政策只能由受理员、值班长操作，您的角色是{actor.role.label}")
         p = self.library.get(policy_id)
@@ -833,7 +602,7 @@ class DirectoryArea:
         text = (note or "").strip()
         now = format_datetime(self.core.now())
         with self.core.write() as c:
-            row = self._record(c, enterprise_id)
+            row = record_row(c, enterprise_id)
             self._refuse_merged(row)
             cur = c.execute("INSERT INTO enterprise_pushes(policy_id, enterprise_id, at, actor, note) VALUES (?,?,?,?,?)",
                             (p.id, row["id"], now, actor.login, text))
@@ -841,9 +610,9 @@ class DirectoryArea:
                                f"推送至企业“{row['name']}”（#{row['id']}）" + (f"：{text}" if text else ""))
         return inserted_id(cur)
 
-    def published_policies(self, actor: Staff, words: str, limit: int = 20) -> list[Any]:
+    def published_policies(self, actor: Staff, words: str, limit: int = 20) -> list[Policy]:
         """Published policies matching ``words`` (title first): the push dialog's list."""
-        self._directory_reader(actor)
+        require_reader(actor)
         return [h.policy for h in self.library.search(
             words, pol.PolicyFilter(statuses=[PolicyStatus.PUBLISHED.value]), limit=limit)]
 def first_source_label(code: str) -> str:
