@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 from .. import rules
 from ..clock import format_datetime
-from ..models import Role, Staff, Status, Ticket
+from ..models import Center, Role, Staff, Status, Ticket
 from ..rules import WarningLevel
 from .base import AWAITING, Core
 from .records import TicketRecords
@@ -68,6 +68,13 @@ QueueKey = tuple[str | None, int]
 
 # what may be an identifier worth an exact, indexed look-up first
 _IDENTIFIER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_\-/.]{4,63}$")
+
+
+class CenterLoad(Center):
+    """A center with its enabled staff and open tickets (``xzconsole centers``)."""
+
+    staff: int
+    open_tickets: int
 
 
 @dataclasses.dataclass
@@ -304,18 +311,19 @@ class QueueArea:
         return (ticket.due_date.isoformat() if ticket.due_date else None), ticket.id
 
     # -- centers -----------------------------------------------------------------------
-    def center_overview(self) -> list[dict[str, Any]]:
+    def center_overview(self) -> list[CenterLoad]:
         """Every center (city first) with its enabled staff and its open tickets
         (``xzconsole centers``); the counts are seeks on ``(center, status, …)``."""
 
         open_statuses = [s.value for s in Status if s is not Status.CLOSED]
         marks = ",".join("?" * len(open_statuses))
-        staff = dict(self.core.conn.execute("SELECT center, count(*) FROM staff WHERE disabled = 0 GROUP BY center").fetchall())
+        staff = {str(name): int(n) for name, n in self.core.conn.execute(
+            "SELECT center, count(*) FROM staff WHERE disabled = 0 GROUP BY center")}
         out = []
         for ctr in self.core.centers():
             n = self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE center = ? AND status IN ({marks})",
-                                  [ctr["name"], *open_statuses]).fetchone()[0]
-            out.append({**ctr, "staff": staff.get(ctr["name"], 0), "open_tickets": n})
+                                       [ctr["name"], *open_statuses]).fetchone()[0]
+            out.append(CenterLoad(**ctr, staff=staff.get(ctr["name"], 0), open_tickets=int(n)))
         return out
 
     # -- the command palette -------------------------------------------------------
