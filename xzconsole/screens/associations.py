@@ -32,12 +32,12 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Selecti
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, store_error_types
 from ..models import AssociationMember, AssociationSummary, Enterprise, Role, validate_phone
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from .dialogs import FormDialog, ReasonDialog
-from .policies import DECISIONS, store_error_types
+from .policy_associations import DECISIONS
 
 PAGE_SIZE = 50
 WIDE_FROM = 110  # columns: from here the list shows subscriptions and last push, the tabs their full names

@@ -1,28 +1,33 @@
 """What every screen of the console reaches through the app: the store, the
 signed-in staff member, the clock, and a connection of its own for worker
-threads — typed, so each call a screen makes is checked against the store."""
+threads — typed, so each call a screen makes is checked against the store.
+Plus the two helpers every form shares: what a store action refuses with,
+and a Select's value."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, TypeVar
+
+from textual.widgets.select import NoSelection
 
 from ..console import ConsoleApp, console_app
 
 if TYPE_CHECKING:  # types only: importing the store is left to the first screen that opens one
     from textual.app import App
+    from textual.widgets import Select
 
     from ..clock import Clock
     from ..models import Staff
     from ..store import Store
 
+T = TypeVar("T", bound=Hashable)
+
 
 class AppAccess:
     """Mixed into each screen (before ``Screen``) so none repeats these."""
 
-    if TYPE_CHECKING:
-        # provided by the Screen (or ModalScreen) this is mixed into
-        @property
-        def app(self) -> App[object]: ...
+    app: App[object]  # provided by the Screen (or ModalScreen) this is mixed into
 
     @property
     def console_app(self) -> ConsoleApp:
@@ -57,3 +62,9 @@ def store_error_types() -> tuple[type[BaseException], ...]:
     from ..store import StoreError
 
     return (StoreError, ValueError)
+
+
+def select_value(select: Select[T]) -> T | None:
+    """A Select's value, or None when nothing is chosen."""
+    v = select.value
+    return None if isinstance(v, NoSelection) else v

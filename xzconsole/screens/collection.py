@@ -22,13 +22,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from .base import AppAccess
+from .base import AppAccess, store_error_types
 from .. import policies as pol
 from ..models import Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from .dialogs import FormDialog
-from .policies import link, store_error_types
+from .policies import link
 
 RECENT_POLICIES = 20
 CHECK_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)

@@ -28,13 +28,12 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, select_value, store_error_types
 from ..clock import format_datetime
 from ..models import KnowledgeEntry, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from .dialogs import FormDialog
-from .policies import select_value, store_error_types
 
 RESULT_LIMIT = 50
 EDITOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)

@@ -37,9 +37,8 @@ from ..rules import Action
 from ..areas.outreach import LOG_ROLES, PLAN_ROLES
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
-from .base import AppAccess
+from .base import AppAccess, store_error_types
 from .dialogs import FormDialog, ReasonDialog
-from .policies import store_error_types
 
 PAGE_SIZE = 50
 VOID_MARK = "✗ 作废"
