@@ -252,7 +252,7 @@ class XzApp(App[int]):
 
     def open_enterprise(self, enterprise_id: int) -> None:
         """Show one enterprise's record and history (from the palette or a list)."""
-        from .screens.directory import EnterpriseScreen
+        from .screens.enterprise import EnterpriseScreen
 
         self.push_screen(EnterpriseScreen(enterprise_id))
 

@@ -593,7 +593,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
     def open_enterprise(self, enterprise_id: int) -> None:
         """The enterprise's page in the directory (F9), when the console has it."""
         try:
-            from .directory import EnterpriseScreen
+            from .enterprise import EnterpriseScreen
         except ImportError:
             self.notify("企业名录暂不可用，无法打开企业档案", severity="warning", markup=False)
             return
