@@ -48,7 +48,7 @@ from ..store import CITY_CENTER
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.ticket_table import TicketTable
-from .queue import center_choices
+from .queue_filters import center_choices
 
 DRILL_LIMIT = 1000  # tickets listed by a drill-down (the count is always exact)
 
