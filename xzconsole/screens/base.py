@@ -7,7 +7,7 @@ and a Select's value."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from textual.widgets.select import NoSelection
 
@@ -68,3 +68,19 @@ def select_value(select: Select[T]) -> T | None:
     """A Select's value, or None when nothing is chosen."""
     v = select.value
     return None if isinstance(v, NoSelection) else v
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(record: _Stored) -> int:
+    """The id of a record the store returned.
+
+    The models leave ``id`` None only for a record not saved yet (a form being
+    checked, a row of a data file); a screen only ever holds stored ones.
+    """
+    if record.id is None:
+        raise ValueError(f"{type(record).__name__} has not been stored yet")
+    return record.id
