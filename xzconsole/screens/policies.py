@@ -38,13 +38,13 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess, select_value, store_error_types
+from .base import AppAccess, select_value, store_error_types, stored_id
 from .. import policies as pol
 from ..models import PolicyKind, PolicyLevel, PolicyStatus, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from .dialogs import ConfirmDialog, FormDialog, ReasonDialog
-from .policy_associations import AssociationPicker, CommentRoundsScreen, PushHistoryScreen
+from .policy_associations import AssociationPicker, CommentRoundsScreen, PickedAssociations, PushHistoryScreen
 from .policy_editor import PolicyEditorScreen, category_options, split_category
 from .policy_feedback import FeedbackScreen
 
@@ -271,10 +271,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="policy-page", exit_on_error=False)
     def _load(self, token: int, words: str, filters: pol.PolicyFilter, offset: int) -> None:
-        from ..store import Store
-
-        app: Any = self.app
-        store = Store(app.db_path, app.clock, migrate=False)
+        store = self._worker_store()
         try:
             hits = store.library.search(words, filters, limit=PAGE_SIZE + 1, offset=offset)
             # the count of a filter alone is one indexed count; with words the
@@ -451,7 +448,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if pid is None:
             return
 
-        def submit(dialog: FormDialog[Any], reason: str) -> None:
+        def submit(dialog: FormDialog[str], reason: str) -> None:
             try:
                 self.store.library.withdraw(self.user, pid, reason)
             except store_error_types() as exc:
@@ -472,10 +469,10 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if p.status is not PolicyStatus.PUBLISHED:
             self.notify(f"只能推送已发布的政策（当前为“{p.status.label}”）；草稿请用“征求意见”", severity="warning", markup=False)
             return
-        suggested = {a.id for a in self.store.library.suggest_associations(pid)}
+        suggested = {stored_id(a) for a in self.store.library.suggest_associations(pid)}
 
-        def submit(dialog: FormDialog[Any], value: tuple[list[int], str]) -> None:
-            ids, note = value
+        def submit(dialog: FormDialog[PickedAssociations], value: PickedAssociations) -> None:
+            ids, note, _ = value
             try:
                 n = self.store.library.push(self.user, pid, ids, note)
             except store_error_types() as exc:

@@ -19,25 +19,31 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, SelectionList, Static, TextArea
 
-from .base import AppAccess, select_value, store_error_types
-from ..models import PolicyStatus, Role
+from .base import AppAccess, select_value, store_error_types, stored_id
+from ..models import Association, PolicyStatus, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
-from .dialogs import FormDialog, ReasonDialog
+from .dialogs import FormDialog, ReasonDialog, SubmitHook
 
 
 # ---------------------------------------------------------------- associations: push and comment rounds
 
 
-class AssociationPicker(FormDialog[tuple[list[int], str]]):
+#: what :class:`AssociationPicker` gives: the chosen ids, the note, and the
+#: deadline (None unless the picker was opened with one)
+PickedAssociations = tuple[list[int], str, dt.date | None]
+
+
+class AssociationPicker(FormDialog[PickedAssociations]):
     """Choose associations (space toggles), with the given ones pre-selected,
     plus a note; optionally a deadline (comment rounds).  Dismisses with
-    (ids, note) — or (ids, note, deadline) when ``deadline`` is asked."""
+    (ids, note, deadline) — the deadline None unless ``deadline`` is asked."""
 
     HINT = "空格 选择/取消 · Ctrl+S 确定 · Esc 取消"
 
-    def __init__(self, heading: str, associations: list[Any], preselected: set[int], *, note_label: str = "说明",
-                 deadline: dt.date | None = None, on_submit: Any = None, id: str | None = None) -> None:
+    def __init__(self, heading: str, associations: list[Association], preselected: set[int], *,
+                 note_label: str = "说明", deadline: dt.date | None = None,
+                 on_submit: SubmitHook[PickedAssociations] | None = None, id: str | None = None) -> None:
         super().__init__(heading, on_submit=on_submit, id=id)
         self.associations = associations
         self.preselected = preselected
@@ -50,7 +56,7 @@ class AssociationPicker(FormDialog[tuple[list[int], str]]):
         items = []
         for a in self.associations:
             label = literal(("★ " if a.id in self.preselected else "  ") + a.name)
-            items.append((label, a.id, a.id in self.preselected))
+            items.append((label, stored_id(a), a.id in self.preselected))
         yield SelectionList[int](*items, id="assoc-list", classes="dialog-list")
         if self.deadline is not None:
             yield Label("反馈截止日期（YYYY-MM-DD）", classes="dialog-label")
@@ -65,14 +71,14 @@ class AssociationPicker(FormDialog[tuple[list[int], str]]):
     def selected_ids(self) -> list[int]:
         return list(self.query_one("#assoc-list", SelectionList).selected)
 
-    def collect(self) -> Any:
+    def collect(self) -> PickedAssociations | None:
         ids = self.selected_ids
         if not ids:
             self.show_error("请至少选择一家协会")
             return None
         note = self.query_one("#assoc-note", Input).value.strip()
         if self.deadline is None:
-            return ids, note
+            return ids, note, None
         raw = self.query_one("#assoc-deadline", Input).value.strip()
         try:
             deadline = dt.date.fromisoformat(raw.replace("/", "-"))
@@ -99,7 +105,7 @@ class PushHistoryScreen(AppAccess, Screen[None]):
         self.rows: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
-        store: Any = self.app.store  # type: ignore[attr-defined]
+        store = self.store
         p = store.library.get(self.policy_id)
         yield ConsoleHeader("推送记录", id="header")
         yield Static(literal(f"推送记录：{p.title}"), id="push-title")
@@ -109,7 +115,7 @@ class PushHistoryScreen(AppAccess, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        store: Any = self.app.store  # type: ignore[attr-defined]
+        store = self.store
         self.rows = store.library.push_history(policy_id=self.policy_id)
         t = self.query_one("#push-table", DataTable)
         t.add_columns("时间", "协会", "推送人", "说明")
@@ -129,7 +135,7 @@ class PushHistoryScreen(AppAccess, Screen[None]):
         if not self.rows or t.cursor_row is None or t.cursor_row >= len(self.rows):
             return
         r = self.rows[t.cursor_row]
-        store: Any = self.app.store  # type: ignore[attr-defined]
+        store = self.store
         self.query_one("#push-assoc", Static).update(f"{plain(r['association_name'])} 收到的推送")
         a = self.query_one("#push-assoc-table", DataTable)
         a.clear()
@@ -146,7 +152,7 @@ class CommentDialog(FormDialog[tuple[int, str]]):
 
     HINT = "Ctrl+S 确定 · Esc 取消"
 
-    def __init__(self, associations: list[dict[str, Any]], *, on_submit: Any = None) -> None:
+    def __init__(self, associations: list[dict[str, Any]], *, on_submit: SubmitHook[tuple[int, str]] | None = None) -> None:
         super().__init__("登记协会意见", on_submit=on_submit, id="comment-dialog")
         self.associations = associations
 
@@ -200,7 +206,7 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
 
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.MANAGER_ACTIONS and self.app.user.role is not Role.SUPERVISOR:  # type: ignore[attr-defined]
+        if action in self.MANAGER_ACTIONS and self.user.role is not Role.SUPERVISOR:
             return False
         return True
 
@@ -274,13 +280,14 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
         if p.status is not PolicyStatus.DRAFT:
             self.notify(f"只有草稿政策可以征求意见（当前为“{p.status.label}”）", severity="warning", markup=False)
             return
-        suggested = {a.id for a in self.store.library.suggest_associations(self.policy_id)}
-        deadline = self.app.clock.today() + dt.timedelta(days=7)  # type: ignore[attr-defined]
+        suggested = {stored_id(a) for a in self.store.library.suggest_associations(self.policy_id)}
+        deadline = self.clock.today() + dt.timedelta(days=7)
 
-        def submit(dialog: FormDialog[Any], value: tuple[list[int], str, dt.date]) -> None:
+        def submit(dialog: FormDialog[PickedAssociations], value: PickedAssociations) -> None:
             ids, note, when = value
+            assert when is not None  # the picker was opened with a deadline
             try:
-                self.store.comments.open_round(self.app.user, self.policy_id, ids, when, note)  # type: ignore[attr-defined]
+                self.store.comments.open_round(self.user, self.policy_id, ids, when, note)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -299,9 +306,9 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
             self.notify("尚未发起征求意见", severity="warning", markup=False)
             return
 
-        def submit(dialog: FormDialog[Any], value: tuple[int, str]) -> None:
+        def submit(dialog: FormDialog[tuple[int, str]], value: tuple[int, str]) -> None:
             try:
-                self.store.comments.record(self.app.user, r["id"], value[0], value[1])  # type: ignore[attr-defined]
+                self.store.comments.record(self.user, r["id"], value[0], value[1])
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -317,7 +324,7 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
         if r is None:
             return
         try:
-            n = self.store.comments.forward(self.app.user, r["id"])  # type: ignore[attr-defined]
+            n = self.store.comments.forward(self.user, r["id"])
         except store_error_types() as exc:
             self._fail(exc)
             return
@@ -331,9 +338,9 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
             self.notify("请先选择一条意见", severity="warning", markup=False)
             return
 
-        def submit(dialog: FormDialog[Any], reason: str) -> None:
+        def submit(dialog: FormDialog[str], reason: str) -> None:
             try:
-                self.store.comments.decide(self.app.user, c["id"], adopted, reason)  # type: ignore[attr-defined]
+                self.store.comments.decide(self.user, c["id"], adopted, reason)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -349,4 +356,4 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
         self.dismiss(None)
 
 
-__all__ = ["DECISIONS", "AssociationPicker", "CommentDialog", "CommentRoundsScreen", "PushHistoryScreen"]
+__all__ = ["DECISIONS", "AssociationPicker", "PickedAssociations", "CommentDialog", "CommentRoundsScreen", "PushHistoryScreen"]

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
-from .base import AppAccess, select_value, store_error_types
+from .base import AppAccess, select_value, store_error_types, stored_id
 from ..models import PolicyKind, PolicyLevel, PolicyStatus
 from ..textsafe import plain
 from ..widgets.header import ConsoleHeader
@@ -153,45 +153,47 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
     def error_text(self) -> str:
         return str(self.query_one("#editor-error", Static).render())
 
-    def _save(self) -> bool:
-        store, user = self.store, self.app.user  # type: ignore[attr-defined]
+    def _save(self) -> int | None:
+        """Save the form: the policy's id, or None when the store refused (shown in the form)."""
+        store, user = self.store, self.user
         try:
             if self.policy_id is None:
-                p = store.library.create(user, self.values())
-                self.policy_id = p.id
+                pid = self.policy_id = stored_id(store.library.create(user, self.values()))
             else:
-                store.library.update(user, self.policy_id, self.values(), expect_updated_at=self.updated_at)
+                pid = self.policy_id
+                store.library.update(user, pid, self.values(), expect_updated_at=self.updated_at)
         except store_error_types() as exc:
             self.show_error(str(exc))
-            return False
+            return None
         self.saved = True
-        self.updated_at = store.library.detail(self.policy_id)["updated_at"]
+        self.updated_at = store.library.detail(pid)["updated_at"]
         box = self.query_one("#editor-error", Static)
         box.update("")
         box.remove_class("-shown")
         self._update_state()
-        return True
+        return pid
 
     def action_save(self) -> None:
         """Save (a new policy becomes a draft)."""
-        if self._save():
+        if self._save() is not None:
             self.notify("已保存", markup=False)
 
     def action_publish(self) -> None:
         """Save, then publish; a refusal is shown and the policy stays a draft."""
-        if not self._save():
+        pid = self._save()
+        if pid is None:
             return
-        store, user = self.store, self.app.user  # type: ignore[attr-defined]
-        p = store.library.get(self.policy_id)
+        store, user = self.store, self.user
+        p = store.library.get(pid)
         if p.status is PolicyStatus.PUBLISHED:
             self.notify("已保存（该政策已发布）", markup=False)
             return
         try:
-            store.library.publish(user, self.policy_id)
+            store.library.publish(user, pid)
         except store_error_types() as exc:
             self.show_error(f"未发布：{exc}")
             return
-        self.updated_at = store.library.detail(self.policy_id)["updated_at"]
+        self.updated_at = store.library.detail(pid)["updated_at"]
         self._update_state()
         self.notify("已发布", markup=False)
 

@@ -7,7 +7,7 @@ department waters the policy down into a supervised ticket in one action.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from rich.text import Text
 from textual import on
@@ -22,19 +22,31 @@ from .. import policies as pol
 from ..models import Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
-from .dialogs import ConfirmDialog, FormDialog
+from .dialogs import ConfirmDialog, FormDialog, SubmitHook
 
 
 # ---------------------------------------------------------------- feedback
 
 
-class FeedbackDialog(FormDialog[dict[str, Any]]):
+class FeedbackForm(TypedDict):
+    """What :class:`FeedbackDialog` collects: the store's ``feedback.record`` keywords."""
+
+    enterprise_name: str
+    uscc: str | None
+    topic: str
+    satisfaction: str
+    text: str
+    complaint: bool
+    department: str | None
+
+
+class FeedbackDialog(FormDialog[FeedbackForm]):
     """登记政策反馈: enterprise, topic, satisfaction, text, and whether it is a
     complaint that a department waters the policy down (then which one)."""
 
     HINT = "Ctrl+S 确定 · Esc 取消"
 
-    def __init__(self, departments: list[str], *, on_submit: Any = None) -> None:
+    def __init__(self, departments: list[str], *, on_submit: SubmitHook[FeedbackForm] | None = None) -> None:
         super().__init__("登记政策反馈", on_submit=on_submit, id="feedback-dialog")
         self.departments = departments
 
@@ -55,26 +67,27 @@ class FeedbackDialog(FormDialog[dict[str, Any]]):
     def on_mount(self) -> None:
         self.query_one("#fb-name", Input).focus()
 
-    def collect(self) -> dict[str, Any] | None:
-        v = {
-            "enterprise_name": self.query_one("#fb-name", Input).value.strip(),
-            "uscc": self.query_one("#fb-uscc", Input).value.strip() or None,
-            "topic": select_value(self.query_one("#fb-topic", Select)),
-            "satisfaction": select_value(self.query_one("#fb-sat", Select)),
-            "text": self.query_one("#fb-text", TextArea).text.strip(),
-            "complaint": self.query_one("#fb-complaint", Checkbox).value,
-            "department": select_value(self.query_one("#fb-dept", Select)),
-        }
-        if not v["enterprise_name"]:
+    def collect(self) -> FeedbackForm | None:
+        topics: Select[str] = self.query_one("#fb-topic", Select)
+        satisfaction: Select[str] = self.query_one("#fb-sat", Select)
+        departments: Select[str] = self.query_one("#fb-dept", Select)
+        name = self.query_one("#fb-name", Input).value.strip()
+        uscc = self.query_one("#fb-uscc", Input).value.strip() or None
+        topic, sat = select_value(topics), select_value(satisfaction)
+        text = self.query_one("#fb-text", TextArea).text.strip()
+        complaint = self.query_one("#fb-complaint", Checkbox).value
+        department = select_value(departments)
+        if not name:
             self.show_error("请填写企业名称")
-        elif v["topic"] is None:
+        elif topic is None:
             self.show_error("请选择反馈主题")
-        elif v["satisfaction"] is None:
+        elif sat is None:
             self.show_error("请选择满意度")
-        elif v["complaint"] and v["department"] is None:
+        elif complaint and department is None:
             self.show_error("投诉部门落实不到位，须选择被投诉的部门")
         else:
-            return v
+            return FeedbackForm(enterprise_name=name, uscc=uscc, topic=topic, satisfaction=sat, text=text,
+                                complaint=complaint, department=department)
         return None
 
 
@@ -97,7 +110,7 @@ class FeedbackScreen(AppAccess, Screen[None]):
 
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        role = self.app.user.role  # type: ignore[attr-defined]
+        role = self.user.role
         if action == "to_ticket" and role is not Role.SUPERVISOR:
             return False
         if action == "record" and role not in (Role.CLERK, Role.SUPERVISOR):
@@ -136,7 +149,7 @@ class FeedbackScreen(AppAccess, Screen[None]):
         for r in self.rows:
             if r["ticket_id"]:
                 try:
-                    numbers[r["id"]] = self.store.tickets.get(self.app.user, r["ticket_id"]).number  # type: ignore[attr-defined]
+                    numbers[r["id"]] = self.store.tickets.get(self.user, r["ticket_id"]).number
                 except store_error_types():
                     numbers[r["id"]] = f"#{r['ticket_id']}"
             t.add_row(Text(r["at"].replace("T", " ")[:16]), literal(r["enterprise_name"]), literal(r["topic"]),
@@ -164,9 +177,9 @@ class FeedbackScreen(AppAccess, Screen[None]):
         """Record an enterprise's feedback on this policy."""
         names = [d.short_name for d in self.store.departments()]
 
-        def submit(dialog: FormDialog[Any], v: dict[str, Any]) -> None:
+        def submit(dialog: FormDialog[FeedbackForm], v: FeedbackForm) -> None:
             try:
-                self.store.feedback.record(self.app.user, self.policy_id, **v)  # type: ignore[attr-defined]
+                self.store.feedback.record(self.user, self.policy_id, **v)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -187,7 +200,7 @@ class FeedbackScreen(AppAccess, Screen[None]):
             if not ok:
                 return
             try:
-                t = self.store.feedback.to_ticket(self.app.user, r["id"])  # type: ignore[attr-defined]
+                t = self.store.feedback.to_ticket(self.user, r["id"])
             except store_error_types() as exc:
                 self.notify(plain(exc), title="未能完成", severity="error", markup=False, timeout=8)
                 return
@@ -202,4 +215,4 @@ class FeedbackScreen(AppAccess, Screen[None]):
         self.dismiss(None)
 
 
-__all__ = ["FeedbackDialog", "FeedbackScreen"]
+__all__ = ["FeedbackDialog", "FeedbackForm", "FeedbackScreen"]
