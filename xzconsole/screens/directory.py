@@ -16,7 +16,7 @@ only says so.  All user text goes through :mod:`xzconsole.textsafe`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -28,12 +28,15 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess, store_error_types
+from .base import AppAccess, select_value, store_error_types, stored_id
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from .dialogs import FormDialog
 from .directory_dialogs import EnterpriseDialog
 from .enterprise import REFUSAL, EnterpriseScreen, is_liaison
+
+if TYPE_CHECKING:  # types only
+    from ..areas.directory import EnterpriseHit, Key
 
 PAGE_SIZE = 50
 NARROW_BELOW = 100  # columns: below this the list drops industry and contact
@@ -58,16 +61,16 @@ class DirectoryScreen(AppAccess, Screen[None]):
     class PageLoaded(Message):
         """A page read by the worker; ``token`` drops stale answers."""
 
-        def __init__(self, token: int, hits: list[Any], more: bool) -> None:
+        def __init__(self, token: int, hits: list[EnterpriseHit], more: bool) -> None:
             super().__init__()
             self.token, self.hits, self.more = token, hits, more
 
     def __init__(self, words: str = "") -> None:
         super().__init__()
         self.words = words
-        self.hits: list[Any] = []
+        self.hits: list[EnterpriseHit] = []
         self.more = False
-        self.page_keys: list[Any] = [None]  # the key before each page; [-1] is the current page's
+        self.page_keys: list[Key | None] = [None]  # the key before each page; [-1] is the current page's
         self.loading = False
         self.narrow: bool | None = None
         self._token = 0
@@ -140,11 +143,11 @@ class DirectoryScreen(AppAccess, Screen[None]):
         self._token += 1
         self.loading = True
         self._update_status()
-        district = self.query_one("#dir-district", Select).value
-        self._load(self._token, self.words, None if district is Select.NULL else district, self.page_keys[-1])
+        districts: Select[str] = self.query_one("#dir-district", Select)
+        self._load(self._token, self.words, select_value(districts), self.page_keys[-1])
 
     @work(thread=True, exclusive=True, group="directory-page", exit_on_error=False)
-    def _load(self, token: int, words: str, district: str | None, after: Any) -> None:
+    def _load(self, token: int, words: str, district: str | None, after: Key | None) -> None:
         store = self._worker_store()
         try:
             hits = store.directory.search(self.user, words, limit=PAGE_SIZE + 1, after=after, district=district)
@@ -203,7 +206,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
         t = self.table
         if not self.hits or t.cursor_row is None or not 0 <= t.cursor_row < len(self.hits):
             return None
-        return self.hits[t.cursor_row].enterprise.id
+        return stored_id(self.hits[t.cursor_row].enterprise)
 
     # -- actions -------------------------------------------------------------------------
     @on(Input.Submitted, "#dir-search")
@@ -248,7 +251,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
 
     def action_add(self) -> None:
         """手工建档: a new record typed in."""
-        def submit(dialog: FormDialog[Any], v: dict[str, str]) -> None:
+        def submit(dialog: FormDialog[dict[str, str]], v: dict[str, str]) -> None:
             try:
                 e = self.store.directory.add(self.user, v["name"], uscc=v["uscc"] or None, district=v["district"],
                                               industry=v["industry"], contact_name=v["contact_name"],
@@ -258,7 +261,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
                 return
             dialog.dismiss(v)
             self.notify(f"已建档：{plain(e.name)}", markup=False)
-            self.app.push_screen(EnterpriseScreen(e.id))
+            self.app.push_screen(EnterpriseScreen(stored_id(e)))
 
         self.app.push_screen(EnterpriseDialog("新建企业档案", on_submit=submit, id="enterprise-new"))
 

@@ -7,7 +7,7 @@ and the side-by-side confirmation of a merge.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +21,14 @@ from textual.worker import Worker, WorkerState
 from .base import AppAccess
 from ..models import Enterprise
 from ..textsafe import literal, plain
-from .dialogs import ConfirmDialog, FormDialog
+from .dialogs import ConfirmDialog, FormDialog, SubmitHook
+
+if TYPE_CHECKING:  # types only
+    from ..areas.directory import EnterpriseHit
+    from ..store import Store
+
+P = TypeVar("P")  # what a PickDialog picks
+F = TypeVar("F")  # what a Found message carries (the dialog's P)
 
 
 def enterprise_summary(e: Enterprise, extra: str = "") -> Text:
@@ -39,30 +46,32 @@ def enterprise_summary(e: Enterprise, extra: str = "") -> Text:
 # ---------------------------------------------------------------- a search-and-pick dialog
 
 
-class PickDialog(AppAccess, FormDialog[Any]):
+class PickDialog(AppAccess, FormDialog[tuple[P, str]], Generic[P]):
     """Type words, see matches (found in a worker), pick one with Enter.
 
     ``finder(store, words)`` runs on the worker's own connection and returns
-    ``(value, line)`` pairs; the dialog dismisses with the picked value, or
-    with ``(value, note)`` when ``note_label`` asks for a note as well.
+    ``(value, line)`` pairs; the dialog dismisses with ``(value, note)``, the
+    note typed under ``note_label`` ("" when no note is asked for).
     """
 
     HINT = "回车 检索/选定 · ↓ 到列表 · Esc 取消"
     BINDINGS = [Binding("down", "to_list", "列表", id="pick.list", show=False)]
 
-    class Found(Message):
-        def __init__(self, token: int, items: list[tuple[Any, Text]]) -> None:
+    class Found(Message, Generic[F]):
+        """Matches found by the worker; ``token`` drops stale answers."""
+
+        def __init__(self, token: int, items: list[tuple[F, Text]]) -> None:
             super().__init__()
             self.token, self.items = token, items
 
-    def __init__(self, heading: str, placeholder: str, finder: Callable[[Any, str], list[tuple[Any, Text]]], *,
+    def __init__(self, heading: str, placeholder: str, finder: Callable[[Store, str], list[tuple[P, Text]]], *,
                  words: str = "", note_label: str = "", id: str | None = None) -> None:
         super().__init__(heading, id=id)
         self.placeholder = placeholder
         self.finder = finder
         self.words = words
         self.note_label = note_label
-        self.items: list[tuple[Any, Text]] = []
+        self.items: list[tuple[P, Text]] = []
         self._token = 0
 
     def compose_body(self) -> ComposeResult:
@@ -92,7 +101,7 @@ class PickDialog(AppAccess, FormDialog[Any]):
         self.post_message(self.Found(token, items))
 
     @on(Found)
-    def _found(self, message: Found) -> None:
+    def _found(self, message: Found[P]) -> None:
         if message.token != self._token:
             return
         self.items = message.items
@@ -132,15 +141,13 @@ class PickDialog(AppAccess, FormDialog[Any]):
         """From the search line down to the matches."""
         self.query_one("#pick-list", OptionList).focus()
 
-    def collect(self) -> Any:
+    def collect(self) -> tuple[P, str] | None:
         idx = self.query_one("#pick-list", OptionList).highlighted
         if idx is None or not self.items:
             self.show_error("请先检索并选择一项")
             return None
         value = self.items[idx][0]
-        if self.note_label:
-            return value, self.query_one("#pick-note", Input).value.strip()
-        return value
+        return value, self.query_one("#pick-note", Input).value.strip() if self.note_label else ""
 
 
 # ---------------------------------------------------------------- editing dialogs
@@ -163,7 +170,8 @@ class EnterpriseDialog(FormDialog[dict[str, str]]):
 
     HINT = "Ctrl+S 保存 · Esc 取消"
 
-    def __init__(self, heading: str, record: Enterprise | None = None, *, on_submit: Any = None,
+    def __init__(self, heading: str, record: Enterprise | None = None, *,
+                 on_submit: SubmitHook[dict[str, str]] | None = None,
                  id: str | None = None) -> None:
         super().__init__(heading, on_submit=on_submit, id=id)
         self.record = record
@@ -196,7 +204,7 @@ class EnterpriseDialog(FormDialog[dict[str, str]]):
 class ContactDialog(FormDialog[tuple[str, str, str]]):
     """添加联系人: name, phone, position."""
 
-    def __init__(self, *, on_submit: Any = None, id: str | None = None) -> None:
+    def __init__(self, *, on_submit: SubmitHook[tuple[str, str, str]] | None = None, id: str | None = None) -> None:
         super().__init__("添加联系人", on_submit=on_submit, id=id)
 
     def compose_body(self) -> ComposeResult:
@@ -220,7 +228,7 @@ class ContactDialog(FormDialog[tuple[str, str, str]]):
         self.action_submit()
 
 
-def hit_line(hit: Any) -> Text:
+def hit_line(hit: EnterpriseHit) -> Text:
     """A directory hit in a pick list: name · USCC · district · tickets."""
     e = hit.enterprise
     line = literal(e.name)

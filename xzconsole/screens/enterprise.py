@@ -12,7 +12,7 @@ confidential complaints), and the directory list says the same.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 from rich.text import Text
 from textual import on, work
@@ -23,22 +23,39 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess, store_error_types
-from ..models import Role
+from .base import AppAccess, store_error_types, stored_id
+from ..models import Policy, Role, Staff, Ticket
 from ..rules import WarningLevel
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from .dialogs import FormDialog
 from .directory_dialogs import ContactDialog, EnterpriseDialog, MergeConfirmDialog, PickDialog, enterprise_summary, hit_line
 
+from ..areas.directory import PushLine
+
+if TYPE_CHECKING:  # types only
+    from ..areas.directory import EnterpriseEvent, EnterpriseHit, EnterpriseProfile, Key
+    from ..store import Store
+
+    #: a row of one of the history tabs (feedback and visits come as dicts)
+    HistoryRow = Ticket | PushLine | dict[str, Any] | EnterpriseEvent
+
+
+class TabReader(Protocol):
+    """One history tab's keyset page reader (``store.directory.tickets`` …)."""
+
+    def __call__(self, actor: Staff, enterprise_id: int, *,
+                 after: Key | None = None) -> tuple[Sequence[HistoryRow], Key | None]: ...
+
 REFUSAL = "企业名录含保密诉求，仅供中心工作人员（受理员、值班长、管理员）查阅。\n承办单位请在本单位的工单中查看企业信息。按 Esc 返回。"
 
 
-def is_liaison(user: Any) -> bool:
+def is_liaison(user: Staff | None) -> bool:
+    """Department liaisons may not read the directory (it holds confidential complaints)."""
     return user is not None and user.role is Role.DEPARTMENT
 
 
-def when(value: Any, length: int = 16) -> str:
+def when(value: object, length: int = 16) -> str:
     """A stored time as ``YYYY-MM-DD HH:MM`` (or a date as it is)."""
     return str(value or "").replace("T", " ")[:length]
 
@@ -54,7 +71,7 @@ TABS = [  # (id, label, columns as (label, width or None))
 FEEDBACK_SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
-def ticket_cells(t: Any) -> list[Any]:
+def ticket_cells(t: Ticket) -> list[Text]:
     outcome = "·".join(x for x in (t.close_reason.label if t.close_reason else "",
                                    t.satisfaction.label if t.satisfaction else "") if x) or "—"
     level = WarningLevel(t.max_level)
@@ -63,7 +80,7 @@ def ticket_cells(t: Any) -> list[Any]:
             Text(f"{level.symbol}{level.label[:2]}" if level else "—"), literal(t.title or t.content)]
 
 
-def event_text(e: Any) -> str:
+def event_text(e: EnterpriseEvent) -> str:
     """An event's note, plus its before → after changes (for edits)."""
     if e.action != "edit":
         return e.note
@@ -74,23 +91,24 @@ def event_text(e: Any) -> str:
     return "；".join(parts) or e.note
 
 
-def row_cells(tab: str, row: Any, owner: int) -> tuple[str, list[Any]]:
+def row_cells(tab: str, row: HistoryRow, owner: int) -> tuple[str, list[Text]]:
     """(row key, cells) of one history row in its tab; ``owner`` is the page's
     record (an event written on a record merged into it names that record)."""
-    if tab == "tickets":
+    if isinstance(row, Ticket):
         return str(row.id), ticket_cells(row)
-    if tab == "pushes":
+    if isinstance(row, dict):  # the feedback and visits tabs
+        if tab == "feedback":
+            satisfaction: str = row["satisfaction"]
+            return str(row["id"]), [Text(when(row["at"])), literal(row["topic"]),
+                                    Text(FEEDBACK_SATISFACTION.get(satisfaction, satisfaction)),
+                                    literal(row["policy_title"]), literal(row["text"] or "—")]
+        return str(row["id"]), [Text(str(row["held_on"])), literal(row["kind_label"]), literal(row["staff"] or "—"),
+                                literal(row["place"] + (f"（{row['note']}）" if row["note"] else ""))]
+    if isinstance(row, PushLine):
         via = f"协会：{row.association}" if row.association else "直接推送"
         return f"{'a' if row.association else 'd'}{row.id}", [
             Text(when(row.at)), literal(via), literal(row.actor),
             literal(row.policy_title + (f"（{row.note}）" if row.note else ""))]
-    if tab == "feedback":
-        return str(row["id"]), [Text(when(row["at"])), literal(row["topic"]),
-                                Text(FEEDBACK_SATISFACTION.get(row["satisfaction"], row["satisfaction"])),
-                                literal(row["policy_title"]), literal(row["text"] or "—")]
-    if tab == "visits":
-        return str(row["id"]), [Text(str(row["held_on"])), literal(row["kind_label"]), literal(row["staff"] or "—"),
-                                literal(row["place"] + (f"（{row['note']}）" if row["note"] else ""))]
     who = "" if row.record == owner else f"（档案 #{row.record}）"
     return str(row.id), [Text(when(row.at)), Text(row.label), literal(row.actor), literal(who + event_text(row))]
 
@@ -112,23 +130,24 @@ class EnterpriseScreen(AppAccess, Screen[None]):
     class Loaded(Message):
         """The profile and the first page of every tab."""
 
-        def __init__(self, token: int, profile: Any, pages: dict[str, tuple[list[Any], Any]]) -> None:
+        def __init__(self, token: int, profile: EnterpriseProfile,
+                     pages: dict[str, tuple[Sequence[HistoryRow], Key | None]]) -> None:
             super().__init__()
             self.token, self.profile, self.pages = token, profile, pages
 
     class More(Message):
         """The next page of one tab."""
 
-        def __init__(self, token: int, tab: str, rows: list[Any], key: Any) -> None:
+        def __init__(self, token: int, tab: str, rows: Sequence[HistoryRow], key: Key | None) -> None:
             super().__init__()
             self.token, self.tab, self.rows, self.key = token, tab, rows, key
 
     def __init__(self, enterprise_id: int) -> None:
         super().__init__()
         self.enterprise_id = enterprise_id
-        self.profile: Any = None
-        self.rows: dict[str, list[Any]] = {tab: [] for tab, _, _ in TABS}
-        self.keys: dict[str, Any] = {}
+        self.profile: EnterpriseProfile | None = None
+        self.rows: dict[str, list[HistoryRow]] = {tab: [] for tab, _, _ in TABS}
+        self.keys: dict[str, Key | None] = {}
         self._token = 0
 
     # -- layout -------------------------------------------------------------------------
@@ -181,20 +200,21 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         try:
             with store.read_snapshot():
                 profile = store.directory.profile(self.user, self.enterprise_id)
-                eid = profile.enterprise.id
+                eid = stored_id(profile.enterprise)
                 pages = {tab: self._reader(store, tab)(self.user, eid) for tab, _, _ in TABS}
         finally:
             store.disconnect()
         self.post_message(self.Loaded(token, profile, pages))
 
     @staticmethod
-    def _reader(store: Any, tab: str) -> Callable[..., tuple[list[Any], Any]]:
-        return {"tickets": store.directory.tickets, "pushes": store.directory.pushes,
-                "feedback": store.directory.feedback, "visits": store.directory.visits,
-                "events": store.directory.history}[tab]
+    def _reader(store: Store, tab: str) -> TabReader:
+        readers: dict[str, TabReader] = {"tickets": store.directory.tickets, "pushes": store.directory.pushes,
+                                         "feedback": store.directory.feedback, "visits": store.directory.visits,
+                                         "events": store.directory.history}
+        return readers[tab]
 
     @work(thread=True, exclusive=True, group="enterprise-more", exit_on_error=False)
-    def _load_more(self, token: int, tab: str, after: Any) -> None:
+    def _load_more(self, token: int, tab: str, after: Key) -> None:
         store = self._worker_store()
         try:
             rows, key = self._reader(store, tab)(self.user, self.enterprise_id, after=after)
@@ -207,7 +227,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         if message.token != self._token:
             return
         self.profile = message.profile
-        self.enterprise_id = self.profile.enterprise.id  # a merged id opened the surviving record
+        self.enterprise_id = stored_id(self.profile.enterprise)  # a merged id opened the surviving record
         self._show_header()
         with self.app.batch_update():
             for tab, (rows, key) in message.pages.items():
@@ -227,7 +247,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         self._update_status()
         self.refresh_bindings()
 
-    def _append(self, tab: str, rows: list[Any]) -> None:
+    def _append(self, tab: str, rows: Sequence[HistoryRow]) -> None:
         table = self.query_one(f"#ent-{tab}", DataTable)
         for row in rows:
             key, cells = row_cells(tab, row, self.enterprise_id)
@@ -243,6 +263,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
 
     def _show_header(self) -> None:
         p = self.profile
+        assert p is not None
         e = p.enterprise
         f = p.figures
         from ..areas.directory import first_source_label
@@ -300,7 +321,9 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         table = self.query_one("#ent-tickets", DataTable)
         rows = self.rows["tickets"]
         if self.tab == "tickets" and rows and table.cursor_row is not None and 0 <= table.cursor_row < len(rows):
-            self.app.open_ticket(rows[table.cursor_row].id)
+            row = rows[table.cursor_row]
+            assert isinstance(row, Ticket)
+            self.console_app.open_ticket(row.id)
 
     @on(DataTable.RowSelected, "#ent-tickets")
     def _ticket_selected(self, event: DataTable.RowSelected) -> None:
@@ -328,9 +351,9 @@ class EnterpriseScreen(AppAccess, Screen[None]):
             return
         record = self.profile.enterprise
 
-        def submit(dialog: FormDialog[Any], v: dict[str, str]) -> None:
+        def submit(dialog: FormDialog[dict[str, str]], v: dict[str, str]) -> None:
             try:
-                self.store.directory.update(self.user, record.id, v, version=record.version)
+                self.store.directory.update(self.user, stored_id(record), v, version=record.version)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -345,9 +368,9 @@ class EnterpriseScreen(AppAccess, Screen[None]):
             return
         record = self.profile.enterprise
 
-        def submit(dialog: FormDialog[Any], v: tuple[str, str, str]) -> None:
+        def submit(dialog: FormDialog[tuple[str, str, str]], v: tuple[str, str, str]) -> None:
             try:
-                self.store.directory.add_contact(self.user, record.id, *v, version=record.version)
+                self.store.directory.add_contact(self.user, stored_id(record), *v, version=record.version)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -360,19 +383,21 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         """合并: find the duplicate record, see both side by side, confirm."""
         if self.profile is None:
             return
-        keep = self.profile.enterprise
+        profile = self.profile
+        keep = profile.enterprise
         user = self.user
 
-        def find(store: Any, words: str) -> list[tuple[Any, Text]]:
+        def find(store: Store, words: str) -> list[tuple[EnterpriseHit, Text]]:
             hits = store.directory.search(user, words, limit=20)
             return [(h, hit_line(h)) for h in hits if h.enterprise.id != keep.id]
 
-        def picked(hit: Any) -> None:
-            if hit is None:
+        def picked(value: tuple[EnterpriseHit, str] | None) -> None:
+            if value is None:
                 return
+            hit, _ = value
             drop = hit.enterprise
             message = Text("保留：\n")
-            message.append_text(enterprise_summary(keep, f"工单 {self.profile.figures.total} 件"))
+            message.append_text(enterprise_summary(keep, f"工单 {profile.figures.total} 件"))
             message.append("\n\n并入（此档案的工单、联系人、协会、反馈、走访都将转到保留的档案，原档案保留并指向它）：\n")
             message.append_text(enterprise_summary(drop, f"工单 {hit.total_tickets} 件"))
 
@@ -380,8 +405,8 @@ class EnterpriseScreen(AppAccess, Screen[None]):
                 if not ok:
                     return
                 try:
-                    self.store.directory.merge(self.user, keep.id, drop.id, version_keep=keep.version,
-                                                 version_drop=drop.version)
+                    self.store.directory.merge(self.user, stored_id(keep), stored_id(drop), version_keep=keep.version,
+                                               version_drop=drop.version)
                 except store_error_types() as exc:
                     self._fail(exc)
                     return
@@ -399,16 +424,18 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         record = self.profile.enterprise
         user = self.user
 
-        def find(store: Any, words: str) -> list[tuple[Any, Text]]:
-            line = lambda p: literal(p.title) + literal(f" · {p.doc_number or '无文号'} · {p.issuer or '—'}", style="dim")  # noqa: E731
+        def find(store: Store, words: str) -> list[tuple[Policy, Text]]:
+            def line(p: Policy) -> Text:
+                return literal(p.title) + literal(f" · {p.doc_number or '无文号'} · {p.issuer or '—'}", style="dim")
+
             return [(p, line(p)) for p in store.directory.published_policies(user, words)]
 
-        def picked(value: Any) -> None:
+        def picked(value: tuple[Policy, str] | None) -> None:
             if value is None:
                 return
             policy, note = value
             try:
-                self.store.directory.push_policy(self.user, policy.id, record.id, note)
+                self.store.directory.push_policy(self.user, stored_id(policy), stored_id(record), note)
             except store_error_types() as exc:
                 self._fail(exc)
                 return
