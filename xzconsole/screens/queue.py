@@ -31,7 +31,7 @@ supports while another leads).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -42,7 +42,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Select, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, stored_id
 from .. import rules
 from ..models import Role, Ticket
 from ..rules import WarningLevel
@@ -52,6 +52,14 @@ from ..widgets.ticket_table import TicketTable
 from ..widgets.warning_badge import WarningBadge, due_today
 from .queue_filters import FilterDialog, QueueFilters, QueueTab, center_choices, tab_count, tabs_for
 
+if TYPE_CHECKING:  # types only: the store is imported by the first worker, not at start-up
+    from ..areas.queue import QueueCounts
+    from ..store import BulkResult, TicketFilter
+    from ..workdays import WorkCalendar
+
+#: where a page ends: the last row's sort value and id, as ``store.queue.page`` gives it (``after=``)
+QueueKey = tuple[Any, int]
+
 PAGE_SIZE = 50
 POLL_SECONDS = 10.0  # how often the queue checks whether anyone changed anything
 
@@ -59,7 +67,7 @@ SORT_LABELS = {"received": "受理时间（新→旧）", "due": "办理期限�
 SORT_ORDER = ("received", "due", "warning")
 
 
-def ticket_levels(tickets: Sequence[Ticket], now: dt.datetime, calendar: Any) -> dict[int, WarningLevel]:
+def ticket_levels(tickets: Sequence[Ticket], now: dt.datetime, calendar: WorkCalendar) -> dict[int, WarningLevel]:
     """Each ticket's warning level now (only tickets awaiting a reply have one)."""
     return {t.id: rules.warning_level(t.due_date, now, calendar) if t.awaiting_reply else WarningLevel.NONE
             for t in tickets}
@@ -98,14 +106,14 @@ class QueueScreen(AppAccess, Screen[None]):
     class PageLoaded(Message):
         """A page read by a worker (a search); ``token`` drops stale answers."""
 
-        def __init__(self, token: int, tickets: list[Ticket], next_key: tuple[Any, int] | None) -> None:
+        def __init__(self, token: int, tickets: list[Ticket], next_key: QueueKey | None) -> None:
             super().__init__()
             self.token, self.tickets, self.next_key = token, tickets, next_key
 
     class CountsLoaded(Message):
         """Every tab's count under the current filters, and the current tab's total."""
 
-        def __init__(self, token: int, counts: Any, total: int) -> None:
+        def __init__(self, token: int, counts: QueueCounts, total: int) -> None:
             super().__init__()
             self.token, self.counts, self.total = token, counts, total
 
@@ -115,7 +123,7 @@ class QueueScreen(AppAccess, Screen[None]):
             self.done, self.total = done, total
 
     class BulkFinished(Message):
-        def __init__(self, what: str, result: Any) -> None:
+        def __init__(self, what: str, result: BulkResult) -> None:
             super().__init__()
             self.what, self.result = what, result
 
@@ -127,8 +135,8 @@ class QueueScreen(AppAccess, Screen[None]):
         self.center: str | None = None  # the center shown (None: every center); set on compose
         self.search_text = ""
         self.sort = "received"
-        self.page_keys: list[tuple[Any, int] | None] = [None]  # key before each page; [-1] is the current page's
-        self.next_key: tuple[Any, int] | None = None
+        self.page_keys: list[QueueKey | None] = [None]  # key before each page; [-1] is the current page's
+        self.next_key: QueueKey | None = None
         self.total: int | None = None
         self.marked: dict[int, Ticket] = {}
         self.searching = False
@@ -137,7 +145,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self._token = 0  # bumps with every page asked for: older answers are dropped
         self._count_token = 0  # bumps whenever the counts' question (filters, search) changes
         self._counts_due = False
-        self.counts: Any = None  # the last QueueCounts, for the tab labels and totals
+        self.counts: QueueCounts | None = None  # the last counts, for the tab labels and totals
         self._ends: tuple[bool, bool] | None = None
         self._loaded_signature: tuple[int, int] | None = None
 
@@ -218,7 +226,7 @@ class QueueScreen(AppAccess, Screen[None]):
         return True
 
     # -- what is asked ----------------------------------------------------------------
-    def current_filter(self) -> Any:
+    def current_filter(self) -> TicketFilter:
         """The store filter for the current tab, filters and search."""
         from ..store import TicketFilter
 
@@ -251,7 +259,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self._load_page(self.page_keys[-1])
         self._update_filter_bar()
 
-    def _load_page(self, after: tuple[Any, int] | None) -> None:
+    def _load_page(self, after: QueueKey | None) -> None:
         # Even an indexed page goes to a worker: most pages take a millisecond,
         # but some combinations of tab, filters and sort have no index to
         # follow at 1,000,000 tickets, and a substring search may scan every
@@ -268,7 +276,7 @@ class QueueScreen(AppAccess, Screen[None]):
             self.set_timer(0.15, self._update_status)
         self._fetch_page(self._token, f, self.sort, after)
 
-    def _page_ready(self, tickets: list[Ticket], next_key: tuple[Any, int] | None) -> None:
+    def _page_ready(self, tickets: list[Ticket], next_key: QueueKey | None) -> None:
         self.searching = False
         self.loading = False
         self.next_key = next_key
@@ -290,7 +298,7 @@ class QueueScreen(AppAccess, Screen[None]):
             self.refresh_bindings()
 
     def _show_page(self, tickets: list[Ticket]) -> None:
-        clock = self.app.clock  # type: ignore[attr-defined]
+        clock = self.clock
         now = clock.now()
         levels = ticket_levels(tickets, now, self.store.calendar())
         self.table.show(tickets, levels, now.date(), self.marked.keys())
@@ -300,7 +308,7 @@ class QueueScreen(AppAccess, Screen[None]):
     # -- workers ----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
-    def _fetch_page(self, token: int, f: Any, sort: str, after: tuple[Any, int] | None) -> None:
+    def _fetch_page(self, token: int, f: TicketFilter, sort: str, after: QueueKey | None) -> None:
         store = self._worker_store()
         try:
             tickets, key = store.queue.page(self.user, f, sort=sort, after=after, limit=PAGE_SIZE)
@@ -309,7 +317,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self.post_message(self.PageLoaded(token, tickets, key))
 
     @work(thread=True, exclusive=True, group="queue-counts", exit_on_error=False)
-    def _count(self, token: int, f: Any, tab: QueueTab) -> None:
+    def _count(self, token: int, f: TicketFilter, tab: QueueTab) -> None:
         store = self._worker_store()
         try:
             counts = store.queue.counts(self.user, f)
@@ -330,14 +338,14 @@ class QueueScreen(AppAccess, Screen[None]):
         counts = self.counts = message.counts
         # the tab may have changed since the count started: derive its total
         # (a search's total is its own count, and a new search recounts)
-        self.total = message.total if self.search_text else self._tab_total(self.tab)  # type: ignore[arg-type]
+        self.total = message.total if self.search_text else self._tab_total(self.tab)
         for t in self.tabs:
             self.query_one(f"#{t.id}", Tab).label = f"{t.label} {tab_count(counts, t):,}"
         self._update_status()
 
-    def _tab_total(self, tab: QueueTab) -> int | None:
+    def _tab_total(self, tab: QueueTab | None) -> int | None:
         """A tab's count from the last counts, when they answer it (no search)."""
-        if self.counts is None or self.search_text:
+        if self.counts is None or self.search_text or tab is None:
             return None
         return tab_count(self.counts, tab)
 
@@ -390,14 +398,14 @@ class QueueScreen(AppAccess, Screen[None]):
             return
         level = self.table.level_of(t.id)
         badge.level = level
-        badge.today = t.awaiting_reply and due_today(t.due_date, self.app.clock.today(), level)  # type: ignore[attr-defined]
+        badge.today = t.awaiting_reply and due_today(t.due_date, self.clock.today(), level)
         text = literal(f"{t.appeal_type.label}｜{t.title or t.content}")
         preview.update(text)
 
     def refresh_calendar_status(self) -> None:
         """The header's calendar mark (a small query; repeated after each reload)."""
         cal = self.store.calendar()
-        today = self.app.clock.today()  # type: ignore[attr-defined]
+        today = self.clock.today()
         years = cal.provisional_years(today.year, today.year + 1)
         provisional = self.store.warnings.any_provisional_due()
         self.query_one(ConsoleHeader).set_calendar(provisional, years)
@@ -461,7 +469,7 @@ class QueueScreen(AppAccess, Screen[None]):
 
     def action_filters(self) -> None:
         """Narrow by department, appeal type, source and date range."""
-        depts = None if self.is_liaison else [(d.short_name, d.id) for d in self.store.departments()]
+        depts = None if self.is_liaison else [(d.short_name, stored_id(d)) for d in self.store.departments()]
 
         def done(result: QueueFilters | None) -> None:
             if result is not None:
@@ -526,7 +534,7 @@ class QueueScreen(AppAccess, Screen[None]):
         """Open the ticket under the cursor."""
         t = self.table.current_ticket()
         if t is not None:
-            self.app.open_ticket(t.id)  # type: ignore[attr-defined]
+            self.console_app.open_ticket(t.id)
 
     def action_intake(self) -> None:
         """Take a new appeal in (the intake form); the queue refreshes after."""
@@ -611,7 +619,8 @@ class QueueScreen(AppAccess, Screen[None]):
 
         try:
             if what == "dispatch":
-                result = store.tickets.bulk_dispatch(self.user, ids, department_id, progress)  # type: ignore[arg-type]
+                assert department_id is not None  # a bulk dispatch is started with its department
+                result = store.tickets.bulk_dispatch(self.user, ids, department_id, progress)
             else:
                 result = store.tickets.bulk_close_duplicates(self.user, ids, progress=progress)
         finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +23,12 @@ from textual.widgets import Button, Input, Label, Select, Static
 from ..models import AppealType, Role, Source, Status
 from ..rules import WarningLevel
 from ..textsafe import plain
+
+if TYPE_CHECKING:  # types only
+    from ..areas.queue import QueueCounts
+    from ..store import Store
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ def tabs_for(role: Role) -> list[QueueTab]:
     return DEPARTMENT_TABS if role is Role.DEPARTMENT else CENTER_TABS
 
 
-def center_choices(store: Any, own: str | None) -> list[tuple[str, str]]:
+def center_choices(store: Store, own: str | None) -> list[tuple[str, str]]:
     """(label, full name) of every center for a Select, city first; a center no
     longer in data/centers.toml but still on the user's record stays choosable."""
     names = [c["name"] for c in store.centers()]
@@ -84,8 +90,8 @@ def center_choices(store: Any, own: str | None) -> list[tuple[str, str]]:
     return [(plain(n), n) for n in names]
 
 
-def tab_count(counts: Any, tab: QueueTab) -> int:
-    """A tab's row count out of one :class:`~xzconsole.store_console.QueueCounts`."""
+def tab_count(counts: QueueCounts, tab: QueueTab) -> int:
+    """A tab's row count out of one :class:`~xzconsole.areas.queue.QueueCounts`."""
     if tab.supporting:
         return counts.supporting
     if tab.level is not None:
@@ -105,7 +111,8 @@ class QueueFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
 
-    def describe(self, store: Any) -> str:
+    def describe(self, store: Store) -> str:
+        """The filters in words for the filter bar ("无筛选" when there are none)."""
         parts = []
         if self.department_id is not None:
             parts.append(f"单位 {plain(store.department_name(self.department_id) or self.department_id)}")
@@ -168,12 +175,13 @@ class FilterDialog(ModalScreen["QueueFilters | None"]):
                 yield Button("清除", id="filter-reset")
                 yield Button("取消", id="filter-cancel")
 
-    def _value(self, selector: str) -> Any:
+    def _value(self, selector: str, kind: type[V]) -> V | None:
+        """The chosen value of a Select (None: none chosen, or no such Select)."""
         try:
             v = self.query_one(selector, Select).value
         except Exception:
             return None
-        return None if v is Select.NULL or v == Select.BLANK else v
+        return v if isinstance(v, kind) else None
 
     def action_apply(self) -> None:
         """Check the dates and hand the filters back."""
@@ -185,8 +193,8 @@ class FilterDialog(ModalScreen["QueueFilters | None"]):
         except ValueError as exc:
             self.query_one("#filter-error", Static).update(str(exc))
             return
-        dept = self._value("#filter-department") if self.departments is not None else None
-        self.dismiss(QueueFilters(dept, self._value("#filter-type"), self._value("#filter-source"), start, end))
+        dept = self._value("#filter-department", int) if self.departments is not None else None
+        self.dismiss(QueueFilters(dept, self._value("#filter-type", str), self._value("#filter-source", str), start, end))
 
     def action_clear(self) -> None:
         """Drop every filter."""
