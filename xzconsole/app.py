@@ -144,18 +144,20 @@ class XzApp(App[int]):
         self._user: Staff | None = None
         self.hangup = False
 
+    # Before mount (or when opening failed) the two are missing, not None:
+    # ``getattr(app, "user", None)`` still says "nobody signed in yet".
     @property
     def store(self) -> Store:
         """The UI thread's store; open from mount on (screens are pushed after that)."""
         if self._store is None:
-            raise RuntimeError("the store opens when the app mounts")
+            raise AttributeError("store: the database opens when the app mounts")
         return self._store
 
     @property
     def user(self) -> Staff:
         """The signed-in staff member; identified at mount, before any screen."""
         if self._user is None:
-            raise RuntimeError("the staff member is identified when the app mounts")
+            raise AttributeError("user: the staff member is identified when the app mounts")
         return self._user
 
     # -- start-up ------------------------------------------------------------------

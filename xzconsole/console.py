@@ -35,6 +35,11 @@ class ConsoleApp(Protocol):
         ...
 
     @property
+    def wall(self) -> bool:
+        """True for the read-only wall display (``xzconsole wall``): nothing that edits."""
+        ...
+
+    @property
     def store(self) -> Store:
         """The UI thread's store (open from mount on)."""
         ...
