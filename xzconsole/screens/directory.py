@@ -16,7 +16,7 @@ only says so.  All user text goes through :mod:`xzconsole.textsafe`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -76,7 +76,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
         self._token = 0
 
     @property
-    def table(self) -> DataTable[Any]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#dir-table", DataTable)
 
     def compose(self) -> ComposeResult:

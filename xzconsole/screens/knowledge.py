@@ -135,7 +135,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         return user is not None and user.role in EDITOR_ROLES
 
     @property
-    def table(self) -> DataTable[Any]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#kb-table", DataTable)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

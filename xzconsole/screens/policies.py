@@ -186,7 +186,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         return self.user is not None and self.user.role is Role.SUPERVISOR
 
     @property
-    def table(self) -> DataTable[Any]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#pol-table", DataTable)
 
     # -- layout ----------------------------------------------------------------------
