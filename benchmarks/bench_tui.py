@@ -164,7 +164,7 @@ async def main():
         out["back_s"] = await page_change(False)
 
         t = time.perf_counter()
-        from xzconsole.screens.queue import QueueFilters
+        from xzconsole.screens.queue_filters import QueueFilters
         q.filters = QueueFilters(appeal_type="complaint")
         q.reload(counts=True)
         await loaded()

@@ -214,7 +214,7 @@ async def test_a_liaison_reads_but_gets_no_editing_keys(store, staff):
 
 async def test_enter_on_a_member_without_the_directory_says_so(store, staff, monkeypatch):
     store.associations.add_member(staff["clerk"], store.associations.get("gcjx").id, enterprise(store, staff, "徐州恒力液压件厂"))
-    monkeypatch.setitem(sys.modules, "xzconsole.screens.directory", None)  # as if the directory were not built
+    monkeypatch.setitem(sys.modules, "xzconsole.screens.enterprise", None)  # as if the directory were not built
     async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot)
         screen.query_one("#assoc-members", DataTable).focus()

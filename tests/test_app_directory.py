@@ -11,14 +11,9 @@ from textual.widgets import DataTable, Input, OptionList, Select, TabbedContent
 
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake, uscc_check_char
-from xzconsole.screens.directory import (
-    ContactDialog,
-    DirectoryScreen,
-    EnterpriseDialog,
-    EnterpriseScreen,
-    MergeConfirmDialog,
-    PickDialog,
-)
+from xzconsole.screens.directory import DirectoryScreen
+from xzconsole.screens.directory_dialogs import ContactDialog, EnterpriseDialog, MergeConfirmDialog, PickDialog
+from xzconsole.screens.enterprise import EnterpriseScreen
 from pilot_support import settle
 
 A = "91320302MA1XK0001" + uscc_check_char("91320302MA1XK0001")

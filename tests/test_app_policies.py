@@ -16,17 +16,10 @@ from textual.widgets import Checkbox, DataTable, Input, Select, SelectionList, T
 from xzconsole.app import XzApp
 from xzconsole.screens.collection import CollectionScreen
 from xzconsole.screens.dialogs import ReasonDialog
-from xzconsole.screens.policies import (
-    AssociationPicker,
-    PAGE_SIZE,
-    CommentDialog,
-    CommentRoundsScreen,
-    FeedbackDialog,
-    FeedbackScreen,
-    PolicyEditorScreen,
-    PolicyLibraryScreen,
-    policy_detail_text,
-)
+from xzconsole.screens.policies import PAGE_SIZE, PolicyLibraryScreen, policy_detail_text
+from xzconsole.screens.policy_associations import AssociationPicker, CommentDialog, CommentRoundsScreen
+from xzconsole.screens.policy_editor import PolicyEditorScreen
+from xzconsole.screens.policy_feedback import FeedbackDialog, FeedbackScreen
 from pilot_support import settle
 
 COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_name": "陈永刚", "interpreter_phone": "0516-83735126"}

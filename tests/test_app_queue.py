@@ -24,7 +24,8 @@ from textual.widgets import Input, Tab
 from xzconsole.app import XzApp, ensure_utf8_output
 from xzconsole.models import Status, TicketIntake, uscc_check_char
 from xzconsole.rules import WarningLevel
-from xzconsole.screens.queue import PAGE_SIZE, QueueFilters, QueueScreen
+from xzconsole.screens.queue import PAGE_SIZE, QueueScreen
+from xzconsole.screens.queue_filters import QueueFilters
 from xzconsole.store import CONFIDENTIAL_MASK, Store
 from xzconsole.widgets.ticket_table import TicketTable
 from pilot_support import settle
@@ -126,7 +127,7 @@ async def test_tabs_filters_and_sort_change_rows(store, staff):
         # the filter dialog: narrow 已派发 to one department
         await pilot.press("f")
         await settle(pilot)
-        from xzconsole.screens.queue import FilterDialog
+        from xzconsole.screens.queue_filters import FilterDialog
         from textual.widgets import Select
 
         assert isinstance(app.screen, FilterDialog)

@@ -13,7 +13,8 @@ import pytest
 
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake, uscc_check_char
-from xzconsole.screens.directory import DirectoryScreen, EnterpriseScreen
+from xzconsole.screens.directory import DirectoryScreen
+from xzconsole.screens.enterprise import EnterpriseScreen
 from pilot_support import SIZES, open_screen
 
 A = "91320302MA1XK0001" + uscc_check_char("91320302MA1XK0001")

@@ -29,7 +29,7 @@ import locale
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -39,9 +39,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from .clock import Clock, FixedClock
+from .console import ConsoleApp
 from .identity import current_login
 from .palette import EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCommands
 from .textsafe import literal, plain
+
+if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not at start-up
+    from .models import Policy, Staff
+    from .store import Store
 
 EXIT_OK = 0
 EXIT_NOTHING = 2
@@ -70,7 +75,7 @@ class PolicyPreview(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,enter,q", "close", "关闭", id="policy_preview.close")]
 
-    def __init__(self, policy: Any) -> None:
+    def __init__(self, policy: Policy) -> None:
         super().__init__()
         self.policy = policy
 
@@ -135,9 +140,25 @@ class XzApp(App[int]):
         self.login = login
         self.clock: Clock = clock or Clock()
         self.wall = wall
-        self.store: Any = None
-        self.user: Any = None
+        self._store: Store | None = None
+        self._user: Staff | None = None
         self.hangup = False
+
+    # Before mount (or when opening failed) the two are missing, not None:
+    # ``getattr(app, "user", None)`` still says "nobody signed in yet".
+    @property
+    def store(self) -> Store:
+        """The UI thread's store; open from mount on (screens are pushed after that)."""
+        if self._store is None:
+            raise AttributeError("store: the database opens when the app mounts")
+        return self._store
+
+    @property
+    def user(self) -> Staff:
+        """The signed-in staff member; identified at mount, before any screen."""
+        if self._user is None:
+            raise AttributeError("user: the staff member is identified when the app mounts")
+        return self._user
 
     # -- start-up ------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -146,24 +167,21 @@ class XzApp(App[int]):
         from .store import IdentityError, Store, StoreError
 
         try:
-            self.store = Store(self.db_path, self.clock)
-            self.user = self.store.staff.identify(self.login)
+            store = self._store = Store(self.db_path, self.clock)
+            user = self._user = store.staff.identify(self.login)
         except IdentityError as exc:
             self.exit(return_code=EXIT_NOTHING, message=f"xzconsole：{plain(exc)}")
             return
         except (StoreError, OSError, Exception) as exc:  # noqa: BLE001 - any failure to open is reported, not raised
             self.exit(return_code=EXIT_NOTHING, message=f"xzconsole：无法打开数据库 {plain(self.db_path)}：{plain(exc)}")
             return
-        self.sub_title = f"{plain(self.user.display)} · {self.user.role.label}"
+        self.sub_title = f"{plain(user.display)} · {user.role.label}"
         self.install_hangup_handler()
         if self.wall:
-            try:
-                from .screens.warnings import WarningsScreen  # the live warning panel, when built
-            except ImportError:
-                WarningsScreen = None  # type: ignore[assignment,misc]
-            if WarningsScreen is not None:
-                self.push_screen(WarningsScreen(wall=True))
-                return
+            from .screens.warnings import WarningsScreen
+
+            self.push_screen(WarningsScreen(wall=True))
+            return
         from .screens.queue import QueueScreen
 
         self.push_screen(QueueScreen())
@@ -187,9 +205,9 @@ class XzApp(App[int]):
         self.exit(return_code=EXIT_OK)
 
     def on_unmount(self) -> None:
-        if self.store is not None:
+        if self._store is not None:
             try:
-                self.store.disconnect()
+                self._store.disconnect()
             except Exception:  # noqa: BLE001 - closing on the way out must not raise
                 pass
 
@@ -200,8 +218,8 @@ class XzApp(App[int]):
 
     def action_help(self) -> None:
         """Show every key of the current screen and what it does."""
-        lines = []
-        seen = set()
+        lines: list[str] = []
+        seen: set[tuple[str, str]] = set()
         for key, active in self.screen.active_bindings.items():
             b = active.binding
             if not b.description or (b.action, b.description) in seen:
@@ -216,7 +234,7 @@ class XzApp(App[int]):
         then (unless the queue was asked for) that place's screen on top."""
         import importlib
 
-        if self.wall or self.user is None:
+        if self.wall or self._user is None:
             return
         target = self.PLACES.get(place)
         if target is not None and type(self.screen).__name__ == target[1]:
@@ -236,7 +254,7 @@ class XzApp(App[int]):
 
     def open_enterprise(self, enterprise_id: int) -> None:
         """Show one enterprise's record and history (from the palette or a list)."""
-        from .screens.directory import EnterpriseScreen
+        from .screens.enterprise import EnterpriseScreen
 
         self.push_screen(EnterpriseScreen(enterprise_id))
 
@@ -251,6 +269,12 @@ class XzApp(App[int]):
 
 
 # ---------------------------------------------------------------- running it
+
+
+if TYPE_CHECKING:
+    def _provides_console(app: XzApp) -> ConsoleApp:
+        """Statically: ``XzApp`` offers the screens everything :class:`ConsoleApp` promises."""
+        return app
 
 
 def _is_utf8(encoding: str | None) -> bool:
@@ -271,7 +295,7 @@ def ensure_utf8_output() -> str | None:
         return None
     for s in streams:
         try:
-            s.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
+            s.reconfigure(encoding="utf-8", errors="replace")
         except (AttributeError, ValueError, OSError):
             pass
     return (f"xzconsole：终端字符集不是 UTF-8（当前为 {current or '未知'}），中文可能显示为乱码。"
@@ -288,6 +312,8 @@ def lighten_imports() -> None:
     absent makes openpyxl take its no-numpy path.
     """
     if "numpy" not in sys.modules:
+        # typeshed types sys.modules as dict[str, ModuleType]; None is Python's
+        # documented way to make an import fail (the import system's own rule)
         sys.modules["numpy"] = None  # type: ignore[assignment]
 
 

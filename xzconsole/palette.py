@@ -22,17 +22,25 @@ from __future__ import annotations
 import asyncio
 import threading
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
+from .console import console_app
 from .textsafe import literal, plain
 
 if TYPE_CHECKING:
     from textual.fuzzy import Matcher
+
+    from .areas.directory import EnterpriseHit
+    from .models import Staff, Ticket
+    from .store import Store
+
+R = TypeVar("R")  # what one look-up finds
 
 
 def highlight_literal(matcher: "Matcher", candidate: str, prefix: Text | None = None) -> Text:
@@ -47,20 +55,20 @@ def highlight_literal(matcher: "Matcher", candidate: str, prefix: Text | None = 
     return text
 
 
-class _StoreLookup(Provider):
+class _StoreLookup(Provider, Generic[R]):
     """A provider whose look-ups run in a thread, on its own connection
     (SQLite connections stay with one thread at a time: a lock), opened at the
     first search and closed when the palette closes."""
 
     async def startup(self) -> None:
-        self._store: Any = None
+        self._store: Store | None = None
         self._lock = threading.Lock()
 
-    def _query(self, store: Any, user: Any, query: str) -> list[Any]:
+    def _query(self, store: Store, user: Staff, query: str) -> list[R]:
         raise NotImplementedError
 
-    def _lookup(self, query: str) -> list[Any]:
-        app: Any = self.app
+    def _lookup(self, query: str) -> list[R]:
+        app = console_app(self.app)
         with self._lock:
             if self._store is None:
                 from .store import Store
@@ -78,7 +86,7 @@ class _StoreLookup(Provider):
         await asyncio.to_thread(self._close)
 
 
-class TicketCommands(_StoreLookup):
+class TicketCommands(_StoreLookup["Ticket"]):
     """Jump to a ticket: number, external id or enterprise name prefix.
 
     The look-ups are index range scans — about a millisecond for the center
@@ -86,13 +94,13 @@ class TicketCommands(_StoreLookup):
     and can take longer, so they run in a thread (see :class:`_StoreLookup`).
     """
 
-    def _query(self, store: Any, user: Any, query: str) -> list[Any]:
+    def _query(self, store: Store, user: Staff, query: str) -> list[Ticket]:
         return store.queue.palette_tickets(user, query, limit=20)
 
     async def search(self, query: str) -> Hits:
-        app: Any = self.app
+        app = console_app(self.app)
         q = query.strip()
-        if getattr(app, "user", None) is None or not q:
+        if getattr(app, "user", None) is None or not q:  # not signed in (yet)
             return
         matcher = self.matcher(q)
         for t in await asyncio.to_thread(self._lookup, q):
@@ -114,12 +122,11 @@ class PolicyCommands(Provider):
     """Show a policy: every word typed must occur in its title (or 文号)."""
 
     async def startup(self) -> None:
-        app: Any = self.app
-        store = getattr(app, "store", None)
+        store: Store | None = getattr(self.app, "store", None)  # None: not open (yet)
         self._policies: list[tuple[int, str, str, str]] = store.library.palette() if store is not None else []
 
     async def search(self, query: str) -> Hits:
-        app: Any = self.app
+        app = console_app(self.app)
         words = query.lower().split()
         if not words:
             return
@@ -147,21 +154,20 @@ class PlaceCommands(Provider):
     """
 
     def _places(self) -> list[tuple[str, str, str]]:
-        app: Any = self.app
         out = []
-        for binding in type(app).BINDINGS:
-            action = getattr(binding, "action", "")
-            if isinstance(action, str) and action.startswith("go("):
-                out.append((binding.description, action, binding.key.upper()))
+        for binding in type(self.app).BINDINGS:
+            # the app's places are Binding objects (a binding may also be written as a tuple)
+            if isinstance(binding, Binding) and binding.action.startswith("go("):
+                out.append((binding.description, binding.action, binding.key.upper()))
         return out
 
     async def discover(self) -> Hits:
-        app: Any = self.app
+        app = self.app
         for name, action, key in self._places():
             yield DiscoveryHit(f"{name}  {key}", partial(app.run_action, action), help="前往")
 
     async def search(self, query: str) -> Hits:
-        app: Any = self.app
+        app = self.app
         q = query.strip()
         if not q:
             return
@@ -173,7 +179,7 @@ class PlaceCommands(Provider):
                           partial(app.run_action, action), text=name, help=key)
 
 
-class EnterpriseCommands(_StoreLookup):
+class EnterpriseCommands(_StoreLookup["EnterpriseHit"]):
     """Open an enterprise's record: its name (any part), USCC or contact phone.
 
     The directory's own search (a trigram index; a few milliseconds at
@@ -181,20 +187,22 @@ class EnterpriseCommands(_StoreLookup):
     the directory, so offers nothing.
     """
 
-    def _query(self, store: Any, user: Any, query: str) -> list[Any]:
+    def _query(self, store: Store, user: Staff, query: str) -> list[EnterpriseHit]:
         return store.directory.search(user, query, limit=10)
 
     async def search(self, query: str) -> Hits:
         from .models import Role
 
-        app: Any = self.app
+        app = console_app(self.app)
         q = query.strip()
-        user = getattr(app, "user", None)
+        user: Staff | None = getattr(app, "user", None)  # None: not signed in (yet)
         if user is None or user.role is Role.DEPARTMENT or len(q) < 2:
             return
         matcher = self.matcher(q)
         for hit in await asyncio.to_thread(self._lookup, q):
             e = hit.enterprise
+            if e.id is None:  # the directory only finds stored records; this narrows the type
+                continue
             line = f"{e.name}  {e.uscc or ''}".rstrip()
             yield Hit(
                 # a touch below a ticket of the same name: the palette is first a way to a ticket

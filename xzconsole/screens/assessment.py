@@ -43,12 +43,13 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
+from ..models import Ticket
 from ..services import reports
 from ..store import CITY_CENTER
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.ticket_table import TicketTable
-from .queue import center_choices
+from .queue_filters import center_choices
 
 DRILL_LIMIT = 1000  # tickets listed by a drill-down (the count is always exact)
 
@@ -110,10 +111,10 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
 @dataclass
 class Column:
     header: str
-    kind: str  # reports.Kind
+    kind: reports.Kind
 
 
-class DrillScreen(Screen[None]):
+class DrillScreen(AppAccess, Screen[None]):
     """The tickets behind one number of the assessment."""
 
     BINDINGS = [
@@ -121,7 +122,7 @@ class DrillScreen(Screen[None]):
         Binding("escape", "back", "返回", id="drill.back"),
     ]
 
-    def __init__(self, title: str, tickets: list[Any], total: int) -> None:
+    def __init__(self, title: str, tickets: list[Ticket], total: int) -> None:
         super().__init__()
         self.title_text = title
         self.tickets = tickets
@@ -140,9 +141,8 @@ class DrillScreen(Screen[None]):
 
         table = self.query_one("#drill-table", TicketTable)
         table.set_layout(self.app.size.width)
-        app: Any = self.app
-        now = app.clock.now()
-        table.show(self.tickets, ticket_levels(self.tickets, now, app.store.calendar()), now.date())
+        now = self.clock.now()
+        table.show(self.tickets, ticket_levels(self.tickets, now, self.store.calendar()), now.date())
         table.focus()
 
     @on(DataTable.RowSelected, "#drill-table")
@@ -153,7 +153,7 @@ class DrillScreen(Screen[None]):
         """Open the ticket under the cursor."""
         t = self.query_one("#drill-table", TicketTable).current_ticket()
         if t is not None:
-            self.app.open_ticket(t.id)  # type: ignore[attr-defined]
+            self.console_app.open_ticket(t.id)
 
     def action_back(self) -> None:
         """Back to the scorecard."""
@@ -183,7 +183,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
     class Drilled(Message):
         """The tickets behind one number."""
 
-        def __init__(self, title: str, tickets: list[Any], total: int) -> None:
+        def __init__(self, title: str, tickets: list[Ticket], total: int) -> None:
             super().__init__()
             self.title, self.tickets, self.total = title, tickets, total
 
@@ -200,13 +200,12 @@ class AssessmentScreen(AppAccess, Screen[None]):
         self.center: str | None = None  # the center assessed (None: the whole city); set on compose
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#assess-table", DataTable)
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        app: Any = self.app
-        self.period_text = self.period_text or last_month(app.clock.today())
+        self.period_text = self.period_text or last_month(self.clock.today())
         self.center = None if self.user.center == CITY_CENTER else self.user.center
         yield ConsoleHeader(id="header")
         with Horizontal(id="assess-bar"):
@@ -237,8 +236,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
         self.computing = True
         status.update(f"正在计算 {start} 至 {end}（{plain(self.center or '全市')}）…")
         status.add_class("-busy")
-        app: Any = self.app
-        self._assess(self._token, start, end, app.clock.now(), self.center)
+        self._assess(self._token, start, end, self.clock.now(), self.center)
 
     @work(thread=True, exclusive=True, group="assessment", exit_on_error=False)
     def _assess(self, token: int, start: dt.date, end: dt.date, now: dt.datetime, center: str | None) -> None:
@@ -314,7 +312,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
                 cells = []
                 for c, v in zip(self.columns, values):
                     text = "" if (c.header == "排名" and v is None and key == "total") else (
-                        "不排名" if c.header == "排名" and v is None else reports.fmt_value(v, c.kind))  # type: ignore[arg-type]
+                        "不排名" if c.header == "排名" and v is None else reports.fmt_value(v, c.kind))
                     cells.append(literal(text) if c.kind == "text" else Text(text, justify="right"))
                 table.add_row(*cells, key=key)
             if table.row_count:
@@ -361,8 +359,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
         try:
             start, _ = parse_period(box.value)
         except reports.ReportError:
-            app: Any = self.app
-            start = app.clock.today()
+            start = self.clock.today()
         y, m = divmod(start.year * 12 + start.month - 1 + step, 12)
         box.value = f"{y}-{m + 1:02d}"
         self.compute()
@@ -410,7 +407,8 @@ class AssessmentScreen(AppAccess, Screen[None]):
             self.notify(f"“{header}”不对应具体工单，请选派发量、三率或各项计数", markup=False)
             return
         key = table.coordinate_to_cell_key(coord).row_key.value
-        dept = None if key == "total" else int(key)  # type: ignore[arg-type]
+        assert key is not None  # every row is added with a key: a department's id, or "total"
+        dept = None if key == "total" else int(key)
         label = next((v[0] for k, v in self.rows if k == key), "")
         a = self.assessment
         scope = f"{plain(a.center)} · " if a.center else ""
@@ -423,8 +421,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
         store = self._worker_store()
         try:
             ids = reports.drill(store, dept, metric, start, end, now, center)
-            app: Any = self.app
-            tickets = store.queue.by_ids(app.user, ids[:DRILL_LIMIT])
+            tickets = store.queue.by_ids(self.user, ids[:DRILL_LIMIT])
         finally:
             store.disconnect()
         self.post_message(self.Drilled(title, tickets, len(ids)))

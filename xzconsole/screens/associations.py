@@ -20,7 +20,7 @@ goes through :mod:`xzconsole.textsafe`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from rich.text import Text
 from textual import on, work
@@ -32,12 +32,12 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Selecti
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, store_error_types, stored_id
 from ..models import AssociationMember, AssociationSummary, Enterprise, Role, validate_phone
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
-from .dialogs import FormDialog, ReasonDialog
-from .policies import DECISIONS, store_error_types
+from .dialogs import FormDialog, ReasonDialog, SubmitHook
+from .policy_associations import DECISIONS
 
 PAGE_SIZE = 50
 WIDE_FROM = 110  # columns: from here the list shows subscriptions and last push, the tabs their full names
@@ -112,7 +112,7 @@ class MemberPickerDialog(AppAccess, FormDialog[int]):
         Binding("up", "move(-1)", "上一个", id="member_picker.up", show=False),
     ]
 
-    def __init__(self, association_name: str, *, on_submit: Any = None) -> None:
+    def __init__(self, association_name: str, *, on_submit: SubmitHook[int] | None = None) -> None:
         super().__init__(f"添加会员：{association_name}", on_submit=on_submit, id="member-picker")
         self.found: list[Enterprise] = []
         self.searched = ""  # the words the results are for
@@ -152,7 +152,9 @@ class MemberPickerDialog(AppAccess, FormDialog[int]):
         if event.worker.group != "member-picker":
             return
         if event.state is WorkerState.SUCCESS:
-            self._show(event.worker.result)  # type: ignore[arg-type]
+            found: list[Enterprise] | None = event.worker.result  # what _find returned
+            if found is not None:
+                self._show(found)
         elif event.state is WorkerState.ERROR:
             self.show_error(f"查找失败：{plain(event.worker.error)}")
 
@@ -185,7 +187,7 @@ class MemberPickerDialog(AppAccess, FormDialog[int]):
         if idx is None or not 0 <= idx < len(self.found):
             self.show_error("请先查找并选择一家企业")
             return None
-        return int(self.found[idx].id)  # type: ignore[arg-type]
+        return stored_id(self.found[idx])
 
 
 class AssociationsScreen(AppAccess, Screen[None]):
@@ -227,6 +229,12 @@ class AssociationsScreen(AppAccess, Screen[None]):
     @property
     def can_edit(self) -> bool:
         return self.user is not None and self.user.role in EDITOR_ROLES
+
+    @property
+    def current_id(self) -> int:
+        """The id of the association shown on the right."""
+        assert self.current is not None
+        return stored_id(self.current)
 
     @property
     def tab(self) -> str:
@@ -308,7 +316,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
         tabs = self.query_one("#assoc-tabs", TabbedContent)
         for tab, (full, short) in TABS.items():
             tabs.get_tab(f"tab-{tab}").label = full if wide else short
-        columns = {  # None: the column that takes what the others leave
+        columns: dict[str, Sequence[tuple[str, int | None]]] = {  # None: the column that takes what the others leave
             "#assoc-list": [("协会", 20), ("会员", 4)] + ([("订阅", 14), ("最近推送", 10)] if wide else []),
             "#assoc-members": [("企业", None)] + ([("统一社会信用代码", 18)] if wide else []) + [("区县", 6), ("入会日期", 10)],
             "#assoc-pushes": [("时间", 16), ("政策", None)] + ([("文号", 16)] if wide else []) + [("推送人", 8)],
@@ -370,7 +378,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
             self._stash_drafts()
             if self.current.id != a.id:
                 self._starts = {tab: [None] for tab in PAGED_TABS}
-        self.current = self.store.associations.get(a.id)
+        self.current = self.store.associations.get(stored_id(a))
         self._show_summary()
         self._fill_forms()
         self.refresh_tab()
@@ -412,7 +420,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def _load_members(self) -> None:
         assert self.current is not None
-        rows = self.store.associations.members(self.current.id, after=self._page_start("members"), limit=PAGE_SIZE + 1)
+        rows = self.store.associations.members(self.current_id, after=self._page_start("members"), limit=PAGE_SIZE + 1)
         if not rows and len(self._starts["members"]) > 1:  # the last member of a later page was removed
             self._starts["members"].pop()
             self._load_members()
@@ -431,7 +439,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def _load_pushes(self) -> None:
         assert self.current is not None
-        rows = self.store.associations.pushes(self.current.id, limit=PAGE_SIZE + 1, after=self._page_start("pushes"))
+        rows = self.store.associations.pushes(self.current_id, limit=PAGE_SIZE + 1, after=self._page_start("pushes"))
         self.pushes, self._more["pushes"] = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
         t = self.query_one("#assoc-pushes", DataTable)
         with self.app.batch_update():
@@ -447,7 +455,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def _load_rounds(self) -> None:
         assert self.current is not None
-        self.rounds = self.store.associations.rounds(self.current.id)
+        self.rounds = self.store.associations.rounds(self.current_id)
         t = self.query_one("#assoc-rounds", DataTable)
         with self.app.batch_update():
             t.clear()
@@ -492,7 +500,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def _load_history(self) -> None:
         assert self.current is not None
-        self.events = self.store.associations.history(self.current.id)
+        self.events = self.store.associations.history(self.current_id)
         t = self.query_one("#assoc-history", DataTable)
         with self.app.batch_update():
             t.clear()
@@ -551,9 +559,9 @@ class AssociationsScreen(AppAccess, Screen[None]):
         if a is None:
             return
 
-        def submit(dialog: FormDialog[Any], enterprise_id: int) -> None:
+        def submit(dialog: FormDialog[int], enterprise_id: int) -> None:
             try:
-                m = self.store.associations.add_member(self.user, a.id, enterprise_id)
+                m = self.store.associations.add_member(self.user, stored_id(a), enterprise_id)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -570,9 +578,9 @@ class AssociationsScreen(AppAccess, Screen[None]):
             self.notify("请先在“会员企业”中选择一家企业", severity="warning", markup=False)
             return
 
-        def submit(dialog: FormDialog[Any], reason: str) -> None:
+        def submit(dialog: FormDialog[str], reason: str) -> None:
             try:
-                self.store.associations.remove_member(self.user, a.id, m.enterprise_id, reason)
+                self.store.associations.remove_member(self.user, stored_id(a), m.enterprise_id, reason)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -593,7 +601,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
     def open_enterprise(self, enterprise_id: int) -> None:
         """The enterprise's page in the directory (F9), when the console has it."""
         try:
-            from .directory import EnterpriseScreen
+            from .enterprise import EnterpriseScreen
         except ImportError:
             self.notify("企业名录暂不可用，无法打开企业档案", severity="warning", markup=False)
             return
@@ -605,30 +613,32 @@ class AssociationsScreen(AppAccess, Screen[None]):
         a = self.current
         if a is None or not self.can_edit:
             return
+        aid = stored_id(a)
         chosen = self.selected_categories()
         if set(chosen) != set(a.categories):
-            self._subs_draft[a.id] = chosen
+            self._subs_draft[aid] = chosen
         else:
-            self._subs_draft.pop(a.id, None)
+            self._subs_draft.pop(aid, None)
         typed = self.typed_contact()
         if typed != (a.contact_name, a.contact_phone):
-            self._contact_draft[a.id] = typed
+            self._contact_draft[aid] = typed
         else:
-            self._contact_draft.pop(a.id, None)
+            self._contact_draft.pop(aid, None)
 
     def _fill_forms(self) -> None:
         """The subscription list and contact fields for the current association:
         its unsaved edits if the user left some, else what is stored."""
         a = self.current
         assert a is not None
-        if a.id not in self._subs_draft and a.id not in self._contact_draft:
-            self._base_version[a.id] = a.version
+        aid = stored_id(a)
+        if aid not in self._subs_draft and aid not in self._contact_draft:
+            self._base_version[aid] = a.version
         subs = self.query_one("#assoc-subs", SelectionList)
-        chosen = set(self._subs_draft.get(a.id, a.categories))
+        chosen = set(self._subs_draft.get(aid, a.categories))
         subs.deselect_all()
         for value in chosen:
             subs.select(value)
-        name, phone = self._contact_draft.get(a.id, (a.contact_name, a.contact_phone))
+        name, phone = self._contact_draft.get(aid, (a.contact_name, a.contact_phone))
         self.query_one("#assoc-contact-name", Input).value = name
         self.query_one("#assoc-contact-phone", Input).value = phone
         self._subs_message("")
@@ -692,25 +702,26 @@ class AssociationsScreen(AppAccess, Screen[None]):
         a = self.current
         if a is None or not self.can_edit:
             return
+        aid = stored_id(a)
         tab = self.tab
         if tab == "contact" and not self._check_contact():
             return
-        version = self._base_version.get(a.id, a.version)
+        version = self._base_version.get(aid, a.version)
         try:
             if tab == "subs":
-                saved = self.store.associations.set_subscriptions(self.user, a.id, self.selected_categories(), version=version)
+                saved = self.store.associations.set_subscriptions(self.user, aid, self.selected_categories(), version=version)
             elif tab == "contact":
-                saved = self.store.associations.set_contact(self.user, a.id, *self.typed_contact(), version=version)
+                saved = self.store.associations.set_contact(self.user, aid, *self.typed_contact(), version=version)
             else:
                 return
         except store_error_types() as exc:
             self._refused(tab, exc)
             return
         if tab == "subs":
-            self._subs_draft.pop(a.id, None)
+            self._subs_draft.pop(aid, None)
         else:
-            self._contact_draft.pop(a.id, None)
-        self._base_version[a.id] = saved.version
+            self._contact_draft.pop(aid, None)
+        self._base_version[aid] = saved.version
         self.current = saved
         self._show_summary()
         if tab == "subs":
@@ -728,9 +739,10 @@ class AssociationsScreen(AppAccess, Screen[None]):
         what is stored now and the next save goes over that version."""
         a = self.current
         assert a is not None
-        fresh = self.store.associations.get(a.id)
-        if fresh.version != self._base_version.get(a.id, a.version):
-            self._base_version[a.id] = fresh.version
+        aid = stored_id(a)
+        fresh = self.store.associations.get(aid)
+        if fresh.version != self._base_version.get(aid, a.version):
+            self._base_version[aid] = fresh.version
             self.current = fresh
             self._show_summary()
             self._refresh_row(fresh)

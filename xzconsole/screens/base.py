@@ -1,30 +1,86 @@
 """What every screen of the console reaches through the app: the store, the
-signed-in staff member, and a connection of its own for worker threads."""
+signed-in staff member, the clock, and a connection of its own for worker
+threads — typed, so each call a screen makes is checked against the store.
+Plus the two helpers every form shares: what a store action refuses with,
+and a Select's value."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from textual.widgets.select import NoSelection
+
+from ..console import ConsoleApp, console_app
+
+if TYPE_CHECKING:  # types only: importing the store is left to the first screen that opens one
+    from textual.app import App
+    from textual.widgets import Select
+
+    from ..clock import Clock
+    from ..models import Staff
+    from ..store import Store
+
+T = TypeVar("T", bound=Hashable)
 
 
 class AppAccess:
     """Mixed into each screen (before ``Screen``) so none repeats these."""
 
-    app: Any
+    app: App[object]  # provided by the Screen (or ModalScreen) this is mixed into
 
     @property
-    def store(self) -> Any:
+    def console_app(self) -> ConsoleApp:
+        """The app as the console's screens see it (``XzApp``)."""
+        return console_app(self.app)
+
+    @property
+    def store(self) -> Store:
         """The UI thread's store (``XzApp.store``)."""
-        return self.app.store
+        return console_app(self.app).store
 
     @property
-    def user(self) -> Any:
+    def user(self) -> Staff:
         """The signed-in staff member (``XzApp.user``)."""
-        return self.app.user
+        return console_app(self.app).user
 
-    def _worker_store(self) -> Any:
+    @property
+    def clock(self) -> Clock:
+        """The console's one clock (``XzApp.clock``)."""
+        return console_app(self.app).clock
+
+    def _worker_store(self) -> Store:
         """A connection of the worker's own: SQLite connections stay in their thread."""
         from ..store import Store
 
-        app = self.app
-        return Store(getattr(app, "db_path", None) or app.store.path, getattr(app, "clock", None) or app.store.clock,
-                     migrate=False)
+        app = console_app(self.app)
+        return Store(app.db_path, app.clock, migrate=False)
+
+
+def store_error_types() -> tuple[type[BaseException], ...]:
+    """What a store action may refuse with: its own errors and a bad value."""
+    from ..store import StoreError
+
+    return (StoreError, ValueError)
+
+
+def select_value(select: Select[T]) -> T | None:
+    """A Select's value, or None when nothing is chosen."""
+    v = select.value
+    return None if isinstance(v, NoSelection) else v
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(record: _Stored) -> int:
+    """The id of a record the store returned.
+
+    The models leave ``id`` None only for a record not saved yet (a form being
+    checked, a row of a data file); a screen only ever holds stored ones.
+    """
+    if record.id is None:
+        raise ValueError(f"{type(record).__name__} has not been stored yet")
+    return record.id

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -41,7 +40,7 @@ from .base import AppAccess
 from ..models import Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
-from ..workdays import ScheduleError, WorkCalendar, YearSchedule, month_days
+from ..workdays import DayInfo, ScheduleError, WorkCalendar, YearSchedule, month_days
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 SYMBOLS = {"holiday": "休", "makeup": "班"}
@@ -51,7 +50,7 @@ LEGEND = ("图例：休＝法定节假日（红底，写出节日名）  班＝�
           "暂＝暂定日期（黄边：官方安排尚未公布，按估算计算期限）  灰字＝周末  下划线＝今天")
 
 
-def day_cell(info: Any, today: dt.date) -> tuple[str, list[str]]:
+def day_cell(info: DayInfo, today: dt.date) -> tuple[str, list[str]]:
     """The text (two lines) and the classes of one day of the grid."""
     d = info.day
     marks = []
@@ -77,7 +76,7 @@ def year_ranges(years: list[int]) -> str:
         return "无"
     parts = []
     start = prev = years[0]
-    for y in years[1:] + [None]:  # type: ignore[list-item]
+    for y in [*years[1:], None]:
         if y is not None and y == prev + 1:
             prev = y
             continue
@@ -112,7 +111,7 @@ def schedule_template(calendar: WorkCalendar, year: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-class ScheduleDialog(ModalScreen["int | None"]):
+class ScheduleDialog(AppAccess, ModalScreen["int | None"]):
     """Load or edit one year's schedule; shows the effect before storing it."""
 
     BINDINGS = [
@@ -222,15 +221,9 @@ class ScheduleDialog(ModalScreen["int | None"]):
         self.query_one("#sched-preview", Static).update(f"正在计算 {schedule.year} 年日历对在办工单的影响…")
         self._preview(text, schedule)
 
-    def _store(self) -> Any:
-        from ..store import Store
-
-        app: Any = self.app
-        return Store(app.db_path, app.clock, migrate=False)
-
     @work(thread=True, exclusive=True, group="schedule", exit_on_error=False)
     def _preview(self, text: str, schedule: YearSchedule) -> None:
-        store = self._store()
+        store = self._worker_store()
         try:
             moved = store.schedules.preview(schedule)
         finally:
@@ -239,10 +232,9 @@ class ScheduleDialog(ModalScreen["int | None"]):
 
     @work(thread=True, exclusive=True, group="schedule", exit_on_error=False)
     def _load(self, text: str) -> None:
-        store = self._store()
+        store = self._worker_store()
         try:
-            app: Any = self.app
-            moved = store.schedules.load(app.user, YearSchedule.from_toml(text))
+            moved = store.schedules.load(self.user, YearSchedule.from_toml(text))
         finally:
             store.disconnect()
         self.post_message(self.Loaded(moved))
@@ -305,11 +297,10 @@ class CalendarScreen(AppAccess, Screen[None]):
 
     @property
     def may_edit(self) -> bool:
-        return self.app.user.role in (Role.SUPERVISOR, Role.ADMIN)  # type: ignore[attr-defined]
+        return self.user.role in (Role.SUPERVISOR, Role.ADMIN)
 
     def compose(self) -> ComposeResult:
-        app: Any = self.app
-        self.month = self.month or app.clock.today().replace(day=1)
+        self.month = self.month or self.clock.today().replace(day=1)
         yield ConsoleHeader(id="header")
         yield Static("", id="cal-title", markup=False)
         with Grid(id="cal-grid"):
@@ -335,9 +326,8 @@ class CalendarScreen(AppAccess, Screen[None]):
     def show_month(self) -> None:
         """Fill the grid for ``self.month`` from the store's calendar."""
         assert self.month is not None
-        app: Any = self.app
         cal: WorkCalendar = self.store.calendar()
-        today = app.clock.today()
+        today = self.clock.today()
         days = month_days(self.month.year, self.month.month)
         lead = days[0].weekday()
         with self.app.batch_update():
@@ -399,8 +389,7 @@ class CalendarScreen(AppAccess, Screen[None]):
 
     def action_this_month(self) -> None:
         """Back to the current month."""
-        app: Any = self.app
-        self.month = app.clock.today().replace(day=1)
+        self.month = self.clock.today().replace(day=1)
         self.show_month()
 
     def action_load(self) -> None:

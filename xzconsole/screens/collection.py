@@ -22,13 +22,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from .base import AppAccess
+from .base import AppAccess, store_error_types, stored_id
 from .. import policies as pol
 from ..models import Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
-from .dialogs import FormDialog
-from .policies import link, store_error_types
+from .dialogs import FormDialog, SubmitHook
+from .policies import link
 
 RECENT_POLICIES = 20
 CHECK_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
@@ -38,7 +38,7 @@ TARGET_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 class CheckDialog(FormDialog[tuple[int, str]]):
     """登记巡查: how many new policies were found on the source, and a note."""
 
-    def __init__(self, source_name: str, *, on_submit: Any = None) -> None:
+    def __init__(self, source_name: str, *, on_submit: SubmitHook[tuple[int, str]] | None = None) -> None:
         super().__init__(f"登记巡查：{source_name}", on_submit=on_submit, id="check-dialog")
 
     def compose_body(self) -> ComposeResult:
@@ -74,7 +74,8 @@ class CheckDialog(FormDialog[tuple[int, str]]):
 class TargetsDialog(FormDialog[tuple[int, int, int]]):
     """修改发布时限: working days from issue to collection, publication and interpretation."""
 
-    def __init__(self, targets: pol.PublicationTargets, *, on_submit: Any = None) -> None:
+    def __init__(self, targets: pol.PublicationTargets, *,
+                 on_submit: SubmitHook[tuple[int, int, int]] | None = None) -> None:
         super().__init__("修改发布时限（工作日，自发文日期起算）", on_submit=on_submit, id="targets-dialog")
         self.targets = targets
 
@@ -88,11 +89,12 @@ class TargetsDialog(FormDialog[tuple[int, int, int]]):
 
     def collect(self) -> tuple[int, int, int] | None:
         try:
-            values = tuple(int(self.query_one(f"#target-{k}", Input).value.strip()) for k in ("collect", "publish", "interpret"))
+            collect_days, publish, interpret = (int(self.query_one(f"#target-{k}", Input).value.strip())
+                                                for k in ("collect", "publish", "interpret"))
         except ValueError:
             self.show_error("时限应为正整数个工作日")
             return None
-        return values  # type: ignore[return-value]
+        return collect_days, publish, interpret
 
     @on(Input.Submitted)
     def _entered(self, event: Input.Submitted) -> None:
@@ -126,7 +128,7 @@ class CollectionScreen(AppAccess, Screen[None]):
 
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        role = self.app.user.role  # type: ignore[attr-defined]
+        role = self.user.role
         if action == "record_check" and role not in CHECK_ROLES:
             return False
         if action == "edit_targets" and role not in TARGET_ROLES:
@@ -164,7 +166,7 @@ class CollectionScreen(AppAccess, Screen[None]):
         self.sources = self.store.collection.sources()
         self.unchecked = self.store.collection.sources_unchecked()
         missing = {u["id"] for u in self.unchecked}
-        today = self.app.clock.today()  # type: ignore[attr-defined]
+        today = self.clock.today()
         workday = self.store.calendar().is_workday(today)
         notice = self.query_one("#col-notice", Static)
         if not workday:
@@ -210,7 +212,7 @@ class CollectionScreen(AppAccess, Screen[None]):
         if s is None:
             box.update("")
             return
-        today = self.app.clock.today().isoformat()  # type: ignore[attr-defined]
+        today = self.clock.today().isoformat()
         text = Text()
         text.append_text(literal(f"{s['name']}（负责：{s['responsible'] or '未指定'}）", style="bold"))
         text.append("  ")
@@ -237,7 +239,7 @@ class CollectionScreen(AppAccess, Screen[None]):
             t.clear()
             for h in hits:
                 p = h.policy
-                lag = self.store.collection.policy_lag(p.id)
+                lag = self.store.collection.policy_lag(stored_id(p))
                 t.add_row(Text(str(p.issued_at or "—")), lag_cell(lag.collect, targets.collect),
                           lag_cell(lag.publish, targets.publish), lag_cell(lag.interpret, targets.interpret),
                           literal(p.issuer or "—"), literal(p.title), key=str(p.id))
@@ -249,9 +251,9 @@ class CollectionScreen(AppAccess, Screen[None]):
         if s is None:
             return
 
-        def submit(dialog: FormDialog[Any], value: tuple[int, str]) -> None:
+        def submit(dialog: FormDialog[tuple[int, str]], value: tuple[int, str]) -> None:
             try:
-                self.store.collection.record_source_check(self.app.user, s["id"], value[0], value[1])  # type: ignore[attr-defined]
+                self.store.collection.record_source_check(self.user, s["id"], value[0], value[1])
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -263,9 +265,9 @@ class CollectionScreen(AppAccess, Screen[None]):
 
     def action_edit_targets(self) -> None:
         """Change the publication time targets."""
-        def submit(dialog: FormDialog[Any], value: tuple[int, int, int]) -> None:
+        def submit(dialog: FormDialog[tuple[int, int, int]], value: tuple[int, int, int]) -> None:
             try:
-                self.store.collection.set_targets(self.app.user, *value)  # type: ignore[attr-defined]
+                self.store.collection.set_targets(self.user, *value)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return

@@ -20,7 +20,8 @@ A dialog is used in one of two ways:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Iterable, TypeVar
+import datetime as dt
+from typing import Callable, Generic, Iterable, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -32,6 +33,7 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static, Te
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from .base import AppAccess, stored_id
 from .. import rules
 from ..clock import weekday_cn
 from ..models import Department, KnowledgeEntry, Satisfaction, Ticket
@@ -39,7 +41,8 @@ from ..textsafe import literal, plain
 
 T = TypeVar("T")
 
-SubmitHook = Callable[["FormDialog[Any]", Any], None]
+#: ``on_submit(dialog, value)``: perform the action, then dismiss the dialog or show the refusal in it
+SubmitHook = Callable[["FormDialog[T]", T], None]
 
 
 class FormDialog(ModalScreen[T], Generic[T]):
@@ -58,7 +61,7 @@ class FormDialog(ModalScreen[T], Generic[T]):
     #: what the footer-less hint line under the buttons says
     HINT = "Enter 确定 · Esc 取消"
 
-    def __init__(self, heading: str, *, on_submit: SubmitHook | None = None, id: str | None = None) -> None:
+    def __init__(self, heading: str, *, on_submit: SubmitHook[T] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.heading = heading
         self._on_submit = on_submit
@@ -145,7 +148,7 @@ class ReasonDialog(FormDialog[str]):
         label: str = "",
         multiline: bool = False,
         required: bool = True,
-        on_submit: SubmitHook | None = None,
+        on_submit: SubmitHook[str] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(title, on_submit=on_submit, id=id)
@@ -174,7 +177,7 @@ class ReasonDialog(FormDialog[str]):
     def text(self) -> str:
         """What is typed now (kept across failed submits)."""
         w = self.query_one("#reason-text")
-        return w.text if isinstance(w, TextArea) else w.value  # type: ignore[attr-defined]
+        return w.text if isinstance(w, TextArea) else self.query_one("#reason-text", Input).value
 
     def collect(self) -> str | None:
         value = self.text.strip()
@@ -203,7 +206,7 @@ class ConfirmDialog(FormDialog[bool]):
     HINT = "Enter 确定 · Esc 取消"
 
     def __init__(self, title: str, message: str = "", confirm_label: str = "确定", *,
-                 on_submit: SubmitHook | None = None, id: str | None = None) -> None:
+                 on_submit: SubmitHook[bool] | None = None, id: str | None = None) -> None:
         super().__init__(title, on_submit=on_submit, id=id)
         self.message = message
         self.confirm_label = confirm_label
@@ -222,13 +225,13 @@ class ConfirmDialog(FormDialog[bool]):
 # ---------------------------------------------------------------- dispatch
 
 
-def dispatch_preview(dept: Department, limit: int, due: Any, provisional: bool) -> str:
+def dispatch_preview(dept: Department, limit: int, due: dt.date, provisional: bool) -> str:
     """"市人社局 · 3 个工作日 · 截止 2026-12-03 周四" (plus 暂定 on a provisional date)."""
     text = f"{dept.short_name} · {limit} 个工作日 · 截止 {due.isoformat()} {weekday_cn(due)}"
     return text + (" 暂定" if provisional else "")
 
 
-class DispatchDialog(FormDialog[int]):
+class DispatchDialog(AppAccess, FormDialog[int]):
     """Choose the department to dispatch to, from a list searchable by full
     name, short name or code, with the due date it would get if dispatched now.
 
@@ -243,7 +246,7 @@ class DispatchDialog(FormDialog[int]):
     ]
 
     def __init__(self, appeal_type: str | None = None, initial: int | None = None, *,
-                 title: str = "派发", on_submit: SubmitHook | None = None, id: str | None = None) -> None:
+                 title: str = "派发", on_submit: SubmitHook[int] | None = None, id: str | None = None) -> None:
         super().__init__(title, on_submit=on_submit, id=id)
         self.appeal_type = appeal_type
         self.initial = initial
@@ -256,7 +259,7 @@ class DispatchDialog(FormDialog[int]):
         yield Static("", id="dispatch-preview", classes="dialog-preview")
 
     def on_mount(self) -> None:
-        self._departments = self.app.store.departments()  # type: ignore[attr-defined]
+        self._departments = self.store.departments()
         self._fill("")
         if self.initial is not None:
             for i, d in enumerate(self._shown):
@@ -300,7 +303,7 @@ class DispatchDialog(FormDialog[int]):
         if self.appeal_type is None:
             box.update(literal(f"{dept.short_name} · 各工单按诉求类型计时（政策咨询 1 / 咨询求助、建议 3 / 其他 5 个工作日）"))
             return
-        limit, due, provisional = self.app.store.tickets.preview_due(self.appeal_type)  # type: ignore[attr-defined]
+        limit, due, provisional = self.store.tickets.preview_due(self.appeal_type)
         box.update(literal(dispatch_preview(dept, limit, due, provisional)))
 
     @property
@@ -337,7 +340,7 @@ class DispatchDialog(FormDialog[int]):
         if dept is None:
             self.show_error("请选择承办单位")
             return None
-        return dept.id
+        return stored_id(dept)
 
 
 # ---------------------------------------------------------------- extension
@@ -347,7 +350,7 @@ class ExtensionDialog(FormDialog[tuple[int, str]]):
     """申请延期: working days and a reason; at most 10 working days in all."""
 
     def __init__(self, already: int = 0, initial_days: str = "", initial_reason: str = "", *,
-                 on_submit: SubmitHook | None = None, id: str | None = None) -> None:
+                 on_submit: SubmitHook[tuple[int, str]] | None = None, id: str | None = None) -> None:
         left = max(rules.MAX_EXTENSION_DAYS - already, 0)
         super().__init__(f"申请延期（已延期 {already} 个工作日，最多还可申请 {left} 个）", on_submit=on_submit, id=id)
         self.already = already
@@ -405,7 +408,8 @@ class FollowUpDialog(FormDialog[tuple[Satisfaction, str]]):
     BINDINGS = [Binding(str(i + 1), f"outcome({i})", o.label, id=f"followup.{o.value}") for i, o in enumerate(OUTCOMES)]
 
     def __init__(self, initial_outcome: Satisfaction | None = None, initial_note: str = "", *,
-                 unreachable_count: int = 0, on_submit: SubmitHook | None = None, id: str | None = None) -> None:
+                 unreachable_count: int = 0, on_submit: SubmitHook[tuple[Satisfaction, str]] | None = None,
+                 id: str | None = None) -> None:
         super().__init__("回访", on_submit=on_submit, id=id)
         self.initial_outcome = initial_outcome
         self.initial_note = initial_note
@@ -463,7 +467,8 @@ def ticket_line(t: Ticket) -> Text:
 class MergeDialog(FormDialog[int]):
     """合并重复诉求: choose the open ticket of the same enterprise to merge into."""
 
-    def __init__(self, candidates: Iterable[Ticket], *, on_submit: SubmitHook | None = None, id: str | None = None) -> None:
+    def __init__(self, candidates: Iterable[Ticket], *, on_submit: SubmitHook[int] | None = None,
+                 id: str | None = None) -> None:
         super().__init__("合并重复诉求：选择并入的工单", on_submit=on_submit, id=id)
         self.candidates = list(candidates)
 
@@ -492,7 +497,7 @@ class MergeDialog(FormDialog[int]):
 # ---------------------------------------------------------------- knowledge answer
 
 
-class KnowledgeAnswerDialog(FormDialog[tuple[str, int | None]]):
+class KnowledgeAnswerDialog(AppAccess, FormDialog[tuple[str, int | None]]):
     """直接答复: search the knowledge base, take an entry's answer, edit it, send.
 
     Dismisses with (answer text, knowledge entry id or None when written freely).
@@ -500,8 +505,8 @@ class KnowledgeAnswerDialog(FormDialog[tuple[str, int | None]]):
 
     HINT = "Ctrl+S 答复 · Esc 取消"
 
-    def __init__(self, query: str = "", initial_text: str = "", *, on_submit: SubmitHook | None = None,
-                 id: str | None = None) -> None:
+    def __init__(self, query: str = "", initial_text: str = "", *,
+                 on_submit: SubmitHook[tuple[str, int | None]] | None = None, id: str | None = None) -> None:
         super().__init__("直接答复（知识库）", on_submit=on_submit, id=id)
         self.initial_query = query
         self.initial_text = initial_text
@@ -525,21 +530,19 @@ class KnowledgeAnswerDialog(FormDialog[tuple[str, int | None]]):
     def _find(self, words: str) -> list[KnowledgeEntry]:
         """Rank entries in a worker, on a connection of its own (a big knowledge
         base takes several substring scans)."""
-        from ..store import Store
-
-        app: Any = self.app
-        store = Store(app.db_path, app.clock, migrate=False) if getattr(app, "db_path", None) else app.store
+        store = self._worker_store()
         try:
             return store.knowledge.suggest(words, limit=8)  # the same ranking as the intake form
         finally:
-            if store is not app.store:
-                store.disconnect()
+            store.disconnect()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "kb-dialog":
             return
         if event.state is WorkerState.SUCCESS:
-            self._show(event.worker.result)  # type: ignore[arg-type]
+            found: list[KnowledgeEntry] | None = event.worker.result  # what _find returned
+            if found is not None:
+                self._show(found)
         elif event.state is WorkerState.ERROR:
             self.show_error(f"知识库检索失败：{event.worker.error}")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from pydantic import ValidationError
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -30,7 +30,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Select, Static, Te
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, select_value
 from ..models import (
     AppealType,
     Enterprise,
@@ -220,7 +220,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
         if field_id in ("intake-name", "intake-uscc"):
             self._check_duplicates()
 
-    def on_descendant_blur(self, event: Any) -> None:
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         """The content (a text area posts no Blurred of its own) is checked on leaving too."""
         if getattr(event.control, "id", None) == "intake-content":
             self.check_field("intake-content")
@@ -385,12 +385,19 @@ class IntakeScreen(AppAccess, Screen[int | None]):
             return
         if event.state is not WorkerState.SUCCESS:
             return
+        # each group's result is what its worker method returns
         if worker.group == "intake-enterprises":
-            self._show_enterprises(*worker.result)
+            found: tuple[str, bool, list[Enterprise]] | None = worker.result
+            if found is not None:
+                self._show_enterprises(*found)
         elif worker.group == "intake-knowledge":
-            self._show_knowledge(worker.result)
+            entries: list[KnowledgeEntry] | None = worker.result
+            if entries is not None:
+                self._show_knowledge(entries)
         elif worker.group == "intake-save":
-            self._saved(*worker.result)
+            saved: tuple[Ticket, str | None] | None = worker.result
+            if saved is not None:
+                self._saved(*saved)
 
     def _worker_failed(self, worker: Worker[Any]) -> None:
         from ..store import StoreError
@@ -411,7 +418,8 @@ class IntakeScreen(AppAccess, Screen[int | None]):
             return None
         district = self.query_one("#intake-district", Select).value
         try:
-            return TicketIntake(
+            # the form's raw values: the model parses the codes of the two Selects
+            return TicketIntake.model_validate(dict(
                 source=self.query_one("#intake-source", Select).value,
                 appeal_type=self.query_one("#intake-type", Select).value,
                 enterprise_name=self._value("intake-name"),
@@ -422,7 +430,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
                 title=self._value("intake-title"),
                 content=self._value("intake-content"),
                 visit_id=self.visit_id,
-            )
+            ))
         except ValidationError as exc:
             msgs = "；".join(str(e.get("ctx", {}).get("error", e["msg"])) for e in exc.errors())
             self.notify(msgs, severity="error", markup=False)
@@ -435,9 +443,10 @@ class IntakeScreen(AppAccess, Screen[int | None]):
         intake = self.collect()
         if intake is None:
             return
-        merge = self.query_one("#intake-merge", Select).value
+        merge_select: Select[int] = self.query_one("#intake-merge", Select)
+        merge = select_value(merge_select)
         self._saving = True
-        self._save(intake, merge if merge not in (NO_MERGE, Select.NULL) else None, None)
+        self._save(intake, merge if merge != NO_MERGE else None, None)
 
     def action_direct_answer(self) -> None:
         """受理并直接答复 with the highlighted knowledge-base entry's answer."""

@@ -3,8 +3,8 @@ the four actions and their dialogs (issue 7).
 
 The lead department (主办) is the ticket's department; supporting departments
 (协办) each send their part to the lead, who replies to the enterprise.  This
-module is mixed into :class:`~xzconsole.screens.ticket.TicketScreen` as
-:class:`JointActions`, so the ticket screen keeps one action pattern — a
+module's :class:`JointActions` is the base of
+:class:`~xzconsole.screens.ticket.TicketScreen`, so the ticket screen keeps one action pattern — a
 binding and a button per action, a dialog that stays open until the store
 accepts (``_hook``), the write in a worker — and only a few lines of its own
 for joint handling.  Whether an action is offered is decided here and
@@ -14,7 +14,7 @@ enforced again by the store.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypedDict, TypeVar
 
 from rich.table import Table
 from rich.text import Text
@@ -22,17 +22,23 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from .base import AppAccess, stored_id
 from .. import rules
 from ..clock import weekday_cn
-from ..models import Department, Role, Ticket
-from ..rules import Action
+from ..models import Action, Department, Role, Ticket
 from ..areas.joint import Consultation, TicketPart
 from ..textsafe import literal
 from ..widgets.timeline import format_time
 from .dialogs import FormDialog, ReasonDialog, SubmitHook
+
+if TYPE_CHECKING:  # types only
+    from ..store import Store
+
+V = TypeVar("V")
 
 JOINT_ACTIONS = frozenset({Action.ASSIGN_PARTS, Action.SUBMIT_PART, Action.WITHDRAW_PART, Action.RECORD_CONSULTATION})
 TASK_SEPARATORS = ("｜", "|")
@@ -60,7 +66,7 @@ def parts_table(parts: Iterable[TicketPart]) -> Table:
     return table
 
 
-def consultations_text(minutes: Iterable[Consultation], actor_name: Any) -> Text:
+def consultations_text(minutes: Iterable[Consultation], actor_name: Callable[[str], str]) -> Text:
     """The 会商记录 section: each meeting's date, place, departments, people,
     conclusions and follow-up tasks, oldest first."""
     out = Text()
@@ -131,9 +137,9 @@ class DepartmentPicker(Vertical):
         t = text.strip().lower()
         shown = [d for d in self.departments
                  if not t or t in d.name.lower() or t in d.short_name.lower() or t in d.code.lower()]
-        sl = self.query_one(SelectionList)
+        sl: SelectionList[int] = self.query_one(SelectionList)
         sl.clear_options()
-        sl.add_options([(literal(d.short_name), d.id, d.id in self.chosen) for d in shown])  # type: ignore[misc]
+        sl.add_options([(literal(d.short_name), stored_id(d), stored_id(d) in self.chosen) for d in shown])
         if shown:
             sl.highlighted = 0
 
@@ -148,7 +154,7 @@ class DepartmentPicker(Vertical):
         self.query_one(SelectionList).focus()
 
     @on(SelectionList.SelectedChanged)
-    def _changed(self, event: SelectionList.SelectedChanged) -> None:  # type: ignore[type-arg]
+    def _changed(self, event: SelectionList.SelectedChanged[int]) -> None:
         shown = {opt.value for opt in (event.selection_list.get_option_at_index(i)
                                        for i in range(event.selection_list.option_count))}
         ticked = set(event.selection_list.selected)
@@ -172,11 +178,12 @@ class DepartmentPicker(Vertical):
         self.post_message(self.Changed(self))
 
 
-class AssignPartsDialog(FormDialog[tuple[list[int], int | None]]):
+class AssignPartsDialog(AppAccess, FormDialog[tuple[list[int], int | None]]):
     """设置协办: tick the supporting departments and, if not the default, their
     working days; each part's deadline is previewed before anything is stored."""
 
-    def __init__(self, ticket: Ticket, candidates: list[Department], *, on_submit: SubmitHook | None = None) -> None:
+    def __init__(self, ticket: Ticket, candidates: list[Department], *,
+                 on_submit: SubmitHook[tuple[list[int], int | None]] | None = None) -> None:
         super().__init__(f"设置协办单位 · {ticket.number} · 主办：{ticket.department_name or '—'}", on_submit=on_submit)
         self.ticket = ticket
         self.candidates = candidates
@@ -204,9 +211,8 @@ class AssignPartsDialog(FormDialog[tuple[list[int], int | None]]):
         from ..store import StoreError
 
         box = self.query_one("#parts-preview", Static)
-        store: Any = self.app.store  # type: ignore[attr-defined]
         try:
-            days, due, provisional = store.joint.preview_due(self.ticket.id, self._days())
+            days, due, provisional = self.store.joint.preview_due(self.ticket.id, self._days())
         except StoreError as exc:
             box.update(literal(str(exc)))
             return
@@ -250,7 +256,7 @@ class AssignPartsDialog(FormDialog[tuple[list[int], int | None]]):
 class WithdrawPartDialog(FormDialog[tuple[int, str]]):
     """撤回协办: choose an open part and give the reason."""
 
-    def __init__(self, parts: list[TicketPart], *, on_submit: SubmitHook | None = None) -> None:
+    def __init__(self, parts: list[TicketPart], *, on_submit: SubmitHook[tuple[int, str]] | None = None) -> None:
         super().__init__("撤回协办", on_submit=on_submit)
         self.parts = parts
 
@@ -288,14 +294,25 @@ class WithdrawPartDialog(FormDialog[tuple[int, str]]):
         return self.parts[idx].department_id, reason
 
 
-class ConsultationDialog(FormDialog[dict[str, Any]]):
+class ConsultationForm(TypedDict):
+    """What :class:`ConsultationDialog` collects: the store's ``record_consultation`` arguments."""
+
+    held_on: str
+    departments: list[int]
+    conclusions: str
+    place: str
+    attendees: str
+    tasks: list[dict[str, Any]]
+
+
+class ConsultationDialog(FormDialog[ConsultationForm]):
     """记录会商: date, place, departments present, attendees, conclusions and
     follow-up tasks (one per line: 单位｜任务｜期限).  Ctrl+S records."""
 
     HINT = "Ctrl+S 确定 · Esc 取消"
 
     def __init__(self, ticket: Ticket, departments: list[Department], present: Iterable[int], today: dt.date, *,
-                 on_submit: SubmitHook | None = None) -> None:
+                 on_submit: SubmitHook[ConsultationForm] | None = None) -> None:
         super().__init__(f"记录会商 · {ticket.number}", on_submit=on_submit)
         self.departments = departments
         self.present = list(present)
@@ -318,7 +335,7 @@ class ConsultationDialog(FormDialog[dict[str, Any]]):
     def on_mount(self) -> None:
         self.query_one("#meet-date", Input).focus()
 
-    def collect(self) -> dict[str, Any] | None:
+    def collect(self) -> ConsultationForm | None:
         conclusions = self.query_one("#meet-conclusions", TextArea).text.strip()
         if not conclusions:
             self.show_error("请填写会商结论")
@@ -341,8 +358,9 @@ class ReplyDialog(ReasonDialog):
     """答复 of a joint ticket: the supporting departments' parts above the text,
     so the lead writes the reply with them in view."""
 
-    def __init__(self, parts: list[TicketPart], title: str, placeholder: str = "", **kw: Any) -> None:
-        super().__init__(title, placeholder, **kw)
+    def __init__(self, parts: list[TicketPart], title: str, placeholder: str = "", *, label: str = "",
+                 multiline: bool = False, on_submit: SubmitHook[str] | None = None) -> None:
+        super().__init__(title, placeholder, label=label, multiline=multiline, on_submit=on_submit)
         self.parts = [p for p in parts if p.withdrawn_at is None]
 
     def compose_body(self) -> ComposeResult:
@@ -363,14 +381,20 @@ class ReplyDialog(ReasonDialog):
 # ---------------------------------------------------------------- the screen's part
 
 
-class JointActions:
+class JointActions(AppAccess, Screen[None]):
     """The ticket screen's joint handling: sections, conditions, actions."""
 
-    app: Any
     ticket: Ticket | None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    if TYPE_CHECKING:  # the ticket screen's own action pattern, which the joint actions use
+        def _t(self) -> Ticket: ...
+
+        def _now(self) -> dt.datetime: ...
+
+        def _hook(self, call: Callable[[Store, int, V], Ticket], done: str) -> SubmitHook[V]: ...
+
+    def __init__(self) -> None:
+        super().__init__()
         self.parts: list[TicketPart] = []
         self.minutes: list[Consultation] = []
 
@@ -383,30 +407,29 @@ class JointActions:
 
     def load_joint(self) -> None:
         """Read the parts and the minutes (with the ticket, same permissions)."""
-        store, user = self.app.store, self.app.user
-        self.parts = store.joint.parts(user, self.ticket.id)  # type: ignore[union-attr]
-        self.minutes = store.joint.consultations(user, self.ticket.id)  # type: ignore[union-attr]
+        store, user, t = self.store, self.user, self._t()
+        self.parts = store.joint.parts(user, t.id)
+        self.minutes = store.joint.consultations(user, t.id)
 
-    def draw_joint(self, actor_name: Any) -> None:
+    def draw_joint(self, actor_name: Callable[[str], str]) -> None:
         """Fill both sections; each shows only when it has something to say."""
-        screen: Any = self
-        parts = screen.query_one("#ticket-parts", Static)
+        parts = self.query_one("#ticket-parts", Static)
         parts.update(parts_table(self.parts))
-        for w in (parts, screen.query_one("#ticket-parts-title")):
+        for w in (parts, self.query_one("#ticket-parts-title")):
             w.display = bool(self.parts)
-        minutes = screen.query_one("#ticket-consultations", Static)
+        minutes = self.query_one("#ticket-consultations", Static)
         minutes.update(consultations_text(self.minutes, actor_name))
-        for w in (minutes, screen.query_one("#ticket-consultations-title")):
+        for w in (minutes, self.query_one("#ticket-consultations-title")):
             w.display = bool(self.minutes)
 
     # -- what may be done now --------------------------------------------------
     def _supporting(self) -> bool:
         """Whether the user is a liaison of a supporting (not the lead) department."""
-        user, t = self.app.user, self.ticket
+        user, t = self.user, self.ticket
         return t is not None and user.role is Role.DEPARTMENT and t.department_id != user.department_id
 
     def _own_open_part(self) -> TicketPart | None:
-        user = self.app.user
+        user = self.user
         return next((p for p in self.parts if p.department_id == user.department_id and p.is_open), None)
 
     def joint_can(self, action: Action) -> bool | None:
@@ -417,7 +440,7 @@ class JointActions:
             return False
         if action not in JOINT_ACTIONS:
             return False if self._supporting() else None
-        if not rules.allowed(action, self.app.user.role, t.status):
+        if not rules.allowed(action, self.user.role, t.status):
             return False
         if action is Action.SUBMIT_PART:
             return self._supporting() and self._own_open_part() is not None
@@ -430,42 +453,42 @@ class JointActions:
     # -- the actions --------------------------------------------------------------
     def action_assign_parts(self) -> None:
         """设置协办: tick supporting departments, with each part's deadline previewed."""
-        t = self._t()  # type: ignore[attr-defined]
+        t = self._t()
         taken = {p.department_id for p in self.parts if p.withdrawn_at is None}
-        candidates = [d for d in self.app.store.departments() if d.id != t.department_id and d.id not in taken]
-        self.app.push_screen(AssignPartsDialog(t, candidates, on_submit=self._hook(  # type: ignore[attr-defined]
-            lambda s, v, val: s.joint.assign_parts(self.app.user, t.id, val[0], days=val[1], version=v), "已设置协办")))
+        candidates = [d for d in self.store.departments() if d.id != t.department_id and d.id not in taken]
+        self.app.push_screen(AssignPartsDialog(t, candidates, on_submit=self._hook(
+            lambda s, v, val: s.joint.assign_parts(self.user, t.id, val[0], days=val[1], version=v), "已设置协办")))
 
     def action_submit_part(self) -> None:
         """提交协办意见: this department's part, sent to the lead (Ctrl+S sends)."""
-        t = self._t()  # type: ignore[attr-defined]
+        t = self._t()
         part = self._own_open_part()
         due = f"（协办期限 {_day(part.due_date)}）" if part is not None else ""
         self.app.push_screen(ReasonDialog(
             f"提交协办意见 · {t.number} · 报主办单位 {t.department_name or ''}{due}", "本单位的协办意见",
-            label="协办意见", multiline=True, on_submit=self._hook(  # type: ignore[attr-defined]
-                lambda s, v, text: s.joint.submit_part(self.app.user, t.id, text, version=v), "已提交协办意见")))
+            label="协办意见", multiline=True, on_submit=self._hook(
+                lambda s, v, text: s.joint.submit_part(self.user, t.id, text, version=v), "已提交协办意见")))
 
     def action_withdraw_part(self) -> None:
         """撤回协办: take back a part not yet submitted, with a reason."""
-        t = self._t()  # type: ignore[attr-defined]
-        self.app.push_screen(WithdrawPartDialog([p for p in self.parts if p.is_open], on_submit=self._hook(  # type: ignore[attr-defined]
-            lambda s, v, val: s.joint.withdraw_part(self.app.user, t.id, val[0], val[1], version=v), "已撤回协办")))
+        t = self._t()
+        self.app.push_screen(WithdrawPartDialog([p for p in self.parts if p.is_open], on_submit=self._hook(
+            lambda s, v, val: s.joint.withdraw_part(self.user, t.id, val[0], val[1], version=v), "已撤回协办")))
 
     def action_record_consultation(self) -> None:
         """记录会商: the minutes of a meeting on this ticket."""
-        t = self._t()  # type: ignore[attr-defined]
+        t = self._t()
         present = [d for d in [t.department_id, *(p.department_id for p in self.parts if p.withdrawn_at is None)] if d]
-        today = self._now().date()  # type: ignore[attr-defined]
-        self.app.push_screen(ConsultationDialog(t, self.app.store.departments(), present, today, on_submit=self._hook(  # type: ignore[attr-defined]
+        today = self._now().date()
+        self.app.push_screen(ConsultationDialog(t, self.store.departments(), present, today, on_submit=self._hook(
             lambda s, v, val: s.joint.record_consultation(
-                self.app.user, t.id, val["held_on"], val["departments"], val["conclusions"], place=val["place"],
+                self.user, t.id, val["held_on"], val["departments"], val["conclusions"], place=val["place"],
                 attendees=val["attendees"], tasks=val["tasks"], version=v), "已记录会商")))
 
-    def reply_dialog(self, title: str, on_submit: SubmitHook) -> ReasonDialog:
+    def reply_dialog(self, title: str, on_submit: SubmitHook[str]) -> ReasonDialog:
         """The reply dialog: with the parts in view on a joint ticket."""
         return ReplyDialog(self.parts, title, "答复企业的内容", label="答复内容", multiline=True, on_submit=on_submit)
 
 
-__all__ = ["AssignPartsDialog", "ConsultationDialog", "DepartmentPicker", "JointActions", "ReplyDialog",
+__all__ = ["AssignPartsDialog", "ConsultationDialog", "ConsultationForm", "DepartmentPicker", "JointActions", "ReplyDialog",
            "WithdrawPartDialog", "parse_tasks", "parts_table"]

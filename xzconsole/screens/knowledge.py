@@ -28,13 +28,12 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, select_value, store_error_types, stored_id
 from ..clock import format_datetime
 from ..models import KnowledgeEntry, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
-from .dialogs import FormDialog
-from .policies import select_value, store_error_types
+from .dialogs import FormDialog, SubmitHook
 
 RESULT_LIMIT = 50
 EDITOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -61,7 +60,7 @@ class KnowledgeEditor(FormDialog[dict[str, Any]]):
     HINT = "Ctrl+S 保存 · Esc 取消"
 
     def __init__(self, entry: KnowledgeEntry | None, categories: list[tuple[str, str]], departments: list[str],
-                 updated: str = "", *, on_submit: Any = None) -> None:
+                 updated: str = "", *, on_submit: SubmitHook[dict[str, Any]] | None = None) -> None:
         super().__init__("修改知识库条目" if entry else "新建知识库条目", on_submit=on_submit, id="kb-editor")
         self.entry = entry
         self.categories = categories
@@ -132,11 +131,11 @@ class KnowledgeScreen(AppAccess, Screen[None]):
 
     @property
     def can_edit(self) -> bool:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.user
         return user is not None and user.role in EDITOR_ROLES
 
     @property
-    def table(self) -> DataTable[Any]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#kb-table", DataTable)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -177,10 +176,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="knowledge-search", exit_on_error=False)
     def _find(self, token: int, words: str) -> None:
-        from ..store import Store
-
-        app: Any = self.app
-        store = Store(app.db_path, app.clock, migrate=False)
+        store = self._worker_store()
         try:
             entries = store.knowledge.search(words, limit=RESULT_LIMIT)
         finally:
@@ -255,7 +251,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         text.append("\n")
         text.append_text(literal(f"责任单位：{e.department or '—'}", style="dim"))
         text.append("\n")
-        text.append_text(literal(f"最近更新：{updated_text(e, self.store.knowledge.updated_by(e.id))}", style="dim"))
+        text.append_text(literal(f"最近更新：{updated_text(e, self.store.knowledge.updated_by(stored_id(e)))}", style="dim"))
         box.update(text)
 
     @property
@@ -288,18 +284,18 @@ class KnowledgeScreen(AppAccess, Screen[None]):
     def _editor(self, entry: KnowledgeEntry | None) -> KnowledgeEditor:
         tree = self.store.categories()
         names = [d.short_name for d in self.store.departments()]
-        updated = updated_text(entry, self.store.knowledge.updated_by(entry.id)) if entry else ""
+        updated = updated_text(entry, self.store.knowledge.updated_by(stored_id(entry))) if entry else ""
         return KnowledgeEditor(entry, knowledge_category_options(tree), names, updated, on_submit=self._save(entry))
 
-    def _save(self, entry: KnowledgeEntry | None) -> Any:
-        def submit(dialog: FormDialog[Any], v: dict[str, Any]) -> None:
-            user = self.app.user  # type: ignore[attr-defined]
+    def _save(self, entry: KnowledgeEntry | None) -> SubmitHook[dict[str, Any]]:
+        def submit(dialog: FormDialog[dict[str, Any]], v: dict[str, Any]) -> None:
+            user = self.user
             try:
                 if entry is None:
                     saved = self.store.knowledge.create(user, v["question"], v["answer"], v["category"], v["department"])
                 else:
                     expect = format_datetime(entry.updated_at) if entry.updated_at else None
-                    saved = self.store.knowledge.update(user, entry.id, v, expect_updated_at=expect)
+                    saved = self.store.knowledge.update(user, stored_id(entry), v, expect_updated_at=expect)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
@@ -323,7 +319,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
             self.notify("请先选择一个条目", severity="warning", markup=False)
             return
         try:
-            fresh = self.store.knowledge.get(e.id)  # edit what is stored now, not what was listed
+            fresh = self.store.knowledge.get(stored_id(e))  # edit what is stored now, not what was listed
         except store_error_types() as exc:
             self.notify(plain(exc), severity="error", markup=False)
             return

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -28,18 +28,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from .. import outreach as out
 from .. import rules
-from ..models import Enterprise, PageKey
-from ..rules import Action
+from ..models import Action, Enterprise, PageKey
 from ..areas.outreach import LOG_ROLES, PLAN_ROLES
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
-from .base import AppAccess
-from .dialogs import FormDialog, ReasonDialog
-from .policies import store_error_types
+from .base import AppAccess, store_error_types
+from .dialogs import FormDialog, ReasonDialog, SubmitHook
+
+if TYPE_CHECKING:  # types only
+    from ..store import Store
 
 PAGE_SIZE = 50
 VOID_MARK = "✗ 作废"
@@ -59,8 +61,8 @@ class ActivityDialog(FormDialog[dict[str, Any]]):
     FIELDS = ("act-date", "act-kind", "act-place", "act-depts", "act-staff", "act-enterprises", "act-reached",
               "act-cards", "act-note")
 
-    def __init__(self, store: Any, today: dt.date, kinds: list[out.OutreachKind], *, kind: str | None = None,
-                 on_submit: Any = None) -> None:
+    def __init__(self, store: Store, today: dt.date, kinds: list[out.OutreachKind], *, kind: str | None = None,
+                 on_submit: SubmitHook[dict[str, Any]] | None = None) -> None:
         super().__init__("登记宣传推广活动", on_submit=on_submit, id="activity-dialog")
         self.store = store
         self.today = today
@@ -81,7 +83,7 @@ class ActivityDialog(FormDialog[dict[str, Any]]):
             yield from self._row("备注", Input(placeholder="可不填", compact=True, id="act-note"))
 
     @staticmethod
-    def _row(label: str, widget: Any) -> ComposeResult:
+    def _row(label: str, widget: Widget) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Label(label, classes="field-label")
             yield widget
@@ -182,7 +184,7 @@ class PlanDialog(FormDialog[dict[str, int]]):
     """调整目标: the year's target of each kind (the data file's default shown beside it)."""
 
     def __init__(self, year: int, plan: list[out.OutreachKind], defaults: dict[str, int], *,
-                 on_submit: Any = None) -> None:
+                 on_submit: SubmitHook[dict[str, int]] | None = None) -> None:
         super().__init__(f"调整 {year} 年“十百千万”目标", on_submit=on_submit, id="plan-dialog")
         self.plan = plan
         self.defaults = defaults
@@ -330,17 +332,18 @@ class ActivityScreen(AppAccess, Screen[None]):
 
     @on(DataTable.RowSelected, "#act-tickets")
     def _open_ticket(self, event: DataTable.RowSelected) -> None:
-        self.app.open_ticket(int(event.row_key.value))  # type: ignore[arg-type]
+        if event.row_key.value is not None:  # each row's key is its ticket's id
+            self.console_app.open_ticket(int(event.row_key.value))
 
     def action_back(self) -> None:
         """Back to the outreach screen."""
         self.dismiss(None)
 
 
-def void_with_reason(screen: Any, activity_id: int) -> None:
+def void_with_reason(screen: ActivityScreen | OutreachScreen, activity_id: int) -> None:
     """Ask for the reason and void the activity in the store (the screen shows
     it when it is current again); a refusal stays in the dialog with the reason typed."""
-    def submit(dialog: FormDialog[Any], reason: str) -> None:
+    def submit(dialog: FormDialog[str], reason: str) -> None:
         try:
             screen.store.outreach.void_activity(screen.user, activity_id, reason)
         except store_error_types() as exc:
@@ -393,7 +396,7 @@ class OutreachScreen(AppAccess, Screen[None]):
 
     def on_mount(self) -> None:
         if self.year is None:
-            self.year = self.app.clock.today().year
+            self.year = self.clock.today().year
         progress = self.query_one("#out-progress", DataTable)
         progress.can_focus = False
         progress.add_column("项目", width=14, key="label")
@@ -430,7 +433,7 @@ class OutreachScreen(AppAccess, Screen[None]):
         """The year's progress table and the pace lines (one grouped query)."""
         assert self.year is not None
         self.progress = self.store.outreach.progress(self.year, self.center)
-        today = self.app.clock.today()
+        today = self.clock.today()
         elapsed = self.progress[0].elapsed if self.progress else out.year_elapsed(self.year, today)
         scope = self.user.center if self.own_center else "全部中心"
         self.query_one("#out-heading", Static).update(literal(
@@ -441,7 +444,7 @@ class OutreachScreen(AppAccess, Screen[None]):
         with self.app.batch_update():
             table.clear()
             for p in self.progress:
-                cells: list[Any] = [literal(p.kind.label)]
+                cells: list[Text] = [literal(p.kind.label)]
                 for m, n in zip(out.MONTHS, p.months):
                     cells.append(Text("·" if m > last_month else str(n), justify="right"))
                 cells.append(Text(str(p.total), justify="right", style="bold"))
@@ -513,7 +516,8 @@ class OutreachScreen(AppAccess, Screen[None]):
 
     @on(DataTable.RowSelected, "#out-log")
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(ActivityScreen(int(event.row_key.value)))  # type: ignore[arg-type]
+        if event.row_key.value is not None:  # each row's key is its activity's id
+            self.app.push_screen(ActivityScreen(int(event.row_key.value)))
 
     # -- actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -526,7 +530,7 @@ class OutreachScreen(AppAccess, Screen[None]):
 
     def action_log(self) -> None:
         """Log an activity held (the form checks each field as it is left)."""
-        def submit(dialog: FormDialog[Any], values: dict[str, Any]) -> None:
+        def submit(dialog: FormDialog[dict[str, Any]], values: dict[str, Any]) -> None:
             try:
                 a = self.store.outreach.log_activity(self.user, values.pop("held_on"), values.pop("kind"), values.pop("place"),
                                             **values)
@@ -537,7 +541,7 @@ class OutreachScreen(AppAccess, Screen[None]):
             self.notify(f"已登记：{plain(a.kind_label)} {a.held_on} {plain(a.place)}", markup=False)
             self.year = a.held_on.year  # the log shows the new activity when the dialog closes
 
-        self.app.push_screen(ActivityDialog(self.store, self.app.clock.today(), self.store.outreach.kinds(),
+        self.app.push_screen(ActivityDialog(self.store, self.clock.today(), self.store.outreach.kinds(),
                                             kind=self.kind_filter, on_submit=submit))
 
     def action_void(self) -> None:
@@ -555,7 +559,7 @@ class OutreachScreen(AppAccess, Screen[None]):
         year = self.year
         assert year is not None
 
-        def submit(dialog: FormDialog[Any], values: dict[str, int]) -> None:
+        def submit(dialog: FormDialog[dict[str, int]], values: dict[str, int]) -> None:
             try:
                 for code, target in values.items():
                     self.store.outreach.set_target(self.user, year, code, target)

@@ -1,4 +1,4 @@
-"""The policy library (SPEC §6, §9): list, detail, editor, push, comments, feedback.
+"""The policy library (SPEC §6, §9): the list and the detail pane.
 
 :class:`PolicyLibraryScreen` lists one page (:data:`PAGE_SIZE` rows) of the
 library at a time, never the whole table: a search box (Chinese substring
@@ -14,14 +14,15 @@ The detail pane shows summary, interpreter, validity, document number and
 the application and source links as terminal hyperlinks
 (``Style(link=url)``).  The actions follow the role the store enforces:
 supervisors create, edit, publish, withdraw, push and run comment rounds;
-clerks search, read, record comments and record feedback.  A refusal from
+clerks search, read, record comments and record feedback.  The editor
+(:mod:`.policy_editor`), pushes and comment rounds (:mod:`.policy_associations`)
+and the feedback survey (:mod:`.policy_feedback`) are screens of their own.  A refusal from
 the store (any ``StoreError``) is shown as a Chinese notification with
 ``markup=False`` — user text never reaches a markup parser.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,52 +35,21 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, select_value, store_error_types, stored_id
 from .. import policies as pol
 from ..models import PolicyKind, PolicyLevel, PolicyStatus, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from .dialogs import ConfirmDialog, FormDialog, ReasonDialog
+from .policy_associations import AssociationPicker, CommentRoundsScreen, PickedAssociations, PushHistoryScreen
+from .policy_editor import PolicyEditorScreen, category_options, split_category
+from .policy_feedback import FeedbackScreen
 
 PAGE_SIZE = 50
 NARROW_BELOW = 100  # columns: below this the list drops the issuer column
-CATEGORY_SEP = "\u001f"  # between category and subcategory in a Select value (never typed by anyone)
-
-
-# ---------------------------------------------------------------- helpers shared by the policy screens
-
-
-def store_error_types() -> tuple[type[BaseException], ...]:
-    """What a store action may refuse with: its own errors and a bad value."""
-    from ..store import StoreError
-
-    return (StoreError, ValueError)
-
-
-def select_value(select: Select[Any]) -> Any:
-    """A Select's value, or None when nothing is chosen."""
-    v = select.value
-    return None if v is Select.NULL else v
-
-
-def category_options(tree: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """The 9 / 56 tree as one Select: each category, then its subcategories indented."""
-    out: list[tuple[str, str]] = []
-    for top, subs in tree.items():
-        out.append((plain(top), top))
-        out.extend((f"  └ {plain(s)}", f"{top}{CATEGORY_SEP}{s}") for s in subs)
-    return out
-
-
-def split_category(value: str | None) -> tuple[str, str]:
-    """A category Select value as (category, subcategory)."""
-    if not value:
-        return "", ""
-    top, _, sub = value.partition(CATEGORY_SEP)
-    return top, sub
 
 
 def link(label: str, url: str) -> Text:
@@ -216,7 +186,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         return self.user is not None and self.user.role is Role.SUPERVISOR
 
     @property
-    def table(self) -> DataTable[Any]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#pol-table", DataTable)
 
     # -- layout ----------------------------------------------------------------------
@@ -301,10 +271,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="policy-page", exit_on_error=False)
     def _load(self, token: int, words: str, filters: pol.PolicyFilter, offset: int) -> None:
-        from ..store import Store
-
-        app: Any = self.app
-        store = Store(app.db_path, app.clock, migrate=False)
+        store = self._worker_store()
         try:
             hits = store.library.search(words, filters, limit=PAGE_SIZE + 1, offset=offset)
             # the count of a filter alone is one indexed count; with words the
@@ -481,7 +448,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if pid is None:
             return
 
-        def submit(dialog: FormDialog[Any], reason: str) -> None:
+        def submit(dialog: FormDialog[str], reason: str) -> None:
             try:
                 self.store.library.withdraw(self.user, pid, reason)
             except store_error_types() as exc:
@@ -502,10 +469,10 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if p.status is not PolicyStatus.PUBLISHED:
             self.notify(f"只能推送已发布的政策（当前为“{p.status.label}”）；草稿请用“征求意见”", severity="warning", markup=False)
             return
-        suggested = {a.id for a in self.store.library.suggest_associations(pid)}
+        suggested = {stored_id(a) for a in self.store.library.suggest_associations(pid)}
 
-        def submit(dialog: FormDialog[Any], value: tuple[list[int], str]) -> None:
-            ids, note = value
+        def submit(dialog: FormDialog[PickedAssociations], value: PickedAssociations) -> None:
+            ids, note, _ = value
             try:
                 n = self.store.library.push(self.user, pid, ids, note)
             except store_error_types() as exc:
@@ -537,674 +504,8 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             self.app.push_screen(FeedbackScreen(pid))
 
 
-# ---------------------------------------------------------------- the editor
-
-EDITOR_FIELDS = [  # (key, label, placeholder)
-    ("title", "标题", "政策文件全称"),
-    ("doc_number", "文号", "如 徐政发〔2026〕1号"),
-    ("issuer", "发文单位", "如 市人社局"),
-    ("interpreter_name", "解读人", "姓名（发布前必填）"),
-    ("interpreter_phone", "解读人电话", "如 0516-83735126（发布前必填）"),
-    ("valid_from", "生效日期", "YYYY-MM-DD"),
-    ("valid_until", "截止日期", "YYYY-MM-DD，长期有效可不填"),
-    ("issued_at", "发文日期", "YYYY-MM-DD"),
-    ("apply_url", "申报链接", "https://…（申报类）"),
-    ("source_url", "来源链接", "https://…"),
-]
-
-
-class PolicyEditorScreen(AppAccess, Screen[int | None]):
-    """新建 / 修改政策: every field, save as draft, or save and publish.
-
-    Publishing is refused without summary and interpreter (name and phone):
-    the refusal is shown in the form in Chinese, nothing typed is lost, and
-    the policy stays a draft.  Saving sends ``expect_updated_at`` so an edit
-    never silently overwrites someone else's newer one.  Dismisses with the
-    policy's id (or None when nothing was saved).
-    """
-
-    BINDINGS = [
-        Binding("ctrl+s", "save", "保存", id="policy_editor.save", priority=True),
-        Binding("ctrl+r", "publish", "保存并发布", id="policy_editor.publish", priority=True),
-        Binding("escape", "close", "关闭", id="policy_editor.close"),
-    ]
-
-    def __init__(self, policy_id: int | None) -> None:
-        super().__init__()
-        self.policy_id = policy_id
-        self.updated_at: str | None = None
-        self.saved = False
-
-
-    def compose(self) -> ComposeResult:
-        tree = self.store.categories()
-        yield ConsoleHeader("政策编辑", id="header")
-        yield Static("", id="editor-state", markup=False)
-        with VerticalScroll(id="editor-form"):
-            # compact inputs (one line each): most of the form fits in 80×24
-            for key, label, hint in EDITOR_FIELDS[:3]:
-                yield Label(label, classes="editor-label")
-                yield Input(placeholder=hint, id=f"ed-{key}", classes="editor-input", compact=True)
-            with Horizontal(classes="editor-row"):
-                yield Select([(lv.label, lv.value) for lv in PolicyLevel], prompt="层级", id="ed-level",
-                             value=PolicyLevel.MUNICIPAL.value, allow_blank=False, compact=True)
-                yield Select([(k.label, k.value) for k in PolicyKind], prompt="类型", id="ed-kind",
-                             value=PolicyKind.OTHER.value, allow_blank=False, compact=True)
-                yield Select(category_options(tree), prompt="类别 / 子类", id="ed-category", compact=True)
-            yield Label("摘要（发布前必填）", classes="editor-label")
-            yield TextArea("", id="ed-summary", classes="editor-summary", soft_wrap=True)
-            for key, label, hint in EDITOR_FIELDS[3:]:
-                yield Label(label, classes="editor-label")
-                yield Input(placeholder=hint, id=f"ed-{key}", classes="editor-input", compact=True)
-        yield Static("", id="editor-error", markup=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        if self.policy_id is not None:
-            self._load(self.policy_id)
-        self._update_state()
-        self.query_one("#ed-title", Input).focus()
-
-    def _load(self, pid: int) -> None:
-        detail = self.store.library.detail(pid)
-        p = detail["policy"]
-        self.updated_at = detail["updated_at"]
-        for key, _, _ in EDITOR_FIELDS:
-            v = getattr(p, key)
-            self.query_one(f"#ed-{key}", Input).value = "" if v is None else plain(str(v))
-        self.query_one("#ed-level", Select).value = p.level.value
-        self.query_one("#ed-kind", Select).value = p.kind.value
-        if p.category:
-            self.query_one("#ed-category", Select).value = (f"{p.category}{CATEGORY_SEP}{p.subcategory}"
-                                                            if p.subcategory else p.category)
-        self.query_one("#ed-summary", TextArea).text = p.summary
-
-    def _update_state(self) -> None:
-        if self.policy_id is None:
-            text = "新建政策 · 保存后为草稿 · Ctrl+S 保存 · Ctrl+R 保存并发布"
-        else:
-            p = self.store.library.get(self.policy_id)
-            when = (self.updated_at or "").replace("T", " ")[:16]
-            text = f"政策 #{p.id} · 状态：{p.status.label} · 最近修改 {when}"
-        self.query_one("#editor-state", Static).update(text)
-
-    def values(self) -> dict[str, Any]:
-        """The form as the store's field values."""
-        v: dict[str, Any] = {key: self.query_one(f"#ed-{key}", Input).value.strip() for key, _, _ in EDITOR_FIELDS}
-        v["level"] = select_value(self.query_one("#ed-level", Select)) or PolicyLevel.MUNICIPAL.value
-        v["kind"] = select_value(self.query_one("#ed-kind", Select)) or PolicyKind.OTHER.value
-        v["category"], v["subcategory"] = split_category(select_value(self.query_one("#ed-category", Select)))
-        v["summary"] = self.query_one("#ed-summary", TextArea).text.strip()
-        for key in ("valid_from", "valid_until", "issued_at"):
-            v[key] = v[key] or None
-        return v
-
-    def show_error(self, message: str) -> None:
-        """Say in the form what was refused (and notify)."""
-        box = self.query_one("#editor-error", Static)
-        box.update(plain(message))
-        box.add_class("-shown")
-        self.notify(plain(message), title="未能完成", severity="error", markup=False, timeout=8)
-
-    @property
-    def error_text(self) -> str:
-        return str(self.query_one("#editor-error", Static).render())
-
-    def _save(self) -> bool:
-        store, user = self.store, self.app.user  # type: ignore[attr-defined]
-        try:
-            if self.policy_id is None:
-                p = store.library.create(user, self.values())
-                self.policy_id = p.id
-            else:
-                store.library.update(user, self.policy_id, self.values(), expect_updated_at=self.updated_at)
-        except store_error_types() as exc:
-            self.show_error(str(exc))
-            return False
-        self.saved = True
-        self.updated_at = store.library.detail(self.policy_id)["updated_at"]
-        box = self.query_one("#editor-error", Static)
-        box.update("")
-        box.remove_class("-shown")
-        self._update_state()
-        return True
-
-    def action_save(self) -> None:
-        """Save (a new policy becomes a draft)."""
-        if self._save():
-            self.notify("已保存", markup=False)
-
-    def action_publish(self) -> None:
-        """Save, then publish; a refusal is shown and the policy stays a draft."""
-        if not self._save():
-            return
-        store, user = self.store, self.app.user  # type: ignore[attr-defined]
-        p = store.library.get(self.policy_id)
-        if p.status is PolicyStatus.PUBLISHED:
-            self.notify("已保存（该政策已发布）", markup=False)
-            return
-        try:
-            store.library.publish(user, self.policy_id)
-        except store_error_types() as exc:
-            self.show_error(f"未发布：{exc}")
-            return
-        self.updated_at = store.library.detail(self.policy_id)["updated_at"]
-        self._update_state()
-        self.notify("已发布", markup=False)
-
-    def action_close(self) -> None:
-        """Close the editor (unsaved typing is dropped)."""
-        self.dismiss(self.policy_id if self.saved else None)
-
-
-# ---------------------------------------------------------------- associations: push and comment rounds
-
-
-class AssociationPicker(FormDialog[tuple[list[int], str]]):
-    """Choose associations (space toggles), with the given ones pre-selected,
-    plus a note; optionally a deadline (comment rounds).  Dismisses with
-    (ids, note) — or (ids, note, deadline) when ``deadline`` is asked."""
-
-    HINT = "空格 选择/取消 · Ctrl+S 确定 · Esc 取消"
-
-    def __init__(self, heading: str, associations: list[Any], preselected: set[int], *, note_label: str = "说明",
-                 deadline: dt.date | None = None, on_submit: Any = None, id: str | None = None) -> None:
-        super().__init__(heading, on_submit=on_submit, id=id)
-        self.associations = associations
-        self.preselected = preselected
-        self.note_label = note_label
-        self.deadline = deadline
-
-    def compose_body(self) -> ComposeResult:
-        subscribed = Text(" （★ 订阅了该类别）", style="dim") if self.preselected else Text("")
-        yield Label(Text("协会") + subscribed, classes="dialog-label")
-        items = []
-        for a in self.associations:
-            label = literal(("★ " if a.id in self.preselected else "  ") + a.name)
-            items.append((label, a.id, a.id in self.preselected))
-        yield SelectionList[int](*items, id="assoc-list", classes="dialog-list")
-        if self.deadline is not None:
-            yield Label("反馈截止日期（YYYY-MM-DD）", classes="dialog-label")
-            yield Input(self.deadline.isoformat(), id="assoc-deadline", classes="dialog-input")
-        yield Label(self.note_label, classes="dialog-label")
-        yield Input("", id="assoc-note", classes="dialog-input")
-
-    def on_mount(self) -> None:
-        self.query_one("#assoc-list", SelectionList).focus()
-
-    @property
-    def selected_ids(self) -> list[int]:
-        return list(self.query_one("#assoc-list", SelectionList).selected)
-
-    def collect(self) -> Any:
-        ids = self.selected_ids
-        if not ids:
-            self.show_error("请至少选择一家协会")
-            return None
-        note = self.query_one("#assoc-note", Input).value.strip()
-        if self.deadline is None:
-            return ids, note
-        raw = self.query_one("#assoc-deadline", Input).value.strip()
-        try:
-            deadline = dt.date.fromisoformat(raw.replace("/", "-"))
-        except ValueError:
-            self.show_error(f"截止日期“{plain(raw)}”无效，应为 YYYY-MM-DD")
-            return None
-        return ids, note, deadline
-
-    @on(Input.Submitted)
-    def _entered(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-
-class PushHistoryScreen(AppAccess, Screen[None]):
-    """One policy's pushes (newest first) and, for the highlighted push, that
-    association's pushes of every policy."""
-
-    BINDINGS = [Binding("escape,q", "close", "返回", id="push_history.close")]
-
-    def __init__(self, policy_id: int) -> None:
-        super().__init__()
-        self.policy_id = policy_id
-        self.rows: list[dict[str, Any]] = []
-
-    def compose(self) -> ComposeResult:
-        store: Any = self.app.store  # type: ignore[attr-defined]
-        p = store.library.get(self.policy_id)
-        yield ConsoleHeader("推送记录", id="header")
-        yield Static(literal(f"推送记录：{p.title}"), id="push-title")
-        yield DataTable(id="push-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="push-assoc", markup=False)
-        yield DataTable(id="push-assoc-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        store: Any = self.app.store  # type: ignore[attr-defined]
-        self.rows = store.library.push_history(policy_id=self.policy_id)
-        t = self.query_one("#push-table", DataTable)
-        t.add_columns("时间", "协会", "推送人", "说明")
-        for r in self.rows:
-            t.add_row(Text(r["at"].replace("T", " ")[:16]), literal(r["association_name"]), literal(r["actor"]),
-                      literal(r["note"] or ""), key=str(r["id"]))
-        a = self.query_one("#push-assoc-table", DataTable)
-        a.add_columns("时间", "政策", "说明")
-        if not self.rows:
-            self.query_one("#push-assoc", Static).update("该政策尚未推送")
-        t.focus()
-        self._show_association()
-
-    @on(DataTable.RowHighlighted, "#push-table")
-    def _show_association(self) -> None:
-        t = self.query_one("#push-table", DataTable)
-        if not self.rows or t.cursor_row is None or t.cursor_row >= len(self.rows):
-            return
-        r = self.rows[t.cursor_row]
-        store: Any = self.app.store  # type: ignore[attr-defined]
-        self.query_one("#push-assoc", Static).update(f"{plain(r['association_name'])} 收到的推送")
-        a = self.query_one("#push-assoc-table", DataTable)
-        a.clear()
-        for h in store.library.push_history(association_id=r["association_id"], limit=50):
-            a.add_row(Text(h["at"].replace("T", " ")[:16]), literal(h["policy_title"]), literal(h["note"] or ""))
-
-    def action_close(self) -> None:
-        """Back to the library."""
-        self.dismiss(None)
-
-
-class CommentDialog(FormDialog[tuple[int, str]]):
-    """登记意见: which association (of the round) and its comment."""
-
-    HINT = "Ctrl+S 确定 · Esc 取消"
-
-    def __init__(self, associations: list[dict[str, Any]], *, on_submit: Any = None) -> None:
-        super().__init__("登记协会意见", on_submit=on_submit, id="comment-dialog")
-        self.associations = associations
-
-    def compose_body(self) -> ComposeResult:
-        yield Label("协会", classes="dialog-label")
-        yield Select([(plain(a["name"]), a["id"]) for a in self.associations], prompt="选择协会", id="comment-assoc",
-                     value=self.associations[0]["id"] if self.associations else Select.NULL)
-        yield Label("意见内容", classes="dialog-label")
-        yield TextArea("", id="comment-text", classes="dialog-textarea", soft_wrap=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#comment-text", TextArea).focus()
-
-    def collect(self) -> tuple[int, str] | None:
-        aid = select_value(self.query_one("#comment-assoc", Select))
-        text = self.query_one("#comment-text", TextArea).text.strip()
-        if aid is None:
-            self.show_error("请选择协会")
-            return None
-        if not text:
-            self.show_error("请填写意见内容")
-            return None
-        return int(aid), text
-
-
-DECISIONS = {"adopted": "采纳", "rejected": "不采纳"}
-
-
-class CommentRoundsScreen(AppAccess, Screen[None]):
-    """定制点餐: a draft's comment rounds and every comment with its fate.
-
-    Supervisors open a round (draft only), forward the comments to the
-    issuing department and record adoption or rejection with a reason;
-    clerks record the comments that come in."""
-
-    BINDINGS = [
-        Binding("o", "open_round", "发起征求", id="comments.open"),
-        Binding("a", "record", "登记意见", id="comments.record"),
-        Binding("f", "forward", "转交发文单位", id="comments.forward"),
-        Binding("y", "decide(True)", "采纳", id="comments.adopt"),
-        Binding("x", "decide(False)", "不采纳", id="comments.reject"),
-        Binding("escape,q", "close", "返回", id="comments.close"),
-    ]
-    MANAGER_ACTIONS = {"open_round", "forward", "decide"}
-
-    def __init__(self, policy_id: int) -> None:
-        super().__init__()
-        self.policy_id = policy_id
-        self.rounds: list[dict[str, Any]] = []
-        self.lines: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # (round, comment or None)
-
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.MANAGER_ACTIONS and self.app.user.role is not Role.SUPERVISOR:  # type: ignore[attr-defined]
-            return False
-        return True
-
-    def compose(self) -> ComposeResult:
-        p = self.store.library.get(self.policy_id)
-        yield ConsoleHeader("征求意见（定制点餐）", id="header")
-        yield Static(literal(f"{p.title}（{p.status.label}）"), id="comments-title")
-        yield DataTable(id="comments-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="comments-detail")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        t = self.query_one("#comments-table", DataTable)
-        t.add_columns("轮次", "协会", "意见", "转交", "采纳")
-        self.refresh_rounds()
-        t.focus()
-
-    def refresh_rounds(self) -> None:
-        """Read the rounds again and redraw the table."""
-        self.rounds = self.store.comments.rounds(self.policy_id)
-        t = self.query_one("#comments-table", DataTable)
-        row = t.cursor_row
-        t.clear()
-        self.lines = []
-        for r in self.rounds:
-            head = Text(f"第{r['id']}轮 {r['status_label']} 截止{r['deadline']}")
-            if not r["comments"]:
-                names = "、".join(a["name"] for a in r["associations"])
-                t.add_row(head, literal(names), Text("（尚无意见）", style="dim"), Text(""), Text(""))
-                self.lines.append((r, None))
-            for c in r["comments"]:
-                t.add_row(head, literal(c["association_name"]), literal(c["text"]),
-                          Text(plain(c["forwarded_to"]) if c["forwarded_at"] else "未转交"),
-                          Text(DECISIONS.get(c["decision"] or "", "待反馈")))
-                self.lines.append((r, c))
-        if row is not None and self.lines:
-            t.move_cursor(row=min(row, len(self.lines) - 1))
-        self._detail()
-
-    def current(self) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """The highlighted (round, comment)."""
-        t = self.query_one("#comments-table", DataTable)
-        if not self.lines or t.cursor_row is None or t.cursor_row >= len(self.lines):
-            return (self.rounds[-1] if self.rounds else None), None
-        return self.lines[t.cursor_row]
-
-    @on(DataTable.RowHighlighted, "#comments-table")
-    def _detail(self) -> None:
-        r, c = self.current()
-        box = self.query_one("#comments-detail", Static)
-        if r is None:
-            box.update("尚未征求意见。草稿政策可按 o 发起征求意见。")
-            return
-        text = Text()
-        text.append_text(literal(f"第 {r['id']} 轮 · {r['status_label']} · 截止 {r['deadline']} · 征求："
-                                 + "、".join(a["name"] for a in r["associations"])))
-        if c is not None:
-            text.append("\n")
-            text.append_text(literal(c["text"], single_line=False))
-            if c["decision"]:
-                text.append("\n")
-                text.append_text(literal(f"{DECISIONS[c['decision']]}：{c['reason']}"))
-        box.update(text)
-
-    def _fail(self, exc: BaseException) -> None:
-        self.notify(plain(exc), title="未能完成", severity="error", markup=False, timeout=8)
-
-    def action_open_round(self) -> None:
-        """Send the draft to chosen associations for comments."""
-        p = self.store.library.get(self.policy_id)
-        if p.status is not PolicyStatus.DRAFT:
-            self.notify(f"只有草稿政策可以征求意见（当前为“{p.status.label}”）", severity="warning", markup=False)
-            return
-        suggested = {a.id for a in self.store.library.suggest_associations(self.policy_id)}
-        deadline = self.app.clock.today() + dt.timedelta(days=7)  # type: ignore[attr-defined]
-
-        def submit(dialog: FormDialog[Any], value: tuple[list[int], str, dt.date]) -> None:
-            ids, note, when = value
-            try:
-                self.store.comments.open_round(self.app.user, self.policy_id, ids, when, note)  # type: ignore[attr-defined]
-            except store_error_types() as exc:
-                dialog.show_error(str(exc))
-                return
-            dialog.dismiss(value)
-            self.notify(f"已向 {len(ids)} 家协会征求意见", markup=False)
-            self.refresh_rounds()
-
-        self.app.push_screen(AssociationPicker(f"征求意见：{p.title}", self.store.association_list(), suggested,
-                                               note_label="说明（可不填）", deadline=deadline, on_submit=submit,
-                                               id="round-dialog"))
-
-    def action_record(self) -> None:
-        """Record an association's comment in the highlighted round."""
-        r, _ = self.current()
-        if r is None:
-            self.notify("尚未发起征求意见", severity="warning", markup=False)
-            return
-
-        def submit(dialog: FormDialog[Any], value: tuple[int, str]) -> None:
-            try:
-                self.store.comments.record(self.app.user, r["id"], value[0], value[1])  # type: ignore[attr-defined]
-            except store_error_types() as exc:
-                dialog.show_error(str(exc))
-                return
-            dialog.dismiss(value)
-            self.notify("意见已登记", markup=False)
-            self.refresh_rounds()
-
-        self.app.push_screen(CommentDialog(r["associations"], on_submit=submit))
-
-    def action_forward(self) -> None:
-        """Forward the round's comments to the issuing department."""
-        r, _ = self.current()
-        if r is None:
-            return
-        try:
-            n = self.store.comments.forward(self.app.user, r["id"])  # type: ignore[attr-defined]
-        except store_error_types() as exc:
-            self._fail(exc)
-            return
-        self.notify(f"已转交 {n} 条意见", markup=False)
-        self.refresh_rounds()
-
-    def action_decide(self, adopted: bool) -> None:
-        """Record the issuing department's adoption or rejection, with a reason."""
-        _, c = self.current()
-        if c is None:
-            self.notify("请先选择一条意见", severity="warning", markup=False)
-            return
-
-        def submit(dialog: FormDialog[Any], reason: str) -> None:
-            try:
-                self.store.comments.decide(self.app.user, c["id"], adopted, reason)  # type: ignore[attr-defined]
-            except store_error_types() as exc:
-                dialog.show_error(str(exc))
-                return
-            dialog.dismiss(reason)
-            self.refresh_rounds()
-
-        word = "采纳" if adopted else "不采纳"
-        self.app.push_screen(ReasonDialog(f"{word}：{c['association_name']}的意见", label=f"{word}理由",
-                                          on_submit=submit, id="decide-dialog"))
-
-    def action_close(self) -> None:
-        """Back to the library."""
-        self.dismiss(None)
-
-
-# ---------------------------------------------------------------- feedback
-
-
-class FeedbackDialog(FormDialog[dict[str, Any]]):
-    """登记政策反馈: enterprise, topic, satisfaction, text, and whether it is a
-    complaint that a department waters the policy down (then which one)."""
-
-    HINT = "Ctrl+S 确定 · Esc 取消"
-
-    def __init__(self, departments: list[str], *, on_submit: Any = None) -> None:
-        super().__init__("登记政策反馈", on_submit=on_submit, id="feedback-dialog")
-        self.departments = departments
-
-    def compose_body(self) -> ComposeResult:
-        # compact widgets with their label as placeholder: the whole form fits in 80×24
-        yield Input("", placeholder="企业名称", id="fb-name", classes="dialog-input", compact=True)
-        yield Input("", placeholder="统一社会信用代码（可不填）", id="fb-uscc", classes="dialog-input", compact=True)
-        with Horizontal(classes="feedback-row"):
-            yield Select([(t, t) for t in pol.FEEDBACK_TOPICS], prompt="反馈主题", id="fb-topic", compact=True)
-            yield Select([(v, k) for k, v in pol.FEEDBACK_SATISFACTION.items()], prompt="满意度", id="fb-sat",
-                         compact=True)
-        area = TextArea("", id="fb-text", classes="feedback-text", soft_wrap=True, compact=True)
-        area.placeholder = "反馈内容"
-        yield area
-        yield Checkbox("投诉部门落实不到位", id="fb-complaint", compact=True)
-        yield Select([(plain(d), d) for d in self.departments], prompt="被投诉的部门", id="fb-dept", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#fb-name", Input).focus()
-
-    def collect(self) -> dict[str, Any] | None:
-        v = {
-            "enterprise_name": self.query_one("#fb-name", Input).value.strip(),
-            "uscc": self.query_one("#fb-uscc", Input).value.strip() or None,
-            "topic": select_value(self.query_one("#fb-topic", Select)),
-            "satisfaction": select_value(self.query_one("#fb-sat", Select)),
-            "text": self.query_one("#fb-text", TextArea).text.strip(),
-            "complaint": self.query_one("#fb-complaint", Checkbox).value,
-            "department": select_value(self.query_one("#fb-dept", Select)),
-        }
-        if not v["enterprise_name"]:
-            self.show_error("请填写企业名称")
-        elif v["topic"] is None:
-            self.show_error("请选择反馈主题")
-        elif v["satisfaction"] is None:
-            self.show_error("请选择满意度")
-        elif v["complaint"] and v["department"] is None:
-            self.show_error("投诉部门落实不到位，须选择被投诉的部门")
-        else:
-            return v
-        return None
-
-
-class FeedbackScreen(AppAccess, Screen[None]):
-    """政策反馈: the summary by topic and the feedback rows of one policy;
-    record feedback (clerks and supervisors), and turn a complaint that a
-    department waters the policy down into a supervised ticket in one action
-    (supervisors)."""
-
-    BINDINGS = [
-        Binding("a", "record", "登记反馈", id="feedback.record"),
-        Binding("t", "to_ticket", "转督办工单", id="feedback.to_ticket"),
-        Binding("escape,q", "close", "返回", id="feedback.close"),
-    ]
-
-    def __init__(self, policy_id: int) -> None:
-        super().__init__()
-        self.policy_id = policy_id
-        self.rows: list[dict[str, Any]] = []
-
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        role = self.app.user.role  # type: ignore[attr-defined]
-        if action == "to_ticket" and role is not Role.SUPERVISOR:
-            return False
-        if action == "record" and role not in (Role.CLERK, Role.SUPERVISOR):
-            return False
-        return True
-
-    def compose(self) -> ComposeResult:
-        p = self.store.library.get(self.policy_id)
-        yield ConsoleHeader("政策反馈", id="header")
-        yield Static(literal(f"政策反馈：{p.title}"), id="feedback-title")
-        yield DataTable(id="feedback-summary", cursor_type="none", zebra_stripes=True)
-        yield DataTable(id="feedback-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="feedback-detail")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        s = self.query_one("#feedback-summary", DataTable)
-        s.add_columns("主题", "条数", "满意", "基本满意", "不满意", "投诉", "满意率")
-        t = self.query_one("#feedback-table", DataTable)
-        t.add_columns("时间", "企业", "主题", "满意度", "投诉", "工单")
-        self.refresh_feedback()
-        t.focus()
-
-    def refresh_feedback(self) -> None:
-        """Read the summary and the rows again."""
-        s = self.query_one("#feedback-summary", DataTable)
-        s.clear()
-        for topic, d in self.store.feedback.summary(policy_id=self.policy_id).items():
-            rate = "—" if d["satisfaction_rate"] is None else f"{d['satisfaction_rate'] * 100:.1f}%"
-            s.add_row(literal(topic), *(Text(str(d[k])) for k in ("count", "satisfied", "basically_satisfied",
-                                                                   "unsatisfied", "complaints")), Text(rate))
-        self.rows = self.store.feedback.entries(policy_id=self.policy_id, limit=200)
-        t = self.query_one("#feedback-table", DataTable)
-        t.clear()
-        numbers = {}
-        for r in self.rows:
-            if r["ticket_id"]:
-                try:
-                    numbers[r["id"]] = self.store.tickets.get(self.app.user, r["ticket_id"]).number  # type: ignore[attr-defined]
-                except store_error_types():
-                    numbers[r["id"]] = f"#{r['ticket_id']}"
-            t.add_row(Text(r["at"].replace("T", " ")[:16]), literal(r["enterprise_name"]), literal(r["topic"]),
-                      Text(pol.FEEDBACK_SATISFACTION[r["satisfaction"]]),
-                      literal(f"{r['department']}落实不到位" if r["complaint"] else ""),
-                      Text(numbers.get(r["id"], "")), key=str(r["id"]))
-        self._detail()
-
-    def current(self) -> dict[str, Any] | None:
-        t = self.query_one("#feedback-table", DataTable)
-        if not self.rows or t.cursor_row is None or t.cursor_row >= len(self.rows):
-            return None
-        return self.rows[t.cursor_row]
-
-    @on(DataTable.RowHighlighted, "#feedback-table")
-    def _detail(self) -> None:
-        r = self.current()
-        box = self.query_one("#feedback-detail", Static)
-        if r is None:
-            box.update("暂无反馈。按 a 登记一条。")
-            return
-        box.update(literal(r["text"] or "（未填写具体内容）", single_line=False))
-
-    def action_record(self) -> None:
-        """Record an enterprise's feedback on this policy."""
-        names = [d.short_name for d in self.store.departments()]
-
-        def submit(dialog: FormDialog[Any], v: dict[str, Any]) -> None:
-            try:
-                self.store.feedback.record(self.app.user, self.policy_id, **v)  # type: ignore[attr-defined]
-            except store_error_types() as exc:
-                dialog.show_error(str(exc))
-                return
-            dialog.dismiss(v)
-            self.notify("反馈已登记", markup=False)
-            self.refresh_feedback()
-
-        self.app.push_screen(FeedbackDialog(names, on_submit=submit))
-
-    def action_to_ticket(self) -> None:
-        """Turn the highlighted complaint into a supervised ticket (受理 → 派发 → 督办)."""
-        r = self.current()
-        if r is None:
-            self.notify("请先选择一条反馈", severity="warning", markup=False)
-            return
-
-        def done(ok: bool | None) -> None:
-            if not ok:
-                return
-            try:
-                t = self.store.feedback.to_ticket(self.app.user, r["id"])  # type: ignore[attr-defined]
-            except store_error_types() as exc:
-                self.notify(plain(exc), title="未能完成", severity="error", markup=False, timeout=8)
-                return
-            self.notify(f"已生成督办工单 {t.number}，派发 {plain(t.department_name)}", markup=False)
-            self.refresh_feedback()
-
-        self.app.push_screen(ConfirmDialog("转为督办工单", f"{r['enterprise_name']}：{r['text'] or r['topic']}\n"
-                                           "将受理为投诉、派发被投诉部门并督办。", "转督办"), done)
-
-    def action_close(self) -> None:
-        """Back to the library."""
-        self.dismiss(None)
-
-
 __all__ = [
-    "AssociationPicker",
-    "CommentRoundsScreen",
-    "FeedbackScreen",
-    "PolicyEditorScreen",
     "PolicyLibraryScreen",
-    "PushHistoryScreen",
-    "category_options",
     "link",
     "policy_detail_text",
 ]

@@ -3,7 +3,8 @@
 Saved filters sit as tabs (待受理 … 全部, and the three warning levels), each
 with its row count; the filter bar holds the center (``c``: 全部中心 or one
 center — the queue opens on the user's own, and the status line names it)
-and ``f`` narrows by department, appeal type, source and date range; ``/``
+and ``f`` narrows by department, appeal type, source and date range (the
+tabs and the filters live in :mod:`.queue_filters`); ``/``
 searches by number, external id, enterprise name, USCC, phone or content;
 ``s`` changes the sort.  The table holds one
 keyset page (:data:`PAGE_SIZE` rows): PageDown/PageUp (or ``n``/``p``) move,
@@ -30,26 +31,34 @@ supports while another leads).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, ProgressBar, Select, Static, Tab, Tabs
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, ProgressBar, Select, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, stored_id
 from .. import rules
-from ..models import AppealType, Role, Source, Status, Ticket
+from ..models import Role, Ticket
 from ..rules import WarningLevel
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.ticket_table import TicketTable
 from ..widgets.warning_badge import WarningBadge, due_today
+from .queue_filters import FilterDialog, QueueFilters, QueueTab, center_choices, tab_count, tabs_for
+
+if TYPE_CHECKING:  # types only: the store is imported by the first worker, not at start-up
+    from ..areas.queue import QueueCounts
+    from ..store import BulkResult, TicketFilter
+    from ..workdays import WorkCalendar
+
+#: where a page ends: the last row's sort value and id, as ``store.queue.page`` gives it (``after=``)
+QueueKey = tuple[Any, int]
 
 PAGE_SIZE = 50
 POLL_SECONDS = 10.0  # how often the queue checks whether anyone changed anything
@@ -58,193 +67,10 @@ SORT_LABELS = {"received": "受理时间（新→旧）", "due": "办理期限�
 SORT_ORDER = ("received", "due", "warning")
 
 
-@dataclass(frozen=True)
-class QueueTab:
-    """A saved filter shown as a tab."""
-
-    id: str
-    label: str
-    statuses: tuple[str, ...] | None = None
-    level: WarningLevel | None = None
-    sort: str = "received"  # the sort a tab opens with
-    supporting: bool = False  # 协办: tickets the liaison's department supports, not leads
-
-
-def _status_tab(status: Status, label: str | None = None) -> QueueTab:
-    return QueueTab(f"tab-{status.value}", label or status.label, (status.value,))
-
-
-LEVEL_TABS = [
-    QueueTab("tab-yellow", WarningLevel.YELLOW.label, level=WarningLevel.YELLOW, sort="warning"),
-    QueueTab("tab-orange", WarningLevel.ORANGE.label, level=WarningLevel.ORANGE, sort="warning"),
-    QueueTab("tab-red", WarningLevel.RED.label, level=WarningLevel.RED, sort="warning"),
-]
-CENTER_TABS = [
-    _status_tab(Status.NEW),
-    _status_tab(Status.DISPATCHED),
-    _status_tab(Status.SIGNED),
-    _status_tab(Status.RETURNED),
-    _status_tab(Status.REPLIED),
-    _status_tab(Status.REOPENED),
-    _status_tab(Status.CLOSED),
-    QueueTab("tab-all", "全部"),
-    *LEVEL_TABS,
-]
-# a liaison never holds new or returned tickets (they have no department yet)
-DEPARTMENT_TABS = [
-    _status_tab(Status.DISPATCHED, "待签收"),
-    _status_tab(Status.SIGNED),
-    _status_tab(Status.REOPENED),
-    _status_tab(Status.REPLIED, "已答复"),
-    _status_tab(Status.CLOSED),
-    QueueTab("tab-all", "全部"),
-    QueueTab("tab-supporting", "协办", supporting=True),
-    *LEVEL_TABS,
-]
-
-
-def tabs_for(role: Role) -> list[QueueTab]:
-    """The saved filters that make sense for this role."""
-    return DEPARTMENT_TABS if role is Role.DEPARTMENT else CENTER_TABS
-
-
-def center_choices(store: Any, own: str | None) -> list[tuple[str, str]]:
-    """(label, full name) of every center for a Select, city first; a center no
-    longer in data/centers.toml but still on the user's record stays choosable."""
-    names = [c["name"] for c in store.centers()]
-    if own and own not in names:
-        names.append(own)
-    return [(plain(n), n) for n in names]
-
-
-def tab_count(counts: Any, tab: QueueTab) -> int:
-    """A tab's row count out of one :class:`~xzconsole.store_console.QueueCounts`."""
-    if tab.supporting:
-        return counts.supporting
-    if tab.level is not None:
-        return counts.by_level.get(int(tab.level), 0)
-    if tab.statuses:
-        return sum(counts.by_status.get(s, 0) for s in tab.statuses)
-    return counts.total
-
-
-@dataclass
-class QueueFilters:
-    """The filter bar's narrowing (the tab and the search are kept apart)."""
-
-    department_id: int | None = None
-    appeal_type: str | None = None
-    source: str | None = None
-    received_from: dt.date | None = None
-    received_to: dt.date | None = None
-
-    def describe(self, store: Any) -> str:
-        parts = []
-        if self.department_id is not None:
-            parts.append(f"单位 {plain(store.department_name(self.department_id) or self.department_id)}")
-        if self.appeal_type:
-            parts.append(f"类型 {AppealType(self.appeal_type).label}")
-        if self.source:
-            parts.append(f"来源 {Source(self.source).label}")
-        if self.received_from or self.received_to:
-            parts.append(f"受理 {self.received_from or '…'}～{self.received_to or '…'}")
-        return " · ".join(parts) if parts else "无筛选"
-
-
-def ticket_levels(tickets: Sequence[Ticket], now: dt.datetime, calendar: Any) -> dict[int, WarningLevel]:
+def ticket_levels(tickets: Sequence[Ticket], now: dt.datetime, calendar: WorkCalendar) -> dict[int, WarningLevel]:
     """Each ticket's warning level now (only tickets awaiting a reply have one)."""
     return {t.id: rules.warning_level(t.due_date, now, calendar) if t.awaiting_reply else WarningLevel.NONE
             for t in tickets}
-
-
-# ---------------------------------------------------------------- the filter dialog
-
-
-def _parse_date(text: str, what: str) -> dt.date | None:
-    t = text.strip()
-    if not t:
-        return None
-    try:
-        return dt.date.fromisoformat(t.replace("/", "-"))
-    except ValueError:
-        raise ValueError(f"{what}“{plain(t)}”不是有效日期，应为 YYYY-MM-DD（如 2026-11-01）") from None
-
-
-class FilterDialog(ModalScreen["QueueFilters | None"]):
-    """Narrow the queue by department, appeal type, source and received date."""
-
-    BINDINGS = [
-        Binding("escape", "cancel", "取消", id="filter.cancel"),
-        Binding("ctrl+s", "apply", "应用", id="filter.apply", priority=True),
-        Binding("ctrl+r", "clear", "清除全部", id="filter.clear", priority=True),
-    ]
-
-    def __init__(self, current: QueueFilters, departments: list[tuple[str, int]] | None) -> None:
-        super().__init__()
-        self.current = current
-        self.departments = departments  # None: the user may not choose (a liaison)
-
-    def compose(self) -> ComposeResult:
-        c = self.current
-        with Vertical(id="filter-box"):
-            yield Static("筛选工单（Ctrl+S 应用，Esc 取消）", markup=False)
-            if self.departments is not None:
-                yield Label("承办单位")
-                yield Select([(plain(n), i) for n, i in self.departments], prompt="全部单位", id="filter-department",
-                             value=c.department_id if c.department_id is not None else Select.NULL)
-            yield Label("诉求类型")
-            yield Select(AppealType.choices(), prompt="全部类型", id="filter-type",
-                         value=c.appeal_type or Select.NULL)
-            yield Label("来源")
-            yield Select(Source.choices(), prompt="全部来源", id="filter-source", value=c.source or Select.NULL)
-            yield Label("受理日期（YYYY-MM-DD，可只填一端）")
-            with Horizontal(id="filter-dates"):
-                yield Input(str(c.received_from or ""), placeholder="起", id="filter-from")
-                yield Input(str(c.received_to or ""), placeholder="止", id="filter-to")
-            yield Static("", id="filter-error", markup=False)
-            with Horizontal(id="filter-buttons"):
-                yield Button("应用", variant="primary", id="filter-ok")
-                yield Button("清除", id="filter-reset")
-                yield Button("取消", id="filter-cancel")
-
-    def _value(self, selector: str) -> Any:
-        try:
-            v = self.query_one(selector, Select).value
-        except Exception:
-            return None
-        return None if v is Select.NULL or v == Select.BLANK else v
-
-    def action_apply(self) -> None:
-        """Check the dates and hand the filters back."""
-        try:
-            start = _parse_date(self.query_one("#filter-from", Input).value, "起始日期")
-            end = _parse_date(self.query_one("#filter-to", Input).value, "截止日期")
-            if start and end and start > end:
-                raise ValueError("起始日期晚于截止日期")
-        except ValueError as exc:
-            self.query_one("#filter-error", Static).update(str(exc))
-            return
-        dept = self._value("#filter-department") if self.departments is not None else None
-        self.dismiss(QueueFilters(dept, self._value("#filter-type"), self._value("#filter-source"), start, end))
-
-    def action_clear(self) -> None:
-        """Drop every filter."""
-        self.dismiss(QueueFilters())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#filter-ok")
-    def _ok(self) -> None:
-        self.action_apply()
-
-    @on(Button.Pressed, "#filter-reset")
-    def _reset(self) -> None:
-        self.action_clear()
-
-    @on(Button.Pressed, "#filter-cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
 
 
 # ---------------------------------------------------------------- the queue
@@ -280,14 +106,14 @@ class QueueScreen(AppAccess, Screen[None]):
     class PageLoaded(Message):
         """A page read by a worker (a search); ``token`` drops stale answers."""
 
-        def __init__(self, token: int, tickets: list[Ticket], next_key: tuple[Any, int] | None) -> None:
+        def __init__(self, token: int, tickets: list[Ticket], next_key: QueueKey | None) -> None:
             super().__init__()
             self.token, self.tickets, self.next_key = token, tickets, next_key
 
     class CountsLoaded(Message):
         """Every tab's count under the current filters, and the current tab's total."""
 
-        def __init__(self, token: int, counts: Any, total: int) -> None:
+        def __init__(self, token: int, counts: QueueCounts, total: int) -> None:
             super().__init__()
             self.token, self.counts, self.total = token, counts, total
 
@@ -297,7 +123,7 @@ class QueueScreen(AppAccess, Screen[None]):
             self.done, self.total = done, total
 
     class BulkFinished(Message):
-        def __init__(self, what: str, result: Any) -> None:
+        def __init__(self, what: str, result: BulkResult) -> None:
             super().__init__()
             self.what, self.result = what, result
 
@@ -309,8 +135,8 @@ class QueueScreen(AppAccess, Screen[None]):
         self.center: str | None = None  # the center shown (None: every center); set on compose
         self.search_text = ""
         self.sort = "received"
-        self.page_keys: list[tuple[Any, int] | None] = [None]  # key before each page; [-1] is the current page's
-        self.next_key: tuple[Any, int] | None = None
+        self.page_keys: list[QueueKey | None] = [None]  # key before each page; [-1] is the current page's
+        self.next_key: QueueKey | None = None
         self.total: int | None = None
         self.marked: dict[int, Ticket] = {}
         self.searching = False
@@ -319,7 +145,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self._token = 0  # bumps with every page asked for: older answers are dropped
         self._count_token = 0  # bumps whenever the counts' question (filters, search) changes
         self._counts_due = False
-        self.counts: Any = None  # the last QueueCounts, for the tab labels and totals
+        self.counts: QueueCounts | None = None  # the last counts, for the tab labels and totals
         self._ends: tuple[bool, bool] | None = None
         self._loaded_signature: tuple[int, int] | None = None
 
@@ -400,7 +226,7 @@ class QueueScreen(AppAccess, Screen[None]):
         return True
 
     # -- what is asked ----------------------------------------------------------------
-    def current_filter(self) -> Any:
+    def current_filter(self) -> TicketFilter:
         """The store filter for the current tab, filters and search."""
         from ..store import TicketFilter
 
@@ -433,7 +259,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self._load_page(self.page_keys[-1])
         self._update_filter_bar()
 
-    def _load_page(self, after: tuple[Any, int] | None) -> None:
+    def _load_page(self, after: QueueKey | None) -> None:
         # Even an indexed page goes to a worker: most pages take a millisecond,
         # but some combinations of tab, filters and sort have no index to
         # follow at 1,000,000 tickets, and a substring search may scan every
@@ -450,7 +276,7 @@ class QueueScreen(AppAccess, Screen[None]):
             self.set_timer(0.15, self._update_status)
         self._fetch_page(self._token, f, self.sort, after)
 
-    def _page_ready(self, tickets: list[Ticket], next_key: tuple[Any, int] | None) -> None:
+    def _page_ready(self, tickets: list[Ticket], next_key: QueueKey | None) -> None:
         self.searching = False
         self.loading = False
         self.next_key = next_key
@@ -472,7 +298,7 @@ class QueueScreen(AppAccess, Screen[None]):
             self.refresh_bindings()
 
     def _show_page(self, tickets: list[Ticket]) -> None:
-        clock = self.app.clock  # type: ignore[attr-defined]
+        clock = self.clock
         now = clock.now()
         levels = ticket_levels(tickets, now, self.store.calendar())
         self.table.show(tickets, levels, now.date(), self.marked.keys())
@@ -482,7 +308,7 @@ class QueueScreen(AppAccess, Screen[None]):
     # -- workers ----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
-    def _fetch_page(self, token: int, f: Any, sort: str, after: tuple[Any, int] | None) -> None:
+    def _fetch_page(self, token: int, f: TicketFilter, sort: str, after: QueueKey | None) -> None:
         store = self._worker_store()
         try:
             tickets, key = store.queue.page(self.user, f, sort=sort, after=after, limit=PAGE_SIZE)
@@ -491,7 +317,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self.post_message(self.PageLoaded(token, tickets, key))
 
     @work(thread=True, exclusive=True, group="queue-counts", exit_on_error=False)
-    def _count(self, token: int, f: Any, tab: QueueTab) -> None:
+    def _count(self, token: int, f: TicketFilter, tab: QueueTab) -> None:
         store = self._worker_store()
         try:
             counts = store.queue.counts(self.user, f)
@@ -512,14 +338,14 @@ class QueueScreen(AppAccess, Screen[None]):
         counts = self.counts = message.counts
         # the tab may have changed since the count started: derive its total
         # (a search's total is its own count, and a new search recounts)
-        self.total = message.total if self.search_text else self._tab_total(self.tab)  # type: ignore[arg-type]
+        self.total = message.total if self.search_text else self._tab_total(self.tab)
         for t in self.tabs:
             self.query_one(f"#{t.id}", Tab).label = f"{t.label} {tab_count(counts, t):,}"
         self._update_status()
 
-    def _tab_total(self, tab: QueueTab) -> int | None:
+    def _tab_total(self, tab: QueueTab | None) -> int | None:
         """A tab's count from the last counts, when they answer it (no search)."""
-        if self.counts is None or self.search_text:
+        if self.counts is None or self.search_text or tab is None:
             return None
         return tab_count(self.counts, tab)
 
@@ -572,14 +398,14 @@ class QueueScreen(AppAccess, Screen[None]):
             return
         level = self.table.level_of(t.id)
         badge.level = level
-        badge.today = t.awaiting_reply and due_today(t.due_date, self.app.clock.today(), level)  # type: ignore[attr-defined]
+        badge.today = t.awaiting_reply and due_today(t.due_date, self.clock.today(), level)
         text = literal(f"{t.appeal_type.label}｜{t.title or t.content}")
         preview.update(text)
 
     def refresh_calendar_status(self) -> None:
         """The header's calendar mark (a small query; repeated after each reload)."""
         cal = self.store.calendar()
-        today = self.app.clock.today()  # type: ignore[attr-defined]
+        today = self.clock.today()
         years = cal.provisional_years(today.year, today.year + 1)
         provisional = self.store.warnings.any_provisional_due()
         self.query_one(ConsoleHeader).set_calendar(provisional, years)
@@ -643,7 +469,7 @@ class QueueScreen(AppAccess, Screen[None]):
 
     def action_filters(self) -> None:
         """Narrow by department, appeal type, source and date range."""
-        depts = None if self.is_liaison else [(d.short_name, d.id) for d in self.store.departments()]
+        depts = None if self.is_liaison else [(d.short_name, stored_id(d)) for d in self.store.departments()]
 
         def done(result: QueueFilters | None) -> None:
             if result is not None:
@@ -708,7 +534,7 @@ class QueueScreen(AppAccess, Screen[None]):
         """Open the ticket under the cursor."""
         t = self.table.current_ticket()
         if t is not None:
-            self.app.open_ticket(t.id)  # type: ignore[attr-defined]
+            self.console_app.open_ticket(t.id)
 
     def action_intake(self) -> None:
         """Take a new appeal in (the intake form); the queue refreshes after."""
@@ -793,7 +619,8 @@ class QueueScreen(AppAccess, Screen[None]):
 
         try:
             if what == "dispatch":
-                result = store.tickets.bulk_dispatch(self.user, ids, department_id, progress)  # type: ignore[arg-type]
+                assert department_id is not None  # a bulk dispatch is started with its department
+                result = store.tickets.bulk_dispatch(self.user, ids, department_id, progress)
             else:
                 result = store.tickets.bulk_close_duplicates(self.user, ids, progress=progress)
         finally:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from rich.table import Table
 from rich.text import Text
@@ -26,15 +26,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
 from .. import rules
 from ..clock import weekday_cn
-from ..models import Role, Satisfaction, Status, Ticket
-from ..rules import Action, WarningLevel
+from ..models import Action, Event, Role, Satisfaction, Status, Supervision, Ticket
+from ..rules import WarningLevel
 from ..textsafe import literal
 from ..widgets.header import ConsoleHeader
 from ..widgets.timeline import Timeline, format_time
@@ -47,8 +45,14 @@ from .dialogs import (
     KnowledgeAnswerDialog,
     MergeDialog,
     ReasonDialog,
+    SubmitHook,
 )
 from .joint import JointActions
+
+if TYPE_CHECKING:  # types only
+    from ..store import Store
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ ACTION_KEYS: list[ActionKey] = [
 _BY_NAME = {a.name: a for a in ACTION_KEYS}
 
 
-class TicketScreen(JointActions, AppAccess, Screen[None]):
+class TicketScreen(JointActions):
     """One ticket: fields, badge, timeline and the actions available now."""
 
     BINDINGS = [
@@ -110,8 +114,7 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
     # -- app services ---------------------------------------------------------
 
     def _now(self) -> dt.datetime:
-        clock = getattr(self.app, "clock", None)
-        return clock.now() if clock is not None else self.store.now()
+        return self.clock.now()
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -193,7 +196,7 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
         return self._names[login]
 
     # -- drawing --------------------------------------------------------------
-    def _draw(self, t: Ticket, events: list[Any], supervisions: list[Any]) -> None:
+    def _draw(self, t: Ticket, events: list[Event], supervisions: list[Supervision]) -> None:
         title = Text(f"{t.number}  {t.status.label}  {t.appeal_type.label}  ", style="bold")
         title.append_text(literal(t.title or t.content[:30]))
         if t.confidential:
@@ -234,7 +237,8 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
         cal = self.store.calendar()
         level = self._level
         if level:
-            overdue = rules.overdue_workdays(t.due_date, now, cal)  # type: ignore[arg-type]
+            # a ticket has a level only once it has a due date
+            overdue = rules.overdue_workdays(t.due_date, now, cal) if t.due_date is not None else 0
             badge.update(f"{level.badge} · 超期 {overdue} 个工作日 · 督办：{level.supervised_by}")
             badge.add_class(f"-{level.code}")
         elif t.awaiting_reply and t.due_date == now.date():
@@ -391,20 +395,22 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
         return True
 
     # -- running an action ---------------------------------------------------
-    def _run(self, call: Callable[[Any, int], Ticket], done: str, dialog: FormDialog[Any] | None = None) -> None:
+    def _run(self, call: Callable[[Store, int], Ticket], done: str, dialog: FormDialog[Any] | None = None) -> None:
         """Run ``call(store, version)`` in a worker, with the version this screen shows."""
         assert self.ticket is not None
         self._pending = (dialog, done)
         self._act(call, self.ticket.version)
 
-    def _hook(self, call: Callable[[Any, int, Any], Ticket], done: str) -> Callable[[FormDialog[Any], Any], None]:
+    def _hook(self, call: Callable[[Store, int, V], Ticket], done: str) -> SubmitHook[V]:
         """A dialog's ``on_submit``: run ``call(store, version, value)``; the
         dialog stays open until the store has accepted it."""
-        return lambda dialog, value: self._run(lambda store, version: call(store, version, value), done, dialog)
+        def submit(dialog: FormDialog[V], value: V) -> None:
+            self._run(lambda store, version: call(store, version, value), done, dialog)
 
+        return submit
 
     @work(thread=True, exclusive=True, group="ticket-action", exit_on_error=False)
-    def _act(self, call: Callable[[Any, int], Ticket], version: int) -> Ticket:
+    def _act(self, call: Callable[[Store, int], Ticket], version: int) -> Ticket:
         store = self._worker_store()
         try:
             return call(store, version)
@@ -419,7 +425,8 @@ class TicketScreen(JointActions, AppAccess, Screen[None]):
         dialog, done = self._pending
         self._pending = None
         if event.state is WorkerState.SUCCESS:
-            ticket: Ticket = event.worker.result  # type: ignore[assignment]
+            ticket = event.worker.result  # what _act returned
+            assert isinstance(ticket, Ticket)
             if dialog is not None and dialog.is_attached:
                 dialog.dismiss(None)
             if self.user.role is Role.DEPARTMENT and ticket.department_id is None:

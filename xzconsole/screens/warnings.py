@@ -39,7 +39,7 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -53,12 +53,15 @@ from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
 from ..clock import local_date
-from ..models import Role
+from ..models import Role, Staff
 from ..rules import WarningLevel
-from ..store import ChangeWatcher
+from ..store import ChangeWatcher, Store
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.warning_badge import TODAY_LABEL, TODAY_SYMBOL
+
+if TYPE_CHECKING:  # types only: the dialog module is imported when a supervision is recorded
+    from .dialogs import FormDialog
 
 POLL_SECONDS = 1.0  # PRAGMA data_version cadence: a commit shows within ~1 s + one snapshot
 NARROW_BELOW = 100  # columns: below this the list drops 期限 and 企业
@@ -121,7 +124,7 @@ class PanelSnapshot:
         return {lvl.supervised_by: self.levels.get(lvl, 0) for lvl in reversed(LEVELS)}
 
 
-def compute_snapshot(store: Any, actor: Any, now: dt.datetime, data_version: int,
+def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_version: int,
                      limit: int = LIST_LIMIT, list_kind: str = "warned") -> PanelSnapshot:
     """One consistent look at the warning ladder (runs in a worker thread).
 
@@ -215,7 +218,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         self._wall = wall
         self.snapshot: PanelSnapshot | None = None
         self.watcher: ChangeWatcher | None = None
-        self.snapshot_store: Any = None
+        self.snapshot_store: Store | None = None
         self._store_lock = threading.Lock()
         self._token = 0
         self._applied = 0
@@ -232,7 +235,7 @@ class WarningsScreen(AppAccess, Screen[None]):
     # -- shortcuts ------------------------------------------------------------------
     @property
     def wall(self) -> bool:
-        return bool(self._wall if self._wall is not None else getattr(self.app, "wall", False))
+        return self._wall if self._wall is not None else self.console_app.wall
 
 
     @property
@@ -269,7 +272,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         for lvl in LEVELS:
             depts.add_column(f"{lvl.symbol}{lvl.label[:1]}", width=3, key=lvl.code)
         depts.add_column("合计", width=4, key="total")
-        self.watcher = ChangeWatcher(self.app.db_path)  # type: ignore[attr-defined]
+        self.watcher = ChangeWatcher(self.console_app.db_path)
         self.set_interval(POLL_SECONDS, self.tick, name="warnings-poll")
         self.tick()
         self.list_table.focus()
@@ -328,7 +331,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         date changed or the minute rolled; returns whether it asked for a snapshot."""
         if self.watcher is None:
             return False
-        now = self.app.clock.now()  # type: ignore[attr-defined]
+        now = self.clock.now()
         version = self.poll_version()
         minute = now.replace(second=0, microsecond=0)
         if version == self._seen_version and local_date(now) == self._seen_date and minute == self._seen_minute:
@@ -342,7 +345,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         """Ask the worker for a fresh snapshot."""
         self._token += 1
         self.refreshes += 1
-        now = now or self.app.clock.now()  # type: ignore[attr-defined]
+        now = now or self.clock.now()
         if version is None:
             version = self.poll_version()
         self._compute(self._token, now, version)
@@ -353,10 +356,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         # (still running) worker and its successor from sharing the connection
         with self._store_lock:
             if self.snapshot_store is None:
-                from ..store import Store
-
-                app: Any = self.app
-                self.snapshot_store = Store(app.db_path, app.clock, migrate=False)
+                self.snapshot_store = self._worker_store()
             snap = compute_snapshot(self.snapshot_store, self.user, now, version, list_kind=self.list_kind)
         self.post_message(self.SnapshotReady(token, snap))
 
@@ -409,8 +409,8 @@ class WarningsScreen(AppAccess, Screen[None]):
             w = self.query_one(f"#panel-count-{lvl.code}")
             if isinstance(w, Digits):
                 w.update(str(n))
-            else:
-                w.update(f"{n:,} 件")  # type: ignore[attr-defined]
+            elif isinstance(w, Static):
+                w.update(f"{n:,} 件")
             self.query_one(f"#panel-level-{lvl.code}").set_class(n > 0, "-active")
         notices = "  ".join(f"{NOTICE_LABELS[k]} {snap.notices.get(k, 0):,}" for k in NOTICE_LABELS)
         self.query_one("#panel-notices", Static).update(f"提示：{notices}")
@@ -476,7 +476,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         out: dict[str, int] = {}
         for lvl in LEVELS:
             w = self.query_one(f"#panel-count-{lvl.code}")
-            text = w.value if isinstance(w, Digits) else str(w.render())  # type: ignore[attr-defined]
+            text = w.value if isinstance(w, Digits) else str(w.render())
             digits = "".join(ch for ch in text if ch.isdigit())
             out[lvl.code] = int(digits) if digits else 0
         text = str(self.query_one("#panel-notices", Static).render())
@@ -534,7 +534,7 @@ class WarningsScreen(AppAccess, Screen[None]):
             return
         row = self.current_row()
         if row is not None:
-            self.app.open_ticket(row.id)  # type: ignore[attr-defined]
+            self.console_app.open_ticket(row.id)
 
     def action_supervise(self) -> None:
         """督办: record a supervision of the selected warned ticket by the body its level names."""
@@ -547,7 +547,7 @@ class WarningsScreen(AppAccess, Screen[None]):
             self.notify("没有选中的预警工单", markup=False)
             return
 
-        def submit(dialog: Any, note: str) -> None:
+        def submit(dialog: FormDialog[str], note: str) -> None:
             from ..store import StoreError
 
             try:

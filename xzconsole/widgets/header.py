@@ -13,8 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from ..clock import weekday_cn
-from ..models import Role
+from ..clock import Clock, weekday_cn
+from ..models import Role, Staff
 from ..textsafe import plain
 
 CLOCK_REFRESH_SECONDS = 5.0
@@ -40,7 +40,8 @@ class ConsoleHeader(Horizontal):
 
     def refresh_user(self) -> None:
         """Name, role and department of the signed-in staff member."""
-        user = getattr(self.app, "user", None)
+        # any app may hold the header; the console's offers ``user`` once signed in
+        user: Staff | None = getattr(self.app, "user", None)
         if user is None:
             return
         where = user.department_name if user.role is Role.DEPARTMENT and user.department_name else user.center
@@ -64,7 +65,7 @@ class ConsoleHeader(Horizontal):
             cal.remove_class("-provisional")
 
     def refresh_clock(self) -> None:
-        clock = getattr(self.app, "clock", None)
+        clock: Clock | None = getattr(self.app, "clock", None)
         if clock is None:
             return
         now = clock.now()

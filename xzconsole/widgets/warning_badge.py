@@ -65,7 +65,7 @@ class WarningBadge(Static):
     def _refresh_badge(self) -> None:
         for cls in SEVERITY_CLASSES:
             self.remove_class(cls)
-        cls = severity_class(self.level, self.today)
-        if cls:
-            self.add_class(cls)
+        severity = severity_class(self.level, self.today)
+        if severity:
+            self.add_class(severity)
         self.update(badge_text(self.level, self.today))

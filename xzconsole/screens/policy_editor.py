@@ -1,0 +1,205 @@
+"""新建 / 修改政策: the policy editor, opened from the library (SPEC §6).
+
+Every field of a policy in one form, saved as a draft or saved and
+published; the category tree (9 / 56) is one Select whose values join
+category and subcategory with :data:`CATEGORY_SEP`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+
+from .base import AppAccess, select_value, store_error_types, stored_id
+from ..models import PolicyKind, PolicyLevel, PolicyStatus
+from ..textsafe import plain
+from ..widgets.header import ConsoleHeader
+
+CATEGORY_SEP = "\u001f"  # between category and subcategory in a Select value (never typed by anyone)
+
+
+def category_options(tree: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The 9 / 56 tree as one Select: each category, then its subcategories indented."""
+    out: list[tuple[str, str]] = []
+    for top, subs in tree.items():
+        out.append((plain(top), top))
+        out.extend((f"  └ {plain(s)}", f"{top}{CATEGORY_SEP}{s}") for s in subs)
+    return out
+
+
+def split_category(value: str | None) -> tuple[str, str]:
+    """A category Select value as (category, subcategory)."""
+    if not value:
+        return "", ""
+    top, _, sub = value.partition(CATEGORY_SEP)
+    return top, sub
+
+
+# ---------------------------------------------------------------- the editor
+
+EDITOR_FIELDS = [  # (key, label, placeholder)
+    ("title", "标题", "政策文件全称"),
+    ("doc_number", "文号", "如 徐政发〔2026〕1号"),
+    ("issuer", "发文单位", "如 市人社局"),
+    ("interpreter_name", "解读人", "姓名（发布前必填）"),
+    ("interpreter_phone", "解读人电话", "如 0516-83735126（发布前必填）"),
+    ("valid_from", "生效日期", "YYYY-MM-DD"),
+    ("valid_until", "截止日期", "YYYY-MM-DD，长期有效可不填"),
+    ("issued_at", "发文日期", "YYYY-MM-DD"),
+    ("apply_url", "申报链接", "https://…（申报类）"),
+    ("source_url", "来源链接", "https://…"),
+]
+
+
+class PolicyEditorScreen(AppAccess, Screen[int | None]):
+    """新建 / 修改政策: every field, save as draft, or save and publish.
+
+    Publishing is refused without summary and interpreter (name and phone):
+    the refusal is shown in the form in Chinese, nothing typed is lost, and
+    the policy stays a draft.  Saving sends ``expect_updated_at`` so an edit
+    never silently overwrites someone else's newer one.  Dismisses with the
+    policy's id (or None when nothing was saved).
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "保存", id="policy_editor.save", priority=True),
+        Binding("ctrl+r", "publish", "保存并发布", id="policy_editor.publish", priority=True),
+        Binding("escape", "close", "关闭", id="policy_editor.close"),
+    ]
+
+    def __init__(self, policy_id: int | None) -> None:
+        super().__init__()
+        self.policy_id = policy_id
+        self.updated_at: str | None = None
+        self.saved = False
+
+
+    def compose(self) -> ComposeResult:
+        tree = self.store.categories()
+        yield ConsoleHeader("政策编辑", id="header")
+        yield Static("", id="editor-state", markup=False)
+        with VerticalScroll(id="editor-form"):
+            # compact inputs (one line each): most of the form fits in 80×24
+            for key, label, hint in EDITOR_FIELDS[:3]:
+                yield Label(label, classes="editor-label")
+                yield Input(placeholder=hint, id=f"ed-{key}", classes="editor-input", compact=True)
+            with Horizontal(classes="editor-row"):
+                yield Select([(lv.label, lv.value) for lv in PolicyLevel], prompt="层级", id="ed-level",
+                             value=PolicyLevel.MUNICIPAL.value, allow_blank=False, compact=True)
+                yield Select([(k.label, k.value) for k in PolicyKind], prompt="类型", id="ed-kind",
+                             value=PolicyKind.OTHER.value, allow_blank=False, compact=True)
+                yield Select(category_options(tree), prompt="类别 / 子类", id="ed-category", compact=True)
+            yield Label("摘要（发布前必填）", classes="editor-label")
+            yield TextArea("", id="ed-summary", classes="editor-summary", soft_wrap=True)
+            for key, label, hint in EDITOR_FIELDS[3:]:
+                yield Label(label, classes="editor-label")
+                yield Input(placeholder=hint, id=f"ed-{key}", classes="editor-input", compact=True)
+        yield Static("", id="editor-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.policy_id is not None:
+            self._load(self.policy_id)
+        self._update_state()
+        self.query_one("#ed-title", Input).focus()
+
+    def _load(self, pid: int) -> None:
+        detail = self.store.library.detail(pid)
+        p = detail["policy"]
+        self.updated_at = detail["updated_at"]
+        for key, _, _ in EDITOR_FIELDS:
+            v = getattr(p, key)
+            self.query_one(f"#ed-{key}", Input).value = "" if v is None else plain(str(v))
+        self.query_one("#ed-level", Select).value = p.level.value
+        self.query_one("#ed-kind", Select).value = p.kind.value
+        if p.category:
+            self.query_one("#ed-category", Select).value = (f"{p.category}{CATEGORY_SEP}{p.subcategory}"
+                                                            if p.subcategory else p.category)
+        self.query_one("#ed-summary", TextArea).text = p.summary
+
+    def _update_state(self) -> None:
+        if self.policy_id is None:
+            text = "新建政策 · 保存后为草稿 · Ctrl+S 保存 · Ctrl+R 保存并发布"
+        else:
+            p = self.store.library.get(self.policy_id)
+            when = (self.updated_at or "").replace("T", " ")[:16]
+            text = f"政策 #{p.id} · 状态：{p.status.label} · 最近修改 {when}"
+        self.query_one("#editor-state", Static).update(text)
+
+    def values(self) -> dict[str, Any]:
+        """The form as the store's field values."""
+        v: dict[str, Any] = {key: self.query_one(f"#ed-{key}", Input).value.strip() for key, _, _ in EDITOR_FIELDS}
+        v["level"] = select_value(self.query_one("#ed-level", Select)) or PolicyLevel.MUNICIPAL.value
+        v["kind"] = select_value(self.query_one("#ed-kind", Select)) or PolicyKind.OTHER.value
+        v["category"], v["subcategory"] = split_category(select_value(self.query_one("#ed-category", Select)))
+        v["summary"] = self.query_one("#ed-summary", TextArea).text.strip()
+        for key in ("valid_from", "valid_until", "issued_at"):
+            v[key] = v[key] or None
+        return v
+
+    def show_error(self, message: str) -> None:
+        """Say in the form what was refused (and notify)."""
+        box = self.query_one("#editor-error", Static)
+        box.update(plain(message))
+        box.add_class("-shown")
+        self.notify(plain(message), title="未能完成", severity="error", markup=False, timeout=8)
+
+    @property
+    def error_text(self) -> str:
+        return str(self.query_one("#editor-error", Static).render())
+
+    def _save(self) -> int | None:
+        """Save the form: the policy's id, or None when the store refused (shown in the form)."""
+        store, user = self.store, self.user
+        try:
+            if self.policy_id is None:
+                pid = self.policy_id = stored_id(store.library.create(user, self.values()))
+            else:
+                pid = self.policy_id
+                store.library.update(user, pid, self.values(), expect_updated_at=self.updated_at)
+        except store_error_types() as exc:
+            self.show_error(str(exc))
+            return None
+        self.saved = True
+        self.updated_at = store.library.detail(pid)["updated_at"]
+        box = self.query_one("#editor-error", Static)
+        box.update("")
+        box.remove_class("-shown")
+        self._update_state()
+        return pid
+
+    def action_save(self) -> None:
+        """Save (a new policy becomes a draft)."""
+        if self._save() is not None:
+            self.notify("已保存", markup=False)
+
+    def action_publish(self) -> None:
+        """Save, then publish; a refusal is shown and the policy stays a draft."""
+        pid = self._save()
+        if pid is None:
+            return
+        store, user = self.store, self.user
+        p = store.library.get(pid)
+        if p.status is PolicyStatus.PUBLISHED:
+            self.notify("已保存（该政策已发布）", markup=False)
+            return
+        try:
+            store.library.publish(user, pid)
+        except store_error_types() as exc:
+            self.show_error(f"未发布：{exc}")
+            return
+        self.updated_at = store.library.detail(pid)["updated_at"]
+        self._update_state()
+        self.notify("已发布", markup=False)
+
+    def action_close(self) -> None:
+        """Close the editor (unsaved typing is dropped)."""
+        self.dismiss(self.policy_id if self.saved else None)
+
+
+__all__ = ["CATEGORY_SEP", "PolicyEditorScreen", "category_options", "split_category"]
