@@ -69,6 +69,9 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP") or sys.platform ==
 
 
 def _env() -> dict[str, str]:
+    """This tree first on the path (subprocesses also run with ``cwd=ROOT``:
+    ``python -c`` puts the working directory first, and another checkout's
+    ``xzconsole`` there would be imported instead)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("TEXTUAL_DRIVER", None)
@@ -323,7 +326,7 @@ def test_the_deadline_ends_a_console_stuck_in_a_write_and_loses_nothing_committe
     script = STUCK_CONSOLE.format(root=str(ROOT), committed=str(committed), ready=str(ready), db=str(db),
                                   login=cli.current_login())
     proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env())
+                            stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
     try:
         deadline = time.monotonic() + 60
         while not ready.exists():
@@ -366,7 +369,7 @@ def _spawn_in_pty(db: Path, *, controlling: bool, argv: tuple[str, ...] = ()) ->
         code += "fcntl.ioctl(0, termios.TIOCSCTTY, 0)\n"
     code += f"sys.argv = ['xzconsole', *{list(argv)!r}]\nrunpy.run_module('xzconsole.cli', run_name='__main__')\n"
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave,
-                            start_new_session=True, env=env, close_fds=True)
+                            start_new_session=True, env=env, close_fds=True, cwd=ROOT)
     os.close(slave)
     return proc.pid, master
 
@@ -454,7 +457,7 @@ def _stress(db: Path, modes: str, runs: int, *extra: str, writes: bool = False,
     if writes:
         args.append("--writes")
     env = _env() | {"XZCONSOLE_DB": str(db)}
-    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=1800)
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=1800, cwd=ROOT)
     assert proc.stdout.strip(), proc.stderr[-3000:]
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     slowest = result["slowest"][0] if result["slowest"] else None

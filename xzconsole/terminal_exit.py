@@ -19,7 +19,7 @@ Measured before this module (``tests/exit_harness.py``): 17 of 20 consoles
 whose pty master was closed at a random moment in their first two seconds
 were still there, with exactly the issue's stacks.  A console whose terminal
 is gone *without* a SIGHUP (not its controlling terminal) fared worse: its
-input thread spun at full CPU on end-of-file, for ever (dolphie#101).
+input thread busy-looped on end-of-file, for ever (dolphie#101).
 
 **What this module does**, in three layers:
 
