@@ -129,7 +129,7 @@ def _add_writer(log_path: str) -> None:
     def write_one(app: XzApp) -> None:
         if app.store is None or app.user is None:
             return
-        t = app.store.accept(app.user, TicketIntake(appeal_type="consultation", enterprise_name="徐州退出测试有限公司",
+        t = app.store.tickets.accept(app.user, TicketIntake(appeal_type="consultation", enterprise_name="徐州退出测试有限公司",
                                                      content="终端断开时的写入"))
         log.write(f"{t.number}\n")
 

@@ -47,6 +47,7 @@ import pytest
 from textual.drivers._writer_thread import WriterThread
 
 from xzconsole import cli
+from xzconsole.identity import current_login
 from xzconsole.terminal_exit import (
     CLEAN_EXIT_SECONDS,
     GuardedLinuxDriver,
@@ -281,7 +282,7 @@ def demo_db(tmp_path_factory) -> Path:
     login, database from $XZCONSOLE_DB."""
     path = tmp_path_factory.mktemp("exit") / "demo.db"
     assert cli.main(["demo", "--tickets", "2000", "--no-open", "--db", str(path)]) == 0
-    login = cli.current_login()
+    login = current_login()
     if login not in ("demo_clerk", "demo_admin"):
         assert cli.main(["staff", "add", login, "--role", "clerk", "--name", "退出测试",
                          "--db", str(path), "--as", "demo_admin"]) == 0
@@ -307,7 +308,7 @@ class Stuck(XzApp):
         self.set_timer(0.2, self.commit_then_hang)
 
     def commit_then_hang(self):
-        t = self.store.accept(self.user, TicketIntake(appeal_type="consultation",
+        t = self.store.tickets.accept(self.user, TicketIntake(appeal_type="consultation",
                               enterprise_name="徐州卡死测试有限公司", content="已提交的诉求"))
         open({committed!r}, "w").write(t.number)
         with self.store.write() as c:  # a write transaction that never finishes…
@@ -324,7 +325,7 @@ print("returned", flush=True)
 def test_the_deadline_ends_a_console_stuck_in_a_write_and_loses_nothing_committed(db, tmp_path, signum, status):
     committed, ready = tmp_path / "committed", tmp_path / "ready"
     script = STUCK_CONSOLE.format(root=str(ROOT), committed=str(committed), ready=str(ready), db=str(db),
-                                  login=cli.current_login())
+                                  login=current_login())
     proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
     try:
