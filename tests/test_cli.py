@@ -15,6 +15,8 @@ import pytest
 from test_import import NOW, feed_row, rows_of, run, write_jsonl  # noqa: F401  (fixtures below)
 from test_import import _template, cli_db  # noqa: F401
 
+from xzconsole.areas.schema import SCHEMA_VERSION
+
 
 def _import(capsys, tmp_path: Path, rows: list, now: str = NOW) -> str:
     feed = write_jsonl(tmp_path / f"feed{len(list(tmp_path.iterdir()))}.jsonl", rows)
@@ -256,7 +258,7 @@ def test_doctor_checks_schema_integrity_calendar_permissions_and_the_login(cli_d
     os.chmod(cli_db, 0o644)
     code, out, err = run(capsys, "doctor", "--now", NOW)
     assert code == 1
-    assert "结构版本 2" in out and "完整性检查：ok" in out and "日志模式：wal" in out
+    assert f"结构版本 {SCHEMA_VERSION}" in out and "完整性检查：ok" in out and "日志模式：wal" in out
     assert "2026 年日历" in out and "2027 年日历：暂定" in out
     assert "王受理" in out and "受理员" in out
     assert "chmod g+rwx" in out and "chmod g+rw" in out and "chmod o-rwx" in out

@@ -34,6 +34,7 @@ from test_import import (  # noqa: F401  (fixtures)
     write_jsonl,
 )
 
+from xzconsole.areas.schema import SCHEMA_VERSION
 from xzconsole.services import replication as rp
 from xzconsole.clock import FixedClock
 from xzconsole.models import TicketIntake
@@ -159,7 +160,7 @@ def _fake_litestream(tmp_path: Path, body: str) -> Path:
 @pytest.mark.parametrize("body, why", [
     ("open(out, 'wb').write(b'not a database at all' * 500)\n", "无法作为数据库打开"),
     ("c = sqlite3.connect(out); c.execute('PRAGMA user_version = 99'); c.execute('CREATE TABLE t(x)'); c.close()\n",
-     "比本程序（2）新"),
+     f"比本程序（{SCHEMA_VERSION}）新"),
     ("print('no matching backup files available', file=sys.stderr); sys.exit(1)\n", "没有"),
 ])
 def test_a_restore_that_fails_verification_leaves_nothing_behind(cli_db, tmp_path, capsys, monkeypatch, body, why):

@@ -14,27 +14,33 @@ Running over SSH (SPEC §13), :func:`run_console` takes care of three traps:
   the 256-colour palette.  The stylesheet carries meaning only with ANSI
   named colours plus a symbol and a word, so it reads the same in 256
   colours (``COLORTERM=truecolor`` merely makes the chrome smoother).
-* **Hang-up.** When the SSH connection drops, the kernel sends SIGHUP; the
-  app exits cleanly on it instead of spinning on a dead terminal
-  (dolphie#101).  The handler is installed on the event loop
-  (:meth:`XzApp.install_hangup_handler`), which is the async-safe form of
-  ``signal.signal(SIGHUP, …)``.
+* **Hang-up.** When the SSH connection drops (SIGHUP, a terminal that
+  reports a hang-up, a write that fails with EIO/EPIPE) or the process is
+  asked to stop (SIGTERM), the console leaves within two seconds, every time
+  (issue 19; dolphie#101).  :meth:`XzApp.run` installs a
+  :class:`~xzconsole.terminal_exit.TerminalGuard` for the whole run and the
+  app draws through :class:`~xzconsole.terminal_exit.GuardedLinuxDriver`;
+  ``terminal_exit`` explains the deadlock in Textual this avoids, and why
+  ending at any instant loses nothing committed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import datetime as dt
 import locale
-import signal
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from textual import constants as textual_constants
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Provider
 from textual.containers import VerticalScroll
+from textual.driver import Driver
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -42,6 +48,7 @@ from .clock import Clock, FixedClock
 from .console import ConsoleApp
 from .identity import current_login
 from .palette import EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCommands
+from .terminal_exit import LeaveReason, TerminalGuard
 from .textsafe import literal, plain
 
 if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not at start-up
@@ -142,7 +149,55 @@ class XzApp(App[int]):
         self.wall = wall
         self._store: Store | None = None
         self._user: Staff | None = None
+        #: True once the console leaves on its own (hang-up, SIGTERM, dead terminal)
         self.hangup = False
+        self.leave_reason: LeaveReason | None = None
+        self.terminal_guard = TerminalGuard()
+
+    # -- running, and leaving when the terminal goes ---------------------------------
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform; on Linux and macOS the guarded
+        one, which cannot hang on a dead terminal.  A driver named in
+        ``TEXTUAL_DRIVER`` (textual-serve's web driver) is used as it is."""
+        if textual_constants.DRIVER is None and sys.platform != "win32":
+            from .terminal_exit import GuardedLinuxDriver
+
+            return GuardedLinuxDriver
+        return super().get_driver_class()
+
+    def run(self, *args: Any, **kwargs: Any) -> int | None:
+        """Run the app with the :class:`TerminalGuard` watching for the whole
+        run: from before the terminal is switched to application mode until
+        Textual has put it back.  After a hang-up the guard's deadline stays
+        armed until the process has ended."""
+        guard = self.terminal_guard
+        guard.install()
+        try:
+            return super().run(*args, **kwargs)
+        except OSError:
+            # the terminal vanished under us (EIO while Textual printed on the way out)
+            if not guard.leaving:
+                raise
+            return None
+        finally:
+            guard.finish()
+
+    def on_load(self) -> None:
+        """Give the guard the event loop, before the terminal is touched; a
+        hang-up that came even earlier makes the app leave at once."""
+        pending = self.terminal_guard.attach(asyncio.get_running_loop(), self.leave)
+        if pending is not None:
+            self.leave(pending)
+
+    def leave(self, reason: LeaveReason) -> None:
+        """Exit because the terminal went away or the process was told to
+        stop (runs on the event loop, scheduled by the guard).  Nothing typed is
+        pending in the store: every action commits in its own transaction."""
+        if self.hangup:
+            return
+        self.hangup = True
+        self.leave_reason = reason
+        self.exit(return_code=EXIT_OK)
 
     # Before mount (or when opening failed) the two are missing, not None:
     # ``getattr(app, "user", None)`` still says "nobody signed in yet".
@@ -176,7 +231,6 @@ class XzApp(App[int]):
             self.exit(return_code=EXIT_NOTHING, message=f"xzconsole：无法打开数据库 {plain(self.db_path)}：{plain(exc)}")
             return
         self.sub_title = f"{plain(user.display)} · {user.role.label}"
-        self.install_hangup_handler()
         if self.wall:
             from .screens.warnings import WarningsScreen
 
@@ -185,24 +239,6 @@ class XzApp(App[int]):
         from .screens.queue import QueueScreen
 
         self.push_screen(QueueScreen())
-
-    def install_hangup_handler(self) -> bool:
-        """Exit when the terminal goes away (SIGHUP); False where there is none."""
-        import asyncio
-
-        if not hasattr(signal, "SIGHUP"):
-            return False
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.on_hangup)
-        except (RuntimeError, NotImplementedError, ValueError):
-            # not the main thread (e.g. under a test runner's loop): fall back to nothing
-            return False
-        return True
-
-    def on_hangup(self) -> None:
-        """The SSH session closed: stop quietly (nothing typed is pending in the store)."""
-        self.hangup = True
-        self.exit(return_code=EXIT_OK)
 
     def on_unmount(self) -> None:
         if self._store is not None:
@@ -317,6 +353,28 @@ def lighten_imports() -> None:
         sys.modules["numpy"] = None  # type: ignore[assignment]
 
 
+def run_app(app: XzApp) -> int:
+    """Run a console app (the console, the wall) in this terminal and return
+    its exit status.  When it left on its own — the terminal hung up, or
+    SIGTERM — the process ends right here with that status: the terminal has
+    been put back (or was gone) and the store closed, so the interpreter's
+    teardown (a third of a second of freeing modules, and joining a worker
+    thread still finishing a query) has nothing left to do for anyone.  A
+    worker's transaction cut short here is rolled back by SQLite (see
+    :mod:`xzconsole.terminal_exit`)."""
+    app.run()
+    code = app.return_code
+    status = int(code if code is not None else EXIT_OK)
+    if app.hangup:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass  # the terminal is gone
+        os._exit(status)
+    return status
+
+
 def run_console(db_path: str, login: str, now: dt.datetime | None = None) -> int:
     """Run the console for ``login`` on ``db_path``; returns the exit status
     (0 done, 2 refused: unknown login or unusable database)."""
@@ -324,15 +382,7 @@ def run_console(db_path: str, login: str, now: dt.datetime | None = None) -> int
     advice = ensure_utf8_output()
     if advice:
         print(advice, file=sys.__stderr__, flush=True)
-    app = XzApp(db_path, login, FixedClock(now) if now is not None else None)
-    try:
-        app.run()
-    except OSError:
-        # the terminal vanished under us (EIO after a hang-up): nothing to show anyone
-        if not app.hangup:
-            raise
-    code = app.return_code
-    return int(code if code is not None else EXIT_OK)
+    return run_app(XzApp(db_path, login, FixedClock(now) if now is not None else None))
 
 
 # ---------------------------------------------------------------- the wall display
@@ -371,14 +421,8 @@ def run_wall(db_path: str, login: str | None, now: dt.datetime | None) -> int:
     advice = ensure_utf8_output()
     if advice:
         print(advice, file=sys.__stderr__, flush=True)
-    app = make_wall_app(db_path, login, now)
-    try:
-        app.run()
-    except OSError:
-        if not app.hangup:
-            raise
-    code = app.return_code
-    return int(code if code is not None else EXIT_OK)
+    # the same guarded run as the console: a hang-up or SIGTERM ends it within 2 s
+    return run_app(make_wall_app(db_path, login, now))
 
 
 def main() -> int:  # pragma: no cover - a convenience for `python -m xzconsole.app DB LOGIN`

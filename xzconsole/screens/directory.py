@@ -22,21 +22,22 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess, select_value, store_error_types, stored_id
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from .base import AppAccess, select_value, store_error_types, stored_id
 from .dialogs import FormDialog
 from .directory_dialogs import EnterpriseDialog
 from .enterprise import REFUSAL, EnterpriseScreen, is_liaison
 
 if TYPE_CHECKING:  # types only
-    from ..areas.directory import EnterpriseHit, Key
+    from ..areas.directory import EnterpriseHit
+    from ..areas.enterprise_page import Key
 
 PAGE_SIZE = 50
 NARROW_BELOW = 100  # columns: below this the list drops industry and contact

@@ -23,18 +23,25 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess, store_error_types, stored_id
+from ..areas.enterprise_page import PushLine
 from ..models import Policy, Role, Staff, Ticket
 from ..rules import WarningLevel
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from .base import AppAccess, store_error_types, stored_id
 from .dialogs import FormDialog
-from .directory_dialogs import ContactDialog, EnterpriseDialog, MergeConfirmDialog, PickDialog, enterprise_summary, hit_line
-
-from ..areas.directory import PushLine
+from .directory_dialogs import (
+    ContactDialog,
+    EnterpriseDialog,
+    MergeConfirmDialog,
+    PickDialog,
+    enterprise_summary,
+    hit_line,
+)
 
 if TYPE_CHECKING:  # types only
-    from ..areas.directory import EnterpriseEvent, EnterpriseHit, EnterpriseProfile, Key
+    from ..areas.directory import EnterpriseHit
+    from ..areas.enterprise_page import EnterpriseEvent, EnterpriseProfile, Key
     from ..store import Store
 
     #: a row of one of the history tabs (feedback and visits come as dicts)
