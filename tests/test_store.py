@@ -331,6 +331,18 @@ def test_satisfied_follow_up_closes(store, staff, outcome):
     assert c.status is Status.CLOSED and c.close_reason.value == "resolved" and c.satisfaction.label == outcome
 
 
+def test_follow_up_records_whether_the_problem_was_solved(store, staff):
+    t = in_state(store, staff, Status.REPLIED)
+    c = store.tickets.follow_up(staff["clerk"], t.id, "满意", resolved=False)
+    assert c.resolved is False and c.status is Status.CLOSED  # satisfied with the answer, problem not solved
+    u = in_state(store, staff, Status.REPLIED)
+    assert store.tickets.follow_up(staff["clerk"], u.id, "不满意", resolved=True).resolved is True
+    v = in_state(store, staff, Status.REPLIED)
+    with pytest.raises(InvalidAction, match="未联系上"):
+        store.tickets.follow_up(staff["clerk"], v.id, "未联系上", resolved=True)
+    assert store.tickets.follow_up(staff["clerk"], v.id, "满意").resolved is None  # not asked
+
+
 def test_unsatisfied_then_reopen_gives_a_fresh_limit(store, staff, clock):
     t = in_state(store, staff, Status.REPLIED, "consultation")
     clock.set("2026-12-04T11:00:00+08:00")  # Friday

@@ -418,6 +418,7 @@ class Ticket(_Model):
     closed_at: dt.datetime | None = None
     close_reason: CloseReason | None = None
     satisfaction: Satisfaction | None = None
+    resolved: bool | None = None  # 是否解决, as the enterprise said at the call-back
     followup_count: int = 0
     unreachable_count: int = 0
     reopen_count: int = 0

@@ -694,11 +694,19 @@ _TICKET_SEARCH_3 = f"""
 """ + TICKET_FTS_FILL + _fts_sync("tickets", "tickets_fts", TICKET_FTS_COLUMNS)
 
 
+# 是否解决: the enterprise's own answer at the call-back (1 已解决, 0 未解决,
+# NULL not asked or not reached); 12345 counts 解决率 on it (SPEC §8)
+_RESOLVED_4 = """
+    ALTER TABLE tickets ADD COLUMN resolved INTEGER CHECK (resolved IN (0, 1));
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
     _DIRECTORY_2 + _ASSOCIATIONS_2 + _JOINT_2 + _OUTREACH_2 + _CENTERS_2,
     _NUMBERS_3 + _TALLY_3 + _TICKET_SEARCH_3,
+    _RESOLVED_4,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -287,10 +287,13 @@ class TicketsArea:
         return self.records.act(actor, ref, Action.DIRECT_ANSWER, version, change, note=text + src)
 
     def follow_up(self, actor: Staff, ref: int | str, outcome: Satisfaction | str, *, note: str = "",
-                  version: int | None = None) -> Ticket:
+                  version: int | None = None, resolved: bool | None = None) -> Ticket:
         """回访: 满意/基本满意 close the ticket; 不满意 waits for 重办 or 办结; the
-        third 未联系上 closes it as unreachable."""
+        third 未联系上 closes it as unreachable. ``resolved`` is the enterprise's
+        answer to 是否解决 (None: not asked); it cannot come with 未联系上."""
         outcome = Satisfaction.parse(outcome)
+        if outcome is Satisfaction.UNREACHABLE and resolved is not None:
+            raise InvalidAction("未联系上企业，不能记录是否解决")
 
         def change(c: sqlite3.Connection, row: sqlite3.Row, now: dt.datetime) -> dict[str, Any]:
             upd: dict[str, Any] = {"followup_count": row["followup_count"] + 1}
@@ -304,6 +307,8 @@ class TicketsArea:
                                satisfaction=outcome.value)
                 return upd
             upd["satisfaction"] = outcome.value
+            if resolved is not None:
+                upd["resolved"] = int(resolved)
             if outcome in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED):
                 upd.update(status=Status.CLOSED.value, closed_at=format_datetime(now), close_reason=CloseReason.RESOLVED.value)
             return upd
