@@ -37,6 +37,7 @@ from .base import (
     Parser,
     _add_common,
     _explain,
+    refuse_as_under_sudo,
     safe,
 )
 from .console import cmd_console
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         ctx = Ctx(args, out, err)
+        refuse_as_under_sudo(args)
         if args.command is None:
             return cmd_console(ctx)
         return COMMANDS[args.command].run(ctx)

@@ -129,10 +129,17 @@ class Ctx:
         return Path(given).expanduser()
 
     def open_store(self, *, must_exist: bool = True, migrate: bool = True) -> Store:
-        """Open the database; a missing file is refused with what to do."""
-        from ..store import Store
+        """Open the database, checked before anything is written.
+
+        A missing file is refused with what to do; a file that is not an
+        xzconsole database (or an empty one, unless this is ``init``:
+        ``must_exist=False``) and a newer schema are refused untouched; an older
+        schema is migrated only after the login is known to be staff.
+        """
+        from ..store import SCHEMA_VERSION, NotOurDatabase, Store
 
         path = self.db_path()
+        _check_reachable(path)
         if must_exist and not path.exists():
             raise CliError(
                 f"数据库文件不存在：{path}\n"
@@ -144,16 +151,47 @@ class Ctx:
             raise CliError(f"{path} 是目录，不是数据库文件")
         if not path.parent.exists():
             raise CliError(f"数据库目录不存在：{path.parent}")
-        return Store(path, self.clock(), migrate=migrate)
+        try:
+            store = Store(path, self.clock(), migrate=False, create=not must_exist)
+        except NotOurDatabase as exc:
+            raise CliError(str(exc)) from None
+        try:
+            version = store.schema_version()
+            if version > SCHEMA_VERSION and migrate:
+                raise CliError(f"数据库结构版本 {version} 比本程序支持的版本 {SCHEMA_VERSION} 新：请升级 xzconsole（未作任何改动）")
+            if migrate and 0 < version < SCHEMA_VERSION:
+                # who asks is checked before the first write: an unknown login changes nothing
+                store.staff.identify(self.login())
+                store.migrate()
+        except BaseException:
+            store.disconnect()
+            raise
+        return store
+
+    def invoker(self) -> identity.Invoker:
+        """Who runs this, as the operating system vouches for it (sudo's SUDO_USER
+        only when this process is the database's owner; see identity.invoker)."""
+        try:
+            return identity.invoker(self.db_path())
+        except identity.IdentityRefused as exc:
+            raise CliError(str(exc)) from None
+
+    def login(self) -> str:
+        """The login to identify: ``--as`` on a demo database (checked in
+        :meth:`actor`), otherwise the invoker's."""
+        as_login = getattr(self.args, "as_login", None)
+        return as_login if as_login is not None else self.invoker().login
 
     def actor(self, store: Store, roles: Iterable[str] | None = None) -> Staff:
-        """The staff record of whoever runs this: the OS login, or ``--as`` on a demo database."""
+        """The staff record of whoever runs this: the OS login (under sudo: the
+        invoking login), or ``--as`` on a demo database and never under sudo."""
         login = getattr(self.args, "as_login", None)
         if login is not None:
+            refuse_as_under_sudo(self.args)
             if not store.is_demo():
-                raise CliError(f"--as 只能用于演示数据库；正式数据库按系统登录名识别身份（当前登录名：{identity.current_login()}）")
+                raise CliError(f"--as 只能用于演示数据库；正式数据库按系统登录名识别身份（当前登录名：{self.invoker().login}）")
         else:
-            login = identity.current_login()
+            login = self.invoker().login
         staff = store.staff.identify(login)
         if roles is not None:
             allowed = list(roles)
@@ -167,6 +205,38 @@ class Ctx:
     def say(self, text: str = "") -> None:
         """A message for the person at the terminal (stderr: stdout stays data)."""
         print(safe(text), file=self.err)
+
+
+def refuse_as_under_sudo(args: argparse.Namespace) -> None:
+    """``--as`` never under sudo: there the identity is the one sudo reports."""
+    if getattr(args, "as_login", None) is not None and identity.under_sudo():
+        raise CliError("经 sudo 运行时不能用 --as：身份就是 sudo 报告的调用人（系统登录名）")
+
+
+def _check_reachable(path: Path) -> None:
+    """A database the process may not reach is explained, not reported as
+    missing: in a shared deployment it belongs to the service account and is
+    used through sudo (README "Shared deployment")."""
+    import pwd
+
+    def owner(p: Path) -> str:
+        try:
+            return pwd.getpwuid(p.stat().st_uid).pw_name
+        except (KeyError, OSError):
+            return "服务账号"
+
+    parent = path.parent
+    try:
+        if parent.is_dir() and not os.access(parent, os.X_OK):
+            who = owner(parent)
+            raise CliError(f"没有权限进入数据库目录 {parent}（属于 {who}）。共享部署中请这样使用："
+                           f"sudo -u {who} xzconsole …（见 README“Shared deployment”）")
+        if path.exists() and not os.access(path, os.R_OK):
+            who = owner(path)
+            raise CliError(f"没有权限读取数据库文件 {path}（属于 {who}）。共享部署中请这样使用："
+                           f"sudo -u {who} xzconsole …（见 README“Shared deployment”）")
+    except OSError:
+        pass  # opening it says what is wrong
 
 
 @dataclass(frozen=True)
@@ -254,17 +324,16 @@ _SOURCE_CN = {"center": "中心日历", "official": "国务院官方安排（chi
 
 
 
-def _share_with_group(path: Path) -> None:
-    """In a group-writable directory (a shared deployment) make the database and
-    its WAL files group read/write too; SQLite gives new -wal/-shm files the
-    database file's mode, so this carries over to every later session."""
-    try:
-        if path.parent.stat().st_mode & stat.S_IWGRP:
-            for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                if p.exists() and p.stat().st_uid == os.getuid():
-                    p.chmod((p.stat().st_mode | stat.S_IRGRP | stat.S_IWGRP) & ~0o007)
-    except OSError:
-        pass  # doctor reports what is still wrong
+def _private(path: Path) -> None:
+    """The database and its -wal/-shm readable and writable by their owner only
+    (the service account: README "Shared deployment"); SQLite gives new
+    -wal/-shm files the database file's mode, so this carries over."""
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if p.exists() and p.stat().st_uid == os.getuid() and p.stat().st_mode & 0o077:
+                p.chmod(p.stat().st_mode & 0o600)
+        except OSError:
+            pass  # doctor reports what is still wrong
 
 
 
@@ -276,6 +345,7 @@ _SQLITE_CN = (
     ("unable to open database file", "无法打开数据库文件：请检查路径和目录权限（xzconsole doctor）"),
     ("no such table", "数据库结构不完整或版本过旧：请管理员执行 xzconsole init"),
     ("disk I/O error", "磁盘读写错误"),
+    ("database or disk is full", "磁盘空间不足"),
 )
 
 

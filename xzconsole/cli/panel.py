@@ -283,10 +283,10 @@ def cmd_wall(ctx: Ctx) -> int:
             raise CliError("--token / --token-file 只用于 --web")
         from ..app import run_wall
 
-        login = getattr(a, "as_login", None)
-        if login is not None:
-            with ctx.open_store() as store:
-                ctx.actor(store)  # --as only on a demo database
+        # the login as the OS vouches for it (under sudo: the invoking login),
+        # or --as on a demo database
+        with ctx.open_store() as store:
+            login = ctx.actor(store).login
         now = ctx.clock().now() if ctx.now_text else None
         return int(run_wall(str(path), login, now) or 0)
     from ..web.server import (
