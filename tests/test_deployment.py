@@ -54,7 +54,6 @@ def _missing() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
 
 CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
 
@@ -95,6 +94,9 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployed():
+    reason = _missing()
+    if reason is not None:
+        pytest.skip(reason)
     dep = Deployment()
     try:
         for user in dep.people():
