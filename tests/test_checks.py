@@ -4,6 +4,7 @@ sudo), and backups that never leak or leave debris."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import stat
@@ -205,3 +206,62 @@ def test_a_failed_backup_leaves_no_partial_file_and_says_why_in_chinese(cli_db, 
     assert "备份失败" in done.stderr and "没有留下不完整的文件" in done.stderr
     assert "Traceback" not in done.stderr and "Error" not in done.stderr
     assert list(dest_dir.iterdir()) == []
+
+
+# ---------------------------------------------------------------- output that cannot act on a terminal
+
+HOSTILE = "\x9b31m\u202e\x1b[2J"  # a one-byte CSI, a right-to-left override, an ESC sequence
+
+
+def _poison_policy(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE policies SET title = title || ? WHERE id = 1", (HOSTILE,))
+    conn.commit()
+    conn.close()
+
+
+def test_search_json_and_export_policies_escape_c1_and_bidi_controls(cli_db, capsys):
+    _poison_policy(cli_db)
+    for argv in (("search", "policies", "专精特新", "--json", "--now", NOW), ("export", "policies", "--now", NOW)):
+        code, out, err = run(capsys, *argv, login="sup")
+        assert code == 0, err
+        assert "\\u009b31m\\u202e\\u001b[2J" in out, argv
+        assert not any(ch in out for ch in "\x9b\u202e\x1b"), argv
+        titles = [json.loads(line)["title"] for line in out.splitlines()]
+        assert any(t.endswith(HOSTILE) for t in titles)  # the same value to a JSON reader
+
+
+def test_search_table_shows_controls_from_data_and_query_visibly(cli_db, capsys):
+    _poison_policy(cli_db)
+    code, out, err = run(capsys, "search", "policies", "专精特新\x1b[31m\u202e", "--now", NOW, login="sup")
+    assert code == 0, err
+    assert not any(ch in out for ch in "\x9b\u202e\x1b"), repr(out)
+    assert "\\u202e" in out and "\\x1b" in out
+
+
+def test_export_out_never_overwrites_the_database_its_wal_or_a_backup(cli_db, tmp_path, capsys):
+    backup = tmp_path / "nightly.db"
+    assert run(capsys, "backup", str(backup), login="admin")[0] == 0
+    for target in (cli_db, Path(f"{cli_db}-wal"), Path(f"{cli_db}-shm"), backup):
+        before = target.read_bytes() if target.exists() else None
+        code, out, err = run(capsys, "export", "tickets", "--out", str(target), "--now", NOW, login="admin")
+        assert code == 2 and "数据库文件" in err and "换一个文件名" in err, (target, err)
+        assert (target.read_bytes() if target.exists() else None) == before
+    link = tmp_path / "innocent.jsonl"
+    link.symlink_to(cli_db)
+    code, out, err = run(capsys, "export", "tickets", "--out", str(link), "--now", NOW, login="admin")
+    assert code == 2 and "数据库文件" in err
+    assert rows_of(cli_db, "PRAGMA integrity_check")[0][0] == "ok"
+    assert run(capsys, "export", "tickets", "--out", str(tmp_path / "t.jsonl"), "--now", NOW, login="admin")[0] == 0
+
+
+@pytest.mark.parametrize("year", ["0", "-1", "1999", "2028", "99999"])
+def test_outreach_refuses_a_year_out_of_range_in_chinese(cli_db, capsys, year):
+    code, out, err = run(capsys, "outreach", "progress", "--year", year, "--now", NOW)
+    assert code == 2 and out == "" and "--year" in err and "2000 至 2027" in err
+
+
+def test_outreach_accepts_this_and_next_year(cli_db, capsys):
+    for year in ("2026", "2027"):
+        code, out, err = run(capsys, "outreach", "progress", "--year", year, "--json", "--now", NOW)
+        assert code == 0 and all(json.loads(x)["year"] == int(year) for x in out.splitlines()), err

@@ -20,11 +20,15 @@ import re
 
 from rich.text import Text
 
-__all__ = ["literal", "plain", "neutralise"]
+__all__ = ["json_text", "literal", "plain", "neutralise"]
 
 # C0 controls (except \t \n handled separately), DEL, C1 controls, and the
-# Unicode bidi overrides / isolates that could reorder what the reader sees.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Unicode bidi marks, overrides and isolates that could reorder what the reader sees.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# what json.dumps(ensure_ascii=False) leaves raw but a terminal or a line reader
+# acts on: DEL, C1 controls (U+009B is a one-byte CSI), NEL and the line/paragraph
+# separators, and the bidi controls
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
 
 
@@ -48,6 +52,16 @@ def neutralise(text: object, *, single_line: bool = True) -> str:
     else:
         s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
     return _CONTROL.sub(_escape, s)
+
+
+def json_text(encoded: str) -> str:
+    """A JSON text made by ``json.dumps(..., ensure_ascii=False)`` with every
+    character in :data:`_JSON_UNSAFE` written as its ``\\uXXXX`` escape (the
+    same value to a JSON reader; Chinese stays readable).  Only strings can hold
+    such characters, so escaping them anywhere in the text is safe."""
+    if not _JSON_UNSAFE.search(encoded):
+        return encoded
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", encoded)
 
 
 def plain(text: object, *, single_line: bool = True) -> str:

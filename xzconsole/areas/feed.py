@@ -21,6 +21,7 @@ from typing import Any, Iterator, Sequence
 
 from .. import rules
 from ..clock import format_datetime, local_date
+from ..textsafe import json_text
 from .base import CITY_CENTER, Core
 from .records import next_numbers
 
@@ -85,25 +86,15 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 _ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
-_LINE_BREAKERS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
-
-
 def export_json(record: Any) -> str:
     """One JSON Lines record: Chinese kept readable, dates as ISO strings.
 
     U+2028, U+2029 and U+0085 are legal raw inside JSON strings but many
-    tools (and ``str.splitlines``) take them for line breaks: they are escaped.
+    tools (and ``str.splitlines``) take them for line breaks, and C1 controls
+    (U+009B is a one-byte CSI) and bidi controls act on a terminal: they are
+    written as ``\\uXXXX`` escapes.
     """
-    text = _ENCODER.encode(record)
-    if "\u2028" in text or "\u2029" in text or "\x85" in text:
-        text = _escape_breakers(text)
-    return text
-
-
-def _escape_breakers(text: str) -> str:
-    for raw, esc in _LINE_BREAKERS.items():
-        text = text.replace(raw, esc)
-    return text
+    return json_text(_ENCODER.encode(record))
 
 
 def demo_state(path: "os.PathLike[str] | str", demo_login: str) -> str:
@@ -338,10 +329,8 @@ class FeedArea:
                     rec.update(overdue_workdays=overdue, warning=level.code,
                                max_warning=rules.WarningLevel(max(int(level), max_level)).code)
                     yield export_json(rec)
-                elif "\u2028" in line or "\u2029" in line or "\x85" in line:
-                    yield _escape_breakers(line)
                 else:
-                    yield line
+                    yield json_text(line)  # SQLite's JSON leaves C1, bidi and line separators raw
 
     def export_departments(self) -> Iterator[dict[str, Any]]:
         cur = self.core.conn.execute("SELECT id, code, name, short_name, kind, active FROM departments ORDER BY id")

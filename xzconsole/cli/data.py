@@ -74,8 +74,7 @@ def cmd_export(ctx: Ctx) -> int:
         n = 0
         if a.out:
             target = Path(a.out).expanduser()
-            if target.resolve() == store_path(store).resolve():
-                raise CliError("不能把导出写到数据库文件上")
+            _refuse_export_target(target, store_path(store))
             tmp = target.with_name(f".{target.name}.partial")
             with open(tmp, "w", encoding="utf-8") as fh:
                 for line in lines:
@@ -90,6 +89,28 @@ def cmd_export(ctx: Ctx) -> int:
                 n += 1
             ctx.out.flush()
     return EXIT_OK
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _refuse_export_target(target: Path, db: Path) -> None:
+    """An export never lands on the database, its -wal/-shm/-journal, or any
+    other SQLite database (a backup): overwriting one loses data for good."""
+    live = db.resolve()
+    resolved = target.resolve()
+    sidecars = {live.name + suffix for suffix in ("-wal", "-shm", "-journal")}
+    if resolved == live or (resolved.parent == live.parent and resolved.name in sidecars):
+        raise CliError(f"不能把导出写到数据库文件上（{resolved}）：请换一个文件名")
+    try:
+        if resolved.exists() and os.path.samefile(resolved, live):
+            raise CliError(f"不能把导出写到数据库文件上（{resolved}）：请换一个文件名")
+        if resolved.is_file():
+            with open(resolved, "rb") as fh:
+                if fh.read(16) == _SQLITE_HEADER:
+                    raise CliError(f"{resolved} 是一个数据库文件（可能是备份），导出不会覆盖它：请换一个文件名")
+    except OSError:
+        pass  # writing it says what is wrong
 
 
 def _search_args(p: argparse.ArgumentParser) -> None:

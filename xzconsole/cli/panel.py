@@ -228,6 +228,10 @@ def cmd_outreach(ctx: Ctx) -> int:
     from ..outreach import split_names
 
     a = ctx.args
+    if a.action == "progress" and a.year is not None:
+        this_year = ctx.clock().now().year
+        if not 2000 <= a.year <= this_year + 1:
+            raise CliError(f"--year {a.year} 不在可查询的范围内：应为 2000 至 {this_year + 1} 年之间的四位年份")
     with ctx.open_store() as store:
         actor = ctx.actor(store)
         if a.action == "log":
@@ -237,7 +241,7 @@ def cmd_outreach(ctx: Ctx) -> int:
             ctx.say(f"已登记推广活动 #{act.id}：{act.kind_label} {act.held_on} {act.place}，"
                     f"走访企业 {act.enterprises_reached} 家，联系卡 {act.cards_sent} 张")
             return EXIT_OK
-        year = a.year or store.now().year
+        year = store.now().year if a.year is None else a.year
         center = store.center_name(a.center) if a.center else None
         progress = store.outreach.progress(year, center)
         if a.json:

@@ -23,6 +23,7 @@ from ..areas.base import require_policy_manager
 from ..models import PolicyKind, Staff
 from ..policies import _CONTROL, KNOWLEDGE_FIELDS, POLICY_FIELDS, days_left_label, split_terms, validate_knowledge_fields, validate_policy_fields
 from ..store import Store
+from ..textsafe import json_text, neutralise
 from .importers import FeedReader, Headers, Progress, RejectsFile, import_tickets, open_feed, rejects_path
 from .importers import ImportSummary as FeedSummary
 
@@ -192,13 +193,14 @@ def search_cli(store: Store, kind: str, words: str, as_json: bool = False, limit
         cols = [("id", "编号"), ("title", "问题"), ("department", "责任单位"), ("answer", "答案")]
     if as_json:
         for r in rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+            out.write(json_text(json.dumps(r, ensure_ascii=False, default=str)) + "\n")
         return 0
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(f"“{words}” 共 {len(rows)} 条"), show_lines=False)
+    # the query is echoed and the data shown literally: ESC, C1 and bidi controls made visible
+    table = Table(title=Text(f"“{neutralise(words)}” 共 {len(rows)} 条"), show_lines=False)
     for _, label in cols:
         table.add_column(label, overflow="fold")
     for r in rows:
@@ -211,7 +213,7 @@ def search_cli(store: Store, kind: str, words: str, as_json: bool = False, limit
                 v = days_left_label(v) if r.get("valid_until") else "长期有效"
             elif key == "answer":
                 v = (v or "")[:60] + ("…" if len(v or "") > 60 else "")
-            cells.append(Text(_CONTROL.sub(" ", "" if v is None else str(v))))  # literal, never markup
+            cells.append(Text(neutralise(_CONTROL.sub(" ", "" if v is None else str(v)))))  # literal, never markup
         table.add_row(*cells)
     Console(file=out, highlight=False, soft_wrap=False).print(table)
     return 0
