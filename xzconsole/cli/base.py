@@ -160,8 +160,12 @@ class Ctx:
             if version > SCHEMA_VERSION and migrate:
                 raise CliError(f"数据库结构版本 {version} 比本程序支持的版本 {SCHEMA_VERSION} 新：请升级 xzconsole（未作任何改动）")
             if migrate and 0 < version < SCHEMA_VERSION:
-                # who asks is checked before the first write: an unknown login changes nothing
-                store.staff.identify(self.login())
+                # who asks is checked before the first write: an unknown login
+                # changes nothing.  The file's owner itself (the service account
+                # under systemd, not reached through sudo) may: it owns the file.
+                inv = self.invoker()
+                if inv.via_sudo or inv.owner != inv.account or getattr(self.args, "as_login", None) is not None:
+                    store.staff.identify(self.login())
                 store.migrate()
         except BaseException:
             store.disconnect()
