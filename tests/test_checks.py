@@ -265,3 +265,23 @@ def test_outreach_accepts_this_and_next_year(cli_db, capsys):
     for year in ("2026", "2027"):
         code, out, err = run(capsys, "outreach", "progress", "--year", year, "--json", "--now", NOW)
         assert code == 0 and all(json.loads(x)["year"] == int(year) for x in out.splitlines()), err
+
+
+@pytest.mark.parametrize("argv", [
+    ["import", "{db}"], ["import", "{db}-wal"], ["report", "--month", "2026-11", "--out", "{db}"],
+    ["report", "--month", "2026-11", "--out", "{backup}"], ["calendar", "load", "{db}"],
+    ["wall", "--web", "--token-file", "{db}"],
+])
+def test_under_sudo_no_file_argument_may_be_the_database_or_a_backup(cli_db, tmp_path, capsys, monkeypatch, argv):
+    """Run as the service account, xzconsole can reach the database: a caller
+    must not make it read one (its bytes would be echoed as "columns") or write one."""
+    backup = tmp_path / "old-backup.db"
+    assert run(capsys, "backup", str(backup), login="admin")[0] == 0
+    Path(f"{cli_db}-wal").write_bytes(b"\x00" * 32) if not Path(f"{cli_db}-wal").exists() else None
+    before = digest(cli_db), digest(backup)
+    monkeypatch.setenv("SUDO_USER", "root")
+    monkeypatch.setenv("SUDO_UID", "0")
+    argv = [a.format(db=cli_db, backup=backup) for a in argv]
+    code, out, err = run(capsys, *argv, "--now", NOW, login="sup", monkeypatch=monkeypatch)
+    assert code == 2 and "经 sudo 运行时不能读写数据库文件" in err, err
+    assert (digest(cli_db), digest(backup)) == before

@@ -37,6 +37,7 @@ from .base import (
     Parser,
     _add_common,
     _explain,
+    guard_caller_paths,
     refuse_as_under_sudo,
     safe,
 )
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         ctx = Ctx(args, out, err)
         refuse_as_under_sudo(args)
+        guard_caller_paths(args)
         if args.command is None:
             return cmd_console(ctx)
         return COMMANDS[args.command].run(ctx)

@@ -217,6 +217,41 @@ def refuse_as_under_sudo(args: argparse.Namespace) -> None:
         raise CliError("经 sudo 运行时不能用 --as：身份就是 sudo 报告的调用人（系统登录名）")
 
 
+# the arguments that name a file the caller hands to xzconsole (read or written)
+_CALLER_PATHS = ("file", "out", "token_file", "settings", "data", "to")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def guard_caller_paths(args: argparse.Namespace) -> None:
+    """Under sudo xzconsole reads and writes as the service account, which can
+    reach the database: a file the caller names (``import FILE``, ``--out``,
+    ``--token-file`` …) must not be the database, its -wal/-shm/-journal, or any
+    other SQLite database (a backup) — reading one would echo its contents
+    (unrecognised "columns"), writing one would destroy it."""
+    if not identity.under_sudo():
+        return
+    given = getattr(args, "db", None) or os.environ.get(ENV_DB) or DEFAULT_DB
+    try:
+        live = Path(given).expanduser().resolve()
+    except OSError:
+        return
+    sidecars = {live.name + suffix for suffix in ("-wal", "-shm", "-journal")}
+    for attr in _CALLER_PATHS:
+        value = getattr(args, attr, None)
+        if not isinstance(value, str) or not value or "://" in value:
+            continue
+        try:
+            p = Path(value).expanduser().resolve()
+            if p == live or (p.parent == live.parent and p.name in sidecars):
+                raise CliError(f"经 sudo 运行时不能读写数据库文件本身（{p}）：请换一个文件")
+            if p.is_file():
+                with open(p, "rb") as fh:
+                    if fh.read(16) == _SQLITE_MAGIC:
+                        raise CliError(f"经 sudo 运行时不能读写数据库文件（{p}，可能是数据库或其备份）：请换一个文件")
+        except OSError:
+            continue  # the command itself says what is wrong with it
+
+
 def _check_reachable(path: Path) -> None:
     """A database the process may not reach is explained, not reported as
     missing: in a shared deployment it belongs to the service account and is
