@@ -283,5 +283,16 @@ def test_under_sudo_no_file_argument_may_be_the_database_or_a_backup(cli_db, tmp
     monkeypatch.setenv("SUDO_UID", "0")
     argv = [a.format(db=cli_db, backup=backup) for a in argv]
     code, out, err = run(capsys, *argv, "--now", NOW, login="sup", monkeypatch=monkeypatch)
-    assert code == 2 and "经 sudo 运行时不能读写数据库文件" in err, err
+    assert code == 2 and "经 sudo 运行时不能读写数据库" in err, err
     assert (digest(cli_db), digest(backup)) == before
+
+
+def test_under_sudo_nothing_in_the_database_directory_is_read_or_written(cli_db, tmp_path, capsys, monkeypatch):
+    state = cli_db.parent / "state.toml"  # e.g. replication settings or state beside the database
+    state.write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setenv("SUDO_USER", "root")
+    monkeypatch.setenv("SUDO_UID", "0")
+    for argv in (["export", "tickets", "--out", str(state)], ["import", str(state)]):
+        code, out, err = run(capsys, *argv, "--now", NOW, login="sup", monkeypatch=monkeypatch)
+        assert code == 2 and "数据库目录" in err, err
+    assert state.read_text(encoding="utf-8") == "x = 1\n"

@@ -225,9 +225,10 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 def guard_caller_paths(args: argparse.Namespace) -> None:
     """Under sudo xzconsole reads and writes as the service account, which can
     reach the database: a file the caller names (``import FILE``, ``--out``,
-    ``--token-file`` …) must not be the database, its -wal/-shm/-journal, or any
-    other SQLite database (a backup) — reading one would echo its contents
-    (unrecognised "columns"), writing one would destroy it."""
+    ``--token-file`` …) must not be the database, its -wal/-shm/-journal, any
+    other SQLite database (a backup) or anything else in the database's
+    directory — reading one would echo its contents (unrecognised "columns"),
+    writing one would destroy it.  (``backup DEST`` is an administrator's.)"""
     if not identity.under_sudo():
         return
     given = getattr(args, "db", None) or os.environ.get(ENV_DB) or DEFAULT_DB
@@ -248,6 +249,9 @@ def guard_caller_paths(args: argparse.Namespace) -> None:
                 with open(p, "rb") as fh:
                     if fh.read(16) == _SQLITE_MAGIC:
                         raise CliError(f"经 sudo 运行时不能读写数据库文件（{p}，可能是数据库或其备份）：请换一个文件")
+            if live.parent in p.parents:
+                # the service's own directory: the database, replication state, backups
+                raise CliError(f"经 sudo 运行时不能读写数据库目录 {live.parent} 中的文件（{p}）：请换一个位置")
         except OSError:
             continue  # the command itself says what is wrong with it
 
