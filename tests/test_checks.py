@@ -296,3 +296,30 @@ def test_under_sudo_nothing_in_the_database_directory_is_read_or_written(cli_db,
         code, out, err = run(capsys, *argv, "--now", NOW, login="sup", monkeypatch=monkeypatch)
         assert code == 2 and "数据库目录" in err, err
     assert state.read_text(encoding="utf-8") == "x = 1\n"
+
+
+def test_a_backup_never_overwrites_a_database_in_use(cli_db, tmp_path, capsys):
+    """Even with --force: a WAL-mode file is somebody's live database (an admin
+    of a database of their own could otherwise copy it over the real one)."""
+    other = tmp_path / "other" / "xz.db"
+    other.parent.mkdir()
+    assert run(capsys, "init", "--db", str(other), login="mallory")[0] == 0
+    before = digest(other)
+    code, out, err = run(capsys, "backup", str(other), "--force", login="admin")
+    assert code == 2 and "正在使用的数据库" in err
+    assert digest(other) == before
+    older = tmp_path / "older.db"
+    assert run(capsys, "backup", str(older), login="admin")[0] == 0
+    assert run(capsys, "backup", str(older), "--force", login="admin")[0] == 0  # an old backup may be replaced
+
+
+def test_under_sudo_no_database_is_created_and_no_demo_built(cli_db, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SUDO_USER", "root")
+    monkeypatch.setenv("SUDO_UID", "0")
+    monkeypatch.setattr(identity.os, "getuid", lambda: 4321)
+    monkeypatch.setattr(identity, "database_owner", lambda p: 4321)  # as the service account
+    new = tmp_path / "mine.db"
+    code, out, err = run(capsys, "init", "--db", str(new), login="svc", monkeypatch=monkeypatch)
+    assert code == 2 and "不能新建数据库" in err and not new.exists()
+    code, out, err = run(capsys, "demo", "--db", str(tmp_path / "d.db"), "--no-open", login="svc", monkeypatch=monkeypatch)
+    assert code == 2 and "演示数据库" in err and not (tmp_path / "d.db").exists()

@@ -429,6 +429,10 @@ class Store:
             raise ValueError(f"备份目标就是正在使用的数据库（{live}），不能覆盖")
         if not target.parent.exists():
             raise ValueError(f"备份目录不存在：{target.parent}")
+        if _in_wal_mode(target):
+            # backups are single files (journal_mode DELETE); a WAL-mode file is
+            # a database in use, never overwritten by a backup
+            raise ValueError(f"{target} 是一个正在使用的数据库（WAL 模式），不是备份：不能覆盖")
         tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
         # the copy holds everything the database holds: never readable by more
         # people than the database itself (and at most by its owner)
@@ -513,6 +517,16 @@ class Store:
 
     def now_s(self) -> str:
         return format_datetime(self.now())
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """Whether ``path`` is an SQLite database in WAL mode (header bytes 18–19 = 2)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return head[:16] == b"SQLite format 3\x00" and head[18:20] == b"\x02\x02"
 
 
 def _backup_reason(exc: BaseException) -> str:

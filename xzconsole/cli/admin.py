@@ -101,6 +101,10 @@ def cmd_init(ctx: Ctx) -> int:
     if a.admin is not None and inv.via_sudo:
         raise CliError("经 sudo 运行时不能用 --admin：首位管理员由 root 以服务账号指定（见 xzconsole init --setup）")
     existed = path.exists() and path.stat().st_size > 0
+    if inv.via_sudo and not existed:
+        # a database made through sudo would be the caller's own, owned by the
+        # service account and beside the real one: only root sets one up
+        raise CliError(f"经 sudo 运行时不能新建数据库（{path}）：首次建立由 root 执行 xzconsole init --setup（见 README）")
     store = ctx.open_store(must_exist=False, migrate=False)
     with store:
         # the login is checked before the first write: an existing database is

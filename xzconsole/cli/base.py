@@ -212,9 +212,15 @@ class Ctx:
 
 
 def refuse_as_under_sudo(args: argparse.Namespace) -> None:
-    """``--as`` never under sudo: there the identity is the one sudo reports."""
-    if getattr(args, "as_login", None) is not None and identity.under_sudo():
+    """``--as`` never under sudo: there the identity is the one sudo reports.
+    Nor ``demo``: under sudo it would build databases as the service account
+    wherever the caller says."""
+    if not identity.under_sudo():
+        return
+    if getattr(args, "as_login", None) is not None:
         raise CliError("经 sudo 运行时不能用 --as：身份就是 sudo 报告的调用人（系统登录名）")
+    if getattr(args, "command", None) == "demo":
+        raise CliError("经 sudo 运行时不能建立或打开演示数据库：请直接运行 xzconsole demo（不加 sudo）")
 
 
 # the arguments that name a file the caller hands to xzconsole (read or written)
@@ -249,7 +255,7 @@ def guard_caller_paths(args: argparse.Namespace) -> None:
                 with open(p, "rb") as fh:
                     if fh.read(16) == _SQLITE_MAGIC:
                         raise CliError(f"经 sudo 运行时不能读写数据库文件（{p}，可能是数据库或其备份）：请换一个文件")
-            if live.parent in p.parents:
+            if live.parent in p.parents and attr != "to":  # restore --to: an administrator's, beside the live one
                 # the service's own directory: the database, replication state, backups
                 raise CliError(f"经 sudo 运行时不能读写数据库目录 {live.parent} 中的文件（{p}）：请换一个位置")
         except OSError:
