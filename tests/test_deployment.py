@@ -231,6 +231,14 @@ def test_a_liaison_cannot_become_anyone_else(deployed):
         assert done.returncode != 0 and done.stdout == "", argv
     done = warnings_as(dep, dep.outsider)
     assert done.returncode != 0 and done.stdout == ""
+    # nor make a database of their own beside the real one (to be its admin), nor
+    # have the service account read the database to them as an import
+    mine = dep.dir / "mine.db"
+    done = sh("sudo", "-n", "-u", dep.service, str(PROGRAM), "init", "--db", str(mine), user=dep.rsj)
+    assert done.returncode == 2 and "不能新建数据库" in done.stderr and not mine.exists()
+    for path in (dep.db, Path(f"{dep.db}-wal")):
+        done = sh("sudo", "-n", "-u", dep.service, str(PROGRAM), "import", str(path), "--db", str(dep.db), user=dep.admin)
+        assert done.returncode == 2 and "经 sudo 运行时不能读写数据库" in done.stderr, done.stderr
 
 
 def test_backups_and_doctor_through_sudo(deployed):
