@@ -219,6 +219,8 @@ def test_a_liaison_cannot_become_anyone_else(deployed):
         done = sh(str(PROGRAM), "warnings", "--json", "--db", str(dep.db), user=dep.rsj, env=env)
         assert done.returncode == 2 and done.stdout == ""
         assert "没有权限" in done.stderr and f"sudo -u {dep.service} xzconsole" in done.stderr, done.stderr
+    done = sh(str(PROGRAM), "doctor", "--db", str(dep.db), user=dep.rsj)
+    assert done.returncode == 2 and "没有权限" in done.stderr and "不存在" not in done.stderr, done.stderr
     patched = ("import sys\nfrom xzconsole import cli, identity\n"
                f"identity.current_login = lambda: {dep.admin!r}\n"
                f"sys.exit(cli.main(['warnings', '--json', '--db', {str(dep.db)!r}]))\n")

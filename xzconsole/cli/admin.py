@@ -22,6 +22,7 @@ from .base import (
     Ctx,
     Parser,
     _add_common,
+    _check_reachable,
     _console,
     _explain,
     _private,
@@ -307,6 +308,7 @@ def cmd_doctor(ctx: Ctx) -> int:
         print(safe(f"{mark} {text}"), file=ctx.out)
 
     print(safe(f"数据库：{path}"), file=ctx.out)
+    _check_reachable(path)  # out of reach is not "missing": say to use sudo
     if not path.exists():
         raise CliError(f"数据库文件不存在：{path}（首次部署请执行 xzconsole init --db {path}）")
     store = ctx.open_store(migrate=False)
