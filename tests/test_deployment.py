@@ -258,6 +258,16 @@ def test_backups_and_doctor_through_sudo(deployed):
     assert "✗" not in done.stdout and done.returncode == 0, done.stdout
     assert f"经 sudo 运行：调用人 {dep.admin}" in done.stdout
     assert f"数据库属于服务账号 {dep.service}" in done.stdout
+    assert f"sudo 规则有效：{dep.admin}" in done.stdout
+    # root's doctor reads the sudoers rule itself and names it
+    done = sh(str(PROGRAM), "doctor", "--now", NOW, "--db", str(dep.db))
+    assert f"✓ sudo 规则（{dep.sudoers}）：%{dep.group} ALL=({dep.service}) NOPASSWD: {PROGRAM}" in done.stdout, done.stdout
+    assert "以 root 运行：不打开数据库" in done.stdout
+    # root never opens it (its -wal/-shm would be root's and lock the service out)
+    done = sh(str(PROGRAM), "warnings", "--db", str(dep.db))
+    assert done.returncode == 2 and f"runuser -u {dep.service}" in done.stderr
+    svc_uid = pwd.getpwnam(dep.service).pw_uid
+    assert all(p.stat().st_uid == svc_uid for p in dep.dir.iterdir())
 
 
 def test_the_readme_gives_the_commands_init_setup_prints():

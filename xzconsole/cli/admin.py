@@ -11,7 +11,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .. import identity
 from .base import (
@@ -311,6 +311,13 @@ def cmd_doctor(ctx: Ctx) -> int:
     _check_reachable(path)  # out of reach is not "missing": say to use sudo
     if not path.exists():
         raise CliError(f"数据库文件不存在：{path}（首次部署请执行 xzconsole init --db {path}）")
+    owner = _root_opening_other(path)
+    if owner is not None:
+        # root would leave root-owned -wal/-shm the service account cannot open:
+        # look at the files and the sudo rule only
+        report(None, f"以 root 运行：不打开数据库（会留下属于 root 的 -wal/-shm）。数据库本身的检查："
+                     f"runuser -u {owner} -- xzconsole doctor --db {path}")
+        return _doctor_files(ctx, path, report, lambda: problems)
     store = ctx.open_store(migrate=False)
     with store:
         version = store.schema_version()
@@ -343,6 +350,22 @@ def cmd_doctor(ctx: Ctx) -> int:
                 report(True, f"当前登录名“{login}”：{s.name or '未填姓名'}，{s.role.label}{dept}")
             except StoreError as exc:
                 report(False, str(exc))
+    return _doctor_files(ctx, path, report, lambda: problems)
+
+
+def _root_opening_other(path: Path) -> str | None:
+    """The owner's name when root is about to open a database another account owns."""
+    if os.getuid() != 0:
+        return None
+    try:
+        uid = path.stat().st_uid
+    except OSError:
+        return None
+    return None if uid == 0 else _account(uid)[0]
+
+
+def _doctor_files(ctx: Ctx, path: Path, report: Callable[[bool | None, str], None], problems: Callable[[], int]) -> int:
+    """doctor's checks of the deployment and replication, and its verdict."""
     try:
         inv: identity.Invoker | None = ctx.invoker()
     except CliError as exc:
@@ -352,8 +375,8 @@ def cmd_doctor(ctx: Ctx) -> int:
         report(ok, text)
     for ok, text in _replication_checks(path):
         report(ok, text)
-    if problems:
-        print(f"发现 {problems} 个问题。共享部署的设置方法见 README“Shared deployment”一节。", file=ctx.out)
+    if problems():
+        print(f"发现 {problems()} 个问题。共享部署的设置方法见 README“Shared deployment”一节。", file=ctx.out)
         return EXIT_REJECTED
     print("一切正常。", file=ctx.out)
     return EXIT_OK
@@ -415,7 +438,41 @@ def _permission_checks(path: Path, inv: identity.Invoker | None) -> list[tuple[b
             out.append((True, f"以 {inv.account} 直接运行（身份：{inv.login}）"))
         else:
             out.append((False, f"以 {inv.account} 直接运行，但数据库属于 {owner}：工作人员应经  sudo -u {owner} xzconsole …  使用"))
+    if fst.st_uid != 0:
+        out.extend(_sudoers_checks(owner, inv))
     out.extend(_program_checks())
+    return out
+
+
+def _sudoers_checks(owner: str, inv: identity.Invoker | None) -> list[tuple[bool | None, str]]:
+    """The sudoers rule that lets staff run xzconsole as ``owner``: seen to work
+    when this run came through it; read and judged when doctor runs as root."""
+    if inv is not None and inv.via_sudo:
+        return [(True, f"sudo 规则有效：{inv.login} 经 sudo 以 {owner} 运行了 xzconsole")]
+    if os.getuid() != 0:
+        return [(None, f"sudo 规则：以 root 运行 doctor 可检查（应允许工作人员组以 {owner} 只运行 xzconsole）")]
+    files = [Path("/etc/sudoers")]
+    try:
+        files += sorted(p for p in Path("/etc/sudoers.d").iterdir() if "." not in p.name and not p.name.endswith("~"))
+    except OSError:
+        pass
+    rules: list[tuple[Path, str]] = []
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        rules += [(f, ln.strip()) for ln in text.splitlines()
+                  if not ln.lstrip().startswith("#") and re.search(rf"\(\s*{re.escape(owner)}\s*(:[^)]*)?\)", ln)]
+    if not rules:
+        return [(False, f"没有找到让工作人员以 {owner} 运行 xzconsole 的 sudo 规则：xzconsole init --setup 打印设置命令")]
+    out: list[tuple[bool | None, str]] = []
+    for f, rule in rules:
+        command = rule.split(")", 1)[1].replace("NOPASSWD:", "").strip()
+        if command == "ALL" or not command.endswith("xzconsole"):
+            out.append((False, f"{f}：“{rule}”允许以 {owner} 运行 xzconsole 以外的程序——应只允许 xzconsole 的绝对路径"))
+        else:
+            out.append((True, f"sudo 规则（{f}）：{rule}"))
     return out
 
 

@@ -151,6 +151,7 @@ class Ctx:
             raise CliError(f"{path} 是目录，不是数据库文件")
         if not path.parent.exists():
             raise CliError(f"数据库目录不存在：{path.parent}")
+        _refuse_root_on_service_database(path)
         try:
             store = Store(path, self.clock(), migrate=False, create=not must_exist)
         except NotOurDatabase as exc:
@@ -260,6 +261,28 @@ def guard_caller_paths(args: argparse.Namespace) -> None:
                 raise CliError(f"经 sudo 运行时不能读写数据库目录 {live.parent} 中的文件（{p}）：请换一个位置")
         except OSError:
             continue  # the command itself says what is wrong with it
+
+
+def _refuse_root_on_service_database(path: Path) -> None:
+    """root opening a database another account owns would leave root-owned
+    -wal/-shm files behind, which that account (the service) then cannot open:
+    every staff member would be locked out until someone chowns them."""
+    import pwd
+
+    if os.getuid() != 0:
+        return
+    try:
+        uid = (path if path.exists() else path.parent).stat().st_uid
+    except OSError:
+        return
+    if uid == 0:
+        return
+    try:
+        owner = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        owner = str(uid)
+    raise CliError(f"不要以 root 打开属于 {owner} 的数据库（会留下属于 root 的 -wal/-shm，{owner} 将无法再打开它）："
+                   f"请用  runuser -u {owner} -- xzconsole …  或  sudo -u {owner} xzconsole …")
 
 
 def _check_reachable(path: Path) -> None:
