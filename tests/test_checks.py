@@ -323,3 +323,25 @@ def test_under_sudo_no_database_is_created_and_no_demo_built(cli_db, tmp_path, c
     assert code == 2 and "不能新建数据库" in err and not new.exists()
     code, out, err = run(capsys, "demo", "--db", str(tmp_path / "d.db"), "--no-open", login="svc", monkeypatch=monkeypatch)
     assert code == 2 and "演示数据库" in err and not (tmp_path / "d.db").exists()
+
+
+# ---------------------------------------------------------------- init --setup
+
+
+def test_init_setup_prints_the_deployment_commands_and_checks_the_names(tmp_path, capsys):
+    from xzconsole.cli.admin import setup_script
+
+    db = tmp_path / "srv" / "xz.db"
+    code, out, err = run(capsys, "init", "--setup", "--db", str(db), "--admin", "alice",
+                         "--program", "/usr/local/bin/xzconsole", login="ops")
+    assert code == 0 and "root" in err
+    assert out == setup_script(db, service="xzconsole", group="xzconsole-staff",
+                               program="/usr/local/bin/xzconsole", admin="alice")
+    assert "%xzconsole-staff ALL=(xzconsole) NOPASSWD: /usr/local/bin/xzconsole" in out
+    assert f"install -d -o xzconsole -g xzconsole -m 0700 {db.parent}" in out
+    assert "visudo -cf" in out and not db.parent.exists()  # printed, nothing done
+    for bad in (["--service", "x; rm -rf /"], ["--group", "Staff Group"], ["--admin", "root"],
+                ["--program", "/opt/my app/xzconsole"]):
+        argv = ["init", "--setup", "--db", str(db), "--admin", "alice", *bad]
+        code, out, err = run(capsys, *argv, login="ops")
+        assert code == 2 and out == "" and any("\u4e00" <= ch <= "\u9fff" for ch in err), (bad, err)

@@ -62,7 +62,9 @@ def _program_path(given: str | None) -> str:
 
 def _cmd_setup(ctx: Ctx) -> int:
     a = ctx.args
-    admin = a.admin or identity.invoker(ctx.db_path()).login
+    admin = a.admin or identity.current_login()
+    if admin == "root" or admin == a.service:
+        raise CliError("请用 --admin 指定首位管理员的系统登录名（一位工作人员，不是 root 或服务账号）")
     try:
         script = setup_script(ctx.db_path(), service=a.service, group=a.group,
                               program=_program_path(a.program), admin=admin)
