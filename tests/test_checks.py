@@ -99,6 +99,10 @@ def test_an_older_schema_is_migrated_only_for_a_staff_login(tmp_path, capsys):
     code, out, err = run(capsys, "init", "--db", str(db), login="clerk")
     assert code == 2 and "管理员" in err
     assert rows_of(db, "PRAGMA user_version")[0][0] == SCHEMA_VERSION - 1
+    # nor does --as on a database that is not a demo
+    code, out, err = run(capsys, "warnings", "--db", str(db), "--as", "clerk", "--now", NOW, login="mallory")
+    assert code == 2 and "--as 只能用于演示数据库" in err
+    assert rows_of(db, "PRAGMA user_version")[0][0] == SCHEMA_VERSION - 1
     code, out, err = run(capsys, "warnings", "--db", str(db), "--now", NOW, login="clerk")
     assert code == 0, err
     assert rows_of(db, "PRAGMA user_version")[0][0] == SCHEMA_VERSION

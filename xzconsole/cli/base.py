@@ -165,7 +165,10 @@ class Ctx:
                 # changes nothing.  The file's owner itself (the service account
                 # under systemd, not reached through sudo) may: it owns the file.
                 inv = self.invoker()
-                if inv.via_sudo or inv.owner != inv.account or getattr(self.args, "as_login", None) is not None:
+                as_login = getattr(self.args, "as_login", None)
+                if as_login is not None and not store.is_demo():
+                    raise CliError(f"--as 只能用于演示数据库；正式数据库按系统登录名识别身份（当前登录名：{inv.login}）")
+                if inv.via_sudo or inv.owner != inv.account or as_login is not None:
                     store.staff.identify(self.login())
                 store.migrate()
         except BaseException:
