@@ -67,6 +67,8 @@ class ImportedTicket:
     unreachable_count: int = 0
     max_level: int = 0
     center: str | None = None  # the feed's 受理中心 (full name); None: the importing user's
+    resolved: int | None = None  # 是否解决 at the call-back: 1, 0, or None (not asked / not reached)
+    remark: str = ""  # added to the import event's note (e.g. a phone number 12345 masked)
 
 
 @dataclass
@@ -183,14 +185,15 @@ class FeedArea:
                 "uscc, contact_name, contact_phone, district, title, content, status, department_id, dispatched_at, "
                 "clock_start, time_limit, due_date, due_provisional, signed_at, replied_at, direct_answer, closed_at, "
                 "close_reason, satisfaction, followup_count, unreachable_count, max_level, created_by, updated_at, updated_by, "
-                "center) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "center, resolved) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(external_id) DO NOTHING",
                 [
                     (numbers[i], r.external_id, r.received_at, r.source, r.appeal_type, ent_ids[i], r.enterprise_name,
                      r.uscc, r.contact_name, r.contact_phone, r.district, r.title, r.content, r.status, r.department_id,
                      r.dispatched_at, r.clock_start, r.time_limit, r.due_date, r.due_provisional, r.signed_at,
                      r.replied_at, r.direct_answer, r.closed_at, r.close_reason, r.satisfaction, r.followup_count,
-                     r.unreachable_count, r.max_level, actor_login, now_s, actor_login, r.center or own_center)
+                     r.unreachable_count, r.max_level, actor_login, now_s, actor_login, r.center or own_center,
+                     r.resolved)
                     for i, r in enumerate(fresh)
                 ],
             )
@@ -202,7 +205,8 @@ class FeedArea:
                 "INSERT INTO events(ticket_id, at, actor, action, from_status, to_status, note, changes) "
                 "VALUES (?, ?, ?, 'import', NULL, ?, ?, '{}')",
                 [
-                    (tid, now_s, actor_login, status, note.replace("{line}", str(by_ext[ext].line)))
+                    (tid, now_s, actor_login, status,
+                     note.replace("{line}", str(by_ext[ext].line)) + (f"；{by_ext[ext].remark}" if by_ext[ext].remark else ""))
                     for tid, ext, status in c.execute(
                         "SELECT id, external_id, status FROM tickets WHERE id > ? ORDER BY id", (before,)).fetchall()
                 ],
