@@ -287,7 +287,8 @@ class FeedArea:
         ``warned_tickets``: a million tickets stream without a Python calendar
         call or a dict per row.  Fields: number, external_id, status,
         appeal_type, center (the center that took it in), department, received_at, dispatched_at, due_date,
-        due_provisional, replied_at, closed_at, satisfaction, warning,
+        due_provisional, replied_at, reply (the reply text), closed_at, satisfaction, resolved (是否解决:
+        true, false or null), warning,
         overdue_workdays, max_warning.
         """
 
@@ -306,7 +307,7 @@ class FeedArea:
             WITH a AS (
                 SELECT t.id, t.number, t.external_id, t.status, t.appeal_type, t.center, d.short_name AS department,
                        t.received_at, t.dispatched_at, t.due_date, t.due_provisional, t.replied_at, t.closed_at,
-                       t.satisfaction, t.max_level,
+                       t.satisfaction, t.resolved, t.reply_text, t.max_level,
                        (t.status IN (:s1, :s2, :s3) AND t.due_date < :today) AS past,
                        :today_num - w.num AS behind
                 FROM tickets t
@@ -321,7 +322,8 @@ class FeedArea:
                 'number', number, 'external_id', external_id, 'status', status, 'appeal_type', appeal_type,
                 'center', center, 'department', department, 'received_at', received_at, 'dispatched_at', dispatched_at,
                 'due_date', due_date, 'due_provisional', json(CASE WHEN due_provisional THEN 'true' ELSE 'false' END),
-                'replied_at', replied_at, 'closed_at', closed_at, 'satisfaction', satisfaction,
+                'replied_at', replied_at, 'reply', reply_text, 'closed_at', closed_at, 'satisfaction', satisfaction,
+                'resolved', CASE resolved WHEN 1 THEN json('true') WHEN 0 THEN json('false') END,
                 'warning', {codes.format('lvl')}, 'overdue_workdays', CASE WHEN past THEN coalesce(behind, 0) ELSE 0 END,
                 'max_warning', {codes.format('max(lvl, max_level)')}
             ) AS line
