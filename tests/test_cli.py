@@ -33,7 +33,7 @@ def test_init_bootstraps_the_current_login_as_admin_and_is_repeatable_by_an_admi
     code, out, err = run(capsys, "init", "--db", str(db), login="ops")
     assert code == 0 and "ops" in err and "管理员" in err
     assert rows_of(db, "SELECT login, role FROM staff") == [("ops", "admin")]
-    assert rows_of(db, "SELECT count(*) FROM departments")[0][0] == 67
+    assert rows_of(db, "SELECT count(*) FROM departments")[0][0] == 70
     # a second init (e.g. after editing data/) by the admin reloads, by anyone else is refused
     assert run(capsys, "init", "--db", str(db), login="ops")[0] == 0
     code, out, err = run(capsys, "init", "--db", str(db), login="mallory")
@@ -226,7 +226,7 @@ def test_export_tickets_streams_the_fields_of_the_spec(cli_db, tmp_path, capsys)
     later = {r["external_id"]: r for r in map(json.loads, (tmp_path / "t.jsonl").read_text().splitlines())}
     assert later["HL-0000004"]["warning"] == "yellow" and later["HL-0000004"]["overdue_workdays"] == 1
     code, out, err = run(capsys, "export", "departments")
-    assert code == 0 and len(out.splitlines()) == 67 and "市人社局" in out
+    assert code == 0 and len(out.splitlines()) == 70 and "市人社局" in out
     code, out, err = run(capsys, "export", "policies")
     assert code == 0 and all("title" in json.loads(x) for x in out.splitlines())
 

@@ -177,7 +177,7 @@ def month(rstore, clock):
 
 def test_three_rates_scores_and_ranks(rstore, month):
     a = reports.assess(rstore, NOV_START, NOV_END, NOW)
-    assert len(a.departments) == len(rstore.departments()) == 67  # every department listed
+    assert len(a.departments) == len(rstore.departments()) == 70  # every department listed
     ra, rb, rc = a.by_name(A), a.by_name(B), a.by_name(C)
 
     # 市人社局: A2 signed late; A7's first signature counts, not the one after 重办
@@ -291,7 +291,7 @@ def test_xlsx_reads_back_the_same_numbers(rstore, month, tmp_path):
     assert ws["D2"].number_format == "0.0%" and ws["G2"].number_format == "0.00"
     by_name = {r[1]: r for r in rows}
     assert by_name[C] == ["不参与排名", C, 0, "—", "—", "—", "—"]
-    assert len(rows) == 67 + 1 and rows[-1][1] == "全市合计" and rows[-1][2] == 10
+    assert len(rows) == 70 + 1 and rows[-1][1] == "全市合计" and rows[-1][2] == 10
     # Chinese counts double: the widest cell (不参与排名, 5 wide characters) fits
     assert ws.column_dimensions["A"].width >= 10
 
@@ -314,7 +314,7 @@ def test_xlsx_reads_back_the_same_numbers(rstore, month, tmp_path):
 def test_json_fields_and_nulls(rstore, month, tmp_path, capsys):
     reports.write_report(rstore, "2026-11", "json", None, NOW)
     objs = json.loads(capsys.readouterr().out)
-    assert len(objs) == 67
+    assert len(objs) == 70
     first, second = objs[0], objs[1]
     assert first["department"] == A and first["rank"] == 1 and first["dispatched"] == 7
     assert first["response_rate"] == 6 / 7 and first["resolution_rate"] == 4 / 6 and first["satisfaction_rate"] == 0.75

@@ -159,7 +159,8 @@ _LABELS: dict[type, dict[str, str]] = {
     PolicyLevel: {"national": "国家", "provincial": "省", "municipal": "市", "county": "县区"},
 }
 _ALIASES: dict[type, dict[str, str]] = {
-    AppealType: {"咨询": "consultation", "求助": "consultation", "政策": "policy_consultation"},
+    # a bare 咨询 is a policy question with its 1-day limit (SPEC §3); 求助 is 咨询求助
+    AppealType: {"咨询": "policy_consultation", "求助": "consultation", "政策": "policy_consultation"},
     Source: {"12345": "hotline", "热线": "hotline", "平台": "platform", "网上": "platform", "线上": "platform"},
     Status: {"已答复": "replied", "办理中": "signed", "已签收": "signed", "办结": "closed", "新建": "new"},
     Role: {"值班长/督办": "supervisor", "督办": "supervisor", "联络员": "department", "承办单位": "department"},

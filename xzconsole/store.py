@@ -41,6 +41,7 @@ from .areas.base import (
 from .areas.collection import CollectionArea
 from .areas.comments import CommentsArea
 from .areas.directory import DirectoryArea
+from .areas.exchange import ExchangeArea
 from .areas.feed import FeedArea
 from .areas.feedback import FeedbackArea
 from .areas.joint import JointArea
@@ -158,6 +159,7 @@ class Store:
         self.tickets = TicketsArea(self, self.records, self.directory, self.joint)
         self.outreach = OutreachArea(self, self.records, self.directory)
         self.feedback = FeedbackArea(self, self.records, self.directory, self.tickets, self.library)
+        self.exchange = ExchangeArea(self)
         if migrate:
             self.migrate()
 
@@ -317,6 +319,7 @@ class Store:
             counts["policies"] = len(policies)
         self._dept_cache = None
         counts.update(self.collection.load_reference(data_dir))  # policy sources, publication targets (store_policies)
+        counts["aliases"] = self.exchange.load_aliases(data_dir)  # 12345's vocabulary, checked against the above
         return counts
 
     def departments(self, *, include_inactive: bool = False) -> list[Department]:

@@ -701,12 +701,46 @@ _RESOLVED_4 = """
 """
 
 
+# the 12345 exchange folder (issue 13): which inbox files it took in, and the
+# results files it wrote — each covers the history lines (from_event, to_event],
+# so the position survives a restart or a crash; ``published`` is set once the
+# file has its final name in the outbox
+_EXCHANGE = """
+    CREATE TABLE exchange_files (
+        id INTEGER PRIMARY KEY,
+        folder TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('imported', 'unreadable')),
+        imported INTEGER NOT NULL DEFAULT 0,
+        duplicate INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        finished_at TEXT NOT NULL
+    );
+    CREATE INDEX exchange_files_name ON exchange_files(folder, name, sha256);
+    CREATE TABLE exchange_results (
+        id INTEGER PRIMARY KEY,
+        folder TEXT NOT NULL,
+        name TEXT NOT NULL,
+        from_event INTEGER NOT NULL,
+        to_event INTEGER NOT NULL,
+        tickets INTEGER NOT NULL,
+        written_at TEXT NOT NULL,
+        published INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (folder, name)
+    );
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
     _DIRECTORY_2 + _ASSOCIATIONS_2 + _JOINT_2 + _OUTREACH_2 + _CENTERS_2,
     _NUMBERS_3 + _TALLY_3 + _TICKET_SEARCH_3,
     _RESOLVED_4,
+    _EXCHANGE,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -52,16 +52,25 @@ def cmd_import(ctx: Ctx) -> int:
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("what", choices=("tickets", "departments", "policies"), help="导出：tickets 工单 / departments 单位 / policies 政策")
+    p.add_argument("what", choices=("tickets", "departments", "policies", "results"),
+                   help="导出：tickets 工单 / departments 单位 / policies 政策 / results 办理结果（回传 12345）")
     p.add_argument("--out", metavar="FILE", help="写入文件（默认输出到屏幕/标准输出）")
+    p.add_argument("--since", metavar="ISO", help="results：只导出该时间以后有变化的工单（默认：全部）")
+    p.add_argument("--format", default="jsonl", choices=("jsonl", "csv", "xlsx"),
+                   help="results：jsonl（默认）/ csv / xlsx（后两种用热线数据的中文表头；xlsx 须指定 --out）")
 
 
-@register("export", "导出 JSON Lines：tickets / departments / policies", _export_args, uses_now=True)
+@register("export", "导出 JSON Lines：tickets / departments / policies；results 办理结果（JSON Lines / CSV / XLSX）",
+          _export_args, uses_now=True)
 def cmd_export(ctx: Ctx) -> int:
     from ..areas.feed import export_json
     from ..models import Role
 
     a = ctx.args
+    if a.what != "results" and (a.since or a.format != "jsonl"):
+        raise CliError("--since 和 --format 只用于 export results")
+    if a.what == "results":
+        return _export_results(ctx)
     with ctx.open_store() as store:
         actor = ctx.actor(store)
         if a.what == "tickets":
@@ -111,6 +120,38 @@ def _refuse_export_target(target: Path, db: Path) -> None:
                     raise CliError(f"{resolved} 是一个数据库文件（可能是备份），导出不会覆盖它：请换一个文件名")
     except OSError:
         pass  # writing it says what is wrong
+
+
+def _export_results(ctx: Ctx) -> int:
+    """Results back to 12345: one record per ticket (changed since ``--since``), streamed."""
+    from ..clock import parse_datetime
+    from ..models import Role
+    from ..services.exchange import iter_results, write_results
+
+    a = ctx.args
+    if a.format == "xlsx" and not a.out:
+        raise CliError("xlsx 格式必须用 --out 指定输出文件")
+    try:
+        since = parse_datetime(a.since) if a.since else None
+    except ValueError as exc:
+        raise CliError(f"--since {exc}") from None
+    with ctx.open_store() as store:
+        ctx.actor(store, roles=[Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value])
+        records = iter_results(store, store.now(), since)
+        if not a.out:
+            n = write_results(records, a.format, ctx.out)
+            ctx.out.flush()
+            return EXIT_OK
+        target = Path(a.out).expanduser()
+        _refuse_export_target(target, store_path(store))
+        tmp = target.with_name(f".{target.name}.partial")
+        try:
+            n = write_results(records, a.format, tmp)
+            os.replace(tmp, target)  # never a half-written export under the real name
+        finally:
+            tmp.unlink(missing_ok=True)
+    ctx.say(f"已导出 {n} 件工单的办理结果到 {target}")
+    return EXIT_OK
 
 
 def _search_args(p: argparse.ArgumentParser) -> None:

@@ -532,7 +532,8 @@ class TicketScreen(JointActions):
         """回访: 满意 / 基本满意 / 不满意 / 未联系上, and a note."""
         t = self._t()
         self.app.push_screen(FollowUpDialog(unreachable_count=t.unreachable_count, on_submit=self._hook(
-            lambda s, v, val: s.tickets.follow_up(self.user, t.id, val[0], note=val[1], version=v), "已记录回访")))
+            lambda s, v, val: s.tickets.follow_up(self.user, t.id, val[0], note=val[1], resolved=val[2], version=v),
+            "已记录回访")))
 
     def action_reopen(self) -> None:
         """重办 after an unsatisfied call-back: back to the department, fresh limit."""
