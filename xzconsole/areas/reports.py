@@ -38,8 +38,20 @@ from .base import Core
 # center filter is spliced in as a fixed fragment (never user text).
 _FACTS = """
 WITH base AS (
-    SELECT t.id, t.department_id, t.dispatched_at, t.due_date, t.max_level, t.satisfaction,
+    SELECT t.id, t.department_id, t.dispatched_at, t.due_date, t.satisfaction, t.resolved,
            t.reopen_count, t.followup_count, t.unreachable_count, t.status, t.replied_at AS replied_raw,
+           -- the highest level recorded while the ticket sat at this department:
+           -- a ticket never returned has had no other; after a return, only the
+           -- raises recorded in the history since the latest dispatch count (the
+           -- earlier department's are charged to it: returned_levels); an
+           -- imported ticket with no history of returns keeps its stored level
+           CASE WHEN t.return_count = 0 THEN t.max_level ELSE coalesce(
+                (SELECT max(CAST(json_extract(e.changes, '$.max_level[1]') AS INTEGER)) FROM events e
+                 WHERE e.ticket_id = t.id AND e.at >= t.dispatched_at
+                   AND json_extract(e.changes, '$.max_level') IS NOT NULL),
+                CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id
+                                  AND e.action IN ('return', 'approve_return')) THEN 0 ELSE t.max_level END)
+           END AS max_level,
            -- a reopen clears signed_at; the response rate judges the first
            -- signature after the (latest) dispatch, kept in the history
            CASE WHEN t.reopen_count > 0 THEN
@@ -54,7 +66,8 @@ WITH base AS (
     WHERE t.dispatched_at >= :start AND t.dispatched_at < :end_next AND t.dispatched_at <= :now
       AND t.department_id IS NOT NULL{center}
 ), facts AS (
-    SELECT b.id, b.department_id, b.satisfaction, b.reopen_count, b.followup_count,
+    SELECT b.id, b.department_id, substr(b.dispatched_at, 1, 7) AS month, b.satisfaction, b.resolved,
+           b.reopen_count, b.followup_count,
            coalesce(b.signed <= :now AND s.num - s.workday <= d.num, 0) AS signed_ok,
            (b.replied IS NOT NULL) AS replied,
            coalesce(b.replied IS NOT NULL AND substr(b.replied, 1, 10) <= b.due_date, 0) AS on_time,
@@ -94,13 +107,16 @@ DRILL_CONDITIONS: dict[str, str] = {
     "replied_on_time": "on_time",
     "replied_late": "replied AND NOT on_time",
     "overdue_unreplied": "overdue_open",
-    "resolution_base": "(replied OR overdue_open)",
+    "on_time_base": "(replied OR overdue_open)",
     "open_not_due": "NOT replied AND NOT overdue_open",
     "satisfied": "satisfaction = 'satisfied'",
     "basically_satisfied": "satisfaction = 'basically_satisfied'",
     "unsatisfied": "satisfaction = 'unsatisfied'",
     "unreachable": "satisfaction = 'unreachable'",
     "satisfaction_base": "satisfaction IN ('satisfied', 'basically_satisfied', 'unsatisfied')",
+    "resolved": "resolved = 1",
+    "unresolved": "resolved = 0",
+    "resolution_base": "resolved IS NOT NULL",
     "warned": "level >= 1",
     "yellow": "level = 1",
     "orange": "level = 2",
@@ -146,12 +162,12 @@ class ReportsArea:
     # -- the figures --------------------------------------------------------------
     def counts(self, start: dt.date, end: dt.date, now_s: str, today: dt.date, today_num: int,
                           center: str | None = None) -> list[sqlite3.Row]:
-        """Per department: the sums of the per-ticket facts of tickets dispatched
-        to it with a local dispatch date in [start, end] (one pass over the
-        tickets_dispatched index range)."""
+        """Per department and month of dispatch ('YYYY-MM'): the sums of the
+        per-ticket facts of tickets dispatched to it with a local dispatch date
+        in [start, end] (one pass over the tickets_dispatched index range)."""
         facts, params = self._assessment_params(start, end, now_s, today, today_num, center)
         sql = facts + """
-        SELECT department_id,
+        SELECT department_id, month,
                count(*) AS dispatched,
                sum(signed_ok) AS signed_in_time,
                sum(replied) AS replied,
@@ -161,6 +177,8 @@ class ReportsArea:
                sum(satisfaction = 'basically_satisfied') AS basically_satisfied,
                sum(satisfaction = 'unsatisfied') AS unsatisfied,
                sum(satisfaction = 'unreachable') AS unreachable,
+               sum(resolved = 1) AS resolved_yes,
+               sum(resolved = 0) AS resolved_no,
                sum(level = 1) AS yellow,
                sum(level = 2) AS orange,
                sum(level = 3) AS red,
@@ -169,7 +187,7 @@ class ReportsArea:
                sum(reached_calls) AS follow_ups_reached,
                sum(reply_workdays) AS reply_workdays_sum,
                count(reply_workdays) AS reply_workdays_count
-        FROM facts GROUP BY department_id
+        FROM facts GROUP BY department_id, month
         """
         return self.core.conn.execute(sql, params).fetchall()
 
@@ -193,7 +211,8 @@ class ReportsArea:
         # window; 'approve_return' a late one a supervisor let through (the
         # request itself, 'request_return', and a rejected one are not returns).
         sql = (
-            "SELECT e.ticket_id, CAST(json_extract(e.changes, '$.department_id[0]') AS INTEGER) AS dept "
+            "SELECT e.ticket_id, CAST(json_extract(e.changes, '$.department_id[0]') AS INTEGER) AS dept, "
+            "substr(e.at, 1, 7) AS month "
             "FROM events e WHERE e.action IN ('return', 'approve_return') "
             "AND e.at >= :start AND e.at < :end_next AND e.at <= :now "
             "AND json_extract(e.changes, '$.department_id[0]') IS NOT NULL"
@@ -204,13 +223,71 @@ class ReportsArea:
         return sql
 
     def returns(self, start: dt.date, end: dt.date, now_s: str,
-                           center: str | None = None) -> dict[int, int]:
-        """Returns per returning department, by the local date of the return in
-        [start, end] (via the (action, at) index of events)."""
+                center: str | None = None) -> dict[tuple[int, str], int]:
+        """Returns per (returning department, month 'YYYY-MM' of the return),
+        by the local date of the return in [start, end] (via the (action, at)
+        index of events)."""
         params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
                   "now": now_s, "center": center}
-        sql = f"SELECT dept, count(*) FROM ({self._returns_sql(center)}) GROUP BY dept"
-        return {r[0]: r[1] for r in self.core.conn.execute(sql, params)}
+        sql = f"SELECT dept, month, count(*) FROM ({self._returns_sql(center)}) GROUP BY dept, month"
+        return {(r[0], r[1]): r[2] for r in self.core.conn.execute(sql, params)}
+
+    def _returned_levels_sql(self, center: str | None) -> str:
+        # The level a ticket reached at a department that then returned it
+        # (SPEC §8: a warning is charged to the department that held the
+        # ticket when the level was reached).  The return event records that
+        # department and its due date (department_id / due_date [before,
+        # after]), so the level at the return is the ladder at the event's
+        # date; a raise of max_level recorded in the history during that
+        # handling (since the dispatch that gave the ticket to it) can be
+        # higher when an extension later moved the due date.
+        sql = """
+            SELECT e.ticket_id, CAST(json_extract(e.changes, '$.department_id[0]') AS INTEGER) AS dept,
+                   substr(e.at, 1, 7) AS month,
+                   max(CASE WHEN substr(e.at, 1, 10) > json_extract(e.changes, '$.due_date[0]') THEN
+                            CASE WHEN r.num - u.num >= :red_at THEN 3
+                                 WHEN r.num - u.num >= :orange_at THEN 2 ELSE 1 END
+                       ELSE 0 END,
+                       coalesce((SELECT max(CAST(json_extract(x.changes, '$.max_level[1]') AS INTEGER)) FROM events x
+                                 WHERE x.ticket_id = e.ticket_id AND x.id <= e.id
+                                   AND x.id > coalesce((SELECT max(y.id) FROM events y
+                                                        WHERE y.ticket_id = e.ticket_id AND y.id < e.id
+                                                          AND json_extract(y.changes, '$.department_id[1]') IS NOT NULL), 0)
+                                   AND json_extract(x.changes, '$.max_level') IS NOT NULL), 0)) AS level
+            FROM events e
+            LEFT JOIN workday_index r ON r.day = substr(e.at, 1, 10)
+            LEFT JOIN workday_index u ON u.day = json_extract(e.changes, '$.due_date[0]')
+            WHERE e.action IN ('return', 'approve_return')
+              AND e.at >= :start AND e.at < :end_next AND e.at <= :now
+              AND json_extract(e.changes, '$.department_id[0]') IS NOT NULL"""
+        if center is not None:
+            sql += " AND (SELECT t.center FROM tickets t WHERE t.id = e.ticket_id) = :center"
+        return sql
+
+    def _level_params(self, start: dt.date, end: dt.date, now_s: str, center: str | None) -> dict[str, Any]:
+        return {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
+                "now": now_s, "center": center, "red_at": rules.RED_AT, "orange_at": rules.ORANGE_AT}
+
+    def returned_levels(self, start: dt.date, end: dt.date, now_s: str,
+                        center: str | None = None) -> dict[tuple[int, str], tuple[int, int, int]]:
+        """(yellow, orange, red) reached at a department before it returned the
+        ticket, per (that department, month of the return), returns dated in
+        [start, end]: warnings charged to the department that held the ticket."""
+        sql = (f"SELECT dept, month, sum(level = 1), sum(level = 2), sum(level = 3) "
+               f"FROM ({self._returned_levels_sql(center)}) GROUP BY dept, month")
+        return {(r[0], r[1]): (r[2], r[3], r[4])
+                for r in self.core.conn.execute(sql, self._level_params(start, end, now_s, center))}
+
+    def returned_level_ticket_ids(self, department_id: int | None, levels: tuple[int, ...], start: dt.date,
+                                  end: dt.date, now_s: str, center: str | None = None) -> list[int]:
+        """The tickets behind :meth:`returned_levels` (``levels``: which of 1, 2, 3)."""
+        params = self._level_params(start, end, now_s, center)
+        marks = ",".join(str(int(lv)) for lv in levels)
+        sql = f"SELECT DISTINCT ticket_id FROM ({self._returned_levels_sql(center)}) WHERE level IN ({marks})"
+        if department_id is not None:
+            sql += " AND dept = :dept"
+            params["dept"] = department_id
+        return [r[0] for r in self.core.conn.execute(sql + " ORDER BY ticket_id", params)]
 
     def return_ticket_ids(self, department_id: int | None, start: dt.date, end: dt.date, now_s: str,
                                      center: str | None = None) -> list[int]:
@@ -226,7 +303,8 @@ class ReportsArea:
         # in it, at their current department), made after that dispatch — an
         # extension granted to an earlier department stays with that handling.
         sql = (
-            "SELECT e.ticket_id, t.department_id AS dept FROM events e JOIN tickets t ON t.id = e.ticket_id "
+            "SELECT e.ticket_id, t.department_id AS dept, substr(t.dispatched_at, 1, 7) AS month "
+            "FROM events e JOIN tickets t ON t.id = e.ticket_id "
             "WHERE e.action = 'approve_extension' AND e.at >= :start AND e.at <= :now "
             "AND t.dispatched_at >= :start AND t.dispatched_at < :end_next AND t.dispatched_at <= :now "
             "AND e.at >= t.dispatched_at AND t.department_id IS NOT NULL"
@@ -236,12 +314,12 @@ class ReportsArea:
         return sql
 
     def extensions(self, start: dt.date, end: dt.date, now_s: str,
-                              center: str | None = None) -> dict[int, int]:
-        """Approved extensions per department on the period's tickets."""
+                   center: str | None = None) -> dict[tuple[int, str], int]:
+        """Approved extensions per (department, month of the ticket's dispatch) on the period's tickets."""
         params = {"start": start.isoformat(), "end_next": (end + dt.timedelta(days=1)).isoformat(),
                   "now": now_s, "center": center}
-        sql = f"SELECT dept, count(*) FROM ({self._extensions_sql(center)}) GROUP BY dept"
-        return {r[0]: r[1] for r in self.core.conn.execute(sql, params)}
+        sql = f"SELECT dept, month, count(*) FROM ({self._extensions_sql(center)}) GROUP BY dept, month"
+        return {(r[0], r[1]): r[2] for r in self.core.conn.execute(sql, params)}
 
     def extension_ticket_ids(self, department_id: int | None, start: dt.date, end: dt.date, now_s: str,
                                         center: str | None = None) -> list[int]:
