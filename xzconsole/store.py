@@ -47,6 +47,7 @@ from .areas.joint import JointArea
 from .areas.knowledge import KnowledgeArea
 from .areas.library import LibraryArea
 from .areas.loader import LoaderArea
+from .areas.notify import NotifyArea
 from .areas.outreach import OutreachArea
 from .areas.queue import QueueArea, TicketFilter
 from .areas.records import TicketRecords
@@ -118,6 +119,7 @@ class Store:
         self.tickets = TicketsArea(self, self.records, self.directory, self.joint)
         self.outreach = OutreachArea(self, self.records, self.directory)
         self.feedback = FeedbackArea(self, self.records, self.directory, self.tickets, self.library)
+        self.notify = NotifyArea(self, self.warnings)
         if migrate:
             self.migrate()
 

@@ -701,12 +701,48 @@ _RESOLVED_4 = """
 """
 
 
+# Notifications (issue 14): routes an admin keeps (where to send which events)
+# and the outbox, one row per (route, key); key = ticket:event:level:round, so
+# a message is computed once and delivered at most once per route.
+_NOTIFY = """
+    CREATE TABLE notify_routes (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        department_id INTEGER REFERENCES departments(id),
+        role TEXT,
+        events TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        CHECK ((department_id IS NULL) <> (role IS NULL))
+    );
+    CREATE TABLE notify_outbox (
+        id INTEGER PRIMARY KEY,
+        route_id INTEGER NOT NULL REFERENCES notify_routes(id),
+        key TEXT NOT NULL,
+        ticket_id INTEGER REFERENCES tickets(id),
+        event TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT NOT NULL DEFAULT '',
+        UNIQUE (route_id, key)
+    );
+    CREATE INDEX notify_outbox_pending ON notify_outbox(next_at, id) WHERE status = 'pending';
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
     _DIRECTORY_2 + _ASSOCIATIONS_2 + _JOINT_2 + _OUTREACH_2 + _CENTERS_2,
     _NUMBERS_3 + _TALLY_3 + _TICKET_SEARCH_3,
     _RESOLVED_4,
+    _NOTIFY,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,6 +8,7 @@ arguments, in the module of its group:
 * :mod:`.data` — ``import``, ``export``, ``search``, ``report``;
 * :mod:`.panel` — ``warnings``, ``calendar``, ``outreach``, ``wall``;
 * :mod:`.replica` — ``replicate``, ``restore``;
+* :mod:`.notify` — ``notify routes|run|status``;
 * :mod:`.console` — ``demo`` and the console itself.
 
 Each takes ``--db`` (else ``$XZCONSOLE_DB``, else ``DEFAULT_DB``) and, where
@@ -25,7 +26,7 @@ import sqlite3
 import sys
 
 # each module registers its commands in COMMANDS when imported
-from . import admin, console, data, panel, replica  # noqa: F401
+from . import admin, console, data, notify, panel, replica  # noqa: F401
 from .base import (
     COMMANDS,
     DEFAULT_DB,
