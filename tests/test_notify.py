@@ -88,21 +88,24 @@ def test_delivered_once_then_nothing_new_then_retried_until_the_target_is_back(s
 
     res = notify.run_once(store)
     assert (res.queued, res.sent, res.failed) == (2, 2, 0)
-    assert len(target.received) == 2
-    msg = next(m for m in target.received if store.tickets.get(staff["clerk"], tid).number in m["title"])
-    assert msg["title"] == f"【橙色预警】{store.tickets.get(staff['clerk'], tid).number} · 市税务局"
+    # two tickets for one route in one pass: one digest naming both
+    assert len(target.received) == 1
+    msg = target.received[0]
+    number = store.tickets.get(staff["clerk"], tid).number
+    assert msg["title"] == "【工单提醒】2 件：橙色预警 2 件"
     body = msg["message"]
+    assert f"1. 【橙色预警】{number} · 市税务局" in body
     assert "承办单位：市税务局" in body and "◆橙 橙色预警（督办：市营商办）" in body
     assert "办理期限：2026-11-09" in body and "已超期：3 个工作日" in body
     assert "企业：徐州云龙机械有限公司" in body and "请办理：" in body
-    hidden = next(m for m in target.received if m is not msg)
-    assert "徐州保密企业" not in json.dumps(hidden, ensure_ascii=False) and "设备补贴" not in hidden["message"]
-    assert "保密工单：不显示企业信息" in hidden["message"]
+    # the confidential one names no enterprise and quotes no title
+    assert "徐州保密企业" not in json.dumps(msg, ensure_ascii=False) and body.count("设备补贴") == 1
+    assert "企业：（保密工单：不显示企业信息）" in body
 
     # the same moment again, and later the same day: nothing new, nothing sent twice
     assert (notify.run_once(store).queued, notify.run_once(store).sent) == (0, 0)
     clock.set("2026-11-12T16:00:00+08:00")
-    assert notify.run_once(store).queued == 0 and len(target.received) == 2
+    assert notify.run_once(store).queued == 0 and len(target.received) == 1
 
     # two more working days: red is news; the target is down → kept, retried with back-off
     target.stop()
@@ -124,8 +127,8 @@ def test_delivered_once_then_nothing_new_then_retried_until_the_target_is_back(s
     clock.set("2026-11-16T10:05:00+08:00")
     res = notify.run_once(store)
     assert (res.queued, res.sent, res.failed) == (0, 2, 0)
-    assert [m["title"][:6] for m in target.received[2:]] == ["【红色预警】"] * 2
-    assert notify.run_once(store).sent == 0 and len(target.received) == 4
+    assert [m["title"] for m in target.received[1:]] == ["【工单提醒】2 件：红色预警 2 件"]
+    assert notify.run_once(store).sent == 0 and len(target.received) == 2
     assert notify.status(store)["counts"] == {"pending": 0, "sent": 4, "dropped": 0, "retrying": 0}
 
 
@@ -178,3 +181,18 @@ def test_cli_routes_run_and_status(store, staff, clock, target, capsys, monkeypa
     code, out, err = run(capsys, "notify", "routes", "add", "--url", target.url, "--role", "supervisor",
                          "--events", "red", "--db", db, login="clerk")
     assert code == 2 and "管理员" in err
+
+
+def test_one_ticket_is_its_own_message_and_many_go_in_digests_of_ten(store, staff, clock, target, admin):
+    ids = [_ticket(store, staff, clock, "complaint", "市税务局", name=f"徐州第{i}机械有限公司") for i in range(12)]
+    store.notify.add_route(admin, target.url, "orange", department="市税务局")
+    clock.set("2026-11-12T10:00:00+08:00")
+    assert notify.run_once(store).sent == 12
+    assert [m["title"] for m in target.received] == ["【工单提醒】10 件：橙色预警 10 件", "【工单提醒】2 件：橙色预警 2 件"]
+    assert all(f"徐州第{i}机械有限公司" in target.received[0 if i < 10 else 1]["message"] for i in range(12))
+    # one more orange the next day (the twelve stay sent): a message of its own, titled by its ticket
+    late = _ticket(store, staff, clock, "complaint", "市税务局")
+    clock.set("2026-11-13T10:00:00+08:00")
+    assert notify.run_once(store).sent == 1
+    assert target.received[-1]["title"] == f"【橙色预警】{store.tickets.get(staff['clerk'], late).number} · 市税务局"
+    assert len(ids) == 12

@@ -318,7 +318,7 @@ class NotifyArea:
     def due(self, now: dt.datetime, limit: int = 10000) -> list[sqlite3.Row]:
         """Pending messages whose time has come, oldest first, with their route's URL."""
         return self.core.q(
-            "SELECT o.id, o.route_id, o.title, o.body, o.attempts, r.url FROM notify_outbox o "
+            "SELECT o.id, o.route_id, o.event, o.title, o.body, o.attempts, r.url FROM notify_outbox o "
             "JOIN notify_routes r ON r.id = o.route_id "
             "WHERE o.status = 'pending' AND o.next_at <= ? ORDER BY o.next_at, o.id LIMIT ?",
             (format_datetime(now), limit))

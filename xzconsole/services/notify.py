@@ -3,7 +3,8 @@
 One pass (:func:`run_once`): compute what is due into the outbox
 (``store.notify.enqueue``: one row per route and ticket:event:level:round, so
 nothing is ever queued twice), then deliver what is pending and due, one
-Apprise object per route, recording each outcome; a failed message stays
+Apprise object per route, several tickets of one route in one digest of up
+to ten, recording each outcome; a failed message stays
 pending and is retried after an exponential back-off (30 s, 1 min, … 1 h).
 
 The message is Chinese and says what a liaison needs to act: the ticket
@@ -86,58 +87,89 @@ class RunResult:
 
 Sender = Callable[[str, str, str], tuple[bool, str]]
 
+#: at most this many tickets in one message: a pass with more for one route sends
+#: digests, which keeps a robot under its rate limit (企业微信: 20 a minute) and
+#: each message a readable size
+DIGEST_SIZE = 10
+
+
+class AppriseSender:
+    """Sends through Apprise, one Apprise object per URL for the whole pass
+    (building one costs twice the sending of a small message)."""
+
+    def __init__(self) -> None:
+        self._by_url: dict[str, Any] = {}
+
+    def __call__(self, url: str, title: str, body: str) -> tuple[bool, str]:
+        import apprise
+
+        ap = self._by_url.get(url)
+        if ap is None:
+            ap = apprise.Apprise()
+            if not ap.add(url):
+                return False, "无法识别的通知地址"
+            self._by_url[url] = ap
+        with apprise.LogCapture(level=apprise.logging.WARNING) as log:  # type: ignore[no-untyped-call]  # apprise leaves it untyped
+            ok = bool(ap.notify(body=body, title=title))
+            err = "" if ok else (log.getvalue().strip().splitlines() or ["发送失败"])[-1]
+        # "2026-12-05 06:57:05,532 - WARNING - A Connection error …": the message only
+        return ok, re.sub(r"^.*? - [A-Z]+ - ", "", err)
+
 
 def apprise_send(url: str, title: str, body: str) -> tuple[bool, str]:
     """Send one message to one Apprise URL; (delivered, what went wrong)."""
-    import apprise
-
-    ap = apprise.Apprise()
-    if not ap.add(url):
-        return False, "无法识别的通知地址"
-    with apprise.LogCapture(level=apprise.logging.WARNING) as log:  # type: ignore[no-untyped-call]  # apprise leaves it untyped
-        ok = bool(ap.notify(body=body, title=title))
-        err = "" if ok else (log.getvalue().strip().splitlines() or ["发送失败"])[-1]
-    # "2026-12-05 06:57:05,532 - WARNING - A Connection error …": the message only
-    return ok, re.sub(r"^.*? - [A-Z]+ - ", "", err)
+    return AppriseSender()(url, title, body)
 
 
-def deliver(store: "Store", now: dt.datetime, send: Sender = apprise_send) -> tuple[int, int, list[str]]:
+def digest(rows: list[Any]) -> tuple[str, str]:
+    """One message for several outbox rows of one route: a title counting them
+    by kind, and each row's own message, numbered."""
+    if len(rows) == 1:
+        return str(rows[0]["title"]), str(rows[0]["body"])
+    kinds: dict[str, int] = {}
+    for r in rows:
+        kinds[r["event"]] = kinds.get(r["event"], 0) + 1
+    summary = "、".join(f"{EVENT_LABELS.get(k, k)} {n} 件" for k, n in kinds.items())
+    body = "\n\n".join(f"{i}. {r['title']}\n{r['body']}" for i, r in enumerate(rows, 1))
+    return f"【工单提醒】{len(rows)} 件：{summary}", body
+
+
+def deliver(store: "Store", now: dt.datetime, send: Sender | None = None) -> tuple[int, int, list[str]]:
     """Send the pending messages whose time has come; (sent, failed, errors).
 
-    A route whose target fails is not tried again in the same pass (its other
-    messages wait for the back-off too), so a dead target costs one timeout,
-    not one per message."""
-    rows = store.notify.due(now)
-    sent: list[int] = []
-    failed: list[tuple[int, int, str]] = []
+    A route's messages go in digests of up to :data:`DIGEST_SIZE` (oldest
+    first).  A route whose target fails is not tried again in the same pass
+    (its other messages wait for the back-off too), so a dead target costs one
+    timeout, not one per message.  Each digest's outcome is recorded as it
+    comes, so a killed pass repeats at most the digest it was sending."""
+    send = send or AppriseSender()
+    by_route: dict[int, list[Any]] = {}
+    for r in store.notify.due(now):
+        by_route.setdefault(r["route_id"], []).append(r)
     errors: list[str] = []
-    down: dict[int, str] = {}
     n_sent = n_failed = 0
-    for r in rows:
-        if r["route_id"] in down:
-            failed.append((r["id"], r["attempts"], down[r["route_id"]]))
-            n_failed += 1
-            continue
-        try:
-            ok, err = send(r["url"], r["title"], r["body"])
-        except Exception as exc:  # a plugin's own error must not stop the others
-            ok, err = False, f"{type(exc).__name__}: {exc}"
-        if ok:
-            sent.append(r["id"])
-            n_sent += 1
-        else:
-            down[r["route_id"]] = err
-            failed.append((r["id"], r["attempts"], err))
-            n_failed += 1
-            errors.append(f"路由 {r['route_id']}：{err}")
-        if len(sent) + len(failed) >= 200:  # record as we go: a kill loses at most this many outcomes
-            store.notify.record(now, sent, failed)
-            sent, failed = [], []
-    store.notify.record(now, sent, failed)
+    for route_id, mine in by_route.items():
+        down = ""
+        for i in range(0, len(mine), DIGEST_SIZE):
+            batch = mine[i:i + DIGEST_SIZE]
+            if not down:
+                title, body = digest(batch)
+                try:
+                    ok, err = send(batch[0]["url"], title, body)
+                except Exception as exc:  # a plugin's own error must not stop the others
+                    ok, err = False, f"{type(exc).__name__}: {exc}"
+                if ok:
+                    store.notify.record(now, [r["id"] for r in batch], [])
+                    n_sent += len(batch)
+                    continue
+                down = err or "发送失败"
+                errors.append(f"路由 {route_id}：{down}")
+            store.notify.record(now, [], [(r["id"], r["attempts"], down) for r in batch])
+            n_failed += len(batch)
     return n_sent, n_failed, errors
 
 
-def run_once(store: "Store", now: dt.datetime | None = None, send: Sender = apprise_send) -> RunResult:
+def run_once(store: "Store", now: dt.datetime | None = None, send: Sender | None = None) -> RunResult:
     """Compute what is due into the outbox, then deliver what is pending."""
     t0 = time.perf_counter()
     when = now or store.now()
@@ -162,4 +194,5 @@ def status(store: "Store", limit: int = 50) -> dict[str, Any]:
     }
 
 
-__all__ = ["RunResult", "apprise_send", "deliver", "render", "run_once", "status"]
+__all__ = ["DIGEST_SIZE", "AppriseSender", "RunResult", "apprise_send", "deliver", "digest", "render", "run_once",
+           "status"]
