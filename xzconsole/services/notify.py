@@ -16,8 +16,11 @@ message names no enterprise and carries no title (SPEC §4: 保密).
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -99,16 +102,18 @@ class AppriseSender:
 
     def __init__(self) -> None:
         self._by_url: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, url: str, title: str, body: str) -> tuple[bool, str]:
         import apprise
 
-        ap = self._by_url.get(url)
-        if ap is None:
-            ap = apprise.Apprise()
-            if not ap.add(url):
-                return False, "无法识别的通知地址"
-            self._by_url[url] = ap
+        with self._lock:  # routes are sent to from several threads
+            ap = self._by_url.get(url)
+            if ap is None:
+                ap = apprise.Apprise()
+                if not ap.add(url):
+                    return False, "无法识别的通知地址"
+                self._by_url[url] = ap
         with apprise.LogCapture(level=apprise.logging.WARNING) as log:  # type: ignore[no-untyped-call]  # apprise leaves it untyped
             ok = bool(ap.notify(body=body, title=title))
             err = "" if ok else (log.getvalue().strip().splitlines() or ["发送失败"])[-1]
@@ -134,38 +139,67 @@ def digest(rows: list[Any]) -> tuple[str, str]:
     return f"【工单提醒】{len(rows)} 件：{summary}", body
 
 
+#: routes sent to at once (each route's digests stay in order, one at a time):
+#: a slow or dead target does not hold up the others
+PARALLEL_ROUTES = 4
+
+
 def deliver(store: "Store", now: dt.datetime, send: Sender | None = None) -> tuple[int, int, list[str]]:
     """Send the pending messages whose time has come; (sent, failed, errors).
 
     A route's messages go in digests of up to :data:`DIGEST_SIZE` (oldest
-    first).  A route whose target fails is not tried again in the same pass
+    first); up to :data:`PARALLEL_ROUTES` routes are sent to at once, in
+    threads that only send (the database is written here, on the calling
+    thread).  A route whose target fails is not tried again in the same pass
     (its other messages wait for the back-off too), so a dead target costs one
     timeout, not one per message.  Each digest's outcome is recorded as it
-    comes, so a killed pass repeats at most the digest it was sending."""
+    comes, so a killed pass repeats at most the digests in flight."""
     send = send or AppriseSender()
     by_route: dict[int, list[Any]] = {}
     for r in store.notify.due(now):
         by_route.setdefault(r["route_id"], []).append(r)
-    errors: list[str] = []
-    n_sent = n_failed = 0
-    for route_id, mine in by_route.items():
+    if not by_route:
+        return 0, 0, []
+    outcomes: queue.Queue[tuple[int, list[Any], bool, str] | None] = queue.Queue()
+
+    def route_worker(route_id: int, mine: list[Any]) -> None:
+        """Send one route's digests in order; after a failure, fail the rest unsent."""
         down = ""
         for i in range(0, len(mine), DIGEST_SIZE):
             batch = mine[i:i + DIGEST_SIZE]
-            if not down:
-                title, body = digest(batch)
-                try:
-                    ok, err = send(batch[0]["url"], title, body)
-                except Exception as exc:  # a plugin's own error must not stop the others
-                    ok, err = False, f"{type(exc).__name__}: {exc}"
-                if ok:
-                    store.notify.record(now, [r["id"] for r in batch], [])
-                    n_sent += len(batch)
-                    continue
+            if down:
+                outcomes.put((route_id, batch, False, down))
+                continue
+            title, body = digest(batch)
+            try:
+                ok, err = send(batch[0]["url"], title, body)
+            except Exception as exc:  # a plugin's own error must not stop the others
+                ok, err = False, f"{type(exc).__name__}: {exc}"
+            if not ok:
                 down = err or "发送失败"
-                errors.append(f"路由 {route_id}：{down}")
-            store.notify.record(now, [], [(r["id"], r["attempts"], down) for r in batch])
-            n_failed += len(batch)
+            outcomes.put((route_id, batch, ok, down))
+
+    errors: list[str] = []
+    said: set[int] = set()  # routes whose failure is already in errors
+    n_sent = n_failed = 0
+    expected = sum((len(m) + DIGEST_SIZE - 1) // DIGEST_SIZE for m in by_route.values())
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_ROUTES, len(by_route)), thread_name_prefix="notify") as pool:
+        futures = [pool.submit(route_worker, rid, mine) for rid, mine in by_route.items()]
+        for _ in range(expected):
+            item = outcomes.get()
+            assert item is not None
+            route_id, batch, ok, err = item
+            if ok:
+                store.notify.record(now, [r["id"] for r in batch], [])
+                n_sent += len(batch)
+            else:
+                store.notify.record(now, [], [(r["id"], r["attempts"], err) for r in batch])
+                n_failed += len(batch)
+                if route_id not in said:
+                    said.add(route_id)
+                    errors.append(f"路由 {route_id}：{err}")
+        for f in futures:
+            f.result()
     return n_sent, n_failed, errors
 
 
