@@ -563,3 +563,58 @@ def test_reports_layer_never_imports_textual():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False"
+
+
+def _all_fresh(store, start, end, now):
+    """The facts summed over every ticket in one pass (no cache), per (department, month)."""
+    now_s, today, today_num = reports._evaluation(store, now)
+    rows = store.reports._sums(start, end, now_s, today, today_num, None, "all")
+    return {(r["department_id"], r["month"]): {k: v for k, v in r.items() if k != "last_change"} for r in rows}
+
+
+def _counted(store, start, end, now):
+    now_s, today, today_num = reports._evaluation(store, now)
+    rows = store.reports.counts(start, end, now_s, today, today_num)
+    return {(r["department_id"], r["month"]): {k: v for k, v in r.items() if k != "last_change"} for r in rows}
+
+
+def test_settled_months_are_kept_and_dropped_when_a_ticket_changes(rstore, month, clock):
+    """A quarter's settled tickets are summed once per month and kept; the
+    figures from the kept sums equal one pass over every ticket; a change to
+    a ticket of a kept month drops it; an earlier --now never reads it."""
+    assert _counted(rstore, Q4_START, Q4_END, NOW) == _all_fresh(rstore, Q4_START, Q4_END, NOW)
+    kept = dict(rstore.conn.execute("SELECT month, evaluated_at FROM assessment_cache WHERE center = ''").fetchall())
+    assert kept == {m: "2026-12-01T10:00:00+08:00" for m in ("2026-10", "2026-11", "2026-12")}
+    # from the kept sums: the same numbers as the hand-worked ones
+    a = reports.assess(rstore, Q4_START, Q4_END, NOW)
+    assert a.by_name(A).score == 100 * (F(1, 5) * F(7, 9) + F(3, 10) * F(4, 7) + F(1, 4) * F(1, 2) + F(1, 4) * F(3, 4))
+    assert _counted(rstore, Q4_START, Q4_END, NOW) == _all_fresh(rstore, Q4_START, Q4_END, NOW)
+
+    # B1 (November, replied) is called back: November is dropped, October kept
+    later = parse_datetime("2026-12-01T11:00:00+08:00")
+    clock.set(later)
+    rstore.tickets.follow_up(rstore.staff.get("clerk"), month["B1"], "满意", resolved=True)
+    assert {r[0] for r in rstore.conn.execute("SELECT month FROM assessment_cache")} == {"2026-10", "2026-12"}
+    rb = reports.assess(rstore, Q4_START, Q4_END, later).by_name(B)
+    assert (rb.satisfied, rb.resolved_yes, rb.resolution_rate, rb.satisfaction_rate) == (1, 1, F(1), F(1))
+    assert _counted(rstore, Q4_START, Q4_END, later) == _all_fresh(rstore, Q4_START, Q4_END, later)
+
+    # what-if at 11-25: nothing kept at 12-01 is read (B3 not due, A6 and R1's answer not there yet)
+    early = parse_datetime("2026-11-25T12:00:00+08:00")
+    assert _counted(rstore, Q4_START, Q4_END, early) == _all_fresh(rstore, Q4_START, Q4_END, early)
+    rb = reports.assess(rstore, NOV_START, NOV_END, early).by_name(B)
+    assert (rb.dispatched, rb.overdue_unreplied, rb.on_time_base, rb.satisfied) == (3, 0, 2, 1)
+
+    # a new calendar drops everything
+    with rstore.write() as c:
+        c.execute("UPDATE workday_index SET provisional = provisional WHERE day = '2026-11-02'")
+    assert rstore.conn.execute("SELECT count(*) FROM assessment_cache").fetchone()[0] == 0
+
+
+def test_kept_sums_never_outlive_a_month_still_changing(rstore, month, clock):
+    """A month with a ticket changed after the evaluation (a what-if --now
+    before the latest work) is not kept: it would be wrong for a later --now."""
+    early = parse_datetime("2026-11-25T12:00:00+08:00")
+    _counted(rstore, NOV_START, NOV_END, early)
+    assert rstore.conn.execute("SELECT count(*) FROM assessment_cache").fetchone()[0] == 0
+    assert _counted(rstore, NOV_START, NOV_END, NOW) == _all_fresh(rstore, NOV_START, NOV_END, NOW)

@@ -701,10 +701,14 @@ _RESOLVED_4 = """
 """
 
 
-# Notifications (issue 14): routes an admin keeps (where to send which events)
+# Issue 14. Notifications: routes an admin keeps (where to send which events)
 # and the outbox, one row per (route, key); key = ticket:event:level:round, so
 # a message is computed once and delivered at most once per route.
-_NOTIFY = """
+# The assessment: per (month, center) the sums of the settled tickets' facts
+# (store.reports.counts), dropped by triggers whenever a ticket dispatched in
+# that month changes or the calendar changes; and
+# the open tickets by dispatch time, which are always counted afresh.
+_NOTIFY_AND_ASSESSMENT = """
     CREATE TABLE notify_routes (
         id INTEGER PRIMARY KEY,
         url TEXT NOT NULL,
@@ -733,6 +737,33 @@ _NOTIFY = """
         UNIQUE (route_id, key)
     );
     CREATE INDEX notify_outbox_pending ON notify_outbox(next_at, id) WHERE status = 'pending';
+
+    CREATE TABLE assessment_cache (
+        month TEXT NOT NULL,
+        center TEXT NOT NULL,  -- '' for every center
+        evaluated_at TEXT NOT NULL,
+        rows TEXT NOT NULL,
+        PRIMARY KEY (month, center)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER assessment_cache_ticket_insert AFTER INSERT ON tickets WHEN new.dispatched_at IS NOT NULL BEGIN
+        DELETE FROM assessment_cache WHERE month = substr(new.dispatched_at, 1, 7);
+    END;
+    CREATE TRIGGER assessment_cache_ticket_update AFTER UPDATE ON tickets BEGIN
+        DELETE FROM assessment_cache WHERE month IN (substr(old.dispatched_at, 1, 7), substr(new.dispatched_at, 1, 7));
+    END;
+    CREATE TRIGGER assessment_cache_ticket_delete AFTER DELETE ON tickets BEGIN
+        DELETE FROM assessment_cache WHERE month = substr(old.dispatched_at, 1, 7);
+    END;
+    CREATE TRIGGER assessment_cache_calendar_insert AFTER INSERT ON workday_index BEGIN
+        DELETE FROM assessment_cache;
+    END;
+    CREATE TRIGGER assessment_cache_calendar_update AFTER UPDATE ON workday_index BEGIN
+        DELETE FROM assessment_cache;
+    END;
+    CREATE TRIGGER assessment_cache_calendar_delete AFTER DELETE ON workday_index BEGIN
+        DELETE FROM assessment_cache;
+    END;
+    CREATE INDEX tickets_awaiting_dispatched ON tickets(dispatched_at) WHERE status IN ('dispatched', 'signed', 'reopened');
 """
 
 
@@ -742,7 +773,7 @@ MIGRATIONS: list[str] = [
     _DIRECTORY_2 + _ASSOCIATIONS_2 + _JOINT_2 + _OUTREACH_2 + _CENTERS_2,
     _NUMBERS_3 + _TALLY_3 + _TICKET_SEARCH_3,
     _RESOLVED_4,
-    _NOTIFY,
+    _NOTIFY_AND_ASSESSMENT,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
