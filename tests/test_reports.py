@@ -433,6 +433,8 @@ def test_quarter_sums_its_months_and_charts_them(rstore, month):
     assert [t.score for t in a.total_trend] == [F(0), F(710, 11), F(100)]
     assert reports.sparkline(t.score for t in a.total_trend) == "▁▆█"
     assert reports.sparkline([None, F(1, 2)], 1.0) == "·▅"
+    # from the tenth below the lowest: 85 and 95 read apart (floor 70: 15/30 → ▅, 25/30 → ▇)
+    assert reports.sparkline([85, 95, 100], 100.0, None) == "▅▇█"
     # the months add up to the quarter
     assert sum(t.dispatched for t in a.total_trend) == a.total.dispatched == 13
 

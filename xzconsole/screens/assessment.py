@@ -301,12 +301,13 @@ class AssessmentScreen(AppAccess, Screen[None]):
         span = f"{a.months[0]}～{a.months[-1]}"
 
         def line(label: str, months: list[reports.DepartmentFigures]) -> str:
-            parts = [f"得分 {reports.sparkline(m.score for m in months)}"]
+            parts = [f"得分 {reports.sparkline((m.score for m in months), 100.0, None)}"]
             for key in reports.RATE_KEYS:
-                parts.append(f"{reports.RATE_LABELS[key]} {reports.sparkline((m.rate(key) for m in months), 1.0)}")
+                parts.append(f"{reports.RATE_LABELS[key]} {reports.sparkline((m.rate(key) for m in months), 1.0, None)}")
             return f"{label}：" + "  ".join(parts)
 
-        out = [f"月度趋势（{span}，每格一个月）", line(reports.clean(a.total.department), a.total_trend)]
+        out = [f"月度趋势（{span}，每格一个月；柱高从各项最低值下一档起算，· 为无数据）",
+               line(reports.clean(a.total.department), a.total_trend)]
         months = a.trends.get(department_id) if department_id is not None else None
         if months:
             name = reports.clean(a.by_id(department_id).department) if department_id is not None else ""

@@ -791,15 +791,23 @@ def trend_tables(a: Assessment) -> list[Table]:
 _BARS = "▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: Iterable[Fraction | float | None], top: float = 100.0) -> str:
-    """A one-line chart of ``values`` (0…``top``) in Unicode block bars; an
-    empty value is a "·" (never a bar of height 0, which would read as 0)."""
+def sparkline(values: Iterable[Fraction | float | None], top: float = 100.0, floor: float | None = 0.0) -> str:
+    """A one-line chart of ``values`` in Unicode block bars, ``floor``…``top``
+    (``floor`` None: the tenth of ``top`` below the lowest value, so months at
+    85 and 95 differ visibly); an empty value is a "·" (never a bar of height
+    0, which would read as 0)."""
+    vals = list(values)
+    if floor is None:
+        present = [float(v) for v in vals if v is not None]
+        step = top / 10
+        floor = max(0.0, (int(min(present) / step) - 1) * step) if present else 0.0
+    span = top - floor
     out = []
-    for v in values:
+    for v in vals:
         if v is None:
             out.append("·")
             continue
-        x = min(max(float(v) / top, 0.0), 1.0) if top else 0.0
+        x = min(max((float(v) - floor) / span, 0.0), 1.0) if span > 0 else 0.0
         out.append(_BARS[min(int(x * len(_BARS)), len(_BARS) - 1)])
     return "".join(out)
 
