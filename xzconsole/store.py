@@ -48,6 +48,7 @@ from .areas.joint import JointArea
 from .areas.knowledge import KnowledgeArea
 from .areas.library import LibraryArea
 from .areas.loader import LoaderArea
+from .areas.notify import NotifyArea
 from .areas.outreach import OutreachArea
 from .areas.queue import QueueArea, TicketFilter
 from .areas.records import TicketRecords
@@ -160,6 +161,7 @@ class Store:
         self.outreach = OutreachArea(self, self.records, self.directory)
         self.feedback = FeedbackArea(self, self.records, self.directory, self.tickets, self.library)
         self.exchange = ExchangeArea(self)
+        self.notify = NotifyArea(self, self.warnings)
         if migrate:
             self.migrate()
 

@@ -734,6 +734,72 @@ _EXCHANGE = """
 """
 
 
+# Issue 14. Notifications: routes an admin keeps (where to send which events)
+# and the outbox, one row per (route, key); key = ticket:event:level:round, so
+# a message is computed once and delivered at most once per route.
+# The assessment: per (month, center) the sums of the settled tickets' facts
+# (store.reports.counts), dropped by triggers whenever a ticket dispatched in
+# that month changes or the calendar changes; and
+# the open tickets by dispatch time, which are always counted afresh.
+_NOTIFY_AND_ASSESSMENT = """
+    CREATE TABLE notify_routes (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        department_id INTEGER REFERENCES departments(id),
+        role TEXT,
+        events TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        CHECK ((department_id IS NULL) <> (role IS NULL))
+    );
+    CREATE TABLE notify_outbox (
+        id INTEGER PRIMARY KEY,
+        route_id INTEGER NOT NULL REFERENCES notify_routes(id),
+        key TEXT NOT NULL,
+        ticket_id INTEGER REFERENCES tickets(id),
+        event TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT NOT NULL DEFAULT '',
+        UNIQUE (route_id, key)
+    );
+    CREATE INDEX notify_outbox_pending ON notify_outbox(next_at, id) WHERE status = 'pending';
+
+    CREATE TABLE assessment_cache (
+        month TEXT NOT NULL,
+        center TEXT NOT NULL,  -- '' for every center
+        evaluated_at TEXT NOT NULL,
+        rows TEXT NOT NULL,
+        PRIMARY KEY (month, center)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER assessment_cache_ticket_insert AFTER INSERT ON tickets WHEN new.dispatched_at IS NOT NULL BEGIN
+        DELETE FROM assessment_cache WHERE month = substr(new.dispatched_at, 1, 7);
+    END;
+    CREATE TRIGGER assessment_cache_ticket_update AFTER UPDATE ON tickets BEGIN
+        DELETE FROM assessment_cache WHERE month IN (substr(old.dispatched_at, 1, 7), substr(new.dispatched_at, 1, 7));
+    END;
+    CREATE TRIGGER assessment_cache_ticket_delete AFTER DELETE ON tickets BEGIN
+        DELETE FROM assessment_cache WHERE month = substr(old.dispatched_at, 1, 7);
+    END;
+    CREATE TRIGGER assessment_cache_calendar_insert AFTER INSERT ON workday_index BEGIN
+        DELETE FROM assessment_cache;
+    END;
+    CREATE TRIGGER assessment_cache_calendar_update AFTER UPDATE ON workday_index BEGIN
+        DELETE FROM assessment_cache;
+    END;
+    CREATE TRIGGER assessment_cache_calendar_delete AFTER DELETE ON workday_index BEGIN
+        DELETE FROM assessment_cache;
+    END;
+    CREATE INDEX tickets_awaiting_dispatched ON tickets(dispatched_at) WHERE status IN ('dispatched', 'signed', 'reopened');
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -741,6 +807,7 @@ MIGRATIONS: list[str] = [
     _NUMBERS_3 + _TALLY_3 + _TICKET_SEARCH_3,
     _RESOLVED_4,
     _EXCHANGE,
+    _NOTIFY_AND_ASSESSMENT,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

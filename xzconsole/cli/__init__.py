@@ -9,6 +9,7 @@ arguments, in the module of its group:
 * :mod:`.panel` — ``warnings``, ``calendar``, ``outreach``, ``wall``;
 * :mod:`.replica` — ``replicate``, ``restore``;
 * :mod:`.exchange` — ``exchange`` (the 12345 exchange folder);
+* :mod:`.notify` — ``notify routes|run|status``;
 * :mod:`.console` — ``demo`` and the console itself.
 
 Each takes ``--db`` (else ``$XZCONSOLE_DB``, else ``DEFAULT_DB``) and, where
@@ -26,7 +27,7 @@ import sqlite3
 import sys
 
 # each module registers its commands in COMMANDS when imported
-from . import admin, console, data, exchange, panel, replica  # noqa: F401
+from . import admin, console, data, exchange, notify, panel, replica  # noqa: F401
 from .base import (
     COMMANDS,
     DEFAULT_DB,

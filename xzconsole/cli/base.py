@@ -63,6 +63,9 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 _ARGPARSE_CN = (
+    # before "argument ": it holds that word
+    ("not allowed with argument ", "不能与此参数同时使用："),
+    ("one of the arguments ", "须给出其中一个参数："),
     ("the following arguments are required: ", "缺少必需的参数："),
     ("unrecognized arguments: ", "无法识别的参数："),
     ("invalid choice: ", "无效的选项："),
@@ -70,7 +73,7 @@ _ARGPARSE_CN = (
     ("expected one argument", "需要一个值"),
     ("invalid int value: ", "不是整数："),
     ("argument ", "参数 "),
-    ("not allowed with argument ", "不能与此参数同时使用："),
+    (" is required", ""),
 )
 
 

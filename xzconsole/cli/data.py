@@ -175,30 +175,39 @@ def cmd_search(ctx: Ctx) -> int:
 
 
 def _report_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，如 2026-11")
+    period = p.add_mutually_exclusive_group(required=True)
+    period.add_argument("--month", metavar="YYYY-MM", help="通报月份，如 2026-11")
+    period.add_argument("--quarter", metavar="YYYYQn", help="通报季度，如 2026Q4（含各月趋势）")
+    period.add_argument("--year", metavar="YYYY", help="通报年度，如 2026（含各月趋势）")
     p.add_argument("--format", default="md", choices=("xlsx", "md", "json"), help="xlsx 表格 / md Markdown / json（默认 md）")
     p.add_argument("--out", metavar="FILE", help="写入文件（xlsx 必须指定；md/json 默认输出到标准输出）")
     p.add_argument("--center", metavar="中心", help="只统计该中心受理的工单（全称、代码或所在区县；默认：全市）")
 
 
-@register("report", "生成月度通报（一月一通报）：三率考核、明细指标、红黑榜、政策发布（值班长）", _report_args, uses_now=True)
+@register("report", "生成通报（一月一通报，或季度、年度）：三率考核、明细指标、红黑榜、政策发布（值班长）",
+          _report_args, uses_now=True)
 def cmd_report(ctx: Ctx) -> int:
-    """The monthly bulletin, from the same code as the assessment screen."""
+    """The bulletin of a month, quarter or year, from the same code as the assessment screen."""
     from ..models import Role
-    from ..services.reports import write_report
+    from ..services.reports import ReportError, report_period, write_report
 
     a = ctx.args
     if a.format == "xlsx" and not a.out:
         raise CliError("xlsx 格式必须用 --out 指定输出文件")
+    try:
+        period = report_period(a.month if a.month is not None else a.quarter if a.quarter is not None else a.year)
+    except ReportError as exc:
+        raise CliError(str(exc)) from None
     with ctx.open_store() as store:
         ctx.actor(store, roles=[Role.SUPERVISOR.value, Role.ADMIN.value])
         center = store.center_name(a.center) if a.center else None
         try:
-            write_report(store, a.month, a.format, a.out, store.now(), center)
+            write_report(store, period, a.format, a.out, store.now(), center)
         except ValueError as exc:
             raise CliError(str(exc)) from None
     if a.out:
-        ctx.say(f"已生成 {a.month} 月度通报：{a.out}")
+        kind = {"month": "月度", "quarter": "季度", "year": "年度"}[period.kind]
+        ctx.say(f"已生成 {period.title}{kind}通报：{a.out}")
     return EXIT_OK
 
 
