@@ -242,6 +242,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pages", type=int, default=400)
     ap.add_argument("--search", default="路灯")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="do not compile xzconsole's bytecode first (measure a launch that compiles every module)")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     db = a.db
@@ -253,6 +255,11 @@ def main() -> int:
             print(f"building {db} ({a.small} tickets)…", flush=True)
             build_small(Path(db), a.small)
     db = str(Path(db).resolve())
+    if not a.no_compile:
+        # as installed (pip writes the bytecode): without this, an environment
+        # with PYTHONDONTWRITEBYTECODE set compiles every module of the console
+        # at every launch (Textual's own are compiled in site-packages)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "xzconsole")], check=True)
     minimal, console = [], []
     for i in range(a.runs):
         minimal.append(run_child(MINIMAL.format(root=str(ROOT))))
@@ -267,7 +274,7 @@ def main() -> int:
     base_start, base_rss, base_swap = m(minimal, "start_s"), m(minimal, "start_rss_mb"), m(minimal, "swap100_s")
     start, rss = m(console, "start_s"), m(console, "start_rss_mb")
     early, deep = m(console, "page_early_s"), m(console, "page_deep_s")
-    print(f"database: {db}  runs: {a.runs}  (medians)")
+    print(f"database: {db}  runs: {a.runs}  (medians)  bytecode: {'as found' if a.no_compile else 'compiled first'}")
     print(f"heavy modules imported at start-up: {console[-1]['heavy_modules_at_start'] or 'none'}")
     print(f"{'minimal app: launch → empty DataTable':45}{ms(base_start)}   peak {base_rss:7.1f} MB")
     print(f"{'console: launch → first queue page':45}{ms(start)}   peak {rss:7.1f} MB")
