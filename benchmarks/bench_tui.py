@@ -9,7 +9,10 @@ with ratios against baselines measured in the same run:
 * paging: one page change at page 1 and at page 400 (aim: page 400 ≤ 1.2×
   page 1) vs. a bare DataTable swapping in 100 rows (aim: ≤ 1.2×);
 * a filter change (appeal type) and a search (content substring, a worker),
-  each until the rows are shown; the tab counts (a worker) separately.
+  each until the rows are shown; the tab counts (a worker) separately
+  (aim: ≤ 300 ms);
+* each place key F3–F11 until its screen is mounted and painted (aim:
+  ≤ 150 ms; the place's own rows may follow from a worker).
 
 Usage::
 
@@ -100,6 +103,9 @@ from xzconsole.clock import FixedClock
 
 lighten_imports()  # as run_console does before the app starts
 PAGES = {pages}
+PLACE_KEYS = [("f3", "WarningsScreen"), ("f4", "PolicyLibraryScreen"), ("f5", "KnowledgeScreen"),
+              ("f6", "AssessmentScreen"), ("f7", "CalendarScreen"), ("f8", "CollectionScreen"),
+              ("f9", "DirectoryScreen"), ("f10", "AssociationsScreen"), ("f11", "OutreachScreen")]
 
 # the first page counts as shown when the table holds it and the screen has
 # been refreshed with it (the same "painted" point as the minimal app's)
@@ -184,6 +190,23 @@ async def main():
         out["search_rows"] = len(q.table.tickets)
         await settle(pilot)
         out["search_counts_s"] = time.perf_counter() - t
+        q.apply_search("")
+        await settle(pilot)
+
+        # a place key: pressed until the place's screen is mounted and painted
+        # (its own data may follow from a worker); then F2 back to the queue
+        places = {{}}
+        for key, place in PLACE_KEYS:
+            t = time.perf_counter()
+            await pilot.press(key)
+            while type(app.screen).__name__ != place or not app.screen.is_mounted:
+                await asyncio.sleep(0.0002)
+            await refreshed(app)
+            places[key] = time.perf_counter() - t
+            await settle(pilot)
+            await pilot.press("f2")
+            await settle(pilot)
+        out["places_s"] = places
         out["end_rss_mb"] = rss_mb()
     print(json.dumps(out))
 
@@ -219,6 +242,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pages", type=int, default=400)
     ap.add_argument("--search", default="路灯")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="do not compile xzconsole's bytecode first (measure a launch that compiles every module)")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     db = a.db
@@ -230,6 +255,11 @@ def main() -> int:
             print(f"building {db} ({a.small} tickets)…", flush=True)
             build_small(Path(db), a.small)
     db = str(Path(db).resolve())
+    if not a.no_compile:
+        # as installed (pip writes the bytecode): without this, an environment
+        # with PYTHONDONTWRITEBYTECODE set compiles every module of the console
+        # at every launch (Textual's own are compiled in site-packages)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "xzconsole")], check=True)
     minimal, console = [], []
     for i in range(a.runs):
         minimal.append(run_child(MINIMAL.format(root=str(ROOT))))
@@ -244,7 +274,7 @@ def main() -> int:
     base_start, base_rss, base_swap = m(minimal, "start_s"), m(minimal, "start_rss_mb"), m(minimal, "swap100_s")
     start, rss = m(console, "start_s"), m(console, "start_rss_mb")
     early, deep = m(console, "page_early_s"), m(console, "page_deep_s")
-    print(f"database: {db}  runs: {a.runs}  (medians)")
+    print(f"database: {db}  runs: {a.runs}  (medians)  bytecode: {'as found' if a.no_compile else 'compiled first'}")
     print(f"heavy modules imported at start-up: {console[-1]['heavy_modules_at_start'] or 'none'}")
     print(f"{'minimal app: launch → empty DataTable':45}{ms(base_start)}   peak {base_rss:7.1f} MB")
     print(f"{'console: launch → first queue page':45}{ms(start)}   peak {rss:7.1f} MB")
@@ -258,6 +288,9 @@ def main() -> int:
     print(f"{'console: tab counts at start (worker)':45}{ms(m(console, 'counts_s'))}")
     print(f"{'console: search ' + repr(a.search) + ' → rows (worker)':45}{ms(m(console, 'search_page_s'))}   rows {console[-1]['search_rows']}")
     print(f"{'console: search → count (worker)':45}{ms(m(console, 'search_counts_s'))}")
+    for key in console[-1]["places_s"]:
+        t = median([r["places_s"][key] for r in console])
+        print(f"{'console: place key ' + key.upper() + ' → screen usable':45}{ms(t)}   (aim ≤ 150 ms)")
     print(f"{'console: peak memory at the end':45}{m(console, 'end_rss_mb'):8.1f} MB")
     return 0
 

@@ -53,7 +53,7 @@ from .textsafe import literal, plain
 
 if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not at start-up
     from .models import Policy, Staff
-    from .store import Store
+    from .store import Readers, Store
 
 EXIT_OK = 0
 EXIT_NOTHING = 2
@@ -148,6 +148,7 @@ class XzApp(App[int]):
         self.clock: Clock = clock or Clock()
         self.wall = wall
         self._store: Store | None = None
+        self._readers: Readers | None = None
         self._user: Staff | None = None
         #: True once the console leaves on its own (hang-up, SIGTERM, dead terminal)
         self.hangup = False
@@ -209,6 +210,13 @@ class XzApp(App[int]):
         return self._store
 
     @property
+    def readers(self) -> Readers:
+        """Connections for the screens' worker threads (see :class:`~xzconsole.store.Readers`)."""
+        if self._readers is None:
+            raise AttributeError("readers: the database opens when the app mounts")
+        return self._readers
+
+    @property
     def user(self) -> Staff:
         """The signed-in staff member; identified at mount, before any screen."""
         if self._user is None:
@@ -219,7 +227,7 @@ class XzApp(App[int]):
     def on_mount(self) -> None:
         """Open the store (migrations run here, before any screen), identify
         the login, then show the queue; a refusal exits with status 2."""
-        from .store import IdentityError, Store, StoreError
+        from .store import IdentityError, Readers, Store, StoreError
 
         try:
             store = self._store = Store(self.db_path, self.clock)
@@ -230,6 +238,7 @@ class XzApp(App[int]):
         except (StoreError, OSError, Exception) as exc:  # noqa: BLE001 - any failure to open is reported, not raised
             self.exit(return_code=EXIT_NOTHING, message=f"xzconsole：无法打开数据库 {plain(self.db_path)}：{plain(exc)}")
             return
+        self._readers = Readers(self.db_path, self.clock)
         self.sub_title = f"{plain(user.display)} · {user.role.label}"
         if self.wall:
             from .screens.warnings import WarningsScreen
@@ -241,6 +250,8 @@ class XzApp(App[int]):
         self.push_screen(QueueScreen())
 
     def on_unmount(self) -> None:
+        if self._readers is not None:
+            self._readers.close()
         if self._store is not None:
             try:
                 self._store.disconnect()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # types only: the store is opened by the app, not imported at
 
     from .clock import Clock
     from .models import Staff
-    from .store import Store
+    from .store import Readers, Store
 
 
 class ConsoleApp(Protocol):
@@ -42,6 +42,11 @@ class ConsoleApp(Protocol):
     @property
     def store(self) -> Store:
         """The UI thread's store (open from mount on)."""
+        ...
+
+    @property
+    def readers(self) -> Readers:
+        """Long-lived connections for worker threads, one worker at a time each (open from mount on)."""
         ...
 
     @property

@@ -13,8 +13,9 @@ with that area's SQL and actions (see :mod:`xzconsole.areas`)::
     store.directory.merge(actor, keep_id, drop_id)
 
 Role checks, state checks and the append-only history live in the areas,
-below every screen and command.  Each thread opens its own ``Store`` (SQLite
-connections stay in their thread); they all see each other's commits.
+below every screen and command.  Each thread uses a ``Store`` of its own
+(SQLite connections stay in their thread; the console's workers borrow
+long-lived ones from :class:`Readers`); they all see each other's commits.
 """
 
 from __future__ import annotations
@@ -575,6 +576,54 @@ class ChangeWatcher:
         self.conn.close()
 
 
+class Readers:
+    """Long-lived read connections for the console's worker threads.
+
+    A worker used to open a ``Store`` of its own for every page and every
+    count (a connection, its pragmas and eighteen areas: milliseconds each
+    time, and every cache thrown away with it).  ``Readers`` keeps the ones
+    opened so far and hands one to each worker for the length of its work
+    (``with readers.reader() as store``): one worker per connection at a
+    time, so SQLite's one-thread rule holds, and a store's caches (the
+    queue's counts, the calendar, the departments) serve the next worker.
+    A worker may write through it too (a bulk action): the write path is
+    the same ``BEGIN IMMEDIATE``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], clock: Clock | None = None) -> None:
+        self.path = str(path)
+        self.clock = clock
+        self._free: list[Store] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @contextmanager
+    def reader(self) -> Iterator[Store]:
+        """A store no other worker is using now (opened when none is free)."""
+        with self._lock:
+            if self._closed:
+                raise StoreError("数据库连接已关闭")
+            store = self._free.pop() if self._free else None
+        if store is None:
+            store = Store(self.path, self.clock, migrate=False)
+        try:
+            yield store
+        finally:
+            with self._lock:
+                if self._closed:
+                    store.disconnect()
+                else:
+                    self._free.append(store)
+
+    def close(self) -> None:
+        """Close every idle connection now, and each busy one when its worker is done."""
+        with self._lock:
+            self._closed = True
+            idle, self._free = self._free, []
+        for store in idle:
+            store.disconnect()
+
+
 def open_store(path: str | os.PathLike[str], clock: Clock | None = None) -> Store:
     """Open (and migrate) the database at ``path``; the directory must exist."""
     parent = Path(path).expanduser().resolve().parent
@@ -596,6 +645,7 @@ __all__ = [
     "NotFound",
     "NotOurDatabase",
     "PermissionDenied",
+    "Readers",
     "SCHEMA_VERSION",
     "StaleTicket",
     "Store",

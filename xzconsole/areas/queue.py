@@ -23,14 +23,18 @@ import dataclasses
 import datetime as dt
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from collections import OrderedDict
+from typing import Any, Callable, Sequence, TypeVar, cast
 
+from .. import policies as pol
 from .. import rules
 from ..clock import format_datetime
 from ..models import Center, Role, Staff, Status, Ticket
 from ..rules import WarningLevel
-from .base import AWAITING, Core
+from . import fts
+from .base import AWAITING, AWAITING_SQL, Core
 from .records import TicketRecords
 
 
@@ -66,6 +70,19 @@ SORTS = {
 QueueKey = tuple[str | None, int]
 
 
+_T = TypeVar("_T")
+
+#: how many counts a connection keeps (tabs × filters × searches recently asked)
+_CACHE_SIZE = 64
+#: ... and only those that took this long to answer
+CACHE_AFTER_S = 0.02
+#: a search's page is read through the trigram index when its estimated
+#: matches m satisfy m² ≤ this × tickets, else by walking the sort order (see _text_match)
+PAGE_SCAN_FACTOR = 64
+#: a search is counted through the trigram index unless it is in more than
+#: one ticket out of this many
+SCAN_COUNT_SHARE = 4
+
 # what may be an identifier worth an exact, indexed look-up first
 _IDENTIFIER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_\-/.]{4,63}$")
 
@@ -93,6 +110,9 @@ class QueueArea:
     def __init__(self, core: Core, records: TicketRecords) -> None:
         self.core = core
         self.records = records
+        # counts answered since the last commit anyone made (see _cached)
+        self._cache: OrderedDict[tuple[Any, ...], object] = OrderedDict()
+        self._signature: tuple[int, int, dt.date] | None = None
 
     def list_tickets(self, actor: Staff, f: TicketFilter | None = None, *, sort: str = "received",
                      after: QueueKey | None = None, limit: int = 50, descending: bool | None = None) -> list[Ticket]:
@@ -105,7 +125,7 @@ class QueueArea:
         column, desc = SORTS[sort]
         if descending is not None:
             desc = descending
-        where, params = self._filter_sql(actor, f)
+        where, params = self._filter_sql(actor, f, page=True)
         if sort in ("due", "warning"):
             where.append("due_date IS NOT NULL")
         if after is not None:
@@ -122,7 +142,10 @@ class QueueArea:
         sql = f"SELECT count(*) FROM tickets {'WHERE ' + ' AND '.join(where) if where else ''}"
         return int(self.core.conn.execute(sql, params).fetchone()[0])
 
-    def _filter_sql(self, actor: Staff, f: TicketFilter) -> tuple[list[str], list[Any]]:
+    def _filter_sql(self, actor: Staff, f: TicketFilter, *, page: bool = False) -> tuple[list[str], list[Any]]:
+        """The WHERE conditions of ``f``; ``page``: for one page in sort order
+        (a search's candidates are then read from the index only when they
+        are few, see :meth:`_text_match`)."""
         where: list[str] = []
         params: list[Any] = []
         dept = actor.department_id if actor.role is Role.DEPARTMENT else f.department_id
@@ -167,6 +190,19 @@ class QueueArea:
         if f.search:
             s = f.search.strip()
             like = "%" + s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            match = self._text_match(s, page=page)
+            if match is not None:
+                # the candidates through indexes (the identifiers' and the
+                # trigram index), then the very same test as without them
+                # below: the rows are exactly the LIKE search's
+                union = " UNION ALL ".join(f"SELECT id FROM tickets WHERE {c} = ?"
+                                           for c in ("number", "external_id", "uscc", "contact_phone"))
+                cand: list[Any] = [s, s, s.upper(), s]
+                if match:
+                    union += " UNION ALL SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?"
+                    cand.append(match)
+                where.append(f"id IN ({union})")
+                params.extend(cand)
             where.append(
                 "(number = ? OR external_id = ? OR uscc = ? OR contact_phone = ? OR enterprise_name LIKE ? ESCAPE '\\' "
                 "OR content LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')"
@@ -176,6 +212,55 @@ class QueueArea:
                 where.append("(confidential = 0 OR NOT (enterprise_name LIKE ? ESCAPE '\\' OR uscc = ? OR contact_phone = ?))")
                 params.extend([like, s.upper(), s])
         return where, params
+
+    def _text_match(self, text: str, *, page: bool = False) -> str | None:
+        """The trigram index query finding every ticket whose title, content
+        or enterprise name holds ``text`` (and possibly a few more, which the
+        caller's ``LIKE`` drops: the index folds case beyond ASCII); ``""``
+        when no ticket can hold it; None when the tickets are better scanned
+        with ``LIKE`` as they are:
+
+        * an empty text, or a very common one- or two-character text starting
+          more than :data:`fts.SHORT_TERM_CAP` trigrams;
+        * for a count, a text in more than 1 of :data:`SCAN_COUNT_SHARE`
+          tickets (reading them all through the index costs more than one
+          pass over the table);
+        * for a page in sort order, a text in more than about
+          ``sqrt(PAGE_SCAN_FACTOR × tickets)`` tickets: walking the sort
+          index and testing each ticket finds a page's rows after
+          ``page × tickets / matches`` rows, where the index would fetch and
+          sort every match (a common word: tens of thousands).
+
+        Three characters or more are one FTS5 phrase (a substring); shorter
+        is the OR of the indexed trigrams starting with it — every column is
+        indexed with two padding characters appended, so every one- or
+        two-character substring starts one (see :mod:`.fts`).  The estimate
+        of matches comes from the term dictionary: the rarest trigram of a
+        long text, the sum over a short one's trigrams."""
+        if not text:
+            return None
+        conn = self.core.conn
+        low = pol.fold(text)
+        if len(text) >= pol.TRIGRAM:
+            match = pol.fts_phrase(text)
+            grams = [low[i:i + pol.TRIGRAM] for i in range(len(low) - pol.TRIGRAM + 1)][:6]
+            docs = [conn.execute("SELECT doc FROM tickets_fts_terms WHERE term = ?", (g,)).fetchone() for g in grams]
+            estimate = min(int(d[0]) if d else 0 for d in docs)
+        else:
+            rows = conn.execute("SELECT term, doc FROM tickets_fts_terms WHERE term >= ? AND term < ? LIMIT ?",
+                                (low, low + "\U0010ffff", fts.SHORT_TERM_CAP + 1)).fetchall()
+            if len(rows) > fts.SHORT_TERM_CAP:
+                return None
+            match = " OR ".join(pol.fts_phrase(str(r[0])) for r in rows)
+            estimate = sum(int(r[1]) for r in rows)
+        if not match:
+            return ""
+        tickets = int(conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0])
+        if page and estimate * estimate > PAGE_SCAN_FACTOR * tickets:
+            return None
+        if estimate * SCAN_COUNT_SHARE > tickets:
+            return None
+        return match
 
     def _level_due_range(self, level: WarningLevel, today: dt.date) -> tuple[dt.date | None, dt.date]:
         """(exclusive low, inclusive high) due dates of tickets at ``level`` today."""
@@ -197,36 +282,109 @@ class QueueArea:
         (statuses / level / 协办); the liaison sees only their department,
         and gets the count of their 协办 tab as well.
 
-        Two queries rather than one pass with conditional sums: the level
-        sums need ``due_date``, which the ``(center, status, …)`` index does
-        not hold — one pass read 600,000 table rows for the city center
-        (0.54 s at 1,000,000 tickets); the status counts alone are a covering
-        index read and the levels read the open tickets only (0.14 s).
+        The status counts come from ``ticket_tally`` (kept by triggers) when
+        the filters are tally columns only (center, department, appeal type,
+        source): a few hundred rows summed instead of a million counted.
+        Dates, a search or an enterprise count the tickets themselves (a
+        search through the trigram index).  The warning levels read the open
+        tickets only, through the partial index over the tally columns and
+        the due date.  Answers are kept until anyone commits (``PRAGMA
+        data_version`` and this connection's own changes) or the day turns.
         """
 
         base = dataclasses.replace(f or TicketFilter(), statuses=None, level=None, supporting=False)
+        key = ("counts", actor.login, actor.role, actor.department_id, repr(base))
+        return self._cached(key, lambda: self._counts(actor, base))
+
+    def _counts(self, actor: Staff, base: TicketFilter) -> QueueCounts:
         where, params = self._filter_sql(actor, base)
         cond = " AND ".join(where) if where else "1"
+        order = (WarningLevel.YELLOW, WarningLevel.ORANGE, WarningLevel.RED)
+        today = self.core.clock.today()
+        ranges = [self._level_due_range(lvl, today) for lvl in order]
+        # the level sums over tickets awaiting a reply (statuses as literals:
+        # only then may the planner take the partial indexes over them; and
+        # not in the sums, which the index alone then answers)
+        sums = ", ".join("sum(due_date <= ?)" if lo is None else "sum(due_date > ? AND due_date <= ?)" for lo, _ in ranges)
+        awaiting_sums = ", ".join(f"sum(status IN ({AWAITING_SQL}) AND due_date <= ?)" if lo is None
+                                  else f"sum(status IN ({AWAITING_SQL}) AND due_date > ? AND due_date <= ?)"
+                                  for lo, _ in ranges)
+        bounds = [d.isoformat() for pair in ranges for d in pair if d is not None]
         with self.core.read_snapshot():  # the tabs agree with each other
-            by_status = {r[0]: r[1] for r in self.core.conn.execute(
-                f"SELECT status, count(*) FROM tickets WHERE {cond} GROUP BY status", params)}
-            order = (WarningLevel.YELLOW, WarningLevel.ORANGE, WarningLevel.RED)
-            levels = {int(lvl): 0 for lvl in order}
-            if any(by_status.get(s) for s in AWAITING):
-                today = self.core.clock.today()
-                ranges = [self._level_due_range(lvl, today) for lvl in order]
-                sums = ", ".join("sum(due_date <= ?)" if lo is None else "sum(due_date > ? AND due_date <= ?)"
-                                 for lo, _ in ranges)
-                bounds = [d.isoformat() for pair in ranges for d in pair if d is not None]
-                aw = ",".join("?" * len(AWAITING))
-                row = self.core.conn.execute(f"SELECT {sums} FROM tickets WHERE {cond} AND status IN ({aw})",
-                                        [*bounds, *params, *AWAITING]).fetchone()
-                levels = {int(lvl): n or 0 for lvl, n in zip(order, row)}
+            by_status = self._tally_by_status(actor, base)
+            if by_status is not None:
+                levels = {int(lvl): 0 for lvl in order}
+                if any(by_status.get(s) for s in AWAITING):
+                    # the tally columns' partial index over the open tickets
+                    # (a few percent of them), read whole when no center is
+                    # given (a liaison's, a type or source across centers)
+                    row = self.core.conn.execute(
+                        f"SELECT {sums} FROM tickets INDEXED BY tickets_awaiting_filters "
+                        f"WHERE {cond} AND status IN ({AWAITING_SQL})", [*bounds, *params]).fetchone()
+                    levels = {int(lvl): n or 0 for lvl, n in zip(order, row)}
+            elif base.search:
+                # a search's candidates come from the indexes: one pass over them
+                by_status, levels = {}, {int(lvl): 0 for lvl in order}
+                for r in self.core.conn.execute(f"SELECT status, count(*), {awaiting_sums} FROM tickets WHERE {cond} GROUP BY status",
+                                                [*bounds, *params]):
+                    by_status[str(r[0])] = int(r[1])
+                    for lvl, n in zip(order, r[2:]):
+                        levels[int(lvl)] += int(n or 0)
+            else:
+                by_status = {r[0]: r[1] for r in self.core.conn.execute(
+                    f"SELECT status, count(*) FROM tickets WHERE {cond} GROUP BY status", params)}
+                levels = {int(lvl): 0 for lvl in order}
+                if any(by_status.get(s) for s in AWAITING):
+                    row = self.core.conn.execute(f"SELECT {sums} FROM tickets WHERE {cond} AND status IN ({AWAITING_SQL})",
+                                                 [*bounds, *params]).fetchone()
+                    levels = {int(lvl): n or 0 for lvl, n in zip(order, row)}
             supporting = 0
             if actor.role is Role.DEPARTMENT:
                 where, params = self._filter_sql(actor, dataclasses.replace(base, supporting=True))
                 supporting = self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0]
         return QueueCounts(by_status, levels, sum(by_status.values()), supporting)
+
+    def _tally_by_status(self, actor: Staff, f: TicketFilter) -> dict[str, int] | None:
+        """The count per status from ``ticket_tally``, or None when ``f``
+        filters by anything the tally does not group by."""
+        if f.received_from or f.received_to or f.search or f.enterprise_id is not None or f.supporting:
+            return None
+        where: list[str] = []
+        params: list[Any] = []
+        dept = actor.department_id if actor.role is Role.DEPARTMENT else f.department_id
+        if dept == 0:
+            return None  # the tally's 0 stands for "not dispatched"
+        for column, value in (("center", f.center or None), ("department_id", dept),
+                              ("appeal_type", f.appeal_type or None), ("source", f.source or None)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = (f"SELECT status, sum(n) FROM ticket_tally {'WHERE ' + ' AND '.join(where) if where else ''} "
+               "GROUP BY status HAVING sum(n) != 0")
+        return {str(r[0]): int(r[1]) for r in self.core.conn.execute(sql, params)}
+
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
+        """``compute()``, or its answer from before when nobody has committed
+        since (another connection: ``data_version``; this one: ``total_changes``)
+        and the day is the same (warning levels move with it).  Only answers
+        that took :data:`CACHE_AFTER_S` or longer are kept: a quick one is
+        asked again (and a test tracing its query plan sees it)."""
+        conn = self.core.conn
+        signature = (int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes,
+                     self.core.clock.today())
+        if signature != self._signature:
+            self._cache.clear()
+            self._signature = signature
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return cast(_T, self._cache[key])
+        started = time.perf_counter()
+        value = compute()
+        if time.perf_counter() - started >= CACHE_AFTER_S:
+            self._cache[key] = value
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return value
 
     def _exact_search_sql(self, actor: Staff, text: str) -> tuple[str, list[Any]] | None:
         """An indexed condition for a search that names a ticket or enterprise
@@ -296,9 +454,25 @@ class QueueArea:
         """How many tickets the queue's current tab, filters and search hold."""
 
         f = f or TicketFilter()
+        key = ("count", actor.login, actor.role, actor.department_id, repr(f))
+        return self._cached(key, lambda: self._count(actor, f))
+
+    def _count(self, actor: Staff, f: TicketFilter) -> int:
         exact = self._exact_search_sql(actor, f.search) if f.search and f.search.strip() else None
         if exact is None:
-            return self.count_tickets(actor, f)
+            liaison = actor.role is Role.DEPARTMENT
+            if f.supporting and not liaison or (f.supporting or f.statuses) and f.level is not None \
+                    or f.supporting and f.statuses:
+                return self.count_tickets(actor, f)
+            # a tab's count out of the tabs' counts (the tally, or one pass over a search's candidates)
+            counts = self.counts(actor, f)
+            if f.supporting:
+                return counts.supporting
+            if f.level is not None:
+                return counts.by_level.get(int(f.level), 0)
+            if f.statuses:
+                return sum(counts.by_status.get(s, 0) for s in dict.fromkeys(f.statuses))
+            return counts.total
         where, params = self._exact_where(actor, f, exact)
         return int(self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0])
 

@@ -43,7 +43,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
@@ -53,6 +53,7 @@ from ..store import CITY_CENTER
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.ticket_table import TicketTable
+from ..widgets.key_bar import KeyBar
 from .queue_filters import center_choices
 
 DRILL_LIMIT = 1000  # tickets listed by a drill-down (the count is always exact)
@@ -144,7 +145,7 @@ class DrillScreen(AppAccess, Screen[None]):
         yield TicketTable(id="drill-table")
         more = f"，列出前 {len(self.tickets):,} 件" if self.total > len(self.tickets) else ""
         yield Static(f"共 {self.total:,} 件{more} · Enter 打开工单 · Esc 返回", id="drill-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         from .queue import ticket_levels
@@ -228,7 +229,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
         yield Static("", id="assess-boards", markup=False)
         yield Static("", id="assess-trend", markup=False)
         yield Static("", id="assess-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.compute()

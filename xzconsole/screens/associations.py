@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, SelectionList, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Label, OptionList, SelectionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -36,6 +36,7 @@ from .base import AppAccess, store_error_types, stored_id
 from ..models import AssociationMember, AssociationSummary, Enterprise, Role, validate_phone
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .dialogs import FormDialog, ReasonDialog, SubmitHook
 from .policy_associations import DECISIONS
 
@@ -294,7 +295,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
                     with TabPane(TABS["history"][0], id="tab-history"):
                         yield DataTable(id="assoc-history", cursor_type="row", zebra_stripes=True)
                         yield Static("", id="assoc-event-detail", classes="assoc-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._abbrev = category_abbreviations(list(self.store.categories()))

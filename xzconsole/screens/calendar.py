@@ -33,13 +33,14 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Static, TextArea
+from textual.widgets import Button, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
 from ..models import Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from ..workdays import DayInfo, ScheduleError, WorkCalendar, YearSchedule, month_days
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -150,7 +151,7 @@ class ScheduleDialog(AppAccess, ModalScreen["int | None"]):
                 yield Button("读取文件", compact=True, id="sched-read")
                 yield Button("检查并预览", variant="primary", compact=True, id="sched-ok")
                 yield Button("取消", compact=True, id="sched-cancel")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#sched-text", TextArea).focus()
@@ -312,7 +313,7 @@ class CalendarScreen(AppAccess, Screen[None]):
         yield Static("", id="cal-years", markup=False)
         yield Static("", id="cal-spacer")
         yield Static("", id="cal-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show_month()

@@ -20,13 +20,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from .base import AppAccess, store_error_types, stored_id
 from .. import policies as pol
 from ..models import Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .dialogs import FormDialog, SubmitHook
 from .policies import link
 
@@ -142,7 +143,7 @@ class CollectionScreen(AppAccess, Screen[None]):
         yield Static("", id="col-log")
         yield Static("", id="col-targets", markup=False)
         yield DataTable(id="col-lag", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         s = self.query_one("#col-sources", DataTable)

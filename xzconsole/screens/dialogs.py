@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -38,6 +38,7 @@ from .. import rules
 from ..clock import weekday_cn
 from ..models import Department, KnowledgeEntry, Satisfaction, Ticket
 from ..textsafe import literal, plain
+from ..widgets.key_bar import KeyBar
 
 T = TypeVar("T")
 
@@ -77,7 +78,7 @@ class FormDialog(ModalScreen[T], Generic[T]):
                 yield Button("确定", variant="primary", compact=True, classes="dialog-ok")
                 yield Button("取消", compact=True, classes="dialog-cancel")
             yield Static(self.HINT, classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - overridden
         yield from ()

@@ -25,11 +25,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .base import AppAccess, select_value, store_error_types, stored_id
 from .dialogs import FormDialog
 from .directory_dialogs import EnterpriseDialog
@@ -92,7 +93,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
                              compact=True)
             yield DataTable(id="dir-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="dir-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if is_liaison(self.user):

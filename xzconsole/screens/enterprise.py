@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..areas.enterprise_page import PushLine
@@ -28,6 +28,7 @@ from ..models import Policy, Role, Staff, Ticket
 from ..rules import WarningLevel
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .base import AppAccess, store_error_types, stored_id
 from .dialogs import FormDialog
 from .directory_dialogs import (
@@ -169,7 +170,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
                     with TabPane(label, id=f"tab-{tab}"):
                         yield DataTable(id=f"ent-{tab}", cursor_type="row", zebra_stripes=True)
             yield Static("", id="ent-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if is_liaison(self.user):

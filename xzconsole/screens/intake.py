@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -44,6 +44,7 @@ from ..models import (
 )
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .dialogs import ConfirmDialog, ticket_line
 
 # ---------------------------------------------------------------- field checks
@@ -135,7 +136,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
                 yield Label("知识库建议（F3，Ctrl+R 直接答复）", classes="side-title")
                 yield OptionList(id="intake-kb")
                 yield Static("", id="intake-kb-answer")
-        yield Footer()
+        yield KeyBar()
 
     @staticmethod
     def _row(label: str, widget: Widget) -> ComposeResult:

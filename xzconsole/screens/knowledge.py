@@ -25,7 +25,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import DataTable, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess, select_value, store_error_types, stored_id
@@ -33,6 +33,7 @@ from ..clock import format_datetime
 from ..models import KnowledgeEntry, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .dialogs import FormDialog, SubmitHook
 
 RESULT_LIMIT = 50
@@ -151,7 +152,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
             with VerticalScroll(id="kb-detail-box"):
                 yield Static("", id="kb-detail")
         yield Static("", id="kb-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         t = self.table

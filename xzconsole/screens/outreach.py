@@ -29,7 +29,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from .. import outreach as out
 from .. import rules
@@ -37,6 +37,7 @@ from ..models import Action, Enterprise, PageKey
 from ..areas.outreach import LOG_ROLES, PLAN_ROLES
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .base import AppAccess, store_error_types
 from .dialogs import FormDialog, ReasonDialog, SubmitHook
 
@@ -259,7 +260,7 @@ class ActivityScreen(AppAccess, Screen[None]):
         yield DataTable(id="act-enterprises", cursor_type="row", zebra_stripes=True)
         yield Static("", id="act-tickets-title", classes="out-section")
         yield DataTable(id="act-tickets", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         ents = self.query_one("#act-enterprises", DataTable)
@@ -392,7 +393,7 @@ class OutreachScreen(AppAccess, Screen[None]):
         yield Static("", id="out-summary")
         yield Static("", id="out-log-title", classes="out-section")
         yield DataTable(id="out-log", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.year is None:

@@ -35,7 +35,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess, select_value, store_error_types, stored_id
@@ -43,6 +43,7 @@ from .. import policies as pol
 from ..models import PolicyKind, PolicyLevel, PolicyStatus, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .dialogs import ConfirmDialog, FormDialog, ReasonDialog
 from .policy_associations import AssociationPicker, CommentRoundsScreen, PickedAssociations, PushHistoryScreen
 from .policy_editor import PolicyEditorScreen, category_options, split_category
@@ -207,7 +208,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             with VerticalScroll(id="pol-detail-box"):
                 yield Static("", id="pol-detail")
         yield Static("", id="pol-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._set_columns(self.app.size.width)

@@ -17,12 +17,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import DataTable, Input, Label, Select, SelectionList, Static, TextArea
 
 from .base import AppAccess, select_value, store_error_types, stored_id
 from ..models import Association, PolicyStatus, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .dialogs import FormDialog, ReasonDialog, SubmitHook
 
 
@@ -112,7 +113,7 @@ class PushHistoryScreen(AppAccess, Screen[None]):
         yield DataTable(id="push-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="push-assoc", markup=False)
         yield DataTable(id="push-assoc-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         store = self.store
@@ -216,7 +217,7 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
         yield Static(literal(f"{p.title}（{p.status.label}）"), id="comments-title")
         yield DataTable(id="comments-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="comments-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         t = self.query_one("#comments-table", DataTable)

@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from .base import AppAccess, select_value, store_error_types, stored_id
 from ..models import PolicyKind, PolicyLevel, PolicyStatus
 from ..textsafe import plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 
 CATEGORY_SEP = "\u001f"  # between category and subcategory in a Select value (never typed by anyone)
 
@@ -100,7 +101,7 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
                 yield Label(label, classes="editor-label")
                 yield Input(placeholder=hint, id=f"ed-{key}", classes="editor-input", compact=True)
         yield Static("", id="editor-error", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.policy_id is not None:

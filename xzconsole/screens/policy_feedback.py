@@ -15,13 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Input, Select, Static, TextArea
+from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
 
 from .base import AppAccess, select_value, store_error_types
 from .. import policies as pol
 from ..models import Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.key_bar import KeyBar
 from .dialogs import ConfirmDialog, FormDialog, SubmitHook
 
 
@@ -124,7 +125,7 @@ class FeedbackScreen(AppAccess, Screen[None]):
         yield DataTable(id="feedback-summary", cursor_type="none", zebra_stripes=True)
         yield DataTable(id="feedback-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="feedback-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         s = self.query_one("#feedback-summary", DataTable)

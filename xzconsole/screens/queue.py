@@ -17,8 +17,9 @@ contents may take a second — the status line says "搜索中…" meanwhile) an
 the bulk actions (tag rows with space, then ``d`` to dispatch or ``x`` to
 close as duplicates, with a progress bar) — and every page read, since a
 few combinations of tab, filter and sort have no index to follow.
-Each worker opens its own :class:`~xzconsole.store.Store` (SQLite
-connections stay in their thread) and never touches a widget.
+Each worker borrows a long-lived connection of its own
+(:class:`~xzconsole.store.Readers`: SQLite connections stay with one thread
+at a time) and never touches a widget.
 
 A department liaison sees only their department's tickets and never a
 confidential ticket's enterprise — the store enforces both; this screen
@@ -39,7 +40,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, ProgressBar, Select, Static, Tab, Tabs
+from textual.widgets import DataTable, Input, ProgressBar, Select, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess, stored_id
@@ -50,6 +51,7 @@ from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.ticket_table import TicketTable
 from ..widgets.warning_badge import WarningBadge, due_today
+from ..widgets.key_bar import KeyBar
 from .queue_filters import FilterDialog, QueueFilters, QueueTab, center_choices, tab_count, tabs_for
 
 if TYPE_CHECKING:  # types only: the store is imported by the first worker, not at start-up
@@ -106,9 +108,10 @@ class QueueScreen(AppAccess, Screen[None]):
     class PageLoaded(Message):
         """A page read by a worker (a search); ``token`` drops stale answers."""
 
-        def __init__(self, token: int, tickets: list[Ticket], next_key: QueueKey | None) -> None:
+        def __init__(self, token: int, tickets: list[Ticket], next_key: QueueKey | None,
+                     levels: dict[int, WarningLevel]) -> None:
             super().__init__()
-            self.token, self.tickets, self.next_key = token, tickets, next_key
+            self.token, self.tickets, self.next_key, self.levels = token, tickets, next_key, levels
 
     class CountsLoaded(Message):
         """Every tab's count under the current filters, and the current tab's total."""
@@ -148,6 +151,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self.counts: QueueCounts | None = None  # the last counts, for the tab labels and totals
         self._ends: tuple[bool, bool] | None = None
         self._loaded_signature: tuple[int, int] | None = None
+        self._calendar_due = False
 
     # -- shortcuts ------------------------------------------------------------------
 
@@ -183,13 +187,14 @@ class QueueScreen(AppAccess, Screen[None]):
         with Horizontal(id="queue-preview-bar"):
             yield WarningBadge(id="queue-badge")
             yield Static("", id="queue-preview", markup=False)
-        yield ProgressBar(id="queue-progress", show_eta=False)
+        # the bulk actions' progress bar is mounted by the first bulk action
         yield Static("", id="queue-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.table.set_layout(self.app.size.width)
-        self.refresh_calendar_status()
+        # the header's calendar mark is read after the first page is shown
+        self._calendar_due = True
         self.reload(counts=True)
         self.table.focus()
         self.set_interval(POLL_SECONDS, self._poll, name="queue-poll")
@@ -276,7 +281,8 @@ class QueueScreen(AppAccess, Screen[None]):
             self.set_timer(0.15, self._update_status)
         self._fetch_page(self._token, f, self.sort, after)
 
-    def _page_ready(self, tickets: list[Ticket], next_key: QueueKey | None) -> None:
+    def _page_ready(self, tickets: list[Ticket], next_key: QueueKey | None,
+                    levels: dict[int, WarningLevel] | None = None) -> None:
         self.searching = False
         self.loading = False
         self.next_key = next_key
@@ -286,10 +292,13 @@ class QueueScreen(AppAccess, Screen[None]):
             self._load_page(self.page_keys[-1])
             return
         with self.app.batch_update():  # one repaint for table, preview and status
-            self._show_page(tickets)
+            self._show_page(tickets, levels)
         if self._counts_due:
             self._counts_due = False
             self.call_after_refresh(self._count, self._count_token, self.current_filter(), self.tab)
+        if self._calendar_due:
+            self._calendar_due = False
+            self.call_after_refresh(self.refresh_calendar_status)
         # the footer greys PageDown/PageUp at the ends; recomposing it costs
         # more than the page itself, so only when that actually changes
         ends = (self.next_key is None, self.page_number <= 1)
@@ -297,10 +306,11 @@ class QueueScreen(AppAccess, Screen[None]):
             self._ends = ends
             self.refresh_bindings()
 
-    def _show_page(self, tickets: list[Ticket]) -> None:
+    def _show_page(self, tickets: list[Ticket], levels: dict[int, WarningLevel] | None = None) -> None:
         clock = self.clock
         now = clock.now()
-        levels = ticket_levels(tickets, now, self.store.calendar())
+        if levels is None:
+            levels = ticket_levels(tickets, now, self.store.calendar())
         self.table.show(tickets, levels, now.date(), self.marked.keys())
         self._update_preview()
         self._update_status()
@@ -309,27 +319,23 @@ class QueueScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
     def _fetch_page(self, token: int, f: TicketFilter, sort: str, after: QueueKey | None) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             tickets, key = store.queue.page(self.user, f, sort=sort, after=after, limit=PAGE_SIZE)
-        finally:
-            store.disconnect()
-        self.post_message(self.PageLoaded(token, tickets, key))
+            # the warning levels too: the calendar is the worker's (built once per connection)
+            levels = ticket_levels(tickets, self.clock.now(), store.calendar())
+        self.post_message(self.PageLoaded(token, tickets, key, levels))
 
     @work(thread=True, exclusive=True, group="queue-counts", exit_on_error=False)
     def _count(self, token: int, f: TicketFilter, tab: QueueTab) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             counts = store.queue.counts(self.user, f)
             total = store.queue.count(self.user, f) if f.search else tab_count(counts, tab)
-        finally:
-            store.disconnect()
         self.post_message(self.CountsLoaded(token, counts, total))
 
     @on(PageLoaded)
     def _on_page_loaded(self, message: PageLoaded) -> None:
         if message.token == self._token:
-            self._page_ready(message.tickets, message.next_key)
+            self._page_ready(message.tickets, message.next_key, message.levels)
 
     @on(CountsLoaded)
     def _on_counts_loaded(self, message: CountsLoaded) -> None:
@@ -355,7 +361,8 @@ class QueueScreen(AppAccess, Screen[None]):
             self.searching = False
             self.loading = False
             self.bulk_running = False
-            self.query_one("#queue-progress").remove_class("-running")
+            for bar in self.query("#queue-progress"):
+                bar.remove_class("-running")
             error = event.worker.error
             self.notify(f"后台任务出错：{plain(error)}", title="出错", severity="error", markup=False, timeout=8)
             self._update_status()
@@ -604,11 +611,20 @@ class QueueScreen(AppAccess, Screen[None]):
 
     def _start_bulk(self, what: str, ids: list[int], department_id: int | None) -> None:
         self.bulk_running = True
-        bar = self.query_one("#queue-progress", ProgressBar)
+        bar = self._progress_bar()
         bar.update(total=len(ids), progress=0)
         bar.add_class("-running")
         self._update_status()
         self._bulk(what, ids, department_id)
+
+    def _progress_bar(self) -> ProgressBar:
+        """The bulk actions' progress bar, mounted above the status line the first time."""
+        found = self.query("#queue-progress").results(ProgressBar)
+        bar = next(iter(found), None)
+        if bar is None:
+            bar = ProgressBar(id="queue-progress", show_eta=False)
+            self.mount(bar, before="#queue-status")
+        return bar
 
     @work(thread=True, exclusive=True, group="queue-bulk", exit_on_error=False)
     def _bulk(self, what: str, ids: list[int], department_id: int | None) -> None:
@@ -629,12 +645,12 @@ class QueueScreen(AppAccess, Screen[None]):
 
     @on(BulkProgress)
     def _on_bulk_progress(self, message: BulkProgress) -> None:
-        self.query_one("#queue-progress", ProgressBar).update(total=message.total, progress=message.done)
+        self._progress_bar().update(total=message.total, progress=message.done)
 
     @on(BulkFinished)
     def _on_bulk_finished(self, message: BulkFinished) -> None:
         self.bulk_running = False
-        self.query_one("#queue-progress").remove_class("-running")
+        self._progress_bar().remove_class("-running")
         result = message.result
         done_numbers = set(result.done)
         failed_ids = {str(ref) for ref, _ in result.failed}

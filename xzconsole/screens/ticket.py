@@ -26,7 +26,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 from textual.worker import Worker, WorkerState
 
 from .. import rules
@@ -36,6 +36,7 @@ from ..rules import WarningLevel
 from ..textsafe import literal
 from ..widgets.header import ConsoleHeader
 from ..widgets.timeline import Timeline, format_time
+from ..widgets.key_bar import KeyBar
 from .dialogs import (
     ConfirmDialog,
     DispatchDialog,
@@ -137,7 +138,7 @@ class TicketScreen(JointActions):
             yield Label("办理经过", classes="section-title")
             yield Timeline(id="ticket-timeline")
         yield Horizontal(id="ticket-actions")
-        yield Footer()
+        yield KeyBar()
 
     POLL_SECONDS = 2.0  # another console's change shows within this long (SPEC §9's live panels)
 

@@ -48,7 +48,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Digits, Footer, Static, Tab, Tabs
+from textual.widgets import DataTable, Digits, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
@@ -59,6 +59,7 @@ from ..store import ChangeWatcher, Store
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.warning_badge import TODAY_LABEL, TODAY_SYMBOL
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:  # types only: the dialog module is imported when a supervision is recorded
     from .dialogs import FormDialog
@@ -261,7 +262,7 @@ class WarningsScreen(AppAccess, Screen[None]):
                 yield PanelTable(id="panel-list", cursor_type="row", zebra_stripes=True)
             yield PanelTable(id="panel-departments", cursor_type="row")
         yield Static("正在统计…", id="panel-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.wall:

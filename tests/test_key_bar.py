@@ -1,0 +1,94 @@
+"""The key bar at the bottom of every screen: the screen's keys in Chinese on
+one line, F1 帮助 and ^p 跳转 always at the right, "…" when the keys do not
+fit, and a click on a key pressing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+from textual.widgets import Input
+
+from xzconsole.app import XzApp
+from xzconsole.models import TicketIntake
+from xzconsole.screens.queue import PAGE_SIZE, QueueScreen
+from xzconsole.widgets.key_bar import KeyBar, key_name
+from pilot_support import settle
+
+
+def bar_text(app: XzApp) -> str:
+    return app.screen.query_one(KeyBar).render().plain
+
+
+def column_of(line: str, text: str) -> int:
+    """The terminal column where ``text`` starts (a Chinese character is two columns)."""
+    return cell_len(line[:line.index(text)])
+
+
+@pytest.fixture
+def console(store: Any, staff: Any, clock: Any) -> XzApp:
+    for i in range(PAGE_SIZE + 5):
+        store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="consultation",
+                                                          enterprise_name=f"徐州键栏{i}有限公司", content="咨询社保补贴"))
+    return XzApp(store.path, "clerk", clock)
+
+
+def test_key_names_are_shown_as_on_the_keyboard_or_in_chinese() -> None:
+    assert [key_name(k) for k in ("space", "esc", "pgdn", "pgup", "f2", "f11", "/", "^p", "tab")] == \
+        ["空格", "Esc", "PgDn", "PgUp", "F2", "F11", "/", "^p", "Tab"]
+
+
+async def test_narrow_terminal_keeps_help_and_palette_at_the_right(console: XzApp) -> None:
+    async with console.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(console.screen, QueueScreen)
+        line = bar_text(console)
+        assert cell_len(line) <= 80
+        assert line.rstrip().endswith("F1 帮助 ^p 跳转")
+        assert "…" in line  # more keys than fit: F1 lists them
+        assert "PgDn 下一页" in line and "/ 搜索" in line
+        assert "space" not in line and "pagedown" not in line
+
+
+async def test_wide_terminal_shows_every_key(console: XzApp) -> None:
+    async with console.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        line = bar_text(console)
+        assert "…" not in line
+        for shown in ("o 打开", "空格 标记", "d 批量派发", "x 重复办结", "r 刷新", "q 退出", "F1 帮助", "^p 跳转"):
+            assert shown in line
+        assert line.count("帮助") == 1  # F1 once, at the right
+
+
+async def test_clicking_a_key_presses_it(console: XzApp) -> None:
+    async with console.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        bar = console.screen.query_one(KeyBar)
+        line = bar.render().plain
+        x = column_of(line, "/ 搜索")
+        assert bar.key_at(x) == ("slash", True)
+        await pilot.click(KeyBar, offset=(x, 0))
+        await settle(pilot)
+        box = console.screen.query_one("#queue-search", Input)
+        assert box.has_class("-open") and box.has_focus
+
+
+async def test_unavailable_keys_follow_the_page(console: XzApp) -> None:
+    """PgUp is greyed (and a click only rings) on the first page; after PgDn it is live."""
+    async with console.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        bar = console.screen.query_one(KeyBar)
+        x = column_of(bar.render().plain, "PgUp")
+        assert bar.key_at(x) == ("pageup", False)
+        await pilot.click(KeyBar, offset=(x, 0))
+        await settle(pilot)
+        assert console.screen.page_number == 1  # type: ignore[attr-defined]  # the queue screen
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert console.screen.page_number == 2  # type: ignore[attr-defined]  # the queue screen
+        x = column_of(bar.render().plain, "PgUp")
+        assert bar.key_at(x) == ("pageup", True)
+        await pilot.click(KeyBar, offset=(x, 0))
+        await settle(pilot)
+        assert console.screen.page_number == 1  # type: ignore[attr-defined]  # the queue screen
