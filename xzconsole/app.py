@@ -42,6 +42,7 @@ from textual.command import Provider
 from textual.containers import VerticalScroll
 from textual.driver import Driver
 from textual.screen import ModalScreen
+from textual.screen import Screen
 from textual.widgets import Static
 
 from .clock import Clock, FixedClock
@@ -99,6 +100,17 @@ class PolicyPreview(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+QUIT_CONFIRM = "quit-confirm"
+def unsaved_input(screen: Screen[Any]) -> bool:
+    """Whether leaving now would lose something typed on ``screen``: a form
+    that can (the intake, the policy editor) says so with
+    ``has_unsaved_input()``.  Lists and their search boxes hold no unsaved
+    work; a dialog needs no check, since the app's ``q`` never reaches past a
+    modal screen (Textual stops the binding chain there)."""
+    own = getattr(screen, "has_unsaved_input", None)
+    return bool(own()) if callable(own) else False
 
 
 class XzApp(App[int]):
@@ -249,8 +261,24 @@ class XzApp(App[int]):
 
     # -- global actions -----------------------------------------------------------------
     def action_quit_console(self) -> None:
-        """Leave the console."""
-        self.exit(return_code=EXIT_OK)
+        """Leave the console: at once where nothing is being typed; from a form
+        with unsaved input (the intake, the policy editor, any dialog) only
+        after the same kind of question Esc asks, so a stray ``q`` on a
+        drop-down never loses a half-taken appeal."""
+        from .screens.dialogs import ConfirmDialog
+
+        if self.screen.id == QUIT_CONFIRM:
+            return
+        if not any(unsaved_input(s) for s in self.screen_stack):
+            self.exit(return_code=EXIT_OK)
+            return
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self.exit(return_code=EXIT_OK)
+
+        self.push_screen(ConfirmDialog("退出工作台？", "正在填写的内容尚未保存，退出后不会保留。", "退出",
+                                       id=QUIT_CONFIRM), answer)
 
     def action_help(self) -> None:
         """Show every key of the current screen and what it does."""

@@ -496,6 +496,10 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     def _typed_anything(self) -> bool:
         return any(self._value(f).strip() for f in FIELD_CHECKS)
 
+    def has_unsaved_input(self) -> bool:
+        """Something typed that leaving (Esc, or ``q`` for the console) would lose."""
+        return self._typed_anything()
+
     def action_leave(self) -> None:
         """Back to the queue; asks first when something was typed."""
         if not self._typed_anything():
