@@ -51,6 +51,10 @@ from .identity import current_login
 from .palette import EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCommands
 from .terminal_exit import LeaveReason, TerminalGuard
 from .textsafe import literal, plain
+from .widgets.cells import install as install_cell_safe_compositor
+
+# Chinese characters stay whole under toasts, drop-downs, dialogs and the palette (issue 16)
+install_cell_safe_compositor()
 
 if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not at start-up
     from .models import Policy, Staff
