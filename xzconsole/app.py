@@ -33,12 +33,12 @@ import locale
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from textual import constants as textual_constants
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.command import Provider
+from textual.command import CommandPalette, Provider
 from textual.containers import VerticalScroll
 from textual.driver import Driver
 from textual.screen import ModalScreen
@@ -52,9 +52,12 @@ from .palette import EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCo
 from .terminal_exit import LeaveReason, TerminalGuard
 from .textsafe import literal, plain
 from .widgets.cells import install as install_cell_safe_compositor
+from .widgets.chinese import ChinesePalette, translate_bindings
 
-# Chinese characters stay whole under toasts, drop-downs, dialogs and the palette (issue 16)
+# Chinese characters stay whole under toasts, drop-downs, dialogs and the palette,
+# and Textual's own key descriptions are Chinese, before any widget exists (issue 16)
 install_cell_safe_compositor()
+translate_bindings()
 
 if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not at start-up
     from .models import Policy, Staff
@@ -131,6 +134,8 @@ class XzApp(App[int]):
         # shown once, docked at the footer's right (a shown binding would repeat it)
         Binding("ctrl+p", "command_palette", "跳转", id="app.palette", priority=True, show=False),
         Binding("q", "quit_console", "退出", id="app.quit"),
+        # Textual's own Ctrl+Q quits without asking; here it asks like q from a form
+        Binding("ctrl+q", "quit_console", "退出", id="app.quit_now", show=False, priority=True),
         # the console's places, one key each (listed by F1; the footer keeps the screen's own keys)
         Binding("f2", "go('queue')", "工单队列", id="app.go.queue", show=False),
         Binding("f3", "go('warnings')", "预警面板", id="app.go.warnings", show=False),
@@ -283,6 +288,16 @@ class XzApp(App[int]):
 
         self.push_screen(ConfirmDialog("退出工作台？", "正在填写的内容尚未保存，退出后不会保留。", "退出",
                                        id=QUIT_CONFIRM), answer)
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the command palette, in Chinese."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(ChinesePalette())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette's own entries (Textual's are English): help and quitting."""
+        yield SystemCommand("按键说明", "当前界面的全部按键（F1）", self.action_help)
+        yield SystemCommand("退出工作台", "离开工作台（有未保存的填写时先询问）", self.action_quit_console)
 
     def action_help(self) -> None:
         """Show every key of the current screen and what it does."""
