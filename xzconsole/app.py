@@ -33,15 +33,16 @@ import locale
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from textual import constants as textual_constants
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.command import Provider
+from textual.command import CommandPalette, Provider
 from textual.containers import VerticalScroll
 from textual.driver import Driver
 from textual.screen import ModalScreen
+from textual.screen import Screen
 from textual.widgets import Static
 
 from .clock import Clock, FixedClock
@@ -50,6 +51,13 @@ from .identity import current_login
 from .palette import EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCommands
 from .terminal_exit import LeaveReason, TerminalGuard
 from .textsafe import literal, plain
+from .widgets.cells import install as install_cell_safe_compositor
+from .widgets.chinese import ChinesePalette, translate_bindings
+
+# Chinese characters stay whole under toasts, drop-downs, dialogs and the palette,
+# and Textual's own key descriptions are Chinese, before any widget exists (issue 16)
+install_cell_safe_compositor()
+translate_bindings()
 
 if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not at start-up
     from .models import Policy, Staff
@@ -101,6 +109,17 @@ class PolicyPreview(ModalScreen[None]):
         self.dismiss(None)
 
 
+QUIT_CONFIRM = "quit-confirm"
+def unsaved_input(screen: Screen[Any]) -> bool:
+    """Whether leaving now would lose something typed on ``screen``: a form
+    that can (the intake, the policy editor) says so with
+    ``has_unsaved_input()``.  Lists and their search boxes hold no unsaved
+    work; a dialog needs no check, since the app's ``q`` never reaches past a
+    modal screen (Textual stops the binding chain there)."""
+    own = getattr(screen, "has_unsaved_input", None)
+    return bool(own()) if callable(own) else False
+
+
 class XzApp(App[int]):
     """企业服务中心工作台: queue, tickets, palette, for one signed-in staff member."""
 
@@ -115,6 +134,8 @@ class XzApp(App[int]):
         # shown once, docked at the footer's right (a shown binding would repeat it)
         Binding("ctrl+p", "command_palette", "跳转", id="app.palette", priority=True, show=False),
         Binding("q", "quit_console", "退出", id="app.quit"),
+        # Textual's own Ctrl+Q quits without asking; here it asks like q from a form
+        Binding("ctrl+q", "quit_console", "退出", id="app.quit_now", show=False, priority=True),
         # the console's places, one key each (listed by F1; the footer keeps the screen's own keys)
         Binding("f2", "go('queue')", "工单队列", id="app.go.queue", show=False),
         Binding("f3", "go('warnings')", "预警面板", id="app.go.warnings", show=False),
@@ -260,8 +281,34 @@ class XzApp(App[int]):
 
     # -- global actions -----------------------------------------------------------------
     def action_quit_console(self) -> None:
-        """Leave the console."""
-        self.exit(return_code=EXIT_OK)
+        """Leave the console: at once where nothing is being typed; from a form
+        with unsaved input (the intake, the policy editor, any dialog) only
+        after the same kind of question Esc asks, so a stray ``q`` on a
+        drop-down never loses a half-taken appeal."""
+        from .screens.dialogs import ConfirmDialog
+
+        if self.screen.id == QUIT_CONFIRM:
+            return
+        if not any(unsaved_input(s) for s in self.screen_stack):
+            self.exit(return_code=EXIT_OK)
+            return
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self.exit(return_code=EXIT_OK)
+
+        self.push_screen(ConfirmDialog("退出工作台？", "正在填写的内容尚未保存，退出后不会保留。", "退出",
+                                       id=QUIT_CONFIRM), answer)
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the command palette, in Chinese."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(ChinesePalette())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette's own entries (Textual's are English): help and quitting."""
+        yield SystemCommand("按键说明", "当前界面的全部按键（F1）", self.action_help)
+        yield SystemCommand("退出工作台", "离开工作台（有未保存的填写时先询问）", self.action_quit_console)
 
     def action_help(self) -> None:
         """Show every key of the current screen and what it does."""

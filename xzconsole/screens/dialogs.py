@@ -389,8 +389,12 @@ class ExtensionDialog(FormDialog[tuple[int, str]]):
 
     @on(Input.Submitted, "#ext-days")
     def _days_done(self, event: Input.Submitted) -> None:
+        """Enter confirms, as the hint says; only with no reason yet it goes on to the reason."""
         event.stop()
-        self.query_one("#ext-reason", Input).focus()
+        if self.query_one("#ext-reason", Input).value.strip():
+            self.action_submit()
+        else:
+            self.query_one("#ext-reason", Input).focus()
 
     @on(Input.Submitted, "#ext-reason")
     def _reason_done(self, event: Input.Submitted) -> None:

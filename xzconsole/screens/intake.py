@@ -230,6 +230,15 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     def _type_chosen(self) -> None:
         self.check_field("intake-type")
 
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    def _edited(self, event: Input.Changed | TextArea.Changed) -> None:
+        """A message under a field goes as soon as the field is right (new ones wait for leaving it)."""
+        control = event.input if isinstance(event, Input.Changed) else event.text_area
+        field_id = control.id or ""
+        if field_id in FIELD_CHECKS and self.error_of(field_id):
+            self.check_field(field_id)
+
     # -- enterprise look-up and auto-fill -----------------------------------
     @on(Input.Changed, "#intake-name")
     def _name_typed(self, event: Input.Changed) -> None:
@@ -496,6 +505,10 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     # -- leaving -------------------------------------------------------------
     def _typed_anything(self) -> bool:
         return any(self._value(f).strip() for f in FIELD_CHECKS)
+
+    def has_unsaved_input(self) -> bool:
+        """Something typed that leaving (Esc, or ``q`` for the console) would lose."""
+        return self._typed_anything()
 
     def action_leave(self) -> None:
         """Back to the queue; asks first when something was typed."""

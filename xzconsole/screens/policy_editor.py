@@ -78,6 +78,7 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
         self.policy_id = policy_id
         self.updated_at: str | None = None
         self.saved = False
+        self._kept: dict[str, Any] = {}
 
 
     def compose(self) -> ComposeResult:
@@ -107,7 +108,12 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
         if self.policy_id is not None:
             self._load(self.policy_id)
         self._update_state()
+        self._kept = self.values()
         self.query_one("#ed-title", Input).focus()
+
+    def has_unsaved_input(self) -> bool:
+        """Whether the form differs from what was loaded or last saved (``q`` asks first then)."""
+        return self.is_mounted and self.values() != self._kept
 
     def _load(self, pid: int) -> None:
         detail = self.store.library.detail(pid)
@@ -167,6 +173,7 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
             self.show_error(str(exc))
             return None
         self.saved = True
+        self._kept = self.values()
         self.updated_at = store.library.detail(pid)["updated_at"]
         box = self.query_one("#editor-error", Static)
         box.update("")

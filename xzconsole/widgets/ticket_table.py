@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Iterable, Sequence
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ..models import Ticket
@@ -27,6 +28,12 @@ NARROW_BELOW = 100  # columns: below this the table drops 受理时间 and 类�
 
 class TicketTable(DataTable[Text]):
     """A page of tickets; row keys are ticket ids (as str)."""
+
+    BINDINGS = [
+        # DataTable's Home/End only scroll; here they (and vim's g/G) move the cursor
+        Binding("home,g", "first_row", "第一行", id="ticket_table.first", show=False),
+        Binding("end,G", "last_row", "最后一行", id="ticket_table.last", show=False),
+    ]
 
     COMPONENT_CLASSES = {
         "ticket-table--yellow",
@@ -78,6 +85,7 @@ class TicketTable(DataTable[Text]):
              marked: Iterable[int] = ()) -> None:
         """Replace the rows with this page (one batch: one relayout)."""
         marked = set(marked)
+        was = self.current_ticket_id
         self.tickets = list(tickets)
         self._levels = dict(levels)
         styles = {name: self._style(name) for name in ("yellow", "orange", "red", "today", "mark", "provisional", "muted")}
@@ -90,7 +98,26 @@ class TicketTable(DataTable[Text]):
             for t, cells in zip(self.tickets, rows):
                 self.add_row(*cells, key=str(t.id))
             if self.row_count:
-                self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
+                # the cursor stays on the same ticket, wherever a refresh moved it;
+                # only a ticket gone from the page leaves it at the same row
+                ids = [t.id for t in self.tickets]
+                row = ids.index(was) if was in ids else min(cursor, self.row_count - 1)
+                self.move_cursor(row=row, animate=False)
+
+    @property
+    def current_ticket_id(self) -> int | None:
+        ticket = self.current_ticket()
+        return None if ticket is None else ticket.id
+
+    def action_first_row(self) -> None:
+        """Home / g: the first row of the page."""
+        if self.row_count:
+            self.move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        """End / G: the last row of the page."""
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
 
     def _cells(self, t: Ticket, today: dt.date, marked: bool, styles: dict[str, str]) -> list[Text]:
         level = self._levels.get(t.id, WarningLevel.NONE)
