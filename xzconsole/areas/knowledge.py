@@ -216,6 +216,25 @@ class KnowledgeArea:
                                      (department, self.due_before())).fetchone()
         return int(row[0])
 
+    def review_notices(self, actor: Staff) -> list[str]:
+        """For a liaison: their entries the center returned and those due for
+        review; for the center's editors: departments' entries awaiting review."""
+        if actor.role is Role.DEPARTMENT and actor.department_name:
+            dept = actor.department_name
+            returned = int(self.core.conn.execute("SELECT count(*) FROM knowledge WHERE department = ? AND review = 'returned'",
+                                                  (dept,)).fetchone()[0])
+            due = self.due_for_review(dept)
+            out = []
+            if returned:
+                out.append(f"{returned} 条知识库条目被中心退回，请修改")
+            if due:
+                out.append(f"{due} 条知识库条目超过 {REVIEW_AFTER_DAYS} 天未更新，请核对（m 本单位条目，k 标记已核对）")
+            return out
+        if actor.role in (Role.SUPERVISOR, Role.ADMIN):
+            n = int(self.core.conn.execute("SELECT count(*) FROM knowledge WHERE review = 'pending'").fetchone()[0])
+            return [f"{n} 条部门维护的知识库条目待审核（v 待审核）"] if n else []
+        return []
+
     def pending_review(self, limit: int = 200) -> list[KnowledgeEntry]:
         """Departments' entries waiting for the center, oldest first."""
         rows = self.core.conn.execute("SELECT * FROM knowledge WHERE review = 'pending' ORDER BY updated_at, id LIMIT ?",

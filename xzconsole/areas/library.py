@@ -269,6 +269,25 @@ class LibraryArea:
             "updated_at DESC, id DESC LIMIT ?", (department, int(limit))).fetchall()
         return [row_policy(r) for r in rows]
 
+    def review_notices(self, actor: Staff) -> list[str]:
+        """What waits for ``actor`` in the policy review: for a liaison their
+        department's returned and unsubmitted drafts, for a supervisor the
+        drafts departments submitted."""
+        if actor.role is Role.DEPARTMENT and actor.department_name:
+            counts = dict(self.core.conn.execute(
+                "SELECT review, count(*) FROM policies WHERE issuer = ? AND review IN ('returned', 'editing') "
+                "AND status = 'draft' GROUP BY review", (actor.department_name,)).fetchall())
+            out = []
+            if counts.get("returned"):
+                out.append(f"{counts['returned']} 份政策草稿被中心退回，请按退回理由修改后重新提交（m 本单位政策）")
+            if counts.get("editing"):
+                out.append(f"{counts['editing']} 份政策草稿尚未提交中心审核（s 提交审核）")
+            return out
+        if actor.role is Role.SUPERVISOR:
+            n = int(self.core.conn.execute("SELECT count(*) FROM policies WHERE review = 'submitted'").fetchone()[0])
+            return [f"{n} 份部门起草的政策待审核（v 待审核）"] if n else []
+        return []
+
     def review_queue(self, limit: int = 200) -> list[Policy]:
         """Department drafts waiting for the center's review, oldest submission first."""
         rows = self.core.conn.execute(
