@@ -603,6 +603,14 @@ class Policy(_Record):
     issued_at: dt.date | None = None
     published_at: dt.date | None = None
     status: PolicyStatus = PolicyStatus.DRAFT
+    # a department's draft under the center's review (issue 15): '' for the
+    # center's own policies, else editing / submitted / returned / approved
+    review: str = ""
+    review_note: str = ""
+
+    @property
+    def review_label(self) -> str:
+        return POLICY_REVIEW_LABELS.get(self.review, self.review)
 
     def publish_refusal(self) -> str | None:
         """Why this policy may not be published yet (SPEC §6), or None."""
@@ -613,6 +621,8 @@ class Policy(_Record):
             missing.append("解读人姓名")
         if not self.interpreter_phone.strip():
             missing.append("解读人电话")
+        if self.kind is PolicyKind.DECLARATION and not self.apply_url.strip():
+            missing.append("申报链接（申报类政策）")  # an enterprise must be able to apply from the policy
         if missing:
             return "发布前必须填写" + "、".join(missing)
         return None
@@ -624,6 +634,19 @@ class KnowledgeEntry(_Record):
     category: str = ""
     department: str = ""
     updated_at: dt.datetime | None = None
+    # the center's review of a department's entry: '' reviewed, pending, returned
+    review: str = ""
+    review_note: str = ""
+    accepted: bool = True  # False: a department's new entry not yet accepted by the center
+
+    @property
+    def review_label(self) -> str:
+        return KNOWLEDGE_REVIEW_LABELS.get(self.review, self.review)
+
+
+POLICY_REVIEW_LABELS = {"": "", "editing": "部门起草中", "submitted": "待中心审核", "returned": "已退回部门",
+                        "approved": "审核通过"}
+KNOWLEDGE_REVIEW_LABELS = {"": "已审核", "pending": "待中心审核", "returned": "已退回部门"}
 
 
 class PageKey(_Model):

@@ -243,8 +243,13 @@ class Store:
 
     # -- reference data ---------------------------------------------------------
     def load_reference_data(self, data_dir: Path | None = None) -> dict[str, int]:
-        """Load or refresh departments, categories, associations, weights and the
-        starter knowledge base and policies from ``data/`` (idempotent)."""
+        """Load or refresh the reference data from ``data/`` (idempotent):
+        centers, departments, categories, associations, weights, and through
+        the collection area the policy sources and publication targets.
+
+        No policies and no knowledge entries: a center's library starts empty
+        of invented content; the demo's sample library is loaded by the demo
+        build (``xzconsole.demo.policies.load_sample_library``)."""
         data_dir = Path(data_dir or DATA_DIR)
         counts: dict[str, int] = {}
 
@@ -259,10 +264,7 @@ class Store:
         categories = read("categories.toml").get("category", [])
         associations = read("associations.toml").get("association", [])
         weights = read("weights.toml")
-        knowledge = read("knowledge.toml").get("entry", [])
-        policies = read("policies.toml").get("policy", [])
         centers = read("centers.toml").get("center", [])
-        now = format_datetime(self.now())
         with self.write() as c:
             for i, ctr in enumerate(centers):
                 c.execute(
@@ -310,16 +312,6 @@ class Store:
                     "INSERT INTO settings(key, value) VALUES ('weights', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (json.dumps(weights),),
                 )
-            for k in knowledge:
-                c.execute(
-                    "INSERT INTO knowledge(question, answer, category, department, updated_at, updated_by) "
-                    "VALUES (?, ?, ?, ?, ?, 'data') ON CONFLICT(question) DO NOTHING",
-                    (k["question"], k["answer"], k.get("category", ""), k.get("department", ""), now),
-                )
-            counts["knowledge"] = len(knowledge)
-            for p in policies:
-                self.library.insert_policy(c, p, now)
-            counts["policies"] = len(policies)
         self._dept_cache = None
         counts.update(self.collection.load_reference(data_dir))  # policy sources, publication targets (store_policies)
         counts["aliases"] = self.exchange.load_aliases(data_dir)  # 12345's vocabulary, checked against the above

@@ -18,7 +18,7 @@ from typing import Any, Iterator, Sequence
 
 from .. import policies as pol
 from ..clock import format_datetime, local_date, parse_datetime
-from ..errors import InvalidAction, NotFound
+from ..errors import InvalidAction, NotFound, PermissionDenied
 from ..models import (
     Association,
     Policy,
@@ -37,7 +37,7 @@ POLICY_EVENT_LABELS = {
     "create": "新建", "edit": "修改", "publish": "发布", "withdraw": "撤回", "expire": "到期失效", "import": "导入",
     "push": "定向推送", "comment_round": "征求意见（定制点餐）", "comment": "收到意见", "forward": "转交意见",
     "decide": "意见采纳情况", "feedback": "政策反馈", "feedback_ticket": "反馈转工单", "collect": "收集",
-    "interpret": "解读",
+    "interpret": "解读", "submit": "部门提交审核", "return": "中心退回部门",
 }
 
 
@@ -175,22 +175,124 @@ class LibraryArea:
 
     def create(self, actor: Staff, values: dict[str, Any], *, collected_at: dt.date | None = None,
                       source_id: int | None = None) -> Policy:
-        """A new policy, always a draft (publishing is its own step)."""
-        require_policy_manager(actor, "新建政策")
+        """A new policy, always a draft (publishing is its own step).
+
+        A department liaison drafts the policies of their own department: the
+        issuer is their department, and the draft waits for them to submit
+        it to the center's review (``review`` = editing)."""
+        liaison = self._author(actor, "新建政策")
+        if liaison:
+            given = str(values.get("issuer") or "").strip()
+            if given and given != liaison:
+                raise InvalidAction(f"联络员只能起草本单位（{liaison}）的政策，发文单位不能填“{given}”")
+            values = {**values, "issuer": liaison}
         v = self._clean_policy(values)
         now = self.core.now_s()
         with self.core.write() as c:
             if c.execute("SELECT 1 FROM policies WHERE title = ? AND doc_number = ?", (v["title"], v["doc_number"])).fetchone():
                 raise InvalidAction(f"政策库中已有同标题、同文号的政策：{v['title']} {v['doc_number']}")
             cols = list(v)
-            cur = c.execute(f"INSERT INTO policies({', '.join(cols)}, status, updated_at, updated_by) "
-                            f"VALUES ({', '.join('?' * len(cols))}, 'draft', ?, ?)", [*v.values(), now, actor.login])
+            cur = c.execute(f"INSERT INTO policies({', '.join(cols)}, status, review, updated_at, updated_by) "
+                            f"VALUES ({', '.join('?' * len(cols))}, 'draft', ?, ?, ?)",
+                            [*v.values(), "editing" if liaison else "", now, actor.login])
             pid = inserted_id(cur)
             if collected_at or source_id:
                 c.execute("INSERT INTO policy_dates(policy_id, collected_at, source_id) VALUES (?,?,?)",
                           (pid, collected_at.isoformat() if collected_at else None, source_id))
-            policy_event(c, pid, now, actor.login, "create", "新建草稿", {k: [None, x] for k, x in v.items() if x})
+            policy_event(c, pid, now, actor.login, "create", f"{liaison}起草" if liaison else "新建草稿",
+                         {k: [None, x] for k, x in v.items() if x})
         return self.get(pid)
+
+    def _author(self, actor: Staff, what: str) -> str:
+        """Who may write a policy: a supervisor (returns '') or a department
+        liaison (returns their department's short name)."""
+        if actor.role is Role.DEPARTMENT and not actor.disabled:
+            if not actor.department_name:
+                raise InvalidAction("您的账号未关联单位，不能起草政策")
+            return actor.department_name
+        require_policy_manager(actor, what)
+        return ""
+
+    def _liaison_may_edit(self, liaison: str, row: sqlite3.Row) -> None:
+        """A liaison edits only their department's drafts that are not with the center."""
+        if row["issuer"] != liaison or not row["review"]:
+            raise PermissionDenied(f"联络员只能修改本单位（{liaison}）起草的政策")
+        if row["status"] != PolicyStatus.DRAFT.value or row["review"] not in ("editing", "returned"):
+            state = "已提交中心审核" if row["review"] == "submitted" else "已发布"
+            raise InvalidAction(f"该政策{state}，联络员不能再修改；如需修改请联系中心值班长")
+
+    # -- a department's draft under the center's review ----------------------------
+    def submit(self, actor: Staff, policy_id: int, note: str = "") -> Policy:
+        """The liaison submits their department's draft to the center: refused
+        while summary, interpreter (or a declaration's link) are missing."""
+        require_role(actor, (Role.DEPARTMENT,), "提交政策审核")
+        liaison = self._author(actor, "提交政策审核")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            row = c.execute("SELECT * FROM policies WHERE id = ?", (int(policy_id),)).fetchone()
+            if row is None:
+                raise NotFound(f"找不到政策 #{policy_id}")
+            self._liaison_may_edit(liaison, row)
+            why = row_policy(row).publish_refusal()
+            if why:
+                raise InvalidAction(why.replace("发布前", "提交审核前"))
+            c.execute("UPDATE policies SET review = 'submitted', review_note = '', updated_at = ?, updated_by = ? WHERE id = ?",
+                      (now, actor.login, row["id"]))
+            policy_event(c, row["id"], now, actor.login, "submit", note.strip() or "提交中心审核",
+                         {"review": [row["review"], "submitted"]})
+        return self.get(policy_id)
+
+    def return_draft(self, actor: Staff, policy_id: int, reason: str) -> Policy:
+        """The center sends a submitted draft back to its department, with a reason."""
+        require_policy_manager(actor, "退回部门草稿")
+        if not (reason or "").strip():
+            raise InvalidAction("退回必须填写理由，部门据此修改")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            row = c.execute("SELECT review FROM policies WHERE id = ?", (int(policy_id),)).fetchone()
+            if row is None:
+                raise NotFound(f"找不到政策 #{policy_id}")
+            if row["review"] != "submitted":
+                raise InvalidAction("只能退回部门已提交审核的草稿")
+            c.execute("UPDATE policies SET review = 'returned', review_note = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+                      (reason.strip(), now, actor.login, int(policy_id)))
+            policy_event(c, int(policy_id), now, actor.login, "return", reason.strip(),
+                         {"review": ["submitted", "returned"]})
+        return self.get(policy_id)
+
+    def department_policies(self, department: str, limit: int = 200) -> list[Policy]:
+        """The policies a department drafted, those needing its hand first
+        (returned, then being written, then with the center), then published."""
+        rows = self.core.conn.execute(
+            "SELECT * FROM policies WHERE issuer = ? AND review != '' ORDER BY "
+            "CASE review WHEN 'returned' THEN 0 WHEN 'editing' THEN 1 WHEN 'submitted' THEN 2 ELSE 3 END, "
+            "updated_at DESC, id DESC LIMIT ?", (department, int(limit))).fetchall()
+        return [row_policy(r) for r in rows]
+
+    def review_notices(self, actor: Staff) -> list[str]:
+        """What waits for ``actor`` in the policy review: for a liaison their
+        department's returned and unsubmitted drafts, for a supervisor the
+        drafts departments submitted."""
+        if actor.role is Role.DEPARTMENT and actor.department_name:
+            counts = dict(self.core.conn.execute(
+                "SELECT review, count(*) FROM policies WHERE issuer = ? AND review IN ('returned', 'editing') "
+                "AND status = 'draft' GROUP BY review", (actor.department_name,)).fetchall())
+            out = []
+            if counts.get("returned"):
+                out.append(f"{counts['returned']} 份政策草稿被中心退回，请按退回理由修改后重新提交（m 本单位政策）")
+            if counts.get("editing"):
+                out.append(f"{counts['editing']} 份政策草稿尚未提交中心审核（s 提交审核）")
+            return out
+        if actor.role is Role.SUPERVISOR:
+            n = int(self.core.conn.execute("SELECT count(*) FROM policies WHERE review = 'submitted'").fetchone()[0])
+            return [f"{n} 份部门起草的政策待审核（v 待审核）"] if n else []
+        return []
+
+    def review_queue(self, limit: int = 200) -> list[Policy]:
+        """Department drafts waiting for the center's review, oldest submission first."""
+        rows = self.core.conn.execute(
+            "SELECT * FROM policies WHERE review = 'submitted' ORDER BY updated_at, id LIMIT ?", (int(limit),)).fetchall()
+        return [row_policy(r) for r in rows]
 
     def update(self, actor: Staff, policy_id: int, changes: dict[str, Any], *,
                       expect_updated_at: str | None = None) -> Policy:
@@ -200,7 +302,7 @@ class LibraryArea:
         edit over someone else's newer one.  A published policy keeps its
         summary and interpreter: an edit that would empty them is refused.
         """
-        require_policy_manager(actor, "修改政策")
+        liaison = self._author(actor, "修改政策")
         unknown = [k for k in changes if k not in _EDITABLE]
         if unknown:
             raise InvalidAction(f"不能修改的字段：{'、'.join(unknown)}")
@@ -209,6 +311,10 @@ class LibraryArea:
             row = c.execute("SELECT * FROM policies WHERE id = ?", (int(policy_id),)).fetchone()
             if row is None:
                 raise NotFound(f"找不到政策 #{policy_id}")
+            if liaison:
+                self._liaison_may_edit(liaison, row)
+                if str(changes.get("issuer", liaison) or liaison).strip() != liaison:
+                    raise InvalidAction(f"联络员只能起草本单位（{liaison}）的政策，不能改动发文单位")
             if expect_updated_at is not None and row["updated_at"] != expect_updated_at:
                 when = (row["updated_at"] or "").replace("T", " ")[:16]
                 raise InvalidAction(f"该政策已被 {row['updated_by'] or '他人'} 于 {when} 修改，请重新载入后再改（您填写的内容已保留）")
@@ -247,16 +353,22 @@ class LibraryArea:
                 raise NotFound(f"找不到政策 #{policy_id}")
             if row["status"] == PolicyStatus.PUBLISHED.value:
                 raise InvalidAction("该政策已发布")
+            if row["review"] in ("editing", "returned"):
+                raise InvalidAction(f"这是{row['issuer']}起草的政策，部门尚未提交审核，不能发布")
             why = row_policy(row).publish_refusal()
             if why:
                 raise InvalidAction(why)
             if row["valid_until"] and row["valid_until"] < today.isoformat():
                 raise InvalidAction(f"该政策已于 {row['valid_until']} 截止，不能发布；如已延期请先修改截止日期")
             pub = (published_at or today).isoformat()
-            c.execute("UPDATE policies SET status = 'published', published_at = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-                      (pub, now, actor.login, row["id"]))
-            policy_event(c, row["id"], now, actor.login, "publish", f"发布（发布日期 {pub}）",
-                               {"status": [row["status"], "published"], "published_at": [row["published_at"], pub]})
+            review = "approved" if row["review"] == "submitted" else row["review"]
+            c.execute("UPDATE policies SET status = 'published', published_at = ?, review = ?, updated_at = ?, updated_by = ? "
+                      "WHERE id = ?", (pub, review, now, actor.login, row["id"]))
+            changes = {"status": [row["status"], "published"], "published_at": [row["published_at"], pub]}
+            if review != row["review"]:
+                changes["review"] = [row["review"], review]
+            policy_event(c, row["id"], now, actor.login, "publish",
+                         f"审核通过并发布（发布日期 {pub}）" if review == "approved" else f"发布（发布日期 {pub}）", changes)
         return self.get(policy_id)
 
     def withdraw(self, actor: Staff, policy_id: int, reason: str) -> Policy:
@@ -421,7 +533,7 @@ class LibraryArea:
             title=s(p["title"]), doc_number=s(p.get("doc_number")), issuer=s(p.get("issuer")),
             level=level, category=s(p.get("category")), subcategory=s(p.get("subcategory")), kind=kind,
             summary=s(p.get("summary")), interpreter_name=s(p.get("interpreter_name")),
-            interpreter_phone=s(p.get("interpreter_phone")),
+            interpreter_phone=s(p.get("interpreter_phone")), apply_url=s(p.get("apply_url")),
         )
         status = p.get("status") or ("draft" if policy.publish_refusal() else "published")
         until = p.get("valid_until")

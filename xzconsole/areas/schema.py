@@ -800,6 +800,22 @@ _NOTIFY_AND_ASSESSMENT = """
 """
 
 
+# department liaisons as authors (issue 15): a liaison's policy draft goes to
+# the center for review; a liaison's knowledge entries are reviewed by the center
+_POLICY_AUTHORS = """
+-- '' the center's own policy; editing / submitted / returned / approved: a department's draft and its review
+ALTER TABLE policies ADD COLUMN review TEXT NOT NULL DEFAULT '';
+ALTER TABLE policies ADD COLUMN review_note TEXT NOT NULL DEFAULT '';
+CREATE INDEX policies_review ON policies(review, issuer);
+-- '' reviewed by the center; pending: written by a department, awaiting the center; returned: sent back with a reason
+ALTER TABLE knowledge ADD COLUMN review TEXT NOT NULL DEFAULT '';
+ALTER TABLE knowledge ADD COLUMN review_note TEXT NOT NULL DEFAULT '';
+-- 0 for a department's new entry the center has not yet accepted: not offered to the hotline
+ALTER TABLE knowledge ADD COLUMN accepted INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX knowledge_department ON knowledge(department, updated_at);
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -808,6 +824,7 @@ MIGRATIONS: list[str] = [
     _RESOLVED_4,
     _EXCHANGE,
     _NOTIFY_AND_ASSESSMENT,
+    _POLICY_AUTHORS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -122,7 +122,7 @@ def cmd_init(ctx: Ctx) -> int:
         counts = store.load_reference_data(Path(a.data) if a.data else None)
         ctx.say(f"{'已升级' if existed else '已建立'}数据库：{path}（结构版本 {SCHEMA_VERSION}）")
         ctx.say(f"参考数据：承办单位 {counts.get('departments', 0)} 个，政策分类 {counts.get('categories', 0)} 个大类，"
-                f"协会 {counts.get('associations', 0)} 家，知识库 {counts.get('knowledge', 0)} 条，政策 {counts.get('policies', 0)} 件")
+                f"协会 {counts.get('associations', 0)} 家，政策收集来源 {counts.get('policy_sources', 0)} 个（不含政策和知识库条目）")
         if not store.staff.count():
             login = a.admin or inv.login
             store.staff.add(None, login, Role.ADMIN, name="系统管理员")

@@ -26,7 +26,7 @@ from .context import SEED, Context
 from .directory import Directory
 from .intake import BATCH_TICKETS, Batch, ticket_batches
 from .outreach import plan_outreach
-from .policies import plan_policy_activity
+from .policies import load_sample_library, plan_policy_activity
 from .staff import add_staff
 from .tickets import Lifecycle
 from .topics import Appeals
@@ -65,6 +65,7 @@ def build_demo(path: str, tickets: int = 20000, now: dt.datetime | None = None,
     store = Store(path, FixedClock(now))
     try:
         store.load_reference_data()
+        load_sample_library(store)  # the invented policies and knowledge entries: the demo's only
         add_staff(store, random.Random(SEED + 1))
         ctx = Context(store, now)
         appeals = Appeals(ctx.rnd)  # draws first from the shared source, before any planner

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from ..policies import FEEDBACK_SATISFACTION, FEEDBACK_TOPICS
+from ..store import Store
 from .associations import AssociationPlan
 from .context import SEED, Context, Row
 from .directory import FAMOUS, LATE_RECORDS, Directory
@@ -121,3 +124,32 @@ def plan_policy_activity(ctx: Context, directory: Directory, associations: Assoc
         "policy_events": [(p, ts(t), who, action, note, "{}") for t, p, who, action, note in events],
     }
 
+
+
+SAMPLE_DIR = Path(__file__).resolve().parent / "data"
+
+
+def load_sample_library(store: Store, data_dir: Path | None = None) -> dict[str, int]:
+    """The demo's invented library: the sample policies and knowledge entries
+    of ``demo/data/`` (never loaded by ``xzconsole init``: a center's real
+    library starts empty).  Idempotent; a sample policy is published when it
+    is complete (summary, interpreter, application link for a declaration)."""
+    folder = Path(data_dir or SAMPLE_DIR)
+
+    def read(name: str, key: str) -> list[dict[str, Any]]:
+        path = folder / name
+        if not path.exists():
+            return []
+        with open(path, "rb") as fh:
+            items = tomllib.load(fh).get(key, [])
+        return list(items)
+
+    knowledge = read("knowledge.toml", "entry")
+    policies = read("policies.toml", "policy")
+    now = store.now_s()
+    with store.write() as c:
+        for k in knowledge:
+            store.knowledge.insert_entry(c, k, now)
+        for p in policies:
+            store.library.insert_policy(c, p, now)
+    return {"knowledge": len(knowledge), "policies": len(policies)}

@@ -40,7 +40,7 @@ from textual.worker import Worker, WorkerState
 
 from .base import AppAccess, select_value, store_error_types, stored_id
 from .. import policies as pol
-from ..models import PolicyKind, PolicyLevel, PolicyStatus, Role
+from ..models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
@@ -82,17 +82,42 @@ def days_left_text(n: int | None) -> Text:
     return Text(label)
 
 
+#: a department draft's place in the review, short enough for the list's status column
+REVIEW_SHORT = {"editing": "起草中", "submitted": "待审核", "returned": "已退回"}
+REVIEW_ACTIONS = ("create", "submit", "return", "publish")
+
+
+def status_label(p: Policy) -> str:
+    """The status a list row shows: a department draft's review state, else the status."""
+    if p.status is PolicyStatus.DRAFT and p.review in REVIEW_SHORT:
+        return REVIEW_SHORT[p.review]
+    return p.status.label
+
+
 def policy_detail_text(detail: dict[str, Any]) -> Text:
     """The detail pane: every user-supplied piece through :func:`literal`."""
     p = detail["policy"]
     t = Text()
     t.append_text(literal(p.title, style="bold"))
     t.append("\n")
-    meta = [p.status.label, p.level.label, p.kind.label]
+    meta = [status_label(p), p.level.label, p.kind.label]
     if p.category:
         meta.append(p.category + (f" / {p.subcategory}" if p.subcategory else ""))
     t.append_text(literal(" · ".join(meta), style="dim"))
     t.append("\n\n")
+    if p.review:
+        # a department's draft: where it stands in the center's review, and why it came back
+        t.append_text(literal(f"部门起草：{p.issuer} · {p.review_label}", style="bold"))
+        t.append("\n")
+        if p.review == "returned" and p.review_note:
+            t.append("退回理由：", style="bold")
+            t.append_text(literal(p.review_note, single_line=False))
+            t.append("\n")
+        for h in detail.get("review_history", []):
+            when = str(h["at"]).replace("T", " ")[:16]
+            t.append_text(literal(f"  {when} {h['actor']} {h['label']}{'：' + h['note'] if h['note'] else ''}", style="dim"))
+            t.append("\n")
+        t.append("\n")
     rows = [
         ("文号", p.doc_number or "—"),
         ("发文单位", p.issuer or "—"),
@@ -153,12 +178,19 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         Binding("h", "push_history", "推送记录", id="policies.push_history"),
         Binding("c", "comments", "征求意见", id="policies.comments"),
         Binding("b", "feedback", "政策反馈", id="policies.feedback"),
+        Binding("s", "submit_draft", "提交审核", id="policies.submit"),
+        Binding("x", "return_draft", "退回部门", id="policies.return"),
+        Binding("m", "mine", "本单位政策", id="policies.mine"),
+        Binding("v", "review_queue", "待审核", id="policies.review_queue"),
         Binding("r", "reload", "刷新", id="policies.reload", show=False),
         Binding("escape", "back", "返回", id="policies.back"),
     ]
 
     #: actions only a supervisor may take (the store refuses the others anyway)
-    MANAGER_ACTIONS = {"new_policy", "edit_policy", "publish", "withdraw", "push"}
+    MANAGER_ACTIONS = {"publish", "withdraw", "push", "return_draft", "review_queue"}
+    #: a supervisor, or a department liaison for their own department's drafts
+    AUTHOR_ACTIONS = {"new_policy", "edit_policy"}
+    LIAISON_ACTIONS = {"submit_draft", "mine"}
 
     class PageLoaded(Message):
         """A page read by the worker; ``token`` drops stale answers."""
@@ -179,12 +211,20 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self.loading = False
         self.narrow: bool | None = None
         self._token = 0
+        #: "" the library; "mine" a liaison's department drafts; "review" the drafts awaiting the center
+        self.mode = ""
+        #: give the list the focus back once the page is read (``loading`` moves it off the table)
+        self._refocus = False
 
     # -- shortcuts -------------------------------------------------------------------
 
     @property
     def is_manager(self) -> bool:
         return self.user is not None and self.user.role is Role.SUPERVISOR
+
+    @property
+    def is_liaison(self) -> bool:
+        return self.user is not None and self.user.role is Role.DEPARTMENT and bool(self.user.department_name)
 
     @property
     def table(self) -> DataTable[Text]:
@@ -195,6 +235,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         tree = self.store.categories()
         issuers = sorted({d.short_name for d in self.store.departments()})
         yield ConsoleHeader("政策库", id="header")
+        yield Static("", id="pol-notice", markup=False)
         yield Input(self.query_state.words, placeholder="搜索政策：标题 / 文号 / 发文单位 / 摘要（空格分隔多个词，回车执行）",
                     id="pol-search")
         with Horizontal(id="pol-filters"):
@@ -214,6 +255,18 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self._set_columns(self.app.size.width)
         self.reload()
         self.table.focus()
+
+    def show_notices(self) -> None:
+        """The review notices for this user (returned drafts, entries due, drafts to review)."""
+        user = self.user
+        lines = [*self.store.library.review_notices(user), *self.store.knowledge.review_notices(user)] if user else []
+        box = self.query_one("#pol-notice", Static)
+        box.update("⚑ " + "；".join(lines) if lines else "")
+        box.display = bool(lines)
+
+    @property
+    def notice_text(self) -> str:
+        return str(self.query_one("#pol-notice", Static).render())
 
     def on_resize(self) -> None:
         if self._set_columns(self.app.size.width):
@@ -240,6 +293,12 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         """Show only what the role may do; paging only where there is a page to go to."""
         if action in self.MANAGER_ACTIONS and not self.is_manager:
             return False
+        if action in self.AUTHOR_ACTIONS and not (self.is_manager or self.is_liaison):
+            return False
+        if action in self.LIAISON_ACTIONS and not self.is_liaison:
+            return False
+        if action == "return_draft" and self.mode != "review":
+            return False  # returning is done in the list of drafts awaiting review (v)
         if action == "next_page":
             return True if self.more else None
         if action == "previous_page":
@@ -266,18 +325,30 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if not keep_offset:
             self.query_state.offset = 0
         self._token += 1
+        self._refocus = self._refocus or self.focused is self.table
         self.loading = True
         self._update_status()
-        self._load(self._token, self.query_state.words, self.query_state.filters, self.query_state.offset)
+        self.show_notices()
+        dept = self.user.department_name if self.user is not None else None
+        self._load(self._token, self.query_state.words, self.query_state.filters, self.query_state.offset,
+                   self.mode, dept or "")
 
     @work(thread=True, exclusive=True, group="policy-page", exit_on_error=False)
-    def _load(self, token: int, words: str, filters: pol.PolicyFilter, offset: int) -> None:
+    def _load(self, token: int, words: str, filters: pol.PolicyFilter, offset: int, mode: str = "",
+              department: str = "") -> None:
         store = self._worker_store()
         try:
-            hits = store.library.search(words, filters, limit=PAGE_SIZE + 1, offset=offset)
-            # the count of a filter alone is one indexed count; with words the
-            # page says "more" instead of counting every match
-            total = None if pol.split_terms(words) else store.library.count(filters)
+            if mode:
+                # the review lists: a department's drafts, or those submitted to the center
+                listed = store.library.department_policies(department) if mode == "mine" else store.library.review_queue()
+                today = store.clock.today()
+                hits = [pol.PolicyHit(p, pol.days_left(p.valid_until, today)) for p in listed]
+                total: int | None = len(hits)
+            else:
+                hits = store.library.search(words, filters, limit=PAGE_SIZE + 1, offset=offset)
+                # the count of a filter alone is one indexed count; with words the
+                # page says "more" instead of counting every match
+                total = None if pol.split_terms(words) else store.library.count(filters)
         finally:
             store.disconnect()
         self.post_message(self.PageLoaded(token, hits[:PAGE_SIZE], len(hits) > PAGE_SIZE, total))
@@ -289,6 +360,9 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self.loading = False
         self.hits, self.more, self.total = message.hits, message.more, message.total
         self._fill()
+        if self._refocus:
+            self._refocus = False
+            self.set_focus(self.table)
         self.refresh_bindings()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -305,7 +379,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             t.clear()
             for h in self.hits:
                 p = h.policy
-                cells = [Text(p.status.label), days_left_text(h.days_left), literal(p.issuer or "—"), literal(p.title)]
+                cells = [Text(status_label(p)), days_left_text(h.days_left), literal(p.issuer or "—"), literal(p.title)]
                 if self.narrow:
                     del cells[2]
                 t.add_row(*cells, key=str(p.id))
@@ -318,18 +392,19 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def _update_status(self) -> None:
         q = self.query_state
+        prefix = {"mine": "本单位起草的政策（m 返回政策库）· ", "review": "部门提交待审核的政策（v 返回政策库）· "}.get(self.mode, "")
         if self.loading:
             text = "检索中…"
         elif not self.hits:
-            text = "没有符合条件的政策"
+            text = {"mine": "本单位尚未起草政策（a 新建）", "review": "没有待审核的部门草稿"}.get(self.mode, "没有符合条件的政策")
         else:
             span = f"第 {q.offset + 1:,}–{q.offset + len(self.hits):,} 条"
             tail = f" · 共 {self.total:,} 条" if self.total is not None else (" · 还有更多（PageDown）" if self.more else "")
             text = f"第 {q.offset // PAGE_SIZE + 1} 页 · {span}{tail}"
         f = q.filters
-        if f is not None and f.kind in (PolicyKind.DECLARATION.value, PolicyKind.DECLARATION):
+        if f is not None and f.kind in (PolicyKind.DECLARATION.value, PolicyKind.DECLARATION) and not self.mode:
             text += " · 申报类按剩余天数排序"
-        self.query_one("#pol-status", Static).update(text)
+        self.query_one("#pol-status", Static).update(prefix + text)
 
     @property
     def status_text(self) -> str:
@@ -350,6 +425,8 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             return
         try:
             detail = self.store.library.detail(pid)  # one row by primary key: inline is fine
+            if detail["policy"].review:
+                detail["review_history"] = [h for h in self.store.library.history(pid) if h["action"] in REVIEW_ACTIONS]
         except store_error_types() as exc:
             box.update(literal(str(exc)))
             return
@@ -413,15 +490,20 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
+    def _after_editor(self, _: int | None) -> None:
+        """Back from the editor: the list read again, the keys on the list (not a filter box)."""
+        self._refocus = True  # the keys on the list once it is read again, not in a filter box
+        self.reload(keep_offset=True)
+
     def action_new_policy(self) -> None:
         """Write a new policy (saved as a draft)."""
-        self.app.push_screen(PolicyEditorScreen(None), lambda _: self.reload(keep_offset=True))
+        self.app.push_screen(PolicyEditorScreen(None), self._after_editor)
 
     def action_edit_policy(self) -> None:
         """Edit the highlighted policy."""
         pid = self._selected()
         if pid is not None:
-            self.app.push_screen(PolicyEditorScreen(pid), lambda _: self.reload(keep_offset=True))
+            self.app.push_screen(PolicyEditorScreen(pid), self._after_editor)
 
     def action_publish(self) -> None:
         """Publish the highlighted draft (refused without summary and interpreter)."""
@@ -497,6 +579,54 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         pid = self._selected()
         if pid is not None:
             self.app.push_screen(CommentRoundsScreen(pid), lambda _: self._show_detail())
+
+    def action_mine(self) -> None:
+        """A liaison: the policies their department drafted (again: back to the library)."""
+        self.mode = "" if self.mode == "mine" else "mine"
+        self.reload()
+
+    def action_review_queue(self) -> None:
+        """A supervisor: the drafts departments submitted for review (again: back to the library)."""
+        self.mode = "" if self.mode == "review" else "review"
+        self.reload()
+
+    def action_submit_draft(self) -> None:
+        """A liaison submits the highlighted draft to the center's review."""
+        pid = self._selected()
+        if pid is None:
+            return
+        p = self.store.library.get(pid)
+
+        def done(ok: bool | None) -> None:
+            if not ok:
+                return
+            try:
+                self.store.library.submit(self.user, pid)
+            except store_error_types() as exc:
+                self._fail(exc)
+                return
+            self.notify(f"已提交中心审核：{plain(p.title)}", markup=False)
+            self.reload(keep_offset=True)
+
+        self.app.push_screen(ConfirmDialog("提交中心审核", p.title, "提交"), done)
+
+    def action_return_draft(self) -> None:
+        """A supervisor returns the highlighted department draft, with a reason."""
+        pid = self._selected()
+        if pid is None:
+            return
+
+        def submit(dialog: FormDialog[str], reason: str) -> None:
+            try:
+                self.store.library.return_draft(self.user, pid, reason)
+            except store_error_types() as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(reason)
+            self.notify("已退回部门", markup=False)
+            self.reload(keep_offset=True)
+
+        self.app.push_screen(ReasonDialog("退回部门修改", "如：摘要未写明申报条件", label="退回理由", on_submit=submit))
 
     def action_feedback(self) -> None:
         """The policy's feedback survey."""

@@ -55,7 +55,7 @@ class ImportSummary(FeedSummary):
         """One line for the command line or a toast (Chinese)."""
         parts = [f"{self.kind}：导入 {self.imported} 条"]
         if self.kind == "政策":
-            parts.append(f"其中 {self.drafts} 条缺少摘要或解读人，作为草稿导入")
+            parts.append(f"其中 {self.drafts} 条缺少摘要或解读人（申报类还须申报链接），作为草稿导入")
         parts.append(f"重复 {self.duplicate} 条（未改动）")
         parts.append(f"拒收 {self.rejected} 条")
         text = "，".join(parts)
@@ -234,7 +234,7 @@ def _import_policies(store: Store, path: str | os.PathLike[str], actor_login: st
     """``import --kind policies``: the policy library ."""
     summary = import_policies(store, path, actor_login, **kw)
     if summary.drafts:
-        summary.notes.append(f"其中 {summary.drafts} 条缺少摘要或解读人（姓名、电话），已作为草稿导入，补全后方可发布")
+        summary.notes.append(f"其中 {summary.drafts} 条缺少摘要或解读人（姓名、电话）或申报类政策的申报链接，已作为草稿导入，补全后方可发布")
     return summary
 
 
