@@ -53,6 +53,7 @@ from .areas.records import TicketRecords
 from .areas.replica import is_replicated
 from .areas.reports import ReportsArea
 from .areas.schedules import SchedulesArea
+from .areas.oversight import OversightArea
 from .areas.schema import MIGRATIONS, SCHEMA_VERSION, split_sql
 from .areas.staff import StaffArea
 from .areas.tickets import BulkResult, TicketsArea
@@ -118,6 +119,7 @@ class Store:
         self.tickets = TicketsArea(self, self.records, self.directory, self.joint)
         self.outreach = OutreachArea(self, self.records, self.directory)
         self.feedback = FeedbackArea(self, self.records, self.directory, self.tickets, self.library)
+        self.oversight = OversightArea(self, self.records, self.queue, self.tickets)
         if migrate:
             self.migrate()
 

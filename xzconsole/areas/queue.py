@@ -31,6 +31,7 @@ from ..clock import format_datetime
 from ..models import Center, Role, Staff, Status, Ticket
 from ..rules import WarningLevel
 from .base import AWAITING, Core
+from .oversight_scope import in_scope, scope_sql
 from .records import TicketRecords
 
 
@@ -137,6 +138,10 @@ class QueueArea:
         if f.center:
             where.append("center = ?")
             params.append(f.center)
+        scope = scope_sql(self.core, actor, self.core.clock.today())  # 市营商办 / 市纪委监委: their levels only
+        if scope is not None:
+            where.append(scope[0])
+            params.extend(scope[1])
         statuses = list(f.statuses) if f.statuses else None
         if f.level is not None:
             statuses = [s for s in (statuses or AWAITING) if s in AWAITING]
@@ -339,6 +344,9 @@ class QueueArea:
         dparams: list[Any] = []
         if actor.role is Role.DEPARTMENT:
             dept, dparams = " AND department_id = ?", [actor.department_id]
+        scope = scope_sql(self.core, actor, self.core.clock.today())
+        if scope is not None:
+            dept, dparams = f" AND {scope[0]}", list(scope[1])
         seen: dict[int, Ticket] = {}
         probes: list[tuple[str, list[Any]]] = []
         upper = t.upper()
@@ -368,6 +376,8 @@ class QueueArea:
             marks = ",".join("?" * len(chunk))
             for r in self.core.conn.execute(f"SELECT * FROM tickets WHERE id IN ({marks})", chunk):
                 if actor is not None and actor.role is Role.DEPARTMENT and r["department_id"] != actor.department_id:
+                    continue
+                if actor is not None and not in_scope(self.core, actor, r):
                     continue
                 rows[r["id"]] = r
         return [self.records.decorate(rows[i], actor) for i in ids if i in rows]

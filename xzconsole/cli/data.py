@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .base import EXIT_OK, EXIT_REJECTED, CliError, Ctx, _progress, register, store_path
+
+if TYPE_CHECKING:
+    from ..rules import WarningLevel
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
@@ -59,6 +62,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 @register("export", "导出 JSON Lines：tickets / departments / policies", _export_args, uses_now=True)
 def cmd_export(ctx: Ctx) -> int:
     from ..areas.feed import export_json
+    from ..areas.oversight_scope import oversight_level
     from ..models import Role
 
     a = ctx.args
@@ -67,6 +71,9 @@ def cmd_export(ctx: Ctx) -> int:
         if a.what == "tickets":
             dept = actor.department_id if actor.role is Role.DEPARTMENT else None
             lines: Iterable[str] = store.feed.export_tickets(dept, store.now())
+            level = oversight_level(actor)
+            if level is not None:  # 市营商办 / 市纪委监委: the tickets at their level now or ever
+                lines = _at_least(lines, level)
         elif a.what == "departments":
             lines = map(export_json, store.feed.export_departments())
         else:
@@ -90,6 +97,18 @@ def cmd_export(ctx: Ctx) -> int:
                 n += 1
             ctx.out.flush()
     return EXIT_OK
+
+
+def _at_least(lines: Iterable[str], level: WarningLevel) -> Iterator[str]:
+    """The exported lines whose ``max_warning`` (the level now or ever reached)
+    is ``level`` or above: an oversight account's scope."""
+    import json
+
+    from ..rules import WarningLevel
+
+    for line in lines:
+        if WarningLevel.parse(json.loads(line)["max_warning"]) >= level:
+            yield line
 
 
 def _search_args(p: argparse.ArgumentParser) -> None:
