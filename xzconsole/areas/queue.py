@@ -31,7 +31,7 @@ from ..clock import format_datetime
 from ..models import Center, Role, Staff, Status, Ticket
 from ..rules import WarningLevel
 from .base import AWAITING, Core
-from .oversight_scope import in_scope, scope_sql
+from .oversight_scope import PENDING_SQL, in_scope, scope_sql
 from .records import TicketRecords
 
 
@@ -86,6 +86,7 @@ class QueueCounts:
     by_level: dict[int, int]  # WarningLevel value → count (awaiting a reply only)
     total: int
     supporting: int = 0  # 协办: tickets the liaison's department supports (liaisons only)
+    pending: int = 0  # 待审批: tickets with a 延期 / 超期退回 request waiting (supervisors only)
 
 
 class QueueArea:
@@ -231,7 +232,12 @@ class QueueArea:
             if actor.role is Role.DEPARTMENT:
                 where, params = self._filter_sql(actor, dataclasses.replace(base, supporting=True))
                 supporting = self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0]
-        return QueueCounts(by_status, levels, sum(by_status.values()), supporting)
+            pending = 0
+            if actor.role is Role.SUPERVISOR:  # the 待审批 tab lists requests whatever the search
+                where, params = self._filter_sql(actor, dataclasses.replace(base, search=None))
+                pending = self.core.conn.execute(
+                    f"SELECT count(*) FROM tickets WHERE {' AND '.join([PENDING_SQL, *where])}", params).fetchone()[0]
+        return QueueCounts(by_status, levels, sum(by_status.values()), supporting, pending)
 
     def _exact_search_sql(self, actor: Staff, text: str) -> tuple[str, list[Any]] | None:
         """An indexed condition for a search that names a ticket or enterprise
