@@ -49,10 +49,14 @@ from .oversight_scope import (
     warned_floor,
 )
 
-if TYPE_CHECKING:  # types only: these areas import this module's scope helpers
+if TYPE_CHECKING:  # types only (the area is built with them)
     from .queue import QueueArea, TicketFilter
     from .records import TicketRecords
     from .tickets import TicketsArea
+
+#: suggested 问责 outcomes (the record takes any text)
+ACCOUNTABILITY_OUTCOMES = ("诫勉谈话", "通报批评", "责令书面检查", "组织处理", "党纪政务处分", "不予问责")
+
 
 # ---------------------------------------------------------------- records
 

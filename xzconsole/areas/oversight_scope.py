@@ -33,8 +33,6 @@ OVERSIGHT_ROLES = tuple(OVERSIGHT_LEVEL)
 _LEVEL_AT = {WarningLevel.ORANGE: rules.ORANGE_AT, WarningLevel.RED: rules.RED_AT}
 #: pending requests, written as the partial index ``tickets_pending`` is
 PENDING_SQL = "(pending_extension_days IS NOT NULL OR pending_return_reason IS NOT NULL)"
-#: suggested 问责 outcomes (the record takes any text)
-ACCOUNTABILITY_OUTCOMES = ("诫勉谈话", "通报批评", "责令书面检查", "组织处理", "党纪政务处分", "不予问责")
 
 
 def oversight_level(actor: Staff | None) -> WarningLevel | None:

@@ -196,7 +196,8 @@ class QueueScreen(AppAccess, Screen[None]):
                 # a clerk's, supervisor's or admin's queue opens on their own center;
                 # 市营商办 / 市纪委监委 oversee every center's tickets
                 self.center = None if self.user.role in (Role.BUSINESS_OFFICE, Role.DISCIPLINE) else self.user.center
-                yield Select(center_choices(self.store, self.center), prompt="全部中心", value=self.center,
+                yield Select(center_choices(self.store, self.center), prompt="全部中心",
+                             value=self.center if self.center is not None else Select.NULL,
                              compact=True, id="queue-center")
             yield Static("", id="queue-filters", markup=False)
         yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，回车执行，Esc 清除",
