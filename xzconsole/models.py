@@ -79,6 +79,10 @@ class Role(_Coded):
     SUPERVISOR = "supervisor"
     DEPARTMENT = "department"
     ADMIN = "admin"
+    # oversight bodies (SPEC §1, §5): they see the tickets at their warning
+    # level and above, record 二次督办, and (纪委监委) open and close 问责
+    BUSINESS_OFFICE = "business_office"
+    DISCIPLINE = "discipline"
 
 
 class Satisfaction(_Coded):
@@ -139,7 +143,8 @@ _LABELS: dict[type, dict[str, str]] = {
         "reopened": "重办",
         "closed": "已办结",
     },
-    Role: {"clerk": "受理员", "supervisor": "值班长", "department": "承办单位联络员", "admin": "管理员"},
+    Role: {"clerk": "受理员", "supervisor": "值班长", "department": "承办单位联络员", "admin": "管理员",
+           "business_office": "市营商办", "discipline": "市纪委监委"},
     Satisfaction: {
         "satisfied": "满意",
         "basically_satisfied": "基本满意",
@@ -163,7 +168,8 @@ _ALIASES: dict[type, dict[str, str]] = {
     AppealType: {"咨询": "policy_consultation", "求助": "consultation", "政策": "policy_consultation"},
     Source: {"12345": "hotline", "热线": "hotline", "平台": "platform", "网上": "platform", "线上": "platform"},
     Status: {"已答复": "replied", "办理中": "signed", "已签收": "signed", "办结": "closed", "新建": "new"},
-    Role: {"值班长/督办": "supervisor", "督办": "supervisor", "联络员": "department", "承办单位": "department"},
+    Role: {"值班长/督办": "supervisor", "督办": "supervisor", "联络员": "department", "承办单位": "department",
+           "营商办": "business_office", "纪委监委": "discipline", "市纪委": "discipline", "纪委": "discipline"},
     Satisfaction: {"联系不上": "unreachable", "无法联系": "unreachable"},
     PolicyLevel: {"国家级": "national", "省级": "provincial", "市级": "municipal", "县": "county", "区": "county"},
     PolicyKind: {"申报": "declaration"},
@@ -537,6 +543,10 @@ EXTRA_EVENT_LABELS = {
     "import": "导入",
     "request_return": "申请退回（超期需审批）",
     "merged_from": "合并入重复诉求",
+    # oversight bodies (areas/oversight.py)
+    "second_supervision": "二次督办",
+    "accountability_open": "启动问责",
+    "accountability_close": "问责办结",
 }
 
 

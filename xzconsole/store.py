@@ -56,6 +56,7 @@ from .areas.records import TicketRecords
 from .areas.replica import is_replicated
 from .areas.reports import ReportsArea
 from .areas.schedules import SchedulesArea
+from .areas.oversight import OversightArea
 from .areas.schema import MIGRATIONS, SCHEMA_VERSION, split_sql
 from .areas.staff import StaffArea
 from .areas.tickets import BulkResult, TicketsArea
@@ -163,6 +164,7 @@ class Store:
         self.feedback = FeedbackArea(self, self.records, self.directory, self.tickets, self.library)
         self.exchange = ExchangeArea(self)
         self.notify = NotifyArea(self, self.warnings)
+        self.oversight = OversightArea(self, self.records, self.queue, self.tickets)
         if migrate:
             self.migrate()
 

@@ -35,6 +35,8 @@ from ..models import Center, Role, Staff, Status, Ticket
 from ..rules import WarningLevel
 from . import fts
 from .base import AWAITING, AWAITING_SQL, Core
+from .base import AWAITING, Core
+from .oversight_scope import PENDING_SQL, in_scope, scope_sql
 from .records import TicketRecords
 
 
@@ -102,6 +104,7 @@ class QueueCounts:
     by_level: dict[int, int]  # WarningLevel value → count (awaiting a reply only)
     total: int
     supporting: int = 0  # 协办: tickets the liaison's department supports (liaisons only)
+    pending: int = 0  # 待审批: tickets with a 延期 / 超期退回 request waiting (supervisors only)
 
 
 class QueueArea:
@@ -160,6 +163,10 @@ class QueueArea:
         if f.center:
             where.append("center = ?")
             params.append(f.center)
+        scope = scope_sql(self.core, actor, self.core.clock.today())  # 市营商办 / 市纪委监委: their levels only
+        if scope is not None:
+            where.append(scope[0])
+            params.extend(scope[1])
         statuses = list(f.statuses) if f.statuses else None
         if f.level is not None:
             statuses = [s for s in (statuses or AWAITING) if s in AWAITING]
@@ -342,7 +349,12 @@ class QueueArea:
             if actor.role is Role.DEPARTMENT:
                 where, params = self._filter_sql(actor, dataclasses.replace(base, supporting=True))
                 supporting = self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0]
-        return QueueCounts(by_status, levels, sum(by_status.values()), supporting)
+            pending = 0
+            if actor.role is Role.SUPERVISOR:  # the 待审批 tab lists requests whatever the search
+                where, params = self._filter_sql(actor, dataclasses.replace(base, search=None))
+                pending = self.core.conn.execute(
+                    f"SELECT count(*) FROM tickets WHERE {' AND '.join([PENDING_SQL, *where])}", params).fetchone()[0]
+        return QueueCounts(by_status, levels, sum(by_status.values()), supporting, pending)
 
     def _tally_by_status(self, actor: Staff, f: TicketFilter) -> dict[str, int] | None:
         """The count per status from ``ticket_tally``, or None when ``f``
@@ -513,6 +525,9 @@ class QueueArea:
         dparams: list[Any] = []
         if actor.role is Role.DEPARTMENT:
             dept, dparams = " AND department_id = ?", [actor.department_id]
+        scope = scope_sql(self.core, actor, self.core.clock.today())
+        if scope is not None:
+            dept, dparams = f" AND {scope[0]}", list(scope[1])
         seen: dict[int, Ticket] = {}
         probes: list[tuple[str, list[Any]]] = []
         upper = t.upper()
@@ -542,6 +557,8 @@ class QueueArea:
             marks = ",".join("?" * len(chunk))
             for r in self.core.conn.execute(f"SELECT * FROM tickets WHERE id IN ({marks})", chunk):
                 if actor is not None and actor.role is Role.DEPARTMENT and r["department_id"] != actor.department_id:
+                    continue
+                if actor is not None and not in_scope(self.core, actor, r):
                     continue
                 rows[r["id"]] = r
         return [self.records.decorate(rows[i], actor) for i in ids if i in rows]

@@ -816,6 +816,49 @@ CREATE INDEX knowledge_department ON knowledge(department, updated_at);
 """
 
 
+# Oversight accounts (issue 14): 市营商办 and 市纪委监委 are staff roles, so the
+# staff table's role CHECK is rebuilt (SQLite cannot alter a CHECK; nothing
+# references staff by key); 问责 records, append-only, one row per opening and
+# one per closing; the scope's ``max_level`` look-up and the supervisor's
+# pending requests (延期 / 超期退回) each get an index.
+_OVERSIGHT = """
+    CREATE TABLE staff_oversight (
+        login TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor', 'department', 'admin', 'business_office', 'discipline')),
+        department_id INTEGER REFERENCES departments(id),
+        center TEXT NOT NULL DEFAULT '市企业服务中心',
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        CHECK (role != 'department' OR department_id IS NOT NULL)
+    );
+    INSERT INTO staff_oversight(login, name, role, department_id, center, disabled, created_at)
+        SELECT login, name, role, department_id, center, disabled, created_at FROM staff;
+    DROP TABLE staff;
+    ALTER TABLE staff_oversight RENAME TO staff;
+
+    CREATE TABLE accountability (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        -- 'open' starts a 问责 case; 'close' ends the case named by case_id
+        kind TEXT NOT NULL CHECK (kind IN ('open', 'close')),
+        case_id INTEGER REFERENCES accountability(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        department_id INTEGER REFERENCES departments(id),
+        outcome TEXT NOT NULL DEFAULT '',
+        CHECK (kind = 'open' OR case_id IS NOT NULL)
+    );
+    CREATE INDEX accountability_ticket ON accountability(ticket_id, id);
+    CREATE UNIQUE INDEX accountability_one_close ON accountability(case_id) WHERE kind = 'close';
+""" + _append_only("accountability", "问责记录") + """
+    CREATE INDEX tickets_max_level ON tickets(max_level);
+    CREATE INDEX tickets_pending ON tickets(id)
+        WHERE pending_extension_days IS NOT NULL OR pending_return_reason IS NOT NULL;
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -825,6 +868,7 @@ MIGRATIONS: list[str] = [
     _EXCHANGE,
     _NOTIFY_AND_ASSESSMENT,
     _POLICY_AUTHORS,
+    _OVERSIGHT,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -183,7 +183,8 @@ def _staff_args(p: argparse.ArgumentParser) -> None:
     sub.required = True
     add = sub.add_parser("add", help="添加或更新工作人员（管理员）")
     add.add_argument("login", metavar="USER", help="系统登录名（SSH 用户名）")
-    add.add_argument("--role", required=True, help="角色：clerk 受理员 / supervisor 值班长 / department 承办单位联络员 / admin 管理员")
+    add.add_argument("--role", required=True, help="角色：clerk 受理员 / supervisor 值班长 / department 承办单位联络员 / admin 管理员 / "
+                     "business_office 市营商办（橙、红色预警）/ discipline 市纪委监委（红色预警、问责）")
     add.add_argument("--department", help="所属单位（承办单位联络员必填；全称、简称或代码）")
     add.add_argument("--name", default="", help="姓名")
     add.add_argument("--center", help="所属企业服务中心（全称、代码或所在区县，如 邳州市；"

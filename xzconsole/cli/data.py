@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .base import EXIT_OK, EXIT_REJECTED, CliError, Ctx, _progress, register, store_path
+
+if TYPE_CHECKING:
+    from ..rules import WarningLevel
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
@@ -64,6 +67,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
           _export_args, uses_now=True)
 def cmd_export(ctx: Ctx) -> int:
     from ..areas.feed import export_json
+    from ..areas.oversight_scope import oversight_level
     from ..models import Role
 
     a = ctx.args
@@ -76,6 +80,9 @@ def cmd_export(ctx: Ctx) -> int:
         if a.what == "tickets":
             dept = actor.department_id if actor.role is Role.DEPARTMENT else None
             lines: Iterable[str] = store.feed.export_tickets(dept, store.now())
+            level = oversight_level(actor)
+            if level is not None:  # 市营商办 / 市纪委监委: the tickets at their level now or ever
+                lines = _at_least(lines, level)
         elif a.what == "departments":
             lines = map(export_json, store.feed.export_departments())
         else:
@@ -152,6 +159,16 @@ def _export_results(ctx: Ctx) -> int:
             tmp.unlink(missing_ok=True)
     ctx.say(f"已导出 {n} 件工单的办理结果到 {target}")
     return EXIT_OK
+def _at_least(lines: Iterable[str], level: WarningLevel) -> Iterator[str]:
+    """The exported lines whose ``max_warning`` (the level now or ever reached)
+    is ``level`` or above: an oversight account's scope."""
+    import json
+
+    from ..rules import WarningLevel
+
+    for line in lines:
+        if WarningLevel.parse(json.loads(line)["max_warning"]) >= level:
+            yield line
 
 
 def _search_args(p: argparse.ArgumentParser) -> None:

@@ -41,6 +41,7 @@ class QueueTab:
     level: WarningLevel | None = None
     sort: str = "received"  # the sort a tab opens with
     supporting: bool = False  # 协办: tickets the liaison's department supports, not leads
+    pending: bool = False  # 待审批: the supervisor's pending 延期 / 超期退回 requests (screens/approvals.py)
 
 
 def _status_tab(status: Status, label: str | None = None) -> QueueTab:
@@ -76,9 +77,25 @@ DEPARTMENT_TABS = [
 ]
 
 
+PENDING_TAB = QueueTab("tab-pending", "待审批", pending=True)
+# 市营商办 / 市纪委监委 see only tickets at their level or above (the store's
+# scope): their levels first, then what became of the tickets
+_OVERSIGHT_REST = [QueueTab("tab-all", "全部"), _status_tab(Status.REPLIED, "已答复"), _status_tab(Status.CLOSED)]
+OVERSIGHT_TABS = {
+    Role.BUSINESS_OFFICE: [LEVEL_TABS[2], LEVEL_TABS[1], *_OVERSIGHT_REST],
+    Role.DISCIPLINE: [LEVEL_TABS[2], *_OVERSIGHT_REST],
+}
+
+
 def tabs_for(role: Role) -> list[QueueTab]:
     """The saved filters that make sense for this role."""
-    return DEPARTMENT_TABS if role is Role.DEPARTMENT else CENTER_TABS
+    if role is Role.DEPARTMENT:
+        return DEPARTMENT_TABS
+    if role in OVERSIGHT_TABS:
+        return OVERSIGHT_TABS[role]
+    if role is Role.SUPERVISOR:
+        return [CENTER_TABS[0], PENDING_TAB, *CENTER_TABS[1:]]  # requests waiting, right after intake
+    return CENTER_TABS
 
 
 def center_choices(store: Store, own: str | None) -> list[tuple[str, str]]:
@@ -94,6 +111,8 @@ def tab_count(counts: QueueCounts, tab: QueueTab) -> int:
     """A tab's row count out of one :class:`~xzconsole.areas.queue.QueueCounts`."""
     if tab.supporting:
         return counts.supporting
+    if tab.pending:
+        return counts.pending
     if tab.level is not None:
         return counts.by_level.get(int(tab.level), 0)
     if tab.statuses:
@@ -216,5 +235,5 @@ class FilterDialog(ModalScreen["QueueFilters | None"]):
         self.action_cancel()
 
 
-__all__ = ["CENTER_TABS", "DEPARTMENT_TABS", "FilterDialog", "QueueFilters", "QueueTab", "center_choices", "tab_count",
+__all__ = ["CENTER_TABS", "DEPARTMENT_TABS", "OVERSIGHT_TABS", "PENDING_TAB", "FilterDialog", "QueueFilters", "QueueTab", "center_choices", "tab_count",
            "tabs_for"]
