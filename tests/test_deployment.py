@@ -26,6 +26,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,18 @@ from test_import import NOW, feed_row
 from xzconsole.cli.admin import setup_script
 
 ROOT = Path(__file__).resolve().parent.parent
-PROGRAM = Path(sys.executable).parent / "xzconsole"
+# the installation the throw-away users run; set by ``deployed``
+PYTHON = Path(sys.executable)
+PROGRAM = PYTHON.parent / "xzconsole"
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+
+def _unreachable(python: Path, *more: Path) -> Path | None:
+    """The first folder on the way to ``python`` (or ``more``) that other users cannot search."""
+    for p in [*python.parents, *python.resolve().parents, *(q for m in more for q in (m, *m.parents))]:
+        if p.is_dir() and not p.stat().st_mode & stat.S_IXOTH:
+            return p
+    return None
 
 
 def _missing() -> str | None:
@@ -46,12 +58,27 @@ def _missing() -> str | None:
             return f"needs {tool} (Debian: apt-get install sudo sqlite3; .ci/run installs sudo)"
     if not PROGRAM.is_file():
         return f"needs the installed entry point {PROGRAM} (pip install -e .)"
-    interpreter = Path(sys.executable).resolve()
-    for p in [*PROGRAM.parents, *ROOT.parents, ROOT, *interpreter.parents]:
-        if p.is_dir() and not p.stat().st_mode & stat.S_IXOTH:
-            return (f"{p} is not searchable by other users, so the service account could not run xzconsole "
-                    "from this Python (use a venv made from the system's python3)")
     return None
+
+
+def _installation(workdir: Path) -> tuple[Path, Path] | str:
+    """A Python and ``xzconsole`` other users can run: this venv when they can
+    reach it (an editable install reads the source tree too), else a fresh
+    venv from the system's python3 outside any private home, with this tree
+    installed into it as a release would be (README: /opt/xzconsole/venv)."""
+    if _unreachable(PYTHON, ROOT) is None:
+        return PYTHON, PROGRAM
+    if not SYSTEM_PYTHON.is_file() or _unreachable(SYSTEM_PYTHON) is not None:
+        return f"{_unreachable(PYTHON, ROOT)} is not searchable by other users and there is no system python3 to install from"
+    venv = workdir / "venv"
+    made = subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        return f"cannot make a venv from {SYSTEM_PYTHON}: {made.stderr.strip()[-300:]}"
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)], capture_output=True, text=True,
+                          check=False, timeout=900)
+    if done.returncode != 0:
+        return f"cannot install xzconsole into {venv}: {done.stderr.strip()[-300:]}"
+    return venv / "bin" / "python", venv / "bin" / "xzconsole"
 
 
 
@@ -94,11 +121,18 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployed():
+    global PYTHON, PROGRAM
     reason = _missing()
     if reason is not None:
         pytest.skip(reason)
+    workdir = Path(tempfile.mkdtemp(prefix="xzconsole-deploy-", dir="/var/tmp"))
+    workdir.chmod(0o755)
     dep = Deployment()
     try:
+        found = _installation(workdir)
+        if isinstance(found, str):
+            pytest.skip(found)
+        PYTHON, PROGRAM = found
         for user in dep.people():
             done = sh("useradd", "--no-create-home", "--shell", "/bin/sh", user)
             assert done.returncode == 0, done.stderr
@@ -131,6 +165,7 @@ def deployed():
         yield dep
     finally:
         dep.remove()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def warnings_as(dep: Deployment, user: str, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -173,7 +208,7 @@ def test_a_liaison_cannot_open_the_database_with_sqlite3_or_python(deployed):
             f"    print(sorted(__import__('os').listdir({str(dep.dir)!r})))\n"
             "except PermissionError:\n"
             "    print('listdir: denied')\n")
-    done = sh(sys.executable, "-c", code, user=dep.rsj)
+    done = sh(str(PYTHON), "-c", code, user=dep.rsj)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["open: denied", "sqlite3: unable to open database file", "listdir: denied"]
 
@@ -224,11 +259,11 @@ def test_a_liaison_cannot_become_anyone_else(deployed):
     patched = ("import sys\nfrom xzconsole import cli, identity\n"
                f"identity.current_login = lambda: {dep.admin!r}\n"
                f"sys.exit(cli.main(['warnings', '--json', '--db', {str(dep.db)!r}]))\n")
-    done = sh(sys.executable, "-c", patched, user=dep.rsj)
+    done = sh(str(PYTHON), "-c", patched, user=dep.rsj)
     assert done.returncode == 2 and done.stdout == "" and "没有权限" in done.stderr
     # sudo allows exactly xzconsole, as exactly the service account, to exactly the group
     for argv in (["-u", dep.service, "/bin/sh", "-c", "id"], ["-u", "root", str(PROGRAM), "--help"],
-                 ["-u", dep.service, sys.executable, "-c", "print(1)"]):
+                 ["-u", dep.service, str(PYTHON), "-c", "print(1)"]):
         done = sh("sudo", "-n", *argv, user=dep.rsj)
         assert done.returncode != 0 and done.stdout == "", argv
     done = warnings_as(dep, dep.outsider)
