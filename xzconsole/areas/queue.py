@@ -36,7 +36,7 @@ from ..rules import WarningLevel
 from . import fts
 from .base import AWAITING, AWAITING_SQL, Core
 from .base import AWAITING, Core
-from .oversight_scope import PENDING_SQL, in_scope, scope_sql
+from .oversight_scope import PENDING_SQL, in_scope, is_oversight, scope_sql
 from .records import TicketRecords
 
 
@@ -361,6 +361,8 @@ class QueueArea:
         filters by anything the tally does not group by."""
         if f.received_from or f.received_to or f.search or f.enterprise_id is not None or f.supporting:
             return None
+        if is_oversight(actor):
+            return None  # 市营商办 / 市纪委监委 see tickets by warning level, which the tally does not keep
         where: list[str] = []
         params: list[Any] = []
         dept = actor.department_id if actor.role is Role.DEPARTMENT else f.department_id
