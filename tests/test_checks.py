@@ -349,3 +349,17 @@ def test_init_setup_prints_the_deployment_commands_and_checks_the_names(tmp_path
         argv = ["init", "--setup", "--db", str(db), "--admin", "alice", *bad]
         code, out, err = run(capsys, *argv, login="ops")
         assert code == 2 and out == "" and any("\u4e00" <= ch <= "\u9fff" for ch in err), (bad, err)
+
+
+def test_export_tickets_escapes_c1_and_bidi_controls_from_the_database(cli_db, tmp_path, capsys):
+    from test_import import feed_row, write_jsonl
+
+    feed = write_jsonl(tmp_path / "feed.jsonl", [feed_row(1, department="市人社局", dispatched_at="2026-11-20 10:00")])
+    assert run(capsys, "import", str(feed), "--now", NOW)[0] == 0
+    conn = sqlite3.connect(cli_db)
+    conn.execute("UPDATE tickets SET external_id = external_id || ?", (HOSTILE,))
+    conn.commit()
+    conn.close()
+    code, out, err = run(capsys, "export", "tickets", "--now", NOW)
+    assert code == 0 and not any(ch in out for ch in "\x9b\u202e\x1b")
+    assert [json.loads(line)["external_id"] for line in out.splitlines()] == ["HL-0000001" + HOSTILE]

@@ -278,6 +278,55 @@ def test_a_liaison_cannot_become_anyone_else(deployed):
         assert done.returncode == 2 and "经 sudo 运行时不能读写数据库" in done.stderr, done.stderr
 
 
+def test_the_console_runs_for_a_liaison_through_sudo(deployed):
+    """``sudo -u <service> xzconsole`` in an 80×24 terminal (as over SSH): the
+    console opens on the liaison's own queue and quits with ctrl+q."""
+    import fcntl
+    import select
+    import struct
+    import termios
+    import time
+
+    dep = deployed
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+
+    def controlling_tty() -> None:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    env = {**CLEAN_ENV, "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    proc = subprocess.Popen(["runuser", "-u", dep.rsj, "--", "sudo", "-n", "-u", dep.service, str(PROGRAM),
+                             "--db", str(dep.db), "--now", NOW],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, cwd="/",
+                            start_new_session=True, preexec_fn=controlling_tty)
+    os.close(slave)
+    seen = bytearray()
+    try:
+        end = time.monotonic() + 60
+        while "市人社局".encode() not in seen and time.monotonic() < end and proc.poll() is None:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    seen.extend(os.read(master, 65536))
+                except OSError:
+                    break
+        assert "市人社局".encode() in seen, bytes(seen[-800:]).decode("utf-8", "replace")
+        time.sleep(0.5)
+        os.write(master, b"\x11")  # ctrl+q
+        end = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < end:  # keep reading: a full pty blocks the app
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    break
+        assert proc.wait(timeout=5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+
+
 def test_backups_and_doctor_through_sudo(deployed):
     dep = deployed
     backups = dep.dir / "backup"
