@@ -230,3 +230,41 @@ def test_phone_and_time_forms():
     assert al.feed_time("昨天上午") is None
     with pytest.raises(ValueError):
         al.feed_time("2026年2月30日 9:00")
+
+
+@pytest.mark.parametrize("written, short", [
+    ("人社局", "市人社局"), ("徐州市人社局", "市人社局"), ("徐州市人力资源和社会保障局", "市人社局"),
+    ("徐州市税务局", "市税务局"), ("国家税务总局徐州市税务局", "市税务局"), ("税务局", "市税务局"),
+    ("铜山区人民政府", "铜山区"), ("徐州市铜山区人民政府", "铜山区"),
+    ("市政务办", "市政务办"), ("徐州市政务服务管理办公室", "市政务办"), ("政务办", "市政务办"),
+    ("金融监管分局", "徐州金融监管分局"), ("国家金融监督管理总局徐州监管分局", "徐州金融监管分局"),
+    ("港务区", "港务区"), ("徐州淮海国际港务区管委会", "港务区"), ("淮海国际港务区管委会", "港务区"),
+    ("徐州市市场监督管理局", "市市场监管局"), ("市场监管局", "市市场监管局"),
+])
+def test_departments_as_12345_names_them(store, written, short):
+    from xzconsole.services.importers import RowValidator, load_districts
+
+    v = RowValidator(store, store.calendar(), store.now(), load_districts(), store.exchange.aliases())
+    assert store.department(v.department_id(written)).short_name == short
+
+
+def test_an_xlsx_export_of_12345_with_number_and_date_cells(cli_db, tmp_path, capsys):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    for r in ROWS_12345[:6]:
+        cells: list[object] = list(r)
+        if cells[6].isdigit():
+            cells[6] = int(cells[6])  # Excel keeps 83801234 as a number
+        ws.append(cells)
+    # a received time as a real date cell, as Excel holds it
+    ws.cell(row=2, column=2).value = dt.datetime(2026, 11, 3, 9, 15)
+    wb.save(tmp_path / "12345.xlsx")
+    code, out, err = run(capsys, "import", str(tmp_path / "12345.xlsx"), "--now", NOW)
+    assert code == 0 and "新增 6 件" in err, err
+    got = dict(rows_of(cli_db, "SELECT external_id, contact_phone FROM tickets"))
+    assert got["2611030122"] == "0516-83801234" and got["2611030017"] == "139****1234"
+    assert rows_of(cli_db, "SELECT received_at FROM tickets WHERE external_id = '2611030017'")[0][0] \
+        == "2026-11-03T09:15:00+08:00"

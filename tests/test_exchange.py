@@ -329,3 +329,33 @@ def test_sigterm_finishes_and_exits_0(xdb, tmp_path, capsys):
     assert proc.returncode == 0, err.decode()
     assert "已停止" in err.decode()
     assert len(outbox_records(folder)) == len(ROWS_12345)
+
+
+def test_a_locked_database_on_one_file_leaves_it_for_the_next_pass_and_goes_on(xdb, tmp_path, capsys, monkeypatch):
+    import sqlite3
+
+    from xzconsole.services import exchange as exmod
+
+    folder = tmp_path / "x"
+    inbox = folder / "inbox"
+    inbox.mkdir(parents=True)
+    write_csv(inbox / "1-first.csv", ROWS_12345[:5])
+    write_csv(inbox / "2-second.csv", ROWS_12345[5:])
+    os.utime(inbox / "1-first.csv", (1_700_000_000, 1_700_000_000))
+    real = exmod.import_tickets
+
+    def locked_for_the_first(store, path, login, **kw):
+        if Path(path).name == "1-first.csv":
+            raise sqlite3.OperationalError("database is locked")
+        return real(store, path, login, **kw)
+
+    monkeypatch.setattr(exmod, "import_tickets", locked_for_the_first)
+    code, err = exchange(capsys, folder)
+    assert "稍后重试" in err
+    assert [p.name for p in inbox.iterdir()] == ["1-first.csv"]
+    assert (folder / "done" / "2-second.csv").exists()
+    monkeypatch.setattr(exmod, "import_tickets", real)
+    code, err = exchange(capsys, folder, now="2026-11-26T09:31:00+08:00")
+    assert code == 0 and (folder / "done" / "1-first.csv").exists()
+    assert rows_of(xdb, "SELECT count(*) FROM tickets")[0][0] == len(ROWS_12345)
+    assert len(outbox_records(folder)) == len(ROWS_12345)  # two results files, each ticket once

@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import hashlib
 import os
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -263,7 +264,10 @@ class Exchange:
             reason = str(exc) if isinstance(exc, FeedError) else f"{type(exc).__name__}：{exc}"
             self._refuse(path, reason, digest, st.st_size, report)
             return
-        except Exception as exc:  # a database error, a bug: log it, leave the file, go on with the next
+        except sqlite3.OperationalError as exc:  # busy or locked for longer than the timeout: the next pass retries
+            self.say(f"处理 {name} 时数据库暂不可用，文件留在收件箱，稍后重试：{exc}")
+            return
+        except Exception as exc:  # a bug or a damaged database: log it, leave the file, go on with the next
             self._failed.add((name, st.st_size, st.st_mtime_ns))
             self.say(f"处理 {name} 时出错，文件留在收件箱，下次启动时重试：{type(exc).__name__}：{exc}")
             return
