@@ -335,3 +335,18 @@ def test_deciding_from_the_inbox(store, staff, requests):
     store.tickets.reply(staff["rsj"], requests["RED"], "已答复")
     with pytest.raises(StaleTicket):
         store.oversight.decide(staff["sup"], stale, True)
+
+
+def test_the_demo_has_an_account_for_each_oversight_body(tmp_path, clock):
+    import random
+
+    from xzconsole.demo.staff import add_staff
+
+    s = Store(tmp_path / "demo.db", clock)
+    try:
+        s.load_reference_data()
+        add_staff(s, random.Random(7))
+        assert s.staff.identify("demo_yshb").role is Role.BUSINESS_OFFICE
+        assert s.staff.identify("demo_jw").role is Role.DISCIPLINE
+    finally:
+        s.disconnect()
