@@ -63,7 +63,9 @@ async def test_the_tab_counts_and_lists_who_why_and_the_new_due_date(store, staf
         await settle(pilot)
         assert _cells(panel)[0] == ["延期3天", store.tickets.get(staff["sup"], requests["YELLOW"]).number, "市人社局",
                                     "期限 2026-11-24 → 2026-11-27"]
-        assert "需现场核查" in screen_text(app)
+        text = screen_text(app)
+        assert "需现场核查" in text and "批准后：期限 2026-11-24 → 2026-11-27" in text
+        assert "y 批准" in text and "b 驳回" in text  # the footer keeps the inbox's keys at 80 columns
 
 
 async def test_approve_and_reject_from_the_list(store, staff, requests):

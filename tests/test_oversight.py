@@ -130,6 +130,7 @@ def test_each_role_sees_exactly_its_levels_in_the_queue(store, staff, ladder, ys
     # 市营商办: orange and red now, and the ticket that was red when it was answered
     assert _ids(store.queue.list_tickets(yshb, limit=100)) == {ladder["RED"], ladder["ORANGE"], ladder["LATE"]}
     assert store.queue.count_tickets(yshb) == 3
+    assert store.queue.counts(yshb).total == 3 and store.queue.counts(yshb).by_status == {"signed": 2, "replied": 1}
     # 市纪委监委: red now or ever
     assert _ids(store.queue.list_tickets(jw, limit=100)) == {ladder["RED"], ladder["LATE"]}
     counts = store.queue.counts(jw)
@@ -335,3 +336,31 @@ def test_deciding_from_the_inbox(store, staff, requests):
     store.tickets.reply(staff["rsj"], requests["RED"], "已答复")
     with pytest.raises(StaleTicket):
         store.oversight.decide(staff["sup"], stale, True)
+
+
+def test_the_demo_has_an_account_for_each_oversight_body(tmp_path, clock):
+    import random
+
+    from xzconsole.demo.staff import add_staff
+
+    s = Store(tmp_path / "demo.db", clock)
+    try:
+        s.load_reference_data()
+        add_staff(s, random.Random(7))
+        assert s.staff.identify("demo_yshb").role is Role.BUSINESS_OFFICE
+        assert s.staff.identify("demo_jw").role is Role.DISCIPLINE
+    finally:
+        s.disconnect()
+
+
+def test_the_scope_and_inbox_counts_read_their_indexes(store, staff, ladder, yshb):
+    """The counts that run on every queue refresh: the scope's status counts
+    read (max_level, status) alone; the pending requests the partial index,
+    even for one center (else every ticket of the city center is read)."""
+    def plan(sql: str, params: list) -> str:
+        return " / ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+    assert "COVERING INDEX tickets_max_level" in plan(
+        "SELECT status, count(*) FROM tickets WHERE max_level >= 2 GROUP BY +status", [])
+    cond, params = store.queue.pending_where(staff["sup"], TicketFilter(center="市企业服务中心"))
+    assert "tickets_pending" in plan(f"SELECT count(*) FROM tickets WHERE {cond}", params)

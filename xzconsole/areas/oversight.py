@@ -26,7 +26,6 @@ approvals inbox (issue 14; SPEC §1, §5).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -221,25 +220,17 @@ class OversightArea:
             outcome=x["outcome"] if x is not None else "")
 
     # -- the approvals inbox -------------------------------------------------------------
-    def _pending_where(self, actor: Staff, f: TicketFilter | None) -> tuple[str, list[Any]]:
-        from .queue import TicketFilter
-
-        base = dataclasses.replace(f or TicketFilter(), statuses=None, level=None, supporting=False, search=None)
-        where, params = self.queue._filter_sql(actor, base)
-        return " AND ".join([PENDING_SQL, *where]), params
-
     def pending_count(self, actor: Staff, f: TicketFilter | None = None) -> int:
         """How many tickets have a request waiting (0 for anyone but a supervisor)."""
         if actor.role is not Role.SUPERVISOR:
             return 0
-        cond, params = self._pending_where(actor, f)
-        return int(self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {cond}", params).fetchone()[0])
+        return self.queue.pending_count(actor, f)
 
     def pending_requests(self, actor: Staff, f: TicketFilter | None = None, limit: int = 500) -> list[PendingRequest]:
         """The pending 延期 / 超期退回 requests under the queue's filters (center,
         department, type, source, dates), oldest request first."""
         require_role(actor, (Role.SUPERVISOR,), "审批延期、退回申请")
-        cond, params = self._pending_where(actor, f)
+        cond, params = self.queue.pending_where(actor, f)
         rows = self.core.q(f"SELECT * FROM tickets WHERE {cond} ORDER BY id LIMIT ?", [*params, limit])
         cal = self.core.calendar()
         out: list[PendingRequest] = []

@@ -61,6 +61,16 @@ def scope_sql(core: Core, actor: Staff | None, today: dt.date, prefix: str = "")
             [threshold.isoformat()])
 
 
+def scope_parts(core: Core, actor: Staff | None, today: dt.date) -> tuple[int, str] | None:
+    """The two halves of :func:`scope_sql` for a count that reads each from
+    its own index: (the level, compared with ``max_level``; the latest due date
+    of a ticket awaiting a reply at that level today), or None for other roles."""
+    level = oversight_level(actor)
+    if level is None:
+        return None
+    return int(level), core.calendar().due_threshold(today, _LEVEL_AT[level]).isoformat()
+
+
 def warned_floor(core: Core, actor: Staff | None, today: dt.date) -> dt.date | None:
     """For an oversight account, the latest due date of a ticket warned at its
     level or above today (the warning panel's lists and counts: ``due_date <=``

@@ -35,8 +35,7 @@ from ..models import Center, Role, Staff, Status, Ticket
 from ..rules import WarningLevel
 from . import fts
 from .base import AWAITING, AWAITING_SQL, Core
-from .base import AWAITING, Core
-from .oversight_scope import PENDING_SQL, in_scope, is_oversight, scope_sql
+from .oversight_scope import PENDING_SQL, in_scope, is_oversight, scope_parts, scope_sql
 from .records import TicketRecords
 
 
@@ -145,10 +144,12 @@ class QueueArea:
         sql = f"SELECT count(*) FROM tickets {'WHERE ' + ' AND '.join(where) if where else ''}"
         return int(self.core.conn.execute(sql, params).fetchone()[0])
 
-    def _filter_sql(self, actor: Staff, f: TicketFilter, *, page: bool = False) -> tuple[list[str], list[Any]]:
+    def _filter_sql(self, actor: Staff, f: TicketFilter, *, page: bool = False,
+                    scope: bool = True) -> tuple[list[str], list[Any]]:
         """The WHERE conditions of ``f``; ``page``: for one page in sort order
         (a search's candidates are then read from the index only when they
-        are few, see :meth:`_text_match`)."""
+        are few, see :meth:`_text_match`); ``scope``: limited to an oversight
+        account's levels (市营商办 / 市纪委监委)."""
         where: list[str] = []
         params: list[Any] = []
         dept = actor.department_id if actor.role is Role.DEPARTMENT else f.department_id
@@ -163,10 +164,10 @@ class QueueArea:
         if f.center:
             where.append("center = ?")
             params.append(f.center)
-        scope = scope_sql(self.core, actor, self.core.clock.today())  # 市营商办 / 市纪委监委: their levels only
-        if scope is not None:
-            where.append(scope[0])
-            params.extend(scope[1])
+        limit = scope_sql(self.core, actor, self.core.clock.today()) if scope else None
+        if limit is not None:  # 市营商办 / 市纪委监委: their levels only
+            where.append(limit[0])
+            params.extend(limit[1])
         statuses = list(f.statuses) if f.statuses else None
         if f.level is not None:
             statuses = [s for s in (statuses or AWAITING) if s in AWAITING]
@@ -318,7 +319,8 @@ class QueueArea:
                                   for lo, _ in ranges)
         bounds = [d.isoformat() for pair in ranges for d in pair if d is not None]
         with self.core.read_snapshot():  # the tabs agree with each other
-            by_status = self._tally_by_status(actor, base)
+            parts = scope_parts(self.core, actor, today)
+            by_status = self._tally_by_status(actor, base) if parts is None else None
             if by_status is not None:
                 levels = {int(lvl): 0 for lvl in order}
                 if any(by_status.get(s) for s in AWAITING):
@@ -329,7 +331,7 @@ class QueueArea:
                         f"SELECT {sums} FROM tickets INDEXED BY tickets_awaiting_filters "
                         f"WHERE {cond} AND status IN ({AWAITING_SQL})", [*bounds, *params]).fetchone()
                     levels = {int(lvl): n or 0 for lvl, n in zip(order, row)}
-            elif base.search:
+            elif base.search and parts is None:
                 # a search's candidates come from the indexes: one pass over them
                 by_status, levels = {}, {int(lvl): 0 for lvl in order}
                 for r in self.core.conn.execute(f"SELECT status, count(*), {awaiting_sums} FROM tickets WHERE {cond} GROUP BY status",
@@ -338,8 +340,11 @@ class QueueArea:
                     for lvl, n in zip(order, r[2:]):
                         levels[int(lvl)] += int(n or 0)
             else:
-                by_status = {r[0]: r[1] for r in self.core.conn.execute(
-                    f"SELECT status, count(*) FROM tickets WHERE {cond} GROUP BY status", params)}
+                if parts is None:
+                    by_status = {r[0]: r[1] for r in self.core.conn.execute(
+                        f"SELECT status, count(*) FROM tickets WHERE {cond} GROUP BY status", params)}
+                else:  # 市营商办 / 市纪委监委: two counts, each from its own index
+                    by_status = self._oversight_status_counts(actor, base, *parts)
                 levels = {int(lvl): 0 for lvl in order}
                 if any(by_status.get(s) for s in AWAITING):
                     row = self.core.conn.execute(f"SELECT {sums} FROM tickets WHERE {cond} AND status IN ({AWAITING_SQL})",
@@ -349,11 +354,7 @@ class QueueArea:
             if actor.role is Role.DEPARTMENT:
                 where, params = self._filter_sql(actor, dataclasses.replace(base, supporting=True))
                 supporting = self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0]
-            pending = 0
-            if actor.role is Role.SUPERVISOR:  # the 待审批 tab lists requests whatever the search
-                where, params = self._filter_sql(actor, dataclasses.replace(base, search=None))
-                pending = self.core.conn.execute(
-                    f"SELECT count(*) FROM tickets WHERE {' AND '.join([PENDING_SQL, *where])}", params).fetchone()[0]
+            pending = self.pending_count(actor, base) if actor.role is Role.SUPERVISOR else 0
         return QueueCounts(by_status, levels, sum(by_status.values()), supporting, pending)
 
     def _tally_by_status(self, actor: Staff, f: TicketFilter) -> dict[str, int] | None:
@@ -399,6 +400,45 @@ class QueueArea:
         while len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return value
+    def _oversight_status_counts(self, actor: Staff, f: TicketFilter, level: int, due_by: str) -> dict[str, int]:
+        """Per status, the tickets of an oversight account's scope, as two
+        disjoint counts each read from its own index: those that ever reached
+        the level (``(max_level, status)``), and those awaiting a reply at it
+        now that had not reached it when last touched (``(status, due_date)``).
+        One count over the OR read every ticket of the first kind from the
+        table: 3.3 s at 1,000,000 tickets with a fifth of them once orange,
+        0.2 s this way."""
+        where, params = self._filter_sql(actor, f, scope=False)
+        rest = "".join(f" AND {w}" for w in where)
+        out: dict[str, int] = {}
+        for sql, extra in (
+            # GROUP BY +status: else the planner walks (status, due_date) for the
+            # grouping's order and reads each row from the table
+            (f"SELECT status, count(*) FROM tickets WHERE max_level >= {level}{rest} GROUP BY +status", []),
+            (f"SELECT status, count(*) FROM tickets WHERE status IN ({','.join('?' * len(AWAITING))}) AND due_date <= ? "
+             f"AND max_level < {level}{rest} GROUP BY status", [*AWAITING, due_by]),
+        ):
+            for status, n in self.core.conn.execute(sql, [*extra, *params]):
+                out[status] = out.get(status, 0) + int(n)
+        return out
+
+    def pending_where(self, actor: Staff, f: TicketFilter | None = None) -> tuple[str, list[Any]]:
+        """The condition of the tickets with a 延期 / 超期退回 request waiting
+        under the queue's filters (its search aside).  The center is tested
+        with a unary ``+`` so that the planner reads the partial index of
+        pending requests (a handful of rows) rather than every ticket of the
+        center (1.4 s for the city's at 1,000,000 tickets)."""
+        base = dataclasses.replace(f or TicketFilter(), statuses=None, level=None, supporting=False, search=None)
+        where, params = self._filter_sql(actor, dataclasses.replace(base, center=None))
+        if base.center:
+            where.append("+center = ?")
+            params.append(base.center)
+        return " AND ".join([PENDING_SQL, *where]), params
+
+    def pending_count(self, actor: Staff, f: TicketFilter | None = None) -> int:
+        """How many tickets have a request waiting under the queue's filters."""
+        cond, params = self.pending_where(actor, f)
+        return int(self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {cond}", params).fetchone()[0])
 
     def _exact_search_sql(self, actor: Staff, text: str) -> tuple[str, list[Any]] | None:
         """An indexed condition for a search that names a ticket or enterprise

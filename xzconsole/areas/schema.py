@@ -819,8 +819,9 @@ CREATE INDEX knowledge_department ON knowledge(department, updated_at);
 # Oversight accounts (issue 14): 市营商办 and 市纪委监委 are staff roles, so the
 # staff table's role CHECK is rebuilt (SQLite cannot alter a CHECK; nothing
 # references staff by key); 问责 records, append-only, one row per opening and
-# one per closing; the scope's ``max_level`` look-up and the supervisor's
-# pending requests (延期 / 超期退回) each get an index.
+# one per closing; the scope's ``max_level`` look-up (with the status, so the
+# queue's tab counts read the index alone) and the supervisor's pending
+# requests (延期 / 超期退回) each get an index.
 _OVERSIGHT = """
     CREATE TABLE staff_oversight (
         login TEXT PRIMARY KEY,
@@ -853,7 +854,7 @@ _OVERSIGHT = """
     CREATE INDEX accountability_ticket ON accountability(ticket_id, id);
     CREATE UNIQUE INDEX accountability_one_close ON accountability(case_id) WHERE kind = 'close';
 """ + _append_only("accountability", "问责记录") + """
-    CREATE INDEX tickets_max_level ON tickets(max_level);
+    CREATE INDEX tickets_max_level ON tickets(max_level, status);
     CREATE INDEX tickets_pending ON tickets(id)
         WHERE pending_extension_days IS NOT NULL OR pending_return_reason IS NOT NULL;
 """

@@ -43,7 +43,7 @@ class ApprovalsPanel(AppAccess, Vertical):
     DEFAULT_CSS = """
     ApprovalsPanel { display: none; height: 1fr; }
     ApprovalsPanel #approvals-table { height: 1fr; }
-    ApprovalsPanel #approvals-detail { height: 3; background: $boost; }
+    ApprovalsPanel #approvals-detail { height: auto; max-height: 6; background: $boost; }
     """
 
     BINDINGS = [
@@ -66,6 +66,7 @@ class ApprovalsPanel(AppAccess, Vertical):
         self.requests: list[PendingRequest] = []
         self._dialog: FormDialog[Any] | None = None
         self._narrow: bool | None = None
+        self._width = 0
 
     @property
     def table(self) -> DataTable[Text]:
@@ -82,9 +83,9 @@ class ApprovalsPanel(AppAccess, Vertical):
         """The columns for a terminal ``width``: below 120 columns the reason and
         the asker move to the detail line under the table."""
         narrow = width < 120
-        if narrow == self._narrow:
+        if narrow == self._narrow and width == self._width:
             return False
-        self._narrow = narrow
+        self._narrow, self._width = narrow, width
         table = self.table
         table.clear(columns=True)
         table.add_column("类型", width=8, key="kind")
@@ -92,7 +93,8 @@ class ApprovalsPanel(AppAccess, Vertical):
         table.add_column("承办单位", width=8, key="department")
         if not narrow:
             table.add_column("申请人", width=8, key="asker")
-            table.add_column("理由", width=20, key="reason")
+            # the reason takes what the other columns leave (in full on the detail line)
+            table.add_column("理由", width=max(20, width - 96), key="reason")
         table.add_column("批准后", width=31, key="effect")
         self.show(self.requests)
         return True
@@ -140,7 +142,7 @@ class ApprovalsPanel(AppAccess, Vertical):
         text.append_text(literal(f"{r.number} {r.enterprise_name}"))
         text.append("\n申请人 ")
         text.append_text(literal(f"{r.asked_by_name}（{r.department or '—'}）"))
-        text.append(f" · {when} · 理由：")
+        text.append(f" · {when}\n理由：")
         text.append_text(literal(r.reason))
         text.append(f"\n批准后：{r.effect}")
         detail.update(text)

@@ -65,6 +65,11 @@ if TYPE_CHECKING:  # types only: the store is imported by the first worker, not 
 QueueKey = tuple[Any, int]
 
 PAGE_SIZE = 50
+#: roles that read the queue but take nothing in (the store refuses them every workflow action)
+_READ_ONLY_ROLES = (Role.BUSINESS_OFFICE, Role.DISCIPLINE)
+#: keys of the ticket pages that mean nothing on the 待审批 tab
+_NOT_ON_PENDING = ("next_page", "previous_page", "toggle_mark", "bulk_dispatch", "bulk_close", "cycle_sort", "search",
+                   "open_ticket", "intake")
 POLL_SECONDS = 10.0  # how often the queue checks whether anyone changed anything
 
 SORT_LABELS = {"received": "受理时间（新→旧）", "due": "办理期限（早→晚）", "warning": "预警（最严重优先）"}
@@ -199,7 +204,7 @@ class QueueScreen(AppAccess, Screen[None]):
             if not self.is_liaison:
                 # a clerk's, supervisor's or admin's queue opens on their own center;
                 # 市营商办 / 市纪委监委 oversee every center's tickets
-                self.center = None if self.user.role in (Role.BUSINESS_OFFICE, Role.DISCIPLINE) else self.user.center
+                self.center = None if self.user.role in _READ_ONLY_ROLES else self.user.center
                 yield Select(center_choices(self.store, self.center), prompt="全部中心",
                              value=self.center if self.center is not None else Select.NULL,
                              compact=True, id="queue-center")
@@ -251,6 +256,10 @@ class QueueScreen(AppAccess, Screen[None]):
         """A liaison takes nothing in and acts in bulk on nothing: hide those keys."""
         if action in ("intake", "bulk_dispatch", "bulk_close", "toggle_mark", "choose_center") and self.is_liaison:
             return False
+        if action in ("intake", "bulk_dispatch", "bulk_close", "toggle_mark") and self.user.role in _READ_ONLY_ROLES:
+            return False  # 市营商办 / 市纪委监委 take nothing in and act on no ticket
+        if self.tab is not None and self.tab.pending and action in _NOT_ON_PENDING:
+            return False  # the 待审批 list is one list of requests: its own keys (y, b) have the footer
         if action == "next_page" and self.next_key is None:
             return None  # shown greyed: there is no next page
         if action == "previous_page" and self.page_number <= 1:
@@ -512,6 +521,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self.tab = chosen
         self.sort = chosen.sort
         self._show_approvals(chosen.pending)
+        self.refresh_bindings()
         total = self._tab_total(chosen)
         if total is None:
             self.reload(counts=True)

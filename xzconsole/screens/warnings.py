@@ -53,6 +53,7 @@ from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
 from ..clock import local_date
+from ..areas.oversight_scope import is_oversight
 from ..models import Role, Staff
 from ..rules import WarningLevel
 from ..store import ChangeWatcher, Store
@@ -146,7 +147,8 @@ def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_v
         notice_tickets = {k: store.queue.by_ids(actor, ids) if k == list_kind else []
                           for k, (n, ids) in notices.items() if k != "part_late"}
         # a late part is listed under the supporting department that owes it
-        late_parts = store.joint.late_parts(actor, now, limit) if list_kind == "part_late" else []
+        # (市营商办 / 市纪委监委 supervise warned tickets only: no notices, no late parts)
+        late_parts = store.joint.late_parts(actor, now, limit) if list_kind == "part_late" and not is_oversight(actor) else []
         today = local_date(now)
         # provisional due dates lie in a year no official schedule covers yet
         # (they all come after the official ones): one indexed probe, or none
