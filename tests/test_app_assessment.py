@@ -181,7 +181,7 @@ async def test_quarter_shows_the_months_as_a_chart(store, staff, october):
         a = reports.assess(store, *reports.quarter_period("2026Q4"), store.now())
         assert screen.displayed()["市人社局"]["派发量"] == "2"
         trend = str(screen.query_one("#assess-trend").render())
-        assert trend.startswith("月度趋势（2026-10～2026-12，每格一个月；")
+        assert trend.startswith("月度趋势（2026-10～2026-12，每格一个月，· 为无数据）\n")
         # October holds every ticket: one bar, then a dot for each empty month
         assert f"全市合计：得分 {reports.sparkline((t.score for t in a.total_trend), 100.0, None)}" in trend
         assert reports.sparkline((t.score for t in a.total_trend), 100.0, None)[1:] == "··"
@@ -192,5 +192,6 @@ async def test_quarter_shows_the_months_as_a_chart(store, staff, october):
         trend = str(screen.query_one("#assess-trend").render())
         assert f"市税务局：得分 {reports.sparkline((m.score for m in swj), 100.0, None)}" in trend
         assert f"满意率 {reports.sparkline((m.satisfaction_rate for m in swj), 1.0, None)}" in trend
+        assert "解决率" not in trend  # nobody was asked 是否解决: no row of dots
         await pilot.press("left_square_bracket")
         assert str(screen.query_one("#assess-period").value) == "2026Q3"

@@ -196,3 +196,21 @@ def test_one_ticket_is_its_own_message_and_many_go_in_digests_of_ten(store, staf
     assert notify.run_once(store).sent == 1
     assert target.received[-1]["title"] == f"【橙色预警】{store.tickets.get(staff['clerk'], late).number} · 市税务局"
     assert len(ids) == 12
+
+
+def test_a_redispatched_ticket_turning_yellow_again_is_news(store, staff, clock, target, admin):
+    """The key holds the round (department and start of the clock): yellow at
+    市人社局, returned, redispatched the same day to 市税务局 and yellow there
+    too — two messages, one per handling."""
+    store.notify.add_route(admin, target.url, "yellow", role="supervisor")
+    tid = _ticket(store, staff, clock, "consultation", "市人社局")  # Mon 11-02 → due 11-05
+    clock.set("2026-11-06T10:00:00+08:00")
+    assert notify.run_once(store).sent == 1
+    store.tickets.return_ticket(staff["rsj"], tid, "不属于本单位职责")
+    clock.set("2026-11-09T10:00:00+08:00")
+    store.tickets.approve_return(staff["sup"], tid)
+    store.tickets.dispatch(staff["clerk"], tid, "市税务局")  # → due 11-12
+    assert notify.run_once(store).sent == 0
+    clock.set("2026-11-13T10:00:00+08:00")
+    assert notify.run_once(store).sent == 1
+    assert [("市人社局" in m["title"], "市税务局" in m["title"]) for m in target.received] == [(True, False), (False, True)]

@@ -7,8 +7,9 @@ whole city; 市营商办 only orange and red, 市纪委监委 only red, as SPEC 
 names them).  Only an admin keeps routes.
 
 The *outbox* holds one row per (route, key), the key being
-``ticket:event:level:round`` — the round is the dispatch the event belongs to
-(a redispatched ticket that turns yellow again at its new department is news),
+``ticket:event:level:round`` — the round is the department and the start of
+the clock the event belongs to (a redispatched or reopened ticket that turns
+yellow again is news),
 the level the warning colour, the due date for 今日到期, the request for an
 approval.  The UNIQUE (route_id, key) constraint makes computing idempotent:
 whatever runs how often, a message exists once per route and, once sent, is
@@ -215,7 +216,10 @@ class NotifyArea:
                 return []
             dept_sql = f" AND t.department_id IN ({','.join('?' * len(department_ids))})"
             dept_params = sorted(department_ids)
-        cols = ("t.id, t.number, t.external_id, t.department_id, t.due_date, t.due_provisional, t.dispatched_at, "
+        # the round: the department and the clock's start (a dispatch, a redispatch
+        # or a 重办 starts a new one)
+        cols = ("t.id, t.number, t.external_id, t.department_id, t.due_date, t.due_provisional, "
+                "coalesce(t.department_id, '-') || '@' || coalesce(t.clock_start, t.dispatched_at) AS round, "
                 "t.enterprise_name, t.confidential, t.title, t.pending_extension_days, t.pending_extension_reason, "
                 "t.pending_return_reason")
         out: list[Candidate] = []
@@ -234,18 +238,18 @@ class NotifyArea:
                 lvl = rules.level_for_overdue(True, r["overdue"])
                 event = _LEVEL_EVENTS.get(int(lvl))
                 if event in events:
-                    out.append(Candidate(r["id"], event, f"{r['id']}:{event}:{lvl.code}:{r['dispatched_at']}",
+                    out.append(Candidate(r["id"], event, f"{r['id']}:{event}:{lvl.code}:{r['round']}",
                                          r["department_id"], facts(r, level=event)))
         if "due_today" in events:
             sql = f"SELECT {cols}, 0 AS overdue FROM tickets t WHERE t.status IN ({AWAITING_SQL}) AND t.due_date = ?{dept_sql}"
             for r in cur.execute(sql, [th["today"], *dept_params]):
-                out.append(Candidate(r["id"], "due_today", f"{r['id']}:due_today:{r['due_date']}:{r['dispatched_at']}",
+                out.append(Candidate(r["id"], "due_today", f"{r['id']}:due_today:{r['due_date']}:{r['round']}",
                                      r["department_id"], facts(r, level="due_today")))
         if "unsigned" in events:
             sql = (f"SELECT {cols}, 0 AS overdue FROM tickets t WHERE t.status = 'dispatched' AND t.signed_at IS NULL "
                    f"AND t.dispatched_at < ?{dept_sql}")
             for r in cur.execute(sql, [th["sign_before"], *dept_params]):
-                out.append(Candidate(r["id"], "unsigned", f"{r['id']}:unsigned:-:{r['dispatched_at']}",
+                out.append(Candidate(r["id"], "unsigned", f"{r['id']}:unsigned:-:{r['round']}",
                                      r["department_id"], facts(r, level="unsigned")))
         if "approval" in events:
             sql = (f"SELECT {cols}, 0 AS overdue FROM tickets t WHERE t.status IN ({AWAITING_SQL}) "

@@ -13,7 +13,8 @@ so the screen and the exported bulletin never disagree.
   a year when one is shown).
 * The trend: for a period of several months, a line under the table charts
   the month-by-month score and four rates of the center and of the
-  department under the cursor in Unicode bars (▁…█; · a month with nothing).
+  department under the cursor in Unicode bars (▁…█, from a tenth below the
+  row's lowest value; · a month with nothing; a rate with no month is left out).
 * Sorting: ``s`` (or a click on a header) sorts by the column under the
   cursor; again reverses.  Empty rates ("—") sort last; the total stays last.
 * Drill-down: Enter on a number lists the tickets behind it
@@ -304,10 +305,13 @@ class AssessmentScreen(AppAccess, Screen[None]):
         def line(label: str, months: list[reports.DepartmentFigures]) -> str:
             parts = [f"得分 {reports.sparkline((m.score for m in months), 100.0, None)}"]
             for key in reports.RATE_KEYS:
+                if all(m.rate(key) is None for m in months):
+                    continue  # a rate nobody has a denominator for: no row of dots (it fits 80 columns)
                 parts.append(f"{reports.RATE_LABELS[key]} {reports.sparkline((m.rate(key) for m in months), 1.0, None)}")
             return f"{label}：" + "  ".join(parts)
 
-        out = [f"月度趋势（{span}，每格一个月；柱高从各项最低值下一档起算，· 为无数据）",
+        # bars start a tenth below each row's lowest value (reports.sparkline)
+        out = [f"月度趋势（{span}，每格一个月，· 为无数据）",
                line(reports.clean(a.total.department), a.total_trend)]
         months = a.trends.get(department_id) if department_id is not None else None
         if months:

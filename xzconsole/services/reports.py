@@ -1,4 +1,4 @@
-"""The 三率 assessment and the monthly bulletin (一月一通报), SPEC §8.
+"""The 三率 assessment and the bulletin (一月一通报, quarterly, yearly), SPEC §8.
 
 One code path for the assessment screen and the ``report`` command:
 :func:`assess` computes every figure of a period as an :class:`Assessment`,
@@ -23,9 +23,20 @@ Decisions where SPEC §8 is silent (also in the bulletin's 说明 sheet):
 * **Reopened tickets** (重办) are judged on their latest round: the reopen's
   due date against the latest reply.  Their response is the first signature
   after the dispatch (from the history, since a reopen clears ``signed_at``).
-* **Warning levels** count each ticket once, at the highest level it reached:
-  the level kept on the ticket, the level now for an unreplied one, the level
-  at the reply for a replied one.  yellow + orange + red = warned tickets.
+* **Warning levels** are charged to the department that held the ticket when
+  the level was reached, once per ticket and handling, at the highest level
+  reached in it: for the current handling, the level now for an unreplied
+  ticket, at the reply for a replied one, or a higher one recorded in the
+  history since that dispatch; for a handling that ended in a return, the
+  level at the return (read from the return event: the department and due
+  date it records) or a higher one recorded during that handling — counted
+  for the returning department in the month of the return, as returns are.
+* **解决率** reads ``tickets.resolved`` (the latest reached call-back's 已解决 /
+  未解决); **按时办结率** is the on-time rate SPEC §8 defines (the former 解决率).
+* **红黑榜** draws from departments with at least ``min_dispatched``
+  (data/weights.toml, default 3); every department with tickets is still ranked.
+* **Quarters and years** are one pass grouped by month: the period's figures
+  are the sums of its months', and the months' own figures are the trend.
 * **Returns** count 退回 that took effect ('return' within the window and
   'approve_return' of a late request) by the local date of the return, for
   the department that returned (read from the event, as the return clears the
