@@ -717,6 +717,34 @@ CREATE INDEX knowledge_department ON knowledge(department, updated_at);
 """
 
 
+# 专栏 and 置顶 (issue 15): named collections of policies in an order, and the pinned key policies
+_POLICY_COLUMNS = """
+CREATE TABLE policy_columns (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE TABLE policy_column_items (
+    column_id INTEGER NOT NULL REFERENCES policy_columns(id),
+    policy_id INTEGER NOT NULL REFERENCES policies(id),
+    position INTEGER NOT NULL,
+    added_at TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    PRIMARY KEY (column_id, policy_id)
+);
+CREATE INDEX policy_column_items_policy ON policy_column_items(policy_id);
+CREATE TABLE policy_pins (
+    policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+    position INTEGER NOT NULL,
+    pinned_at TEXT NOT NULL,
+    pinned_by TEXT NOT NULL
+);
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -724,6 +752,7 @@ MIGRATIONS: list[str] = [
     _NUMBERS_3 + _TALLY_3 + _TICKET_SEARCH_3,
     _RESOLVED_4,
     _POLICY_AUTHORS,
+    _POLICY_COLUMNS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

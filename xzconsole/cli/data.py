@@ -94,9 +94,10 @@ def cmd_export(ctx: Ctx) -> int:
 
 def _search_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("what", choices=("policies", "knowledge"), help="policies 政策库 / knowledge 知识库")
-    p.add_argument("words", nargs="+", metavar="WORDS", help="检索词（中文可按任意两个字以上检索，多个词须同时出现）")
+    p.add_argument("words", nargs="*", metavar="WORDS", help="检索词（中文可按任意两个字以上检索，多个词须同时出现；有 --column 时可省略）")
     p.add_argument("--json", action="store_true", help="输出 JSON Lines（最相关的在前）")
     p.add_argument("--limit", type=int, metavar="N", help="只输出最相关的 N 条")
+    p.add_argument("--column", metavar="专栏", help="只在该专栏中检索（专栏名称或编号）；不给检索词则按专栏顺序列出")
 
 
 @register("search", "在政策库或知识库中检索（与工作台同一检索）", _search_args, uses_now=True)
@@ -109,7 +110,7 @@ def cmd_search(ctx: Ctx) -> int:
         raise CliError("--limit 至少为 1")
     with ctx.open_store() as store:
         ctx.actor(store)
-        return search_cli(store, a.what, " ".join(a.words), as_json=a.json, limit=a.limit, out=ctx.out)
+        return search_cli(store, a.what, " ".join(a.words), as_json=a.json, limit=a.limit, out=ctx.out, column=a.column)
 
 
 def _report_args(p: argparse.ArgumentParser) -> None:
