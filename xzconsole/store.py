@@ -43,6 +43,7 @@ from .areas.comments import CommentsArea
 from .areas.directory import DirectoryArea
 from .areas.feed import FeedArea
 from .areas.feedback import FeedbackArea
+from .areas.grants import GrantsArea
 from .areas.joint import JointArea
 from .areas.knowledge import KnowledgeArea
 from .areas.library import LibraryArea
@@ -118,6 +119,7 @@ class Store:
         self.tickets = TicketsArea(self, self.records, self.directory, self.joint)
         self.outreach = OutreachArea(self, self.records, self.directory)
         self.feedback = FeedbackArea(self, self.records, self.directory, self.tickets, self.library)
+        self.grants = GrantsArea(self, self.directory)
         if migrate:
             self.migrate()
 

@@ -745,6 +745,27 @@ CREATE TABLE policy_pins (
 """
 
 
+# 政策兑现台账 (issue 15): policy funds paid to enterprises, in fen
+_GRANTS = """
+CREATE TABLE policy_grants (
+    id INTEGER PRIMARY KEY,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+    policy_id INTEGER NOT NULL REFERENCES policies(id),
+    amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+    granted_on TEXT NOT NULL,
+    department_id INTEGER REFERENCES departments(id),
+    batch TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    line INTEGER,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (enterprise_id, policy_id, batch)
+);
+CREATE INDEX policy_grants_policy ON policy_grants(policy_id);
+CREATE INDEX policy_grants_day ON policy_grants(granted_on);
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -753,6 +774,7 @@ MIGRATIONS: list[str] = [
     _RESOLVED_4,
     _POLICY_AUTHORS,
     _POLICY_COLUMNS,
+    _GRANTS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,7 +19,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
                    help="每批提交的行数（默认 5000；中断后重新执行会跳过已提交的批次）")
 
 
-@register("import", "导入数据（JSON Lines / CSV / XLSX）：热线工单、政策库或知识库，坏行写入拒收文件", _import_args, uses_now=True)
+@register("import", "导入数据（JSON Lines / CSV / XLSX）：热线工单、政策库、知识库或政策兑现台账，坏行写入拒收文件", _import_args, uses_now=True)
 def cmd_import(ctx: Ctx) -> int:
     from ..models import Role
     from ..services.importers import open_feed

@@ -24,6 +24,7 @@ from ..errors import NotFound
 from ..models import PolicyKind, Staff
 from ..policies import _CONTROL, PolicyFilter, KNOWLEDGE_FIELDS, POLICY_FIELDS, days_left_label, split_terms, validate_knowledge_fields, validate_policy_fields
 from ..store import Store
+from .grant_files import import_grants
 from .importers import FeedReader, Headers, Progress, RejectsFile, import_tickets, open_feed, rejects_path
 from .importers import ImportSummary as FeedSummary
 
@@ -258,4 +259,5 @@ IMPORTERS: dict[str, tuple[str, Importer]] = {
     "tickets": ("热线工单", import_tickets),
     "policies": ("政策", _import_policies),
     "knowledge": ("知识库", _import_knowledge),
+    "grants": ("政策兑现台账", import_grants),
 }

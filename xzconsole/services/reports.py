@@ -63,6 +63,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
+from ..areas.grants import GrantTotal
 from ..clock import format_datetime, local_date
 
 if TYPE_CHECKING:  # typing only: the store is handed in, never imported here
@@ -248,6 +249,8 @@ class Assessment:
     # policy collection and publication (SPEC §6): issuer → store.collection.publication_figures row
     publication: dict[str, dict[str, Any]] = field(default_factory=dict)
     publish_target: int = PUBLISH_TARGET_WORKDAYS
+    # 政策兑现 (issue 15): the period's payments grouped by department, district, policy and month
+    grants: dict[str, list[GrantTotal]] = field(default_factory=dict)
 
     @property
     def ranking(self) -> list[DepartmentFigures]:
@@ -393,7 +396,9 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
         total.score = score({k: total.rate(k) for k in RATE_KEYS}, weights)
 
     return Assessment(start, end, now, center, weights, figures, total, best, worst,
-                      publication=store.collection.publication_figures(start, end), publish_target=publish_target)
+                      publication=store.collection.publication_figures(start, end), publish_target=publish_target,
+                      grants={"total": [store.grants.total(start, end)],
+                              **{by: store.grants.figures(by, start, end) for by in GRANT_GROUPS}})
 
 
 # Drill-down names: the count figures, plus each rate's name for the tickets
@@ -598,7 +603,20 @@ def tables(a: Assessment) -> list[Table]:
           lag(r["interpret_lag"]), r["publish_on_time"], r["publish_on_time_rate"], r["sources"], r["unchecked_source_days"]]
          for name, r in sorted(pub.items(), key=lambda kv: (-kv[1]["published"], -kv[1]["unchecked_source_days"], kv[0]))],
     )
-    return [ranking, detail, boards, policies, collection, notes]
+    grant_rows: list[list[Any]] = []
+    for by, label in GRANT_GROUPS.items():
+        for g in a.grants.get(by, []):
+            grant_rows.append([label, g.key, g.enterprises, g.grants, g.amount_fen / 100])
+    if grant_rows:
+        t = a.grants["total"][0]
+        grant_rows.insert(0, ["合计", TOTAL_LABEL, t.enterprises, t.grants, t.amount_fen / 100])
+    grants = Table("政策兑现", ["统计口径", "名称", "企业数", "笔数", "金额（元）"], ["text", "text", "int", "int", "num"],
+                   grant_rows)
+    return [ranking, detail, boards, policies, collection, grants, notes]
+
+
+#: how the bulletin's 政策兑现 sheet groups the period's payments
+GRANT_GROUPS = {"department": "兑现部门", "district": "区域", "policy": "政策", "month": "月份"}
 
 
 def _title(a: Assessment) -> str:
