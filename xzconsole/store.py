@@ -39,7 +39,7 @@ from .areas.base import (
     Params,
 )
 from .areas.collection import CollectionArea
-from .areas.comments import CommentsArea
+from .areas.comments import CommentOrders, CommentsArea
 from .areas.directory import DirectoryArea
 from .areas.feed import FeedArea
 from .areas.feedback import FeedbackArea
@@ -111,6 +111,7 @@ class Store:
         self.collection = CollectionArea(self)
         self.library = LibraryArea(self, self.collection)
         self.comments = CommentsArea(self, self.library)
+        self.orders = CommentOrders(self, self.comments)
         self.associations = AssociationsArea(self, self.library)
         self.directory = DirectoryArea(self, self.records, self.library)
         self.joint = JointArea(self, self.records)

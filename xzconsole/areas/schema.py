@@ -766,6 +766,27 @@ CREATE INDEX policy_grants_day ON policy_grants(granted_on);
 """
 
 
+# 定制点餐 as a work order (issue 15): the center asks a drafting department
+# for a draft by a working-day deadline, then sends it out for comments
+_COMMENT_ORDERS = """
+CREATE TABLE comment_orders (
+    id INTEGER PRIMARY KEY,
+    department_id INTEGER NOT NULL REFERENCES departments(id),
+    topic TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    opened_at TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    draft_due TEXT NOT NULL,
+    policy_id INTEGER REFERENCES policies(id),
+    attached_at TEXT,
+    attached_by TEXT,
+    round_id INTEGER REFERENCES comment_rounds(id),
+    answer_days INTEGER NOT NULL DEFAULT 5
+);
+CREATE INDEX comment_orders_department ON comment_orders(department_id, id);
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -775,6 +796,7 @@ MIGRATIONS: list[str] = [
     _POLICY_AUTHORS,
     _POLICY_COLUMNS,
     _GRANTS,
+    _COMMENT_ORDERS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -251,6 +251,8 @@ class Assessment:
     publish_target: int = PUBLISH_TARGET_WORKDAYS
     # 政策兑现 (issue 15): the period's payments grouped by department, district, policy and month
     grants: dict[str, list[GrantTotal]] = field(default_factory=dict)
+    # 定制点餐 work orders opened in the period, per drafting department (store.orders.figures)
+    orders: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ranking(self) -> list[DepartmentFigures]:
@@ -398,7 +400,8 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
     return Assessment(start, end, now, center, weights, figures, total, best, worst,
                       publication=store.collection.publication_figures(start, end), publish_target=publish_target,
                       grants={"total": [store.grants.total(start, end)],
-                              **{by: store.grants.figures(by, start, end) for by in GRANT_GROUPS}})
+                              **{by: store.grants.figures(by, start, end) for by in GRANT_GROUPS}},
+                      orders=store.orders.figures(start, end))
 
 
 # Drill-down names: the count figures, plus each rate's name for the tickets
@@ -612,7 +615,16 @@ def tables(a: Assessment) -> list[Table]:
         grant_rows.insert(0, ["合计", TOTAL_LABEL, t.enterprises, t.grants, t.amount_fen / 100])
     grants = Table("政策兑现", ["统计口径", "名称", "企业数", "笔数", "金额（元）"], ["text", "text", "int", "int", "num"],
                    grant_rows)
-    return [ranking, detail, boards, policies, collection, grants, notes]
+    order_rows = [[o["department"], o["orders"], o["rounds"], o["comments"], o["answered"], o["adopted"],
+                   o["adopted"] / o["answered"] if o["answered"] else None, o["overdue"]] for o in a.orders]
+    if order_rows:
+        order_rows.append([TOTAL_LABEL, *[sum(r[i] for r in order_rows) for i in range(1, 6)], None,
+                           sum(r[7] for r in order_rows)])
+        answered, adopted = order_rows[-1][4], order_rows[-1][5]
+        order_rows[-1][6] = adopted / answered if answered else None
+    orders = Table("定制点餐", ["起草单位", "工单", "征求轮次", "收到意见", "已答复", "采纳", "采纳率", "逾期环节"],
+                   ["text", "int", "int", "int", "int", "int", "pct", "int"], order_rows)
+    return [ranking, detail, boards, policies, collection, grants, orders, notes]
 
 
 #: how the bulletin's 政策兑现 sheet groups the period's payments
