@@ -48,6 +48,7 @@ from .policy_associations import AssociationPicker, CommentRoundsScreen, PickedA
 from .policy_editor import PolicyEditorScreen, category_options, split_category
 from .policy_feedback import FeedbackScreen
 from .policies_columns import ColumnPickDialog, ColumnsScreen
+from .policies_orders import OrdersScreen
 
 PAGE_SIZE = 50
 NARROW_BELOW = 100  # columns: below this the list drops the issuer column
@@ -190,6 +191,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         Binding("l", "add_to_column", "加入专栏", id="policies.column_add"),
         Binding("d", "remove_from_column", "移出专栏", id="policies.column_remove"),
         Binding("o", "columns", "专栏管理", id="policies.columns"),
+        Binding("g", "orders", "定制点餐", id="policies.orders"),
         Binding("left_square_bracket", "move(-1)", "上移", id="policies.move_up", show=False),
         Binding("right_square_bracket", "move(1)", "下移", id="policies.move_down", show=False),
         *[Binding(str(n), f"column({n})", f"专栏{n}", id=f"policies.column{n}", show=False) for n in range(10)],
@@ -292,7 +294,8 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
     def show_notices(self) -> None:
         """The review notices for this user (returned drafts, entries due, drafts to review)."""
         user = self.user
-        lines = [*self.store.library.review_notices(user), *self.store.knowledge.review_notices(user)] if user else []
+        lines = [*self.store.library.review_notices(user), *self.store.knowledge.review_notices(user),
+                 *self.store.orders.notices(user)] if user else []
         box = self.query_one("#pol-notice", Static)
         box.update("⚑ " + "；".join(lines) if lines else "")
         box.display = bool(lines)
@@ -333,6 +336,8 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if action == "return_draft" and self.mode != "review":
             return False  # returning is done in the list of drafts awaiting review (v)
         if action == "remove_from_column" and not self.column_id:
+            return False
+        if action == "orders" and not (self.is_manager or self.is_liaison):
             return False
         if action == "next_page":
             return True if self.more else None
@@ -683,6 +688,11 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self.mode = ""
         self.reload()
         self.refresh_bindings()
+
+    def action_orders(self) -> None:
+        """定制点餐工单: the center's orders to drafting departments (a liaison: their own)."""
+        self._refocus = True
+        self.app.push_screen(OrdersScreen(), lambda _: self.reload(keep_offset=True))
 
     def action_columns(self) -> None:
         """专栏管理: create and order the columns; Enter lists one here."""
