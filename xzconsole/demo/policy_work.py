@@ -16,6 +16,7 @@ import datetime as dt
 import random
 from typing import Any, Sequence
 
+from ..clock import FixedClock
 from ..errors import StoreError
 from ..policies import PolicyFilter
 from ..store import Store
@@ -108,7 +109,65 @@ def add_policy_work(store: Store, now: dt.datetime, enterprises: Sequence[Sequen
         if hit is not None and hit.id is not None:
             store.library.pin(sup, hit.id)
     counts["grants"] = _grants(store, now, enterprises, [p for p in declarations], r)
+    counts["orders"] = _orders(store, now, staff)
     return counts
+
+
+def _at(store: Store, when: dt.datetime) -> None:
+    """Move the build's fixed clock (the orders' steps happened on earlier days)."""
+    if isinstance(store.clock, FixedClock):
+        store.clock.set(when)
+
+
+def _orders(store: Store, now: dt.datetime, staff: dict[str, Any]) -> int:
+    """定制点餐 work orders: one answered in full, one waiting for the
+    department's answers, one whose draft is overdue."""
+    sup = staff[SUPERVISOR]
+    assocs = [a.id for a in store.association_list() if a.id is not None]
+    if len(assocs) < 3:
+        return 0
+    day = dt.timedelta(days=1)
+    try:
+        # 市人社局: ordered three weeks ago, drafted, commented, answered
+        _at(store, now - 21 * day)
+        done = store.orders.open(sup, "市人社局", "徐州市重点群体创业担保贷款贴息办法", 5)
+        _at(store, now - 17 * day)
+        draft = store.library.create(staff["demo_rsj"], {
+            "title": "徐州市重点群体创业担保贷款贴息办法（征求意见稿）", "category": "人才就业", "kind": "其他",
+            "summary": "高校毕业生、退役军人等重点群体创业的，可申请最高30万元创业担保贷款，财政按贷款利率的50%给予贴息。",
+            "interpreter_name": "刘敏", "interpreter_phone": "0516-83801234"})
+        assert draft.id is not None
+        store.orders.attach(staff["demo_rsj"], done, draft.id)
+        _at(store, now - 16 * day)
+        rid = store.orders.push(sup, done, assocs[:3], 5)
+        _at(store, now - 12 * day)
+        texts = ("建议将小微企业吸纳重点群体就业也纳入贴息范围", "贴息资金请按季度拨付，减轻企业垫资压力",
+                 "希望简化反担保要求")
+        ids = [store.comments.record(store.staff.get("demo_clerk"), rid, a, t) for a, t in zip(assocs[:3], texts)]
+        _at(store, now - 9 * day)
+        store.comments.forward(sup, rid)
+        _at(store, now - 6 * day)
+        store.comments.decide(staff["demo_rsj"], ids[0], True, "已在第五条增加小微企业条款")
+        store.comments.decide(staff["demo_rsj"], ids[1], True, "改为按季度拨付")
+        store.comments.decide(staff["demo_rsj"], ids[2], False, "反担保要求按省级办法执行，本办法不作调整")
+        # 市住建局: commented, forwarded, answers due
+        _at(store, now - 12 * day)
+        waiting = store.orders.open(sup, "市住建局", "既有建筑加装电梯及节能改造补助办法", 5)
+        zjj = next(p for p in store.library.department_policies("市住建局") if p.status.value == "draft")
+        assert zjj.id is not None
+        _at(store, now - 9 * day)
+        store.orders.attach(staff["demo_zjj"], waiting, zjj.id)
+        rid = store.orders.push(sup, waiting, assocs[3:5] or assocs[:2], 3)
+        _at(store, now - 5 * day)
+        for a in (assocs[3:5] or assocs[:2]):
+            store.comments.record(store.staff.get("demo_clerk"), rid, a, "建议将补助标准与加装电梯楼层数挂钩")
+        store.comments.forward(sup, rid)
+        # 市税务局: the draft is late
+        _at(store, now - 10 * day)
+        store.orders.open(sup, "市税务局", "支持个体工商户发展税费服务措施", 3)
+    finally:
+        _at(store, now)
+    return 3
 
 
 def _grants(store: Store, now: dt.datetime, enterprises: Sequence[Sequence[Any]], policies: list[Any],

@@ -122,7 +122,7 @@ class OrdersScreen(AppAccess, Screen[None]):
         t = self.query_one("#orders-table", DataTable)
         t.add_column("编号", width=4, key="id")
         t.add_column("状态", width=10, key="state")
-        t.add_column("期限", width=12, key="due")
+        t.add_column("期限", width=18, key="due")
         t.add_column("起草单位", width=10, key="dept")
         t.add_column("事项", key="topic")
         self.fill()
