@@ -40,11 +40,12 @@ from .areas.base import (
     Params,
 )
 from .areas.collection import CollectionArea
-from .areas.comments import CommentsArea
+from .areas.comments import CommentOrders, CommentsArea
 from .areas.directory import DirectoryArea
 from .areas.exchange import ExchangeArea
 from .areas.feed import FeedArea
 from .areas.feedback import FeedbackArea
+from .areas.grants import GrantsArea
 from .areas.joint import JointArea
 from .areas.knowledge import KnowledgeArea
 from .areas.library import LibraryArea
@@ -154,6 +155,7 @@ class Store:
         self.collection = CollectionArea(self)
         self.library = LibraryArea(self, self.collection)
         self.comments = CommentsArea(self, self.library)
+        self.orders = CommentOrders(self, self.comments)
         self.associations = AssociationsArea(self, self.library)
         self.directory = DirectoryArea(self, self.records, self.library)
         self.joint = JointArea(self, self.records)
@@ -165,6 +167,7 @@ class Store:
         self.exchange = ExchangeArea(self)
         self.notify = NotifyArea(self, self.warnings)
         self.oversight = OversightArea(self, self.records, self.queue, self.tickets)
+        self.grants = GrantsArea(self, self.directory)
         if migrate:
             self.migrate()
 

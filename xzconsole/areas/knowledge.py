@@ -228,7 +228,7 @@ class KnowledgeArea:
             if returned:
                 out.append(f"{returned} 条知识库条目被中心退回，请修改")
             if due:
-                out.append(f"{due} 条知识库条目超过 {REVIEW_AFTER_DAYS} 天未更新，请核对（m 本单位条目，k 标记已核对）")
+                out.append(f"{due} 条知识库条目超过 {REVIEW_AFTER_DAYS} 天未更新，请核对（知识库 F5：m 本单位条目，k 标记已核对）")
             return out
         if actor.role in (Role.SUPERVISOR, Role.ADMIN):
             n = int(self.core.conn.execute("SELECT count(*) FROM knowledge WHERE review = 'pending'").fetchone()[0])

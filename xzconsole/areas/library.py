@@ -38,6 +38,7 @@ POLICY_EVENT_LABELS = {
     "push": "定向推送", "comment_round": "征求意见（定制点餐）", "comment": "收到意见", "forward": "转交意见",
     "decide": "意见采纳情况", "feedback": "政策反馈", "feedback_ticket": "反馈转工单", "collect": "收集",
     "interpret": "解读", "submit": "部门提交审核", "return": "中心退回部门",
+    "column": "专栏", "pin": "置顶",
 }
 
 
@@ -85,6 +86,9 @@ class LibraryArea:
         if f.statuses:
             where.append(f"p.status IN ({','.join('?' * len(f.statuses))})")
             params.extend(f.statuses)
+        if f.column_id:
+            where.append("p.id IN (SELECT policy_id FROM policy_column_items WHERE column_id = ?)")
+            params.append(int(f.column_id))
         t = today.isoformat()
         if f.validity is pol.Validity.IN_FORCE:
             where.append("(p.valid_from IS NULL OR p.valid_from <= ?) AND (p.valid_until IS NULL OR p.valid_until >= ?)")
@@ -124,8 +128,16 @@ class LibraryArea:
             order_params: list[Any] = [t, t]
         elif sort == "relevance" and terms:
             order, order_params = "score, p.published_at DESC, p.id DESC", []
+        elif f.column_id:
+            # a column in its own order
+            order = ("(SELECT position FROM policy_column_items i WHERE i.column_id = ? AND i.policy_id = p.id), "
+                     "p.published_at DESC, p.id DESC")
+            order_params = [int(f.column_id)]
         else:
-            order, order_params = "p.published_at DESC, p.id DESC", []
+            # the pinned key policies first (置顶), in their order; then the newest
+            order = ("coalesce((SELECT position FROM policy_pins k WHERE k.policy_id = p.id), 1e9), "
+                     "p.published_at DESC, p.id DESC")
+            order_params = []
         rows = library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, ("title", "doc_number", "issuer", "summary"),
                                    terms, where, params, order, order_params, sort == "relevance", limit, offset)
         out = []
@@ -140,6 +152,144 @@ class LibraryArea:
         where, params = self._policy_filter_sql(f, self.core.clock.today())
         return int(self.core.conn.execute(f"SELECT count(*) FROM policies p {'WHERE ' + ' AND '.join(where) if where else ''}",
                                           params).fetchone()[0])
+
+    # -- 专栏 (columns) and 置顶 (pins) ---------------------------------------------
+    def columns(self) -> list[dict[str, Any]]:
+        """The columns in their order, each with how many policies it holds (published ones apart)."""
+        rows = self.core.conn.execute(
+            "SELECT c.*, (SELECT count(*) FROM policy_column_items i WHERE i.column_id = c.id) AS count, "
+            "(SELECT count(*) FROM policy_column_items i JOIN policies p ON p.id = i.policy_id "
+            " WHERE i.column_id = c.id AND p.status = 'published') AS published "
+            "FROM policy_columns c ORDER BY c.position, c.id").fetchall()
+        return [dict(r) for r in rows]
+
+    def column_id(self, ref: int | str) -> int:
+        """A column by id or name (a Chinese refusal naming the columns otherwise)."""
+        text = str(ref).strip()
+        row = self.core.conn.execute("SELECT id FROM policy_columns WHERE name = ? OR CAST(id AS TEXT) = ?",
+                                     (text, text)).fetchone()
+        if row is None:
+            names = "、".join(c["name"] for c in self.columns()) or "（尚未建立专栏）"
+            raise NotFound(f"没有名为“{text}”的专栏；现有专栏：{names}")
+        return int(row[0])
+
+    def create_column(self, actor: Staff, name: str, description: str = "") -> int:
+        """A new 专栏, placed last."""
+        require_policy_manager(actor, "新建专栏")
+        name = (name or "").strip()
+        if not name:
+            raise InvalidAction("请填写专栏名称")
+        if len(name) > 40:
+            raise InvalidAction("专栏名称不超过 40 个字")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            if c.execute("SELECT 1 FROM policy_columns WHERE name = ?", (name,)).fetchone():
+                raise InvalidAction(f"已有名为“{name}”的专栏")
+            last = c.execute("SELECT coalesce(max(position), 0) FROM policy_columns").fetchone()[0]
+            cur = c.execute("INSERT INTO policy_columns(name, description, position, created_at, created_by) VALUES (?,?,?,?,?)",
+                            (name, (description or "").strip(), int(last) + 1, now, actor.login))
+            return inserted_id(cur)
+
+    def move_column(self, actor: Staff, column_id: int, step: int) -> None:
+        """Move a column up (step < 0) or down among the columns."""
+        require_policy_manager(actor, "调整专栏顺序")
+        with self.core.write() as c:
+            ids = [r[0] for r in c.execute("SELECT id FROM policy_columns ORDER BY position, id")]
+            self._reorder(c, "UPDATE policy_columns SET position = ? WHERE id = ?", ids, int(column_id), step, "专栏")
+
+    @staticmethod
+    def _reorder(c: sqlite3.Connection, sql: str, ids: list[int], item: int, step: int, what: str,
+                 scope: tuple[Any, ...] = ()) -> None:
+        """Swap ``item`` with its neighbour and renumber: ``sql`` takes (position, *scope, id)."""
+        if item not in ids:
+            raise NotFound(f"找不到该{what}")
+        i = ids.index(item)
+        j = max(0, min(len(ids) - 1, i + (1 if step > 0 else -1)))
+        ids[i], ids[j] = ids[j], ids[i]
+        for n, x in enumerate(ids, 1):
+            c.execute(sql, (n, *scope, x))
+
+    def add_to_column(self, actor: Staff, column_id: int, policy_id: int) -> None:
+        """Put a policy in a column (last); recorded in the policy's history."""
+        require_policy_manager(actor, "编排专栏")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            col = c.execute("SELECT name FROM policy_columns WHERE id = ?", (int(column_id),)).fetchone()
+            if col is None:
+                raise NotFound(f"找不到专栏 #{column_id}")
+            get_policy(c, policy_id)
+            if c.execute("SELECT 1 FROM policy_column_items WHERE column_id = ? AND policy_id = ?",
+                         (int(column_id), int(policy_id))).fetchone():
+                raise InvalidAction(f"该政策已在专栏“{col[0]}”中")
+            last = c.execute("SELECT coalesce(max(position), 0) FROM policy_column_items WHERE column_id = ?",
+                             (int(column_id),)).fetchone()[0]
+            c.execute("INSERT INTO policy_column_items(column_id, policy_id, position, added_at, added_by) VALUES (?,?,?,?,?)",
+                      (int(column_id), int(policy_id), int(last) + 1, now, actor.login))
+            policy_event(c, int(policy_id), now, actor.login, "column", f"加入专栏“{col[0]}”")
+
+    def remove_from_column(self, actor: Staff, column_id: int, policy_id: int) -> None:
+        require_policy_manager(actor, "编排专栏")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            col = c.execute("SELECT name FROM policy_columns WHERE id = ?", (int(column_id),)).fetchone()
+            cur = c.execute("DELETE FROM policy_column_items WHERE column_id = ? AND policy_id = ?",
+                            (int(column_id), int(policy_id)))
+            if col is None or cur.rowcount == 0:
+                raise InvalidAction("该政策不在这个专栏中")
+            policy_event(c, int(policy_id), now, actor.login, "column", f"移出专栏“{col[0]}”")
+
+    def move_in_column(self, actor: Staff, column_id: int, policy_id: int, step: int) -> None:
+        require_policy_manager(actor, "编排专栏")
+        with self.core.write() as c:
+            ids = [r[0] for r in c.execute("SELECT policy_id FROM policy_column_items WHERE column_id = ? ORDER BY position",
+                                           (int(column_id),))]
+            self._reorder(c, "UPDATE policy_column_items SET position = ? WHERE column_id = ? AND policy_id = ?",
+                          ids, int(policy_id), step, "政策", (int(column_id),))
+
+    def columns_of(self, policy_id: int) -> list[str]:
+        """The names of the columns a policy is in."""
+        return [r[0] for r in self.core.conn.execute(
+            "SELECT c.name FROM policy_column_items i JOIN policy_columns c ON c.id = i.column_id "
+            "WHERE i.policy_id = ? ORDER BY c.position", (int(policy_id),))]
+
+    def pin(self, actor: Staff, policy_id: int) -> None:
+        """置顶: a published policy goes to the top of the library (after those pinned before it)."""
+        require_policy_manager(actor, "置顶政策")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            p = get_policy(c, policy_id)
+            if p.status is not PolicyStatus.PUBLISHED:
+                raise InvalidAction(f"只能置顶已发布的政策（当前为“{p.status.label}”）")
+            if c.execute("SELECT 1 FROM policy_pins WHERE policy_id = ?", (int(policy_id),)).fetchone():
+                raise InvalidAction("该政策已置顶")
+            last = c.execute("SELECT coalesce(max(position), 0) FROM policy_pins").fetchone()[0]
+            c.execute("INSERT INTO policy_pins(policy_id, position, pinned_at, pinned_by) VALUES (?,?,?,?)",
+                      (int(policy_id), int(last) + 1, now, actor.login))
+            policy_event(c, int(policy_id), now, actor.login, "pin", "置顶")
+
+    def unpin(self, actor: Staff, policy_id: int) -> None:
+        require_policy_manager(actor, "取消置顶")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            if c.execute("DELETE FROM policy_pins WHERE policy_id = ?", (int(policy_id),)).rowcount == 0:
+                raise InvalidAction("该政策没有置顶")
+            policy_event(c, int(policy_id), now, actor.login, "pin", "取消置顶")
+
+    def move_pin(self, actor: Staff, policy_id: int, step: int) -> None:
+        require_policy_manager(actor, "调整置顶顺序")
+        with self.core.write() as c:
+            ids = [r[0] for r in c.execute("SELECT policy_id FROM policy_pins ORDER BY position")]
+            self._reorder(c, "UPDATE policy_pins SET position = ? WHERE policy_id = ?", ids, int(policy_id), step, "置顶政策")
+
+    def pinned(self) -> list[Policy]:
+        """The pinned policies in their order (those no longer published left out)."""
+        rows = self.core.conn.execute(
+            "SELECT p.* FROM policy_pins k JOIN policies p ON p.id = k.policy_id "
+            "WHERE p.status = 'published' ORDER BY k.position").fetchall()
+        return [row_policy(r) for r in rows]
+
+    def pinned_ids(self) -> set[int]:
+        return {int(r[0]) for r in self.core.conn.execute("SELECT policy_id FROM policy_pins")}
 
     # -- reading policies ----------------------------------------------------------
     def get(self, policy_id: int) -> Policy:

@@ -860,6 +860,76 @@ _OVERSIGHT = """
 """
 
 
+# 专栏 and 置顶 (issue 15): named collections of policies in an order, and the pinned key policies
+_POLICY_COLUMNS = """
+CREATE TABLE policy_columns (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE TABLE policy_column_items (
+    column_id INTEGER NOT NULL REFERENCES policy_columns(id),
+    policy_id INTEGER NOT NULL REFERENCES policies(id),
+    position INTEGER NOT NULL,
+    added_at TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    PRIMARY KEY (column_id, policy_id)
+);
+CREATE INDEX policy_column_items_policy ON policy_column_items(policy_id);
+CREATE TABLE policy_pins (
+    policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+    position INTEGER NOT NULL,
+    pinned_at TEXT NOT NULL,
+    pinned_by TEXT NOT NULL
+);
+"""
+
+
+# 政策兑现台账 (issue 15): policy funds paid to enterprises, in fen
+_GRANTS = """
+CREATE TABLE policy_grants (
+    id INTEGER PRIMARY KEY,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+    policy_id INTEGER NOT NULL REFERENCES policies(id),
+    amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+    granted_on TEXT NOT NULL,
+    department_id INTEGER REFERENCES departments(id),
+    batch TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    line INTEGER,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (enterprise_id, policy_id, batch)
+);
+CREATE INDEX policy_grants_policy ON policy_grants(policy_id);
+CREATE INDEX policy_grants_day ON policy_grants(granted_on);
+"""
+
+
+# 定制点餐 as a work order (issue 15): the center asks a drafting department
+# for a draft by a working-day deadline, then sends it out for comments
+_COMMENT_ORDERS = """
+CREATE TABLE comment_orders (
+    id INTEGER PRIMARY KEY,
+    department_id INTEGER NOT NULL REFERENCES departments(id),
+    topic TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    opened_at TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    draft_due TEXT NOT NULL,
+    policy_id INTEGER REFERENCES policies(id),
+    attached_at TEXT,
+    attached_by TEXT,
+    round_id INTEGER REFERENCES comment_rounds(id),
+    answer_days INTEGER NOT NULL DEFAULT 5
+);
+CREATE INDEX comment_orders_department ON comment_orders(department_id, id);
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -870,6 +940,9 @@ MIGRATIONS: list[str] = [
     _NOTIFY_AND_ASSESSMENT,
     _POLICY_AUTHORS,
     _OVERSIGHT,
+    _POLICY_COLUMNS,
+    _GRANTS,
+    _COMMENT_ORDERS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -22,7 +22,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
                    help="每批提交的行数（默认 5000；中断后重新执行会跳过已提交的批次）")
 
 
-@register("import", "导入数据（JSON Lines / CSV / XLSX）：热线工单、政策库或知识库，坏行写入拒收文件", _import_args, uses_now=True)
+@register("import", "导入数据（JSON Lines / CSV / XLSX）：热线工单、政策库、知识库或政策兑现台账，坏行写入拒收文件", _import_args, uses_now=True)
 def cmd_import(ctx: Ctx) -> int:
     from ..models import Role
     from ..services.importers import open_feed
@@ -173,9 +173,10 @@ def _at_least(lines: Iterable[str], level: WarningLevel) -> Iterator[str]:
 
 def _search_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("what", choices=("policies", "knowledge"), help="policies 政策库 / knowledge 知识库")
-    p.add_argument("words", nargs="+", metavar="WORDS", help="检索词（中文可按任意两个字以上检索，多个词须同时出现）")
+    p.add_argument("words", nargs="*", metavar="WORDS", help="检索词（中文可按任意两个字以上检索，多个词须同时出现；有 --column 时可省略）")
     p.add_argument("--json", action="store_true", help="输出 JSON Lines（最相关的在前）")
     p.add_argument("--limit", type=int, metavar="N", help="只输出最相关的 N 条")
+    p.add_argument("--column", metavar="专栏", help="只在该专栏中检索（专栏名称或编号）；不给检索词则按专栏顺序列出")
 
 
 @register("search", "在政策库或知识库中检索（与工作台同一检索）", _search_args, uses_now=True)
@@ -188,7 +189,7 @@ def cmd_search(ctx: Ctx) -> int:
         raise CliError("--limit 至少为 1")
     with ctx.open_store() as store:
         ctx.actor(store)
-        return search_cli(store, a.what, " ".join(a.words), as_json=a.json, limit=a.limit, out=ctx.out)
+        return search_cli(store, a.what, " ".join(a.words), as_json=a.json, limit=a.limit, out=ctx.out, column=a.column)
 
 
 def _report_args(p: argparse.ArgumentParser) -> None:

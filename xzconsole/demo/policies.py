@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from ..clock import format_datetime
 from ..policies import FEEDBACK_SATISFACTION, FEEDBACK_TOPICS
 from ..store import Store
 from .associations import AssociationPlan
@@ -129,11 +130,15 @@ def plan_policy_activity(ctx: Context, directory: Directory, associations: Assoc
 SAMPLE_DIR = Path(__file__).resolve().parent / "data"
 
 
-def load_sample_library(store: Store, data_dir: Path | None = None) -> dict[str, int]:
+def load_sample_library(store: Store, data_dir: Path | None = None, *, ages: bool = False) -> dict[str, int]:
     """The demo's invented library: the sample policies and knowledge entries
     of ``demo/data/`` (never loaded by ``xzconsole init``: a center's real
     library starts empty).  Idempotent; a sample policy is published when it
-    is complete (summary, interpreter, application link for a declaration)."""
+    is complete (summary, interpreter, application link for a declaration).
+
+    ``ages``: the knowledge entries were last updated over the past 13 months
+    (spread by their order), as a knowledge base kept for a while is — some
+    due for their department's review, some no longer counted as current."""
     folder = Path(data_dir or SAMPLE_DIR)
 
     def read(name: str, key: str) -> list[dict[str, Any]]:
@@ -148,8 +153,9 @@ def load_sample_library(store: Store, data_dir: Path | None = None) -> dict[str,
     policies = read("policies.toml", "policy")
     now = store.now_s()
     with store.write() as c:
-        for k in knowledge:
-            store.knowledge.insert_entry(c, k, now)
+        for i, k in enumerate(knowledge):
+            when = format_datetime(store.now() - dt.timedelta(days=(i * 37) % 400)) if ages else now
+            store.knowledge.insert_entry(c, k, when)
         for p in policies:
             store.library.insert_policy(c, p, now)
     return {"knowledge": len(knowledge), "policies": len(policies)}

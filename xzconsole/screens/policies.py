@@ -48,6 +48,8 @@ from .dialogs import ConfirmDialog, FormDialog, ReasonDialog
 from .policy_associations import AssociationPicker, CommentRoundsScreen, PickedAssociations, PushHistoryScreen
 from .policy_editor import PolicyEditorScreen, category_options, split_category
 from .policy_feedback import FeedbackScreen
+from .policies_columns import ColumnPickDialog, ColumnsScreen
+from .policies_orders import OrdersScreen
 
 PAGE_SIZE = 50
 NARROW_BELOW = 100  # columns: below this the list drops the issuer column
@@ -136,6 +138,10 @@ def policy_detail_text(detail: dict[str, Any]) -> Text:
     t.append_text(link("来源链接", p.source_url))
     t.append("\n")
     lag = detail.get("lag")
+    placed = (["置顶"] if detail.get("pinned") else []) + [f"专栏：{c}" for c in detail.get("columns", [])]
+    if placed:
+        t.append_text(literal(" · ".join(placed), style="bold"))
+        t.append("\n")
     if lag is not None and lag.publish is not None:
         late = lag.late()
         t.append(f"发布用时：{lag.publish} 个工作日（目标 {lag.targets.publish}）"
@@ -182,12 +188,21 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         Binding("x", "return_draft", "退回部门", id="policies.return"),
         Binding("m", "mine", "本单位政策", id="policies.mine"),
         Binding("v", "review_queue", "待审核", id="policies.review_queue"),
+        Binding("p", "pin", "置顶", id="policies.pin"),
+        Binding("l", "add_to_column", "加入专栏", id="policies.column_add"),
+        Binding("d", "remove_from_column", "移出专栏", id="policies.column_remove"),
+        Binding("o", "columns", "专栏管理", id="policies.columns"),
+        Binding("g", "orders", "定制点餐", id="policies.orders"),
+        Binding("left_square_bracket", "move(-1)", "上移", id="policies.move_up", show=False),
+        Binding("right_square_bracket", "move(1)", "下移", id="policies.move_down", show=False),
+        *[Binding(str(n), f"column({n})", f"专栏{n}", id=f"policies.column{n}", show=False) for n in range(10)],
         Binding("r", "reload", "刷新", id="policies.reload", show=False),
         Binding("escape", "back", "返回", id="policies.back"),
     ]
 
     #: actions only a supervisor may take (the store refuses the others anyway)
-    MANAGER_ACTIONS = {"publish", "withdraw", "push", "return_draft", "review_queue"}
+    MANAGER_ACTIONS = {"publish", "withdraw", "push", "return_draft", "review_queue", "pin", "add_to_column",
+                       "remove_from_column", "columns", "move"}
     #: a supervisor, or a department liaison for their own department's drafts
     AUTHOR_ACTIONS = {"new_policy", "edit_policy"}
     LIAISON_ACTIONS = {"submit_draft", "mine"}
@@ -213,6 +228,10 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self._token = 0
         #: "" the library; "mine" a liaison's department drafts; "review" the drafts awaiting the center
         self.mode = ""
+        #: the 专栏 listed (number keys; 0 the whole library), and the columns line's columns
+        self.column_id: int | None = None
+        self.columns: list[dict[str, Any]] = []
+        self.pins: set[int] = set()
         #: give the list the focus back once the page is read (``loading`` moves it off the table)
         self._refocus = False
 
@@ -236,6 +255,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         issuers = sorted({d.short_name for d in self.store.departments()})
         yield ConsoleHeader("政策库", id="header")
         yield Static("", id="pol-notice", markup=False)
+        yield Static("", id="pol-columns", markup=False)
         yield Input(self.query_state.words, placeholder="搜索政策：标题 / 文号 / 发文单位 / 摘要（空格分隔多个词，回车执行）",
                     id="pol-search")
         with Horizontal(id="pol-filters"):
@@ -256,10 +276,27 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self.reload()
         self.table.focus()
 
+    def show_columns(self) -> None:
+        """The columns line: the pinned count and the columns, numbered for the number keys."""
+        self.columns = self.store.library.columns()
+        self.pins = self.store.library.pinned_ids()
+        parts = []
+        for i, c in enumerate(self.columns[:9], 1):
+            mark = "▶" if c["id"] == self.column_id else ""
+            parts.append(f"{mark}{i} {c['name']}（{c['published']}）")
+        head = f"置顶 {len(self.store.library.pinned())} 件" if not self.column_id else "0 全部政策"
+        self.query_one("#pol-columns", Static).update(
+            f"{head} · 专栏：{' · '.join(parts)}" if parts else f"{head} · 尚无专栏" + ("（o 专栏管理）" if self.is_manager else ""))
+
+    @property
+    def columns_text(self) -> str:
+        return str(self.query_one("#pol-columns", Static).render())
+
     def show_notices(self) -> None:
         """The review notices for this user (returned drafts, entries due, drafts to review)."""
         user = self.user
-        lines = [*self.store.library.review_notices(user), *self.store.knowledge.review_notices(user)] if user else []
+        lines = [*self.store.library.review_notices(user), *self.store.knowledge.review_notices(user),
+                 *self.store.orders.notices(user)] if user else []
         box = self.query_one("#pol-notice", Static)
         box.update("⚑ " + "；".join(lines) if lines else "")
         box.display = bool(lines)
@@ -299,6 +336,10 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             return False
         if action == "return_draft" and self.mode != "review":
             return False  # returning is done in the list of drafts awaiting review (v)
+        if action == "remove_from_column" and not self.column_id:
+            return False
+        if action == "orders" and not (self.is_manager or self.is_liaison):
+            return False
         if action == "next_page":
             return True if self.more else None
         if action == "previous_page":
@@ -326,9 +367,11 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             self.query_state.offset = 0
         self._token += 1
         self._refocus = self._refocus or self.focused is self.table
+        self.query_state.filters.column_id = self.column_id
         self.loading = True
         self._update_status()
         self.show_notices()
+        self.show_columns()
         dept = self.user.department_name if self.user is not None else None
         self._load(self._token, self.query_state.words, self.query_state.filters, self.query_state.offset,
                    self.mode, dept or "")
@@ -379,7 +422,9 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             t.clear()
             for h in self.hits:
                 p = h.policy
-                cells = [Text(status_label(p)), days_left_text(h.days_left), literal(p.issuer or "—"), literal(p.title)]
+                label = "置顶" if p.id in self.pins and p.status is PolicyStatus.PUBLISHED and not self.column_id else status_label(p)
+                cells = [Text(label, style="bold" if label == "置顶" else ""), days_left_text(h.days_left),
+                         literal(p.issuer or "—"), literal(p.title)]
                 if self.narrow:
                     del cells[2]
                 t.add_row(*cells, key=str(p.id))
@@ -393,6 +438,9 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
     def _update_status(self) -> None:
         q = self.query_state
         prefix = {"mine": "本单位起草的政策（m 返回政策库）· ", "review": "部门提交待审核的政策（v 返回政策库）· "}.get(self.mode, "")
+        if not self.mode and self.column_id:
+            name = next((c["name"] for c in self.columns if c["id"] == self.column_id), "")
+            prefix = f"专栏“{name}”（0 返回全部）· "
         if self.loading:
             text = "检索中…"
         elif not self.hits:
@@ -427,6 +475,8 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             detail = self.store.library.detail(pid)  # one row by primary key: inline is fine
             if detail["policy"].review:
                 detail["review_history"] = [h for h in self.store.library.history(pid) if h["action"] in REVIEW_ACTIONS]
+            detail["columns"] = self.store.library.columns_of(pid)
+            detail["pinned"] = pid in self.pins
         except store_error_types() as exc:
             box.update(literal(str(exc)))
             return
@@ -627,6 +677,105 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             self.reload(keep_offset=True)
 
         self.app.push_screen(ReasonDialog("退回部门修改", "如：摘要未写明申报条件", label="退回理由", on_submit=submit))
+
+    def action_column(self, n: int) -> None:
+        """1–9: list that column of the columns line; 0: the whole library."""
+        if n == 0:
+            self.column_id = None
+        elif n <= len(self.columns):
+            self.column_id = int(self.columns[n - 1]["id"])
+        else:
+            return
+        self.mode = ""
+        self.reload()
+        self.refresh_bindings()
+
+    def action_orders(self) -> None:
+        """定制点餐工单: the center's orders to drafting departments (a liaison: their own)."""
+        self._refocus = True
+        self.app.push_screen(OrdersScreen(), lambda _: self.reload(keep_offset=True))
+
+    def action_columns(self) -> None:
+        """专栏管理: create and order the columns; Enter lists one here."""
+        def opened(cid: int | None) -> None:
+            if cid is not None:
+                self.column_id = cid
+                self.mode = ""
+            self._refocus = True
+            self.reload()
+            self.refresh_bindings()
+
+        self.app.push_screen(ColumnsScreen(), opened)
+
+    def action_pin(self) -> None:
+        """置顶 the highlighted published policy, or take it off the top."""
+        pid = self._selected()
+        if pid is None:
+            return
+        try:
+            if pid in self.store.library.pinned_ids():
+                self.store.library.unpin(self.user, pid)
+                self.notify("已取消置顶", markup=False)
+            else:
+                self.store.library.pin(self.user, pid)
+                self.notify("已置顶", markup=False)
+        except store_error_types() as exc:
+            self._fail(exc)
+            return
+        self.reload(keep_offset=True)
+
+    def action_add_to_column(self) -> None:
+        """Put the highlighted policy in a column."""
+        pid = self._selected()
+        if pid is None:
+            return
+        columns = self.store.library.columns()
+        if not columns:
+            self.notify("尚无专栏：按 o 进入专栏管理新建", severity="warning", markup=False)
+            return
+
+        def submit(dialog: FormDialog[int], cid: int) -> None:
+            try:
+                self.store.library.add_to_column(self.user, cid, pid)
+            except store_error_types() as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(cid)
+            self.notify("已加入专栏", markup=False)
+            self.reload(keep_offset=True)
+
+        self.app.push_screen(ColumnPickDialog(f"加入专栏：{self.store.library.get(pid).title}", columns, on_submit=submit))
+
+    def action_remove_from_column(self) -> None:
+        """Take the highlighted policy out of the column listed."""
+        pid = self._selected()
+        if pid is None or not self.column_id:
+            return
+        try:
+            self.store.library.remove_from_column(self.user, self.column_id, pid)
+        except store_error_types() as exc:
+            self._fail(exc)
+            return
+        self.notify("已移出专栏", markup=False)
+        self.reload(keep_offset=True)
+
+    def action_move(self, step: int) -> None:
+        """[ / ]: move the highlighted policy up or down in the column listed, or among the pinned."""
+        pid = self._selected()
+        if pid is None:
+            return
+        try:
+            if self.column_id:
+                self.store.library.move_in_column(self.user, self.column_id, pid, step)
+            elif pid in self.pins:
+                self.store.library.move_pin(self.user, pid, step)
+            else:
+                self.notify("只能调整专栏中或置顶政策的顺序", severity="warning", markup=False)
+                return
+        except store_error_types() as exc:
+            self._fail(exc)
+            return
+        self.reload(keep_offset=True)
 
     def action_feedback(self) -> None:
         """The policy's feedback survey."""

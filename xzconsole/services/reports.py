@@ -74,6 +74,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
+from ..areas.grants import GrantTotal
 from ..clock import format_datetime, local_date
 
 if TYPE_CHECKING:  # typing only: the store is handed in, never imported here
@@ -284,6 +285,10 @@ class Assessment:
     # the trend: per department id, its figures in each month of ``months``
     trends: dict[int, list[DepartmentFigures]] = field(default_factory=dict)
     total_trend: list[DepartmentFigures] = field(default_factory=list)  # the total's, month by month
+    # 政策兑现 (issue 15): the period's payments grouped by department, district, policy and month
+    grants: dict[str, list[GrantTotal]] = field(default_factory=dict)
+    # 定制点餐 work orders opened in the period, per drafting department (store.orders.figures)
+    orders: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ranking(self) -> list[DepartmentFigures]:
@@ -479,7 +484,10 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
 
     return Assessment(start, end, now, center, weights, figures, total, best, worst,
                       publication=store.collection.publication_figures(start, end), publish_target=publish_target,
-                      min_dispatched=min_dispatched, months=months, trends=trends, total_trend=total_trend)
+                      min_dispatched=min_dispatched, months=months, trends=trends, total_trend=total_trend,
+                      grants={"total": [store.grants.total(start, end)],
+                              **{by: store.grants.figures(by, start, end) for by in GRANT_GROUPS}},
+                      orders=store.orders.figures(start, end))
 
 
 # Drill-down names: the count figures, plus each rate's name for the tickets
@@ -769,10 +777,32 @@ def tables(a: Assessment) -> list[Table]:
           lag(r["interpret_lag"]), r["publish_on_time"], r["publish_on_time_rate"], r["sources"], r["unchecked_source_days"]]
          for name, r in sorted(pub.items(), key=lambda kv: (-kv[1]["published"], -kv[1]["unchecked_source_days"], kv[0]))],
     )
-    out = [ranking, detail, boards, policies, collection, notes]
+    grant_rows: list[list[Any]] = []
+    for by, label in GRANT_GROUPS.items():
+        for g in a.grants.get(by, []):
+            grant_rows.append([label, g.key, g.enterprises, g.grants, g.amount_fen / 100])
+    if grant_rows:
+        t = a.grants["total"][0]
+        grant_rows.insert(0, ["合计", TOTAL_LABEL, t.enterprises, t.grants, t.amount_fen / 100])
+    grants = Table("政策兑现", ["统计口径", "名称", "企业数", "笔数", "金额（元）"], ["text", "text", "int", "int", "num"],
+                   grant_rows)
+    order_rows = [[o["department"], o["orders"], o["rounds"], o["comments"], o["answered"], o["adopted"],
+                   o["adopted"] / o["answered"] if o["answered"] else None, o["overdue"]] for o in a.orders]
+    if order_rows:
+        order_rows.append([TOTAL_LABEL, *[sum(r[i] for r in order_rows) for i in range(1, 6)], None,
+                           sum(r[7] for r in order_rows)])
+        answered, adopted = order_rows[-1][4], order_rows[-1][5]
+        order_rows[-1][6] = adopted / answered if answered else None
+    orders = Table("定制点餐", ["起草单位", "工单", "征求轮次", "收到意见", "已答复", "采纳", "采纳率", "逾期环节"],
+                   ["text", "int", "int", "int", "int", "int", "pct", "int"], order_rows)
+    out = [ranking, detail, boards, policies, collection, grants, orders, notes]
     if len(a.months) > 1:
         out.extend(trend_tables(a))
     return out
+
+
+#: how the bulletin's 政策兑现 sheet groups the period's payments
+GRANT_GROUPS = {"department": "兑现部门", "district": "区域", "policy": "政策", "month": "月份"}
 
 
 TREND_TITLE = "月度趋势"
