@@ -4,17 +4,19 @@ cursor and column behaviour), each reproduced through the real app."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
 from textual.widgets import Input, Select
 
 from xzconsole.app import XzApp
-from xzconsole.screens.dialogs import ConfirmDialog, ReasonDialog
+from xzconsole.screens.dialogs import ConfirmDialog, ExtensionDialog, ReasonDialog
 from xzconsole.screens.intake import IntakeScreen
 from xzconsole.screens.policy_editor import PolicyEditorScreen
 from xzconsole.screens.queue import QueueScreen
 from xzconsole.store import Store
+from xzconsole.widgets.ticket_table import TicketTable
 from pilot_support import screen_text, settle
 
 
@@ -170,3 +172,160 @@ async def test_palette_prompt_and_no_match_line_are_chinese(store):
         await pilot.pause(0.5)
         await settle(pilot)
         assert "Quit the application" not in screen_text(app)
+
+
+# ---------------------------------------------------------------- (9) queue cursor, stale errors, Enter
+
+
+def take(store: Store, staff: dict, i: int) -> int:
+    from xzconsole.models import TicketIntake
+
+    return store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name=f"徐州第{i:03d}机械有限公司", contact_phone=f"139{i:08d}",
+        content=f"第{i}号诉求：厂区道路破损需要修复。")).id
+
+
+async def test_home_end_g_G_move_the_queue_cursor(store, staff):
+    for i in range(12):
+        take(store, staff, i)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TicketTable)
+        assert table.row_count == 12 and table.cursor_row == 0
+        for key, row in (("end", 11), ("home", 0), ("G", 11), ("g", 0)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert table.cursor_row == row, key
+
+
+async def test_refresh_keeps_the_cursor_on_the_same_ticket(store, staff):
+    ids = [take(store, staff, i) for i in range(8)]
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TicketTable)
+        await pilot.press("down", "down", "down", "down")
+        await settle(pilot)
+        chosen = table.current_ticket_id
+        above = [t.id for t in table.tickets[:table.cursor_row]]
+        store.tickets.dispatch(staff["clerk"], above[0], "市人社局")  # another console: it leaves 待受理
+        await pilot.press("r")
+        await settle(pilot)
+        assert table.current_ticket_id == chosen
+        assert len(table.tickets) == len(ids) - 1
+
+
+async def test_an_intake_error_goes_once_the_field_is_fixed(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(IntakeScreen())
+        await settle(pilot)
+        intake = app.screen
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "企业名称" in intake.error_of("intake-name")
+        intake.query_one("#intake-name", Input).focus()
+        await type_into(pilot, "徐州云龙机械有限公司")
+        await settle(pilot)
+        assert intake.error_of("intake-name") == ""  # while the cursor is still in the field
+        assert intake.error_of("intake-content") != ""  # the others stay until fixed
+
+
+async def test_enter_in_the_extension_dialog_confirms(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        result: list[Any] = []
+        await app.push_screen(ExtensionDialog(0, initial_reason="需要现场勘查"), result.append)
+        await settle(pilot)
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        assert result == [(3, "需要现场勘查")]
+
+
+# ---------------------------------------------------------------- (3) F4 / searches
+
+
+async def test_policy_search_keeps_focus_out_of_the_issuer_field(store):
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.focused is not None and app.focused.id == "pol-search"
+        await pilot.press("社", "保", "enter")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "pol-table"
+        await pilot.press("补", "贴", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#pol-issuer", Input).value == ""
+        assert app.screen.query_one("#pol-search", Input).value == "社保"
+        assert not app.screen.query(".-textual-loading-indicator")  # the screen is never covered by a spinner
+
+
+# ---------------------------------------------------------------- (4) sorting never filters
+
+
+def test_due_date_sort_pages_through_every_ticket_undated_last(store, staff):
+    from xzconsole.store import TicketFilter
+
+    ids = [take(store, staff, i) for i in range(7)]
+    for tid, dept in zip(ids[:3], ("市人社局", "市税务局", "市人社局")):
+        store.tickets.dispatch(staff["clerk"], tid, dept)
+    for sort in ("due", "warning"):
+        seen: list[Any] = []
+        after = None
+        while True:
+            rows, after = store.queue.page(staff["sup"], TicketFilter(), sort=sort, after=after, limit=2)
+            seen += rows
+            if after is None:
+                break
+        assert sorted(t.id for t in seen) == sorted(ids), sort  # every ticket once
+        dated = [t for t in seen if t.due_date is not None]
+        assert seen[:len(dated)] == dated and len(dated) == 3  # the undated at the end
+        assert [t.due_date for t in dated] == sorted(t.due_date for t in dated)
+
+
+async def test_sorting_the_new_tab_by_due_date_keeps_its_tickets(store, staff):
+    for i in range(5):
+        take(store, staff, i)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TicketTable)
+        assert table.row_count == 5
+        await pilot.press("s")  # 办理期限（早→晚）
+        await settle(pilot)
+        assert app.screen.sort == "due"
+        assert table.row_count == 5
+
+
+# ---------------------------------------------------------------- (12) the real terminal size
+
+
+def test_start_size_is_the_terminals_not_columns_lines_or_80x24(monkeypatch):
+    import fcntl
+    import shutil
+    import struct
+    import termios
+
+    from xzconsole.app import console_driver, real_terminal_size
+
+    master, slave = os.openpty()
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
+        monkeypatch.setenv("COLUMNS", "80")
+        monkeypatch.setenv("LINES", "24")
+        assert shutil.get_terminal_size() == (80, 24)  # what Textual would have used
+        assert real_terminal_size([slave], tty=None) == (160, 45)
+        driver_cls = console_driver()
+        monkeypatch.setattr("xzconsole.app.real_terminal_size", lambda: real_terminal_size([slave], tty=None))
+        assert driver_cls._get_terminal_size(object.__new__(driver_cls)) == (160, 45)
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 0, 0, 0, 0))  # a pane not laid out yet
+        assert real_terminal_size([slave], tty=None) is None
+    finally:
+        os.close(master)
+        os.close(slave)
