@@ -329,3 +329,35 @@ def test_start_size_is_the_terminals_not_columns_lines_or_80x24(monkeypatch):
     finally:
         os.close(master)
         os.close(slave)
+
+
+# ---------------------------------------------------------------- (5) 80×24 shows what matters
+
+
+async def test_filter_dialog_buttons_are_on_screen_at_80x24(store):
+    from xzconsole.screens.queue_filters import FilterDialog
+
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FilterDialog)
+        screen = app.screen.region
+        for button in ("#filter-ok", "#filter-reset", "#filter-cancel"):
+            region = app.screen.query_one(button).region
+            assert region.height and screen.contains_region(region), button
+        text = screen_text(app)
+        assert "应用" in text and "清除" in text and "取消" in text
+
+
+async def test_header_never_cuts_its_closing_bracket(store):
+    app = make_app(store, "sup")
+    for size in ((80, 24), (160, 45)):
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            first = screen_text(app).splitlines()[0]
+            assert "赵值班（值班长" in first and "）" in first, first
+            if size[0] >= 120:
+                assert "赵值班（值班长·" in first  # the center too where there is room
+        app = make_app(store, "sup")
