@@ -361,3 +361,33 @@ async def test_header_never_cuts_its_closing_bracket(store):
             if size[0] >= 120:
                 assert "赵值班（值班长·" in first  # the center too where there is room
         app = make_app(store, "sup")
+
+
+# ---------------------------------------------------------------- (8) columns follow the width
+
+LONG_NAME = "徐州经济技术开发区高端装备智能制造有限公司"  # 21 characters
+
+
+async def test_queue_columns_use_the_terminal_width(store, staff):
+    from xzconsole.models import TicketIntake
+
+    tid = store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name=LONG_NAME, contact_phone="13900000001",
+        content="咨询设备更新贷款贴息政策。")).id
+    store.tickets.dispatch(staff["clerk"], tid, "市自然资源和规划局")
+    dept = store.tickets.get(staff["sup"], tid).department_name
+    for (width, height), whole in (((160, 45), True), ((80, 24), False)):
+        app = make_app(store, "sup")
+        async with app.run_test(size=(width, height)) as pilot:
+            await settle(pilot)
+            app.screen.select_tab("tab-all")
+            await settle(pilot)
+            text = screen_text(app)
+            if whole:
+                assert LONG_NAME in text and dept in text, text
+            else:
+                row = next(line for line in text.splitlines() if LONG_NAME[:5] in line)
+                assert "…" in row  # cut visibly, not silently
+            table = app.screen.query_one(TicketTable)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used >= width - 6  # no wide empty margin on the right
