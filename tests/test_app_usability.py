@@ -8,6 +8,9 @@ import os
 import re
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.text import Text
 from textual.widgets import Input, Select
 
 from xzconsole.app import XzApp
@@ -391,3 +394,76 @@ async def test_queue_columns_use_the_terminal_width(store, staff):
             table = app.screen.query_one(TicketTable)
             used = sum(c.get_render_width(table) for c in table.columns.values())
             assert used >= width - 6  # no wide empty margin on the right
+
+
+# ---------------------------------------------------------------- (11) Chinese line breaking
+
+PUNCT_PROSE = "".join("企" * n + p for n, p in zip(range(1, 40), "；。”，：！？、）》" * 4))
+
+
+@given(st.text(alphabet="企业服务中心abc12 ；。”“（）《》，", min_size=0, max_size=200), st.integers(min_value=2, max_value=40))
+def test_wrapping_never_starts_a_line_with_closing_punctuation(text: str, width: int) -> None:
+    from xzconsole.textsafe import NO_LINE_END, NO_LINE_START, wrap_lines
+    from rich.cells import cell_len
+
+    lines = wrap_lines(text, width)
+    assert "".join(lines) == text  # nothing lost or added
+    for before, line in zip(lines, lines[1:]):
+        assert cell_len(before) <= width
+        if line and before and len(before) > 1:
+            assert line[0] not in NO_LINE_START or all(c in NO_LINE_START for c in before[1:]), (before, line)
+            assert before[-1] not in NO_LINE_END, (before, line)
+
+
+async def test_ticket_content_lines_never_start_with_closing_punctuation(store, staff):
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens.ticket import TicketScreen
+    from xzconsole.textsafe import NO_LINE_START
+
+    tid = store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name="徐州云龙机械有限公司", contact_phone="13900000001",
+        content=PUNCT_PROSE)).id
+    for size in ((80, 24), (81, 24), (82, 24), (83, 24), (160, 45)):  # widths where Textual's wrap broke badly
+        app = make_app(store, "sup")
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await app.push_screen(TicketScreen(tid))
+            await settle(pilot)
+            box = app.screen.query_one("#ticket-content")
+            rows = [row[box.region.x:box.region.right] for row in grid_rows(app)[box.region.y:box.region.bottom]]
+            shown = ["".join(r).strip() for r in rows if "".join(r).strip()]
+            assert "".join(shown) .startswith(PUNCT_PROSE[:20])
+            assert len(shown) > 1
+            assert [line for line in shown[1:] if line[0] in NO_LINE_START] == []
+
+
+def grid_rows(app: Any) -> list[list[str]]:
+    out = []
+    for line in screen_text(app).splitlines():
+        cells: list[str] = []
+        for ch in line:
+            cells.append(ch)
+            if Text(ch).cell_len == 2:
+                cells.append("")
+        out.append(cells)
+    return out
+
+
+async def test_calendar_names_the_holidays_at_80_columns(store):
+    from xzconsole.screens.calendar import CalendarScreen
+
+    store.clock.set("2027-02-01T09:00:00+08:00")  # 2027: no official schedule yet, every day provisional
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(CalendarScreen())
+        await settle(pilot)
+        text = screen_text(app)
+        assert "春节" in text, text
+        store.clock.set("2026-10-01T09:00:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(CalendarScreen())
+        await settle(pilot)
+        assert "国庆节" in screen_text(app)
