@@ -467,3 +467,57 @@ async def test_calendar_names_the_holidays_at_80_columns(store):
         await app.push_screen(CalendarScreen())
         await settle(pilot)
         assert "国庆节" in screen_text(app)
+
+
+async def test_warning_list_at_80x24_shows_enterprise_due_date_and_its_count(store, staff, monkeypatch):
+    import inspect
+
+    from xzconsole.screens import warnings as panel
+
+    defaults = list(panel.compute_snapshot.__defaults__ or ())
+    limit_at = [p.name for p in inspect.signature(panel.compute_snapshot).parameters.values()
+                if p.default is not inspect.Parameter.empty].index("limit")
+    defaults[limit_at] = 2  # list two, so the "列出前" line shows without hundreds of tickets
+    monkeypatch.setattr(panel.compute_snapshot, "__defaults__", tuple(defaults))
+    store.clock.set("2026-11-02T09:00:00+08:00")
+    names = ["徐州云龙机械有限公司", "江苏彭城光电科技有限公司", "徐州淮海物流集团有限公司"]
+    for i, name in enumerate(names):
+        from xzconsole.models import TicketIntake
+
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=name, contact_phone=f"1390000000{i}", content="路灯不亮。")).id
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "企业" in text and "期限/时间" in text
+        assert sum(name[:7] in text for name in names) == 2  # two listed, each with its enterprise
+        assert "2026-11-" in text  # and its due date
+        assert "列出前 2 件（共 3 件）" in text, text
+
+
+async def test_assessment_shows_every_rate_at_80x24(store, staff):
+    from xzconsole.models import TicketIntake
+
+    store.clock.set("2026-10-12T09:00:00+08:00")
+    tid = store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name="徐州云龙机械有限公司", contact_phone="13900000001",
+        content="路灯不亮。")).id
+    store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        heading = next(line for line in screen_text(app).splitlines() if "排名" in line)
+        for rate in ("响应率", "按时答复率", "解决率", "满意率"):
+            assert rate in heading, heading
