@@ -29,13 +29,17 @@ from __future__ import annotations
 import asyncio
 import codecs
 import datetime as dt
+import functools
 import locale
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from textual import constants as textual_constants
+from textual import events
+from textual.geometry import Size
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette, Provider
@@ -179,13 +183,21 @@ class XzApp(App[int]):
     # -- running, and leaving when the terminal goes ---------------------------------
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this platform; on Linux and macOS the guarded
-        one, which cannot hang on a dead terminal.  A driver named in
-        ``TEXTUAL_DRIVER`` (textual-serve's web driver) is used as it is."""
+        one, which cannot hang on a dead terminal, reading the terminal's real
+        size (:func:`console_driver`).  A driver named in ``TEXTUAL_DRIVER``
+        (textual-serve's web driver) is used as it is."""
         if textual_constants.DRIVER is None and sys.platform != "win32":
-            from .terminal_exit import GuardedLinuxDriver
-
-            return GuardedLinuxDriver
+            return console_driver()
         return super().get_driver_class()
+
+    def _follow_terminal_size(self) -> None:
+        """Once started, check the size again: a pane still being laid out
+        (tmux) may have said nothing or 80×24 a moment ago, and no SIGWINCH
+        follows when it settles on its real size."""
+        real = real_terminal_size()
+        if real is not None and real != tuple(self.size):
+            size = Size(*real)
+            self.post_message(events.Resize(size, size))
 
     def run(self, *args: Any, **kwargs: Any) -> int | None:
         """Run the app with the :class:`TerminalGuard` watching for the whole
@@ -261,6 +273,9 @@ class XzApp(App[int]):
             return
         self._readers = Readers(self.db_path, self.clock)
         self.sub_title = f"{plain(user.display)} · {user.role.label}"
+        if not self.is_headless:
+            for delay in (0.3, 1.5):
+                self.set_timer(delay, self._follow_terminal_size)
         if self.wall:
             from .screens.warnings import WarningsScreen
 
@@ -360,6 +375,62 @@ class XzApp(App[int]):
             self.notify(plain(exc), severity="error", markup=False)
             return
         self.push_screen(PolicyPreview(policy))
+
+
+# ---------------------------------------------------------------- the terminal's size
+
+
+def real_terminal_size(fds: Iterable[int] = (2, 0, 1), tty: str | None = "/dev/tty") -> tuple[int, int] | None:
+    """The size the terminal itself reports, or None when none answers.
+
+    Textual asks :func:`shutil.get_terminal_size`, which prefers the
+    ``COLUMNS``/``LINES`` variables (stale in a shell that exported them),
+    asks only standard output (Textual draws on standard error), and says
+    80×24 when the answer is 0×0 — as a tmux pane being created answers for
+    a moment.  The console then started at 80×24 in a 160×45 pane and stayed
+    so until the window was resized (issue 16 item 12).  Here the terminal
+    is asked directly: standard error, input, output, then ``/dev/tty``.
+    """
+    for fd in fds:
+        try:
+            cols, rows = os.get_terminal_size(fd)
+        except (OSError, ValueError):
+            continue
+        if cols > 0 and rows > 0:
+            return cols, rows
+    if tty is None:
+        return None
+    try:
+        fd = os.open(tty, os.O_RDONLY | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        cols, rows = os.get_terminal_size(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return (cols, rows) if cols > 0 and rows > 0 else None
+
+
+@functools.lru_cache(maxsize=1)
+def console_driver() -> type[Driver]:
+    """The guarded Linux driver, sized by :func:`real_terminal_size`."""
+    from .terminal_exit import GuardedLinuxDriver
+
+    class ConsoleDriver(GuardedLinuxDriver):
+        def _get_terminal_size(self) -> tuple[int, int]:
+            # a pane being created answers 0×0 for a moment: wait for it briefly
+            deadline = time.monotonic() + 0.5
+            while True:
+                real = real_terminal_size()
+                if real is not None:
+                    return real
+                if time.monotonic() > deadline:
+                    return super()._get_terminal_size()
+                time.sleep(0.05)
+
+    return ConsoleDriver
 
 
 # ---------------------------------------------------------------- running it

@@ -499,6 +499,18 @@ class QueueArea:
             order = "DESC" if desc else "ASC"
             sql = f"SELECT * FROM tickets WHERE {' AND '.join(where)} ORDER BY {column} {order}, id {order} LIMIT ?"
             rows = [self.records.decorate(r, actor) for r in self.core.conn.execute(sql, [*params, limit + 1])]
+        if sort in ("due", "warning") and len(rows) <= limit:
+            # sorting never filters: after the last dated ticket come those
+            # without a due date (待受理, 直接答复 …), oldest id first
+            where, params = (self._exact_where(actor, f, exact) if exact is not None
+                             else self._filter_sql(actor, f))
+            where = [*where, "due_date IS NULL"]
+            if after is not None and after[0] is None:
+                where.append("id > ?")
+                params = [*params, after[1]]
+            sql = f"SELECT * FROM tickets WHERE {' AND '.join(where)} ORDER BY id ASC LIMIT ?"
+            rows += [self.records.decorate(r, actor)
+                     for r in self.core.conn.execute(sql, [*params, limit + 1 - len(rows)])]
         more = len(rows) > limit
         rows = rows[:limit]
         key = self.page_key(rows[-1], sort) if more and rows else None

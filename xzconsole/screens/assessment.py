@@ -280,6 +280,12 @@ class AssessmentScreen(AppAccess, Screen[None]):
             rank = f.rank
             score = f.score if (f.rank is not None or f.department_id is None) else None
             self.rows.append((key, [line[0], rank, score, *line[1:]]))
+        # the rates next to the name: at 80 columns all of them are on screen
+        # without scrolling sideways (issue 16 item 5); the counts follow
+        rates = [i for i, c in enumerate(self.columns) if i > 2 and c.header.endswith("率")]
+        order = [0, 1, 2, *rates, *(i for i in range(3, len(self.columns)) if i not in rates)]
+        self.columns = [self.columns[i] for i in order]
+        self.rows = [(key, [values[i] for i in order]) for key, values in self.rows]
         if self.sort_column is None or self.sort_column >= len(self.columns):
             self.sort_column, self.sort_reverse = 1, False  # by rank
         self._fill()
@@ -359,7 +365,8 @@ class AssessmentScreen(AppAccess, Screen[None]):
             table.clear(columns=True)
             for i, c in enumerate(self.columns):
                 mark = (" ▼" if self.sort_reverse else " ▲") if i == self.sort_column else ""
-                width = None if c.kind == "text" else max(reports.display_width(c.header) + 2, 7)
+                # as wide as the heading (and its sort mark): the cell padding already separates columns
+                width = None if c.kind == "text" else max(reports.display_width(c.header + mark), 6)
                 table.add_column(c.header + mark, key=str(i), width=width)
             for key, values in self._sorted_rows():
                 cells = []

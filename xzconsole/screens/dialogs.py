@@ -39,6 +39,7 @@ from ..clock import weekday_cn
 from ..models import Department, KnowledgeEntry, Satisfaction, Ticket
 from ..textsafe import literal, plain
 from ..widgets.key_bar import KeyBar
+from ..widgets.wrapped import WrappedText
 
 T = TypeVar("T")
 
@@ -214,7 +215,7 @@ class ConfirmDialog(FormDialog[bool]):
 
     def compose_body(self) -> ComposeResult:
         if self.message:
-            yield Static(literal(self.message, single_line=False), classes="dialog-message")
+            yield WrappedText(literal(self.message, single_line=False), classes="dialog-message")
 
     def on_mount(self) -> None:
         self.query_one(".dialog-ok", Button).label = self.confirm_label

@@ -45,6 +45,7 @@ from ..models import (
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
+from ..widgets.wrapped import WrappedText
 from .dialogs import ConfirmDialog, ticket_line
 
 # ---------------------------------------------------------------- field checks
@@ -135,7 +136,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
                 yield OptionList(id="intake-enterprises")
                 yield Label("知识库建议（F3，Ctrl+R 直接答复）", classes="side-title")
                 yield OptionList(id="intake-kb")
-                yield Static("", id="intake-kb-answer")
+                yield WrappedText("", id="intake-kb-answer")
         yield KeyBar()
 
     @staticmethod

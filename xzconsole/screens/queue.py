@@ -560,7 +560,7 @@ class QueueScreen(AppAccess, Screen[None]):
         """Sort by received time, due date or warning, in turn."""
         self.sort = SORT_ORDER[(SORT_ORDER.index(self.sort) + 1) % len(SORT_ORDER)]
         self.reload(counts=False)
-        self.notify(f"排序：{SORT_LABELS[self.sort]}" + ("（仅含有办理期限的工单）" if self.sort != "received" else ""),
+        self.notify(f"排序：{SORT_LABELS[self.sort]}" + ("（无办理期限的排在最后）" if self.sort != "received" else ""),
                     markup=False, timeout=3)
 
     def action_filters(self) -> None:

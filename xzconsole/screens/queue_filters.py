@@ -177,22 +177,24 @@ class FilterDialog(ModalScreen["QueueFilters | None"]):
             yield Static("筛选工单（Ctrl+S 应用，Esc 取消）", markup=False)
             if self.departments is not None:
                 yield Label("承办单位")
-                yield Select([(plain(n), i) for n, i in self.departments], prompt="全部单位", id="filter-department",
+                yield Select([(plain(n), i) for n, i in self.departments], prompt="全部单位", id="filter-department", compact=True,
                              value=c.department_id if c.department_id is not None else Select.NULL)
             yield Label("诉求类型")
-            yield Select(AppealType.choices(), prompt="全部类型", id="filter-type",
+            yield Select(AppealType.choices(), prompt="全部类型", id="filter-type", compact=True,
                          value=c.appeal_type or Select.NULL)
             yield Label("来源")
-            yield Select(Source.choices(), prompt="全部来源", id="filter-source", value=c.source or Select.NULL)
+            yield Select(Source.choices(), prompt="全部来源", id="filter-source", compact=True,
+                         value=c.source or Select.NULL)
             yield Label("受理日期（YYYY-MM-DD，可只填一端）")
             with Horizontal(id="filter-dates"):
-                yield Input(str(c.received_from or ""), placeholder="起", id="filter-from")
-                yield Input(str(c.received_to or ""), placeholder="止", id="filter-to")
+                yield Input(str(c.received_from or ""), placeholder="起", id="filter-from", compact=True)
+                yield Input(str(c.received_to or ""), placeholder="止", id="filter-to", compact=True)
             yield Static("", id="filter-error", markup=False)
             with Horizontal(id="filter-buttons"):
-                yield Button("应用", variant="primary", id="filter-ok")
-                yield Button("清除", id="filter-reset")
-                yield Button("取消", id="filter-cancel")
+                # compact fields and buttons: the whole dialog fits an 80×24 terminal (issue 16 item 5)
+                yield Button("应用", variant="primary", id="filter-ok", compact=True)
+                yield Button("清除", id="filter-reset", compact=True)
+                yield Button("取消", id="filter-cancel", compact=True)
 
     def _value(self, selector: str, kind: type[V]) -> V | None:
         """The chosen value of a Select (None: none chosen, or no such Select)."""

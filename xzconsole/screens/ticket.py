@@ -35,6 +35,7 @@ from ..models import Action, Event, Role, Satisfaction, Status, Supervision, Tic
 from ..rules import WarningLevel
 from ..textsafe import literal
 from ..widgets.header import ConsoleHeader
+from ..widgets.wrapped import WrappedText
 from ..widgets.timeline import Timeline, format_time
 from ..widgets.key_bar import KeyBar
 from .dialogs import (
@@ -142,9 +143,9 @@ class TicketScreen(JointActions):
         with VerticalScroll(id="ticket-body"):
             yield Static("", id="ticket-fields")
             yield Label("诉求内容", classes="section-title")
-            yield Static("", id="ticket-content")
+            yield WrappedText("", id="ticket-content")
             yield Label("答复", classes="section-title", id="ticket-reply-title")
-            yield Static("", id="ticket-reply")
+            yield WrappedText("", id="ticket-reply")
             yield Label("督办记录", classes="section-title", id="ticket-supervisions-title")
             yield Static("", id="ticket-supervisions")
             yield Label("问责记录", classes="section-title", id="ticket-accountability-title")

@@ -239,6 +239,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         self.list_kind = "warned"
         self._list_rows: list[PanelRow] = []
         self._narrow: bool | None = None
+        self._layout_width = 0
 
     # -- shortcuts ------------------------------------------------------------------
     @property
@@ -286,23 +287,30 @@ class WarningsScreen(AppAccess, Screen[None]):
         self.list_table.focus()
 
     def _set_layout(self, width: int) -> bool:
-        """The list's columns for a terminal ``width``: below 100 columns it
-        keeps level, number, department and overdue days (the rest is one Enter away)."""
-        narrow = width < NARROW_BELOW
-        if narrow == self._narrow:
+        """The list's columns for a terminal ``width``.  Below 100 columns the
+        department summary at the side gives way (issue 16 item 5): the list
+        keeps its due date and enterprise, which a clerk reads first, and the
+        enterprise takes the width that is left."""
+        if width == self._layout_width:
             return False
+        self._layout_width = width
+        narrow = width < NARROW_BELOW
         self._narrow = narrow
+        if not self.wall:
+            self.query_one("#panel-departments").display = not narrow
+        side = 0 if narrow and not self.wall else 33
+        department = 8 if narrow else 14
+        fixed = [1, 6, 15, department, 11, 4]
+        enterprise = max(12, width - side - sum(fixed) - 2 * (len(fixed) + 1) - 2)
         lst = self.list_table
         lst.clear(columns=True)
         lst.add_column(" ", width=1, key="new")
         lst.add_column("预警", width=6, key="level")
         lst.add_column("工单编号", width=15, key="number")
-        lst.add_column("承办单位", width=8, key="department")
-        if not narrow:
-            lst.add_column("期限/时间", width=11, key="due")
+        lst.add_column("承办单位", width=department, key="department")
+        lst.add_column("期限/时间", width=11, key="due")
         lst.add_column("超期", width=4, key="overdue")
-        if not narrow:
-            lst.add_column("企业", width=24, key="enterprise")
+        lst.add_column("企业", width=enterprise, key="enterprise")
         return True
 
     def on_resize(self) -> None:
@@ -448,9 +456,11 @@ class WarningsScreen(AppAccess, Screen[None]):
         bodies = " · ".join(f"{b} {n:,}" for b, n in snap.by_body().items())
         shown = len(self._list_rows)
         total = snap.warned_total if self.list_kind == "warned" else snap.notices.get(self.list_kind, 0)
-        more = f" · 列出前 {shown:,} 件（共 {total:,} 件）" if total > shown else ""
+        # what is listed comes first: at 80 columns the tail of the line is cut
+        more = f"列出前 {shown:,} 件（共 {total:,} 件） · " if total > shown else ""
+        tail = "" if self._narrow else " · 数据变化约 1 秒内自动刷新"
         self.query_one("#panel-status", Static).update(
-            f"最后更新 {snap.now:%m-%d %H:%M:%S} · 督办：{bodies}{more} · 数据变化约 1 秒内自动刷新")
+            f"{more}最后更新 {snap.now:%m-%d %H:%M:%S} · 督办：{bodies}{tail}")
 
     def _show_list(self, snap: PanelSnapshot) -> None:
         if snap.list_kind != self.list_kind:
@@ -471,13 +481,10 @@ class WarningsScreen(AppAccess, Screen[None]):
                 badge = Text("◇ 提示")
             overdue = Text(str(r.overdue) if r.overdue is not None else "")
             row_style = styles["new"] if new else ""
+            enterprise = literal(r.enterprise, style=row_style)
+            enterprise.no_wrap, enterprise.overflow = True, "ellipsis"
             cells = [Text("新" if new else " ", style=row_style), badge, literal(r.number, style=row_style),
-                     literal(r.department)]
-            if not self._narrow:
-                cells.append(Text(r.due))
-            cells.append(overdue)
-            if not self._narrow:
-                cells.append(literal(r.enterprise, style=row_style))
+                     literal(r.department), Text(r.due), overdue, enterprise]
             table.add_row(*cells, key=str(r.id))
         if table.row_count:
             table.move_cursor(row=min(max(cursor, 0), table.row_count - 1), animate=False)
