@@ -2,17 +2,22 @@
 
 What is here and why:
 
-* :meth:`QueueArea.counts` — every tab's row count in two short
-  queries instead of eleven ``count(*)``: a GROUP BY status over a covering
-  index (``(status, due_date, department_id)``, or ``(center, status, …)``
-  for one center), then the warning levels over the open tickets only (a few
-  percent of the table); a liaison's 协办 tab adds one count through
-  ``ticket_parts``.
+* :meth:`QueueArea.counts` — every tab's row count without counting the
+  tickets: the status counts summed from ``ticket_tally`` (kept exact by
+  triggers) when the filters are tally columns (center, department, appeal
+  type, source), then the warning levels over the open tickets only (a
+  partial index, a few percent of the table); a liaison's 协办 tab adds one
+  count through ``ticket_parts``.  Dates, an enterprise or a search count
+  the tickets themselves.  Slow answers are kept until anyone commits
+  (``PRAGMA data_version``, this connection's ``total_changes``).
 * :meth:`QueueArea.page` — the queue's keyset page.  A search for
   something that *is* an identifier (ticket number, external id, USCC,
   phone) is answered through those columns' indexes (SQLite's OR-by-union
-  plan) instead of the filter's ``LIKE`` scan over a million contents;
-  anything else falls back to ``list_tickets`` unchanged.
+  plan); any other search takes its candidates from the identifier
+  indexes and the trigram index ``tickets_fts`` (:meth:`_text_match`) and
+  keeps the ``LIKE`` test on them, so it finds exactly the rows the plain
+  ``LIKE`` scan finds; a text in very many tickets is scanned in sort
+  order instead (its first page comes sooner that way).
 * :meth:`QueueArea.palette_tickets` — the
   command palette's candidates, by index range scans only.
 """

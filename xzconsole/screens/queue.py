@@ -12,8 +12,9 @@ a stack of page keys makes going back exact, and the status line says which
 rows of how many are shown.
 
 What can be slow at 1,000,000 tickets runs in thread workers and posts a
-message back (STYLE §5): the tab counts, a search (a ``LIKE`` scan over
-contents may take a second — the status line says "搜索中…" meanwhile) and
+message back (STYLE §5): the tab counts, a search (through the trigram
+index; the count of a very common word still scans the contents for a
+second — the status line says "搜索中…" / "计数中…" meanwhile) and
 the bulk actions (tag rows with space, then ``d`` to dispatch or ``x`` to
 close as duplicates, with a progress bar) — and every page read, since a
 few combinations of tab, filter and sort have no index to follow.
