@@ -13,10 +13,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Select, Static
+from textual.widgets import DataTable, Label, Select, Static
 
 from .base import AppAccess, select_value, store_error_types
 from ..textsafe import literal, plain
+from ..widgets.key_bar import KeyBar
 from ..widgets.header import ConsoleHeader
 from .dialogs import FormDialog, ReasonDialog, SubmitHook
 
@@ -60,7 +61,7 @@ class ColumnsScreen(AppAccess, Screen[int | None]):
         yield DataTable(id="columns-table", cursor_type="row", zebra_stripes=True)
         yield Static("a 新建专栏 · [ ] 调整顺序 · Enter 在政策库中查看 · 政策库中按 l 把政策加入专栏", id="columns-status",
                      markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         t = self.query_one("#columns-table", DataTable)

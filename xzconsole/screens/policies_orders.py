@@ -18,11 +18,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from .base import AppAccess, select_value, store_error_types, stored_id
 from ..models import Role
 from ..textsafe import literal, plain
+from ..widgets.key_bar import KeyBar
 from ..widgets.header import ConsoleHeader
 from .dialogs import FormDialog, SubmitHook
 from .policy_associations import AssociationPicker, CommentRoundsScreen, PickedAssociations
@@ -116,7 +117,7 @@ class OrdersScreen(AppAccess, Screen[None]):
         yield Static("", id="orders-notice", markup=False)
         yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="orders-detail", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         t = self.query_one("#orders-table", DataTable)
