@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from .. import policies as pol
 from ..errors import InvalidAction, NotFound
 from ..models import KnowledgeEntry, Role, Staff
-from .base import Core, inserted_id, require_role
+from .base import Core, inserted_id, require_role, staff_name
 from .fts import KNOWLEDGE_WEIGHTS, library_query
 
 
@@ -124,7 +124,7 @@ class KnowledgeArea:
             if row is None:
                 raise NotFound(f"找不到知识库条目 #{knowledge_id}")
             if expect_updated_at is not None and row["updated_at"] != expect_updated_at:
-                raise InvalidAction(f"该条目已被 {row['updated_by'] or '他人'} 修改，请重新载入后再改（您填写的内容已保留）")
+                raise InvalidAction(f"该条目已被 {staff_name(c, row['updated_by'])} 修改，请重新载入后再改（您填写的内容已保留）")
             v = self._clean_knowledge({**{k: row[k] for k in ("question", "answer", "category", "department")}, **changes})
             diff = {k: [row[k], x] for k, x in v.items() if row[k] != x}
             if diff:

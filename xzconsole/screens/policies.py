@@ -119,7 +119,7 @@ def policy_detail_text(detail: dict[str, Any]) -> Text:
     t.append_text(literal(p.summary or "（暂无摘要）", single_line=False))
     if detail.get("updated_at"):
         t.append("\n\n")
-        t.append_text(literal(f"最近修改：{str(detail['updated_at']).replace('T', ' ')[:16]} {detail.get('updated_by') or ''}",
+        t.append_text(literal(f"最近修改：{str(detail['updated_at']).replace('T', ' ')[:16]} {detail.get('updated_by_name') or ''}",
                               style="dim"))
     return t
 
