@@ -604,3 +604,43 @@ async def test_a_focused_drop_down_stands_out(store):
         a = focused.query_one("SelectCurrent").styles.background
         b = other.query_one("SelectCurrent").styles.background
         assert abs(a.brightness - b.brightness) > 0.08 or a.hsl.h != b.hsl.h, (a, b)
+
+
+async def test_deadline_column_only_for_declaration_policies(store, staff):
+    from textual.widgets import DataTable
+
+    until = "2026-12-20"
+    decl = store.library.create(staff["sup"], {"title": "2026年度高新技术企业认定申报通知", "kind": "declaration",
+                                               "valid_until": until, "issuer": "市科技局"})
+    other = store.library.create(staff["sup"], {"title": "关于优化营商环境的若干意见", "kind": "other",
+                                                "valid_until": until, "issuer": "市发改委"})
+    app = make_app(store, "sup")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        table = app.screen.query_one("#pol-table", DataTable)
+        left = {}
+        for pid, words in ((decl.id, "高新技术企业认定申报通知"), (other.id, "优化营商环境的若干意见")):
+            app.screen.query_one("#pol-search", Input).value = words
+            app.screen.reload()
+            await settle(pilot)
+            left[pid] = table.get_row(str(pid))[1].plain
+        assert left[other.id] == "—"
+        assert left[decl.id] != "—" and "天" in left[decl.id]
+
+
+async def test_policy_search_survives_a_trip_to_the_queue(store):
+    app = make_app(store, "sup")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("slash", "社", "保", "enter")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.screen.query_one("#pol-search", Input).value == "社保"

@@ -304,7 +304,9 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             t.clear()
             for h in self.hits:
                 p = h.policy
-                cells = [Text(p.status.label), days_left_text(h.days_left), literal(p.issuer or "—"), literal(p.title)]
+                # 申报期限 is a declaration's deadline; another policy's validity end is not one (issue 16 item 11)
+                left = days_left_text(h.days_left) if p.kind is PolicyKind.DECLARATION else Text("—", style="dim")
+                cells = [Text(p.status.label), left, literal(p.issuer or "—"), literal(p.title)]
                 if self.narrow:
                     del cells[2]
                 t.add_row(*cells, key=str(p.id))
