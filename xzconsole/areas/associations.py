@@ -26,7 +26,7 @@ from ..models import (
     clean_text,
     validate_phone,
 )
-from .base import Core, require_role
+from .base import Core, require_role, staff_name
 from .library import LibraryArea
 
 #: who may change an association's members, subscriptions and contact (a liaison may not)
@@ -161,7 +161,7 @@ class AssociationsArea:
             when = (row["edited_at"] or "").replace("T", " ")[:16] or "刚才"
             now = "、".join(json.loads(row["categories"])) or "无"
             raise InvalidAction(
-                f"“{row['name']}”已被 {row['edited_by'] or '他人'} 于 {when} 修改（现订阅：{now}；"
+                f"“{row['name']}”已被 {staff_name(c, row['edited_by'])} 于 {when} 修改（现订阅：{now}；"
                 f"联系人：{row['contact_name'] or '未填'} {row['contact_phone']}）。您填写的内容已保留，"
                 "核对后可再次保存")
         return row

@@ -28,7 +28,7 @@ from ..models import (
     Role,
     Staff,
 )
-from .base import Core, inserted_id, require_policy_manager, require_role
+from .base import Core, inserted_id, require_policy_manager, require_role, staff_name
 from .collection import CollectionArea
 from .fts import POLICY_WEIGHTS, library_query
 from .policy_rows import as_date, get_policy, policy_event, row_policy
@@ -308,7 +308,8 @@ class LibraryArea:
         return {"policy": p, "days_left": pol.days_left(p.valid_until, self.core.clock.today()),
                 "collected_at": as_date(row["collected_at"]), "interpreted_at": as_date(row["interpreted_at"]),
                 "interpretation_url": row["interpretation_url"] or "", "source_id": row["source_id"],
-                "updated_at": row["updated_at"], "updated_by": row["updated_by"], "lag": self.collection.policy_lag(int(policy_id))}
+                "updated_at": row["updated_at"], "updated_by": row["updated_by"],
+                "updated_by_name": staff_name(self.core.conn, row["updated_by"], ""), "lag": self.collection.policy_lag(int(policy_id))}
 
     def history(self, policy_id: int) -> list[dict[str, Any]]:
         """The policy's append-only history, oldest first (``label`` in Chinese)."""
@@ -467,7 +468,7 @@ class LibraryArea:
                     raise InvalidAction(f"联络员只能起草本单位（{liaison}）的政策，不能改动发文单位")
             if expect_updated_at is not None and row["updated_at"] != expect_updated_at:
                 when = (row["updated_at"] or "").replace("T", " ")[:16]
-                raise InvalidAction(f"该政策已被 {row['updated_by'] or '他人'} 于 {when} 修改，请重新载入后再改（您填写的内容已保留）")
+                raise InvalidAction(f"该政策已被 {staff_name(c, row['updated_by'])} 于 {when} 修改，请重新载入后再改（您填写的内容已保留）")
             merged = {k: row[k] for k in _EDITABLE}
             merged.update(changes)
             v = self._clean_policy(merged)

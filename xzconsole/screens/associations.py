@@ -202,7 +202,9 @@ class AssociationsScreen(AppAccess, Screen[None]):
         # priority: the tables would otherwise scroll by a screen instead of paging the list
         Binding("pagedown,ctrl+n", "next_page", "下一页", id="associations.next_page", priority=True),
         Binding("pageup,ctrl+b", "previous_page", "上一页", id="associations.previous_page", priority=True),
-        *[Binding(str(i + 1), f"show_tab('{tab}')", full, id=f"associations.tab.{tab}", show=False)
+        # the sub-tabs' keys: one entry in the footer ("1-6 分页"), each with its own line in F1
+        *[Binding(str(i + 1), f"show_tab('{tab}')", "分页" if i == 0 else full, id=f"associations.tab.{tab}",
+                  show=i == 0, key_display=f"1-{len(TABS)}" if i == 0 else None)
           for i, (tab, (full, _)) in enumerate(TABS.items())],
         Binding("r", "reload", "刷新", id="associations.reload", show=False),
         Binding("escape", "back", "返回", id="associations.back"),
