@@ -347,3 +347,75 @@ def test_a_full_disk_mid_import_keeps_the_committed_batches_and_exits_1_with_the
     assert code == 1, err
     assert "磁盘空间不足" in err and f"已提交 {committed} 件" in err, err
     assert "rollback" not in err and "database or disk" not in err
+
+
+# ---------------------------------------------------------------- constant memory whatever the line or cell
+
+
+def test_an_overlong_line_is_rejected_without_being_read_whole(cli_db, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(importers, "CSV_MAX_LINE", 10_000)
+    feed = tmp_path / "feed.csv"
+    feed.write_text(",".join(CSV_HEADERS) + "\n" + csv_line(1) + csv_line(2, "长" * 20_000) + csv_line(3), encoding="utf-8")
+    code, out, err = run(capsys, "import", str(feed), "--now", NOW)
+    assert code == 1, err
+    (rej,) = rejects_of(feed)
+    assert rej["line"] == 3 and "过长" in rej["reason"] and len(rej["raw"]) < 1000
+    assert external_ids(cli_db) == ["CSV-1", "CSV-3"]
+    jfeed = write_jsonl(tmp_path / "feed.jsonl", [feed_row(1), feed_row(2, content="长" * 20_000), feed_row(3)])
+    code, out, err = run(capsys, "import", str(jfeed), "--now", NOW)
+    assert code == 1, err
+    (rej,) = rejects_of(jfeed)
+    assert rej["line"] == 2 and "过长" in rej["reason"]
+
+
+def _rewrite_part(path: Path, part: str, change) -> None:
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(item, change(data) if item.filename == part else data)
+    tmp.replace(path)
+
+
+def test_an_xlsx_cell_too_long_or_a_row_too_wide_is_refused_before_parsing(cli_db, tmp_path, capsys, monkeypatch):
+    import re
+
+    import openpyxl
+
+    monkeypatch.setattr(importers, "XLSX_MAX_TEXT", 10_000)
+    monkeypatch.setattr(importers, "XLSX_MAX_COLUMNS", 50)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(CSV_HEADERS)
+    ws.append(["X-1", "2026-11-20 09:15", "投诉", "徐州某公司", "长" * 20_000])
+    feed = tmp_path / "long.xlsx"
+    wb.save(feed)
+    code, out, err = run(capsys, "import", str(feed), "--now", NOW)
+    assert code == 2 and "单元格内容" in err, err
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(CSV_HEADERS)
+    ws.append(["X-2", "2026-11-20 09:15", "投诉", "徐州某公司", "内容"] + ["多"] * 60)
+    feed = tmp_path / "wide.xlsx"
+    wb.save(feed)
+    # the sheet no longer states its size: only reading it shows the 65 cells
+    _rewrite_part(feed, "xl/worksheets/sheet1.xml", lambda b: re.sub(rb"<dimension[^>]*/>", b"", b))
+    code, out, err = run(capsys, "import", str(feed), "--now", NOW)
+    assert code == 2 and "单元格" in err and "Traceback" not in err, err
+    assert rows_of(cli_db, "SELECT count(*) FROM tickets") == [(0,)]
+
+
+def test_an_xlsx_that_understates_its_size_is_read_to_its_last_row(cli_db, tmp_path, capsys):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(CSV_HEADERS)
+    for i in range(1, 11):
+        ws.append([f"U-{i}", "2026-11-20 09:15", "投诉", "徐州某公司", "内容"])
+    feed = tmp_path / "short.xlsx"
+    wb.save(feed)
+    _rewrite_part(feed, "xl/worksheets/sheet1.xml", lambda b: b.replace(b'ref="A1:E11"', b'ref="A1:E3"'))
+    code, out, err = run(capsys, "import", str(feed), "--now", NOW)
+    assert code == 0 and "新增 10 件" in err, err

@@ -230,10 +230,19 @@ class JsonLinesReader(FeedReader):
 
     def __iter__(self) -> Iterator[RawRow]:
         with open(self.path, "rb") as fh:
-            for n, bline in enumerate(fh, 1):
+            n = 0
+            while True:
+                bline, long = _readline(fh)  # a line is never read whole past CSV_MAX_LINE: constant memory
+                if not bline:
+                    break
+                n += 1
                 self.done += len(bline)
                 if n == 1 and bline.startswith(b"\xef\xbb\xbf"):
                     bline = bline[3:]
+                if long:
+                    yield RawRow(n, bline.decode("utf-8", "backslashreplace") + "…",
+                                 error=f"该行过长（超过 {CSV_MAX_LINE // (1 << 20)} MB），未读取")
+                    continue
                 if not bline.strip():
                     continue
                 body = bline[:-1] if bline.endswith(b"\n") else bline
@@ -566,6 +575,37 @@ def check_xlsx_zip(path: Path) -> None:
                                 f"{XLSX_MAX_PART / (1 << 20):,.0f} MB" + _XLSX_ADVICE)
 
 
+XLSX_MAX_TEXT = 1 << 20  # bytes of text between two tags of a sheet (one cell's inline text, say)
+
+
+def check_xlsx_sheet(zf: zipfile.ZipFile, name: str) -> None:
+    """Stream the sheet's XML once before openpyxl parses it: refuse a cell
+    whose text is longer than ``XLSX_MAX_TEXT`` (openpyxl would hold it whole)
+    and a row with more than ``XLSX_MAX_COLUMNS`` cells (a row is parsed whole,
+    a dict per cell), whatever the sheet claims about its size."""
+    tail = b""
+    cells = 0  # cells of the row being scanned
+    row = 0
+    try:
+        with zf.open(name) as part:
+            while chunk := part.read(4 << 20):
+                block = tail + chunk
+                if len(block) > XLSX_MAX_TEXT and max(map(len, block.split(b"<"))) > XLSX_MAX_TEXT:
+                    raise FeedError(f"工作表中有超过 {XLSX_MAX_TEXT // (1 << 20)} MB 的单元格内容" + _XLSX_ADVICE)
+                cut = block.rfind(b"<")
+                body, tail = (block[:cut], block[cut:]) if cut >= 0 else (b"", block)
+                pieces = body.split(b"<row")
+                for i, piece in enumerate(pieces):
+                    if i:
+                        row += 1
+                        cells = 0
+                    cells += piece.count(b"<c ") + piece.count(b"<c>")
+                    if cells > XLSX_MAX_COLUMNS:
+                        raise FeedError(f"工作表第 {row} 个数据行有超过 {XLSX_MAX_COLUMNS:,} 个单元格" + _XLSX_ADVICE)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise FeedError(f"工作簿已损坏（{name}：{exc}）") from None
+
+
 class XlsxReader(FeedReader):
     """The first worksheet; the first non-empty row is the header.
 
@@ -607,6 +647,14 @@ class XlsxReader(FeedReader):
                 self.wb.close()
                 raise FeedError(problem + _XLSX_ADVICE)
             self.total = rows
+            part = getattr(ws, "_worksheet_path", None)  # openpyxl's read-only sheet: its part in the zip
+            archive = getattr(self.wb, "_archive", None)
+            if isinstance(part, str) and isinstance(archive, zipfile.ZipFile):
+                try:
+                    check_xlsx_sheet(archive, part)
+                except BaseException:
+                    self.wb.close()
+                    raise
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()  # read every row there is, not just as many as the sheet claims
 
