@@ -419,3 +419,23 @@ def test_an_xlsx_that_understates_its_size_is_read_to_its_last_row(cli_db, tmp_p
     _rewrite_part(feed, "xl/worksheets/sheet1.xml", lambda b: b.replace(b'ref="A1:E11"', b'ref="A1:E3"'))
     code, out, err = run(capsys, "import", str(feed), "--now", NOW)
     assert code == 0 and "新增 10 件" in err, err
+
+
+def test_ctrl_c_after_committed_batches_exits_1_and_says_what_was_kept(cli_db, tmp_path, capsys, monkeypatch):
+    from xzconsole.areas.feed import FeedArea
+
+    real = FeedArea.import_batch
+    calls = {"n": 0}
+
+    def interrupted(self, rows, actor, note):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(self, rows, actor, note)
+
+    monkeypatch.setattr(FeedArea, "import_batch", interrupted)
+    feed = write_jsonl(tmp_path / "feed.jsonl", [feed_row(i) for i in range(50)])
+    code, out, err = run(capsys, "import", str(feed), "--batch-size", "10", "--now", NOW)
+    assert code == 1, err
+    assert "已中断" in err and "已提交 20 件" in err
+    assert rows_of(cli_db, "SELECT count(*) FROM tickets") == [(20,)]

@@ -1,15 +1,17 @@
 """Reading and validating the hotline feed (SPEC §11); no SQL here.
 
 A feed is JSON Lines, CSV (UTF-8 with or without BOM, else GBK/GB18030, as
-Excel on a Chinese Windows saves it) or XLSX, with English keys or the Chinese
+Excel on a Chinese Windows saves it: decided per file, decoded per line, see
+:func:`detect_encoding`) or XLSX (checked from the zip before parsing), with English keys or the Chinese
 headers of SPEC §11.  Every row is validated: the intake fields through
 :class:`xzconsole.models.TicketIntake`, the history fields (department, times,
 follow-up) here.  A good row becomes an
 :class:`xzconsole.store_import.ImportedTicket` whose status, due date and
 warning level the rules compute; a bad row or an unreadable line goes, with its
 line number, the reason in Chinese and the row as it was, to a rejects file
-beside the input.  Rows are handed to the store in batches; each batch is one
-transaction, so a killed import keeps whole batches and a rerun imports the rest.
+beside the input.  Rows are handed to the store in batches (:func:`run_import`);
+each batch is one transaction, so a killed import keeps whole batches and a
+rerun imports the rest.  Every reader works in constant memory, whatever the file.
 
 Other kinds of import (policies, knowledge) are in :mod:`xzconsole.services.library_files`, which lists every kind in ``IMPORTERS``.
 """
