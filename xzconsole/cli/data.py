@@ -41,11 +41,10 @@ def cmd_import(ctx: Ctx) -> int:
                 summary = run(store, a.file, actor.login, batch_size=a.batch_size, progress=progress, reader=reader)
         except ImportAborted as exc:
             s = exc.summary
-            committed = s.imported + s.duplicate
             ctx.say(f"导入未完成：{exc}")
             ctx.say(f"停止前已提交 {s.imported} 件（另有重复 {s.duplicate} 件），拒收 {s.rejected} 行"
                     + (f"（已记录在 {s.rejects_file}）" if s.rejects_file else ""))
-            if committed:
+            if s.imported:  # something was committed: never "nothing done"
                 ctx.say(f"已提交的保留；问题解决后重新导入整个文件即可，已导入的{what}会自动跳过。")
                 return EXIT_REJECTED
             raise CliError("未导入任何内容") from None
