@@ -439,3 +439,11 @@ def test_ctrl_c_after_committed_batches_exits_1_and_says_what_was_kept(cli_db, t
     assert code == 1, err
     assert "已中断" in err and "已提交 20 件" in err
     assert rows_of(cli_db, "SELECT count(*) FROM tickets") == [(20,)]
+
+
+def test_a_csv_with_old_mac_line_ends_is_still_read_row_by_row(cli_db, tmp_path, capsys):
+    feed = tmp_path / "mac.csv"
+    feed.write_bytes((",".join(CSV_HEADERS) + "\r" + "".join(csv_line(i).replace("\n", "\r") for i in range(1, 4)))
+                     .encode("utf-8"))
+    code, out, err = run(capsys, "import", str(feed), "--now", NOW)
+    assert code == 0 and "新增 3 件" in err, err

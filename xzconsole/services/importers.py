@@ -34,7 +34,7 @@ import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -279,7 +279,41 @@ CSV_MAX_RECORD_LINES = 500  # physical lines one quoted record may span before i
 CSV_MAX_RECORD_BYTES = 4 << 20
 
 
-def _readline(fh: IO[bytes]) -> tuple[bytes, bool]:
+class _LineFile(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+class _CrLines:
+    """A file whose lines end in a bare CR (Excel's old "CSV (Macintosh)"),
+    read line by line as if they ended in LF."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh, self.buf = fh, b""
+
+    def readline(self, size: int = -1, /) -> bytes:
+        while True:
+            i = self.buf.find(b"\r")
+            if i >= 0 and (size < 0 or i < size):
+                line, self.buf = self.buf[:i] + b"\n", self.buf[i + 1:]
+                return line
+            if 0 <= size <= len(self.buf):
+                line, self.buf = self.buf[:size], self.buf[size:]
+                return line
+            chunk = self.fh.read(1 << 16)
+            if not chunk:
+                line, self.buf = self.buf, b""
+                return line
+            self.buf += chunk
+
+
+def _lines_of(fh: IO[bytes]) -> _LineFile:
+    """``fh`` itself, or :class:`_CrLines` when its lines end in a bare CR."""
+    head = fh.read(1 << 16)
+    fh.seek(0)
+    return _CrLines(fh) if b"\r" in head and b"\n" not in head else fh
+
+
+def _readline(fh: _LineFile) -> tuple[bytes, bool]:
     """The next physical line (with its newline) and whether it was too long;
     a too-long line is skipped to its end and only its start returned."""
     line = fh.readline(CSV_MAX_LINE + 1)
@@ -310,9 +344,10 @@ def detect_encoding(path: Path) -> str:
         except UnicodeDecodeError:
             pass
         fh.seek(0)
+        lines = _lines_of(fh)
         first = True
         while True:
-            line, _long = _readline(fh)
+            line, _long = _readline(lines)
             if not line:
                 return "gb18030"
             if first and line.startswith(b"\xef\xbb\xbf"):
@@ -347,7 +382,7 @@ class _LineSource:
     """Physical lines of a CSV file, decoded one by one, with lines pushed back
     to be read again (after a broken record, from the line after its first)."""
 
-    def __init__(self, fh: IO[bytes], encoding: str) -> None:
+    def __init__(self, fh: _LineFile, encoding: str) -> None:
         self.fh, self.encoding = fh, encoding
         self.n = 0
         self.back: deque[_Line] = deque()
@@ -405,7 +440,7 @@ class CsvReader(FeedReader):
         self.total = path.stat().st_size
         self.ignored_columns = []
         with open(path, "rb") as fh:  # the header is checked now: a bad one refuses the file before anything
-            self._header_row(_LineSource(fh, self.encoding))
+            self._header_row(_LineSource(_lines_of(fh), self.encoding))
 
     def _header_row(self, src: _LineSource) -> tuple[list[str], list[str | None]]:
         while True:
@@ -426,7 +461,7 @@ class CsvReader(FeedReader):
 
     def __iter__(self) -> Iterator[RawRow]:
         with open(self.path, "rb") as fh:
-            src = _LineSource(fh, self.encoding)
+            src = _LineSource(_lines_of(fh), self.encoding)
             headers, keys = self._header_row(src)
             yield from self._rows(src, headers, keys)
 
