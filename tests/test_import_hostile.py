@@ -447,3 +447,23 @@ def test_a_csv_with_old_mac_line_ends_is_still_read_row_by_row(cli_db, tmp_path,
                      .encode("utf-8"))
     code, out, err = run(capsys, "import", str(feed), "--now", NOW)
     assert code == 0 and "新增 3 件" in err, err
+
+
+def test_a_slow_transaction_makes_the_next_batch_smaller(cli_db, tmp_path, capsys, monkeypatch):
+    """On a loaded machine batches shrink (to 100 rows at least) rather than
+    hold the write lock towards other writers' 10 s busy timeout."""
+    from xzconsole.areas.feed import FeedArea
+
+    sizes: list[int] = []
+    real = FeedArea.import_batch
+
+    def spy(self, rows, actor, note):
+        sizes.append(len(rows))
+        return real(self, rows, actor, note)
+
+    monkeypatch.setattr(FeedArea, "import_batch", spy)
+    monkeypatch.setattr(importers, "SLOW_TRANSACTION_S", 0.0)  # every transaction counts as slow
+    feed = write_jsonl(tmp_path / "feed.jsonl", [feed_row(i) for i in range(2000)])
+    code, out, err = run(capsys, "import", str(feed), "--batch-size", "800", "--now", NOW)
+    assert code == 0 and "新增 2000 件" in err, err
+    assert sizes[:5] == [800, 400, 200, 100, 100] and sum(sizes) == 2000
