@@ -9,7 +9,6 @@ went in, which line was refused and why, what the message and exit status say.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import sqlite3

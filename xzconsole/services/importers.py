@@ -22,7 +22,6 @@ import codecs
 import csv
 import datetime as dt
 import errno
-import io
 import json
 import os
 import sqlite3
