@@ -134,12 +134,25 @@ class LibraryArea:
                      "p.published_at DESC, p.id DESC")
             order_params = [int(f.column_id)]
         else:
-            # the pinned key policies first (置顶), in their order; then the newest
-            order = ("coalesce((SELECT position FROM policy_pins k WHERE k.policy_id = p.id), 1e9), "
-                     "p.published_at DESC, p.id DESC")
-            order_params = []
-        rows = library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, ("title", "doc_number", "issuer", "summary"),
-                                   terms, where, params, order, order_params, sort == "relevance", limit, offset)
+            order, order_params = "p.published_at DESC, p.id DESC", []
+        cols = ("title", "doc_number", "issuer", "summary")
+        pinned = [] if sort != "newest" or f.column_id else [r[0] for r in self.core.conn.execute(
+            "SELECT policy_id FROM policy_pins ORDER BY position")]
+        if pinned:
+            # the pinned key policies first (置顶), in their order; then the newest.  Two reads, so
+            # the newest-first one still walks its index and stops at the page instead of sorting all
+            marks = ",".join("?" * len(pinned))
+            head = library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, cols, terms,
+                                 [*where, f"p.id IN ({marks})"], [*params, *pinned],
+                                 "(SELECT position FROM policy_pins k WHERE k.policy_id = p.id)", [], False, len(pinned), 0)
+            rows = head[offset:offset + limit]
+            if len(rows) < limit:
+                rows += library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, cols, terms,
+                                      [*where, f"p.id NOT IN ({marks})"], [*params, *pinned], order, order_params, False,
+                                      limit - len(rows), max(0, offset - len(head)))
+        else:
+            rows = library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, cols,
+                                 terms, where, params, order, order_params, sort == "relevance", limit, offset)
         out = []
         for r in rows:
             p = row_policy(r)
