@@ -333,9 +333,14 @@ class LibraryArea:
     # -- the editor ---------------------------------------------------------------
     def _clean_policy(self, values: dict[str, Any]) -> dict[str, Any]:
         try:
-            return pol.validate_policy_fields(values, self.core.categories())
+            clean = pol.validate_policy_fields(values, self.core.categories())
         except ValueError as exc:
             raise InvalidAction(str(exc)) from None
+        today = self.core.clock.today().isoformat()
+        for key, label in (("issued_at", "发文日期"), ("published_at", "发布日期")):
+            if clean.get(key) and str(clean[key]) > today:  # a typo such as 2099 (issue 12)
+                raise InvalidAction(f"{label} {clean[key]} 晚于今天（{today}），请核对")
+        return clean
 
     def create(self, actor: Staff, values: dict[str, Any], *, collected_at: dt.date | None = None,
                       source_id: int | None = None) -> Policy:
