@@ -590,7 +590,9 @@ async def test_f10_footer_names_its_sub_tab_keys(store):
         await settle(pilot)
         await pilot.press("f10")
         await settle(pilot)
-        assert "1-6 分页" in screen_text(app).splitlines()[-1]
+        from xzconsole.screens.associations import TABS
+
+        assert f"1-{len(TABS)} 分页" in screen_text(app).splitlines()[-1]
 
 
 async def test_a_focused_drop_down_stands_out(store):

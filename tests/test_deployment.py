@@ -151,7 +151,10 @@ def deployed():
             done = as_admin("staff", "add", login, "--role", "department", "--department", dept)
             assert done.returncode == 0, done.stderr
         # the feed, readable by the service account (README: files given to xzconsole)
+        # README: a drop directory the service account reads and writes its rejects file in
         dep.inbox.mkdir(mode=0o755)
+        svc = pwd.getpwnam(dep.service)
+        os.chown(dep.inbox, svc.pw_uid, svc.pw_gid)
         feed = dep.inbox / "feed.jsonl"
         rows = [
             feed_row(1, received_at="2026-11-02 09:00", department="市人社局", dispatched_at="2026-11-02 10:00"),
@@ -160,6 +163,7 @@ def deployed():
         ]
         feed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         feed.chmod(0o644)
+        os.chown(feed, svc.pw_uid, svc.pw_gid)
         done = as_admin("import", str(feed), "--now", NOW)
         assert done.returncode == 0, done.stderr
         yield dep

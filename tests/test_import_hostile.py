@@ -466,3 +466,15 @@ def test_a_slow_transaction_makes_the_next_batch_smaller(cli_db, tmp_path, capsy
     code, out, err = run(capsys, "import", str(feed), "--batch-size", "800", "--now", NOW)
     assert code == 0 and "新增 2000 件" in err, err
     assert sizes[:5] == [800, 400, 200, 100, 100] and sum(sizes) == 2000
+
+
+def test_a_gbk_file_whose_short_line_happens_to_be_valid_utf8_is_still_gbk(tmp_path):
+    """Found by hypothesis: 铜 in GBK is CD AD, which is also valid UTF-8 (U+036D)."""
+    from xzconsole.services.importers import detect_encoding
+
+    p = tmp_path / "gbk.csv"
+    p.write_bytes("工单编号,所属区域\n,铜\n".encode("gb18030"))
+    assert detect_encoding(p) == "gb18030"
+    q = tmp_path / "utf8.csv"
+    q.write_bytes("工单编号,所属区域\n".encode() + "\xff\n".encode("latin-1") + "HL-1,铜山区\n".encode())
+    assert detect_encoding(q) == "utf-8"  # one bad byte never makes a UTF-8 file GBK

@@ -33,6 +33,7 @@ CONTENT = "厂区门口路灯坏了一周，夜间职工通行不便，请尽快
 REPLY = "已联系供电部门，路灯已于今日修复。"
 #: Latin words a Chinese screen may show: key names, the footer's key labels, YYYY-MM-DD
 ALLOWED = {"esc", "pgup", "pgdn", "enter", "tab", "space", "ctrl", "Ctrl", "Enter", "Esc", "Tab", "YYYY",
+           "PgUp", "PgDn", "Home", "End", "Shift", "Del", "Ins",  # key caps, as printed on the keys
            "shift", "home", "end", "up", "down", "left", "right", "del",
            "APP"}  # data: a knowledge answer names the national medical-insurance APP
 LATIN = re.compile(r"[A-Za-z]{3,}")

@@ -327,14 +327,25 @@ def _readline(fh: _LineFile) -> tuple[bytes, bool]:
             return line[:200], True
 
 
+def _mostly_chinese(text: str) -> bool:
+    """Whether at least half of ``text``'s non-ASCII characters are CJK
+    ideographs or CJK / full-width punctuation, as real Chinese text is."""
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    cjk = sum(1 for ch in wide if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f"
+              or "\uff00" <= ch <= "\uffef" or "\u3400" <= ch <= "\u4dbf" or ch in "“”‘’…—·")
+    return 2 * cjk >= len(wide)
+
+
 def detect_encoding(path: Path) -> str:
     """``utf-8`` or ``gb18030`` for a text file, from its bytes, in constant memory.
 
     A file that is valid UTF-8 throughout is UTF-8.  Otherwise it is GB18030
     (GBK, as Excel on a Chinese Windows saves CSV) only when *no* line with
-    non-ASCII bytes is valid UTF-8: one bad byte, or one line pasted from a GBK
-    file, never switches a UTF-8 file to GB18030 (that garbled every name);
-    those lines are rejected one by one instead.
+    non-ASCII bytes is valid UTF-8 *Chinese* text: one bad byte, or one line
+    pasted from a GBK file, never switches a UTF-8 file to GB18030 (that garbled
+    every name); those lines are rejected one by one instead.  A short GBK line
+    that happens to be valid UTF-8 (``,铜`` reads as a combining mark) is no
+    evidence for UTF-8.
     """
     dec = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as fh:
@@ -358,10 +369,13 @@ def detect_encoding(path: Path) -> str:
             if line.isascii():
                 continue
             try:
-                line.decode("utf-8")
+                text = line.decode("utf-8")
             except UnicodeDecodeError:
                 continue
-            return "utf-8"
+            if _mostly_chinese(text):
+                return "utf-8"
+            # else GB18030 bytes that happen to be valid UTF-8 (铜 is CD AD, read
+            # as U+036D): not evidence either way
 
 
 @dataclass(slots=True)
