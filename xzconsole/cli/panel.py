@@ -256,12 +256,12 @@ def cmd_outreach(ctx: Ctx) -> int:
         elapsed = progress[0].elapsed if progress else 0.0
         lines = [f"{year} 年“十百千万”进度（{center or '全部中心'}，全年已过 {elapsed * 100:.1f}%，按进度 = 目标 × 已过比例）",
                  "项目" + " " * 12 + "".join(cell(f"{m}月", 6) for m in range(1, 13))
-                 + cell("合计", 8) + cell("目标", 8) + cell("完成率", 8) + cell("按进度", 8) + "  进度"]
+                 + cell("合计", 8) + cell("目标", 10) + cell("完成率", 8) + cell("按进度", 8) + "  进度"]
         for p in progress:
             pct = "—" if p.percent is None else f"{p.percent:.1f}%"
             label = safe(p.kind.label)
             lines.append(label + " " * max(1, 16 - cell_len(label)) + "".join(cell(str(n), 6) for n in p.months)
-                         + cell(str(p.total), 8) + cell(f"{p.target}{safe(p.kind.unit)}", 8) + cell(pct, 8)
+                         + cell(str(p.total), 8) + cell(f"{p.target}{safe(p.kind.unit)}", 10) + cell(pct, 8)
                          + cell(str(int(p.expected)), 8) + "  " + p.pace_word)
         _Lines(ctx.out).print("\n".join(lines))
     return EXIT_OK

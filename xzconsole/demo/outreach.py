@@ -86,7 +86,8 @@ def plan_outreach(ctx: Context, directory: Directory) -> tuple[dict[str, list[Ro
     days = [d for d in range(first_day, T) if D.workday[d]]
     if not days:
         return {"outreach_plans": [], "outreach_activities": [], "outreach_enterprises": []}, logged
-    targets = {"joint_event": 10, "station": 100, "visit": 1000, "cards": 10000}
+    # cards: the seed's 10,000 a month (data/outreach.toml, per = "month")
+    targets = {"joint_event": 10, "station": 100, "visit": 1000, "cards": 120000}
     by_year: dict[int, list[int]] = {}
     for d in days:
         by_year.setdefault(D.dates[d].year, []).append(d)
@@ -175,8 +176,11 @@ def plan_outreach(ctx: Context, directory: Directory) -> tuple[dict[str, list[Ro
                              cards=1 + int(r.random() * 3), note=r.choice(VISIT_NOTES), by=who, ents=linked))
         # card mailings make up the rest of the cards
         cards = round(targets["cards"] * share * pace["cards"])
-        rest = cards - sum(a["cards"] for a in acts if D.dates[a["day"]].year == year)
-        n_mail = max(1, round(rest / 450))
+        handed = sum(a["cards"] for a in acts if D.dates[a["day"]].year == year)
+        rest = cards - handed
+        # as many mailings as when the target was 10,000 a year (the draws that follow stay
+        # the same), each now some thousands of cards
+        n_mail = max(1, round((round(10000 * share * pace["cards"]) - handed) / 450))
         for i, d in enumerate(pick_days(pool, n_mail)):
             size = max(100, rest // n_mail + (rest % n_mail if i == 0 else 0))
             who, staff = crew(CITY_CENTER)

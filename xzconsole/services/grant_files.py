@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..areas.grants import headline
+from ..errors import NotFound
 from ..models import validate_uscc
 from ..policies import parse_date
 from ..store import Store
@@ -59,8 +60,11 @@ def amount_fen(value: Any) -> int:
     return fen
 
 
-def validate_grant(store: Store, data: dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """One row as the ledger's fields; ValueError (Chinese) naming the field."""
+def validate_grant(store: Store, data: dict[str, Any], today: dt.date,
+                   policies: dict[str, int] | None = None) -> dict[str, Any]:
+    """One row as the ledger's fields; ValueError (Chinese) naming the field.
+    ``policies`` caches policy look-ups across the rows of one file (a payment
+    list names a handful of policies thousands of times)."""
     name = unicodedata.normalize("NFKC", str(data.get("enterprise") or "")).strip()
     if not name:
         raise ValueError("缺少企业名称")
@@ -69,7 +73,12 @@ def validate_grant(store: Store, data: dict[str, Any], today: dt.date) -> dict[s
     uscc_text = str(data.get("uscc") or "").strip()
     uscc = validate_uscc(uscc_text) if uscc_text else None
     district = store.directory.normalise_district(str(data.get("district") or ""))
-    policy_id = store.grants.policy_ref(str(data.get("policy") or ""))
+    ref = str(data.get("policy") or "").strip()
+    policy_id = policies.get(ref) if policies is not None else None
+    if policy_id is None:
+        policy_id = store.grants.policy_ref(ref)
+        if policies is not None:
+            policies[ref] = policy_id
     fen = amount_fen(data.get("amount"))
     day = parse_date(data.get("granted_on"), "兑现日期")
     if day is None:
@@ -81,7 +90,7 @@ def validate_grant(store: Store, data: dict[str, Any], today: dt.date) -> dict[s
     if dept_text:
         try:
             department_id = store.department(dept_text).id
-        except Exception:  # the store's NotFound: any failure is this row's refusal
+        except NotFound:
             raise ValueError(f"兑现部门“{dept_text}”不在承办单位名录中") from None
     batch = unicodedata.normalize("NFKC", str(data.get("batch") or "")).strip()[:60]
     return {"enterprise": name, "uscc": uscc, "district": district, "policy_id": policy_id, "amount_fen": fen,
@@ -100,6 +109,7 @@ def import_grants(store: Store, path: str | os.PathLike[str], actor_login: str, 
     rejects = RejectsFile(rejects_path(src))
     today = store.clock.today()
     batch: list[dict[str, Any]] = []
+    policies: dict[str, int] = {}
 
     def send() -> None:
         imported, dup = store.grants.import_batch(actor, batch, src.name)
@@ -113,7 +123,7 @@ def import_grants(store: Store, path: str | os.PathLike[str], actor_login: str, 
                 rejects.add(raw.line, raw.error or "无法读取该行", raw.raw)
                 continue
             try:
-                row = validate_grant(store, raw.data, today)
+                row = validate_grant(store, raw.data, today, policies)
             except ValueError as exc:
                 rejects.add(raw.line, str(exc), raw.raw)
                 continue
