@@ -644,3 +644,31 @@ async def test_policy_search_survives_a_trip_to_the_queue(store):
         await pilot.press("f4")
         await settle(pilot)
         assert app.screen.query_one("#pol-search", Input).value == "社保"
+
+
+async def test_intake_keeps_f2_f3_for_the_console_and_asks_before_leaving(store):
+    from textual.widgets import OptionList
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(IntakeScreen())
+        await settle(pilot)
+        intake = app.screen
+        await pilot.press("ctrl+o")
+        assert isinstance(app.focused, OptionList) and app.focused.id == "intake-enterprises"
+        await pilot.press("ctrl+t")
+        assert isinstance(app.focused, OptionList) and app.focused.id == "intake-kb"
+        intake.query_one("#intake-name", Input).focus()
+        await type_into(pilot, "徐州云龙机械有限公司")
+        await pilot.press("f3")  # the warning panel: the half-typed form is not dropped silently
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is intake and intake.query_one("#intake-name", Input).value == "徐州云龙机械有限公司"
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "WarningsScreen"
