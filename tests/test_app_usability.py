@@ -672,3 +672,28 @@ async def test_intake_keeps_f2_f3_for_the_console_and_asks_before_leaving(store)
         await pilot.press("y")
         await settle(pilot)
         assert type(app.screen).__name__ == "WarningsScreen"
+
+
+async def test_warning_list_marks_supervised_tickets(store, staff):
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens.warnings import WarningsScreen
+
+    store.clock.set("2026-11-02T09:00:00+08:00")
+    ids = []
+    for i, name in enumerate(["徐州云龙机械有限公司", "江苏彭城光电科技有限公司"]):
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=name, contact_phone=f"1390000000{i}", content="路灯不亮。")).id
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+        ids.append(tid)
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    store.tickets.supervise(staff["sup"], ids[0], "请尽快办理")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(WarningsScreen())
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        table = app.screen.list_table
+        marks = {int(str(key.value)): table.get_row(key)[0].plain for key in table.rows}
+        assert marks[ids[0]] == "督" and marks[ids[1]].strip() in ("", "新")
