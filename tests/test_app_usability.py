@@ -697,3 +697,29 @@ async def test_warning_list_marks_supervised_tickets(store, staff):
         table = app.screen.list_table
         marks = {int(str(key.value)): table.get_row(key)[0].plain for key in table.rows}
         assert marks[ids[0]] == "督" and marks[ids[1]].strip() in ("", "新")
+
+
+async def test_g_and_G_move_the_warning_list_cursor(store, staff):
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens.warnings import WarningsScreen
+
+    store.clock.set("2026-11-02T09:00:00+08:00")
+    for i in range(4):
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=f"徐州第{i}机械有限公司", contact_phone=f"1390000000{i}",
+            content="路灯不亮。")).id
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(WarningsScreen())
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        table = app.screen.list_table
+        table.focus()
+        assert table.row_count == 4
+        for key, row in (("G", 3), ("g", 0), ("end", 3), ("home", 0)):
+            await pilot.press(key)
+            assert table.cursor_row == row, key

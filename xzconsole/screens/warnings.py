@@ -58,6 +58,7 @@ from ..rules import WarningLevel
 from ..store import ChangeWatcher, Store
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.jump_table import JumpTable
 from ..widgets.warning_badge import TODAY_LABEL, TODAY_SYMBOL
 
 if TYPE_CHECKING:  # types only: the dialog module is imported when a supervision is recorded
@@ -183,7 +184,7 @@ def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_v
                          provisional, years, list_kind)
 
 
-class PanelTable(DataTable[Text]):
+class PanelTable(JumpTable):
     """A table of the panel; severity colours come from component classes."""
 
     COMPONENT_CLASSES = {"panel-table--yellow", "panel-table--orange", "panel-table--red",
