@@ -262,6 +262,16 @@ async def test_bulk_dispatch_three_tagged_tickets(store, staff):
         dept = store.department("市人社局").id
         dialog.dismiss(dept)
         await settle(pilot)
+        # each ticket's due date before anything is written (issue 16)
+        from xzconsole.screens.dialogs import ConfirmDialog
+        from pilot_support import screen_text
+
+        assert isinstance(app.screen, ConfirmDialog)
+        shown = screen_text(app)
+        assert "批量派发 3 件至 市人社局" in shown and shown.count("截止 2026-") == 3
+        assert all(store.tickets.get(staff["sup"], tid).number in shown for tid in tagged)
+        await pilot.press("enter")
+        await settle(pilot)
         for tid in tagged:
             t = store.tickets.get(staff["sup"], tid)
             assert t.status is Status.DISPATCHED and t.department_id == dept

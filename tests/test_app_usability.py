@@ -646,3 +646,82 @@ async def test_policy_search_survives_a_trip_to_the_queue(store):
         await pilot.press("f4")
         await settle(pilot)
         assert app.screen.query_one("#pol-search", Input).value == "社保"
+
+
+async def test_intake_keeps_f2_f3_for_the_console_and_asks_before_leaving(store):
+    from textual.widgets import OptionList
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(IntakeScreen())
+        await settle(pilot)
+        intake = app.screen
+        await pilot.press("ctrl+o")
+        assert isinstance(app.focused, OptionList) and app.focused.id == "intake-enterprises"
+        await pilot.press("ctrl+t")
+        assert isinstance(app.focused, OptionList) and app.focused.id == "intake-kb"
+        intake.query_one("#intake-name", Input).focus()
+        await type_into(pilot, "徐州云龙机械有限公司")
+        await pilot.press("f3")  # the warning panel: the half-typed form is not dropped silently
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is intake and intake.query_one("#intake-name", Input).value == "徐州云龙机械有限公司"
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "WarningsScreen"
+
+
+async def test_warning_list_marks_supervised_tickets(store, staff):
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens.warnings import WarningsScreen
+
+    store.clock.set("2026-11-02T09:00:00+08:00")
+    ids = []
+    for i, name in enumerate(["徐州云龙机械有限公司", "江苏彭城光电科技有限公司"]):
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=name, contact_phone=f"1390000000{i}", content="路灯不亮。")).id
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+        ids.append(tid)
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    store.tickets.supervise(staff["sup"], ids[0], "请尽快办理")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(WarningsScreen())
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        table = app.screen.list_table
+        marks = {int(str(key.value)): table.get_row(key)[0].plain for key in table.rows}
+        assert marks[ids[0]] == "督" and marks[ids[1]].strip() in ("", "新")
+
+
+async def test_g_and_G_move_the_warning_list_cursor(store, staff):
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens.warnings import WarningsScreen
+
+    store.clock.set("2026-11-02T09:00:00+08:00")
+    for i in range(4):
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=f"徐州第{i}机械有限公司", contact_phone=f"1390000000{i}",
+            content="路灯不亮。")).id
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(WarningsScreen())
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        table = app.screen.list_table
+        table.focus()
+        assert table.row_count == 4
+        for key, row in (("G", 3), ("g", 0), ("end", 3), ("home", 0)):
+            await pilot.press(key)
+            assert table.cursor_row == row, key

@@ -338,6 +338,8 @@ class XzApp(App[int]):
             seen.add((b.action, b.description))
             lines.append(f"{self.get_key_display(b):>12}  {b.description}{'' if active.enabled else '（当前不可用）'}")
         lines.append(f"{'Ctrl+P':>12}  命令面板：按编号/企业名跳转工单，按标题查政策")
+        # Esc steps back one screen; F2–F11 open their place over the queue, so from one of them Esc is the queue
+        lines.append(f"{'Esc':>12}  返回上一步（F2–F11 打开的各处都在工单队列之上：从那里 Esc 回到队列）")
         self.push_screen(HelpScreen(lines))
 
     def action_go(self, place: str) -> None:
@@ -350,6 +352,21 @@ class XzApp(App[int]):
         target = self.PLACES.get(place)
         if target is not None and type(self.screen).__name__ == target[1]:
             return
+        if any(unsaved_input(screen) for screen in self.screen_stack):
+            from .screens.dialogs import ConfirmDialog
+
+            def answer(ok: bool | None) -> None:
+                if ok:
+                    self._go(place, target)
+
+            # leaving for another place closes the form: ask as Esc does (issue 16)
+            self.push_screen(ConfirmDialog("离开正在填写的内容？", "已填写的内容不会保存。", "离开"), answer)
+            return
+        self._go(place, target)
+
+    def _go(self, place: str, target: tuple[str, str] | None) -> None:
+        import importlib
+
         for screen in self.screen_stack:  # the policy search outlives its screen (F4 → F2 → F4)
             words = getattr(getattr(screen, "query_state", None), "words", None)
             if type(screen).__name__ == "PolicyLibraryScreen" and isinstance(words, str):

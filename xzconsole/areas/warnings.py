@@ -198,6 +198,17 @@ class WarningsArea:
         out["part_late"] = self.joint.late_part_notice(actor, now, limit)  # 协办超期 (store_joint)
         return out
 
+    def supervised_ids(self, ticket_ids: list[int]) -> set[int]:
+        """Which of ``ticket_ids`` have been supervised (督办) at least once:
+        the warning list marks them 已督办 (an indexed probe per ticket)."""
+        out: set[int] = set()
+        for start in range(0, len(ticket_ids), 500):
+            chunk = [int(i) for i in ticket_ids[start:start + 500]]
+            marks = ",".join("?" * len(chunk))
+            out.update(int(r[0]) for r in self.core.conn.execute(
+                f"SELECT DISTINCT ticket_id FROM supervisions WHERE ticket_id IN ({marks})", chunk))
+        return out
+
     def red_ticket_ids(self, actor: Staff | None, now: dt.datetime) -> set[int]:
         """Ids of every ticket at the red level now (covering read of the
         ``(status, due_date, department_id)`` index) — to see which turned red."""

@@ -85,8 +85,9 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "保存受理", id="intake.save", priority=True),
         Binding("ctrl+r", "direct_answer", "知识库直接答复", id="intake.direct_answer", priority=True),
-        Binding("f2", "focus_enterprises", "企业库", id="intake.enterprises"),
-        Binding("f3", "focus_knowledge", "知识库建议", id="intake.knowledge"),
+        # not F2/F3: those are the console's places everywhere (queue, warnings)
+        Binding("ctrl+o", "focus_enterprises", "企业库", id="intake.enterprises", priority=True),
+        Binding("ctrl+t", "focus_knowledge", "知识库建议", id="intake.knowledge", priority=True),
         Binding("escape", "leave", "返回", id="intake.leave"),
     ]
 
@@ -132,9 +133,9 @@ class IntakeScreen(AppAccess, Screen[int | None]):
                 yield TextArea(id="intake-content", soft_wrap=True, compact=True)
                 yield Static("", id="intake-content-error", classes="field-error")
             with Vertical(id="intake-side"):
-                yield Label("企业库（F2）", classes="side-title")
+                yield Label("企业库（^o）", classes="side-title")
                 yield OptionList(id="intake-enterprises")
-                yield Label("知识库建议（F3）", classes="side-title")  # Ctrl+R is in the footer; at 80 columns this must fit
+                yield Label("知识库建议（^t）", classes="side-title")  # Ctrl+R is in the footer; at 80 columns this must fit
                 yield OptionList(id="intake-kb")
                 yield WrappedText("", id="intake-kb-answer")
         yield KeyBar()

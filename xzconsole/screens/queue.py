@@ -679,9 +679,31 @@ class QueueScreen(AppAccess, Screen[None]):
 
         def chosen(department_id: int | None) -> None:
             if department_id is not None:
-                self._start_bulk("dispatch", [t.id for t in tickets], department_id)
+                self._confirm_bulk_dispatch(tickets, department_id)
 
         self.app.push_screen(DispatchDialog(appeal_type), chosen)
+
+    def _confirm_bulk_dispatch(self, tickets: list[Ticket], department_id: int) -> None:
+        """Before a bulk dispatch, each ticket's due date as it would be set (issue 16)."""
+        from ..clock import weekday_cn
+        from .dialogs import ConfirmDialog
+
+        dept = next((d.short_name for d in self.store.departments() if d.id == department_id), "")
+        dues = {kind: self.store.tickets.preview_due(kind) for kind in {t.appeal_type.value for t in tickets}}
+        lines = []
+        for t in tickets[:8]:
+            limit, due, provisional = dues[t.appeal_type.value]
+            lines.append(f"{plain(t.number)}  {t.appeal_type.label} · {limit} 个工作日 · 截止 {due.isoformat()} "
+                         f"{weekday_cn(due)}{' 暂定' if provisional else ''}")
+        if len(tickets) > 8:
+            lines.append(f"…… 等共 {len(tickets)} 件")
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._start_bulk("dispatch", [t.id for t in tickets], department_id)
+
+        self.app.push_screen(ConfirmDialog(f"批量派发 {len(tickets)} 件至 {plain(dept)}", "\n".join(lines), "派发"),
+                             confirmed)
 
     def action_bulk_close(self) -> None:
         """Close every tagged ticket as a duplicate appeal (asks first)."""

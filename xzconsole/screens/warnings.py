@@ -59,6 +59,7 @@ from ..rules import WarningLevel
 from ..store import ChangeWatcher, Store
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.jump_table import JumpTable
 from ..widgets.warning_badge import TODAY_LABEL, TODAY_SYMBOL
 from ..widgets.key_bar import KeyBar
 
@@ -100,6 +101,7 @@ class PanelRow:
     overdue: int | None
     enterprise: str
     note: str = ""
+    supervised: bool = False  # 已督办: a supervision is on record
 
 
 @dataclass
@@ -141,6 +143,7 @@ def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_v
     with store.read_snapshot():
         counts = store.warnings.level_counts(actor, now)
         warned = store.warnings.warned_tickets(actor, now, limit=limit) if list_kind == "warned" else []
+        supervised = store.warnings.supervised_ids([w["id"] for w in warned])
         notices = store.warnings.notices(actor, now, limit=limit)
         red_ids = store.warnings.red_ticket_ids(actor, now)
         pending = store.oversight.pending_count(actor) if actor is not None else 0
@@ -164,7 +167,7 @@ def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_v
                                     -d[1].get(WarningLevel.YELLOW, 0), d[0]))
     rows = [PanelRow(w["id"], w["number"], w["department"] or "—", WarningLevel.parse(w["level"]),
                      w["due_date"] + ("暂" if w["due_provisional"] else ""), w["overdue_workdays"],
-                     w["enterprise_name"] or "", w["title"] or "")
+                     w["enterprise_name"] or "", w["title"] or "", w["id"] in supervised)
             for w in warned]
     notice_rows: dict[str, list[PanelRow]] = {}
     for kind, tickets in notice_tickets.items():
@@ -188,7 +191,7 @@ def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_v
                          provisional, years, list_kind, pending)
 
 
-class PanelTable(DataTable[Text]):
+class PanelTable(JumpTable):
     """A table of the panel; severity colours come from component classes."""
 
     COMPONENT_CLASSES = {"panel-table--yellow", "panel-table--orange", "panel-table--red",
@@ -300,11 +303,11 @@ class WarningsScreen(AppAccess, Screen[None]):
             self.query_one("#panel-departments").display = not narrow
         side = 0 if narrow and not self.wall else 33
         department = 8 if narrow else 14
-        fixed = [1, 6, 15, department, 11, 4]
+        fixed = [2, 6, 15, department, 11, 4]
         enterprise = max(12, width - side - sum(fixed) - 2 * (len(fixed) + 1) - 2)
         lst = self.list_table
         lst.clear(columns=True)
-        lst.add_column(" ", width=1, key="new")
+        lst.add_column(" ", width=2, key="new")  # 新 (just warned) or 督 (已督办)
         lst.add_column("预警", width=6, key="level")
         lst.add_column("工单编号", width=15, key="number")
         lst.add_column("承办单位", width=department, key="department")
@@ -483,7 +486,8 @@ class WarningsScreen(AppAccess, Screen[None]):
             row_style = styles["new"] if new else ""
             enterprise = literal(r.enterprise, style=row_style)
             enterprise.no_wrap, enterprise.overflow = True, "ellipsis"
-            cells = [Text("新" if new else " ", style=row_style), badge, literal(r.number, style=row_style),
+            mark = Text("新", style=row_style) if new else Text("督", style="bold") if r.supervised else Text(" ")
+            cells = [mark, badge, literal(r.number, style=row_style),
                      literal(r.department), Text(r.due), overdue, enterprise]
             table.add_row(*cells, key=str(r.id))
         if table.row_count:

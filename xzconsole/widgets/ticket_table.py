@@ -14,12 +14,11 @@ import datetime as dt
 from typing import Iterable, Sequence
 
 from rich.text import Text
-from textual.binding import Binding
-from textual.widgets import DataTable
 
 from ..models import Ticket
 from ..rules import WarningLevel
 from ..textsafe import literal
+from .jump_table import JumpTable
 from .warning_badge import badge_text, due_today
 
 MARK = "*"
@@ -35,14 +34,9 @@ def _ellipsed(text: Text) -> Text:
     return text
 
 
-class TicketTable(DataTable[Text]):
-    """A page of tickets; row keys are ticket ids (as str)."""
-
-    BINDINGS = [
-        # DataTable's Home/End only scroll; here they (and vim's g/G) move the cursor
-        Binding("home,g", "first_row", "第一行", id="ticket_table.first", show=False),
-        Binding("end,G", "last_row", "最后一行", id="ticket_table.last", show=False),
-    ]
+class TicketTable(JumpTable):
+    """A page of tickets; row keys are ticket ids (as str).  Home/End and g/G
+    move the cursor (:class:`~xzconsole.widgets.jump_table.JumpTable`)."""
 
     COMPONENT_CLASSES = {
         "ticket-table--yellow",
@@ -132,16 +126,6 @@ class TicketTable(DataTable[Text]):
     def current_ticket_id(self) -> int | None:
         ticket = self.current_ticket()
         return None if ticket is None else ticket.id
-
-    def action_first_row(self) -> None:
-        """Home / g: the first row of the page."""
-        if self.row_count:
-            self.move_cursor(row=0, animate=False)
-
-    def action_last_row(self) -> None:
-        """End / G: the last row of the page."""
-        if self.row_count:
-            self.move_cursor(row=self.row_count - 1, animate=False)
 
     def _cells(self, t: Ticket, today: dt.date, marked: bool, styles: dict[str, str]) -> list[Text]:
         level = self._levels.get(t.id, WarningLevel.NONE)
