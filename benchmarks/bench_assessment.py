@@ -48,7 +48,7 @@ def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return reports.month_period(month)
 
 
-def build_synthetic(path: Path, n: int, month: str, months: int, seed: int = 7) -> None:
+def build_synthetic(path: Path, n: int, month: str, months: int, seed: int = 7, uniform_open: bool = False) -> None:
     """Insert ``n`` tickets (and their events) dispatched over ``months``
     months ending with ``month``, in a fresh database at ``path``."""
     start_m, end_m = _month_bounds(month)
@@ -97,12 +97,16 @@ def build_synthetic(path: Path, n: int, month: str, months: int, seed: int = 7) 
         followups = unreach = reopen = 0
         level = 0
         sign_day = day + dt.timedelta(days=rnd.choice((0, 0, 0, 1, 1, 2, 3)))
-        if sign_day <= today and rnd.random() < 0.93:
+        # as in the demo and in real desks: a ticket left open is a recent one;
+        # older than 45 days, 2 in 1,000 are still unsigned or unreplied
+        # (--uniform-open: 7 % / 5 % whatever the age, the earlier build)
+        old = not uniform_open and (today - day).days > 45
+        if sign_day <= today and rnd.random() < (0.998 if old else 0.93):
             signed_s = format_datetime(dt.datetime(sign_day.year, sign_day.month, sign_day.day, 9, rnd.randrange(60)))
             status = "signed"
             lag = rnd.choice((-2, -1, -1, 0, 0, 0, 1, 2, 4, 6))
             reply_day = max(sign_day, add_wd(day, max(limit + ext + lag, 1)) if limit + ext + lag > 0 else sign_day)
-            if reply_day <= today and rnd.random() < 0.95:
+            if reply_day <= today and rnd.random() < (0.998 if old else 0.95):
                 replied_s = format_datetime(dt.datetime(reply_day.year, reply_day.month, reply_day.day, 16, 0))
                 status = "replied"
                 if reply_day > due:
@@ -169,6 +173,49 @@ def _time(fn, runs: int) -> list[float]:
     return out
 
 
+def periods(store: Store, args: argparse.Namespace, now: dt.datetime) -> None:
+    """``report --month`` against ``report --year`` (the month's year), XLSX,
+    through ``write_report`` as the command runs it: cold (no month kept, as
+    after a change to every month) and then with the settled months kept."""
+    year = args.month[:4]
+    out = Path(tempfile.gettempdir()) / "xz_bench_period.xlsx"
+    total = store.conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+    ys, ye = reports.year_period(year)
+    in_year = store.conn.execute("SELECT count(*) FROM tickets WHERE dispatched_at >= ? AND dispatched_at < ?",
+                                 (ys.isoformat(), f"{int(year) + 1}-01-01")).fetchone()[0]
+    open_year = store.conn.execute(
+        "SELECT count(*) FROM tickets WHERE status IN ('dispatched', 'signed', 'reopened') AND dispatched_at >= ? "
+        "AND dispatched_at < ?", (ys.isoformat(), f"{int(year) + 1}-01-01")).fetchone()[0]
+    ms, me = reports.month_period(args.month)
+    in_month = store.conn.execute("SELECT count(*) FROM tickets WHERE dispatched_at >= ? AND dispatched_at < ?",
+                                  (ms.isoformat(), (me + dt.timedelta(days=1)).isoformat())).fetchone()[0]
+
+    def forget() -> None:
+        with store.write() as c:
+            c.execute("DELETE FROM assessment_cache")
+
+    def month() -> None:
+        reports.write_report(store, args.month, "xlsx", out, now)
+
+    def year_() -> None:
+        reports.write_report(store, year, "xlsx", out, now)
+
+    month()  # warm the page cache and the calendar
+    cold: dict[str, list[float]] = {"month": [], "year": []}
+    kept: dict[str, list[float]] = {"month": [], "year": []}
+    for _ in range(args.runs):
+        for name, fn in (("month", month), ("year", year_)):
+            forget()
+            cold[name].extend(_time(fn, 1))
+            kept[name].extend(_time(fn, 1))
+    print(f"db: {total:,} tickets; {year}: {in_year:,} dispatched ({open_year:,} still open); "
+          f"{args.month}: {in_month:,}; {args.runs} runs each, XLSX")
+    for label, res in (("cold (nothing kept)", cold), ("settled months kept", kept)):
+        m, y = statistics.median(res["month"]), statistics.median(res["year"])
+        print(f"  {label:22s} report --month {m * 1000:8.1f} ms   report --year {y * 1000:8.1f} ms   "
+              f"year/month {y / m:5.2f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--db", default=os.path.join(tempfile.gettempdir(), "xz_bench_assessment.db"))
@@ -177,6 +224,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--months", type=int, default=12, help="months the synthetic tickets are spread over")
     p.add_argument("--runs", type=int, default=7)
     p.add_argument("--demo", action="store_true", help="build with xzconsole.demo.build_demo if it exists")
+    p.add_argument("--uniform-open", action="store_true",
+                   help="leave 7 %% unsigned and 5 %% unreplied in every month (default: only recent ones stay open)")
+    p.add_argument("--periods", action="store_true",
+                   help="time report --month against report --year (XLSX) on the same database, cold and kept")
     args = p.parse_args(argv)
     path = Path(args.db)
     if not path.exists():
@@ -194,11 +245,15 @@ def main(argv: list[str] | None = None) -> None:
                 build_demo(path, **kw)
                 built = True
         if not built:
-            build_synthetic(path, args.tickets, args.month, args.months)
+            build_synthetic(path, args.tickets, args.month, args.months, uniform_open=args.uniform_open)
 
     start, end = reports.month_period(args.month)
     now = parse_datetime(f"{end + dt.timedelta(days=1)}T10:00:00+08:00")
     store = Store(path, FixedClock(now))
+    if args.periods:
+        periods(store, args, now)
+        store.disconnect()
+        return
     total = store.conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
     lo, hi = start.isoformat(), (end + dt.timedelta(days=1)).isoformat()
 

@@ -1,10 +1,11 @@
-"""Shared fixtures: a fresh database with reference data, a fixed clock, one staff per role."""
+"""Shared fixtures: a fresh database with reference data and the demo's sample library, a fixed clock, one staff per role."""
 
 from __future__ import annotations
 
 import pytest
 
 from xzconsole.clock import FixedClock
+from xzconsole.demo.policies import load_sample_library
 from xzconsole.store import Store
 
 
@@ -18,6 +19,7 @@ def clock() -> FixedClock:
 def store(tmp_path, clock) -> Store:
     s = Store(tmp_path / "test.db", clock)
     s.load_reference_data()
+    load_sample_library(s)  # the demo's sample policies and knowledge entries, which many tests search
     admin = s.staff.add(None, "admin", "admin", name="系统管理员")
     s.staff.add(admin, "clerk", "clerk", name="王受理")
     s.staff.add(admin, "sup", "supervisor", name="赵值班")

@@ -68,6 +68,8 @@ def test_period_parsing():
     assert parse_period("2026-10-01~2026-10-15")[1].day == 15
     assert parse_period("2026-10-01 至 2026-10-15")[0].day == 1
     assert last_month(reports.month_period("2027-01")[0]) == "2026-12"
+    assert parse_period("2026Q4") == (reports.quarter_period("2026Q4"))
+    assert parse_period("2026") == (reports.year_period("2026"))
     with pytest.raises(reports.ReportError, match="统计区间"):
         parse_period("十月")
     with pytest.raises(reports.ReportError, match="晚于"):
@@ -91,12 +93,16 @@ async def test_screen_numbers_equal_the_report(store, staff, october):
                 assert row["综合得分"] == reports.fmt_value(f.score, "num")
         # the hand-checked figures behind it
         rsj, swj = shown["市人社局"], shown["市税务局"]
-        assert (rsj["派发量"], rsj["响应率"], rsj["解决率"], rsj["满意率"]) == ("2", "50.0%", "50.0%", "50.0%")
-        assert (swj["派发量"], swj["响应率"], swj["解决率"], swj["满意率"]) == ("2", "50.0%", "50.0%", "100.0%")
+        assert (rsj["派发量"], rsj["响应率"], rsj["按时办结率"], rsj["满意率"]) == ("2", "50.0%", "50.0%", "50.0%")
+        assert (swj["派发量"], swj["响应率"], swj["按时办结率"], swj["满意率"]) == ("2", "50.0%", "50.0%", "100.0%")
+        assert rsj["解决率"] == swj["解决率"] == "—"  # nobody was asked 是否解决
+        assert str(screen.query_one("#assess-trend").render()) == ""  # one month: no trend
         assert swj["红色预警"] == "1"
         # best and worst five, ranked departments only
         boards = str(screen.query_one("#assess-boards").render())
-        assert "红榜" in boards and "市税务局" in boards and "黑榜" in boards
+        # two tickets each: ranked, but below the 3 dispatched the 红黑榜 asks for
+        assert boards == "红榜（前五）：（无派发量不少于 3 件的单位）\n黑榜（后五）：（无派发量不少于 3 件的单位）"
+        assert (rsj["排名"], swj["排名"]) == ("2", "1")
         # the total stays last, whatever the sort
         assert list(shown)[-1] == reports.TOTAL_LABEL
 
@@ -164,3 +170,28 @@ async def test_bad_period_is_a_message(store, staff, october):
         await pilot.pause()
         assert "统计区间应为月份" in str(screen.query_one("#assess-status").render())
         assert screen.assessment is not None  # the previous figures stay
+
+
+async def test_quarter_shows_the_months_as_a_chart(store, staff, october):
+    """2026Q4: the figures of the quarter, and under the table the month-by-month
+    bars of the center and of the department under the cursor; ``[`` steps a quarter."""
+    app = XzApp(store.path, "sup", store.clock)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await _open(pilot, "2026Q4")
+        a = reports.assess(store, *reports.quarter_period("2026Q4"), store.now())
+        assert screen.displayed()["市人社局"]["派发量"] == "2"
+        trend = str(screen.query_one("#assess-trend").render())
+        assert trend.startswith("月度趋势（2026-10～2026-12，每格一个月，· 为无数据）\n")
+        # October holds every ticket: one bar, then a dot for each empty month
+        assert f"全市合计：得分 {reports.sparkline((t.score for t in a.total_trend), 100.0, None)}" in trend
+        assert reports.sparkline((t.score for t in a.total_trend), 100.0, None)[1:] == "··"
+        table = screen.table
+        table.cursor_coordinate = table.cursor_coordinate._replace(row=table.get_row_index(str(store.department("市税务局").id)))
+        await pilot.pause()
+        swj = a.trends[store.department("市税务局").id]
+        trend = str(screen.query_one("#assess-trend").render())
+        assert f"市税务局：得分 {reports.sparkline((m.score for m in swj), 100.0, None)}" in trend
+        assert f"满意率 {reports.sparkline((m.satisfaction_rate for m in swj), 1.0, None)}" in trend
+        assert "解决率" not in trend  # nobody was asked 是否解决: no row of dots
+        await pilot.press("left_square_bracket")
+        assert str(screen.query_one("#assess-period").value) == "2026Q3"

@@ -189,7 +189,8 @@ def test_assessment_by_center_counts_only_that_centers_tickets(store, november, 
     pizhou = reports.assess(store, start, end, now, PIZHOU).total
     assert (pizhou.dispatched, pizhou.signed_in_time, pizhou.replied, pizhou.replied_on_time,
             pizhou.overdue_unreplied, pizhou.satisfied) == (2, 1, 1, 1, 1, 1)
-    assert (pizhou.response_rate, pizhou.resolution_rate, pizhou.satisfaction_rate) == (F(1, 2), F(1, 2), F(1))
+    # 按时办结率 (on_time_rate) is what 解决率 meant before 12345's call-back 解决率 (SPEC §8)
+    assert (pizhou.response_rate, pizhou.on_time_rate, pizhou.satisfaction_rate) == (F(1, 2), F(1, 2), F(1))
     assert (pizhou.returns, pizhou.extensions) == (1, 0)
 
     city = reports.assess(store, start, end, now, CITY_CENTER).total

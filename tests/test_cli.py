@@ -33,7 +33,7 @@ def test_init_bootstraps_the_current_login_as_admin_and_is_repeatable_by_an_admi
     code, out, err = run(capsys, "init", "--db", str(db), login="ops")
     assert code == 0 and "ops" in err and "管理员" in err
     assert rows_of(db, "SELECT login, role FROM staff") == [("ops", "admin")]
-    assert rows_of(db, "SELECT count(*) FROM departments")[0][0] == 67
+    assert rows_of(db, "SELECT count(*) FROM departments")[0][0] == 70
     # a second init (e.g. after editing data/) by the admin reloads, by anyone else is refused
     assert run(capsys, "init", "--db", str(db), login="ops")[0] == 0
     code, out, err = run(capsys, "init", "--db", str(db), login="mallory")
@@ -226,7 +226,7 @@ def test_export_tickets_streams_the_fields_of_the_spec(cli_db, tmp_path, capsys)
     later = {r["external_id"]: r for r in map(json.loads, (tmp_path / "t.jsonl").read_text().splitlines())}
     assert later["HL-0000004"]["warning"] == "yellow" and later["HL-0000004"]["overdue_workdays"] == 1
     code, out, err = run(capsys, "export", "departments")
-    assert code == 0 and len(out.splitlines()) == 67 and "市人社局" in out
+    assert code == 0 and len(out.splitlines()) == 70 and "市人社局" in out
     code, out, err = run(capsys, "export", "policies")
     assert code == 0 and all("title" in json.loads(x) for x in out.splitlines())
 
@@ -253,23 +253,26 @@ def test_backup_makes_a_verified_copy_and_never_overwrites_the_live_database(cli
 
 
 def test_doctor_checks_schema_integrity_calendar_permissions_and_the_login(cli_db, capsys):
+    """The shared deployment (README "Shared deployment"): the database, its
+    directory and -wal/-shm are the service account's alone; doctor names every
+    file others can reach, with the command that fixes it."""
     d = cli_db.parent
-    os.chmod(d, 0o755)
-    os.chmod(cli_db, 0o644)
+    os.chmod(d, 0o2770)  # the old group deployment: every staff login could read the file
+    os.chmod(cli_db, 0o660)
     code, out, err = run(capsys, "doctor", "--now", NOW)
     assert code == 1
     assert f"结构版本 {SCHEMA_VERSION}" in out and "完整性检查：ok" in out and "日志模式：wal" in out
     assert "2026 年日历" in out and "2027 年日历：暂定" in out
     assert "王受理" in out and "受理员" in out
-    assert "chmod g+rwx" in out and "chmod g+rw" in out and "chmod o-rwx" in out
-    # set up as the README says: group-writable setgid directory, group read/write files
-    os.chmod(d, 0o2770)
+    assert f"chmod 700 {d}" in out and f"chmod 600 {cli_db}" in out and "绕过一切权限检查" in out
+    # as xzconsole init --setup / the README set it up: 0700 directory, 0600 files
+    os.chmod(d, 0o700)
     for p in (cli_db, Path(f"{cli_db}-wal"), Path(f"{cli_db}-shm")):
         if p.exists():
-            os.chmod(p, 0o660)
+            os.chmod(p, 0o600)
     code, out, err = run(capsys, "doctor", "--now", NOW)
-    assert code == 0, out
-    assert "✗" not in out and "一切正常" in out
+    assert code == 0 and "✗" not in out and "一切正常" in out, out
+    assert "仅服务账号可进入" in out
     code, out, err = run(capsys, "doctor", "--now", NOW, login="stranger")
     assert code == 1 and "stranger" in out
 

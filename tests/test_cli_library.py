@@ -23,10 +23,11 @@ def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 def test_import_policies_counts_drafts_rejects_bad_rows_and_reimport_changes_nothing(cli_db, tmp_path, capsys):
     before = rows_of(cli_db, "SELECT count(*) FROM policies")[0][0]
-    feed = _csv(tmp_path / "政策库.csv", ["标题", "文号", "发文单位", "类型", "摘要", "解读人", "解读人电话", "截止日期"], [
-        ["徐州市稳岗扩岗专项支持办法", "徐人社发〔2026〕9号", "市人社局", "申报类", "对吸纳就业的企业给予补贴。", "王敏", "0516-83801234", "2027-06-30"],
-        ["徐州市外贸企业出口信保补助细则", "徐商务〔2026〕3号", "市商务局", "其他", "", "", "", "2027-12-31"],
-        ["日期写错的政策", "徐政发〔2026〕77号", "市政府", "其他", "摘要", "李华", "13912345678", "2027-02-30"],
+    feed = _csv(tmp_path / "政策库.csv", ["标题", "文号", "发文单位", "类型", "摘要", "解读人", "解读人电话", "截止日期", "申报链接"], [
+        ["徐州市稳岗扩岗专项支持办法", "徐人社发〔2026〕9号", "市人社局", "申报类", "对吸纳就业的企业给予补贴。", "王敏", "0516-83801234", "2027-06-30",
+         "https://qyfw.xz.gov.cn/zcsb/wgkg"],
+        ["徐州市外贸企业出口信保补助细则", "徐商务〔2026〕3号", "市商务局", "其他", "", "", "", "2027-12-31", ""],
+        ["日期写错的政策", "徐政发〔2026〕77号", "市政府", "其他", "摘要", "李华", "13912345678", "2027-02-30", ""],
     ])
     code, out, err = run(capsys, "import", str(feed), "--kind", "policies", "--now", NOW, login="sup")
     assert code == 1, err  # done, one row rejected

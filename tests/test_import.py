@@ -92,6 +92,14 @@ def _template(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(identity, "current_login", lambda: "admin")
         assert cli.main(["init", "--db", str(path)]) == 0
+        from xzconsole.demo.policies import load_sample_library
+        from xzconsole.store import Store
+
+        s = Store(path)  # init loads no policies: the template's library is the demo's sample one
+        try:
+            load_sample_library(s)
+        finally:
+            s.disconnect()
         for argv in (["clerk", "--role", "clerk", "--name", "王受理"],
                      ["sup", "--role", "supervisor", "--name", "赵值班"],
                      ["rsj", "--role", "department", "--department", "市人社局"],

@@ -30,7 +30,8 @@ GOOD_USCC = "91320300MA1N00001" + uscc_check_char("91320300MA1N00001")
 def test_codes_labels_and_aliases_parse_both_ways():
     assert AppealType.parse("政策咨询") is AppealType.POLICY_CONSULTATION
     assert AppealType.parse("complaint") is AppealType.COMPLAINT
-    assert AppealType.parse("咨询") is AppealType.CONSULTATION
+    assert AppealType.parse("咨询") is AppealType.POLICY_CONSULTATION  # a bare 咨询 keeps the 1-day limit (SPEC §3)
+    assert AppealType.parse("求助") is AppealType.CONSULTATION
     assert Source.parse("12345") is Source.HOTLINE and Source.HOTLINE.label == "12345热线"
     assert Satisfaction.parse("基本满意") is Satisfaction.BASICALLY_SATISFIED
     assert Satisfaction.parse("联系不上") is Satisfaction.UNREACHABLE

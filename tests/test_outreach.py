@@ -64,12 +64,13 @@ def by_kind(progress):
 
 
 def test_the_shipped_kinds_are_the_plan_of_the_issue(store):
-    kinds = {k.code: (k.label, k.target, k.measure) for k in store.outreach.kinds()}
+    kinds = {k.code: (k.label, k.target, k.measure, k.monthly) for k in store.outreach.kinds()}
     assert kinds == {
-        "joint_event": ("联合服务活动", 10, "activities"),
-        "station": ("镇街园区服务站", 100, "places"),
-        "visit": ("走访企业", 1000, "enterprises"),
-        "cards": ("联系卡寄送", 10000, "cards"),
+        "joint_event": ("联合服务活动", 10, "activities", None),
+        "station": ("镇街园区服务站", 100, "places", None),
+        "visit": ("走访企业", 1000, "enterprises", None),
+        # the seed's “月邮寄派发万张”: 10,000 cards a month, so 120,000 in a year
+        "cards": ("联系卡寄送", 120000, "cards", 10000),
     }
 
 
@@ -115,11 +116,11 @@ def test_progress_month_by_month(store, year_of_outreach):
     assert p["visit"].months == (0, 0, 0, 0, 0, 0, 2, 0, 0, 3, 4, 0)
     assert p["cards"].months == (0, 0, 120, 0, 0, 0, 0, 300, 0, 0, 0, 0)
     assert [(p[k].total, p[k].target) for k in ("joint_event", "station", "visit", "cards")] == [
-        (3, 10), (4, 100), (9, 1000), (420, 10000)]
+        (3, 10), (4, 100), (9, 1000), (420, 120000)]
     assert p["joint_event"].percent == pytest.approx(30.0)
     assert p["station"].percent == pytest.approx(4.0)
     assert p["visit"].percent == pytest.approx(0.9)
-    assert p["cards"].percent == pytest.approx(4.2)
+    assert p["cards"].percent == pytest.approx(0.35)
 
 
 def test_pace_is_the_target_times_the_part_of_the_year_gone(store, year_of_outreach):
@@ -177,7 +178,7 @@ def test_a_supervisor_sets_the_targets_of_one_year(store, staff, year_of_outreac
     store.outreach.set_target(staff["sup"], 2026, "visit", 12)
     store.outreach.set_target(staff["admin"], 2026, "联合服务活动", "3")
     plan = {k.code: k.target for k in store.outreach.plan(2026)}
-    assert plan == {"joint_event": 3, "station": 100, "visit": 12, "cards": 10000}
+    assert plan == {"joint_event": 3, "station": 100, "visit": 12, "cards": 120000}
     assert {k.code: k.target for k in store.outreach.plan(2027)}["visit"] == 1000
     p = by_kind(store.outreach.progress(2026))
     assert p["visit"].percent == pytest.approx(75.0) and p["visit"].behind  # 9 < floor(12 × 330/365) = 10

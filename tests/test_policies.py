@@ -21,6 +21,8 @@ COMPLETE = {"summary": "对符合条件的企业给予补贴。", "interpreter_n
 
 
 def make(store, staff, title, *, publish=True, **values):
+    if publish and values.get("kind") == "申报类":
+        values.setdefault("apply_url", "https://qyfw.xz.gov.cn/zcsb/test")  # a declaration is published with its link
     p = store.library.create(staff["sup"], {"title": title, **(COMPLETE if publish else {}), **values})
     if publish:
         p = store.library.publish(staff["sup"], p.id)
@@ -372,6 +374,7 @@ def test_policy_import_counts_drafts_rejects_bad_rows_and_reimport_changes_nothi
 def test_policy_import_jsonl_gbk_csv_and_xlsx(store, staff, tmp_path):
     jl = tmp_path / "p.jsonl"
     jl.write_text(json.dumps({"title": "JSON导入政策", "doc_number": "J1", **COMPLETE, "kind": "declaration",
+                              "apply_url": "https://qyfw.xz.gov.cn/zcsb/j1",
                               "valid_until": "2027-03-01"}, ensure_ascii=False) + "\n{not json\n[1,2]\n", encoding="utf-8")
     s = import_policies(store, jl, "sup")
     assert (s.imported, s.drafts, s.rejected) == (1, 0, 2)

@@ -29,19 +29,24 @@ from __future__ import annotations
 import asyncio
 import codecs
 import datetime as dt
+import functools
 import locale
 import os
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from textual import constants as textual_constants
-from textual.app import App, ComposeResult
+from textual import events
+from textual.geometry import Size
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.command import Provider
+from textual.command import CommandPalette, Provider
 from textual.containers import VerticalScroll
 from textual.driver import Driver
 from textual.screen import ModalScreen
+from textual.screen import Screen
 from textual.widgets import Static
 
 from .clock import Clock, FixedClock
@@ -50,6 +55,13 @@ from .identity import current_login
 from .palette import EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCommands
 from .terminal_exit import LeaveReason, TerminalGuard
 from .textsafe import literal, plain
+from .widgets.cells import install as install_cell_safe_compositor
+from .widgets.chinese import ChinesePalette, translate_bindings
+
+# Chinese characters stay whole under toasts, drop-downs, dialogs and the palette,
+# and Textual's own key descriptions are Chinese, before any widget exists (issue 16)
+install_cell_safe_compositor()
+translate_bindings()
 
 if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not at start-up
     from .models import Policy, Staff
@@ -101,6 +113,17 @@ class PolicyPreview(ModalScreen[None]):
         self.dismiss(None)
 
 
+QUIT_CONFIRM = "quit-confirm"
+def unsaved_input(screen: Screen[Any]) -> bool:
+    """Whether leaving now would lose something typed on ``screen``: a form
+    that can (the intake, the policy editor) says so with
+    ``has_unsaved_input()``.  Lists and their search boxes hold no unsaved
+    work; a dialog needs no check, since the app's ``q`` never reaches past a
+    modal screen (Textual stops the binding chain there)."""
+    own = getattr(screen, "has_unsaved_input", None)
+    return bool(own()) if callable(own) else False
+
+
 class XzApp(App[int]):
     """企业服务中心工作台: queue, tickets, palette, for one signed-in staff member."""
 
@@ -115,6 +138,8 @@ class XzApp(App[int]):
         # shown once, docked at the footer's right (a shown binding would repeat it)
         Binding("ctrl+p", "command_palette", "跳转", id="app.palette", priority=True, show=False),
         Binding("q", "quit_console", "退出", id="app.quit"),
+        # Textual's own Ctrl+Q quits without asking; here it asks like q from a form
+        Binding("ctrl+q", "quit_console", "退出", id="app.quit_now", show=False, priority=True),
         # the console's places, one key each (listed by F1; the footer keeps the screen's own keys)
         Binding("f2", "go('queue')", "工单队列", id="app.go.queue", show=False),
         Binding("f3", "go('warnings')", "预警面板", id="app.go.warnings", show=False),
@@ -158,13 +183,21 @@ class XzApp(App[int]):
     # -- running, and leaving when the terminal goes ---------------------------------
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this platform; on Linux and macOS the guarded
-        one, which cannot hang on a dead terminal.  A driver named in
-        ``TEXTUAL_DRIVER`` (textual-serve's web driver) is used as it is."""
+        one, which cannot hang on a dead terminal, reading the terminal's real
+        size (:func:`console_driver`).  A driver named in ``TEXTUAL_DRIVER``
+        (textual-serve's web driver) is used as it is."""
         if textual_constants.DRIVER is None and sys.platform != "win32":
-            from .terminal_exit import GuardedLinuxDriver
-
-            return GuardedLinuxDriver
+            return console_driver()
         return super().get_driver_class()
+
+    def _follow_terminal_size(self) -> None:
+        """Once started, check the size again: a pane still being laid out
+        (tmux) may have said nothing or 80×24 a moment ago, and no SIGWINCH
+        follows when it settles on its real size."""
+        real = real_terminal_size()
+        if real is not None and real != tuple(self.size):
+            size = Size(*real)
+            self.post_message(events.Resize(size, size))
 
     def run(self, *args: Any, **kwargs: Any) -> int | None:
         """Run the app with the :class:`TerminalGuard` watching for the whole
@@ -240,6 +273,9 @@ class XzApp(App[int]):
             return
         self._readers = Readers(self.db_path, self.clock)
         self.sub_title = f"{plain(user.display)} · {user.role.label}"
+        if not self.is_headless:
+            for delay in (0.3, 1.5):
+                self.set_timer(delay, self._follow_terminal_size)
         if self.wall:
             from .screens.warnings import WarningsScreen
 
@@ -260,8 +296,34 @@ class XzApp(App[int]):
 
     # -- global actions -----------------------------------------------------------------
     def action_quit_console(self) -> None:
-        """Leave the console."""
-        self.exit(return_code=EXIT_OK)
+        """Leave the console: at once where nothing is being typed; from a form
+        with unsaved input (the intake, the policy editor, any dialog) only
+        after the same kind of question Esc asks, so a stray ``q`` on a
+        drop-down never loses a half-taken appeal."""
+        from .screens.dialogs import ConfirmDialog
+
+        if self.screen.id == QUIT_CONFIRM:
+            return
+        if not any(unsaved_input(s) for s in self.screen_stack):
+            self.exit(return_code=EXIT_OK)
+            return
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self.exit(return_code=EXIT_OK)
+
+        self.push_screen(ConfirmDialog("退出工作台？", "正在填写的内容尚未保存，退出后不会保留。", "退出",
+                                       id=QUIT_CONFIRM), answer)
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the command palette, in Chinese."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(ChinesePalette())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette's own entries (Textual's are English): help and quitting."""
+        yield SystemCommand("按键说明", "当前界面的全部按键（F1）", self.action_help)
+        yield SystemCommand("退出工作台", "离开工作台（有未保存的填写时先询问）", self.action_quit_console)
 
     def action_help(self) -> None:
         """Show every key of the current screen and what it does."""
@@ -313,6 +375,62 @@ class XzApp(App[int]):
             self.notify(plain(exc), severity="error", markup=False)
             return
         self.push_screen(PolicyPreview(policy))
+
+
+# ---------------------------------------------------------------- the terminal's size
+
+
+def real_terminal_size(fds: Iterable[int] = (2, 0, 1), tty: str | None = "/dev/tty") -> tuple[int, int] | None:
+    """The size the terminal itself reports, or None when none answers.
+
+    Textual asks :func:`shutil.get_terminal_size`, which prefers the
+    ``COLUMNS``/``LINES`` variables (stale in a shell that exported them),
+    asks only standard output (Textual draws on standard error), and says
+    80×24 when the answer is 0×0 — as a tmux pane being created answers for
+    a moment.  The console then started at 80×24 in a 160×45 pane and stayed
+    so until the window was resized (issue 16 item 12).  Here the terminal
+    is asked directly: standard error, input, output, then ``/dev/tty``.
+    """
+    for fd in fds:
+        try:
+            cols, rows = os.get_terminal_size(fd)
+        except (OSError, ValueError):
+            continue
+        if cols > 0 and rows > 0:
+            return cols, rows
+    if tty is None:
+        return None
+    try:
+        fd = os.open(tty, os.O_RDONLY | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        cols, rows = os.get_terminal_size(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return (cols, rows) if cols > 0 and rows > 0 else None
+
+
+@functools.lru_cache(maxsize=1)
+def console_driver() -> type[Driver]:
+    """The guarded Linux driver, sized by :func:`real_terminal_size`."""
+    from .terminal_exit import GuardedLinuxDriver
+
+    class ConsoleDriver(GuardedLinuxDriver):
+        def _get_terminal_size(self) -> tuple[int, int]:
+            # a pane being created answers 0×0 for a moment: wait for it briefly
+            deadline = time.monotonic() + 0.5
+            while True:
+                real = real_terminal_size()
+                if real is not None:
+                    return real
+                if time.monotonic() > deadline:
+                    return super()._get_terminal_size()
+                time.sleep(0.05)
+
+    return ConsoleDriver
 
 
 # ---------------------------------------------------------------- running it

@@ -79,6 +79,10 @@ class Role(_Coded):
     SUPERVISOR = "supervisor"
     DEPARTMENT = "department"
     ADMIN = "admin"
+    # oversight bodies (SPEC §1, §5): they see the tickets at their warning
+    # level and above, record 二次督办, and (纪委监委) open and close 问责
+    BUSINESS_OFFICE = "business_office"
+    DISCIPLINE = "discipline"
 
 
 class Satisfaction(_Coded):
@@ -139,7 +143,8 @@ _LABELS: dict[type, dict[str, str]] = {
         "reopened": "重办",
         "closed": "已办结",
     },
-    Role: {"clerk": "受理员", "supervisor": "值班长", "department": "承办单位联络员", "admin": "管理员"},
+    Role: {"clerk": "受理员", "supervisor": "值班长", "department": "承办单位联络员", "admin": "管理员",
+           "business_office": "市营商办", "discipline": "市纪委监委"},
     Satisfaction: {
         "satisfied": "满意",
         "basically_satisfied": "基本满意",
@@ -159,10 +164,12 @@ _LABELS: dict[type, dict[str, str]] = {
     PolicyLevel: {"national": "国家", "provincial": "省", "municipal": "市", "county": "县区"},
 }
 _ALIASES: dict[type, dict[str, str]] = {
-    AppealType: {"咨询": "consultation", "求助": "consultation", "政策": "policy_consultation"},
+    # a bare 咨询 is a policy question with its 1-day limit (SPEC §3); 求助 is 咨询求助
+    AppealType: {"咨询": "policy_consultation", "求助": "consultation", "政策": "policy_consultation"},
     Source: {"12345": "hotline", "热线": "hotline", "平台": "platform", "网上": "platform", "线上": "platform"},
     Status: {"已答复": "replied", "办理中": "signed", "已签收": "signed", "办结": "closed", "新建": "new"},
-    Role: {"值班长/督办": "supervisor", "督办": "supervisor", "联络员": "department", "承办单位": "department"},
+    Role: {"值班长/督办": "supervisor", "督办": "supervisor", "联络员": "department", "承办单位": "department",
+           "营商办": "business_office", "纪委监委": "discipline", "市纪委": "discipline", "纪委": "discipline"},
     Satisfaction: {"联系不上": "unreachable", "无法联系": "unreachable"},
     PolicyLevel: {"国家级": "national", "省级": "provincial", "市级": "municipal", "县": "county", "区": "county"},
     PolicyKind: {"申报": "declaration"},
@@ -536,6 +543,10 @@ EXTRA_EVENT_LABELS = {
     "import": "导入",
     "request_return": "申请退回（超期需审批）",
     "merged_from": "合并入重复诉求",
+    # oversight bodies (areas/oversight.py)
+    "second_supervision": "二次督办",
+    "accountability_open": "启动问责",
+    "accountability_close": "问责办结",
 }
 
 
@@ -602,6 +613,14 @@ class Policy(_Record):
     issued_at: dt.date | None = None
     published_at: dt.date | None = None
     status: PolicyStatus = PolicyStatus.DRAFT
+    # a department's draft under the center's review (issue 15): '' for the
+    # center's own policies, else editing / submitted / returned / approved
+    review: str = ""
+    review_note: str = ""
+
+    @property
+    def review_label(self) -> str:
+        return POLICY_REVIEW_LABELS.get(self.review, self.review)
 
     def publish_refusal(self) -> str | None:
         """Why this policy may not be published yet (SPEC §6), or None."""
@@ -612,6 +631,8 @@ class Policy(_Record):
             missing.append("解读人姓名")
         if not self.interpreter_phone.strip():
             missing.append("解读人电话")
+        if self.kind is PolicyKind.DECLARATION and not self.apply_url.strip():
+            missing.append("申报链接（申报类政策）")  # an enterprise must be able to apply from the policy
         if missing:
             return "发布前必须填写" + "、".join(missing)
         return None
@@ -623,6 +644,19 @@ class KnowledgeEntry(_Record):
     category: str = ""
     department: str = ""
     updated_at: dt.datetime | None = None
+    # the center's review of a department's entry: '' reviewed, pending, returned
+    review: str = ""
+    review_note: str = ""
+    accepted: bool = True  # False: a department's new entry not yet accepted by the center
+
+    @property
+    def review_label(self) -> str:
+        return KNOWLEDGE_REVIEW_LABELS.get(self.review, self.review)
+
+
+POLICY_REVIEW_LABELS = {"": "", "editing": "部门起草中", "submitted": "待中心审核", "returned": "已退回部门",
+                        "approved": "审核通过"}
+KNOWLEDGE_REVIEW_LABELS = {"": "已审核", "pending": "待中心审核", "returned": "已退回部门"}
 
 
 class PageKey(_Model):

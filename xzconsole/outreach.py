@@ -63,6 +63,7 @@ class OutreachKind:
     target: int
     unit: str
     measure: str
+    monthly: int | None = None  # set when the file gives the target per month (``per = "month"``): target = 12 × monthly
 
     @property
     def measure_label(self) -> str:
@@ -122,7 +123,15 @@ def parse_kinds(text: str) -> list[OutreachKind]:
         if measure == "cards" and any(k.measure == "cards" for k in kinds):
             raise OutreachDataError(f"类别 {code}：只能有一个类别按联系卡张数计（cards 已统计所有活动的联系卡）",
                                     line_of(i, "measure"))
-        kinds.append(OutreachKind(code, label.strip(), target, unit.strip(), measure))
+        per = item.get("per", "year")
+        if per not in ("year", "month"):
+            raise OutreachDataError(f"类别 {code} 的目标周期 per 应为 \"year\"（每年）或 \"month\"（每月），而不是 {per!r}",
+                                    line_of(i, "per"))
+        if per == "month":
+            # “月邮寄派发万张”: the file says the month's target, progress counts against the year's
+            kinds.append(OutreachKind(code, label.strip(), target * 12, unit.strip(), measure, monthly=target))
+        else:
+            kinds.append(OutreachKind(code, label.strip(), target, unit.strip(), measure))
     return kinds
 
 

@@ -34,6 +34,7 @@ from .console import console_app
 from .textsafe import literal, plain
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.fuzzy import Matcher
 
     from .areas.directory import EnterpriseHit
@@ -161,8 +162,22 @@ class PlaceCommands(Provider):
                 out.append((binding.description, binding.action, binding.key.upper()))
         return out
 
+    def _approvals(self) -> str | None:
+        """A supervisor's 待审批 entry, with the number of requests waiting
+        (one count over a partial index), or None for everyone else."""
+        from .models import Role
+
+        user: Staff | None = getattr(self.app, "user", None)
+        store: Store | None = getattr(self.app, "store", None)
+        if user is None or store is None or user.role is not Role.SUPERVISOR:
+            return None
+        return f"待审批（{store.oversight.pending_count(user)} 件）"
+
     async def discover(self) -> Hits:
         app = self.app
+        approvals = self._approvals()
+        if approvals:
+            yield DiscoveryHit(approvals, partial(open_approvals, app), help="延期、超期退回申请：批准或驳回")
         for name, action, key in self._places():
             yield DiscoveryHit(f"{name}  {key}", partial(app.run_action, action), help="前往")
 
@@ -172,11 +187,33 @@ class PlaceCommands(Provider):
         if not q:
             return
         matcher = self.matcher(q)
+        approvals = self._approvals()
+        if approvals:
+            score = max(matcher.match(approvals), matcher.match("审批 延期 退回 批准 驳回"))
+            if score > 0:
+                yield Hit(score, highlight_literal(matcher, approvals, Text("前往 ", style="bold")),
+                          partial(open_approvals, app), text=approvals, help="延期、超期退回申请：批准或驳回")
         for name, action, key in self._places():
             score = max(matcher.match(name), matcher.match(key))
             if score > 0:
                 yield Hit(score, highlight_literal(matcher, name, Text("前往 ", style="bold")),
                           partial(app.run_action, action), text=name, help=key)
+
+
+def open_approvals(app: App[object]) -> None:
+    """The queue's 待审批 tab: back to the queue underneath, then that tab.
+
+    The palette sits beside the screens (neither imports the other), so the
+    queue is found by what it offers: its ``select_tab``."""
+    queues = [s for s in app.screen_stack if type(s).__name__ == "QueueScreen"]
+    if not queues:
+        return
+    queue = queues[0]
+    while app.screen is not queue and len(app.screen_stack) > 1:
+        app.pop_screen()
+    select = getattr(queue, "select_tab", None)
+    if callable(select):
+        select("tab-pending")
 
 
 class EnterpriseCommands(_StoreLookup["EnterpriseHit"]):
@@ -196,7 +233,7 @@ class EnterpriseCommands(_StoreLookup["EnterpriseHit"]):
         app = console_app(self.app)
         q = query.strip()
         user: Staff | None = getattr(app, "user", None)  # None: not signed in (yet)
-        if user is None or user.role is Role.DEPARTMENT or len(q) < 2:
+        if user is None or user.role not in (Role.CLERK, Role.SUPERVISOR, Role.ADMIN) or len(q) < 2:
             return
         matcher = self.matcher(q)
         for hit in await asyncio.to_thread(self._lookup, q):

@@ -123,6 +123,7 @@ class PolicyFilter:
     validity: Validity | str | None = None
     statuses: list[str] | None = None
     sort: str | None = None
+    column_id: int | None = None  # only the policies of this 专栏
 
     def normalised(self) -> "PolicyFilter":
         """The same filter with every coded field parsed (Chinese or code); ValueError in Chinese."""
@@ -135,6 +136,7 @@ class PolicyFilter:
             validity=Validity.parse(self.validity) if self.validity else None,
             statuses=[PolicyStatus.parse(s).value for s in self.statuses] if self.statuses else None,
             sort=self.sort if self.sort in SORTS else None,
+            column_id=int(self.column_id) if self.column_id else None,
         )
 
 

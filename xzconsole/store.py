@@ -40,20 +40,24 @@ from .areas.base import (
     Params,
 )
 from .areas.collection import CollectionArea
-from .areas.comments import CommentsArea
+from .areas.comments import CommentOrders, CommentsArea
 from .areas.directory import DirectoryArea
+from .areas.exchange import ExchangeArea
 from .areas.feed import FeedArea
 from .areas.feedback import FeedbackArea
+from .areas.grants import GrantsArea
 from .areas.joint import JointArea
 from .areas.knowledge import KnowledgeArea
 from .areas.library import LibraryArea
 from .areas.loader import LoaderArea
+from .areas.notify import NotifyArea
 from .areas.outreach import OutreachArea
 from .areas.queue import QueueArea, TicketFilter
 from .areas.records import TicketRecords
 from .areas.replica import is_replicated
 from .areas.reports import ReportsArea
 from .areas.schedules import SchedulesArea
+from .areas.oversight import OversightArea
 from .areas.schema import MIGRATIONS, SCHEMA_VERSION, split_sql
 from .areas.staff import StaffArea
 from .areas.tickets import BulkResult, TicketsArea
@@ -72,6 +76,34 @@ from .workdays import WorkCalendar, YearSchedule
 
 BUSY_TIMEOUT_MS = 10_000
 
+# the tables every xzconsole database has had since schema 1
+_OUR_TABLES = frozenset({"meta", "staff", "tickets", "departments"})
+
+
+class NotOurDatabase(StoreError):
+    """The file is not an xzconsole database we may use (another application's,
+    an empty one where a database was expected, or a newer schema)."""
+
+
+def check_database(conn: sqlite3.Connection, path: str, *, create: bool, newer_ok: bool) -> str | None:
+    """Why ``conn`` must not be used, in Chinese, or None.  Reads only: nothing
+    is written to a file that turns out not to be ours."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables and version == 0:
+        if create:
+            return None
+        return (f"{path} 是空数据库，不是 xzconsole 数据库；未作任何改动。"
+                f"新建请由管理员执行：xzconsole init --db {path}")
+    if version == 0 or not _OUR_TABLES <= tables:
+        shown = "、".join(sorted(tables)[:5]) + ("等" if len(tables) > 5 else "")
+        return (f"{path} 不是 xzconsole 数据库（其中是其他程序的数据表：{shown or '无'}），拒绝打开，未作任何改动。"
+                "请用 --db 指定 xzconsole 的数据库文件")
+    if version > SCHEMA_VERSION and not newer_ok:
+        return (f"数据库结构版本 {version} 比本程序支持的版本 {SCHEMA_VERSION} 新：请升级 xzconsole"
+                "（未作任何改动）")
+    return None
+
 
 class Store:
     """One connection to the shared database, with the areas of the work.
@@ -81,12 +113,24 @@ class Store:
     core and the other areas it needs.
     """
 
-    def __init__(self, path: str | os.PathLike[str], clock: Clock | None = None, *, migrate: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], clock: Clock | None = None, *, migrate: bool = True,
+                 create: bool = True) -> None:
+        """Open ``path``.  Before anything is written (WAL mode, migrations) the
+        file is checked: another application's database is refused, so is an
+        empty one unless ``create``, and a newer schema when ``migrate``."""
         self.path = str(path)
         self.clock = clock or Clock()
         self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            refusal = check_database(self.conn, self.path, create=create, newer_ok=not migrate)
+        except BaseException:
+            self.conn.close()
+            raise
+        if refusal is not None:
+            self.conn.close()
+            raise NotOurDatabase(refusal)
         if self.path != ":memory:":
             self.conn.execute("PRAGMA journal_mode = WAL")
             if is_replicated(self.path):
@@ -111,6 +155,7 @@ class Store:
         self.collection = CollectionArea(self)
         self.library = LibraryArea(self, self.collection)
         self.comments = CommentsArea(self, self.library)
+        self.orders = CommentOrders(self, self.comments)
         self.associations = AssociationsArea(self, self.library)
         self.directory = DirectoryArea(self, self.records, self.library)
         self.joint = JointArea(self, self.records)
@@ -119,6 +164,10 @@ class Store:
         self.tickets = TicketsArea(self, self.records, self.directory, self.joint)
         self.outreach = OutreachArea(self, self.records, self.directory)
         self.feedback = FeedbackArea(self, self.records, self.directory, self.tickets, self.library)
+        self.exchange = ExchangeArea(self)
+        self.notify = NotifyArea(self, self.warnings)
+        self.oversight = OversightArea(self, self.records, self.queue, self.tickets)
+        self.grants = GrantsArea(self, self.directory)
         if migrate:
             self.migrate()
 
@@ -199,8 +248,13 @@ class Store:
 
     # -- reference data ---------------------------------------------------------
     def load_reference_data(self, data_dir: Path | None = None) -> dict[str, int]:
-        """Load or refresh departments, categories, associations, weights and the
-        starter knowledge base and policies from ``data/`` (idempotent)."""
+        """Load or refresh the reference data from ``data/`` (idempotent):
+        centers, departments, categories, associations, weights, and through
+        the collection area the policy sources and publication targets.
+
+        No policies and no knowledge entries: a center's library starts empty
+        of invented content; the demo's sample library is loaded by the demo
+        build (``xzconsole.demo.policies.load_sample_library``)."""
         data_dir = Path(data_dir or DATA_DIR)
         counts: dict[str, int] = {}
 
@@ -215,10 +269,7 @@ class Store:
         categories = read("categories.toml").get("category", [])
         associations = read("associations.toml").get("association", [])
         weights = read("weights.toml")
-        knowledge = read("knowledge.toml").get("entry", [])
-        policies = read("policies.toml").get("policy", [])
         centers = read("centers.toml").get("center", [])
-        now = format_datetime(self.now())
         with self.write() as c:
             for i, ctr in enumerate(centers):
                 c.execute(
@@ -266,18 +317,9 @@ class Store:
                     "INSERT INTO settings(key, value) VALUES ('weights', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (json.dumps(weights),),
                 )
-            for k in knowledge:
-                c.execute(
-                    "INSERT INTO knowledge(question, answer, category, department, updated_at, updated_by) "
-                    "VALUES (?, ?, ?, ?, ?, 'data') ON CONFLICT(question) DO NOTHING",
-                    (k["question"], k["answer"], k.get("category", ""), k.get("department", ""), now),
-                )
-            counts["knowledge"] = len(knowledge)
-            for p in policies:
-                self.library.insert_policy(c, p, now)
-            counts["policies"] = len(policies)
         self._dept_cache = None
         counts.update(self.collection.load_reference(data_dir))  # policy sources, publication targets (store_policies)
+        counts["aliases"] = self.exchange.load_aliases(data_dir)  # 12345's vocabulary, checked against the above
         return counts
 
     def departments(self, *, include_inactive: bool = False) -> list[Department]:
@@ -390,23 +432,56 @@ class Store:
             raise ValueError(f"备份目标就是正在使用的数据库（{live}），不能覆盖")
         if not target.parent.exists():
             raise ValueError(f"备份目录不存在：{target.parent}")
+        if _in_wal_mode(target):
+            # backups are single files (journal_mode DELETE); a WAL-mode file is
+            # a database in use, never overwritten by a backup
+            raise ValueError(f"{target} 是一个正在使用的数据库（WAL 模式），不是备份：不能覆盖")
         tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        if tmp.exists():
-            tmp.unlink()
+        # the copy holds everything the database holds: never readable by more
+        # people than the database itself (and at most by its owner)
+        try:
+            db_mode = os.stat(live).st_mode & 0o777
+        except OSError:
+            db_mode = 0o600
+        mode = 0o600 & db_mode
+        leftovers = [tmp] + [tmp.with_name(tmp.name + suffix) for suffix in ("-journal", "-wal", "-shm")]
+
+        def clean() -> None:
+            for p in leftovers:
+                try:
+                    p.unlink(missing_ok=True)
+                except OSError:
+                    pass
+
+        def failed(exc: BaseException) -> StoreError:
+            reason = _backup_reason(exc)
+            return StoreError(f"备份失败：{reason}。没有留下不完整的文件，{target} 未改动")
+
+        clean()
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            os.close(fd)
+            os.chmod(tmp, mode)  # the umask may have narrowed it further; never widened
+        except OSError as exc:
+            clean()
+            raise failed(exc) from None
         copy = sqlite3.connect(str(tmp), isolation_level=None)
         try:
             self.conn.backup(copy, pages=4096)
             copy.execute("PRAGMA journal_mode = DELETE")
             check = str(copy.execute("PRAGMA integrity_check").fetchone()[0])
+            copy.close()
+            if check != "ok":
+                raise ValueError(f"备份副本完整性检查未通过：{check}")
+            os.replace(tmp, target)
+        except (OSError, sqlite3.Error) as exc:
+            copy.close()
+            clean()
+            raise failed(exc) from None
         except BaseException:
             copy.close()
-            tmp.unlink(missing_ok=True)
+            clean()
             raise
-        copy.close()
-        if check != "ok":
-            tmp.unlink(missing_ok=True)
-            raise ValueError(f"备份副本完整性检查未通过：{check}")
-        os.replace(tmp, target)
         return check
 
     def integrity_check(self) -> list[str]:
@@ -445,6 +520,37 @@ class Store:
 
     def now_s(self) -> str:
         return format_datetime(self.now())
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """Whether ``path`` is an SQLite database in WAL mode (header bytes 18–19 = 2)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return head[:16] == b"SQLite format 3\x00" and head[18:20] == b"\x02\x02"
+
+
+def _backup_reason(exc: BaseException) -> str:
+    """The cause of a failed backup in Chinese (disk full, permission, …)."""
+    import errno
+
+    text = str(exc)
+    if isinstance(exc, OSError):
+        reasons = {errno.ENOSPC: "磁盘空间不足", errno.EACCES: "没有权限写入备份目录",
+                   errno.EPERM: "没有权限写入备份目录", errno.EROFS: "备份目录所在文件系统只读",
+                   errno.EDQUOT: "超出磁盘配额"}
+        return reasons.get(exc.errno or 0, f"{exc.strerror or text}（{exc.filename or ''}）")
+    if "disk is full" in text or "SQLITE_FULL" in text:
+        return "磁盘空间不足"
+    if "readonly" in text or "unable to open" in text:
+        return "无法写入备份目录（权限或只读）"
+    if "locked" in text or "busy" in text:
+        return "数据库正忙，请稍后重试"
+    if "disk I/O" in text:
+        return "磁盘读写错误"
+    return f"数据库错误：{text}"
 
 
 class ChangeWatcher:
@@ -534,6 +640,7 @@ __all__ = [
     "IdentityError",
     "InvalidAction",
     "NotFound",
+    "NotOurDatabase",
     "PermissionDenied",
     "Readers",
     "SCHEMA_VERSION",

@@ -73,6 +73,23 @@ def _official_covers(year: int) -> bool:
 
 # ---------------------------------------------------------------- schedules
 
+# the longest holiday a schedule may hold (the Spring Festival is 8–9 days)
+MAX_HOLIDAY_DAYS = 15
+# a New Year holiday and its make-up day may reach this far into the next or previous year
+_BOUNDARY_DAYS = 7
+
+
+def _within_year(start: dt.date, end: dt.date, year: int) -> bool:
+    """Whether a day range belongs to ``year``'s schedule: it touches the year
+    and reaches at most a week beyond it — a New Year holiday or its make-up
+    day, e.g. the 2019 notice: 2018-12-29 上班, 2018-12-30 至 2019-01-01 放假.
+    (Those outside days are still decided by their own year's calendar.)"""
+    lo = dt.date(year, 1, 1) - dt.timedelta(days=_BOUNDARY_DAYS)
+    hi = dt.date(year, 12, 31) + dt.timedelta(days=_BOUNDARY_DAYS)
+    if start == end and start.year != year:  # a make-up day just across the New Year
+        return lo <= start <= hi
+    return lo <= start and end <= hi and (start.year == year or end.year == year)
+
 
 class ScheduleError(ValueError):
     """A schedule file that cannot be used; ``line`` points at the culprit."""
@@ -132,62 +149,79 @@ class YearSchedule:
         lines = text.splitlines()
 
         def line_of(*needles: object) -> int | None:
+            # called only to point at a refused entry: a scan per entry made
+            # a 10,000-entry file quadratic
             keys = [str(n) for n in needles if n is not None]
             for i, ln in enumerate(lines, 1):
                 if keys and all(k in ln for k in keys):
                     return i
             return None
 
+        def refuse(message: str, *candidates: tuple[object, ...]) -> ScheduleError:
+            for needles in candidates:
+                found = line_of(*needles)
+                if found is not None:
+                    return ScheduleError(message, found)
+            return ScheduleError(message, None)
+
         year = data.get("year")
         if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2200:
-            raise ScheduleError("缺少年份 year 或年份不合理（应为 1990–2200 的整数）", line_of("year"))
+            raise refuse("缺少年份 year 或年份不合理（应为 1990–2200 的整数）", ("year",))
         source = data.get("source", "")
         if not isinstance(source, str):
-            raise ScheduleError("source 应为文字", line_of("source"))
+            raise refuse("source 应为文字", ("source",))
 
         raw_holidays = data.get("holidays", [])
         if not isinstance(raw_holidays, list):
-            raise ScheduleError("holidays 应为列表", line_of("holidays"))
+            raise refuse("holidays 应为列表", ("holidays",))
         holidays: list[Holiday] = []
         for item in raw_holidays:
             if not isinstance(item, dict):
-                raise ScheduleError("holidays 的每一项应为 { name, start, end }", line_of("holidays"))
+                raise refuse("holidays 的每一项应为 { name, start, end }", ("holidays",))
             name, start, end = item.get("name"), item.get("start"), item.get("end")
-            where = line_of(name) or line_of(start) or line_of("holidays")
+            where: tuple[tuple[object, ...], ...] = ((name, start), (name,), (start,), ("holidays",))
             if not isinstance(name, str) or not name.strip():
-                raise ScheduleError("节日缺少名称 name", where)
+                raise refuse("节日缺少名称 name", *where)
             days: list[dt.date] = []
             for label, value in (("start", start), ("end", end)):
                 if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-                    raise ScheduleError(f"节日“{name}”的 {label} 应为日期（如 {year}-01-01）", where)
+                    raise refuse(f"节日“{name}”的 {label} 应为日期（如 {year}-01-01）", *where)
                 days.append(value)
             start, end = days
             if end < start:
-                raise ScheduleError(f"节日“{name}”的结束日期 {end} 早于开始日期 {start}", where)
-            if (end - start).days > 31:
-                raise ScheduleError(f"节日“{name}”长达 {(end - start).days + 1} 天，不合理", where)
-            if year not in (start.year, end.year):
-                raise ScheduleError(f"节日“{name}”不在 {year} 年", where)
+                raise refuse(f"节日“{name}”的结束日期 {end} 早于开始日期 {start}", *where)
+            length = (end - start).days + 1
+            if length > MAX_HOLIDAY_DAYS:
+                raise refuse(f"节日“{name}”长达 {length} 天，超过 {MAX_HOLIDAY_DAYS} 天，不合理", *where)
+            if not (start.year == year or end.year == year) or not _within_year(start, end, year):
+                raise refuse(f"节日“{name}”（{start} 至 {end}）不在 {year} 年：{year} 年的日历文件只能安排 {year} 年的日子"
+                             "（跨年的元旦假期除外）", *where)
             holidays.append(Holiday(name.strip(), start, end))
+        ordered = sorted(holidays, key=lambda h: (h.start, h.end))
+        for before, after in zip(ordered, ordered[1:]):
+            if after.start <= before.end:
+                raise refuse(f"节日“{after.name}”（{after.start} 至 {after.end}）与“{before.name}”"
+                             f"（{before.start} 至 {before.end}）重叠", (after.name, after.start), (after.start,), (after.name,))
 
         raw_workdays = data.get("workdays", [])
         if not isinstance(raw_workdays, list):
-            raise ScheduleError("workdays 应为日期列表", line_of("workdays"))
+            raise refuse("workdays 应为日期列表", ("workdays",))
         rest = {d for h in holidays for d in h.days()}
         workdays: list[dt.date] = []
         for d in raw_workdays:
-            where = line_of(d) or line_of("workdays")
+            where = ((d,), ("workdays",))
             if not isinstance(d, dt.date) or isinstance(d, dt.datetime):
-                raise ScheduleError(f"调休上班日应为日期，而不是 {d!r}", where)
-            if abs(d.year - year) > 1:
-                raise ScheduleError(f"调休上班日 {d} 不在 {year} 年前后", where)
+                raise refuse(f"调休上班日应为日期，而不是 {d!r}", *where)
+            if not _within_year(d, d, year):
+                raise refuse(f"调休上班日 {d} 不在 {year} 年：{year} 年的日历文件只能安排 {year} 年的日子"
+                             f"（相邻年份只接受跨年前后 {_BOUNDARY_DAYS} 天内的调休）", *where)
             if d.weekday() < 5:
-                raise ScheduleError(
+                raise refuse(
                     f"{d} 是周{'一二三四五'[d.weekday()]}，本来就上班，不能列为调休上班日（只能是周六或周日）",
-                    where,
+                    *where,
                 )
             if d in rest:
-                raise ScheduleError(f"{d} 同时被列为节假日和调休上班日", where)
+                raise refuse(f"{d} 同时被列为节假日和调休上班日", *where)
             workdays.append(d)
         return cls(year, source.strip(), tuple(holidays), tuple(sorted(set(workdays))), text)
 
@@ -219,8 +253,11 @@ class WorkCalendar:
         self._override_rest: dict[dt.date, str] = {}
         self._override_work: set[dt.date] = set()
         for s in self._schedules.values():
-            self._override_rest.update(s.holiday_days())
-            self._override_work.update(s.workdays)
+            # a year's schedule decides that year's days only: the boundary days
+            # of a New Year holiday it names in the next or previous year are
+            # that year's own calendar's to decide (a 2027 file cannot rewrite 2026)
+            self._override_rest.update({d: n for d, n in s.holiday_days().items() if d.year == s.year})
+            self._override_work.update(d for d in s.workdays if d.year == s.year)
         self._official_cache: dict[int, bool] = {}
         self._start = _EPOCH
         self._workday: list[bool] = []

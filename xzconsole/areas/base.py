@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Iterable, Protocol, Sequence
@@ -23,8 +24,20 @@ from ..errors import PermissionDenied
 from ..models import Association, Center, Department, Role, Staff, Status
 from ..workdays import WorkCalendar, YearSchedule
 
-#: where the reference data lives (``data/`` beside the package, or $XZCONSOLE_DATA)
-DATA_DIR = Path(os.environ.get("XZCONSOLE_DATA") or Path(__file__).resolve().parent.parent.parent / "data")
+def _data_dir() -> Path:
+    """Where the reference data lives: $XZCONSOLE_DATA; ``data/`` beside the
+    package in a source tree (and an editable install); in an installed
+    release, ``share/xzconsole/data`` of its environment (pyproject.toml's
+    ``data-files``)."""
+    if os.environ.get("XZCONSOLE_DATA"):
+        return Path(os.environ["XZCONSOLE_DATA"])
+    beside = Path(__file__).resolve().parent.parent.parent / "data"
+    installed = Path(sys.prefix) / "share" / "xzconsole" / "data"
+    return installed if not beside.is_dir() and installed.is_dir() else beside
+
+
+#: where the reference data lives (see :func:`_data_dir`)
+DATA_DIR = _data_dir()
 CITY_CENTER = "市企业服务中心"
 #: statuses of a ticket waiting for its department's reply (the clock runs)
 AWAITING = (Status.DISPATCHED.value, Status.SIGNED.value, Status.REOPENED.value)

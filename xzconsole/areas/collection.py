@@ -51,6 +51,11 @@ class CollectionArea:
                     "responsible = excluded.responsible, active = excluded.active",
                     (s["code"], s["name"], s.get("url", ""), kind, s.get("responsible", ""), int(s.get("active", True))),
                 )
+            if sources:
+                # the file is the list: a source taken out of it stops being due (its check log stays)
+                codes = [str(x["code"]) for x in sources]
+                c.execute(f"UPDATE policy_sources SET active = 0 WHERE active = 1 AND code NOT IN ({','.join('?' * len(codes))})",
+                          codes)
             counts["policy_sources"] = len(sources)
             if targets is not None:
                 c.execute("INSERT INTO settings(key, value) VALUES ('publication_targets', ?) "

@@ -21,6 +21,7 @@ from typing import Any, Iterator, Sequence
 
 from .. import rules
 from ..clock import format_datetime, local_date
+from ..textsafe import json_text
 from .base import CITY_CENTER, Core
 from .records import next_numbers
 
@@ -67,6 +68,8 @@ class ImportedTicket:
     unreachable_count: int = 0
     max_level: int = 0
     center: str | None = None  # the feed's 受理中心 (full name); None: the importing user's
+    resolved: int | None = None  # 是否解决 at the call-back: 1, 0, or None (not asked / not reached)
+    remark: str = ""  # added to the import event's note (e.g. a phone number 12345 masked)
 
 
 @dataclass
@@ -85,25 +88,15 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 _ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
-_LINE_BREAKERS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
-
-
 def export_json(record: Any) -> str:
     """One JSON Lines record: Chinese kept readable, dates as ISO strings.
 
     U+2028, U+2029 and U+0085 are legal raw inside JSON strings but many
-    tools (and ``str.splitlines``) take them for line breaks: they are escaped.
+    tools (and ``str.splitlines``) take them for line breaks, and C1 controls
+    (U+009B is a one-byte CSI) and bidi controls act on a terminal: they are
+    written as ``\\uXXXX`` escapes.
     """
-    text = _ENCODER.encode(record)
-    if "\u2028" in text or "\u2029" in text or "\x85" in text:
-        text = _escape_breakers(text)
-    return text
-
-
-def _escape_breakers(text: str) -> str:
-    for raw, esc in _LINE_BREAKERS.items():
-        text = text.replace(raw, esc)
-    return text
+    return json_text(_ENCODER.encode(record))
 
 
 def demo_state(path: "os.PathLike[str] | str", demo_login: str) -> str:
@@ -183,14 +176,15 @@ class FeedArea:
                 "uscc, contact_name, contact_phone, district, title, content, status, department_id, dispatched_at, "
                 "clock_start, time_limit, due_date, due_provisional, signed_at, replied_at, direct_answer, closed_at, "
                 "close_reason, satisfaction, followup_count, unreachable_count, max_level, created_by, updated_at, updated_by, "
-                "center) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "center, resolved) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(external_id) DO NOTHING",
                 [
                     (numbers[i], r.external_id, r.received_at, r.source, r.appeal_type, ent_ids[i], r.enterprise_name,
                      r.uscc, r.contact_name, r.contact_phone, r.district, r.title, r.content, r.status, r.department_id,
                      r.dispatched_at, r.clock_start, r.time_limit, r.due_date, r.due_provisional, r.signed_at,
                      r.replied_at, r.direct_answer, r.closed_at, r.close_reason, r.satisfaction, r.followup_count,
-                     r.unreachable_count, r.max_level, actor_login, now_s, actor_login, r.center or own_center)
+                     r.unreachable_count, r.max_level, actor_login, now_s, actor_login, r.center or own_center,
+                     r.resolved)
                     for i, r in enumerate(fresh)
                 ],
             )
@@ -202,7 +196,8 @@ class FeedArea:
                 "INSERT INTO events(ticket_id, at, actor, action, from_status, to_status, note, changes) "
                 "VALUES (?, ?, ?, 'import', NULL, ?, ?, '{}')",
                 [
-                    (tid, now_s, actor_login, status, note.replace("{line}", str(by_ext[ext].line)))
+                    (tid, now_s, actor_login, status,
+                     note.replace("{line}", str(by_ext[ext].line)) + (f"；{by_ext[ext].remark}" if by_ext[ext].remark else ""))
                     for tid, ext, status in c.execute(
                         "SELECT id, external_id, status FROM tickets WHERE id > ? ORDER BY id", (before,)).fetchall()
                 ],
@@ -283,7 +278,8 @@ class FeedArea:
         ``warned_tickets``: a million tickets stream without a Python calendar
         call or a dict per row.  Fields: number, external_id, status,
         appeal_type, center (the center that took it in), department, received_at, dispatched_at, due_date,
-        due_provisional, replied_at, closed_at, satisfaction, warning,
+        due_provisional, replied_at, reply (the reply text), closed_at, satisfaction, resolved (是否解决:
+        true, false or null), warning,
         overdue_workdays, max_warning.
         """
 
@@ -302,7 +298,7 @@ class FeedArea:
             WITH a AS (
                 SELECT t.id, t.number, t.external_id, t.status, t.appeal_type, t.center, d.short_name AS department,
                        t.received_at, t.dispatched_at, t.due_date, t.due_provisional, t.replied_at, t.closed_at,
-                       t.satisfaction, t.max_level,
+                       t.satisfaction, t.resolved, t.reply_text, t.max_level,
                        (t.status IN (:s1, :s2, :s3) AND t.due_date < :today) AS past,
                        :today_num - w.num AS behind
                 FROM tickets t
@@ -317,7 +313,8 @@ class FeedArea:
                 'number', number, 'external_id', external_id, 'status', status, 'appeal_type', appeal_type,
                 'center', center, 'department', department, 'received_at', received_at, 'dispatched_at', dispatched_at,
                 'due_date', due_date, 'due_provisional', json(CASE WHEN due_provisional THEN 'true' ELSE 'false' END),
-                'replied_at', replied_at, 'closed_at', closed_at, 'satisfaction', satisfaction,
+                'replied_at', replied_at, 'reply', reply_text, 'closed_at', closed_at, 'satisfaction', satisfaction,
+                'resolved', CASE resolved WHEN 1 THEN json('true') WHEN 0 THEN json('false') END,
                 'warning', {codes.format('lvl')}, 'overdue_workdays', CASE WHEN past THEN coalesce(behind, 0) ELSE 0 END,
                 'max_warning', {codes.format('max(lvl, max_level)')}
             ) AS line
@@ -338,10 +335,8 @@ class FeedArea:
                     rec.update(overdue_workdays=overdue, warning=level.code,
                                max_warning=rules.WarningLevel(max(int(level), max_level)).code)
                     yield export_json(rec)
-                elif "\u2028" in line or "\u2029" in line or "\x85" in line:
-                    yield _escape_breakers(line)
                 else:
-                    yield line
+                    yield json_text(line)  # SQLite's JSON leaves C1, bidi and line separators raw
 
     def export_departments(self) -> Iterator[dict[str, Any]]:
         cur = self.core.conn.execute("SELECT id, code, name, short_name, kind, active FROM departments ORDER BY id")

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 
+import datetime as dt
 import json
+import sqlite3
 from typing import Any, Sequence
 
 from .. import policies as pol
-from ..errors import InvalidAction, NotFound
+from ..clock import format_datetime
+from ..errors import InvalidAction, NotFound, PermissionDenied
 from ..models import KnowledgeEntry, Role, Staff
 from .base import Core, inserted_id, require_role
 from .fts import KNOWLEDGE_WEIGHTS, library_query
@@ -28,6 +31,9 @@ _STOP_WORDS = {
 _FUNCTION_CHARS = set("的了吗呢吧啊是在和与及或我你他她它们这那有要想把被对就也都还很去来个些么")
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[A-Za-z0-9]{2,}")
 MAX_TERMS = 16
+# an entry not updated or confirmed for this long is due for its department's review: 30 days
+# before the bulletin stops counting it as current (services.reports.KNOWLEDGE_FRESH_DAYS = 180)
+REVIEW_AFTER_DAYS = 150
 
 
 def key_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
@@ -83,9 +89,21 @@ class KnowledgeArea:
         terms = pol.split_terms(words)
         if not terms:
             return []
-        rows = library_query(self.core.conn, "knowledge", "k", KNOWLEDGE_WEIGHTS, ("question", "answer"), terms, [], [],
+        # a department's new entry reaches the hotline once the center accepted it
+        rows = library_query(self.core.conn, "knowledge", "k", KNOWLEDGE_WEIGHTS, ("question", "answer"), terms,
+                             ["k.accepted = 1"], [],
                                    "score, k.updated_at DESC, k.id DESC", [], True, limit, 0)
         return [KnowledgeEntry.model_validate(dict(r)) for r in rows]
+
+    def insert_entry(self, c: sqlite3.Connection, k: dict[str, Any], now: str) -> bool:
+        """Insert an entry from a data file (the demo's sample library), as
+        ``data``; an existing question is kept.  True when inserted."""
+        cur = c.execute(
+            "INSERT INTO knowledge(question, answer, category, department, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, 'data') ON CONFLICT(question) DO NOTHING",
+            (k["question"], k["answer"], k.get("category", ""), k.get("department", ""), now),
+        )
+        return cur.rowcount > 0
 
     # -- the knowledge base ---------------------------------------------------------------
     def _clean_knowledge(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -97,24 +115,137 @@ class KnowledgeArea:
 
     def create(self, actor: Staff, question: str, answer: str, category: str = "",
                          department: str = "") -> KnowledgeEntry:
-        """A new knowledge entry, with its owning department."""
-        self.require_editor(actor, "新建知识库条目")
+        """A new knowledge entry, with its owning department.
+
+        A department liaison writes entries of their own department; such an
+        entry waits for the center's review and reaches the hotline's search
+        once the center accepted it."""
+        liaison = self._liaison(actor, "新建知识库条目")
+        if liaison:
+            if department.strip() and self.core.department(department.strip()).short_name != liaison:
+                raise InvalidAction(f"联络员只能维护本单位（{liaison}）的知识库条目")
+            department = liaison
         v = self._clean_knowledge({"question": question, "answer": answer, "category": category, "department": department})
         now = self.core.now_s()
         with self.core.write() as c:
             if c.execute("SELECT 1 FROM knowledge WHERE question = ?", (v["question"],)).fetchone():
                 raise InvalidAction("知识库中已有相同的问题，请直接修改该条目")
-            cur = c.execute("INSERT INTO knowledge(question, answer, category, department, updated_at, updated_by) "
-                            "VALUES (?,?,?,?,?,?)", (v["question"], v["answer"], v["category"], v["department"], now, actor.login))
+            cur = c.execute("INSERT INTO knowledge(question, answer, category, department, updated_at, updated_by, review, accepted) "
+                            "VALUES (?,?,?,?,?,?,?,?)", (v["question"], v["answer"], v["category"], v["department"], now,
+                                                         actor.login, "pending" if liaison else "", 0 if liaison else 1))
             kid = inserted_id(cur)
             c.execute("INSERT INTO knowledge_events(knowledge_id, at, actor, action, note, changes) VALUES (?,?,?,?,?,?)",
-                      (kid, now, actor.login, "create", "新建", json.dumps({k: [None, x] for k, x in v.items() if x}, ensure_ascii=False)))
+                      (kid, now, actor.login, "create", f"{liaison}新建，待中心审核" if liaison else "新建",
+                       json.dumps({k: [None, x] for k, x in v.items() if x}, ensure_ascii=False)))
         return self.get(kid)
+
+    def _liaison(self, actor: Staff, what: str) -> str:
+        """'' for the center's editors; a liaison's department short name."""
+        if actor.role is Role.DEPARTMENT and not actor.disabled:
+            if not actor.department_name:
+                raise InvalidAction("您的账号未关联单位，不能维护知识库")
+            return actor.department_name
+        self.require_editor(actor, what)
+        return ""
+
+    def _own_entry(self, liaison: str, row: sqlite3.Row) -> None:
+        if row["department"] != liaison:
+            raise PermissionDenied(f"联络员只能维护本单位（{liaison}）的知识库条目，该条目属于“{row['department'] or '未指定单位'}”")
+
+    def mark_reviewed(self, actor: Staff, knowledge_id: int, note: str = "") -> KnowledgeEntry:
+        """The owning department (or the center) confirms the entry is still
+        current: it counts as updated now (the bulletin's 知识库有效条目)."""
+        liaison = self._liaison(actor, "核对知识库条目")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            row = c.execute("SELECT * FROM knowledge WHERE id = ?", (int(knowledge_id),)).fetchone()
+            if row is None:
+                raise NotFound(f"找不到知识库条目 #{knowledge_id}")
+            if liaison:
+                self._own_entry(liaison, row)
+            c.execute("UPDATE knowledge SET updated_at = ?, updated_by = ? WHERE id = ?", (now, actor.login, row["id"]))
+            c.execute("INSERT INTO knowledge_events(knowledge_id, at, actor, action, note) VALUES (?,?,?,?,?)",
+                      (row["id"], now, actor.login, "reviewed", note.strip() or "已核对，内容仍有效"))
+        return self.get(knowledge_id)
+
+    def accept(self, actor: Staff, knowledge_id: int) -> KnowledgeEntry:
+        """The center accepts a department's new or edited entry."""
+        self.require_editor(actor, "审核知识库条目")
+        return self._review(actor, knowledge_id, "", "审核通过")
+
+    def return_entry(self, actor: Staff, knowledge_id: int, reason: str) -> KnowledgeEntry:
+        """The center sends a department's entry back with a reason."""
+        self.require_editor(actor, "退回知识库条目")
+        if not (reason or "").strip():
+            raise InvalidAction("退回必须填写理由，部门据此修改")
+        return self._review(actor, knowledge_id, "returned", reason.strip())
+
+    def _review(self, actor: Staff, knowledge_id: int, review: str, note: str) -> KnowledgeEntry:
+        now = self.core.now_s()
+        with self.core.write() as c:
+            row = c.execute("SELECT * FROM knowledge WHERE id = ?", (int(knowledge_id),)).fetchone()
+            if row is None:
+                raise NotFound(f"找不到知识库条目 #{knowledge_id}")
+            if row["review"] != "pending":
+                raise InvalidAction("该条目没有待审核的修改")
+            accepted = 1 if review == "" else row["accepted"]
+            c.execute("UPDATE knowledge SET review = ?, review_note = ?, accepted = ? WHERE id = ?",
+                      (review, note if review else "", accepted, row["id"]))
+            c.execute("INSERT INTO knowledge_events(knowledge_id, at, actor, action, note, changes) VALUES (?,?,?,?,?,?)",
+                      (row["id"], now, actor.login, "accept" if review == "" else "return", note,
+                       json.dumps({"review": [row["review"], review]}, ensure_ascii=False)))
+        return self.get(knowledge_id)
+
+    def department_entries(self, department: str, limit: int = 500) -> list[KnowledgeEntry]:
+        """A department's entries, those needing its hand first (returned,
+        due for review), then pending, then the rest by last update."""
+        due = self.due_before()
+        rows = self.core.conn.execute(
+            "SELECT * FROM knowledge WHERE department = ? ORDER BY CASE WHEN review = 'returned' THEN 0 "
+            "WHEN updated_at < ? THEN 1 WHEN review = 'pending' THEN 2 ELSE 3 END, updated_at, id LIMIT ?",
+            (department, due, int(limit))).fetchall()
+        return [KnowledgeEntry.model_validate(dict(r)) for r in rows]
+
+    def due_before(self) -> str:
+        """Entries last updated (or confirmed) before this moment are due for review."""
+        return format_datetime(self.core.now() - dt.timedelta(days=REVIEW_AFTER_DAYS))
+
+    def due_for_review(self, department: str) -> int:
+        """How many of a department's entries are due for review."""
+        row = self.core.conn.execute("SELECT count(*) FROM knowledge WHERE department = ? AND updated_at < ?",
+                                     (department, self.due_before())).fetchone()
+        return int(row[0])
+
+    def review_notices(self, actor: Staff) -> list[str]:
+        """For a liaison: their entries the center returned and those due for
+        review; for the center's editors: departments' entries awaiting review."""
+        if actor.role is Role.DEPARTMENT and actor.department_name:
+            dept = actor.department_name
+            returned = int(self.core.conn.execute("SELECT count(*) FROM knowledge WHERE department = ? AND review = 'returned'",
+                                                  (dept,)).fetchone()[0])
+            due = self.due_for_review(dept)
+            out = []
+            if returned:
+                out.append(f"{returned} 条知识库条目被中心退回，请修改")
+            if due:
+                out.append(f"{due} 条知识库条目超过 {REVIEW_AFTER_DAYS} 天未更新，请核对（知识库 F5：m 本单位条目，k 标记已核对）")
+            return out
+        if actor.role in (Role.SUPERVISOR, Role.ADMIN):
+            n = int(self.core.conn.execute("SELECT count(*) FROM knowledge WHERE review = 'pending'").fetchone()[0])
+            return [f"{n} 条部门维护的知识库条目待审核（v 待审核）"] if n else []
+        return []
+
+    def pending_review(self, limit: int = 200) -> list[KnowledgeEntry]:
+        """Departments' entries waiting for the center, oldest first."""
+        rows = self.core.conn.execute("SELECT * FROM knowledge WHERE review = 'pending' ORDER BY updated_at, id LIMIT ?",
+                                      (int(limit),)).fetchall()
+        return [KnowledgeEntry.model_validate(dict(r)) for r in rows]
 
     def update(self, actor: Staff, knowledge_id: int, changes: dict[str, Any], *,
                          expect_updated_at: str | None = None) -> KnowledgeEntry:
-        """Edit an entry; records who and when (and the change in its history)."""
-        self.require_editor(actor, "修改知识库条目")
+        """Edit an entry; records who and when (and the change in its history).
+        A liaison edits their department's entries; the edit waits for the center's review."""
+        liaison = self._liaison(actor, "修改知识库条目")
         unknown = [k for k in changes if k not in ("question", "answer", "category", "department")]
         if unknown:
             raise InvalidAction(f"不能修改的字段：{'、'.join(unknown)}")
@@ -123,6 +254,10 @@ class KnowledgeArea:
             row = c.execute("SELECT * FROM knowledge WHERE id = ?", (int(knowledge_id),)).fetchone()
             if row is None:
                 raise NotFound(f"找不到知识库条目 #{knowledge_id}")
+            if liaison:
+                self._own_entry(liaison, row)
+                if "department" in changes and self.core.department(str(changes["department"]) or liaison).short_name != liaison:
+                    raise InvalidAction(f"联络员只能维护本单位（{liaison}）的知识库条目，不能改动责任单位")
             if expect_updated_at is not None and row["updated_at"] != expect_updated_at:
                 raise InvalidAction(f"该条目已被 {row['updated_by'] or '他人'} 修改，请重新载入后再改（您填写的内容已保留）")
             v = self._clean_knowledge({**{k: row[k] for k in ("question", "answer", "category", "department")}, **changes})
@@ -131,8 +266,10 @@ class KnowledgeArea:
                 if "question" in diff and c.execute("SELECT 1 FROM knowledge WHERE question = ? AND id != ?",
                                                     (v["question"], row["id"])).fetchone():
                     raise InvalidAction("知识库中已有相同的问题")
-                sets = {k: v[k] for k in diff}
+                sets: dict[str, Any] = {k: v[k] for k in diff}
                 sets.update(updated_at=now, updated_by=actor.login)
+                if liaison:
+                    sets.update(review="pending", review_note="")  # the center reviews the department's edit
                 c.execute(f"UPDATE knowledge SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?", [*sets.values(), row["id"]])
                 c.execute("INSERT INTO knowledge_events(knowledge_id, at, actor, action, note, changes) VALUES (?,?,?,?,?,?)",
                           (row["id"], now, actor.login, "edit", "", json.dumps(diff, ensure_ascii=False)))

@@ -18,7 +18,7 @@ from typing import Any, Iterator, Sequence
 
 from .. import policies as pol
 from ..clock import format_datetime, local_date, parse_datetime
-from ..errors import InvalidAction, NotFound
+from ..errors import InvalidAction, NotFound, PermissionDenied
 from ..models import (
     Association,
     Policy,
@@ -37,7 +37,8 @@ POLICY_EVENT_LABELS = {
     "create": "新建", "edit": "修改", "publish": "发布", "withdraw": "撤回", "expire": "到期失效", "import": "导入",
     "push": "定向推送", "comment_round": "征求意见（定制点餐）", "comment": "收到意见", "forward": "转交意见",
     "decide": "意见采纳情况", "feedback": "政策反馈", "feedback_ticket": "反馈转工单", "collect": "收集",
-    "interpret": "解读",
+    "interpret": "解读", "submit": "部门提交审核", "return": "中心退回部门",
+    "column": "专栏", "pin": "置顶",
 }
 
 
@@ -85,6 +86,9 @@ class LibraryArea:
         if f.statuses:
             where.append(f"p.status IN ({','.join('?' * len(f.statuses))})")
             params.extend(f.statuses)
+        if f.column_id:
+            where.append("p.id IN (SELECT policy_id FROM policy_column_items WHERE column_id = ?)")
+            params.append(int(f.column_id))
         t = today.isoformat()
         if f.validity is pol.Validity.IN_FORCE:
             where.append("(p.valid_from IS NULL OR p.valid_from <= ?) AND (p.valid_until IS NULL OR p.valid_until >= ?)")
@@ -124,8 +128,16 @@ class LibraryArea:
             order_params: list[Any] = [t, t]
         elif sort == "relevance" and terms:
             order, order_params = "score, p.published_at DESC, p.id DESC", []
+        elif f.column_id:
+            # a column in its own order
+            order = ("(SELECT position FROM policy_column_items i WHERE i.column_id = ? AND i.policy_id = p.id), "
+                     "p.published_at DESC, p.id DESC")
+            order_params = [int(f.column_id)]
         else:
-            order, order_params = "p.published_at DESC, p.id DESC", []
+            # the pinned key policies first (置顶), in their order; then the newest
+            order = ("coalesce((SELECT position FROM policy_pins k WHERE k.policy_id = p.id), 1e9), "
+                     "p.published_at DESC, p.id DESC")
+            order_params = []
         rows = library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, ("title", "doc_number", "issuer", "summary"),
                                    terms, where, params, order, order_params, sort == "relevance", limit, offset)
         out = []
@@ -140,6 +152,144 @@ class LibraryArea:
         where, params = self._policy_filter_sql(f, self.core.clock.today())
         return int(self.core.conn.execute(f"SELECT count(*) FROM policies p {'WHERE ' + ' AND '.join(where) if where else ''}",
                                           params).fetchone()[0])
+
+    # -- 专栏 (columns) and 置顶 (pins) ---------------------------------------------
+    def columns(self) -> list[dict[str, Any]]:
+        """The columns in their order, each with how many policies it holds (published ones apart)."""
+        rows = self.core.conn.execute(
+            "SELECT c.*, (SELECT count(*) FROM policy_column_items i WHERE i.column_id = c.id) AS count, "
+            "(SELECT count(*) FROM policy_column_items i JOIN policies p ON p.id = i.policy_id "
+            " WHERE i.column_id = c.id AND p.status = 'published') AS published "
+            "FROM policy_columns c ORDER BY c.position, c.id").fetchall()
+        return [dict(r) for r in rows]
+
+    def column_id(self, ref: int | str) -> int:
+        """A column by id or name (a Chinese refusal naming the columns otherwise)."""
+        text = str(ref).strip()
+        row = self.core.conn.execute("SELECT id FROM policy_columns WHERE name = ? OR CAST(id AS TEXT) = ?",
+                                     (text, text)).fetchone()
+        if row is None:
+            names = "、".join(c["name"] for c in self.columns()) or "（尚未建立专栏）"
+            raise NotFound(f"没有名为“{text}”的专栏；现有专栏：{names}")
+        return int(row[0])
+
+    def create_column(self, actor: Staff, name: str, description: str = "") -> int:
+        """A new 专栏, placed last."""
+        require_policy_manager(actor, "新建专栏")
+        name = (name or "").strip()
+        if not name:
+            raise InvalidAction("请填写专栏名称")
+        if len(name) > 40:
+            raise InvalidAction("专栏名称不超过 40 个字")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            if c.execute("SELECT 1 FROM policy_columns WHERE name = ?", (name,)).fetchone():
+                raise InvalidAction(f"已有名为“{name}”的专栏")
+            last = c.execute("SELECT coalesce(max(position), 0) FROM policy_columns").fetchone()[0]
+            cur = c.execute("INSERT INTO policy_columns(name, description, position, created_at, created_by) VALUES (?,?,?,?,?)",
+                            (name, (description or "").strip(), int(last) + 1, now, actor.login))
+            return inserted_id(cur)
+
+    def move_column(self, actor: Staff, column_id: int, step: int) -> None:
+        """Move a column up (step < 0) or down among the columns."""
+        require_policy_manager(actor, "调整专栏顺序")
+        with self.core.write() as c:
+            ids = [r[0] for r in c.execute("SELECT id FROM policy_columns ORDER BY position, id")]
+            self._reorder(c, "UPDATE policy_columns SET position = ? WHERE id = ?", ids, int(column_id), step, "专栏")
+
+    @staticmethod
+    def _reorder(c: sqlite3.Connection, sql: str, ids: list[int], item: int, step: int, what: str,
+                 scope: tuple[Any, ...] = ()) -> None:
+        """Swap ``item`` with its neighbour and renumber: ``sql`` takes (position, *scope, id)."""
+        if item not in ids:
+            raise NotFound(f"找不到该{what}")
+        i = ids.index(item)
+        j = max(0, min(len(ids) - 1, i + (1 if step > 0 else -1)))
+        ids[i], ids[j] = ids[j], ids[i]
+        for n, x in enumerate(ids, 1):
+            c.execute(sql, (n, *scope, x))
+
+    def add_to_column(self, actor: Staff, column_id: int, policy_id: int) -> None:
+        """Put a policy in a column (last); recorded in the policy's history."""
+        require_policy_manager(actor, "编排专栏")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            col = c.execute("SELECT name FROM policy_columns WHERE id = ?", (int(column_id),)).fetchone()
+            if col is None:
+                raise NotFound(f"找不到专栏 #{column_id}")
+            get_policy(c, policy_id)
+            if c.execute("SELECT 1 FROM policy_column_items WHERE column_id = ? AND policy_id = ?",
+                         (int(column_id), int(policy_id))).fetchone():
+                raise InvalidAction(f"该政策已在专栏“{col[0]}”中")
+            last = c.execute("SELECT coalesce(max(position), 0) FROM policy_column_items WHERE column_id = ?",
+                             (int(column_id),)).fetchone()[0]
+            c.execute("INSERT INTO policy_column_items(column_id, policy_id, position, added_at, added_by) VALUES (?,?,?,?,?)",
+                      (int(column_id), int(policy_id), int(last) + 1, now, actor.login))
+            policy_event(c, int(policy_id), now, actor.login, "column", f"加入专栏“{col[0]}”")
+
+    def remove_from_column(self, actor: Staff, column_id: int, policy_id: int) -> None:
+        require_policy_manager(actor, "编排专栏")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            col = c.execute("SELECT name FROM policy_columns WHERE id = ?", (int(column_id),)).fetchone()
+            cur = c.execute("DELETE FROM policy_column_items WHERE column_id = ? AND policy_id = ?",
+                            (int(column_id), int(policy_id)))
+            if col is None or cur.rowcount == 0:
+                raise InvalidAction("该政策不在这个专栏中")
+            policy_event(c, int(policy_id), now, actor.login, "column", f"移出专栏“{col[0]}”")
+
+    def move_in_column(self, actor: Staff, column_id: int, policy_id: int, step: int) -> None:
+        require_policy_manager(actor, "编排专栏")
+        with self.core.write() as c:
+            ids = [r[0] for r in c.execute("SELECT policy_id FROM policy_column_items WHERE column_id = ? ORDER BY position",
+                                           (int(column_id),))]
+            self._reorder(c, "UPDATE policy_column_items SET position = ? WHERE column_id = ? AND policy_id = ?",
+                          ids, int(policy_id), step, "政策", (int(column_id),))
+
+    def columns_of(self, policy_id: int) -> list[str]:
+        """The names of the columns a policy is in."""
+        return [r[0] for r in self.core.conn.execute(
+            "SELECT c.name FROM policy_column_items i JOIN policy_columns c ON c.id = i.column_id "
+            "WHERE i.policy_id = ? ORDER BY c.position", (int(policy_id),))]
+
+    def pin(self, actor: Staff, policy_id: int) -> None:
+        """置顶: a published policy goes to the top of the library (after those pinned before it)."""
+        require_policy_manager(actor, "置顶政策")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            p = get_policy(c, policy_id)
+            if p.status is not PolicyStatus.PUBLISHED:
+                raise InvalidAction(f"只能置顶已发布的政策（当前为“{p.status.label}”）")
+            if c.execute("SELECT 1 FROM policy_pins WHERE policy_id = ?", (int(policy_id),)).fetchone():
+                raise InvalidAction("该政策已置顶")
+            last = c.execute("SELECT coalesce(max(position), 0) FROM policy_pins").fetchone()[0]
+            c.execute("INSERT INTO policy_pins(policy_id, position, pinned_at, pinned_by) VALUES (?,?,?,?)",
+                      (int(policy_id), int(last) + 1, now, actor.login))
+            policy_event(c, int(policy_id), now, actor.login, "pin", "置顶")
+
+    def unpin(self, actor: Staff, policy_id: int) -> None:
+        require_policy_manager(actor, "取消置顶")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            if c.execute("DELETE FROM policy_pins WHERE policy_id = ?", (int(policy_id),)).rowcount == 0:
+                raise InvalidAction("该政策没有置顶")
+            policy_event(c, int(policy_id), now, actor.login, "pin", "取消置顶")
+
+    def move_pin(self, actor: Staff, policy_id: int, step: int) -> None:
+        require_policy_manager(actor, "调整置顶顺序")
+        with self.core.write() as c:
+            ids = [r[0] for r in c.execute("SELECT policy_id FROM policy_pins ORDER BY position")]
+            self._reorder(c, "UPDATE policy_pins SET position = ? WHERE policy_id = ?", ids, int(policy_id), step, "置顶政策")
+
+    def pinned(self) -> list[Policy]:
+        """The pinned policies in their order (those no longer published left out)."""
+        rows = self.core.conn.execute(
+            "SELECT p.* FROM policy_pins k JOIN policies p ON p.id = k.policy_id "
+            "WHERE p.status = 'published' ORDER BY k.position").fetchall()
+        return [row_policy(r) for r in rows]
+
+    def pinned_ids(self) -> set[int]:
+        return {int(r[0]) for r in self.core.conn.execute("SELECT policy_id FROM policy_pins")}
 
     # -- reading policies ----------------------------------------------------------
     def get(self, policy_id: int) -> Policy:
@@ -175,22 +325,124 @@ class LibraryArea:
 
     def create(self, actor: Staff, values: dict[str, Any], *, collected_at: dt.date | None = None,
                       source_id: int | None = None) -> Policy:
-        """A new policy, always a draft (publishing is its own step)."""
-        require_policy_manager(actor, "新建政策")
+        """A new policy, always a draft (publishing is its own step).
+
+        A department liaison drafts the policies of their own department: the
+        issuer is their department, and the draft waits for them to submit
+        it to the center's review (``review`` = editing)."""
+        liaison = self._author(actor, "新建政策")
+        if liaison:
+            given = str(values.get("issuer") or "").strip()
+            if given and given != liaison:
+                raise InvalidAction(f"联络员只能起草本单位（{liaison}）的政策，发文单位不能填“{given}”")
+            values = {**values, "issuer": liaison}
         v = self._clean_policy(values)
         now = self.core.now_s()
         with self.core.write() as c:
             if c.execute("SELECT 1 FROM policies WHERE title = ? AND doc_number = ?", (v["title"], v["doc_number"])).fetchone():
                 raise InvalidAction(f"政策库中已有同标题、同文号的政策：{v['title']} {v['doc_number']}")
             cols = list(v)
-            cur = c.execute(f"INSERT INTO policies({', '.join(cols)}, status, updated_at, updated_by) "
-                            f"VALUES ({', '.join('?' * len(cols))}, 'draft', ?, ?)", [*v.values(), now, actor.login])
+            cur = c.execute(f"INSERT INTO policies({', '.join(cols)}, status, review, updated_at, updated_by) "
+                            f"VALUES ({', '.join('?' * len(cols))}, 'draft', ?, ?, ?)",
+                            [*v.values(), "editing" if liaison else "", now, actor.login])
             pid = inserted_id(cur)
             if collected_at or source_id:
                 c.execute("INSERT INTO policy_dates(policy_id, collected_at, source_id) VALUES (?,?,?)",
                           (pid, collected_at.isoformat() if collected_at else None, source_id))
-            policy_event(c, pid, now, actor.login, "create", "新建草稿", {k: [None, x] for k, x in v.items() if x})
+            policy_event(c, pid, now, actor.login, "create", f"{liaison}起草" if liaison else "新建草稿",
+                         {k: [None, x] for k, x in v.items() if x})
         return self.get(pid)
+
+    def _author(self, actor: Staff, what: str) -> str:
+        """Who may write a policy: a supervisor (returns '') or a department
+        liaison (returns their department's short name)."""
+        if actor.role is Role.DEPARTMENT and not actor.disabled:
+            if not actor.department_name:
+                raise InvalidAction("您的账号未关联单位，不能起草政策")
+            return actor.department_name
+        require_policy_manager(actor, what)
+        return ""
+
+    def _liaison_may_edit(self, liaison: str, row: sqlite3.Row) -> None:
+        """A liaison edits only their department's drafts that are not with the center."""
+        if row["issuer"] != liaison or not row["review"]:
+            raise PermissionDenied(f"联络员只能修改本单位（{liaison}）起草的政策")
+        if row["status"] != PolicyStatus.DRAFT.value or row["review"] not in ("editing", "returned"):
+            state = "已提交中心审核" if row["review"] == "submitted" else "已发布"
+            raise InvalidAction(f"该政策{state}，联络员不能再修改；如需修改请联系中心值班长")
+
+    # -- a department's draft under the center's review ----------------------------
+    def submit(self, actor: Staff, policy_id: int, note: str = "") -> Policy:
+        """The liaison submits their department's draft to the center: refused
+        while summary, interpreter (or a declaration's link) are missing."""
+        require_role(actor, (Role.DEPARTMENT,), "提交政策审核")
+        liaison = self._author(actor, "提交政策审核")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            row = c.execute("SELECT * FROM policies WHERE id = ?", (int(policy_id),)).fetchone()
+            if row is None:
+                raise NotFound(f"找不到政策 #{policy_id}")
+            self._liaison_may_edit(liaison, row)
+            why = row_policy(row).publish_refusal()
+            if why:
+                raise InvalidAction(why.replace("发布前", "提交审核前"))
+            c.execute("UPDATE policies SET review = 'submitted', review_note = '', updated_at = ?, updated_by = ? WHERE id = ?",
+                      (now, actor.login, row["id"]))
+            policy_event(c, row["id"], now, actor.login, "submit", note.strip() or "提交中心审核",
+                         {"review": [row["review"], "submitted"]})
+        return self.get(policy_id)
+
+    def return_draft(self, actor: Staff, policy_id: int, reason: str) -> Policy:
+        """The center sends a submitted draft back to its department, with a reason."""
+        require_policy_manager(actor, "退回部门草稿")
+        if not (reason or "").strip():
+            raise InvalidAction("退回必须填写理由，部门据此修改")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            row = c.execute("SELECT review FROM policies WHERE id = ?", (int(policy_id),)).fetchone()
+            if row is None:
+                raise NotFound(f"找不到政策 #{policy_id}")
+            if row["review"] != "submitted":
+                raise InvalidAction("只能退回部门已提交审核的草稿")
+            c.execute("UPDATE policies SET review = 'returned', review_note = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+                      (reason.strip(), now, actor.login, int(policy_id)))
+            policy_event(c, int(policy_id), now, actor.login, "return", reason.strip(),
+                         {"review": ["submitted", "returned"]})
+        return self.get(policy_id)
+
+    def department_policies(self, department: str, limit: int = 200) -> list[Policy]:
+        """The policies a department drafted, those needing its hand first
+        (returned, then being written, then with the center), then published."""
+        rows = self.core.conn.execute(
+            "SELECT * FROM policies WHERE issuer = ? AND review != '' ORDER BY "
+            "CASE review WHEN 'returned' THEN 0 WHEN 'editing' THEN 1 WHEN 'submitted' THEN 2 ELSE 3 END, "
+            "updated_at DESC, id DESC LIMIT ?", (department, int(limit))).fetchall()
+        return [row_policy(r) for r in rows]
+
+    def review_notices(self, actor: Staff) -> list[str]:
+        """What waits for ``actor`` in the policy review: for a liaison their
+        department's returned and unsubmitted drafts, for a supervisor the
+        drafts departments submitted."""
+        if actor.role is Role.DEPARTMENT and actor.department_name:
+            counts = dict(self.core.conn.execute(
+                "SELECT review, count(*) FROM policies WHERE issuer = ? AND review IN ('returned', 'editing') "
+                "AND status = 'draft' GROUP BY review", (actor.department_name,)).fetchall())
+            out = []
+            if counts.get("returned"):
+                out.append(f"{counts['returned']} 份政策草稿被中心退回，请按退回理由修改后重新提交（m 本单位政策）")
+            if counts.get("editing"):
+                out.append(f"{counts['editing']} 份政策草稿尚未提交中心审核（s 提交审核）")
+            return out
+        if actor.role is Role.SUPERVISOR:
+            n = int(self.core.conn.execute("SELECT count(*) FROM policies WHERE review = 'submitted'").fetchone()[0])
+            return [f"{n} 份部门起草的政策待审核（v 待审核）"] if n else []
+        return []
+
+    def review_queue(self, limit: int = 200) -> list[Policy]:
+        """Department drafts waiting for the center's review, oldest submission first."""
+        rows = self.core.conn.execute(
+            "SELECT * FROM policies WHERE review = 'submitted' ORDER BY updated_at, id LIMIT ?", (int(limit),)).fetchall()
+        return [row_policy(r) for r in rows]
 
     def update(self, actor: Staff, policy_id: int, changes: dict[str, Any], *,
                       expect_updated_at: str | None = None) -> Policy:
@@ -200,7 +452,7 @@ class LibraryArea:
         edit over someone else's newer one.  A published policy keeps its
         summary and interpreter: an edit that would empty them is refused.
         """
-        require_policy_manager(actor, "修改政策")
+        liaison = self._author(actor, "修改政策")
         unknown = [k for k in changes if k not in _EDITABLE]
         if unknown:
             raise InvalidAction(f"不能修改的字段：{'、'.join(unknown)}")
@@ -209,6 +461,10 @@ class LibraryArea:
             row = c.execute("SELECT * FROM policies WHERE id = ?", (int(policy_id),)).fetchone()
             if row is None:
                 raise NotFound(f"找不到政策 #{policy_id}")
+            if liaison:
+                self._liaison_may_edit(liaison, row)
+                if str(changes.get("issuer", liaison) or liaison).strip() != liaison:
+                    raise InvalidAction(f"联络员只能起草本单位（{liaison}）的政策，不能改动发文单位")
             if expect_updated_at is not None and row["updated_at"] != expect_updated_at:
                 when = (row["updated_at"] or "").replace("T", " ")[:16]
                 raise InvalidAction(f"该政策已被 {row['updated_by'] or '他人'} 于 {when} 修改，请重新载入后再改（您填写的内容已保留）")
@@ -247,16 +503,22 @@ class LibraryArea:
                 raise NotFound(f"找不到政策 #{policy_id}")
             if row["status"] == PolicyStatus.PUBLISHED.value:
                 raise InvalidAction("该政策已发布")
+            if row["review"] in ("editing", "returned"):
+                raise InvalidAction(f"这是{row['issuer']}起草的政策，部门尚未提交审核，不能发布")
             why = row_policy(row).publish_refusal()
             if why:
                 raise InvalidAction(why)
             if row["valid_until"] and row["valid_until"] < today.isoformat():
                 raise InvalidAction(f"该政策已于 {row['valid_until']} 截止，不能发布；如已延期请先修改截止日期")
             pub = (published_at or today).isoformat()
-            c.execute("UPDATE policies SET status = 'published', published_at = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-                      (pub, now, actor.login, row["id"]))
-            policy_event(c, row["id"], now, actor.login, "publish", f"发布（发布日期 {pub}）",
-                               {"status": [row["status"], "published"], "published_at": [row["published_at"], pub]})
+            review = "approved" if row["review"] == "submitted" else row["review"]
+            c.execute("UPDATE policies SET status = 'published', published_at = ?, review = ?, updated_at = ?, updated_by = ? "
+                      "WHERE id = ?", (pub, review, now, actor.login, row["id"]))
+            changes = {"status": [row["status"], "published"], "published_at": [row["published_at"], pub]}
+            if review != row["review"]:
+                changes["review"] = [row["review"], review]
+            policy_event(c, row["id"], now, actor.login, "publish",
+                         f"审核通过并发布（发布日期 {pub}）" if review == "approved" else f"发布（发布日期 {pub}）", changes)
         return self.get(policy_id)
 
     def withdraw(self, actor: Staff, policy_id: int, reason: str) -> Policy:
@@ -421,7 +683,7 @@ class LibraryArea:
             title=s(p["title"]), doc_number=s(p.get("doc_number")), issuer=s(p.get("issuer")),
             level=level, category=s(p.get("category")), subcategory=s(p.get("subcategory")), kind=kind,
             summary=s(p.get("summary")), interpreter_name=s(p.get("interpreter_name")),
-            interpreter_phone=s(p.get("interpreter_phone")),
+            interpreter_phone=s(p.get("interpreter_phone")), apply_url=s(p.get("apply_url")),
         )
         status = p.get("status") or ("draft" if policy.publish_refusal() else "published")
         until = p.get("valid_until")

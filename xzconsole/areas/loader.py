@@ -27,7 +27,7 @@ TICKET_COLUMNS = (
     "replied_at", "reply_text", "direct_answer", "closed_at", "close_reason", "satisfaction", "followup_count",
     "unreachable_count", "reopen_count", "return_count", "pending_extension_days", "pending_extension_reason",
     "pending_return_reason", "confidential", "max_level", "merged_into", "knowledge_id", "created_by",
-    "updated_at", "updated_by", "version", "center", "visit_id",
+    "updated_at", "updated_by", "version", "center", "visit_id", "resolved",
 )
 
 

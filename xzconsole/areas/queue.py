@@ -40,6 +40,7 @@ from ..models import Center, Role, Staff, Status, Ticket
 from ..rules import WarningLevel
 from . import fts
 from .base import AWAITING, AWAITING_SQL, Core
+from .oversight_scope import PENDING_SQL, in_scope, is_oversight, scope_parts, scope_sql
 from .records import TicketRecords
 
 
@@ -107,6 +108,7 @@ class QueueCounts:
     by_level: dict[int, int]  # WarningLevel value → count (awaiting a reply only)
     total: int
     supporting: int = 0  # 协办: tickets the liaison's department supports (liaisons only)
+    pending: int = 0  # 待审批: tickets with a 延期 / 超期退回 request waiting (supervisors only)
 
 
 class QueueArea:
@@ -147,10 +149,12 @@ class QueueArea:
         sql = f"SELECT count(*) FROM tickets {'WHERE ' + ' AND '.join(where) if where else ''}"
         return int(self.core.conn.execute(sql, params).fetchone()[0])
 
-    def _filter_sql(self, actor: Staff, f: TicketFilter, *, page: bool = False) -> tuple[list[str], list[Any]]:
+    def _filter_sql(self, actor: Staff, f: TicketFilter, *, page: bool = False,
+                    scope: bool = True) -> tuple[list[str], list[Any]]:
         """The WHERE conditions of ``f``; ``page``: for one page in sort order
         (a search's candidates are then read from the index only when they
-        are few, see :meth:`_text_match`)."""
+        are few, see :meth:`_text_match`); ``scope``: limited to an oversight
+        account's levels (市营商办 / 市纪委监委)."""
         where: list[str] = []
         params: list[Any] = []
         dept = actor.department_id if actor.role is Role.DEPARTMENT else f.department_id
@@ -165,6 +169,10 @@ class QueueArea:
         if f.center:
             where.append("center = ?")
             params.append(f.center)
+        limit = scope_sql(self.core, actor, self.core.clock.today()) if scope else None
+        if limit is not None:  # 市营商办 / 市纪委监委: their levels only
+            where.append(limit[0])
+            params.extend(limit[1])
         statuses = list(f.statuses) if f.statuses else None
         if f.level is not None:
             statuses = [s for s in (statuses or AWAITING) if s in AWAITING]
@@ -316,7 +324,8 @@ class QueueArea:
                                   for lo, _ in ranges)
         bounds = [d.isoformat() for pair in ranges for d in pair if d is not None]
         with self.core.read_snapshot():  # the tabs agree with each other
-            by_status = self._tally_by_status(actor, base)
+            parts = scope_parts(self.core, actor, today)
+            by_status = self._tally_by_status(actor, base) if parts is None else None
             if by_status is not None:
                 levels = {int(lvl): 0 for lvl in order}
                 if any(by_status.get(s) for s in AWAITING):
@@ -327,7 +336,7 @@ class QueueArea:
                         f"SELECT {sums} FROM tickets INDEXED BY tickets_awaiting_filters "
                         f"WHERE {cond} AND status IN ({AWAITING_SQL})", [*bounds, *params]).fetchone()
                     levels = {int(lvl): n or 0 for lvl, n in zip(order, row)}
-            elif base.search:
+            elif base.search and parts is None:
                 # a search's candidates come from the indexes: one pass over them
                 by_status, levels = {}, {int(lvl): 0 for lvl in order}
                 for r in self.core.conn.execute(f"SELECT status, count(*), {awaiting_sums} FROM tickets WHERE {cond} GROUP BY status",
@@ -336,8 +345,11 @@ class QueueArea:
                     for lvl, n in zip(order, r[2:]):
                         levels[int(lvl)] += int(n or 0)
             else:
-                by_status = {r[0]: r[1] for r in self.core.conn.execute(
-                    f"SELECT status, count(*) FROM tickets WHERE {cond} GROUP BY status", params)}
+                if parts is None:
+                    by_status = {r[0]: r[1] for r in self.core.conn.execute(
+                        f"SELECT status, count(*) FROM tickets WHERE {cond} GROUP BY status", params)}
+                else:  # 市营商办 / 市纪委监委: two counts, each from its own index
+                    by_status = self._oversight_status_counts(actor, base, *parts)
                 levels = {int(lvl): 0 for lvl in order}
                 if any(by_status.get(s) for s in AWAITING):
                     row = self.core.conn.execute(f"SELECT {sums} FROM tickets WHERE {cond} AND status IN ({AWAITING_SQL})",
@@ -347,13 +359,16 @@ class QueueArea:
             if actor.role is Role.DEPARTMENT:
                 where, params = self._filter_sql(actor, dataclasses.replace(base, supporting=True))
                 supporting = self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {' AND '.join(where)}", params).fetchone()[0]
-        return QueueCounts(by_status, levels, sum(by_status.values()), supporting)
+            pending = self.pending_count(actor, base) if actor.role is Role.SUPERVISOR else 0
+        return QueueCounts(by_status, levels, sum(by_status.values()), supporting, pending)
 
     def _tally_by_status(self, actor: Staff, f: TicketFilter) -> dict[str, int] | None:
         """The count per status from ``ticket_tally``, or None when ``f``
         filters by anything the tally does not group by."""
         if f.received_from or f.received_to or f.search or f.enterprise_id is not None or f.supporting:
             return None
+        if is_oversight(actor):
+            return None  # 市营商办 / 市纪委监委 see tickets by warning level, which the tally does not keep
         where: list[str] = []
         params: list[Any] = []
         dept = actor.department_id if actor.role is Role.DEPARTMENT else f.department_id
@@ -390,6 +405,45 @@ class QueueArea:
         while len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return value
+    def _oversight_status_counts(self, actor: Staff, f: TicketFilter, level: int, due_by: str) -> dict[str, int]:
+        """Per status, the tickets of an oversight account's scope, as two
+        disjoint counts each read from its own index: those that ever reached
+        the level (``(max_level, status)``), and those awaiting a reply at it
+        now that had not reached it when last touched (``(status, due_date)``).
+        One count over the OR read every ticket of the first kind from the
+        table: 3.3 s at 1,000,000 tickets with a fifth of them once orange,
+        0.2 s this way."""
+        where, params = self._filter_sql(actor, f, scope=False)
+        rest = "".join(f" AND {w}" for w in where)
+        out: dict[str, int] = {}
+        for sql, extra in (
+            # GROUP BY +status: else the planner walks (status, due_date) for the
+            # grouping's order and reads each row from the table
+            (f"SELECT status, count(*) FROM tickets WHERE max_level >= {level}{rest} GROUP BY +status", []),
+            (f"SELECT status, count(*) FROM tickets WHERE status IN ({','.join('?' * len(AWAITING))}) AND due_date <= ? "
+             f"AND max_level < {level}{rest} GROUP BY status", [*AWAITING, due_by]),
+        ):
+            for status, n in self.core.conn.execute(sql, [*extra, *params]):
+                out[status] = out.get(status, 0) + int(n)
+        return out
+
+    def pending_where(self, actor: Staff, f: TicketFilter | None = None) -> tuple[str, list[Any]]:
+        """The condition of the tickets with a 延期 / 超期退回 request waiting
+        under the queue's filters (its search aside).  The center is tested
+        with a unary ``+`` so that the planner reads the partial index of
+        pending requests (a handful of rows) rather than every ticket of the
+        center (1.4 s for the city's at 1,000,000 tickets)."""
+        base = dataclasses.replace(f or TicketFilter(), statuses=None, level=None, supporting=False, search=None)
+        where, params = self._filter_sql(actor, dataclasses.replace(base, center=None))
+        if base.center:
+            where.append("+center = ?")
+            params.append(base.center)
+        return " AND ".join([PENDING_SQL, *where]), params
+
+    def pending_count(self, actor: Staff, f: TicketFilter | None = None) -> int:
+        """How many tickets have a request waiting under the queue's filters."""
+        cond, params = self.pending_where(actor, f)
+        return int(self.core.conn.execute(f"SELECT count(*) FROM tickets WHERE {cond}", params).fetchone()[0])
 
     def _exact_search_sql(self, actor: Staff, text: str) -> tuple[str, list[Any]] | None:
         """An indexed condition for a search that names a ticket or enterprise
@@ -450,6 +504,18 @@ class QueueArea:
             order = "DESC" if desc else "ASC"
             sql = f"SELECT * FROM tickets WHERE {' AND '.join(where)} ORDER BY {column} {order}, id {order} LIMIT ?"
             rows = [self.records.decorate(r, actor) for r in self.core.conn.execute(sql, [*params, limit + 1])]
+        if sort in ("due", "warning") and len(rows) <= limit:
+            # sorting never filters: after the last dated ticket come those
+            # without a due date (待受理, 直接答复 …), oldest id first
+            where, params = (self._exact_where(actor, f, exact) if exact is not None
+                             else self._filter_sql(actor, f))
+            where = [*where, "due_date IS NULL"]
+            if after is not None and after[0] is None:
+                where.append("id > ?")
+                params = [*params, after[1]]
+            sql = f"SELECT * FROM tickets WHERE {' AND '.join(where)} ORDER BY id ASC LIMIT ?"
+            rows += [self.records.decorate(r, actor)
+                     for r in self.core.conn.execute(sql, [*params, limit + 1 - len(rows)])]
         more = len(rows) > limit
         rows = rows[:limit]
         key = self.page_key(rows[-1], sort) if more and rows else None
@@ -518,6 +584,9 @@ class QueueArea:
         dparams: list[Any] = []
         if actor.role is Role.DEPARTMENT:
             dept, dparams = " AND department_id = ?", [actor.department_id]
+        scope = scope_sql(self.core, actor, self.core.clock.today())
+        if scope is not None:
+            dept, dparams = f" AND {scope[0]}", list(scope[1])
         seen: dict[int, Ticket] = {}
         probes: list[tuple[str, list[Any]]] = []
         upper = t.upper()
@@ -547,6 +616,8 @@ class QueueArea:
             marks = ",".join("?" * len(chunk))
             for r in self.core.conn.execute(f"SELECT * FROM tickets WHERE id IN ({marks})", chunk):
                 if actor is not None and actor.role is Role.DEPARTMENT and r["department_id"] != actor.department_id:
+                    continue
+                if actor is not None and not in_scope(self.core, actor, r):
                     continue
                 rows[r["id"]] = r
         return [self.records.decorate(rows[i], actor) for i in ids if i in rows]

@@ -22,6 +22,7 @@ from ..clock import format_datetime
 from ..errors import InvalidAction, NotFound, PermissionDenied, StaleTicket
 from ..models import Action, Role, Staff, Status, Ticket
 from .base import AWAITING, CONFIDENTIAL_MASK, Core
+from .oversight_scope import check_in_scope
 
 
 def _row_to_ticket(row: sqlite3.Row) -> Ticket:
@@ -73,7 +74,9 @@ class TicketRecords:
         return row
 
     def check_visible(self, actor: Staff, row: sqlite3.Row | dict[str, Any], c: sqlite3.Connection | None = None) -> None:
-        """A liaison sees the tickets their department leads (主办) or supports (协办)."""
+        """A liaison sees the tickets their department leads (主办) or supports (协办);
+        an oversight account (市营商办, 市纪委监委) those at its warning level or above."""
+        check_in_scope(self.core, actor, row)
         if actor.role is Role.DEPARTMENT and row["department_id"] != actor.department_id:
             part = (c or self.core.conn).execute(
                 "SELECT 1 FROM ticket_parts WHERE ticket_id = ? AND department_id = ? AND withdrawn_at IS NULL",

@@ -701,12 +701,248 @@ _RESOLVED_4 = """
 """
 
 
+# the 12345 exchange folder (issue 13): which inbox files it took in, and the
+# results files it wrote — each covers the history lines (from_event, to_event],
+# so the position survives a restart or a crash; ``published`` is set once the
+# file has its final name in the outbox
+_EXCHANGE = """
+    CREATE TABLE exchange_files (
+        id INTEGER PRIMARY KEY,
+        folder TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('imported', 'unreadable')),
+        imported INTEGER NOT NULL DEFAULT 0,
+        duplicate INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        finished_at TEXT NOT NULL
+    );
+    CREATE INDEX exchange_files_name ON exchange_files(folder, name, sha256);
+    CREATE TABLE exchange_results (
+        id INTEGER PRIMARY KEY,
+        folder TEXT NOT NULL,
+        name TEXT NOT NULL,
+        from_event INTEGER NOT NULL,
+        to_event INTEGER NOT NULL,
+        tickets INTEGER NOT NULL,
+        written_at TEXT NOT NULL,
+        published INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (folder, name)
+    );
+"""
+
+
+# Issue 14. Notifications: routes an admin keeps (where to send which events)
+# and the outbox, one row per (route, key); key = ticket:event:level:round, so
+# a message is computed once and delivered at most once per route.
+# The assessment: per (month, center) the sums of the settled tickets' facts
+# (store.reports.counts), dropped by triggers whenever a ticket dispatched in
+# that month changes or the calendar changes; and
+# the open tickets by dispatch time, which are always counted afresh.
+_NOTIFY_AND_ASSESSMENT = """
+    CREATE TABLE notify_routes (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        department_id INTEGER REFERENCES departments(id),
+        role TEXT,
+        events TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        CHECK ((department_id IS NULL) <> (role IS NULL))
+    );
+    CREATE TABLE notify_outbox (
+        id INTEGER PRIMARY KEY,
+        route_id INTEGER NOT NULL REFERENCES notify_routes(id),
+        key TEXT NOT NULL,
+        ticket_id INTEGER REFERENCES tickets(id),
+        event TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT NOT NULL DEFAULT '',
+        UNIQUE (route_id, key)
+    );
+    CREATE INDEX notify_outbox_pending ON notify_outbox(next_at, id) WHERE status = 'pending';
+
+    CREATE TABLE assessment_cache (
+        month TEXT NOT NULL,
+        center TEXT NOT NULL,  -- '' for every center
+        evaluated_at TEXT NOT NULL,
+        rows TEXT NOT NULL,
+        PRIMARY KEY (month, center)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER assessment_cache_ticket_insert AFTER INSERT ON tickets WHEN new.dispatched_at IS NOT NULL BEGIN
+        DELETE FROM assessment_cache WHERE month = substr(new.dispatched_at, 1, 7);
+    END;
+    CREATE TRIGGER assessment_cache_ticket_update AFTER UPDATE ON tickets BEGIN
+        DELETE FROM assessment_cache WHERE month IN (substr(old.dispatched_at, 1, 7), substr(new.dispatched_at, 1, 7));
+    END;
+    CREATE TRIGGER assessment_cache_ticket_delete AFTER DELETE ON tickets BEGIN
+        DELETE FROM assessment_cache WHERE month = substr(old.dispatched_at, 1, 7);
+    END;
+    CREATE TRIGGER assessment_cache_calendar_insert AFTER INSERT ON workday_index BEGIN
+        DELETE FROM assessment_cache;
+    END;
+    CREATE TRIGGER assessment_cache_calendar_update AFTER UPDATE ON workday_index BEGIN
+        DELETE FROM assessment_cache;
+    END;
+    CREATE TRIGGER assessment_cache_calendar_delete AFTER DELETE ON workday_index BEGIN
+        DELETE FROM assessment_cache;
+    END;
+    CREATE INDEX tickets_awaiting_dispatched ON tickets(dispatched_at) WHERE status IN ('dispatched', 'signed', 'reopened');
+"""
+
+
+# department liaisons as authors (issue 15): a liaison's policy draft goes to
+# the center for review; a liaison's knowledge entries are reviewed by the center
+_POLICY_AUTHORS = """
+-- '' the center's own policy; editing / submitted / returned / approved: a department's draft and its review
+ALTER TABLE policies ADD COLUMN review TEXT NOT NULL DEFAULT '';
+ALTER TABLE policies ADD COLUMN review_note TEXT NOT NULL DEFAULT '';
+CREATE INDEX policies_review ON policies(review, issuer);
+-- '' reviewed by the center; pending: written by a department, awaiting the center; returned: sent back with a reason
+ALTER TABLE knowledge ADD COLUMN review TEXT NOT NULL DEFAULT '';
+ALTER TABLE knowledge ADD COLUMN review_note TEXT NOT NULL DEFAULT '';
+-- 0 for a department's new entry the center has not yet accepted: not offered to the hotline
+ALTER TABLE knowledge ADD COLUMN accepted INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX knowledge_department ON knowledge(department, updated_at);
+"""
+
+
+# Oversight accounts (issue 14): 市营商办 and 市纪委监委 are staff roles, so the
+# staff table's role CHECK is rebuilt (SQLite cannot alter a CHECK; nothing
+# references staff by key); 问责 records, append-only, one row per opening and
+# one per closing; the scope's ``max_level`` look-up (with the status, so the
+# queue's tab counts read the index alone) and the supervisor's pending
+# requests (延期 / 超期退回) each get an index.
+_OVERSIGHT = """
+    CREATE TABLE staff_oversight (
+        login TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor', 'department', 'admin', 'business_office', 'discipline')),
+        department_id INTEGER REFERENCES departments(id),
+        center TEXT NOT NULL DEFAULT '市企业服务中心',
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        CHECK (role != 'department' OR department_id IS NOT NULL)
+    );
+    INSERT INTO staff_oversight(login, name, role, department_id, center, disabled, created_at)
+        SELECT login, name, role, department_id, center, disabled, created_at FROM staff;
+    DROP TABLE staff;
+    ALTER TABLE staff_oversight RENAME TO staff;
+
+    CREATE TABLE accountability (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        -- 'open' starts a 问责 case; 'close' ends the case named by case_id
+        kind TEXT NOT NULL CHECK (kind IN ('open', 'close')),
+        case_id INTEGER REFERENCES accountability(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        department_id INTEGER REFERENCES departments(id),
+        outcome TEXT NOT NULL DEFAULT '',
+        CHECK (kind = 'open' OR case_id IS NOT NULL)
+    );
+    CREATE INDEX accountability_ticket ON accountability(ticket_id, id);
+    CREATE UNIQUE INDEX accountability_one_close ON accountability(case_id) WHERE kind = 'close';
+""" + _append_only("accountability", "问责记录") + """
+    CREATE INDEX tickets_max_level ON tickets(max_level, status);
+    CREATE INDEX tickets_pending ON tickets(id)
+        WHERE pending_extension_days IS NOT NULL OR pending_return_reason IS NOT NULL;
+"""
+
+
+# 专栏 and 置顶 (issue 15): named collections of policies in an order, and the pinned key policies
+_POLICY_COLUMNS = """
+CREATE TABLE policy_columns (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE TABLE policy_column_items (
+    column_id INTEGER NOT NULL REFERENCES policy_columns(id),
+    policy_id INTEGER NOT NULL REFERENCES policies(id),
+    position INTEGER NOT NULL,
+    added_at TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    PRIMARY KEY (column_id, policy_id)
+);
+CREATE INDEX policy_column_items_policy ON policy_column_items(policy_id);
+CREATE TABLE policy_pins (
+    policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+    position INTEGER NOT NULL,
+    pinned_at TEXT NOT NULL,
+    pinned_by TEXT NOT NULL
+);
+"""
+
+
+# 政策兑现台账 (issue 15): policy funds paid to enterprises, in fen
+_GRANTS = """
+CREATE TABLE policy_grants (
+    id INTEGER PRIMARY KEY,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+    policy_id INTEGER NOT NULL REFERENCES policies(id),
+    amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+    granted_on TEXT NOT NULL,
+    department_id INTEGER REFERENCES departments(id),
+    batch TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    line INTEGER,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (enterprise_id, policy_id, batch)
+);
+CREATE INDEX policy_grants_policy ON policy_grants(policy_id);
+CREATE INDEX policy_grants_day ON policy_grants(granted_on);
+"""
+
+
+# 定制点餐 as a work order (issue 15): the center asks a drafting department
+# for a draft by a working-day deadline, then sends it out for comments
+_COMMENT_ORDERS = """
+CREATE TABLE comment_orders (
+    id INTEGER PRIMARY KEY,
+    department_id INTEGER NOT NULL REFERENCES departments(id),
+    topic TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    opened_at TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    draft_due TEXT NOT NULL,
+    policy_id INTEGER REFERENCES policies(id),
+    attached_at TEXT,
+    attached_by TEXT,
+    round_id INTEGER REFERENCES comment_rounds(id),
+    answer_days INTEGER NOT NULL DEFAULT 5
+);
+CREATE INDEX comment_orders_department ON comment_orders(department_id, id);
+"""
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
     _DIRECTORY_2 + _ASSOCIATIONS_2 + _JOINT_2 + _OUTREACH_2 + _CENTERS_2,
     _NUMBERS_3 + _TALLY_3 + _TICKET_SEARCH_3,
     _RESOLVED_4,
+    _EXCHANGE,
+    _NOTIFY_AND_ASSESSMENT,
+    _POLICY_AUTHORS,
+    _OVERSIGHT,
+    _POLICY_COLUMNS,
+    _GRANTS,
+    _COMMENT_ORDERS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

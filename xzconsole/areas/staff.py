@@ -30,6 +30,9 @@ class StaffArea:
             if department is None:
                 raise StoreError("承办单位联络员必须指定所属单位（--department）")
             dept_id = self.core.department(department).id
+        elif role in (Role.BUSINESS_OFFICE, Role.DISCIPLINE) and department not in (None, ""):
+            # an oversight body watches every department: tying it to one would mislead
+            raise StoreError(f"{role.label}的账号面向全部承办单位，不能指定所属单位")
         elif department is not None:
             dept_id = self.core.department(department).id
         center = self.core.center_name(center)  # code, full name or district; refused when unknown

@@ -18,6 +18,7 @@ from ..models import Role, Staff
 from ..rules import WarningLevel
 from .base import AWAITING, AWAITING_SQL, CONFIDENTIAL_MASK, Core
 from .joint import JointArea
+from .oversight_scope import is_oversight, warned_floor
 
 
 class WarningsArea:
@@ -43,6 +44,10 @@ class WarningsArea:
         if actor is not None and actor.role is Role.DEPARTMENT:
             dept = " AND department_id = ?"
             params.append(actor.department_id)
+        floor = warned_floor(self.core, actor, today)  # 市营商办: orange and red; 市纪委监委: red
+        if floor is not None:
+            dept = " AND due_date <= ?"
+            params.append(floor.isoformat())
         rows = self.core.q(
             "SELECT department_id, sum(due_date <= ?) AS red, sum(due_date <= ? AND due_date > ?) AS orange, count(*) AS total "
             f"FROM tickets WHERE status IN (?, ?, ?) AND due_date < ?{dept} GROUP BY department_id",
@@ -70,6 +75,10 @@ class WarningsArea:
         if actor is not None and actor.role is Role.DEPARTMENT:
             dept = " AND t.department_id = ?"
             params.append(actor.department_id)
+        floor = warned_floor(self.core, actor, today)  # 市营商办: orange and red; 市纪委监委: red
+        if floor is not None:
+            dept = " AND t.due_date <= ?"
+            params.append(floor.isoformat())
         # The statuses are written out (code constants, not input) because SQLite
         # only uses the partial index tickets_awaiting_due when the query's own
         # text implies the index's WHERE; bound parameters cannot.
@@ -161,6 +170,9 @@ class WarningsArea:
         tickets).  ``limit`` bounds the ids, never the count.
         """
 
+        if is_oversight(actor):
+            # 市营商办 / 市纪委监委 supervise warned tickets: none of these is at their level
+            return {kind: (0, []) for kind in ("due_today", "unsigned", "undispatched", "part_late")}
         th = self.thresholds(local_date(now))
         dept_sql = ""
         dept_params: list[Any] = []

@@ -8,6 +8,8 @@ arguments, in the module of its group:
 * :mod:`.data` — ``import``, ``export``, ``search``, ``report``;
 * :mod:`.panel` — ``warnings``, ``calendar``, ``outreach``, ``wall``;
 * :mod:`.replica` — ``replicate``, ``restore``;
+* :mod:`.exchange` — ``exchange`` (the 12345 exchange folder);
+* :mod:`.notify` — ``notify routes|run|status``;
 * :mod:`.console` — ``demo`` and the console itself.
 
 Each takes ``--db`` (else ``$XZCONSOLE_DB``, else ``DEFAULT_DB``) and, where
@@ -25,7 +27,7 @@ import sqlite3
 import sys
 
 # each module registers its commands in COMMANDS when imported
-from . import admin, console, data, panel, replica  # noqa: F401
+from . import admin, console, data, exchange, notify, panel, replica  # noqa: F401
 from .base import (
     COMMANDS,
     DEFAULT_DB,
@@ -37,6 +39,8 @@ from .base import (
     Parser,
     _add_common,
     _explain,
+    guard_caller_paths,
+    refuse_as_under_sudo,
     safe,
 )
 from .console import cmd_console
@@ -73,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         ctx = Ctx(args, out, err)
+        refuse_as_under_sudo(args)
+        guard_caller_paths(args)
         if args.command is None:
             return cmd_console(ctx)
         return COMMANDS[args.command].run(ctx)

@@ -63,6 +63,9 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 _ARGPARSE_CN = (
+    # before "argument ": it holds that word
+    ("not allowed with argument ", "不能与此参数同时使用："),
+    ("one of the arguments ", "须给出其中一个参数："),
     ("the following arguments are required: ", "缺少必需的参数："),
     ("unrecognized arguments: ", "无法识别的参数："),
     ("invalid choice: ", "无效的选项："),
@@ -70,7 +73,7 @@ _ARGPARSE_CN = (
     ("expected one argument", "需要一个值"),
     ("invalid int value: ", "不是整数："),
     ("argument ", "参数 "),
-    ("not allowed with argument ", "不能与此参数同时使用："),
+    (" is required", ""),
 )
 
 
@@ -129,10 +132,17 @@ class Ctx:
         return Path(given).expanduser()
 
     def open_store(self, *, must_exist: bool = True, migrate: bool = True) -> Store:
-        """Open the database; a missing file is refused with what to do."""
-        from ..store import Store
+        """Open the database, checked before anything is written.
+
+        A missing file is refused with what to do; a file that is not an
+        xzconsole database (or an empty one, unless this is ``init``:
+        ``must_exist=False``) and a newer schema are refused untouched; an older
+        schema is migrated only after the login is known to be staff.
+        """
+        from ..store import SCHEMA_VERSION, NotOurDatabase, Store
 
         path = self.db_path()
+        _check_reachable(path)
         if must_exist and not path.exists():
             raise CliError(
                 f"数据库文件不存在：{path}\n"
@@ -144,16 +154,55 @@ class Ctx:
             raise CliError(f"{path} 是目录，不是数据库文件")
         if not path.parent.exists():
             raise CliError(f"数据库目录不存在：{path.parent}")
-        return Store(path, self.clock(), migrate=migrate)
+        _refuse_root_on_service_database(path)
+        try:
+            store = Store(path, self.clock(), migrate=False, create=not must_exist)
+        except NotOurDatabase as exc:
+            raise CliError(str(exc)) from None
+        try:
+            version = store.schema_version()
+            if version > SCHEMA_VERSION and migrate:
+                raise CliError(f"数据库结构版本 {version} 比本程序支持的版本 {SCHEMA_VERSION} 新：请升级 xzconsole（未作任何改动）")
+            if migrate and 0 < version < SCHEMA_VERSION:
+                # who asks is checked before the first write: an unknown login
+                # changes nothing.  The file's owner itself (the service account
+                # under systemd, not reached through sudo) may: it owns the file.
+                inv = self.invoker()
+                as_login = getattr(self.args, "as_login", None)
+                if as_login is not None and not store.is_demo():
+                    raise CliError(f"--as 只能用于演示数据库；正式数据库按系统登录名识别身份（当前登录名：{inv.login}）")
+                if inv.via_sudo or inv.owner != inv.account or as_login is not None:
+                    store.staff.identify(self.login())
+                store.migrate()
+        except BaseException:
+            store.disconnect()
+            raise
+        return store
+
+    def invoker(self) -> identity.Invoker:
+        """Who runs this, as the operating system vouches for it (sudo's SUDO_USER
+        only when this process is the database's owner; see identity.invoker)."""
+        try:
+            return identity.invoker(self.db_path())
+        except identity.IdentityRefused as exc:
+            raise CliError(str(exc)) from None
+
+    def login(self) -> str:
+        """The login to identify: ``--as`` on a demo database (checked in
+        :meth:`actor`), otherwise the invoker's."""
+        as_login = getattr(self.args, "as_login", None)
+        return as_login if as_login is not None else self.invoker().login
 
     def actor(self, store: Store, roles: Iterable[str] | None = None) -> Staff:
-        """The staff record of whoever runs this: the OS login, or ``--as`` on a demo database."""
+        """The staff record of whoever runs this: the OS login (under sudo: the
+        invoking login), or ``--as`` on a demo database and never under sudo."""
         login = getattr(self.args, "as_login", None)
         if login is not None:
+            refuse_as_under_sudo(self.args)
             if not store.is_demo():
-                raise CliError(f"--as 只能用于演示数据库；正式数据库按系统登录名识别身份（当前登录名：{identity.current_login()}）")
+                raise CliError(f"--as 只能用于演示数据库；正式数据库按系统登录名识别身份（当前登录名：{self.invoker().login}）")
         else:
-            login = identity.current_login()
+            login = self.invoker().login
         staff = store.staff.identify(login)
         if roles is not None:
             allowed = list(roles)
@@ -167,6 +216,105 @@ class Ctx:
     def say(self, text: str = "") -> None:
         """A message for the person at the terminal (stderr: stdout stays data)."""
         print(safe(text), file=self.err)
+
+
+def refuse_as_under_sudo(args: argparse.Namespace) -> None:
+    """``--as`` never under sudo: there the identity is the one sudo reports.
+    Nor ``demo``: under sudo it would build databases as the service account
+    wherever the caller says."""
+    if not identity.under_sudo():
+        return
+    if getattr(args, "as_login", None) is not None:
+        raise CliError("经 sudo 运行时不能用 --as：身份就是 sudo 报告的调用人（系统登录名）")
+    if getattr(args, "command", None) == "demo":
+        raise CliError("经 sudo 运行时不能建立或打开演示数据库：请直接运行 xzconsole demo（不加 sudo）")
+
+
+# the arguments that name a file the caller hands to xzconsole (read or written)
+_CALLER_PATHS = ("file", "out", "token_file", "settings", "data", "to")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def guard_caller_paths(args: argparse.Namespace) -> None:
+    """Under sudo xzconsole reads and writes as the service account, which can
+    reach the database: a file the caller names (``import FILE``, ``--out``,
+    ``--token-file`` …) must not be the database, its -wal/-shm/-journal, any
+    other SQLite database (a backup) or anything else in the database's
+    directory — reading one would echo its contents (unrecognised "columns"),
+    writing one would destroy it.  (``backup DEST`` is an administrator's.)"""
+    if not identity.under_sudo():
+        return
+    given = getattr(args, "db", None) or os.environ.get(ENV_DB) or DEFAULT_DB
+    try:
+        live = Path(given).expanduser().resolve()
+    except OSError:
+        return
+    sidecars = {live.name + suffix for suffix in ("-wal", "-shm", "-journal")}
+    for attr in _CALLER_PATHS:
+        value = getattr(args, attr, None)
+        if not isinstance(value, str) or not value or "://" in value:
+            continue
+        try:
+            p = Path(value).expanduser().resolve()
+            if p == live or (p.parent == live.parent and p.name in sidecars):
+                raise CliError(f"经 sudo 运行时不能读写数据库文件本身（{p}）：请换一个文件")
+            if p.is_file():
+                with open(p, "rb") as fh:
+                    if fh.read(16) == _SQLITE_MAGIC:
+                        raise CliError(f"经 sudo 运行时不能读写数据库文件（{p}，可能是数据库或其备份）：请换一个文件")
+            if live.parent in p.parents and attr != "to":  # restore --to: an administrator's, beside the live one
+                # the service's own directory: the database, replication state, backups
+                raise CliError(f"经 sudo 运行时不能读写数据库目录 {live.parent} 中的文件（{p}）：请换一个位置")
+        except OSError:
+            continue  # the command itself says what is wrong with it
+
+
+def _refuse_root_on_service_database(path: Path) -> None:
+    """root opening a database another account owns would leave root-owned
+    -wal/-shm files behind, which that account (the service) then cannot open:
+    every staff member would be locked out until someone chowns them."""
+    import pwd
+
+    if os.getuid() != 0:
+        return
+    try:
+        uid = (path if path.exists() else path.parent).stat().st_uid
+    except OSError:
+        return
+    if uid == 0:
+        return
+    try:
+        owner = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        owner = str(uid)
+    raise CliError(f"不要以 root 打开属于 {owner} 的数据库（会留下属于 root 的 -wal/-shm，{owner} 将无法再打开它）："
+                   f"请用  runuser -u {owner} -- xzconsole …  或  sudo -u {owner} xzconsole …")
+
+
+def _check_reachable(path: Path) -> None:
+    """A database the process may not reach is explained, not reported as
+    missing: in a shared deployment it belongs to the service account and is
+    used through sudo (README "Shared deployment")."""
+    import pwd
+
+    def owner(p: Path) -> str:
+        try:
+            return pwd.getpwuid(p.stat().st_uid).pw_name
+        except (KeyError, OSError):
+            return "服务账号"
+
+    parent = path.parent
+    try:
+        if parent.is_dir() and not os.access(parent, os.X_OK):
+            who = owner(parent)
+            raise CliError(f"没有权限进入数据库目录 {parent}（属于 {who}）。共享部署中请这样使用："
+                           f"sudo -u {who} xzconsole …（见 README“Shared deployment”）")
+        if path.exists() and not os.access(path, os.R_OK):
+            who = owner(path)
+            raise CliError(f"没有权限读取数据库文件 {path}（属于 {who}）。共享部署中请这样使用："
+                           f"sudo -u {who} xzconsole …（见 README“Shared deployment”）")
+    except OSError:
+        pass  # opening it says what is wrong
 
 
 @dataclass(frozen=True)
@@ -254,17 +402,16 @@ _SOURCE_CN = {"center": "中心日历", "official": "国务院官方安排（chi
 
 
 
-def _share_with_group(path: Path) -> None:
-    """In a group-writable directory (a shared deployment) make the database and
-    its WAL files group read/write too; SQLite gives new -wal/-shm files the
-    database file's mode, so this carries over to every later session."""
-    try:
-        if path.parent.stat().st_mode & stat.S_IWGRP:
-            for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                if p.exists() and p.stat().st_uid == os.getuid():
-                    p.chmod((p.stat().st_mode | stat.S_IRGRP | stat.S_IWGRP) & ~0o007)
-    except OSError:
-        pass  # doctor reports what is still wrong
+def _private(path: Path) -> None:
+    """The database and its -wal/-shm readable and writable by their owner only
+    (the service account: README "Shared deployment"); SQLite gives new
+    -wal/-shm files the database file's mode, so this carries over."""
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if p.exists() and p.stat().st_uid == os.getuid() and p.stat().st_mode & 0o077:
+                p.chmod(p.stat().st_mode & 0o600)
+        except OSError:
+            pass  # doctor reports what is still wrong
 
 
 
@@ -276,6 +423,7 @@ _SQLITE_CN = (
     ("unable to open database file", "无法打开数据库文件：请检查路径和目录权限（xzconsole doctor）"),
     ("no such table", "数据库结构不完整或版本过旧：请管理员执行 xzconsole init"),
     ("disk I/O error", "磁盘读写错误"),
+    ("database or disk is full", "磁盘空间不足"),
 )
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .base import EXIT_OK, EXIT_REJECTED, CliError, Ctx, _progress, register, store_path
+
+if TYPE_CHECKING:
+    from ..rules import WarningLevel
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
@@ -19,7 +22,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
                    help="每批提交的行数（默认 5000；中断后重新执行会跳过已提交的批次）")
 
 
-@register("import", "导入数据（JSON Lines / CSV / XLSX）：热线工单、政策库或知识库，坏行写入拒收文件", _import_args, uses_now=True)
+@register("import", "导入数据（JSON Lines / CSV / XLSX）：热线工单、政策库、知识库或政策兑现台账，坏行写入拒收文件", _import_args, uses_now=True)
 def cmd_import(ctx: Ctx) -> int:
     from ..models import Role
     from ..services.importers import open_feed
@@ -52,21 +55,34 @@ def cmd_import(ctx: Ctx) -> int:
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("what", choices=("tickets", "departments", "policies"), help="导出：tickets 工单 / departments 单位 / policies 政策")
+    p.add_argument("what", choices=("tickets", "departments", "policies", "results"),
+                   help="导出：tickets 工单 / departments 单位 / policies 政策 / results 办理结果（回传 12345）")
     p.add_argument("--out", metavar="FILE", help="写入文件（默认输出到屏幕/标准输出）")
+    p.add_argument("--since", metavar="ISO", help="results：只导出该时间以后有变化的工单（默认：全部）")
+    p.add_argument("--format", default="jsonl", choices=("jsonl", "csv", "xlsx"),
+                   help="results：jsonl（默认）/ csv / xlsx（后两种用热线数据的中文表头；xlsx 须指定 --out）")
 
 
-@register("export", "导出 JSON Lines：tickets / departments / policies", _export_args, uses_now=True)
+@register("export", "导出 JSON Lines：tickets / departments / policies；results 办理结果（JSON Lines / CSV / XLSX）",
+          _export_args, uses_now=True)
 def cmd_export(ctx: Ctx) -> int:
     from ..areas.feed import export_json
+    from ..areas.oversight_scope import oversight_level
     from ..models import Role
 
     a = ctx.args
+    if a.what != "results" and (a.since or a.format != "jsonl"):
+        raise CliError("--since 和 --format 只用于 export results")
+    if a.what == "results":
+        return _export_results(ctx)
     with ctx.open_store() as store:
         actor = ctx.actor(store)
         if a.what == "tickets":
             dept = actor.department_id if actor.role is Role.DEPARTMENT else None
             lines: Iterable[str] = store.feed.export_tickets(dept, store.now())
+            level = oversight_level(actor)
+            if level is not None:  # 市营商办 / 市纪委监委: the tickets at their level now or ever
+                lines = _at_least(lines, level)
         elif a.what == "departments":
             lines = map(export_json, store.feed.export_departments())
         else:
@@ -74,8 +90,7 @@ def cmd_export(ctx: Ctx) -> int:
         n = 0
         if a.out:
             target = Path(a.out).expanduser()
-            if target.resolve() == store_path(store).resolve():
-                raise CliError("不能把导出写到数据库文件上")
+            _refuse_export_target(target, store_path(store))
             tmp = target.with_name(f".{target.name}.partial")
             with open(tmp, "w", encoding="utf-8") as fh:
                 for line in lines:
@@ -92,11 +107,76 @@ def cmd_export(ctx: Ctx) -> int:
     return EXIT_OK
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _refuse_export_target(target: Path, db: Path) -> None:
+    """An export never lands on the database, its -wal/-shm/-journal, or any
+    other SQLite database (a backup): overwriting one loses data for good."""
+    live = db.resolve()
+    resolved = target.resolve()
+    sidecars = {live.name + suffix for suffix in ("-wal", "-shm", "-journal")}
+    if resolved == live or (resolved.parent == live.parent and resolved.name in sidecars):
+        raise CliError(f"不能把导出写到数据库文件上（{resolved}）：请换一个文件名")
+    try:
+        if resolved.exists() and os.path.samefile(resolved, live):
+            raise CliError(f"不能把导出写到数据库文件上（{resolved}）：请换一个文件名")
+        if resolved.is_file():
+            with open(resolved, "rb") as fh:
+                if fh.read(16) == _SQLITE_HEADER:
+                    raise CliError(f"{resolved} 是一个数据库文件（可能是备份），导出不会覆盖它：请换一个文件名")
+    except OSError:
+        pass  # writing it says what is wrong
+
+
+def _export_results(ctx: Ctx) -> int:
+    """Results back to 12345: one record per ticket (changed since ``--since``), streamed."""
+    from ..clock import parse_datetime
+    from ..models import Role
+    from ..services.exchange import iter_results, write_results
+
+    a = ctx.args
+    if a.format == "xlsx" and not a.out:
+        raise CliError("xlsx 格式必须用 --out 指定输出文件")
+    try:
+        since = parse_datetime(a.since) if a.since else None
+    except ValueError as exc:
+        raise CliError(f"--since {exc}") from None
+    with ctx.open_store() as store:
+        ctx.actor(store, roles=[Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value])
+        records = iter_results(store, store.now(), since)
+        if not a.out:
+            n = write_results(records, a.format, ctx.out)
+            ctx.out.flush()
+            return EXIT_OK
+        target = Path(a.out).expanduser()
+        _refuse_export_target(target, store_path(store))
+        tmp = target.with_name(f".{target.name}.partial")
+        try:
+            n = write_results(records, a.format, tmp)
+            os.replace(tmp, target)  # never a half-written export under the real name
+        finally:
+            tmp.unlink(missing_ok=True)
+    ctx.say(f"已导出 {n} 件工单的办理结果到 {target}")
+    return EXIT_OK
+def _at_least(lines: Iterable[str], level: WarningLevel) -> Iterator[str]:
+    """The exported lines whose ``max_warning`` (the level now or ever reached)
+    is ``level`` or above: an oversight account's scope."""
+    import json
+
+    from ..rules import WarningLevel
+
+    for line in lines:
+        if WarningLevel.parse(json.loads(line)["max_warning"]) >= level:
+            yield line
+
+
 def _search_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("what", choices=("policies", "knowledge"), help="policies 政策库 / knowledge 知识库")
-    p.add_argument("words", nargs="+", metavar="WORDS", help="检索词（中文可按任意两个字以上检索，多个词须同时出现）")
+    p.add_argument("words", nargs="*", metavar="WORDS", help="检索词（中文可按任意两个字以上检索，多个词须同时出现；有 --column 时可省略）")
     p.add_argument("--json", action="store_true", help="输出 JSON Lines（最相关的在前）")
     p.add_argument("--limit", type=int, metavar="N", help="只输出最相关的 N 条")
+    p.add_argument("--column", metavar="专栏", help="只在该专栏中检索（专栏名称或编号）；不给检索词则按专栏顺序列出")
 
 
 @register("search", "在政策库或知识库中检索（与工作台同一检索）", _search_args, uses_now=True)
@@ -109,34 +189,43 @@ def cmd_search(ctx: Ctx) -> int:
         raise CliError("--limit 至少为 1")
     with ctx.open_store() as store:
         ctx.actor(store)
-        return search_cli(store, a.what, " ".join(a.words), as_json=a.json, limit=a.limit, out=ctx.out)
+        return search_cli(store, a.what, " ".join(a.words), as_json=a.json, limit=a.limit, out=ctx.out, column=a.column)
 
 
 def _report_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，如 2026-11")
+    period = p.add_mutually_exclusive_group(required=True)
+    period.add_argument("--month", metavar="YYYY-MM", help="通报月份，如 2026-11")
+    period.add_argument("--quarter", metavar="YYYYQn", help="通报季度，如 2026Q4（含各月趋势）")
+    period.add_argument("--year", metavar="YYYY", help="通报年度，如 2026（含各月趋势）")
     p.add_argument("--format", default="md", choices=("xlsx", "md", "json"), help="xlsx 表格 / md Markdown / json（默认 md）")
     p.add_argument("--out", metavar="FILE", help="写入文件（xlsx 必须指定；md/json 默认输出到标准输出）")
     p.add_argument("--center", metavar="中心", help="只统计该中心受理的工单（全称、代码或所在区县；默认：全市）")
 
 
-@register("report", "生成月度通报（一月一通报）：三率考核、明细指标、红黑榜、政策发布（值班长）", _report_args, uses_now=True)
+@register("report", "生成通报（一月一通报，或季度、年度）：三率考核、明细指标、红黑榜、政策发布（值班长）",
+          _report_args, uses_now=True)
 def cmd_report(ctx: Ctx) -> int:
-    """The monthly bulletin, from the same code as the assessment screen."""
+    """The bulletin of a month, quarter or year, from the same code as the assessment screen."""
     from ..models import Role
-    from ..services.reports import write_report
+    from ..services.reports import ReportError, report_period, write_report
 
     a = ctx.args
     if a.format == "xlsx" and not a.out:
         raise CliError("xlsx 格式必须用 --out 指定输出文件")
+    try:
+        period = report_period(a.month if a.month is not None else a.quarter if a.quarter is not None else a.year)
+    except ReportError as exc:
+        raise CliError(str(exc)) from None
     with ctx.open_store() as store:
         ctx.actor(store, roles=[Role.SUPERVISOR.value, Role.ADMIN.value])
         center = store.center_name(a.center) if a.center else None
         try:
-            write_report(store, a.month, a.format, a.out, store.now(), center)
+            write_report(store, period, a.format, a.out, store.now(), center)
         except ValueError as exc:
             raise CliError(str(exc)) from None
     if a.out:
-        ctx.say(f"已生成 {a.month} 月度通报：{a.out}")
+        kind = {"month": "月度", "quarter": "季度", "year": "年度"}[period.kind]
+        ctx.say(f"已生成 {period.title}{kind}通报：{a.out}")
     return EXIT_OK
 
 

@@ -228,6 +228,10 @@ def cmd_outreach(ctx: Ctx) -> int:
     from ..outreach import split_names
 
     a = ctx.args
+    if a.action == "progress" and a.year is not None:
+        this_year = ctx.clock().now().year
+        if not 2000 <= a.year <= this_year + 1:
+            raise CliError(f"--year {a.year} 不在可查询的范围内：应为 2000 至 {this_year + 1} 年之间的四位年份")
     with ctx.open_store() as store:
         actor = ctx.actor(store)
         if a.action == "log":
@@ -237,7 +241,7 @@ def cmd_outreach(ctx: Ctx) -> int:
             ctx.say(f"已登记推广活动 #{act.id}：{act.kind_label} {act.held_on} {act.place}，"
                     f"走访企业 {act.enterprises_reached} 家，联系卡 {act.cards_sent} 张")
             return EXIT_OK
-        year = a.year or store.now().year
+        year = store.now().year if a.year is None else a.year
         center = store.center_name(a.center) if a.center else None
         progress = store.outreach.progress(year, center)
         if a.json:
@@ -283,10 +287,10 @@ def cmd_wall(ctx: Ctx) -> int:
             raise CliError("--token / --token-file 只用于 --web")
         from ..app import run_wall
 
-        login = getattr(a, "as_login", None)
-        if login is not None:
-            with ctx.open_store() as store:
-                ctx.actor(store)  # --as only on a demo database
+        # the login as the OS vouches for it (under sudo: the invoking login),
+        # or --as on a demo database
+        with ctx.open_store() as store:
+            login = ctx.actor(store).login
         now = ctx.clock().now() if ctx.now_text else None
         return int(run_wall(str(path), login, now) or 0)
     from ..web.server import (

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .base import EXIT_OK, CliError, Ctx, _share_with_group, register, safe
+from .base import EXIT_OK, CliError, Ctx, _private, register, safe
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -99,7 +99,7 @@ def cmd_restore(ctx: Ctx) -> int:
                             schema_version=SCHEMA_VERSION, say=ctx.say)
     except rp.ReplicationError as exc:
         raise CliError(str(exc)) from None
-    _share_with_group(result.path)
+    _private(result.path)
     f = result.facts
     ctx.say(f"已恢复到 {result.path}：工单 {f.tickets:,} 件，事件 {f.events:,} 条，最新事件时间 {f.last_event_at or '—'}；"
             f"完整性检查 ok，结构版本 {f.schema_version}；用时 {result.restore_seconds + result.verify_seconds:.1f} 秒"

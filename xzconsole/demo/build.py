@@ -26,7 +26,8 @@ from .context import SEED, Context
 from .directory import Directory
 from .intake import BATCH_TICKETS, Batch, ticket_batches
 from .outreach import plan_outreach
-from .policies import plan_policy_activity
+from .policies import load_sample_library, plan_policy_activity
+from .policy_work import add_policy_work
 from .staff import add_staff
 from .tickets import Lifecycle
 from .topics import Appeals
@@ -65,6 +66,7 @@ def build_demo(path: str, tickets: int = 20000, now: dt.datetime | None = None,
     store = Store(path, FixedClock(now))
     try:
         store.load_reference_data()
+        load_sample_library(store, ages=True)  # the invented policies and knowledge entries: the demo's only
         add_staff(store, random.Random(SEED + 1))
         ctx = Context(store, now)
         appeals = Appeals(ctx.rnd)  # draws first from the shared source, before any planner
@@ -118,6 +120,8 @@ def build_demo(path: str, tickets: int = 20000, now: dt.datetime | None = None,
             store.loader.rebuild_derived(derived)
             # the records' histories last: a merge lists the tickets it moved
             store.loader.insert("enterprise_events", directory.events(store.loader.ticket_ids_named))
+        # the departments' policy work and the grants ledger, through the store's own steps
+        add_policy_work(store, now, directory.rows)
         store.loader.finish()
         store.loader.set_meta("demo", "1")  # last: only a complete build is a demo database
     finally:

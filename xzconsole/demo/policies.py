@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tomllib
+from pathlib import Path
 from typing import Any
 
+from ..clock import format_datetime
 from ..policies import FEEDBACK_SATISFACTION, FEEDBACK_TOPICS
+from ..store import Store
 from .associations import AssociationPlan
 from .context import SEED, Context, Row
 from .directory import FAMOUS, LATE_RECORDS, Directory
@@ -121,3 +125,37 @@ def plan_policy_activity(ctx: Context, directory: Directory, associations: Assoc
         "policy_events": [(p, ts(t), who, action, note, "{}") for t, p, who, action, note in events],
     }
 
+
+
+SAMPLE_DIR = Path(__file__).resolve().parent / "data"
+
+
+def load_sample_library(store: Store, data_dir: Path | None = None, *, ages: bool = False) -> dict[str, int]:
+    """The demo's invented library: the sample policies and knowledge entries
+    of ``demo/data/`` (never loaded by ``xzconsole init``: a center's real
+    library starts empty).  Idempotent; a sample policy is published when it
+    is complete (summary, interpreter, application link for a declaration).
+
+    ``ages``: the knowledge entries were last updated over the past 13 months
+    (spread by their order), as a knowledge base kept for a while is — some
+    due for their department's review, some no longer counted as current."""
+    folder = Path(data_dir or SAMPLE_DIR)
+
+    def read(name: str, key: str) -> list[dict[str, Any]]:
+        path = folder / name
+        if not path.exists():
+            return []
+        with open(path, "rb") as fh:
+            items = tomllib.load(fh).get(key, [])
+        return list(items)
+
+    knowledge = read("knowledge.toml", "entry")
+    policies = read("policies.toml", "policy")
+    now = store.now_s()
+    with store.write() as c:
+        for i, k in enumerate(knowledge):
+            when = format_datetime(store.now() - dt.timedelta(days=(i * 37) % 400)) if ages else now
+            store.knowledge.insert_entry(c, k, when)
+        for p in policies:
+            store.library.insert_policy(c, p, now)
+    return {"knowledge": len(knowledge), "policies": len(policies)}

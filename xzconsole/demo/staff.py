@@ -24,6 +24,9 @@ DEMO_STAFF: list[tuple[str, str, str, str | None, str]] = [
     ("demo_rsj", "刘敏", "department", "市人社局", "市企业服务中心"),
     ("demo_swj", "孙立新", "department", "市税务局", "市企业服务中心"),
     ("demo_zjj", "陈建国", "department", "市住建局", "市企业服务中心"),
+    # the oversight bodies of the warning ladder: orange and red, red and 问责
+    ("demo_yshb", "钱文静", "business_office", None, "市企业服务中心"),
+    ("demo_jw", "郑国华", "discipline", None, "市企业服务中心"),
     ("clerk_lixue", "李雪", "clerk", None, "市企业服务中心"),
     ("clerk_zhangpeng", "张鹏", "clerk", None, "市企业服务中心"),
     ("clerk_chenjing", "陈静", "clerk", None, "市企业服务中心"),

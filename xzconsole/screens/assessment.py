@@ -7,9 +7,14 @@ black lists (best and worst five) underneath.  The numbers come from
 :func:`xzconsole.services.reports.tables` — the same code path as ``xzconsole report``,
 so the screen and the exported bulletin never disagree.
 
-* The period: a month ``2026-10`` (default: last month by the app's clock) or
-  a range ``2026-10-01~2026-10-31``; Enter in the period box recomputes,
-  ``[`` / ``]`` step a month.
+* The period: a month ``2026-10`` (default: last month by the app's clock), a
+  quarter ``2026Q4``, a year ``2026`` or a range ``2026-10-01~2026-10-31``;
+  Enter in the period box recomputes, ``[`` / ``]`` step a month (a quarter,
+  a year when one is shown).
+* The trend: for a period of several months, a line under the table charts
+  the month-by-month score and four rates of the center and of the
+  department under the cursor in Unicode bars (▁…█, from a tenth below the
+  row's lowest value; · a month with nothing; a rate with no month is left out).
 * Sorting: ``s`` (or a click on a header) sorts by the column under the
   cursor; again reverses.  Empty rates ("—") sort last; the total stays last.
 * Drill-down: Enter on a number lists the tickets behind it
@@ -63,8 +68,11 @@ COLUMN_METRICS = {
     "响应率": "response_rate",
     "已答复": "replied",
     "按时答复": "replied_on_time",
-    "按时答复率": "on_time_rate",
+    "按时答复率": "replied_on_time_rate",
     "超期未答复": "overdue_unreplied",
+    "按时办结率": "on_time_rate",
+    "已解决": "resolved",
+    "未解决": "unresolved",
     "解决率": "resolution_rate",
     "满意": "satisfied",
     "基本满意": "basically_satisfied",
@@ -91,11 +99,13 @@ def last_month(today: dt.date) -> str:
 
 
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
-    """A month ``2026-10`` or a range ``2026-10-01~2026-10-31`` (also ``至``,
-    ``..`` or a space); ReportError with a Chinese message otherwise."""
+    """A month ``2026-10``, a quarter ``2026Q4``, a year ``2026`` or a range
+    ``2026-10-01~2026-10-31`` (also ``至``, ``..`` or a space); ReportError
+    with a Chinese message otherwise."""
     t = (text or "").strip()
-    if re.fullmatch(r"\d{4}-\d{1,2}", t):
-        return reports.month_period(t)
+    if re.fullmatch(r"\d{4}-\d{1,2}|\d{4}\s*-?\s*[Qq]\d|\d{4}", t):
+        p = reports.report_period(t)
+        return p.start, p.end
     m = re.fullmatch(_DATE + r"\s*(?:~|～|至|\.\.|\s)\s*" + _DATE, t)
     if m:
         try:
@@ -106,7 +116,8 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
         if a > b:
             raise reports.ReportError("起始日期晚于截止日期")
         return a, b
-    raise reports.ReportError(f"统计区间应为月份（如 2026-10）或日期范围（如 2026-10-01~2026-10-31），收到：{plain(t)}")
+    raise reports.ReportError("统计区间应为月份（如 2026-10）、季度（如 2026Q4）、年度（如 2026）"
+                              f"或日期范围（如 2026-10-01~2026-10-31），收到：{plain(t)}")
 
 
 @dataclass
@@ -211,12 +222,13 @@ class AssessmentScreen(AppAccess, Screen[None]):
         yield ConsoleHeader(id="header")
         with Horizontal(id="assess-bar"):
             yield Static("三率考核 · 统计区间", markup=False)
-            yield Input(self.period_text, placeholder="2026-10 或 2026-10-01~2026-10-31", id="assess-period")
+            yield Input(self.period_text, placeholder="2026-10、2026Q4、2026 或 2026-10-01~2026-10-31", id="assess-period")
             yield Static("受理中心", markup=False)
             yield Select(center_choices(self.store, self.center), prompt="全市（全部中心）",
                          value=self.center if self.center is not None else Select.NULL, compact=True, id="assess-center")
         yield DataTable(id="assess-table", cursor_type="cell", zebra_stripes=True, fixed_columns=2)
         yield Static("", id="assess-boards", markup=False)
+        yield Static("", id="assess-trend", markup=False)
         yield Static("", id="assess-status", markup=False)
         yield KeyBar()
 
@@ -268,6 +280,12 @@ class AssessmentScreen(AppAccess, Screen[None]):
             rank = f.rank
             score = f.score if (f.rank is not None or f.department_id is None) else None
             self.rows.append((key, [line[0], rank, score, *line[1:]]))
+        # the rates next to the name: at 80 columns all of them are on screen
+        # without scrolling sideways (issue 16 item 5); the counts follow
+        rates = [i for i, c in enumerate(self.columns) if i > 2 and c.header.endswith("率")]
+        order = [0, 1, 2, *rates, *(i for i in range(3, len(self.columns)) if i not in rates)]
+        self.columns = [self.columns[i] for i in order]
+        self.rows = [(key, [values[i] for i in order]) for key, values in self.rows]
         if self.sort_column is None or self.sort_column >= len(self.columns):
             self.sort_column, self.sort_reverse = 1, False  # by rank
         self._fill()
@@ -276,15 +294,55 @@ class AssessmentScreen(AppAccess, Screen[None]):
         status.remove_class("-busy")
         status.update(f"{plain(a.center or '全市')} · {a.start} 至 {a.end}（按派发日期）"
                       f" · 评价时点 {a.now:%Y-%m-%d %H:%M} · 权重 响应{float(w['response_rate']):g}"
-                      f"/解决{float(w['resolution_rate']):g}/满意{float(w['satisfaction_rate']):g}"
+                      f"/按时{float(w['on_time_rate']):g}/解决{float(w['resolution_rate']):g}"
+                      f"/满意{float(w['satisfaction_rate']):g}"
                       f" · 用时 {message.seconds:.2f} 秒 · Enter 查看数字背后的工单")
         self.query_one("#assess-boards", Static).update(self._boards(a))
+        self._show_trend()
+
+    def trend_text(self, department_id: int | None) -> str:
+        """The month-by-month chart of the center and of one department
+        (None: the center only); '' for a one-month period."""
+        a = self.assessment
+        if a is None or len(a.months) < 2:
+            return ""
+        span = f"{a.months[0]}～{a.months[-1]}"
+
+        def line(label: str, months: list[reports.DepartmentFigures]) -> str:
+            parts = [f"得分 {reports.sparkline((m.score for m in months), 100.0, None)}"]
+            for key in reports.RATE_KEYS:
+                if all(m.rate(key) is None for m in months):
+                    continue  # a rate nobody has a denominator for: no row of dots (it fits 80 columns)
+                parts.append(f"{reports.RATE_LABELS[key]} {reports.sparkline((m.rate(key) for m in months), 1.0, None)}")
+            return f"{label}：" + "  ".join(parts)
+
+        # bars start a tenth below each row's lowest value (reports.sparkline)
+        out = [f"月度趋势（{span}，每格一个月，· 为无数据）",
+               line(reports.clean(a.total.department), a.total_trend)]
+        months = a.trends.get(department_id) if department_id is not None else None
+        if months:
+            name = reports.clean(a.by_id(department_id).department) if department_id is not None else ""
+            out.append(line(name, months))
+        return "\n".join(out)
+
+    def _show_trend(self) -> None:
+        dept: int | None = None
+        table = self.table
+        if self.rows and table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            dept = None if key in (None, "total") else int(key)
+        self.query_one("#assess-trend", Static).update(self.trend_text(dept))
+
+    @on(DataTable.CellHighlighted, "#assess-table")
+    def _highlighted(self) -> None:
+        if self.assessment is not None and len(self.assessment.months) > 1:
+            self._show_trend()
 
     @staticmethod
     def _boards(a: reports.Assessment) -> str:
         def line(label: str, fs: list[reports.DepartmentFigures]) -> str:
             if not fs:
-                return f"{label}：（无参与排名的单位）"
+                return f"{label}：（无派发量不少于 {a.min_dispatched} 件的单位）"
             return f"{label}：" + "  ".join(
                 f"{f.rank}.{reports.clean(f.department)} {reports.fmt_value(f.score, 'num')}" for f in fs)
         return line("红榜（前五）", a.best) + "\n" + line("黑榜（后五）", a.worst)
@@ -307,7 +365,8 @@ class AssessmentScreen(AppAccess, Screen[None]):
             table.clear(columns=True)
             for i, c in enumerate(self.columns):
                 mark = (" ▼" if self.sort_reverse else " ▲") if i == self.sort_column else ""
-                width = None if c.kind == "text" else max(reports.display_width(c.header) + 2, 7)
+                # as wide as the heading (and its sort mark): the cell padding already separates columns
+                width = None if c.kind == "text" else max(reports.display_width(c.header + mark), 6)
                 table.add_column(c.header + mark, key=str(i), width=width)
             for key, values in self._sorted_rows():
                 cells = []
@@ -358,19 +417,26 @@ class AssessmentScreen(AppAccess, Screen[None]):
     def _step_month(self, step: int) -> None:
         box = self.query_one("#assess-period", Input)
         try:
-            start, _ = parse_period(box.value)
+            start, end = parse_period(box.value)
         except reports.ReportError:
-            start = self.clock.today()
-        y, m = divmod(start.year * 12 + start.month - 1 + step, 12)
-        box.value = f"{y}-{m + 1:02d}"
+            start = end = self.clock.today()
+        shown = reports.period_of(start, end)
+        if shown is not None and shown.kind == "year":
+            box.value = f"{start.year + step}"
+        elif shown is not None and shown.kind == "quarter":
+            y, q = divmod(start.year * 4 + (start.month - 1) // 3 + step, 4)
+            box.value = f"{y}Q{q + 1}"
+        else:
+            y, m = divmod(start.year * 12 + start.month - 1 + step, 12)
+            box.value = f"{y}-{m + 1:02d}"
         self.compute()
 
     def action_previous_month(self) -> None:
-        """The month before."""
+        """The month (quarter, year) before."""
         self._step_month(-1)
 
     def action_next_month(self) -> None:
-        """The month after."""
+        """The month (quarter, year) after."""
         self._step_month(1)
 
     def action_sort(self) -> None:

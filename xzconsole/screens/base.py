@@ -49,6 +49,19 @@ class AppAccess:
         """The console's one clock (``XzApp.clock``)."""
         return console_app(self.app).clock
 
+    def set_loading(self, loading: bool) -> None:
+        """Keep Textual's spinner off a whole screen.
+
+        The screens use ``self.loading`` as their own "a page is being read"
+        flag.  On a Screen that flag is Textual's ``Widget.loading``, which
+        covers the whole screen with a loading indicator while a worker runs:
+        the widget with the focus is covered and the focus moved on — after
+        F4 ``/`` 社保 Enter the cursor landed in 发文单位 and the next words
+        typed became an issuer filter (issue 16 item 3).  A screen shows its
+        progress in its status line instead.
+        """
+        return
+
     def _worker_store(self) -> Store:
         """A connection of the worker's own: SQLite connections stay in their thread."""
         from ..store import Store

@@ -66,7 +66,9 @@ def day_cell(info: DayInfo, today: dt.date) -> tuple[str, list[str]]:
         classes.append("-provisional")
     if d == today:
         classes.append("-today")
-    first = f"{d.day:>2} {' '.join(marks)}".rstrip()
+    # marks side by side (" 5 休暂"): the first line fits a cell of 7 columns at 80×24,
+    # so it never wraps over the holiday's name on the second (issue 16 item 11)
+    first = f"{d.day:>2} {''.join(marks)}".rstrip()
     second = info.name if info.kind in ("holiday", "makeup") else ("" if info.workday else "休息")
     return f"{first}\n{second}", classes
 

@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -39,6 +39,7 @@ from ..clock import weekday_cn
 from ..models import Department, KnowledgeEntry, Satisfaction, Ticket
 from ..textsafe import literal, plain
 from ..widgets.key_bar import KeyBar
+from ..widgets.wrapped import WrappedText
 
 T = TypeVar("T")
 
@@ -214,7 +215,7 @@ class ConfirmDialog(FormDialog[bool]):
 
     def compose_body(self) -> ComposeResult:
         if self.message:
-            yield Static(literal(self.message, single_line=False), classes="dialog-message")
+            yield WrappedText(literal(self.message, single_line=False), classes="dialog-message")
 
     def on_mount(self) -> None:
         self.query_one(".dialog-ok", Button).label = self.confirm_label
@@ -389,8 +390,12 @@ class ExtensionDialog(FormDialog[tuple[int, str]]):
 
     @on(Input.Submitted, "#ext-days")
     def _days_done(self, event: Input.Submitted) -> None:
+        """Enter confirms, as the hint says; only with no reason yet it goes on to the reason."""
         event.stop()
-        self.query_one("#ext-reason", Input).focus()
+        if self.query_one("#ext-reason", Input).value.strip():
+            self.action_submit()
+        else:
+            self.query_one("#ext-reason", Input).focus()
 
     @on(Input.Submitted, "#ext-reason")
     def _reason_done(self, event: Input.Submitted) -> None:
@@ -403,23 +408,66 @@ class ExtensionDialog(FormDialog[tuple[int, str]]):
 OUTCOMES = [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.UNSATISFIED, Satisfaction.UNREACHABLE]
 
 
-class FollowUpDialog(FormDialog[tuple[Satisfaction, str]]):
-    """回访: one of the four outcomes (keys 1–4 or the list) and a note."""
+#: 是否解决 as the dialog offers it: not asked, solved, not solved
+RESOLVED_CHOICES: list[tuple[bool | None, str]] = [(None, "未询问"), (True, "已解决"), (False, "未解决")]
 
-    BINDINGS = [Binding(str(i + 1), f"outcome({i})", o.label, id=f"followup.{o.value}") for i, o in enumerate(OUTCOMES)]
+
+class FollowUpDialog(FormDialog[tuple[Satisfaction, str, bool | None]]):
+    """回访: one of the four outcomes (keys 1–4 or the list), the enterprise's
+    answer to 是否解决 (y 已解决 / n 未解决 while the list has focus, or the
+    buttons) and a note."""
+
+    DEFAULT_CSS = """
+    FollowUpDialog #followup-resolved-row {
+        height: 1;
+        width: 1fr;
+    }
+    FollowUpDialog .followup-resolved-label {
+        color: $text-muted;
+        margin-right: 1;
+    }
+    FollowUpDialog #followup-resolved {
+        layout: horizontal;
+        width: auto;
+        height: auto;
+        border: none;
+        padding: 0;
+        background: transparent;
+    }
+    FollowUpDialog #followup-resolved RadioButton {
+        margin-right: 1;
+        width: auto;
+    }
+    """
+
+    BINDINGS = [
+        *[Binding(str(i + 1), f"outcome({i})", o.label, id=f"followup.{o.value}") for i, o in enumerate(OUTCOMES)],
+        Binding("y", "resolved(1)", "已解决", id="followup.resolved"),
+        Binding("n", "resolved(2)", "未解决", id="followup.unresolved"),
+    ]
 
     def __init__(self, initial_outcome: Satisfaction | None = None, initial_note: str = "", *,
-                 unreachable_count: int = 0, on_submit: SubmitHook[tuple[Satisfaction, str]] | None = None,
+                 unreachable_count: int = 0, initial_resolved: bool | None = None,
+                 on_submit: SubmitHook[tuple[Satisfaction, str, bool | None]] | None = None,
                  id: str | None = None) -> None:
         super().__init__("回访", on_submit=on_submit, id=id)
         self.initial_outcome = initial_outcome
         self.initial_note = initial_note
+        self.initial_resolved = initial_resolved
         self.unreachable_count = unreachable_count
 
     def compose_body(self) -> ComposeResult:
         yield Label("回访结果", classes="dialog-label")
         yield OptionList(*[Option(f"{i + 1}  {o.label}", id=o.value) for i, o in enumerate(OUTCOMES)],
                          id="followup-outcome", classes="dialog-list")
+        # one line under the list (the dialog must still fit an 80×24 terminal)
+        with Horizontal(id="followup-resolved-row"):
+            yield Label("是否解决", classes="followup-resolved-label")
+            with RadioSet(id="followup-resolved"):
+                for value, label in RESOLVED_CHOICES:
+                    key = {None: "unasked", True: "yes", False: "no"}[value]
+                    yield RadioButton(label, value=value is self.initial_resolved, id=f"followup-resolved-{key}")
+            yield Label("y 已解决 · n 未解决", classes="followup-resolved-label")
         if self.unreachable_count:
             yield Static(f"此前已 {self.unreachable_count} 次未联系上；第 {rules.UNREACHABLE_LIMIT} 次将按“多次未联系上”办结",
                          classes="dialog-message")
@@ -436,6 +484,16 @@ class FollowUpDialog(FormDialog[tuple[Satisfaction, str]]):
         idx = self.query_one("#followup-outcome", OptionList).highlighted or 0
         return OUTCOMES[idx]
 
+    @property
+    def resolved(self) -> bool | None:
+        idx = self.query_one("#followup-resolved", RadioSet).pressed_index
+        return RESOLVED_CHOICES[idx][0] if idx >= 0 else None
+
+    def action_resolved(self, index: int) -> None:
+        """Record the enterprise's 是否解决 answer by key (y / n)."""
+        buttons = list(self.query_one("#followup-resolved", RadioSet).query(RadioButton))
+        buttons[index].value = True
+
     def action_outcome(self, index: int) -> None:
         """Choose an outcome by number and go on to the note."""
         self.query_one("#followup-outcome", OptionList).highlighted = index
@@ -451,8 +509,13 @@ class FollowUpDialog(FormDialog[tuple[Satisfaction, str]]):
         event.stop()
         self.action_submit()
 
-    def collect(self) -> tuple[Satisfaction, str] | None:
-        return self.outcome, self.query_one("#followup-note", Input).value.strip()
+    def collect(self) -> tuple[Satisfaction, str, bool | None] | None:
+        outcome, resolved = self.outcome, self.resolved
+        if outcome is Satisfaction.UNREACHABLE and resolved is not None:
+            self.show_error("未联系上企业，是否解决应为“未询问”")
+            self.query_one("#followup-resolved", RadioSet).focus()
+            return None
+        return outcome, self.query_one("#followup-note", Input).value.strip(), resolved
 
 
 # ---------------------------------------------------------------- merge

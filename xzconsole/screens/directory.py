@@ -75,6 +75,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
         self.page_keys: list[Key | None] = [None]  # the key before each page; [-1] is the current page's
         self.loading = False
         self.narrow: bool | None = None
+        self._columns_for = 0  # the terminal width the columns were laid out for
         self._token = 0
 
     @property
@@ -111,19 +112,21 @@ class DirectoryScreen(AppAccess, Screen[None]):
             self._fill()
 
     def _set_columns(self, width: int) -> bool:
-        narrow = width < NARROW_BELOW
-        if narrow == self.narrow:
+        """Columns for a terminal ``width``; the name takes the space the others
+        leave (issue 16 item 8).  True when they changed."""
+        if width == self._columns_for:
             return False
-        self.narrow = narrow
+        self._columns_for = width
+        self.narrow = width < NARROW_BELOW
+        fixed = [("工单未结/全部", 13, "tickets"), ("统一社会信用代码", 18, "uscc"), ("区域", 8, "district")]
+        if not self.narrow:
+            fixed += [("行业", 8, "industry"), ("联系人", 22, "contact")]
         t = self.table
         t.clear(columns=True)
-        t.add_column("工单未结/全部", width=13, key="tickets")
-        t.add_column("统一社会信用代码", width=18, key="uscc")
-        t.add_column("区域", width=8, key="district")
-        if not narrow:
-            t.add_column("行业", width=8, key="industry")
-            t.add_column("联系人", width=22, key="contact")
-        t.add_column("企业名称", key="name")
+        for label, w, key in fixed:
+            t.add_column(label, width=w, key=key)
+        # each column has one cell of padding either side; 2 more for the scroll bar
+        t.add_column("企业名称", width=max(12, width - sum(w + 2 for _, w, _ in fixed) - 2 - 2), key="name")
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

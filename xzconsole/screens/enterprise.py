@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..areas.enterprise_page import PushLine
+from ..areas.grants import GrantLine, GrantTotal, headline, yuan
 from ..models import Policy, Role, Staff, Ticket
 from ..rules import WarningLevel
 from ..textsafe import literal, plain
@@ -99,6 +100,22 @@ def event_text(e: EnterpriseEvent) -> str:
     return "；".join(parts) or e.note
 
 
+def grants_text(lines: list[GrantLine], total: GrantTotal) -> Text:
+    """The 政策兑现 line: this enterprise's funds by policy, and the whole ledger's headline."""
+    t = Text("\n政策兑现：")
+    if lines:
+        policies = {g.policy_id for g in lines}
+        t.append(f"获得资金 {len(lines)} 笔 {yuan(sum(g.amount_fen for g in lines))}"
+                 f"（{len(policies)} 项政策，最近 {lines[0].granted_on}")
+        t.append_text(literal(f" {lines[0].department}" if lines[0].department else ""))
+        t.append("）")
+    else:
+        t.append("尚无兑现记录")
+    if total.enterprises:
+        t.append(f" · 全市 {headline(total)}", style="dim")
+    return t
+
+
 def row_cells(tab: str, row: HistoryRow, owner: int) -> tuple[str, list[Text]]:
     """(row key, cells) of one history row in its tab; ``owner`` is the page's
     record (an event written on a record merged into it names that record)."""
@@ -139,9 +156,11 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         """The profile and the first page of every tab."""
 
         def __init__(self, token: int, profile: EnterpriseProfile,
-                     pages: dict[str, tuple[Sequence[HistoryRow], Key | None]]) -> None:
+                     pages: dict[str, tuple[Sequence[HistoryRow], Key | None]],
+                     grants: tuple[list[GrantLine], GrantTotal] | None = None) -> None:
             super().__init__()
             self.token, self.profile, self.pages = token, profile, pages
+            self.grants = grants
 
     class More(Message):
         """The next page of one tab."""
@@ -154,6 +173,8 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         super().__init__()
         self.enterprise_id = enterprise_id
         self.profile: EnterpriseProfile | None = None
+        #: this enterprise's policy funds and the whole ledger's figure (政策兑现)
+        self.grants: tuple[list[GrantLine], GrantTotal] | None = None
         self.rows: dict[str, list[HistoryRow]] = {tab: [] for tab, _, _ in TABS}
         self.keys: dict[str, Key | None] = {}
         self._token = 0
@@ -210,9 +231,10 @@ class EnterpriseScreen(AppAccess, Screen[None]):
                 profile = store.directory.profile(self.user, self.enterprise_id)
                 eid = stored_id(profile.enterprise)
                 pages = {tab: self._reader(store, tab)(self.user, eid) for tab, _, _ in TABS}
+                grants = (store.grants.for_record(self.user, eid), store.grants.total())
         finally:
             store.disconnect()
-        self.post_message(self.Loaded(token, profile, pages))
+        self.post_message(self.Loaded(token, profile, pages, grants))
 
     @staticmethod
     def _reader(store: Store, tab: str) -> TabReader:
@@ -235,6 +257,7 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         if message.token != self._token:
             return
         self.profile = message.profile
+        self.grants = message.grants
         self.enterprise_id = stored_id(self.profile.enterprise)  # a merged id opened the surviving record
         self._show_header()
         with self.app.batch_update():
@@ -299,6 +322,8 @@ class EnterpriseScreen(AppAccess, Screen[None]):
         if e.note:
             t.append(" · 备注：")
             t.append_text(literal(e.note))
+        if self.grants is not None:
+            t.append_text(grants_text(*self.grants))
         self.query_one("#ent-header", Static).update(t)
         for tab, label, _ in TABS:
             n = f.total if tab == "tickets" else p.counts[tab]

@@ -45,6 +45,7 @@ from ..models import (
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
+from ..widgets.wrapped import WrappedText
 from .dialogs import ConfirmDialog, ticket_line
 
 # ---------------------------------------------------------------- field checks
@@ -135,7 +136,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
                 yield OptionList(id="intake-enterprises")
                 yield Label("知识库建议（F3，Ctrl+R 直接答复）", classes="side-title")
                 yield OptionList(id="intake-kb")
-                yield Static("", id="intake-kb-answer")
+                yield WrappedText("", id="intake-kb-answer")
         yield KeyBar()
 
     @staticmethod
@@ -229,6 +230,15 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     @on(Select.Changed, "#intake-type")
     def _type_chosen(self) -> None:
         self.check_field("intake-type")
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    def _edited(self, event: Input.Changed | TextArea.Changed) -> None:
+        """A message under a field goes as soon as the field is right (new ones wait for leaving it)."""
+        control = event.input if isinstance(event, Input.Changed) else event.text_area
+        field_id = control.id or ""
+        if field_id in FIELD_CHECKS and self.error_of(field_id):
+            self.check_field(field_id)
 
     # -- enterprise look-up and auto-fill -----------------------------------
     @on(Input.Changed, "#intake-name")
@@ -496,6 +506,10 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     # -- leaving -------------------------------------------------------------
     def _typed_anything(self) -> bool:
         return any(self._value(f).strip() for f in FIELD_CHECKS)
+
+    def has_unsaved_input(self) -> bool:
+        """Something typed that leaving (Esc, or ``q`` for the console) would lose."""
+        return self._typed_anything()
 
     def action_leave(self) -> None:
         """Back to the queue; asks first when something was typed."""

@@ -34,10 +34,12 @@ from ..models import KnowledgeEntry, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
-from .dialogs import FormDialog, SubmitHook
+from .dialogs import FormDialog, ReasonDialog, SubmitHook
 
 RESULT_LIMIT = 50
 EDITOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+REVIEWER_ACTIONS = {"review_queue", "accept_entry", "return_entry"}
+LIAISON_ACTIONS = {"mine", "mark_reviewed"}
 
 
 def updated_text(entry: KnowledgeEntry, updated_by: str = "") -> str:
@@ -61,12 +63,13 @@ class KnowledgeEditor(FormDialog[dict[str, Any]]):
     HINT = "Ctrl+S 保存 · Esc 取消"
 
     def __init__(self, entry: KnowledgeEntry | None, categories: list[tuple[str, str]], departments: list[str],
-                 updated: str = "", *, on_submit: SubmitHook[dict[str, Any]] | None = None) -> None:
+                 updated: str = "", *, on_submit: SubmitHook[dict[str, Any]] | None = None, fixed_department: str = "") -> None:
         super().__init__("修改知识库条目" if entry else "新建知识库条目", on_submit=on_submit, id="kb-editor")
         self.entry = entry
         self.categories = categories
         self.departments = departments
         self.updated = updated
+        self.fixed_department = fixed_department  # a liaison's own department: not editable
 
     def compose_body(self) -> ComposeResult:
         e = self.entry
@@ -82,8 +85,8 @@ class KnowledgeEditor(FormDialog[dict[str, Any]]):
         yield Select(self.categories, prompt="（不分类）", id="kbe-category",
                      value=e.category if e and e.category in values else Select.NULL)
         yield Label("责任单位（简称）", classes="dialog-label")
-        yield Input(plain(e.department) if e else "", id="kbe-department", classes="dialog-input",
-                    suggester=SuggestFromList(self.departments))
+        yield Input(self.fixed_department or (plain(e.department) if e else ""), id="kbe-department", classes="dialog-input",
+                    suggester=SuggestFromList(self.departments), disabled=bool(self.fixed_department))
 
     def on_mount(self) -> None:
         self.query_one("#kbe-question", Input).focus()
@@ -111,6 +114,11 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         Binding("slash", "focus_search", "搜索", id="knowledge.search"),
         Binding("a", "new_entry", "新建", id="knowledge.new"),
         Binding("e", "edit_entry", "修改", id="knowledge.edit"),
+        Binding("m", "mine", "本单位条目", id="knowledge.mine"),
+        Binding("k", "mark_reviewed", "标记已核对", id="knowledge.reviewed"),
+        Binding("v", "review_queue", "待审核", id="knowledge.review_queue"),
+        Binding("y", "accept_entry", "审核通过", id="knowledge.accept"),
+        Binding("x", "return_entry", "退回", id="knowledge.return"),
         Binding("escape", "back", "返回", id="knowledge.back"),
     ]
 
@@ -128,12 +136,18 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         self.entries: list[KnowledgeEntry] = []
         self.loading = False
         self._token = 0
+        self.mode = ""  # "" search; "mine" a liaison's department entries; "review" entries awaiting the center
 
 
     @property
     def can_edit(self) -> bool:
         user = self.user
-        return user is not None and user.role in EDITOR_ROLES
+        return user is not None and (user.role in EDITOR_ROLES or self.liaison != "")
+
+    @property
+    def liaison(self) -> str:
+        user = self.user
+        return user.department_name or "" if user is not None and user.role is Role.DEPARTMENT else ""
 
     @property
     def table(self) -> DataTable[Text]:
@@ -142,10 +156,19 @@ class KnowledgeScreen(AppAccess, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("new_entry", "edit_entry") and not self.can_edit:
             return False
+        if action in REVIEWER_ACTIONS and not (self.user is not None and self.user.role in EDITOR_ROLES):
+            return False
+        if action in ("accept_entry", "return_entry") and self.mode != "review":
+            return False  # reviewing is done in the list of entries awaiting it (v)
+        if action == "mark_reviewed" and self.mode != "mine":
+            return False  # confirming is done in the department's own list (m)
+        if action in LIAISON_ACTIONS and not self.liaison:
+            return False
         return True
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader("知识库", id="header")
+        yield Static("", id="kb-notice", markup=False)
         yield Input(self.words, placeholder="检索知识库：问题或答案中的词（空格分隔多个词，回车执行）", id="kb-search-box")
         with Horizontal(id="kb-body"):
             yield DataTable(id="kb-table", cursor_type="row", zebra_stripes=True)
@@ -159,6 +182,7 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         t.add_column("责任单位", width=10, key="department")
         t.add_column("更新", width=10, key="updated")
         t.add_column("问题", key="question")
+        self.show_notices()
         if self.words.strip():
             self.search(self.words)
             t.focus()
@@ -166,10 +190,36 @@ class KnowledgeScreen(AppAccess, Screen[None]):
             self._update_status()
             self.query_one("#kb-search-box", Input).focus()
 
+    def show_notices(self) -> None:
+        """Entries returned or due for review (a liaison), entries to review (the center)."""
+        user = self.user
+        lines = self.store.knowledge.review_notices(user) if user is not None else []
+        box = self.query_one("#kb-notice", Static)
+        box.update("⚑ " + "；".join(lines) if lines else "")
+        box.display = bool(lines)
+
+    @property
+    def notice_text(self) -> str:
+        return str(self.query_one("#kb-notice", Static).render())
+
+    def show_list(self, mode: str) -> None:
+        """A liaison's department entries ("mine") or the entries awaiting review ("review")."""
+        self.mode = mode
+        self.refresh_bindings()
+        if mode == "mine":
+            entries = self.store.knowledge.department_entries(self.liaison, limit=RESULT_LIMIT)
+        else:
+            entries = self.store.knowledge.pending_review(limit=RESULT_LIMIT)
+        self.show_entries(entries)
+        self.show_notices()
+        self.table.focus()
+
     # -- searching --------------------------------------------------------------------
     def search(self, words: str) -> None:
         """Find the best entries for ``words`` (in a worker)."""
         self.words = words
+        self.mode = ""
+        self.refresh_bindings()
         self._token += 1
         self.loading = True
         self._update_status()
@@ -206,7 +256,10 @@ class KnowledgeScreen(AppAccess, Screen[None]):
             t.clear()
             for e in entries:
                 when = format_datetime(e.updated_at)[:10] if e.updated_at else "—"
-                t.add_row(literal(e.department or "—"), Text(when), literal(e.question), key=str(e.id))
+                question = literal(e.question)
+                if e.review:
+                    question = Text.assemble((f"[{e.review_label}] ", "bold"), question)
+                t.add_row(literal(e.department or "—"), Text(when), question, key=str(e.id))
         if focus_id is not None:
             for i, e in enumerate(entries):
                 if e.id == focus_id:
@@ -215,7 +268,11 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         self._show_detail()
 
     def _update_status(self) -> None:
-        if self.loading:
+        if self.mode == "mine":
+            text = f"本单位（{self.liaison}）的知识库条目 {len(self.entries)} 条 · 退回和待核对的在前 · k 标记已核对"
+        elif self.mode == "review":
+            text = f"部门维护、待中心审核的条目 {len(self.entries)} 条 · y 审核通过 · x 退回"
+        elif self.loading:
             text = "检索中…"
         elif not self.words.strip():
             text = "输入关键词后回车检索；按 / 回到搜索框"
@@ -253,6 +310,13 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         text.append_text(literal(f"责任单位：{e.department or '—'}", style="dim"))
         text.append("\n")
         text.append_text(literal(f"最近更新：{updated_text(e, self.store.knowledge.updated_by(stored_id(e)))}", style="dim"))
+        if e.review:
+            text.append("\n")
+            text.append_text(literal(f"审核：{e.review_label}" + ("（新条目，审核通过后供热线检索）" if not e.accepted else ""),
+                                     style="bold"))
+            if e.review == "returned" and e.review_note:
+                text.append("\n")
+                text.append_text(literal(f"退回理由：{e.review_note}", single_line=False))
         box.update(text)
 
     @property
@@ -286,7 +350,8 @@ class KnowledgeScreen(AppAccess, Screen[None]):
         tree = self.store.categories()
         names = [d.short_name for d in self.store.departments()]
         updated = updated_text(entry, self.store.knowledge.updated_by(stored_id(entry))) if entry else ""
-        return KnowledgeEditor(entry, knowledge_category_options(tree), names, updated, on_submit=self._save(entry))
+        return KnowledgeEditor(entry, knowledge_category_options(tree), names, updated, on_submit=self._save(entry),
+                               fixed_department=self.liaison)
 
     def _save(self, entry: KnowledgeEntry | None) -> SubmitHook[dict[str, Any]]:
         def submit(dialog: FormDialog[dict[str, Any]], v: dict[str, Any]) -> None:
@@ -301,7 +366,8 @@ class KnowledgeScreen(AppAccess, Screen[None]):
                 dialog.show_error(str(exc))
                 return
             dialog.dismiss(v)
-            self.notify("已保存", markup=False)
+            self.notify("已保存，待中心审核" if self.liaison else "已保存", markup=False)
+            self.show_notices()
             # show the saved entry at once (the search may rank it anywhere, or not hold it)
             others = [e for e in self.entries if e.id != saved.id]
             self.show_entries([saved, *others][:RESULT_LIMIT], focus_id=saved.id)
@@ -325,6 +391,58 @@ class KnowledgeScreen(AppAccess, Screen[None]):
             self.notify(plain(exc), severity="error", markup=False)
             return
         self.app.push_screen(self._editor(fresh))
+
+    def action_mine(self) -> None:
+        """A liaison: their department's entries, returned and due ones first."""
+        self.show_list("mine")
+
+    def action_review_queue(self) -> None:
+        """The center: departments' entries awaiting review."""
+        self.show_list("review")
+
+    def _act(self, do: Any, done: str) -> None:
+        e = self.current()
+        if e is None:
+            self.notify("请先选择一个条目", severity="warning", markup=False)
+            return
+        try:
+            saved = do(stored_id(e))
+        except store_error_types() as exc:
+            self.notify(plain(exc), title="未能完成", severity="error", markup=False, timeout=8)
+            return
+        self.notify(done, markup=False)
+        if self.mode:
+            self.show_list(self.mode)
+        else:
+            self.show_entries([saved if x.id == saved.id else x for x in self.entries], focus_id=saved.id)
+            self.show_notices()
+
+    def action_mark_reviewed(self) -> None:
+        """A liaison confirms the highlighted entry is still current."""
+        self._act(lambda kid: self.store.knowledge.mark_reviewed(self.user, kid), "已标记为已核对")
+
+    def action_accept_entry(self) -> None:
+        """The center accepts the highlighted department entry."""
+        self._act(lambda kid: self.store.knowledge.accept(self.user, kid), "审核通过")
+
+    def action_return_entry(self) -> None:
+        """The center returns the highlighted department entry, with a reason."""
+        e = self.current()
+        if e is None:
+            self.notify("请先选择一个条目", severity="warning", markup=False)
+            return
+
+        def submit(dialog: FormDialog[str], reason: str) -> None:
+            try:
+                self.store.knowledge.return_entry(self.user, stored_id(e), reason)
+            except store_error_types() as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(reason)
+            self.notify("已退回部门", markup=False)
+            self.show_list(self.mode or "review")
+
+        self.app.push_screen(ReasonDialog("退回知识库条目", "如：请写明办理渠道", label="退回理由", on_submit=submit))
 
 
 __all__ = ["KnowledgeEditor", "KnowledgeScreen", "knowledge_category_options", "updated_text"]

@@ -40,7 +40,7 @@ from textual.worker import Worker, WorkerState
 
 from .base import AppAccess, select_value, store_error_types, stored_id
 from .. import policies as pol
-from ..models import PolicyKind, PolicyLevel, PolicyStatus, Role
+from ..models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
@@ -48,6 +48,8 @@ from .dialogs import ConfirmDialog, FormDialog, ReasonDialog
 from .policy_associations import AssociationPicker, CommentRoundsScreen, PickedAssociations, PushHistoryScreen
 from .policy_editor import PolicyEditorScreen, category_options, split_category
 from .policy_feedback import FeedbackScreen
+from .policies_columns import ColumnPickDialog, ColumnsScreen
+from .policies_orders import OrdersScreen
 
 PAGE_SIZE = 50
 NARROW_BELOW = 100  # columns: below this the list drops the issuer column
@@ -82,17 +84,42 @@ def days_left_text(n: int | None) -> Text:
     return Text(label)
 
 
+#: a department draft's place in the review, short enough for the list's status column
+REVIEW_SHORT = {"editing": "起草中", "submitted": "待审核", "returned": "已退回"}
+REVIEW_ACTIONS = ("create", "submit", "return", "publish")
+
+
+def status_label(p: Policy) -> str:
+    """The status a list row shows: a department draft's review state, else the status."""
+    if p.status is PolicyStatus.DRAFT and p.review in REVIEW_SHORT:
+        return REVIEW_SHORT[p.review]
+    return p.status.label
+
+
 def policy_detail_text(detail: dict[str, Any]) -> Text:
     """The detail pane: every user-supplied piece through :func:`literal`."""
     p = detail["policy"]
     t = Text()
     t.append_text(literal(p.title, style="bold"))
     t.append("\n")
-    meta = [p.status.label, p.level.label, p.kind.label]
+    meta = [status_label(p), p.level.label, p.kind.label]
     if p.category:
         meta.append(p.category + (f" / {p.subcategory}" if p.subcategory else ""))
     t.append_text(literal(" · ".join(meta), style="dim"))
     t.append("\n\n")
+    if p.review:
+        # a department's draft: where it stands in the center's review, and why it came back
+        t.append_text(literal(f"部门起草：{p.issuer} · {p.review_label}", style="bold"))
+        t.append("\n")
+        if p.review == "returned" and p.review_note:
+            t.append("退回理由：", style="bold")
+            t.append_text(literal(p.review_note, single_line=False))
+            t.append("\n")
+        for h in detail.get("review_history", []):
+            when = str(h["at"]).replace("T", " ")[:16]
+            t.append_text(literal(f"  {when} {h['actor']} {h['label']}{'：' + h['note'] if h['note'] else ''}", style="dim"))
+            t.append("\n")
+        t.append("\n")
     rows = [
         ("文号", p.doc_number or "—"),
         ("发文单位", p.issuer or "—"),
@@ -111,6 +138,10 @@ def policy_detail_text(detail: dict[str, Any]) -> Text:
     t.append_text(link("来源链接", p.source_url))
     t.append("\n")
     lag = detail.get("lag")
+    placed = (["置顶"] if detail.get("pinned") else []) + [f"专栏：{c}" for c in detail.get("columns", [])]
+    if placed:
+        t.append_text(literal(" · ".join(placed), style="bold"))
+        t.append("\n")
     if lag is not None and lag.publish is not None:
         late = lag.late()
         t.append(f"发布用时：{lag.publish} 个工作日（目标 {lag.targets.publish}）"
@@ -153,12 +184,28 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         Binding("h", "push_history", "推送记录", id="policies.push_history"),
         Binding("c", "comments", "征求意见", id="policies.comments"),
         Binding("b", "feedback", "政策反馈", id="policies.feedback"),
+        Binding("s", "submit_draft", "提交审核", id="policies.submit"),
+        Binding("x", "return_draft", "退回部门", id="policies.return"),
+        Binding("m", "mine", "本单位政策", id="policies.mine"),
+        Binding("v", "review_queue", "待审核", id="policies.review_queue"),
+        Binding("p", "pin", "置顶", id="policies.pin"),
+        Binding("l", "add_to_column", "加入专栏", id="policies.column_add"),
+        Binding("d", "remove_from_column", "移出专栏", id="policies.column_remove"),
+        Binding("o", "columns", "专栏管理", id="policies.columns"),
+        Binding("g", "orders", "定制点餐", id="policies.orders"),
+        Binding("left_square_bracket", "move(-1)", "上移", id="policies.move_up", show=False),
+        Binding("right_square_bracket", "move(1)", "下移", id="policies.move_down", show=False),
+        *[Binding(str(n), f"column({n})", f"专栏{n}", id=f"policies.column{n}", show=False) for n in range(10)],
         Binding("r", "reload", "刷新", id="policies.reload", show=False),
         Binding("escape", "back", "返回", id="policies.back"),
     ]
 
     #: actions only a supervisor may take (the store refuses the others anyway)
-    MANAGER_ACTIONS = {"new_policy", "edit_policy", "publish", "withdraw", "push"}
+    MANAGER_ACTIONS = {"publish", "withdraw", "push", "return_draft", "review_queue", "pin", "add_to_column",
+                       "remove_from_column", "columns", "move"}
+    #: a supervisor, or a department liaison for their own department's drafts
+    AUTHOR_ACTIONS = {"new_policy", "edit_policy"}
+    LIAISON_ACTIONS = {"submit_draft", "mine"}
 
     class PageLoaded(Message):
         """A page read by the worker; ``token`` drops stale answers."""
@@ -179,12 +226,24 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self.loading = False
         self.narrow: bool | None = None
         self._token = 0
+        #: "" the library; "mine" a liaison's department drafts; "review" the drafts awaiting the center
+        self.mode = ""
+        #: the 专栏 listed (number keys; 0 the whole library), and the columns line's columns
+        self.column_id: int | None = None
+        self.columns: list[dict[str, Any]] = []
+        self.pins: set[int] = set()
+        #: give the list the focus back once the page is read (``loading`` moves it off the table)
+        self._refocus = False
 
     # -- shortcuts -------------------------------------------------------------------
 
     @property
     def is_manager(self) -> bool:
         return self.user is not None and self.user.role is Role.SUPERVISOR
+
+    @property
+    def is_liaison(self) -> bool:
+        return self.user is not None and self.user.role is Role.DEPARTMENT and bool(self.user.department_name)
 
     @property
     def table(self) -> DataTable[Text]:
@@ -195,6 +254,8 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         tree = self.store.categories()
         issuers = sorted({d.short_name for d in self.store.departments()})
         yield ConsoleHeader("政策库", id="header")
+        yield Static("", id="pol-notice", markup=False)
+        yield Static("", id="pol-columns", markup=False)
         yield Input(self.query_state.words, placeholder="搜索政策：标题 / 文号 / 发文单位 / 摘要（空格分隔多个词，回车执行）",
                     id="pol-search")
         with Horizontal(id="pol-filters"):
@@ -214,6 +275,35 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self._set_columns(self.app.size.width)
         self.reload()
         self.table.focus()
+
+    def show_columns(self) -> None:
+        """The columns line: the pinned count and the columns, numbered for the number keys."""
+        self.columns = self.store.library.columns()
+        self.pins = self.store.library.pinned_ids()
+        parts = []
+        for i, c in enumerate(self.columns[:9], 1):
+            mark = "▶" if c["id"] == self.column_id else ""
+            parts.append(f"{mark}{i} {c['name']}（{c['published']}）")
+        head = f"置顶 {len(self.store.library.pinned())} 件" if not self.column_id else "0 全部政策"
+        self.query_one("#pol-columns", Static).update(
+            f"{head} · 专栏：{' · '.join(parts)}" if parts else f"{head} · 尚无专栏" + ("（o 专栏管理）" if self.is_manager else ""))
+
+    @property
+    def columns_text(self) -> str:
+        return str(self.query_one("#pol-columns", Static).render())
+
+    def show_notices(self) -> None:
+        """The review notices for this user (returned drafts, entries due, drafts to review)."""
+        user = self.user
+        lines = [*self.store.library.review_notices(user), *self.store.knowledge.review_notices(user),
+                 *self.store.orders.notices(user)] if user else []
+        box = self.query_one("#pol-notice", Static)
+        box.update("⚑ " + "；".join(lines) if lines else "")
+        box.display = bool(lines)
+
+    @property
+    def notice_text(self) -> str:
+        return str(self.query_one("#pol-notice", Static).render())
 
     def on_resize(self) -> None:
         if self._set_columns(self.app.size.width):
@@ -239,6 +329,16 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show only what the role may do; paging only where there is a page to go to."""
         if action in self.MANAGER_ACTIONS and not self.is_manager:
+            return False
+        if action in self.AUTHOR_ACTIONS and not (self.is_manager or self.is_liaison):
+            return False
+        if action in self.LIAISON_ACTIONS and not self.is_liaison:
+            return False
+        if action == "return_draft" and self.mode != "review":
+            return False  # returning is done in the list of drafts awaiting review (v)
+        if action == "remove_from_column" and not self.column_id:
+            return False
+        if action == "orders" and not (self.is_manager or self.is_liaison):
             return False
         if action == "next_page":
             return True if self.more else None
@@ -266,18 +366,32 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if not keep_offset:
             self.query_state.offset = 0
         self._token += 1
+        self._refocus = self._refocus or self.focused is self.table
+        self.query_state.filters.column_id = self.column_id
         self.loading = True
         self._update_status()
-        self._load(self._token, self.query_state.words, self.query_state.filters, self.query_state.offset)
+        self.show_notices()
+        self.show_columns()
+        dept = self.user.department_name if self.user is not None else None
+        self._load(self._token, self.query_state.words, self.query_state.filters, self.query_state.offset,
+                   self.mode, dept or "")
 
     @work(thread=True, exclusive=True, group="policy-page", exit_on_error=False)
-    def _load(self, token: int, words: str, filters: pol.PolicyFilter, offset: int) -> None:
+    def _load(self, token: int, words: str, filters: pol.PolicyFilter, offset: int, mode: str = "",
+              department: str = "") -> None:
         store = self._worker_store()
         try:
-            hits = store.library.search(words, filters, limit=PAGE_SIZE + 1, offset=offset)
-            # the count of a filter alone is one indexed count; with words the
-            # page says "more" instead of counting every match
-            total = None if pol.split_terms(words) else store.library.count(filters)
+            if mode:
+                # the review lists: a department's drafts, or those submitted to the center
+                listed = store.library.department_policies(department) if mode == "mine" else store.library.review_queue()
+                today = store.clock.today()
+                hits = [pol.PolicyHit(p, pol.days_left(p.valid_until, today)) for p in listed]
+                total: int | None = len(hits)
+            else:
+                hits = store.library.search(words, filters, limit=PAGE_SIZE + 1, offset=offset)
+                # the count of a filter alone is one indexed count; with words the
+                # page says "more" instead of counting every match
+                total = None if pol.split_terms(words) else store.library.count(filters)
         finally:
             store.disconnect()
         self.post_message(self.PageLoaded(token, hits[:PAGE_SIZE], len(hits) > PAGE_SIZE, total))
@@ -289,6 +403,9 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self.loading = False
         self.hits, self.more, self.total = message.hits, message.more, message.total
         self._fill()
+        if self._refocus:
+            self._refocus = False
+            self.set_focus(self.table)
         self.refresh_bindings()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -305,7 +422,9 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             t.clear()
             for h in self.hits:
                 p = h.policy
-                cells = [Text(p.status.label), days_left_text(h.days_left), literal(p.issuer or "—"), literal(p.title)]
+                label = "置顶" if p.id in self.pins and p.status is PolicyStatus.PUBLISHED and not self.column_id else status_label(p)
+                cells = [Text(label, style="bold" if label == "置顶" else ""), days_left_text(h.days_left),
+                         literal(p.issuer or "—"), literal(p.title)]
                 if self.narrow:
                     del cells[2]
                 t.add_row(*cells, key=str(p.id))
@@ -318,18 +437,22 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def _update_status(self) -> None:
         q = self.query_state
+        prefix = {"mine": "本单位起草的政策（m 返回政策库）· ", "review": "部门提交待审核的政策（v 返回政策库）· "}.get(self.mode, "")
+        if not self.mode and self.column_id:
+            name = next((c["name"] for c in self.columns if c["id"] == self.column_id), "")
+            prefix = f"专栏“{name}”（0 返回全部）· "
         if self.loading:
             text = "检索中…"
         elif not self.hits:
-            text = "没有符合条件的政策"
+            text = {"mine": "本单位尚未起草政策（a 新建）", "review": "没有待审核的部门草稿"}.get(self.mode, "没有符合条件的政策")
         else:
             span = f"第 {q.offset + 1:,}–{q.offset + len(self.hits):,} 条"
             tail = f" · 共 {self.total:,} 条" if self.total is not None else (" · 还有更多（PageDown）" if self.more else "")
             text = f"第 {q.offset // PAGE_SIZE + 1} 页 · {span}{tail}"
         f = q.filters
-        if f is not None and f.kind in (PolicyKind.DECLARATION.value, PolicyKind.DECLARATION):
+        if f is not None and f.kind in (PolicyKind.DECLARATION.value, PolicyKind.DECLARATION) and not self.mode:
             text += " · 申报类按剩余天数排序"
-        self.query_one("#pol-status", Static).update(text)
+        self.query_one("#pol-status", Static).update(prefix + text)
 
     @property
     def status_text(self) -> str:
@@ -350,6 +473,10 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             return
         try:
             detail = self.store.library.detail(pid)  # one row by primary key: inline is fine
+            if detail["policy"].review:
+                detail["review_history"] = [h for h in self.store.library.history(pid) if h["action"] in REVIEW_ACTIONS]
+            detail["columns"] = self.store.library.columns_of(pid)
+            detail["pinned"] = pid in self.pins
         except store_error_types() as exc:
             box.update(literal(str(exc)))
             return
@@ -413,15 +540,20 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
+    def _after_editor(self, _: int | None) -> None:
+        """Back from the editor: the list read again, the keys on the list (not a filter box)."""
+        self._refocus = True  # the keys on the list once it is read again, not in a filter box
+        self.reload(keep_offset=True)
+
     def action_new_policy(self) -> None:
         """Write a new policy (saved as a draft)."""
-        self.app.push_screen(PolicyEditorScreen(None), lambda _: self.reload(keep_offset=True))
+        self.app.push_screen(PolicyEditorScreen(None), self._after_editor)
 
     def action_edit_policy(self) -> None:
         """Edit the highlighted policy."""
         pid = self._selected()
         if pid is not None:
-            self.app.push_screen(PolicyEditorScreen(pid), lambda _: self.reload(keep_offset=True))
+            self.app.push_screen(PolicyEditorScreen(pid), self._after_editor)
 
     def action_publish(self) -> None:
         """Publish the highlighted draft (refused without summary and interpreter)."""
@@ -497,6 +629,153 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         pid = self._selected()
         if pid is not None:
             self.app.push_screen(CommentRoundsScreen(pid), lambda _: self._show_detail())
+
+    def action_mine(self) -> None:
+        """A liaison: the policies their department drafted (again: back to the library)."""
+        self.mode = "" if self.mode == "mine" else "mine"
+        self.reload()
+
+    def action_review_queue(self) -> None:
+        """A supervisor: the drafts departments submitted for review (again: back to the library)."""
+        self.mode = "" if self.mode == "review" else "review"
+        self.reload()
+
+    def action_submit_draft(self) -> None:
+        """A liaison submits the highlighted draft to the center's review."""
+        pid = self._selected()
+        if pid is None:
+            return
+        p = self.store.library.get(pid)
+
+        def done(ok: bool | None) -> None:
+            if not ok:
+                return
+            try:
+                self.store.library.submit(self.user, pid)
+            except store_error_types() as exc:
+                self._fail(exc)
+                return
+            self.notify(f"已提交中心审核：{plain(p.title)}", markup=False)
+            self.reload(keep_offset=True)
+
+        self.app.push_screen(ConfirmDialog("提交中心审核", p.title, "提交"), done)
+
+    def action_return_draft(self) -> None:
+        """A supervisor returns the highlighted department draft, with a reason."""
+        pid = self._selected()
+        if pid is None:
+            return
+
+        def submit(dialog: FormDialog[str], reason: str) -> None:
+            try:
+                self.store.library.return_draft(self.user, pid, reason)
+            except store_error_types() as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(reason)
+            self.notify("已退回部门", markup=False)
+            self.reload(keep_offset=True)
+
+        self.app.push_screen(ReasonDialog("退回部门修改", "如：摘要未写明申报条件", label="退回理由", on_submit=submit))
+
+    def action_column(self, n: int) -> None:
+        """1–9: list that column of the columns line; 0: the whole library."""
+        if n == 0:
+            self.column_id = None
+        elif n <= len(self.columns):
+            self.column_id = int(self.columns[n - 1]["id"])
+        else:
+            return
+        self.mode = ""
+        self.reload()
+        self.refresh_bindings()
+
+    def action_orders(self) -> None:
+        """定制点餐工单: the center's orders to drafting departments (a liaison: their own)."""
+        self._refocus = True
+        self.app.push_screen(OrdersScreen(), lambda _: self.reload(keep_offset=True))
+
+    def action_columns(self) -> None:
+        """专栏管理: create and order the columns; Enter lists one here."""
+        def opened(cid: int | None) -> None:
+            if cid is not None:
+                self.column_id = cid
+                self.mode = ""
+            self._refocus = True
+            self.reload()
+            self.refresh_bindings()
+
+        self.app.push_screen(ColumnsScreen(), opened)
+
+    def action_pin(self) -> None:
+        """置顶 the highlighted published policy, or take it off the top."""
+        pid = self._selected()
+        if pid is None:
+            return
+        try:
+            if pid in self.store.library.pinned_ids():
+                self.store.library.unpin(self.user, pid)
+                self.notify("已取消置顶", markup=False)
+            else:
+                self.store.library.pin(self.user, pid)
+                self.notify("已置顶", markup=False)
+        except store_error_types() as exc:
+            self._fail(exc)
+            return
+        self.reload(keep_offset=True)
+
+    def action_add_to_column(self) -> None:
+        """Put the highlighted policy in a column."""
+        pid = self._selected()
+        if pid is None:
+            return
+        columns = self.store.library.columns()
+        if not columns:
+            self.notify("尚无专栏：按 o 进入专栏管理新建", severity="warning", markup=False)
+            return
+
+        def submit(dialog: FormDialog[int], cid: int) -> None:
+            try:
+                self.store.library.add_to_column(self.user, cid, pid)
+            except store_error_types() as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(cid)
+            self.notify("已加入专栏", markup=False)
+            self.reload(keep_offset=True)
+
+        self.app.push_screen(ColumnPickDialog(f"加入专栏：{self.store.library.get(pid).title}", columns, on_submit=submit))
+
+    def action_remove_from_column(self) -> None:
+        """Take the highlighted policy out of the column listed."""
+        pid = self._selected()
+        if pid is None or not self.column_id:
+            return
+        try:
+            self.store.library.remove_from_column(self.user, self.column_id, pid)
+        except store_error_types() as exc:
+            self._fail(exc)
+            return
+        self.notify("已移出专栏", markup=False)
+        self.reload(keep_offset=True)
+
+    def action_move(self, step: int) -> None:
+        """[ / ]: move the highlighted policy up or down in the column listed, or among the pinned."""
+        pid = self._selected()
+        if pid is None:
+            return
+        try:
+            if self.column_id:
+                self.store.library.move_in_column(self.user, self.column_id, pid, step)
+            elif pid in self.pins:
+                self.store.library.move_pin(self.user, pid, step)
+            else:
+                self.notify("只能调整专栏中或置顶政策的顺序", severity="warning", markup=False)
+                return
+        except store_error_types() as exc:
+            self._fail(exc)
+            return
+        self.reload(keep_offset=True)
 
     def action_feedback(self) -> None:
         """The policy's feedback survey."""

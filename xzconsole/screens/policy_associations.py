@@ -207,7 +207,11 @@ class CommentRoundsScreen(AppAccess, Screen[None]):
 
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "decide" and self.user.role is Role.DEPARTMENT:
+            return True  # the department answers the comments forwarded to it (the store checks which)
         if action in self.MANAGER_ACTIONS and self.user.role is not Role.SUPERVISOR:
+            return False
+        if action == "record" and self.user.role is Role.DEPARTMENT:
             return False
         return True
 

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from .base import AppAccess, select_value, store_error_types, stored_id
-from ..models import PolicyKind, PolicyLevel, PolicyStatus
+from ..models import PolicyKind, PolicyLevel, PolicyStatus, Role
 from ..textsafe import plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
@@ -70,6 +70,7 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "保存", id="policy_editor.save", priority=True),
         Binding("ctrl+r", "publish", "保存并发布", id="policy_editor.publish", priority=True),
+        Binding("ctrl+t", "submit", "保存并提交审核", id="policy_editor.submit", priority=True),
         Binding("escape", "close", "关闭", id="policy_editor.close"),
     ]
 
@@ -78,6 +79,21 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
         self.policy_id = policy_id
         self.updated_at: str | None = None
         self.saved = False
+        self._kept: dict[str, Any] = {}
+
+    @property
+    def liaison(self) -> str:
+        """The department a liaison drafts for ('' for the center's supervisors)."""
+        user = self.user
+        return user.department_name or "" if user is not None and user.role is Role.DEPARTMENT else ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A liaison submits to the center's review; a supervisor publishes."""
+        if action == "publish":
+            return not self.liaison
+        if action == "submit":
+            return bool(self.liaison)
+        return True
 
 
     def compose(self) -> ComposeResult:
@@ -104,10 +120,19 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        if self.liaison:
+            issuer = self.query_one("#ed-issuer", Input)
+            issuer.value = self.liaison  # a liaison drafts for their own department only
+            issuer.disabled = True
         if self.policy_id is not None:
             self._load(self.policy_id)
         self._update_state()
+        self._kept = self.values()
         self.query_one("#ed-title", Input).focus()
+
+    def has_unsaved_input(self) -> bool:
+        """Whether the form differs from what was loaded or last saved (``q`` asks first then)."""
+        return self.is_mounted and self.values() != self._kept
 
     def _load(self, pid: int) -> None:
         detail = self.store.library.detail(pid)
@@ -125,11 +150,15 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
 
     def _update_state(self) -> None:
         if self.policy_id is None:
-            text = "新建政策 · 保存后为草稿 · Ctrl+S 保存 · Ctrl+R 保存并发布"
+            text = ("新建政策 · 保存后为本单位草稿 · Ctrl+S 保存 · Ctrl+T 保存并提交中心审核" if self.liaison
+                    else "新建政策 · 保存后为草稿 · Ctrl+S 保存 · Ctrl+R 保存并发布")
         else:
             p = self.store.library.get(self.policy_id)
             when = (self.updated_at or "").replace("T", " ")[:16]
-            text = f"政策 #{p.id} · 状态：{p.status.label} · 最近修改 {when}"
+            review = f"（{p.review_label}）" if p.review and p.status is PolicyStatus.DRAFT else ""
+            text = f"政策 #{p.id} · 状态：{p.status.label}{review} · 最近修改 {when}"
+            if p.review == "returned" and p.review_note:
+                text += f" · 退回理由：{p.review_note}"
         self.query_one("#editor-state", Static).update(text)
 
     def values(self) -> dict[str, Any]:
@@ -167,6 +196,7 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
             self.show_error(str(exc))
             return None
         self.saved = True
+        self._kept = self.values()
         self.updated_at = store.library.detail(pid)["updated_at"]
         box = self.query_one("#editor-error", Static)
         box.update("")
@@ -197,6 +227,20 @@ class PolicyEditorScreen(AppAccess, Screen[int | None]):
         self.updated_at = store.library.detail(pid)["updated_at"]
         self._update_state()
         self.notify("已发布", markup=False)
+
+    def action_submit(self) -> None:
+        """A liaison: save, then submit to the center's review (refused while incomplete)."""
+        pid = self._save()
+        if pid is None:
+            return
+        try:
+            self.store.library.submit(self.user, pid)
+        except store_error_types() as exc:
+            self.show_error(f"未提交：{exc}")
+            return
+        self.updated_at = self.store.library.detail(pid)["updated_at"]
+        self._update_state()
+        self.notify("已提交中心审核", markup=False)
 
     def action_close(self) -> None:
         """Close the editor (unsaved typing is dropped)."""

@@ -36,7 +36,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, Sequence
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
@@ -54,9 +54,11 @@ from ..widgets.header import ConsoleHeader
 from ..widgets.ticket_table import TicketTable
 from ..widgets.warning_badge import WarningBadge, due_today
 from ..widgets.key_bar import KeyBar
+from .approvals import ApprovalsPanel
 from .queue_filters import FilterDialog, QueueFilters, QueueTab, center_choices, tab_count, tabs_for
 
 if TYPE_CHECKING:  # types only: the store is imported by the first worker, not at start-up
+    from ..areas.oversight import PendingRequest
     from ..areas.queue import QueueCounts
     from ..store import BulkResult, TicketFilter
     from ..workdays import WorkCalendar
@@ -65,6 +67,11 @@ if TYPE_CHECKING:  # types only: the store is imported by the first worker, not 
 QueueKey = tuple[Any, int]
 
 PAGE_SIZE = 50
+#: roles that read the queue but take nothing in (the store refuses them every workflow action)
+_READ_ONLY_ROLES = (Role.BUSINESS_OFFICE, Role.DISCIPLINE)
+#: keys of the ticket pages that mean nothing on the 待审批 tab
+_NOT_ON_PENDING = ("next_page", "previous_page", "toggle_mark", "bulk_dispatch", "bulk_close", "cycle_sort", "search",
+                   "open_ticket", "intake")
 POLL_SECONDS = 10.0  # how often the queue checks whether anyone changed anything
 
 SORT_LABELS = {"received": "受理时间（新→旧）", "due": "办理期限（早→晚）", "warning": "预警（最严重优先）"}
@@ -75,6 +82,18 @@ def ticket_levels(tickets: Sequence[Ticket], now: dt.datetime, calendar: WorkCal
     """Each ticket's warning level now (only tickets awaiting a reply have one)."""
     return {t.id: rules.warning_level(t.due_date, now, calendar) if t.awaiting_reply else WarningLevel.NONE
             for t in tickets}
+
+
+def show_pending(app: App[object]) -> None:
+    """Back to the queue, on its 待审批 tab (from F3's notice and the palette)."""
+    queues = [s for s in app.screen_stack if isinstance(s, QueueScreen)]
+    if not queues:
+        return
+    queue = queues[0]
+    while app.screen is not queue and len(app.screen_stack) > 1:
+        app.pop_screen()
+    if any(t.pending for t in queue.tabs):
+        queue.select_tab("tab-pending")
 
 
 # ---------------------------------------------------------------- the queue
@@ -121,6 +140,13 @@ class QueueScreen(AppAccess, Screen[None]):
         def __init__(self, token: int, counts: QueueCounts, total: int) -> None:
             super().__init__()
             self.token, self.counts, self.total = token, counts, total
+
+    class ApprovalsLoaded(Message):
+        """The 待审批 tab's pending requests, read by a worker."""
+
+        def __init__(self, token: int, requests: list[PendingRequest]) -> None:
+            super().__init__()
+            self.token, self.requests = token, requests
 
     class BulkProgress(Message):
         def __init__(self, done: int, total: int) -> None:
@@ -179,14 +205,18 @@ class QueueScreen(AppAccess, Screen[None]):
         yield Tabs(*[Tab(t.label, id=t.id) for t in self.tabs], id="queue-tabs")
         with Horizontal(id="queue-filter-bar"):
             if not self.is_liaison:
-                # a clerk's, supervisor's or admin's queue opens on their own center
-                self.center = self.user.center
-                yield Select(center_choices(self.store, self.center), prompt="全部中心", value=self.center,
+                # a clerk's, supervisor's or admin's queue opens on their own center;
+                # 市营商办 / 市纪委监委 oversee every center's tickets
+                self.center = None if self.user.role in _READ_ONLY_ROLES else self.user.center
+                yield Select(center_choices(self.store, self.center), prompt="全部中心",
+                             value=self.center if self.center is not None else Select.NULL,
                              compact=True, id="queue-center")
             yield Static("", id="queue-filters", markup=False)
         yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，回车执行，Esc 清除",
                     id="queue-search")
         yield TicketTable(id="queue-table")
+        if any(t.pending for t in self.tabs):
+            yield ApprovalsPanel(id="queue-approvals")  # the 待审批 tab (shown in place of the table)
         with Horizontal(id="queue-preview-bar"):
             yield WarningBadge(id="queue-badge")
             yield Static("", id="queue-preview", markup=False)
@@ -205,6 +235,8 @@ class QueueScreen(AppAccess, Screen[None]):
     def on_resize(self) -> None:
         if self.table.set_layout(self.app.size.width):
             self._show_page(self.table.tickets)
+        for panel in self.query(ApprovalsPanel):
+            panel.set_layout(self.app.size.width)
 
     def _data_signature(self) -> tuple[int, int]:
         """Changes when anyone commits: another connection (``PRAGMA
@@ -227,6 +259,10 @@ class QueueScreen(AppAccess, Screen[None]):
         """A liaison takes nothing in and acts in bulk on nothing: hide those keys."""
         if action in ("intake", "bulk_dispatch", "bulk_close", "toggle_mark", "choose_center") and self.is_liaison:
             return False
+        if action in ("intake", "bulk_dispatch", "bulk_close", "toggle_mark") and self.user.role in _READ_ONLY_ROLES:
+            return False  # 市营商办 / 市纪委监委 take nothing in and act on no ticket
+        if self.tab is not None and self.tab.pending and action in _NOT_ON_PENDING:
+            return False  # the 待审批 list is one list of requests: its own keys (y, b) have the footer
         if action == "next_page" and self.next_key is None:
             return None  # shown greyed: there is no next page
         if action == "previous_page" and self.page_number <= 1:
@@ -264,7 +300,10 @@ class QueueScreen(AppAccess, Screen[None]):
             self._count_token += 1
             self._counts_due = True
             self.total = None
-        self._load_page(self.page_keys[-1])
+        if self.tab is not None and self.tab.pending:
+            self._load_approvals()
+        else:
+            self._load_page(self.page_keys[-1])
         self._update_filter_bar()
 
     def _load_page(self, after: QueueKey | None) -> None:
@@ -340,6 +379,51 @@ class QueueScreen(AppAccess, Screen[None]):
             total = store.queue.count(self.user, f) if f.search else tab_count(counts, tab)
         self.post_message(self.CountsLoaded(token, counts, total))
 
+    # -- the 待审批 tab (screens/approvals.py) ---------------------------------------------
+    def _load_approvals(self) -> None:
+        self._token += 1
+        self.loading = True
+        self._fetch_approvals(self._token, self.current_filter())
+
+    @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
+    def _fetch_approvals(self, token: int, f: TicketFilter) -> None:
+        store = self._worker_store()
+        try:
+            requests = store.oversight.pending_requests(self.user, f)
+        finally:
+            store.disconnect()
+        self.post_message(self.ApprovalsLoaded(token, requests))
+
+    @on(ApprovalsLoaded)
+    def _on_approvals_loaded(self, message: ApprovalsLoaded) -> None:
+        if message.token != self._token:
+            return
+        self.loading = False
+        panel = self.query_one(ApprovalsPanel)
+        panel.show(message.requests)
+        if self.app.screen is self and not self.query_one("#queue-search", Input).has_focus:
+            panel.table.focus()  # back from a decision's dialog: on the list again
+        self._update_status()
+        if self._counts_due:
+            self._counts_due = False
+            self.call_after_refresh(self._count, self._count_token, self.current_filter(), self.tab)
+
+    @on(ApprovalsPanel.Decided)
+    @on(ApprovalsPanel.Outdated)
+    def _on_decided(self) -> None:
+        self.reload(counts=True)
+
+    def _show_approvals(self, shown: bool) -> None:
+        """The 待审批 tab shows the requests in place of the ticket table."""
+        panels = self.query(ApprovalsPanel)
+        if not panels:
+            return
+        panel = panels.first()
+        panel.display = shown
+        self.table.display = not shown
+        self.query_one("#queue-preview-bar").display = not shown
+        (panel.table if shown else self.table).focus()
+
     @on(PageLoaded)
     def _on_page_loaded(self, message: PageLoaded) -> None:
         if message.token == self._token:
@@ -387,7 +471,10 @@ class QueueScreen(AppAccess, Screen[None]):
         status.set_class(self.searching or self.loading or self.bulk_running, "-busy")
         rows = len(self.table.tickets)
         first = (self.page_number - 1) * PAGE_SIZE
-        if self.searching:
+        if self.tab is not None and self.tab.pending:
+            n = len(self.query_one(ApprovalsPanel).requests)
+            text = "读取中…" if self.loading else f"待审批 {n:,} 件 · y 批准 · b 驳回（须填理由）· Enter 打开工单"
+        elif self.searching:
             text = "搜索中…"
         elif self.loading:
             text = f"第 {self.page_number} 页 · 载入中…"
@@ -441,6 +528,8 @@ class QueueScreen(AppAccess, Screen[None]):
             return
         self.tab = chosen
         self.sort = chosen.sort
+        self._show_approvals(chosen.pending)
+        self.refresh_bindings()
         total = self._tab_total(chosen)
         if total is None:
             self.reload(counts=True)
@@ -479,7 +568,7 @@ class QueueScreen(AppAccess, Screen[None]):
         """Sort by received time, due date or warning, in turn."""
         self.sort = SORT_ORDER[(SORT_ORDER.index(self.sort) + 1) % len(SORT_ORDER)]
         self.reload(counts=False)
-        self.notify(f"排序：{SORT_LABELS[self.sort]}" + ("（仅含有办理期限的工单）" if self.sort != "received" else ""),
+        self.notify(f"排序：{SORT_LABELS[self.sort]}" + ("（无办理期限的排在最后）" if self.sort != "received" else ""),
                     markup=False, timeout=3)
 
     def action_filters(self) -> None:

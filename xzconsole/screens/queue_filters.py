@@ -41,6 +41,7 @@ class QueueTab:
     level: WarningLevel | None = None
     sort: str = "received"  # the sort a tab opens with
     supporting: bool = False  # 协办: tickets the liaison's department supports, not leads
+    pending: bool = False  # 待审批: the supervisor's pending 延期 / 超期退回 requests (screens/approvals.py)
 
 
 def _status_tab(status: Status, label: str | None = None) -> QueueTab:
@@ -76,9 +77,25 @@ DEPARTMENT_TABS = [
 ]
 
 
+PENDING_TAB = QueueTab("tab-pending", "待审批", pending=True)
+# 市营商办 / 市纪委监委 see only tickets at their level or above (the store's
+# scope): their levels first, then what became of the tickets
+_OVERSIGHT_REST = [QueueTab("tab-all", "全部"), _status_tab(Status.REPLIED, "已答复"), _status_tab(Status.CLOSED)]
+OVERSIGHT_TABS = {
+    Role.BUSINESS_OFFICE: [LEVEL_TABS[2], LEVEL_TABS[1], *_OVERSIGHT_REST],
+    Role.DISCIPLINE: [LEVEL_TABS[2], *_OVERSIGHT_REST],
+}
+
+
 def tabs_for(role: Role) -> list[QueueTab]:
     """The saved filters that make sense for this role."""
-    return DEPARTMENT_TABS if role is Role.DEPARTMENT else CENTER_TABS
+    if role is Role.DEPARTMENT:
+        return DEPARTMENT_TABS
+    if role in OVERSIGHT_TABS:
+        return OVERSIGHT_TABS[role]
+    if role is Role.SUPERVISOR:
+        return [CENTER_TABS[0], PENDING_TAB, *CENTER_TABS[1:]]  # requests waiting, right after intake
+    return CENTER_TABS
 
 
 def center_choices(store: Store, own: str | None) -> list[tuple[str, str]]:
@@ -94,6 +111,8 @@ def tab_count(counts: QueueCounts, tab: QueueTab) -> int:
     """A tab's row count out of one :class:`~xzconsole.areas.queue.QueueCounts`."""
     if tab.supporting:
         return counts.supporting
+    if tab.pending:
+        return counts.pending
     if tab.level is not None:
         return counts.by_level.get(int(tab.level), 0)
     if tab.statuses:
@@ -158,22 +177,24 @@ class FilterDialog(ModalScreen["QueueFilters | None"]):
             yield Static("筛选工单（Ctrl+S 应用，Esc 取消）", markup=False)
             if self.departments is not None:
                 yield Label("承办单位")
-                yield Select([(plain(n), i) for n, i in self.departments], prompt="全部单位", id="filter-department",
+                yield Select([(plain(n), i) for n, i in self.departments], prompt="全部单位", id="filter-department", compact=True,
                              value=c.department_id if c.department_id is not None else Select.NULL)
             yield Label("诉求类型")
-            yield Select(AppealType.choices(), prompt="全部类型", id="filter-type",
+            yield Select(AppealType.choices(), prompt="全部类型", id="filter-type", compact=True,
                          value=c.appeal_type or Select.NULL)
             yield Label("来源")
-            yield Select(Source.choices(), prompt="全部来源", id="filter-source", value=c.source or Select.NULL)
+            yield Select(Source.choices(), prompt="全部来源", id="filter-source", compact=True,
+                         value=c.source or Select.NULL)
             yield Label("受理日期（YYYY-MM-DD，可只填一端）")
             with Horizontal(id="filter-dates"):
-                yield Input(str(c.received_from or ""), placeholder="起", id="filter-from")
-                yield Input(str(c.received_to or ""), placeholder="止", id="filter-to")
+                yield Input(str(c.received_from or ""), placeholder="起", id="filter-from", compact=True)
+                yield Input(str(c.received_to or ""), placeholder="止", id="filter-to", compact=True)
             yield Static("", id="filter-error", markup=False)
             with Horizontal(id="filter-buttons"):
-                yield Button("应用", variant="primary", id="filter-ok")
-                yield Button("清除", id="filter-reset")
-                yield Button("取消", id="filter-cancel")
+                # compact fields and buttons: the whole dialog fits an 80×24 terminal (issue 16 item 5)
+                yield Button("应用", variant="primary", id="filter-ok", compact=True)
+                yield Button("清除", id="filter-reset", compact=True)
+                yield Button("取消", id="filter-cancel", compact=True)
 
     def _value(self, selector: str, kind: type[V]) -> V | None:
         """The chosen value of a Select (None: none chosen, or no such Select)."""
@@ -216,5 +237,5 @@ class FilterDialog(ModalScreen["QueueFilters | None"]):
         self.action_cancel()
 
 
-__all__ = ["CENTER_TABS", "DEPARTMENT_TABS", "FilterDialog", "QueueFilters", "QueueTab", "center_choices", "tab_count",
+__all__ = ["CENTER_TABS", "DEPARTMENT_TABS", "OVERSIGHT_TABS", "PENDING_TAB", "FilterDialog", "QueueFilters", "QueueTab", "center_choices", "tab_count",
            "tabs_for"]

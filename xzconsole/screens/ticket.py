@@ -35,6 +35,7 @@ from ..models import Action, Event, Role, Satisfaction, Status, Supervision, Tic
 from ..rules import WarningLevel
 from ..textsafe import literal
 from ..widgets.header import ConsoleHeader
+from ..widgets.wrapped import WrappedText
 from ..widgets.timeline import Timeline, format_time
 from ..widgets.key_bar import KeyBar
 from .dialogs import (
@@ -51,6 +52,8 @@ from .dialogs import (
 from .joint import JointActions
 
 if TYPE_CHECKING:  # types only
+    from ..areas.oversight import AccountabilityCase
+    from ..models import Staff
     from ..store import Store
 
 V = TypeVar("V")
@@ -91,12 +94,22 @@ ACTION_KEYS: list[ActionKey] = [
 ]
 _BY_NAME = {a.name: a for a in ACTION_KEYS}
 
+#: what 市营商办 / 市纪委监委 record on a ticket (store.oversight), beside the workflow:
+#: (key, screen action, footer text)
+OVERSIGHT_KEYS: list[tuple[str, str, str]] = [
+    ("v", "second_supervise", "二次督办"),
+    ("i", "open_accountability", "启动问责"),
+    ("z", "close_accountability", "问责办结"),
+]
+_OVERSIGHT_NAMES = {name for _, name, _ in OVERSIGHT_KEYS}
+
 
 class TicketScreen(JointActions):
     """One ticket: fields, badge, timeline and the actions available now."""
 
     BINDINGS = [
         *[Binding(a.key, a.name, a.description, id=f"ticket.{a.name}") for a in ACTION_KEYS],
+        *[Binding(key, name, description, id=f"ticket.{name}") for key, name, description in OVERSIGHT_KEYS],
         Binding("l", "reload", "重新载入", id="ticket.reload"),
         Binding("escape", "back", "返回", id="ticket.back"),
     ]
@@ -111,6 +124,7 @@ class TicketScreen(JointActions):
         self._level = WarningLevel.NONE
         self._buttons: list[str] | None = None
         self._data_version: int | None = None
+        self._cases: list[AccountabilityCase] = []
 
     # -- app services ---------------------------------------------------------
 
@@ -129,11 +143,13 @@ class TicketScreen(JointActions):
         with VerticalScroll(id="ticket-body"):
             yield Static("", id="ticket-fields")
             yield Label("诉求内容", classes="section-title")
-            yield Static("", id="ticket-content")
+            yield WrappedText("", id="ticket-content")
             yield Label("答复", classes="section-title", id="ticket-reply-title")
-            yield Static("", id="ticket-reply")
+            yield WrappedText("", id="ticket-reply")
             yield Label("督办记录", classes="section-title", id="ticket-supervisions-title")
             yield Static("", id="ticket-supervisions")
+            yield Label("问责记录", classes="section-title", id="ticket-accountability-title")
+            yield Static("", id="ticket-accountability")
             yield from self.compose_joint()
             yield Label("办理经过", classes="section-title")
             yield Timeline(id="ticket-timeline")
@@ -167,6 +183,7 @@ class TicketScreen(JointActions):
             self.ticket = ticket if ticket is not None else self.store.tickets.get(self.user, self.ticket_id)
             events = self.store.tickets.history(self.user, self.ticket_id)
             supervisions = self.store.tickets.supervisions(self.user, self.ticket_id)
+            self._cases = self.store.oversight.cases(self.user, self.ticket_id)
             self.load_joint()
         except (PermissionDenied, NotFound) as exc:
             self.notify(str(exc), severity="error", markup=False, timeout=8)
@@ -226,10 +243,35 @@ class TicketScreen(JointActions):
             sup.update(text)
         sup.display = bool(supervisions)
         self.query_one("#ticket-supervisions-title").display = bool(supervisions)
+        self._draw_accountability()
         self.draw_joint(self._actor_name)
         self.query_one("#ticket-timeline", Timeline).show(events, self._actor_name, self.store.department_name)
         self._draw_pending(t)
         self._draw_buttons()
+
+    def _draw_accountability(self) -> None:
+        """问责 cases: opened (who, when, department, reason), closed (outcome) or 办理中."""
+        box = self.query_one("#ticket-accountability", Static)
+        text = Text()
+        for i, c in enumerate(self._cases):
+            if i:
+                text.append("\n")
+            text.append(f"#{c.id}  {format_time(c.opened_at)}  启动问责  ", style="bold")
+            text.append_text(literal(self._actor_name(c.opened_by)))
+            text.append("  责任单位：")
+            text.append_text(literal(c.department or "—"))
+            text.append("\n      事由：")
+            text.append_text(literal(c.reason))
+            if c.closed_at is not None:
+                text.append(f"\n      {format_time(c.closed_at)}  问责办结  ")
+                text.append_text(literal(self._actor_name(c.closed_by or "")))
+                text.append("：")
+                text.append_text(literal(c.outcome))
+            else:
+                text.append("\n      问责办理中", style="bold")
+        box.update(text)
+        box.display = bool(self._cases)
+        self.query_one("#ticket-accountability-title").display = bool(self._cases)
 
     def _draw_badge(self, t: Ticket) -> None:
         badge = self.query_one("#ticket-badge", Static)
@@ -335,15 +377,16 @@ class TicketScreen(JointActions):
         return table
 
     def _draw_buttons(self) -> None:
-        names = [a.name for a in ACTION_KEYS if self.can(a.name)]
+        keys = [(a.key, a.name, a.description) for a in ACTION_KEYS] + OVERSIGHT_KEYS
+        names = [name for _, name, _ in keys if self.can(name)]
         if names == self._buttons:
             return
         self._buttons = names
         bar = self.query_one("#ticket-actions", Horizontal)
         bar.remove_children()
         # no ids: the old buttons are removed asynchronously while the new ones mount
-        buttons = [Button(f"{a.description}({a.key})", name=a.name, compact=True, classes=f"action-button -{a.name}")
-                   for a in ACTION_KEYS if self.can(a.name)]
+        buttons = [Button(f"{description}({key})", name=name, compact=True, classes=f"action-button -{name}")
+                   for key, name, description in keys if self.can(name)]
         if buttons:
             bar.mount_all(buttons)
         bar.display = bool(buttons)
@@ -360,6 +403,8 @@ class TicketScreen(JointActions):
         state machine for the role and state, plus the ticket's own conditions."""
         spec = _BY_NAME.get(name)
         t = self.ticket
+        if name in _OVERSIGHT_NAMES and t is not None:
+            return self._oversight_can(name, t)
         if spec is None or t is None:
             return False
         joint = self.joint_can(spec.action)
@@ -386,12 +431,25 @@ class TicketScreen(JointActions):
             return bool(self._level or t.max_level)
         return True
 
+    def _oversight_can(self, name: str, t: Ticket) -> bool:
+        """二次督办 for 市营商办 / 市纪委监委 on an open ticket; 问责 for 市纪委监委
+        (the store checks the scope: this screen only opens tickets in it)."""
+        role = self.user.role
+        if name == "second_supervise":
+            return role in (Role.BUSINESS_OFFICE, Role.DISCIPLINE) and t.status is not Status.CLOSED
+        if role is not Role.DISCIPLINE:
+            return False
+        if name == "close_accountability":
+            return any(c.is_open for c in self._cases)
+        return True
+
     def available(self) -> list[str]:
         """The descriptions of the actions offered now, in menu order."""
-        return [a.description for a in ACTION_KEYS if self.can(a.name)]
+        keys = [(a.name, a.description) for a in ACTION_KEYS] + [(n, d) for _, n, d in OVERSIGHT_KEYS]
+        return [description for name, description in keys if self.can(name)]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in _BY_NAME:
+        if action in _BY_NAME or action in _OVERSIGHT_NAMES:
             return self.can(action)
         return True
 
@@ -533,7 +591,8 @@ class TicketScreen(JointActions):
         """回访: 满意 / 基本满意 / 不满意 / 未联系上, and a note."""
         t = self._t()
         self.app.push_screen(FollowUpDialog(unreachable_count=t.unreachable_count, on_submit=self._hook(
-            lambda s, v, val: s.tickets.follow_up(self.user, t.id, val[0], note=val[1], version=v), "已记录回访")))
+            lambda s, v, val: s.tickets.follow_up(self.user, t.id, val[0], note=val[1], resolved=val[2], version=v),
+            "已记录回访")))
 
     def action_reopen(self) -> None:
         """重办 after an unsatisfied call-back: back to the department, fresh limit."""
@@ -570,6 +629,42 @@ class TicketScreen(JointActions):
                                           label="督办意见", required=False, on_submit=self._hook(
             lambda s, v, note: s.tickets.supervise(self.user, t.id, note, version=v), "已记录督办")))
 
+    # -- 市营商办 / 市纪委监委 (store.oversight) ------------------------------------------
+    def action_second_supervise(self) -> None:
+        """二次督办: the oversight body's push, recorded under its name."""
+        t = self._t()
+        level = self.store.tickets.current_level(t, self._now()) or WarningLevel(t.max_level)
+        self.app.push_screen(ReasonDialog(
+            f"二次督办 {t.number} · {level.badge} · {self.user.role.label}", "如：请承办单位三日内办结并报送超期说明",
+            label="督办意见", on_submit=self._hook(
+                lambda s, v, note: _then_ticket(s, self.user, t.id, s.oversight.second_supervise(self.user, t.id, note)),
+                "已记录二次督办")))
+
+    def action_open_accountability(self) -> None:
+        """启动问责 (市纪委监委): responsible department and reason."""
+        from .oversight_dialogs import AccountabilityDialog
+
+        t = self._t()
+        depts = [(d.short_name, d.id) for d in self.store.departments() if d.id is not None]
+        self.app.push_screen(AccountabilityDialog(f"启动问责 {t.number}", depts, t.department_id, on_submit=self._hook(
+            lambda s, v, val: _then_ticket(s, self.user, t.id,
+                                           s.oversight.open_accountability(self.user, t.id, val[1], val[0])),
+            "已启动问责")))
+
+    def action_close_accountability(self) -> None:
+        """问责办结 (市纪委监委): the outcome of the open case (the latest one)."""
+        from .oversight_dialogs import OutcomeDialog
+
+        t = self._t()
+        case = next((c for c in reversed(self._cases) if c.is_open), None)
+        if case is None:
+            return
+        heading = f"问责办结 #{case.id} · {case.department or '—'}"
+        self.app.push_screen(OutcomeDialog(heading, on_submit=self._hook(
+            lambda s, v, outcome: _then_ticket(s, self.user, t.id,
+                                               s.oversight.close_accountability(self.user, case.id, outcome)),
+            "问责已办结")))
+
     def action_reload(self) -> None:
         """Read the ticket again (another console may have acted on it)."""
         if self.load():
@@ -578,3 +673,8 @@ class TicketScreen(JointActions):
     def action_back(self) -> None:
         """Back to the queue."""
         self.dismiss(None)
+
+
+def _then_ticket(store: Store, user: Staff, ticket_id: int, _recorded: object) -> Ticket:
+    """The ticket as it is after an oversight record (what the screen reloads with)."""
+    return store.tickets.get(user, ticket_id)

@@ -53,6 +53,7 @@ from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
 from ..clock import local_date
+from ..areas.oversight_scope import is_oversight
 from ..models import Role, Staff
 from ..rules import WarningLevel
 from ..store import ChangeWatcher, Store
@@ -70,6 +71,8 @@ LIST_LIMIT = 200  # tickets listed per tab (counts are always complete)
 NEW_RED_HIGHLIGHT_SECONDS = 120.0
 LEVELS = (WarningLevel.RED, WarningLevel.ORANGE, WarningLevel.YELLOW)
 
+#: who records supervision from the panel: the supervisor (督办), the oversight bodies (二次督办)
+SUPERVISING_ROLES = (Role.SUPERVISOR, Role.BUSINESS_OFFICE, Role.DISCIPLINE)
 NOTICE_LABELS = {
     "due_today": f"{TODAY_SYMBOL} {TODAY_LABEL}",
     "unsigned": "◇ 超时未签收",
@@ -115,6 +118,7 @@ class PanelSnapshot:
     provisional: bool = False
     provisional_years: list[int] = field(default_factory=list)
     list_kind: str = "warned"  # the list whose rows were read
+    pending: int = 0  # 待审批: 延期 / 超期退回 requests waiting (a supervisor's notice)
 
     @property
     def warned_total(self) -> int:
@@ -139,10 +143,12 @@ def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_v
         warned = store.warnings.warned_tickets(actor, now, limit=limit) if list_kind == "warned" else []
         notices = store.warnings.notices(actor, now, limit=limit)
         red_ids = store.warnings.red_ticket_ids(actor, now)
+        pending = store.oversight.pending_count(actor) if actor is not None else 0
         notice_tickets = {k: store.queue.by_ids(actor, ids) if k == list_kind else []
                           for k, (n, ids) in notices.items() if k != "part_late"}
         # a late part is listed under the supporting department that owes it
-        late_parts = store.joint.late_parts(actor, now, limit) if list_kind == "part_late" else []
+        # (市营商办 / 市纪委监委 supervise warned tickets only: no notices, no late parts)
+        late_parts = store.joint.late_parts(actor, now, limit) if list_kind == "part_late" and not is_oversight(actor) else []
         today = local_date(now)
         # provisional due dates lie in a year no official schedule covers yet
         # (they all come after the official ones): one indexed probe, or none
@@ -179,7 +185,7 @@ def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_v
         for p in late_parts]
     return PanelSnapshot(now, today, data_version, totals, departments, rows,
                          {k: n for k, (n, _) in notices.items()}, notice_rows, red_ids,
-                         provisional, years, list_kind)
+                         provisional, years, list_kind, pending)
 
 
 class PanelTable(DataTable[Text]):
@@ -201,6 +207,7 @@ class WarningsScreen(AppAccess, Screen[None]):
     BINDINGS = [
         Binding("enter", "open_ticket", "打开工单", id="warnings.open"),
         Binding("s", "supervise", "督办", id="warnings.supervise"),
+        Binding("a", "approvals", "审批", id="warnings.approvals"),
         Binding("right_square_bracket", "next_tab", "下一列表", id="warnings.next_tab"),
         Binding("left_square_bracket", "previous_tab", "上一列表", id="warnings.previous_tab"),
         Binding("r", "refresh", "立即刷新", id="warnings.refresh"),
@@ -232,6 +239,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         self.list_kind = "warned"
         self._list_rows: list[PanelRow] = []
         self._narrow: bool | None = None
+        self._layout_width = 0
 
     # -- shortcuts ------------------------------------------------------------------
     @property
@@ -279,23 +287,30 @@ class WarningsScreen(AppAccess, Screen[None]):
         self.list_table.focus()
 
     def _set_layout(self, width: int) -> bool:
-        """The list's columns for a terminal ``width``: below 100 columns it
-        keeps level, number, department and overdue days (the rest is one Enter away)."""
-        narrow = width < NARROW_BELOW
-        if narrow == self._narrow:
+        """The list's columns for a terminal ``width``.  Below 100 columns the
+        department summary at the side gives way (issue 16 item 5): the list
+        keeps its due date and enterprise, which a clerk reads first, and the
+        enterprise takes the width that is left."""
+        if width == self._layout_width:
             return False
+        self._layout_width = width
+        narrow = width < NARROW_BELOW
         self._narrow = narrow
+        if not self.wall:
+            self.query_one("#panel-departments").display = not narrow
+        side = 0 if narrow and not self.wall else 33
+        department = 8 if narrow else 14
+        fixed = [1, 6, 15, department, 11, 4]
+        enterprise = max(12, width - side - sum(fixed) - 2 * (len(fixed) + 1) - 2)
         lst = self.list_table
         lst.clear(columns=True)
         lst.add_column(" ", width=1, key="new")
         lst.add_column("预警", width=6, key="level")
         lst.add_column("工单编号", width=15, key="number")
-        lst.add_column("承办单位", width=8, key="department")
-        if not narrow:
-            lst.add_column("期限/时间", width=11, key="due")
+        lst.add_column("承办单位", width=department, key="department")
+        lst.add_column("期限/时间", width=11, key="due")
         lst.add_column("超期", width=4, key="overdue")
-        if not narrow:
-            lst.add_column("企业", width=24, key="enterprise")
+        lst.add_column("企业", width=enterprise, key="enterprise")
         return True
 
     def on_resize(self) -> None:
@@ -313,9 +328,11 @@ class WarningsScreen(AppAccess, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The wall is read-only; only a supervisor records supervision."""
-        if action in ("open_ticket", "supervise") and self.wall:
+        if action in ("open_ticket", "supervise", "approvals") and self.wall:
             return False
-        if action == "supervise" and self.user.role is not Role.SUPERVISOR:
+        if action == "supervise" and self.user.role not in SUPERVISING_ROLES:
+            return False
+        if action == "approvals" and self.user.role is not Role.SUPERVISOR:
             return False
         if action == "supervise" and self.list_kind != "warned":
             return None
@@ -414,6 +431,8 @@ class WarningsScreen(AppAccess, Screen[None]):
                 w.update(f"{n:,} 件")
             self.query_one(f"#panel-level-{lvl.code}").set_class(n > 0, "-active")
         notices = "  ".join(f"{NOTICE_LABELS[k]} {snap.notices.get(k, 0):,}" for k in NOTICE_LABELS)
+        if self.user.role is Role.SUPERVISOR and not self.wall:
+            notices += f"  ◇ 待审批 {snap.pending:,}"  # a: the queue's 待审批 tab
         self.query_one("#panel-notices", Static).update(f"提示：{notices}")
         for tid, label in LIST_TABS:
             kind = tid.removeprefix("tab-")
@@ -437,9 +456,11 @@ class WarningsScreen(AppAccess, Screen[None]):
         bodies = " · ".join(f"{b} {n:,}" for b, n in snap.by_body().items())
         shown = len(self._list_rows)
         total = snap.warned_total if self.list_kind == "warned" else snap.notices.get(self.list_kind, 0)
-        more = f" · 列出前 {shown:,} 件（共 {total:,} 件）" if total > shown else ""
+        # what is listed comes first: at 80 columns the tail of the line is cut
+        more = f"列出前 {shown:,} 件（共 {total:,} 件） · " if total > shown else ""
+        tail = "" if self._narrow else " · 数据变化约 1 秒内自动刷新"
         self.query_one("#panel-status", Static).update(
-            f"最后更新 {snap.now:%m-%d %H:%M:%S} · 督办：{bodies}{more} · 数据变化约 1 秒内自动刷新")
+            f"{more}最后更新 {snap.now:%m-%d %H:%M:%S} · 督办：{bodies}{tail}")
 
     def _show_list(self, snap: PanelSnapshot) -> None:
         if snap.list_kind != self.list_kind:
@@ -460,13 +481,10 @@ class WarningsScreen(AppAccess, Screen[None]):
                 badge = Text("◇ 提示")
             overdue = Text(str(r.overdue) if r.overdue is not None else "")
             row_style = styles["new"] if new else ""
+            enterprise = literal(r.enterprise, style=row_style)
+            enterprise.no_wrap, enterprise.overflow = True, "ellipsis"
             cells = [Text("新" if new else " ", style=row_style), badge, literal(r.number, style=row_style),
-                     literal(r.department)]
-            if not self._narrow:
-                cells.append(Text(r.due))
-            cells.append(overdue)
-            if not self._narrow:
-                cells.append(literal(r.enterprise, style=row_style))
+                     literal(r.department), Text(r.due), overdue, enterprise]
             table.add_row(*cells, key=str(r.id))
         if table.row_count:
             table.move_cursor(row=min(max(cursor, 0), table.row_count - 1), animate=False)
@@ -537,15 +555,25 @@ class WarningsScreen(AppAccess, Screen[None]):
         if row is not None:
             self.console_app.open_ticket(row.id)
 
+    def action_approvals(self) -> None:
+        """The supervisor's pending 延期 / 超期退回 requests (the queue's 待审批 tab)."""
+        from .queue import show_pending
+
+        show_pending(self.app)
+
     def action_supervise(self) -> None:
-        """督办: record a supervision of the selected warned ticket by the body its level names."""
+        """督办: record a supervision of the selected warned ticket by the body its
+        level names (市营商办 / 市纪委监委: their 二次督办)."""
         from .dialogs import ReasonDialog
 
-        if self.wall or self.user.role is not Role.SUPERVISOR or self.list_kind != "warned":
+        if self.wall or self.user.role not in SUPERVISING_ROLES or self.list_kind != "warned":
             return
         row = self.current_row()
         if row is None:
             self.notify("没有选中的预警工单", markup=False)
+            return
+        if self.user.role is not Role.SUPERVISOR:
+            self._second_supervise(row)
             return
 
         def submit(dialog: FormDialog[str], note: str) -> None:
@@ -565,6 +593,26 @@ class WarningsScreen(AppAccess, Screen[None]):
         self.app.push_screen(ReasonDialog(
             f"督办 {row.number} · {row.level.badge} · 由{row.level.supervised_by}督办",
             placeholder="督办意见，如：请于今日内答复并说明超期原因", label="督办意见", on_submit=submit))
+
+    def _second_supervise(self, row: PanelRow) -> None:
+        """二次督办 by 市营商办 / 市纪委监委 (store.oversight): recorded under their name."""
+        from .dialogs import ReasonDialog
+
+        def submit(dialog: FormDialog[str], note: str) -> None:
+            from ..store import StoreError
+
+            try:
+                self.store.oversight.second_supervise(self.user, row.id, note)
+            except StoreError as exc:
+                dialog.show_error(plain(exc))
+                return
+            dialog.dismiss(note)
+            self.notify(f"已记录二次督办：{plain(row.number)} · {self.user.role.label}", markup=False)
+            self.action_refresh()
+
+        self.app.push_screen(ReasonDialog(
+            f"二次督办 {row.number} · {row.level.badge} · {self.user.role.label}",
+            placeholder="督办意见，如：请承办单位三日内办结并报送说明", label="督办意见", on_submit=submit))
 
 
 __all__ = ["WarningsScreen", "PanelSnapshot", "compute_snapshot"]

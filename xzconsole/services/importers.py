@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pydantic import ValidationError
 
+from .. import aliases as al
 from .. import rules, vocabulary
 from ..areas.base import DATA_DIR
 from ..clock import SHANGHAI, local_date, parse_datetime, to_local
 from ..errors import RowError
-from ..models import CloseReason, Satisfaction, Status, TicketIntake, validate_phone, validate_uscc
+from ..models import CloseReason, Satisfaction, Status, TicketIntake, validate_uscc
 from ..areas.feed import ImportedTicket, export_json
 from ..workdays import WorkCalendar
 
@@ -61,6 +62,7 @@ FIELD_LABELS: dict[str, str] = {
     "replied_at": "答复时间",
     "closed_at": "办结时间",
     "satisfaction": "回访结果",
+    "resolved": "是否解决",
     "source": "来源",
     "center": "受理中心",
 }
@@ -137,7 +139,8 @@ class Headers:
 
 TICKET_HEADERS = Headers(FIELD_LABELS, {
     "诉求编号": "external_id", "受理时间": "received_at", "区域": "district", "所属区县": "district",
-    "标题": "title", "内容": "content", "满意度": "satisfaction", "回访满意度": "satisfaction"}, REQUIRED)
+    "标题": "title", "内容": "content", "满意度": "satisfaction", "回访满意度": "satisfaction",
+    "解决情况": "resolved", "是否已解决": "resolved", "问题是否解决": "resolved"}, REQUIRED)
 
 
 def header_key(name: Any) -> str | None:
@@ -429,25 +432,34 @@ class RowValidator:
     calendar: WorkCalendar
     now: dt.datetime
     districts: list[str] = field(default_factory=list)
+    aliases: al.Aliases = field(default_factory=al.Aliases)
     _dept_ids: dict[str, int] = field(default_factory=dict)
     _centers: dict[str, str] = field(default_factory=dict)
     _district_map: dict[str, str | None] = field(default_factory=dict)
     _uscc_cache: dict[Any, Any] = field(default_factory=dict)
     _phone_cache: dict[Any, Any] = field(default_factory=dict)
+    _type_cache: dict[Any, Any] = field(default_factory=dict)
+    _sat_cache: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
     _due_cache: dict[tuple[dt.date, int], tuple[dt.date, str, int]] = field(default_factory=dict)
     _level_cache: dict[tuple[dt.date, dt.date], int] = field(default_factory=dict)
 
     def department_id(self, ref: str) -> int:
+        """The department a row names: full name, short name or code, an alias of
+        data/aliases.toml, or the name with or without 徐州市 (as 12345 writes it)."""
         key = ref.strip()
         did = self._dept_ids.get(key)
         if did is None:
             from ..store import NotFound
 
-            try:
-                did = self.store.department(key).id
-            except NotFound as exc:
-                raise RowError(str(exc)) from None
-            assert did is not None
+            for candidate in al.department_candidates(key, self.aliases):
+                try:
+                    did = self.store.department(candidate).id
+                    break
+                except NotFound:
+                    continue
+            if did is None:
+                known = [n for d in self.store.departments() for n in (d.short_name, d.name)]
+                raise RowError(al.refusal("承办单位", key, known + self.aliases.written.get("department", [])))
             self._dept_ids[key] = did
         return did
 
@@ -471,10 +483,57 @@ class RowValidator:
         if value in self._district_map:
             found = self._district_map[value]
         else:
-            found = self._district_map[value] = vocabulary.find_district(value, self.districts)
+            found = al.district_alias(value, self.aliases) or vocabulary.find_district(value, self.districts)
+            self._district_map[value] = found
         if found is None:
-            raise RowError(vocabulary.district_refusal(value, self.districts))
+            raise RowError(al.refusal("所属区域", value.strip(),
+                                      self.districts + self.aliases.written.get("district", [])))
         return found
+
+    def phone(self, value: Any) -> al.Phone | None:
+        """联系电话 as 12345 writes it (:func:`xzconsole.aliases.phone`), memoised; None when empty."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        hit = self._phone_cache.get(value)
+        if hit is None:
+            try:
+                hit = (True, al.phone(value))
+            except ValueError as exc:
+                hit = (False, str(exc))
+            if len(self._phone_cache) < 100_000:
+                self._phone_cache[value] = hit
+        ok, found = hit
+        if not ok:
+            raise RowError(str(found))
+        assert isinstance(found, al.Phone)
+        return found
+
+    def appeal_type(self, value: Any) -> str:
+        """诉求类型 → its code (our label or code, or 12345's category through the aliases)."""
+        return str(self._memo(self._type_cache, lambda v: al.appeal_type(v, self.aliases).value, value))
+
+    def satisfaction(self, sat_text: str, resolved_text: str) -> tuple[Satisfaction | None, bool | None]:
+        """回访结果 and 是否解决: each may say whether it was solved (满意（已解决）); they must agree."""
+        key = (sat_text, resolved_text)
+        hit = self._sat_cache.get(key)
+        if hit is None:
+            try:
+                sat, solved = al.satisfaction(sat_text, self.aliases) if sat_text else (None, None)
+                said = al.resolved(resolved_text, self.aliases) if resolved_text else None
+                if said is not None and solved is not None and said != solved:
+                    raise ValueError(f"回访结果“{sat_text}”与是否解决“{resolved_text}”矛盾")
+                if said is not None and sat is None:
+                    raise ValueError("有是否解决但没有回访结果")
+                if said is not None and sat is Satisfaction.UNREACHABLE:
+                    raise ValueError("回访未联系上，不能填写是否解决")
+                hit = (True, sat, said if said is not None else solved)
+            except ValueError as exc:
+                hit = (False, str(exc))
+            if len(self._sat_cache) < 10_000:
+                self._sat_cache[key] = hit
+        if not hit[0]:
+            raise RowError(hit[1])
+        return hit[1], hit[2]
 
     def time(self, data: dict[str, Any], key: str) -> dt.datetime | None:
         v = data.get(key)
@@ -495,7 +554,15 @@ class RowValidator:
             elif isinstance(v, dt.date):
                 when = to_local(dt.datetime(v.year, v.month, v.day))
             else:
-                when = parse_datetime(v)
+                try:
+                    when = parse_datetime(v)
+                except ValueError as exc:
+                    # 12345's forms: 2026年11月3日 9:15, 2026年11月3日9时15分, 2026/11/3 9:15, 20261103091500
+                    found = al.feed_time(v)
+                    if found is None:
+                        raise ValueError(f"{exc}；也接受 2026年11月3日 9:15、2026年11月3日9时15分、"
+                                         "2026/11/3 9:15、20261103091500 等写法") from None
+                    when = found
         except ValueError as exc:
             raise RowError(f"{label}：{exc}") from None
         if when > self.now:
@@ -546,12 +613,15 @@ class RowValidator:
         # USCC and phone go through the same validators TicketIntake uses, but
         # memoised: a feed names the same enterprises again and again.
         uscc = self._memo(self._uscc_cache, validate_uscc, data.get("uscc"))
-        phone = self._memo(self._phone_cache, validate_phone, data.get("contact_phone"))
+        phone = self.phone(data.get("contact_phone"))
+        fields = {k: data[k] for k in _INTAKE_KEYS if data.get(k) not in (None, "")}
+        if "appeal_type" in fields:
+            fields["appeal_type"] = self.appeal_type(fields["appeal_type"])
         try:
-            intake = TicketIntake.model_validate({k: data[k] for k in _INTAKE_KEYS if data.get(k) not in (None, "")})
+            intake = TicketIntake.model_validate(fields)
         except ValidationError as exc:
             raise RowError(_pydantic_reason(exc)) from None
-        intake.uscc, intake.contact_phone = uscc, phone or ""
+        intake.uscc, intake.contact_phone = uscc, phone.number if phone else ""
         assert intake.external_id is not None and received is not None
         district = self.district(intake.district)
 
@@ -564,10 +634,7 @@ class RowValidator:
         center_text = str(data.get("center") or "").strip()
         center = self.center(center_text) if center_text else None  # None: the importing user's center
         sat_text = str(data.get("satisfaction") or "").strip()
-        try:
-            satisfaction = Satisfaction.parse(sat_text) if sat_text else None
-        except ValueError as exc:
-            raise RowError(str(exc)) from None
+        satisfaction, resolved = self.satisfaction(sat_text, str(data.get("resolved") or "").strip())
 
         if dispatched is not None and dept_id is None:
             raise RowError("有派发时间但没有承办单位")
@@ -591,6 +658,7 @@ class RowValidator:
             source=intake.source.value, appeal_type=intake.appeal_type.value, enterprise_name=intake.enterprise_name,
             uscc=intake.uscc, contact_name=intake.contact_name, contact_phone=intake.contact_phone, district=district,
             title=intake.title, content=intake.content, status=Status.NEW.value, center=center,
+            remark="联系电话为 12345 脱敏号码（按原样保存）" if phone and phone.masked else "",
         )
         if dispatched is not None:
             start = local_date(dispatched)
@@ -614,6 +682,7 @@ class RowValidator:
             row.status = Status.REPLIED.value
         if satisfaction is not None:
             row.satisfaction = satisfaction.value
+            row.resolved = None if resolved is None else int(resolved)
             row.followup_count = 1
             row.unreachable_count = int(satisfaction is Satisfaction.UNREACHABLE)
         if closed is not None:
@@ -697,7 +766,7 @@ def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: st
     """
     reader = reader or open_feed(path)
     src = Path(path).expanduser()
-    validator = RowValidator(store, store.calendar(), store.now(), load_districts())
+    validator = RowValidator(store, store.calendar(), store.now(), load_districts(), store.exchange.aliases())
     summary = ImportSummary(kind=reader.kind)
     rejects = RejectsFile(rejects_path(src))
     note = f"从热线数据导入（{src.name} 第 {{line}} 行）"

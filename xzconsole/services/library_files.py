@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import IO, Any, Callable, Protocol
 
 from ..areas.base import require_policy_manager
+from ..errors import NotFound
 from ..models import PolicyKind, Staff
-from ..policies import _CONTROL, KNOWLEDGE_FIELDS, POLICY_FIELDS, days_left_label, split_terms, validate_knowledge_fields, validate_policy_fields
+from ..policies import _CONTROL, PolicyFilter, KNOWLEDGE_FIELDS, POLICY_FIELDS, days_left_label, split_terms, validate_knowledge_fields, validate_policy_fields
 from ..store import Store
+from ..textsafe import json_text, neutralise
+from .grant_files import import_grants
 from .importers import FeedReader, Headers, Progress, RejectsFile, import_tickets, open_feed, rejects_path
 from .importers import ImportSummary as FeedSummary
 
@@ -54,7 +57,7 @@ class ImportSummary(FeedSummary):
         """One line for the command line or a toast (Chinese)."""
         parts = [f"{self.kind}：导入 {self.imported} 条"]
         if self.kind == "政策":
-            parts.append(f"其中 {self.drafts} 条缺少摘要或解读人，作为草稿导入")
+            parts.append(f"其中 {self.drafts} 条缺少摘要或解读人（申报类还须申报链接），作为草稿导入")
         parts.append(f"重复 {self.duplicate} 条（未改动）")
         parts.append(f"拒收 {self.rejected} 条")
         text = "，".join(parts)
@@ -158,7 +161,7 @@ def import_knowledge(store: Store, path: str | os.PathLike[str], actor: Staff | 
 
 
 def search_cli(store: Store, kind: str, words: str, as_json: bool = False, limit: int | None = None,
-               out: IO[str] | None = None) -> int:
+               out: IO[str] | None = None, column: str | None = None) -> int:
     """``xzconsole search policies|knowledge WORDS [--json] [--limit N]``.
 
     JSON Lines (SPEC §11), best first: ``id``, ``title`` (the question for
@@ -173,7 +176,17 @@ def search_cli(store: Store, kind: str, words: str, as_json: bool = False, limit
     if kind not in ("policies", "knowledge", "政策", "知识库"):
         print(f"无法识别的检索对象“{kind}”：应为 policies 或 knowledge", file=err)
         return 2
-    if not split_terms(words):
+    column_id = None
+    if column is not None:
+        if kind not in ("policies", "政策"):
+            print("--column 只用于政策库（专栏）", file=err)
+            return 2
+        try:
+            column_id = store.library.column_id(column)
+        except NotFound as exc:
+            print(str(exc), file=err)
+            return 2
+    if not split_terms(words) and column_id is None:
         print("请输入检索词", file=err)
         return 2
     if limit is not None and limit < 1:
@@ -181,7 +194,7 @@ def search_cli(store: Store, kind: str, words: str, as_json: bool = False, limit
         return 2
     n = limit or 1_000_000
     if kind in ("policies", "政策"):
-        hits = store.library.search(words, None, n)
+        hits = store.library.search(words, PolicyFilter(column_id=column_id) if column_id else None, n)
         rows = [h.as_json() for h in hits]
         cols = [("id", "编号"), ("title", "标题"), ("issuer", "发文单位"), ("kind", "类型"), ("valid_until", "截止日期"),
                 ("days_left", "剩余")]
@@ -192,13 +205,16 @@ def search_cli(store: Store, kind: str, words: str, as_json: bool = False, limit
         cols = [("id", "编号"), ("title", "问题"), ("department", "责任单位"), ("answer", "答案")]
     if as_json:
         for r in rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+            out.write(json_text(json.dumps(r, ensure_ascii=False, default=str)) + "\n")
         return 0
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(f"“{words}” 共 {len(rows)} 条"), show_lines=False)
+    # the query is echoed and the data shown literally: ESC, C1 and bidi controls made visible
+    scope = (f"专栏“{neutralise(column)}”" + (f"中的“{neutralise(words)}”" if words.strip() else "")
+             if column_id else f"“{neutralise(words)}”")
+    table = Table(title=Text(f"{scope} 共 {len(rows)} 条"), show_lines=False)
     for _, label in cols:
         table.add_column(label, overflow="fold")
     for r in rows:
@@ -211,7 +227,7 @@ def search_cli(store: Store, kind: str, words: str, as_json: bool = False, limit
                 v = days_left_label(v) if r.get("valid_until") else "长期有效"
             elif key == "answer":
                 v = (v or "")[:60] + ("…" if len(v or "") > 60 else "")
-            cells.append(Text(_CONTROL.sub(" ", "" if v is None else str(v))))  # literal, never markup
+            cells.append(Text(neutralise(_CONTROL.sub(" ", "" if v is None else str(v)))))  # literal, never markup
         table.add_row(*cells)
     Console(file=out, highlight=False, soft_wrap=False).print(table)
     return 0
@@ -232,7 +248,7 @@ def _import_policies(store: Store, path: str | os.PathLike[str], actor_login: st
     """``import --kind policies``: the policy library ."""
     summary = import_policies(store, path, actor_login, **kw)
     if summary.drafts:
-        summary.notes.append(f"其中 {summary.drafts} 条缺少摘要或解读人（姓名、电话），已作为草稿导入，补全后方可发布")
+        summary.notes.append(f"其中 {summary.drafts} 条缺少摘要或解读人（姓名、电话）或申报类政策的申报链接，已作为草稿导入，补全后方可发布")
     return summary
 
 
@@ -246,4 +262,5 @@ IMPORTERS: dict[str, tuple[str, Importer]] = {
     "tickets": ("热线工单", import_tickets),
     "policies": ("政策", _import_policies),
     "knowledge": ("知识库", _import_knowledge),
+    "grants": ("政策兑现台账", import_grants),
 }

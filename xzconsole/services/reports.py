@@ -1,4 +1,4 @@
-"""The 三率 assessment and the monthly bulletin (一月一通报), SPEC §8.
+"""The 三率 assessment and the bulletin (一月一通报, quarterly, yearly), SPEC §8.
 
 One code path for the assessment screen and the ``report`` command:
 :func:`assess` computes every figure of a period as an :class:`Assessment`,
@@ -23,9 +23,20 @@ Decisions where SPEC §8 is silent (also in the bulletin's 说明 sheet):
 * **Reopened tickets** (重办) are judged on their latest round: the reopen's
   due date against the latest reply.  Their response is the first signature
   after the dispatch (from the history, since a reopen clears ``signed_at``).
-* **Warning levels** count each ticket once, at the highest level it reached:
-  the level kept on the ticket, the level now for an unreplied one, the level
-  at the reply for a replied one.  yellow + orange + red = warned tickets.
+* **Warning levels** are charged to the department that held the ticket when
+  the level was reached, once per ticket and handling, at the highest level
+  reached in it: for the current handling, the level now for an unreplied
+  ticket, at the reply for a replied one, or a higher one recorded in the
+  history since that dispatch; for a handling that ended in a return, the
+  level at the return (read from the return event: the department and due
+  date it records) or a higher one recorded during that handling — counted
+  for the returning department in the month of the return, as returns are.
+* **解决率** reads ``tickets.resolved`` (the latest reached call-back's 已解决 /
+  未解决); **按时办结率** is the on-time rate SPEC §8 defines (the former 解决率).
+* **红黑榜** draws from departments with at least ``min_dispatched``
+  (data/weights.toml, default 3); every department with tickets is still ranked.
+* **Quarters and years** are one pass grouped by month: the period's figures
+  are the sums of its months', and the months' own figures are the trend.
 * **Returns** count 退回 that took effect ('return' within the window and
   'approve_return' of a late request) by the local date of the return, for
   the department that returned (read from the event, as the return clears the
@@ -63,6 +74,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
+from ..areas.grants import GrantTotal
 from ..clock import format_datetime, local_date
 
 if TYPE_CHECKING:  # typing only: the store is handed in, never imported here
@@ -71,8 +83,13 @@ if TYPE_CHECKING:  # typing only: the store is handed in, never imported here
 KNOWLEDGE_FRESH_DAYS = 180
 PUBLISH_TARGET_WORKDAYS = 3  # "135": published within 3 working days of issue (default; data/ may change it)
 LIST_SIZE = 5  # 红黑榜: best and worst five
-RATE_KEYS = ("response_rate", "resolution_rate", "satisfaction_rate")
-DEFAULT_WEIGHTS = {"response_rate": Fraction(3, 10), "resolution_rate": Fraction(7, 20), "satisfaction_rate": Fraction(7, 20)}
+RATE_KEYS = ("response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate")
+RATE_LABELS = {"response_rate": "响应率", "on_time_rate": "按时办结率", "resolution_rate": "解决率",
+               "satisfaction_rate": "满意率"}
+DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 5), "on_time_rate": Fraction(3, 10),
+                   "resolution_rate": Fraction(1, 4), "satisfaction_rate": Fraction(1, 4)}
+#: 红黑榜: only departments with at least this many dispatched (weights.toml ``min_dispatched``)
+DEFAULT_MIN_DISPATCHED = 3
 TOTAL_LABEL = "全市合计"
 CENTER_TOTAL_LABEL = "本中心合计"  # the total row of an assessment cut by center
 
@@ -102,6 +119,8 @@ class DepartmentFigures:
     basically_satisfied: int = 0
     unsatisfied: int = 0
     unreachable: int = 0
+    resolved_yes: int = 0  # latest reached call-back: 已解决
+    resolved_no: int = 0  # latest reached call-back: 未解决
     yellow: int = 0
     orange: int = 0
     red: int = 0
@@ -127,14 +146,24 @@ class DepartmentFigures:
         return ratio(self.signed_in_time, self.dispatched)
 
     @property
-    def resolution_base(self) -> int:
-        """解决率's denominator: replied + unreplied past due (open, not yet due: left out)."""
+    def on_time_base(self) -> int:
+        """按时办结率's denominator: replied + unreplied past due (open, not yet due: left out)."""
         return self.replied + self.overdue_unreplied
 
     @property
+    def on_time_rate(self) -> Fraction | None:
+        """按时办结率: replied on time / (replied + unreplied past due)."""
+        return ratio(self.replied_on_time, self.on_time_base)
+
+    @property
+    def resolution_base(self) -> int:
+        """解决率's denominator: tickets whose latest reached call-back recorded 已解决 or 未解决."""
+        return self.resolved_yes + self.resolved_no
+
+    @property
     def resolution_rate(self) -> Fraction | None:
-        """解决率: replied on time / (replied + unreplied past due)."""
-        return ratio(self.replied_on_time, self.resolution_base)
+        """解决率 as 12345 counts it: 已解决 / (已解决 + 未解决), from the call-backs."""
+        return ratio(self.resolved_yes, self.resolution_base)
 
     @property
     def satisfaction_base(self) -> int:
@@ -146,8 +175,8 @@ class DepartmentFigures:
         return ratio(self.satisfied + self.basically_satisfied, self.satisfaction_base)
 
     @property
-    def on_time_rate(self) -> Fraction | None:
-        """Replied on time / replied."""
+    def replied_on_time_rate(self) -> Fraction | None:
+        """按时答复率: replied on time / replied."""
         return ratio(self.replied_on_time, self.replied)
 
     @property
@@ -179,9 +208,9 @@ class DepartmentFigures:
         return self.rank is not None
 
     def rate(self, key: str) -> Fraction | None:
-        """One of the three rates scored (``RATE_KEYS``) by name."""
-        rates = {"response_rate": self.response_rate, "resolution_rate": self.resolution_rate,
-                 "satisfaction_rate": self.satisfaction_rate}
+        """One of the four rates scored (``RATE_KEYS``) by name."""
+        rates = {"response_rate": self.response_rate, "on_time_rate": self.on_time_rate,
+                 "resolution_rate": self.resolution_rate, "satisfaction_rate": self.satisfaction_rate}
         return rates[key]
 
     def as_dict(self) -> dict[str, Any]:
@@ -194,6 +223,7 @@ class DepartmentFigures:
             "department_name": self.name,
             "dispatched": self.dispatched,
             "response_rate": f(self.response_rate),
+            "on_time_rate": f(self.on_time_rate),
             "resolution_rate": f(self.resolution_rate),
             "satisfaction_rate": f(self.satisfaction_rate),
             "score": f(self.score) if self.rank is not None else None,
@@ -201,12 +231,14 @@ class DepartmentFigures:
             "signed_in_time": self.signed_in_time,
             "replied": self.replied,
             "replied_on_time": self.replied_on_time,
-            "on_time_rate": f(self.on_time_rate),
+            "replied_on_time_rate": f(self.replied_on_time_rate),
             "overdue_unreplied": self.overdue_unreplied,
             "satisfied": self.satisfied,
             "basically_satisfied": self.basically_satisfied,
             "unsatisfied": self.unsatisfied,
             "unreachable": self.unreachable,
+            "resolved": self.resolved_yes,
+            "unresolved": self.resolved_no,
             "yellow": self.yellow,
             "orange": self.orange,
             "red": self.red,
@@ -226,7 +258,7 @@ class DepartmentFigures:
 
 _SUMMED = (
     "dispatched", "signed_in_time", "replied", "replied_on_time", "overdue_unreplied", "satisfied",
-    "basically_satisfied", "unsatisfied", "unreachable", "yellow", "orange", "red", "returns", "extensions",
+    "basically_satisfied", "unsatisfied", "unreachable", "resolved_yes", "resolved_no", "yellow", "orange", "red", "returns", "extensions",
     "reopens", "follow_ups", "follow_ups_reached", "reply_workdays_sum", "reply_workdays_count",
 )
 
@@ -248,6 +280,15 @@ class Assessment:
     # policy collection and publication (SPEC §6): issuer → store.collection.publication_figures row
     publication: dict[str, dict[str, Any]] = field(default_factory=dict)
     publish_target: int = PUBLISH_TARGET_WORKDAYS
+    min_dispatched: int = DEFAULT_MIN_DISPATCHED  # 红黑榜: only departments with at least this many dispatched
+    months: list[str] = field(default_factory=list)  # 'YYYY-MM' of each month of the period
+    # the trend: per department id, its figures in each month of ``months``
+    trends: dict[int, list[DepartmentFigures]] = field(default_factory=dict)
+    total_trend: list[DepartmentFigures] = field(default_factory=list)  # the total's, month by month
+    # 政策兑现 (issue 15): the period's payments grouped by department, district, policy and month
+    grants: dict[str, list[GrantTotal]] = field(default_factory=dict)
+    # 定制点餐 work orders opened in the period, per drafting department (store.orders.figures)
+    orders: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ranking(self) -> list[DepartmentFigures]:
@@ -275,11 +316,15 @@ class Assessment:
 # ---------------------------------------------------------------- computing
 
 
-def _weights(store: "Store") -> dict[str, Fraction]:
+def _weights(store: "Store") -> tuple[dict[str, Fraction], int]:
+    """The four weights and the 红黑榜 minimum from data/weights.toml (as
+    stored).  A file from before 按时办结率 (without ``on_time_rate``) is
+    read as the defaults: its three weights no longer say how to share four."""
     raw = store.weights()
+    legacy = any(k not in raw for k in RATE_KEYS)
     out: dict[str, Fraction] = {}
     for key in RATE_KEYS:
-        value = raw.get(key, DEFAULT_WEIGHTS[key])
+        value = DEFAULT_WEIGHTS[key] if legacy else raw[key]
         try:
             w = Fraction(str(value))
         except (ValueError, ZeroDivisionError):
@@ -289,21 +334,22 @@ def _weights(store: "Store") -> dict[str, Fraction]:
         out[key] = w
     if sum(out.values()) == 0:
         raise ReportError("考核权重之和为 0，无法计算得分（见 data/weights.toml）")
-    return out
+    minimum = raw.get("min_dispatched", DEFAULT_MIN_DISPATCHED)
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
+        raise ReportError(f"红黑榜最低派发量 min_dispatched 应为非负整数：{minimum!r}（见 data/weights.toml）")
+    return out, minimum
 
 
 def score(rates: dict[str, Fraction | None], weights: dict[str, Fraction]) -> Fraction | None:
-    """100 × Σ wᵢ·rateᵢ, a missing rate's weight shared pro rata among the others.
-
-    Sharing pro rata scales each present weight by (all weights / present
-    weights), so the score stays on the same 0–100 scale.
-    """
+    """100 × Σ wᵢ·rateᵢ / Σ wᵢ over the rates present: a missing rate's weight
+    is shared among the others in proportion to their weights, so the score
+    stays on the 0–100 scale (with weights summing to 1 and every rate
+    present this is exactly 100 × Σ wᵢ·rateᵢ)."""
     present = {k: r for k, r in rates.items() if r is not None}
     w_present = sum((weights[k] for k in present), Fraction(0))
     if not present or w_present == 0:
         return None
-    w_all = sum(weights.values(), Fraction(0))
-    return 100 * w_all * sum((weights[k] * r for k, r in present.items()), Fraction(0)) / w_present
+    return 100 * sum((weights[k] * r for k, r in present.items()), Fraction(0)) / w_present
 
 
 def _check_period(store: "Store", start: dt.date, end: dt.date) -> None:
@@ -322,40 +368,74 @@ def _evaluation(store: "Store", now: dt.datetime) -> tuple[str, dt.date, int]:
     return format_datetime(now), today, store.workday_number(today, store.calendar())
 
 
+def months_between(start: dt.date, end: dt.date) -> list[str]:
+    """'YYYY-MM' of every month the range [start, end] touches, in order."""
+    out = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
 def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, center: str | None = None) -> Assessment:
     """Every figure of SPEC §8 for tickets dispatched in [start, end] (local
-    dispatch dates), evaluated as of ``now``; every department listed."""
+    dispatch dates), evaluated as of ``now``; every department listed; and,
+    from the same pass, the figures of each month of the range (the trend)."""
     _check_period(store, start, end)
-    weights = _weights(store)
+    weights, min_dispatched = _weights(store)
     now_s, today, today_num = _evaluation(store, now)
 
-    counts = {r["department_id"]: r for r in store.reports.counts(start, end, now_s, today, today_num, center)}
+    # one pass, grouped by department and month: the period is the sum of its months
+    counts: dict[int, list[Any]] = {}
+    for r in store.reports.counts(start, end, now_s, today, today_num, center):
+        counts.setdefault(r["department_id"], []).append(r)
     returns = store.reports.returns(start, end, now_s, center)
     extensions = store.reports.extensions(start, end, now_s, center)
+    charged = store.reports.returned_levels(start, end, now_s, center)
     since = format_datetime(now - dt.timedelta(days=KNOWLEDGE_FRESH_DAYS))
     knowledge = store.reports.knowledge_current(since)
     # the publication target is editable data (data/publication_targets.toml, the collection screen)
     publish_target = store.collection.targets().publish
     policies = {r["issuer"]: r for r in store.reports.policies_published(start, end, publish_target)}
+    months = months_between(start, end)
 
     active = store.departments()
     listed = list(active)
     known = {d.id for d in active}
+    touched = {k[0] for k in [*returns, *extensions, *charged]}
     # an inactive department still answers for what it was dispatched
     for d in store.departments(include_inactive=True):
-        if d.id not in known and (d.id in counts or d.id in returns or d.id in extensions):
+        if d.id not in known and (d.id in counts or d.id in touched):
             listed.append(d)
 
-    figures: list[DepartmentFigures] = []
-    for d in listed:
-        f = DepartmentFigures(d.id, d.short_name, d.name)
-        row = counts.get(d.id)
-        if row is not None:
+    def monthly(d_id: int, short: str, name: str) -> dict[str, DepartmentFigures]:
+        """The department's figures per month of the range (ticket counts only)."""
+        per = {m: DepartmentFigures(d_id, short, name) for m in months}
+        for row in counts.get(d_id, []):
+            f = per.get(row["month"])
+            if f is None:
+                continue
             for key in _SUMMED:
                 if key in row.keys():
                     setattr(f, key, row[key] or 0)
-        f.returns = returns.get(d.stored_id, 0)
-        f.extensions = extensions.get(d.stored_id, 0)
+        for m, f in per.items():
+            f.returns = returns.get((d_id, m), 0)
+            f.extensions = extensions.get((d_id, m), 0)
+            y, o, r = charged.get((d_id, m), (0, 0, 0))
+            f.yellow, f.orange, f.red = f.yellow + y, f.orange + o, f.red + r
+            if f.dispatched:
+                f.score = score({k: f.rate(k) for k in RATE_KEYS}, weights)
+        return per
+
+    figures: list[DepartmentFigures] = []
+    trends: dict[int, list[DepartmentFigures]] = {}
+    for d in listed:
+        f = DepartmentFigures(d.stored_id, d.short_name, d.name)
+        per = monthly(d.stored_id, d.short_name, d.name)
+        trends[d.stored_id] = list(per.values())
+        for key in _SUMMED:
+            setattr(f, key, sum(getattr(m, key) for m in per.values()))
         names = {d.short_name, d.name}
         f.knowledge_current = sum(knowledge.get(n, 0) for n in names)
         for n in names:
@@ -374,13 +454,23 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
     ranked = [f for _, _, f in sorted(scored, key=lambda t: (-t[0], t[1]))]
     for i, f in enumerate(ranked, 1):
         f.rank = i
-    best = ranked[:LIST_SIZE]
-    worst = [f for f in reversed(ranked[-LIST_SIZE:]) if f not in best]
+    # 红黑榜: only departments with enough tickets for a rate to mean something
+    eligible = [f for f in ranked if f.dispatched >= min_dispatched]
+    best = eligible[:LIST_SIZE]
+    worst = [f for f in reversed(eligible[-LIST_SIZE:]) if f not in best]
 
     label = TOTAL_LABEL if center is None else CENTER_TOTAL_LABEL
     total = DepartmentFigures(None, label, label)
     for key in _SUMMED:
         setattr(total, key, sum(getattr(f, key) for f in figures))
+    total_trend = []
+    for i, m in enumerate(months):
+        t = DepartmentFigures(None, label, label)
+        for key in _SUMMED:
+            setattr(t, key, sum(getattr(trends[d.stored_id][i], key) for d in listed))
+        if t.dispatched:
+            t.score = score({k: t.rate(k) for k in RATE_KEYS}, weights)
+        total_trend.append(t)
     # what no department row holds: returns and extensions of departments not
     # listed cannot happen (all are listed); knowledge and policies of the
     # whole center include entries and issuers outside the departments list
@@ -393,7 +483,11 @@ def assess(store: "Store", start: dt.date, end: dt.date, now: dt.datetime, cente
         total.score = score({k: total.rate(k) for k in RATE_KEYS}, weights)
 
     return Assessment(start, end, now, center, weights, figures, total, best, worst,
-                      publication=store.collection.publication_figures(start, end), publish_target=publish_target)
+                      publication=store.collection.publication_figures(start, end), publish_target=publish_target,
+                      min_dispatched=min_dispatched, months=months, trends=trends, total_trend=total_trend,
+                      grants={"total": [store.grants.total(start, end)],
+                              **{by: store.grants.figures(by, start, end) for by in GRANT_GROUPS}},
+                      orders=store.orders.figures(start, end))
 
 
 # Drill-down names: the count figures, plus each rate's name for the tickets
@@ -402,7 +496,8 @@ _DRILL_ALIASES = {
     "response_rate": "dispatched",
     "resolution_rate": "resolution_base",
     "satisfaction_rate": "satisfaction_base",
-    "on_time_rate": "replied",
+    "on_time_rate": "on_time_base",
+    "replied_on_time_rate": "replied",
     "reopens": "reopened",
     "follow_ups": "followed_up",
 }
@@ -431,7 +526,16 @@ def drill(store: "Store", department_id: int | None, metric: str, start: dt.date
         return store.reports.extension_ticket_ids(department_id, start, end, now_s, center)
     if metric not in DRILL_CONDITIONS:
         raise ReportError(f"无法下钻的指标：{metric}（可用：{'、'.join(drill_metrics())}）")
-    return store.reports.ticket_ids(department_id, metric, start, end, now_s, today, today_num, center)
+    ids = store.reports.ticket_ids(department_id, metric, start, end, now_s, today, today_num, center)
+    levels = _LEVEL_METRICS.get(metric)
+    if levels:
+        # warnings reached at a department that then returned the ticket are charged to it
+        charged = store.reports.returned_level_ticket_ids(department_id, levels, start, end, now_s, center)
+        ids = sorted(set(ids) | set(charged))
+    return ids
+
+
+_LEVEL_METRICS = {"yellow": (1,), "orange": (2,), "red": (3,), "warned": (1, 2, 3)}
 
 
 # ---------------------------------------------------------------- the bulletin
@@ -446,6 +550,72 @@ def month_period(month: str) -> tuple[dt.date, dt.date]:
     first = dt.date(y, mo, 1)
     last = (dt.date(y + (mo == 12), mo % 12 + 1, 1)) - dt.timedelta(days=1)
     return first, last
+
+
+def quarter_period(quarter: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a 'YYYYQn' quarter (also 'YYYY-Qn'); ReportError otherwise."""
+    m = re.fullmatch(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*", str(quarter or ""))
+    if not m or not 1900 <= int(m.group(1)) <= 2200:
+        raise ReportError(f"季度格式应为 YYYYQn（如 2026Q4），收到：{quarter!r}")
+    y, q = int(m.group(1)), int(m.group(2))
+    return dt.date(y, 3 * q - 2, 1), month_period(f"{y}-{3 * q}")[1]
+
+
+def year_period(year: str) -> tuple[dt.date, dt.date]:
+    """1 January to 31 December of a 'YYYY' year; ReportError otherwise."""
+    m = re.fullmatch(r"\s*(\d{4})\s*", str(year or ""))
+    if not m or not 1900 <= int(m.group(1)) <= 2200:
+        raise ReportError(f"年份格式应为 YYYY（如 2026），收到：{year!r}")
+    y = int(m.group(1))
+    return dt.date(y, 1, 1), dt.date(y, 12, 31)
+
+
+PeriodKind = Literal["month", "quarter", "year"]
+_QUARTER_CN = "一二三四"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A bulletin's period: a month (一月一通报), a quarter or a year."""
+
+    kind: PeriodKind
+    label: str  # '2026-11', '2026Q4', '2026'
+    start: dt.date
+    end: dt.date
+
+    @property
+    def title(self) -> str:
+        """The period in words: 2026年11月 / 2026年第四季度 / 2026年."""
+        if self.kind == "month":
+            return f"{self.start.year}年{self.start.month}月"
+        if self.kind == "quarter":
+            return f"{self.start.year}年第{_QUARTER_CN[(self.start.month - 1) // 3]}季度"
+        return f"{self.start.year}年"
+
+
+def report_period(text: str | Period) -> Period:
+    """A month 'YYYY-MM', a quarter 'YYYYQn' or a year 'YYYY' (what ``report``
+    takes after --month / --quarter / --year); ReportError (Chinese) otherwise."""
+    if isinstance(text, Period):
+        return text
+    t = str(text or "").strip()
+    if re.fullmatch(r"\d{4}\s*-?\s*[Qq]\d", t):
+        start, end = quarter_period(t)
+        return Period("quarter", f"{start.year}Q{(start.month - 1) // 3 + 1}", start, end)
+    if re.fullmatch(r"\d{4}", t):
+        start, end = year_period(t)
+        return Period("year", f"{start.year}", start, end)
+    start, end = month_period(t)
+    return Period("month", f"{start.year:04d}-{start.month:02d}", start, end)
+
+
+def period_of(start: dt.date, end: dt.date) -> Period | None:
+    """The month, quarter or year that [start, end] is exactly, if any."""
+    for label in (f"{start.year}-{start.month}", f"{start.year}Q{(start.month - 1) // 3 + 1}", f"{start.year}"):
+        p = report_period(label)
+        if (p.start, p.end) == (start, end):
+            return p
+    return None
 
 
 Kind = Literal["int", "pct", "num", "text"]
@@ -493,15 +663,17 @@ def _rank_cell(f: DepartmentFigures) -> Any:
 
 
 def tables(a: Assessment) -> list[Table]:
-    """The bulletin's sections, in order: 三率排名, 明细指标, 红黑榜, 政策发布, 政策采集与解读, 说明."""
+    """The bulletin's sections, in order: 三率排名, 明细指标, 红黑榜, 政策发布,
+    政策采集与解读, 说明, and for a period of several months 月度趋势 and 单位月度得分."""
     def line(f: DepartmentFigures) -> list[Any]:
         return [_rank_cell(f) if f.department_id is not None else "", f.department, f.dispatched,
-                f.response_rate, f.resolution_rate, f.satisfaction_rate, f.score if (f.rank or f.department_id is None) else None]
+                f.response_rate, f.on_time_rate, f.resolution_rate, f.satisfaction_rate,
+                f.score if (f.rank or f.department_id is None) else None]
 
     ranking = Table(
         "三率排名",
-        ["排名", "单位", "派发量", "响应率", "解决率", "满意率", "综合得分"],
-        ["text", "text", "int", "pct", "pct", "pct", "num"],
+        ["排名", "单位", "派发量", "响应率", "按时办结率", "解决率", "满意率", "综合得分"],
+        ["text", "text", "int", "pct", "pct", "pct", "pct", "num"],
         [line(f) for f in a.ranking] + [line(f) for f in a.unranked] + [line(a.total)],
     )
 
@@ -512,13 +684,16 @@ def tables(a: Assessment) -> list[Table]:
         ("响应率", "pct", lambda f: f.response_rate),
         ("已答复", "int", lambda f: f.replied),
         ("按时答复", "int", lambda f: f.replied_on_time),
-        ("按时答复率", "pct", lambda f: f.on_time_rate),
+        ("按时答复率", "pct", lambda f: f.replied_on_time_rate),
         ("超期未答复", "int", lambda f: f.overdue_unreplied),
-        ("解决率", "pct", lambda f: f.resolution_rate),
+        ("按时办结率", "pct", lambda f: f.on_time_rate),
         ("满意", "int", lambda f: f.satisfied),
         ("基本满意", "int", lambda f: f.basically_satisfied),
         ("不满意", "int", lambda f: f.unsatisfied),
         ("未联系上", "int", lambda f: f.unreachable),
+        ("已解决", "int", lambda f: f.resolved_yes),
+        ("未解决", "int", lambda f: f.resolved_no),
+        ("解决率", "pct", lambda f: f.resolution_rate),
         ("满意率", "pct", lambda f: f.satisfaction_rate),
         ("黄色预警", "int", lambda f: f.yellow),
         ("橙色预警", "int", lambda f: f.orange),
@@ -542,12 +717,13 @@ def tables(a: Assessment) -> list[Table]:
     )
 
     def board(label: str, fs: Iterable[DepartmentFigures]) -> list[list[Any]]:
-        return [[label, f.rank, f.department, f.score, f.response_rate, f.resolution_rate, f.satisfaction_rate] for f in fs]
+        return [[label, f.rank, f.department, f.dispatched, f.score, f.response_rate, f.on_time_rate,
+                 f.resolution_rate, f.satisfaction_rate] for f in fs]
 
     boards = Table(
         "红黑榜",
-        ["榜单", "名次", "单位", "综合得分", "响应率", "解决率", "满意率"],
-        ["text", "int", "text", "num", "pct", "pct", "pct"],
+        ["榜单", "名次", "单位", "派发量", "综合得分", "响应率", "按时办结率", "解决率", "满意率"],
+        ["text", "int", "text", "int", "num", "pct", "pct", "pct", "pct"],
         board("红榜", a.best) + board("黑榜", a.worst),
     )
 
@@ -571,13 +747,16 @@ def tables(a: Assessment) -> list[Table]:
             ["统计区间", f"{a.start} 至 {a.end}（按派发日期）"],
             ["评价时点", a.now.strftime("%Y-%m-%d %H:%M")],
             ["统计范围", a.center or "全部中心"],
-            ["权重", f"响应率 {float(w['response_rate']):g} · 解决率 {float(w['resolution_rate']):g} · 满意率 {float(w['satisfaction_rate']):g}"],
+            ["权重", " · ".join(f"{RATE_LABELS[k]} {float(w[k]):g}" for k in RATE_KEYS)],
             ["响应率", "1 个工作日内签收的工单 / 派发工单"],
-            ["解决率", "按时答复 /（已答复 + 超期未答复）；未到期的在办工单不计入"],
+            ["按时办结率", "按时答复 /（已答复 + 超期未答复）；未到期的在办工单不计入"],
+            ["解决率", "最近一次联系上的回访记录“已解决”的工单 /（已解决 + 未解决）"],
             ["满意率", "（满意 + 基本满意）/（满意 + 基本满意 + 不满意），按最近一次回访；未联系上不计入"],
-            ["综合得分", "100 ×（权重 × 三率）；某率无分母时显示“—”，其权重按比例分给其余各率"],
+            ["综合得分", "100 ×（权重 × 各率）；某率无分母时显示“—”，其权重按比例分给其余各率"],
             ["排名", "派发量为 0 的单位列出但不参与排名；同分按单位顺序"],
-            ["预警", "每件工单按到达过的最高级别计一次"],
+            ["红黑榜", f"只在派发量不少于 {a.min_dispatched} 件的单位中评选（data/weights.toml 的 min_dispatched）"],
+            ["预警", "计入到达该级别时承办工单的单位：每件工单在每个承办单位按到达过的最高级别计一次；"
+                     "退回前到达的预警按退回日期计入退回单位"],
             ["退回", "按退回日期计入退回单位"],
             ["知识库有效条目", f"近 {KNOWLEDGE_FRESH_DAYS} 天内更新过的本单位条目"],
             ["政策发布时滞", f"发文日期至发布日期的工作日数；≤{a.publish_target} 个工作日为达标"],
@@ -598,15 +777,87 @@ def tables(a: Assessment) -> list[Table]:
           lag(r["interpret_lag"]), r["publish_on_time"], r["publish_on_time_rate"], r["sources"], r["unchecked_source_days"]]
          for name, r in sorted(pub.items(), key=lambda kv: (-kv[1]["published"], -kv[1]["unchecked_source_days"], kv[0]))],
     )
-    return [ranking, detail, boards, policies, collection, notes]
+    grant_rows: list[list[Any]] = []
+    for by, label in GRANT_GROUPS.items():
+        for g in a.grants.get(by, []):
+            grant_rows.append([label, g.key, g.enterprises, g.grants, g.amount_fen / 100])
+    if grant_rows:
+        t = a.grants["total"][0]
+        grant_rows.insert(0, ["合计", TOTAL_LABEL, t.enterprises, t.grants, t.amount_fen / 100])
+    grants = Table("政策兑现", ["统计口径", "名称", "企业数", "笔数", "金额（元）"], ["text", "text", "int", "int", "num"],
+                   grant_rows)
+    order_rows = [[o["department"], o["orders"], o["rounds"], o["comments"], o["answered"], o["adopted"],
+                   o["adopted"] / o["answered"] if o["answered"] else None, o["overdue"]] for o in a.orders]
+    if order_rows:
+        order_rows.append([TOTAL_LABEL, *[sum(r[i] for r in order_rows) for i in range(1, 6)], None,
+                           sum(r[7] for r in order_rows)])
+        answered, adopted = order_rows[-1][4], order_rows[-1][5]
+        order_rows[-1][6] = adopted / answered if answered else None
+    orders = Table("定制点餐", ["起草单位", "工单", "征求轮次", "收到意见", "已答复", "采纳", "采纳率", "逾期环节"],
+                   ["text", "int", "int", "int", "int", "int", "pct", "int"], order_rows)
+    out = [ranking, detail, boards, policies, collection, grants, orders, notes]
+    if len(a.months) > 1:
+        out.extend(trend_tables(a))
+    return out
+
+
+#: how the bulletin's 政策兑现 sheet groups the period's payments
+GRANT_GROUPS = {"department": "兑现部门", "district": "区域", "policy": "政策", "month": "月份"}
+
+
+TREND_TITLE = "月度趋势"
+
+
+def trend_tables(a: Assessment) -> list[Table]:
+    """The months of a quarter or a year: the total's rates and score month by
+    month (月度趋势), and each ranked department's score month by month (单位月度得分)."""
+    trend = Table(
+        TREND_TITLE,
+        ["月份", "派发量", "响应率", "按时办结率", "解决率", "满意率", "综合得分"],
+        ["text", "int", "pct", "pct", "pct", "pct", "num"],
+        [[m, t.dispatched, t.response_rate, t.on_time_rate, t.resolution_rate, t.satisfaction_rate, t.score]
+         for m, t in zip(a.months, a.total_trend)],
+    )
+    kinds: list[Kind] = ["text"]
+    kinds.extend("num" for _ in a.months)
+    scores = Table(
+        "单位月度得分",
+        ["单位", *a.months],
+        kinds,
+        [[f.department, *(m.score for m in a.trends.get(f.department_id or 0, []))] for f in a.ranking],
+    )
+    return [trend, scores]
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Iterable[Fraction | float | None], top: float = 100.0, floor: float | None = 0.0) -> str:
+    """A one-line chart of ``values`` in Unicode block bars, ``floor``…``top``
+    (``floor`` None: the tenth of ``top`` below the lowest value, so months at
+    85 and 95 differ visibly); an empty value is a "·" (never a bar of height
+    0, which would read as 0)."""
+    vals = list(values)
+    if floor is None:
+        present = [float(v) for v in vals if v is not None]
+        step = top / 10
+        floor = max(0.0, (int(min(present) / step) - 1) * step) if present else 0.0
+    span = top - floor
+    out = []
+    for v in vals:
+        if v is None:
+            out.append("·")
+            continue
+        x = min(max((float(v) - floor) / span, 0.0), 1.0) if span > 0 else 0.0
+        out.append(_BARS[min(int(x * len(_BARS)), len(_BARS) - 1)])
+    return "".join(out)
 
 
 def _title(a: Assessment) -> str:
-    if a.start.day == 1 and a.end == month_period(f"{a.start.year}-{a.start.month}")[1]:
-        period = f"{a.start.year}年{a.start.month}月"
-    else:
-        period = f"{a.start} 至 {a.end}"
-    return f"一月一通报 · 三率考核（{period}{' · ' + a.center if a.center else ''}）"
+    p = period_of(a.start, a.end)
+    period = p.title if p is not None else f"{a.start} 至 {a.end}"
+    name = {"quarter": "季度通报", "year": "年度通报"}.get(p.kind if p else "", "一月一通报")
+    return f"{name} · 三率考核（{period}{' · ' + a.center if a.center else ''}）"
 
 
 def render_markdown(a: Assessment) -> str:
@@ -628,15 +879,23 @@ def render_markdown(a: Assessment) -> str:
     return "\n".join(out)
 
 
-def render_json(a: Assessment, month: str | None = None) -> str:
+def render_json(a: Assessment, month: str | Period | None = None) -> str:
     """One object per department — ranked ones first, by rank, then the
     unranked in department order — as a JSON array; rates are fractions 0–1
-    or null, score and rank null when unranked; ``center`` when cut by one."""
+    or null, score and rank null when unranked; ``center`` when cut by one;
+    ``month`` / ``quarter`` / ``year`` the period; for a quarter or a year
+    ``trend``: the department's figures month by month."""
+    period = None if month is None else report_period(month)
     objs = []
     for f in [*a.ranking, *a.unranked]:
         d = f.as_dict()
-        if month:
-            d = {"month": month, **d}
+        if len(a.months) > 1 and f.department_id is not None:
+            d["trend"] = [{"month": m, "dispatched": t.dispatched,
+                           **{k: None if t.rate(k) is None else float(t.rate(k) or 0) for k in RATE_KEYS},
+                           "score": None if t.score is None else float(t.score)}
+                          for m, t in zip(a.months, a.trends.get(f.department_id, []))]
+        if period is not None:
+            d = {period.kind: period.label, **d}
         if a.center:  # an assessment cut by center says which
             d = {"center": a.center, **d}
         objs.append(d)
@@ -691,16 +950,46 @@ def write_xlsx(a: Assessment, path: Path) -> None:
                     c.font = bold
         for i, w in enumerate(widths, 1):
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(w + 2, 80)
+        if t.title == TREND_TITLE and t.rows:
+            _trend_charts(ws, len(t.rows))
     wb.properties.title = _title(a)
     wb.save(path)
 
 
-def write_report(store: "Store", month: str, fmt: str = "xlsx", out: str | Path | None = None,
+def _trend_charts(ws: Any, n: int) -> None:
+    """Native Excel charts on the 月度趋势 sheet: the four rates as lines,
+    the composite score as columns (rows 2…n+1; columns C–F rates, G score)."""
+    from openpyxl.chart import BarChart, LineChart, Reference
+
+    months = Reference(ws, min_col=1, min_row=2, max_row=n + 1)
+    rates = LineChart()
+    rates.title = "各率月度趋势"
+    rates.y_axis.title = "比率"
+    rates.y_axis.number_format = "0%"
+    rates.y_axis.scaling.min = 0
+    rates.y_axis.scaling.max = 1
+    rates.add_data(Reference(ws, min_col=3, max_col=6, min_row=1, max_row=n + 1), titles_from_data=True)
+    rates.set_categories(months)
+    rates.height, rates.width = 8, 16
+    ws.add_chart(rates, "I2")
+    scores = BarChart()
+    scores.title = "综合得分"
+    scores.y_axis.scaling.min = 0
+    scores.y_axis.scaling.max = 100
+    scores.add_data(Reference(ws, min_col=7, max_col=7, min_row=1, max_row=n + 1), titles_from_data=True)
+    scores.set_categories(months)
+    scores.height, scores.width = 8, 16
+    ws.add_chart(scores, "I20")
+
+
+def write_report(store: "Store", month: str | Period, fmt: str = "xlsx", out: str | Path | None = None,
                  now: dt.datetime | None = None, center: str | None = None) -> None:
-    """一月一通报: the month's assessment as XLSX (``out`` required), Markdown or
-    JSON (to ``out``, else stdout).  Raises :class:`ReportError` (a
-    ValueError with a Chinese message) for an unusable month, format or path."""
-    start, end = month_period(month)
+    """The bulletin of a month (一月一通报), a quarter ('2026Q4') or a year
+    ('2026') as XLSX (``out`` required), Markdown or JSON (to ``out``, else
+    stdout).  Raises :class:`ReportError` (a ValueError with a Chinese
+    message) for an unusable period, format or path."""
+    period = report_period(month)
+    start, end = period.start, period.end
     fmt = (fmt or "").strip().lower()
     if fmt not in ("xlsx", "md", "json"):
         raise ReportError(f"报表格式应为 xlsx、md 或 json，收到：{fmt!r}")
@@ -711,12 +1000,11 @@ def write_report(store: "Store", month: str, fmt: str = "xlsx", out: str | Path 
         xlsx = Path(out)
     when = now or store.now()
     a = assess(store, start, end, when, center)
-    label = f"{start.year:04d}-{start.month:02d}"
     try:
         if xlsx is not None:
             write_xlsx(a, xlsx)
             return
-        text = render_markdown(a) if fmt == "md" else render_json(a, label)
+        text = render_markdown(a) if fmt == "md" else render_json(a, period)
         if out is None:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -729,12 +1017,18 @@ def write_report(store: "Store", month: str, fmt: str = "xlsx", out: str | Path 
 __all__ = [
     "Assessment",
     "DepartmentFigures",
+    "Period",
     "ReportError",
     "Table",
     "assess",
     "drill",
     "drill_metrics",
     "month_period",
+    "period_of",
+    "quarter_period",
+    "report_period",
+    "sparkline",
+    "year_period",
     "render_json",
     "render_markdown",
     "score",

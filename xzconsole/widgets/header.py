@@ -9,6 +9,7 @@ dates are only provisional for ("⚠ 暂定期限") — SPEC §3.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -45,7 +46,21 @@ class ConsoleHeader(Horizontal):
         if user is None:
             return
         where = user.department_name if user.role is Role.DEPARTMENT and user.department_name else user.center
-        text = f"{plain(user.display)}（{user.role.label}·{plain(where)}）"
+        name = plain(user.display)
+        # longest first: the one that fits is shown whole, never a cut "（…" (issue 16 item 5)
+        self._user_texts = [f"{name}（{user.role.label}·{plain(where)}）", f"{name}（{user.role.label}）", name]
+        self._fit_user()
+
+    def on_resize(self) -> None:
+        self._fit_user()
+
+    def _fit_user(self) -> None:
+        texts = getattr(self, "_user_texts", None)
+        if not texts or not self.size.width:
+            return
+        others = sum(cell_len(str(w.render())) + 2 for w in self.query(Static) if w.id != "header-user")
+        room = self.size.width - others - 2
+        text = next((t for t in texts if cell_len(t) <= room), texts[-1])
         self.query_one("#header-user", Static).update(text)
 
     def set_calendar(self, provisional: bool, years: list[int]) -> None:
@@ -63,6 +78,7 @@ class ConsoleHeader(Horizontal):
         else:
             cal.update("日历正常")
             cal.remove_class("-provisional")
+        self._fit_user()
 
     def refresh_clock(self) -> None:
         clock: Clock | None = getattr(self.app, "clock", None)

@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Iterable, Sequence
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ..models import Ticket
@@ -23,10 +24,25 @@ from .warning_badge import badge_text, due_today
 
 MARK = "*"
 NARROW_BELOW = 100  # columns: below this the table drops 受理时间 and 类型
+ENTERPRISE_MIN, ENTERPRISE_MAX = 14, 80  # cells: the enterprise takes whatever the department leaves
+DEPARTMENT_MIN, DEPARTMENT_MAX = 8, 22  # cells: "人民银行徐州市分行" is 18
+
+
+def _ellipsed(text: Text) -> Text:
+    """A cell that ends in ``…`` when its column is too narrow, instead of just stopping."""
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return text
 
 
 class TicketTable(DataTable[Text]):
     """A page of tickets; row keys are ticket ids (as str)."""
+
+    BINDINGS = [
+        # DataTable's Home/End only scroll; here they (and vim's g/G) move the cursor
+        Binding("home,g", "first_row", "第一行", id="ticket_table.first", show=False),
+        Binding("end,G", "last_row", "最后一行", id="ticket_table.last", show=False),
+    ]
 
     COMPONENT_CLASSES = {
         "ticket-table--yellow",
@@ -41,26 +57,38 @@ class TicketTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.narrow: bool | None = None
+        self.layout_width = 0  # the terminal width the columns were laid out for
         self.tickets: list[Ticket] = []
         self._levels: dict[int, WarningLevel] = {}
 
     # -- columns ---------------------------------------------------------------
     def set_layout(self, width: int) -> bool:
-        """Choose the column set for a terminal ``width``; True when it changed."""
-        narrow = width < NARROW_BELOW
-        if narrow == self.narrow:
+        """Choose the columns for a terminal ``width``; True when they changed.
+
+        The enterprise and department columns share the width the fixed ones
+        leave (three parts to two, each up to what its longest names need), so
+        a name is cut with ``…`` only when it is truly too long for the
+        terminal (issue 16 item 8)."""
+        if width == self.layout_width:
             return False
-        self.narrow = narrow
+        self.layout_width = width
+        self.narrow = width < NARROW_BELOW
+        fixed = [1, 10, 15, 6, 10] + ([] if self.narrow else [11, 8])
+        # one cell of padding either side of every column, and the scroll bar
+        spare = width - sum(fixed) - 2 * (len(fixed) + 2) - 2
+        enterprise = max(ENTERPRISE_MIN, min(ENTERPRISE_MAX, spare * 3 // 5))
+        department = max(DEPARTMENT_MIN, min(DEPARTMENT_MAX, spare - enterprise))
+        enterprise = max(ENTERPRISE_MIN, min(ENTERPRISE_MAX, spare - department))
         self.clear(columns=True)
         self.add_column(" ", width=1, key="mark")
         self.add_column("预警", width=10, key="level")
         self.add_column("工单编号", width=15, key="number")
-        if not narrow:
+        if not self.narrow:
             self.add_column("受理时间", width=11, key="received")
             self.add_column("类型", width=8, key="type")
-        self.add_column("企业", width=14 if narrow else 24, key="enterprise")
+        self.add_column("企业", width=enterprise, key="enterprise")
         self.add_column("状态", width=6, key="status")
-        self.add_column("承办单位", width=8 if narrow else 12, key="department")
+        self.add_column("承办单位", width=department, key="department")
         self.add_column("期限", width=10, key="due")
         return True
 
@@ -78,6 +106,7 @@ class TicketTable(DataTable[Text]):
              marked: Iterable[int] = ()) -> None:
         """Replace the rows with this page (one batch: one relayout)."""
         marked = set(marked)
+        was = self.current_ticket_id
         self.tickets = list(tickets)
         self._levels = dict(levels)
         styles = {name: self._style(name) for name in ("yellow", "orange", "red", "today", "mark", "provisional", "muted")}
@@ -90,7 +119,26 @@ class TicketTable(DataTable[Text]):
             for t, cells in zip(self.tickets, rows):
                 self.add_row(*cells, key=str(t.id))
             if self.row_count:
-                self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
+                # the cursor stays on the same ticket, wherever a refresh moved it;
+                # only a ticket gone from the page leaves it at the same row
+                ids = [t.id for t in self.tickets]
+                row = ids.index(was) if was in ids else min(cursor, self.row_count - 1)
+                self.move_cursor(row=row, animate=False)
+
+    @property
+    def current_ticket_id(self) -> int | None:
+        ticket = self.current_ticket()
+        return None if ticket is None else ticket.id
+
+    def action_first_row(self) -> None:
+        """Home / g: the first row of the page."""
+        if self.row_count:
+            self.move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        """End / G: the last row of the page."""
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
 
     def _cells(self, t: Ticket, today: dt.date, marked: bool, styles: dict[str, str]) -> list[Text]:
         level = self._levels.get(t.id, WarningLevel.NONE)
@@ -107,9 +155,9 @@ class TicketTable(DataTable[Text]):
             fmt = "%m-%d %H:%M" if received.year == today.year else "%Y-%m-%d"
             cells.append(Text(received.strftime(fmt)))
             cells.append(Text(t.appeal_type.label))
-        cells.append(literal(t.enterprise_name, style=styles["muted"] if t.redacted else ""))
+        cells.append(_ellipsed(literal(t.enterprise_name, style=styles["muted"] if t.redacted else "")))
         cells.append(Text(t.status.label))
-        cells.append(literal(t.department_name or "—"))
+        cells.append(_ellipsed(literal(t.department_name or "—")))
         if t.due_date is None:
             due = Text("—", style=styles["muted"])
         else:

@@ -36,6 +36,7 @@ FIELD_LABELS: dict[str, str] = {
     "closed_at": "办结时间",
     "close_reason": "办结原因",
     "satisfaction": "回访结果",
+    "resolved": "是否解决",
     "followup_count": "回访次数",
     "unreachable_count": "未联系上次数",
     "reopen_count": "重办次数",
@@ -85,6 +86,8 @@ def format_value(field: str, value: Any, department_name: Callable[[int | None],
             return str(value)
     if field == "department_id" and department_name is not None:
         return department_name(int(value)) or f"#{value}"
+    if field == "resolved":
+        return "已解决" if value else "未解决"
     if field in ("confidential", "direct_answer", "due_provisional"):
         return "是" if value else "否"
     if field == "max_level":

@@ -1,0 +1,523 @@
+"""Pilot tests of issue 16: what a day of real use found wrong with the console
+(keys that lose work, characters lost under overlays, English, stale errors,
+cursor and column behaviour), each reproduced through the real app."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.text import Text
+from textual.widgets import Input, Select
+
+from xzconsole.app import XzApp
+from xzconsole.screens.dialogs import ConfirmDialog, ExtensionDialog, ReasonDialog
+from xzconsole.screens.intake import IntakeScreen
+from xzconsole.screens.policy_editor import PolicyEditorScreen
+from xzconsole.screens.queue import QueueScreen
+from xzconsole.store import Store
+from xzconsole.widgets.ticket_table import TicketTable
+from pilot_support import screen_text, settle
+
+
+def make_app(store: Store, login: str = "clerk") -> XzApp:
+    return XzApp(store.path, login, store.clock)
+
+
+async def type_into(pilot: Any, text: str) -> None:
+    await pilot.pause()
+    focused = pilot.app.focused
+    assert isinstance(focused, Input)
+    focused.insert_text_at_cursor(text)
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------- (1) q never loses a form
+
+
+async def test_q_on_the_intake_drop_down_asks_before_quitting(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(IntakeScreen())
+        await settle(pilot)
+        intake = app.screen
+        intake.query_one("#intake-name", Input).focus()
+        await type_into(pilot, "徐州云龙机械有限公司")
+        await pilot.press("shift+tab")  # back onto the 诉求类型 drop-down
+        await settle(pilot)
+        assert isinstance(app.focused, Select)
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.is_running and app.return_code is None
+        assert isinstance(app.screen, ConfirmDialog) and "退出工作台" in screen_text(app)
+        await pilot.press("escape")  # no: back to the form, nothing lost
+        await settle(pilot)
+        assert app.screen is intake
+        assert intake.query_one("#intake-name", Input).value == "徐州云龙机械有限公司"
+        await pilot.press("q")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    assert app.return_code == 0
+
+
+async def test_q_in_an_empty_intake_and_on_the_queue_still_quits(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        await app.push_screen(IntakeScreen())
+        await settle(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+    assert app.return_code == 0
+
+
+async def test_q_in_the_policy_editor_with_changes_asks(store):
+    app = make_app(store, "sup")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(PolicyEditorScreen(None))
+        await settle(pilot)
+        await type_into(pilot, "关于稳就业的若干措施")
+        app.screen.query_one("#ed-level", Select).focus()
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.return_code is None and isinstance(app.screen, ConfirmDialog)
+
+
+async def test_q_in_a_dialog_never_quits(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(ReasonDialog("退回理由", label="理由"))
+        await settle(pilot)
+        app.screen.query_one(".dialog-ok").focus()
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.return_code is None and isinstance(app.screen, ReasonDialog)  # a dialog keeps the app's q out
+
+
+# ---------------------------------------------------------------- (7) no English from Textual
+
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+KEY_NAMES = {"ctrl", "shift", "alt", "super", "tab", "enter", "esc", "escape", "space", "home", "end", "pgup", "pgdn",
+             "pageup", "pagedown", "delete", "backspace", "left", "right", "up", "down", "Ctrl", "Enter", "Esc", "Tab",
+             "Home", "End", "Shift", "Space", "Delete", "Backspace"}
+
+
+def english_in(descriptions: list[str]) -> list[str]:
+    return [d for d in descriptions if any(w not in KEY_NAMES for w in LATIN_WORD.findall(d))]
+
+
+async def help_descriptions(pilot: Any) -> list[str]:
+    app = pilot.app
+    await pilot.press("f1")
+    await settle(pilot)
+    text = screen_text(app)
+    lines = app.screen.lines
+    await pilot.press("escape")
+    await settle(pilot)
+    assert "Cursor" not in text and "Page Left" not in text and "Focus Next" not in text and "Quit" not in text
+    return [line.strip().split("  ", 1)[-1] for line in lines]
+
+
+async def test_f1_lists_textual_keys_in_chinese(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        described = await help_descriptions(pilot)  # the queue's table is focused
+        assert "上移" in described and "退出" in described
+        assert english_in(described) == []
+        await app.push_screen(IntakeScreen())
+        await settle(pilot)
+        app.screen.query_one("#intake-name", Input).focus()
+        assert english_in(await help_descriptions(pilot)) == []
+        app.screen.query_one("#intake-content").focus()
+        assert english_in(await help_descriptions(pilot)) == []
+        app.screen.query_one("#intake-form").focus()  # a scrolling container: Page Left / Page Right
+        assert english_in(await help_descriptions(pilot)) == []
+
+
+async def test_open_drop_down_offers_its_keys_in_chinese(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(IntakeScreen())
+        await settle(pilot)
+        assert isinstance(app.focused, Select)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = [active.binding.description for active in app.screen.active_bindings.values()]
+        assert "收起选项" in shown and "Dismiss menu" not in shown
+        assert english_in(shown) == []
+
+
+async def test_palette_prompt_and_no_match_line_are_chinese(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Search for commands" not in text and "搜索" in text
+        await pilot.press(*"zqxjv")
+        await pilot.pause(0.8)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "没有找到匹配项" in text and "No matches" not in text
+        await pilot.press("ctrl+a", "ctrl+k")
+        await pilot.press(*"tui")  # 退出 by the palette's own entries is Chinese too
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert "Quit the application" not in screen_text(app)
+
+
+# ---------------------------------------------------------------- (9) queue cursor, stale errors, Enter
+
+
+def take(store: Store, staff: dict, i: int) -> int:
+    from xzconsole.models import TicketIntake
+
+    return store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name=f"徐州第{i:03d}机械有限公司", contact_phone=f"139{i:08d}",
+        content=f"第{i}号诉求：厂区道路破损需要修复。")).id
+
+
+async def test_home_end_g_G_move_the_queue_cursor(store, staff):
+    for i in range(12):
+        take(store, staff, i)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TicketTable)
+        assert table.row_count == 12 and table.cursor_row == 0
+        for key, row in (("end", 11), ("home", 0), ("G", 11), ("g", 0)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert table.cursor_row == row, key
+
+
+async def test_refresh_keeps_the_cursor_on_the_same_ticket(store, staff):
+    ids = [take(store, staff, i) for i in range(8)]
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TicketTable)
+        await pilot.press("down", "down", "down", "down")
+        await settle(pilot)
+        chosen = table.current_ticket_id
+        above = [t.id for t in table.tickets[:table.cursor_row]]
+        store.tickets.dispatch(staff["clerk"], above[0], "市人社局")  # another console: it leaves 待受理
+        await pilot.press("r")
+        await settle(pilot)
+        assert table.current_ticket_id == chosen
+        assert len(table.tickets) == len(ids) - 1
+
+
+async def test_an_intake_error_goes_once_the_field_is_fixed(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(IntakeScreen())
+        await settle(pilot)
+        intake = app.screen
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "企业名称" in intake.error_of("intake-name")
+        intake.query_one("#intake-name", Input).focus()
+        await type_into(pilot, "徐州云龙机械有限公司")
+        await settle(pilot)
+        assert intake.error_of("intake-name") == ""  # while the cursor is still in the field
+        assert intake.error_of("intake-content") != ""  # the others stay until fixed
+
+
+async def test_enter_in_the_extension_dialog_confirms(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        result: list[Any] = []
+        await app.push_screen(ExtensionDialog(0, initial_reason="需要现场勘查"), result.append)
+        await settle(pilot)
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        assert result == [(3, "需要现场勘查")]
+
+
+# ---------------------------------------------------------------- (3) F4 / searches
+
+
+async def test_policy_search_keeps_focus_out_of_the_issuer_field(store):
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.focused is not None and app.focused.id == "pol-search"
+        await pilot.press("社", "保", "enter")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "pol-table"
+        await pilot.press("补", "贴", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#pol-issuer", Input).value == ""
+        assert app.screen.query_one("#pol-search", Input).value == "社保"
+        assert not app.screen.query(".-textual-loading-indicator")  # the screen is never covered by a spinner
+
+
+# ---------------------------------------------------------------- (4) sorting never filters
+
+
+def test_due_date_sort_pages_through_every_ticket_undated_last(store, staff):
+    from xzconsole.store import TicketFilter
+
+    ids = [take(store, staff, i) for i in range(7)]
+    for tid, dept in zip(ids[:3], ("市人社局", "市税务局", "市人社局")):
+        store.tickets.dispatch(staff["clerk"], tid, dept)
+    for sort in ("due", "warning"):
+        seen: list[Any] = []
+        after = None
+        while True:
+            rows, after = store.queue.page(staff["sup"], TicketFilter(), sort=sort, after=after, limit=2)
+            seen += rows
+            if after is None:
+                break
+        assert sorted(t.id for t in seen) == sorted(ids), sort  # every ticket once
+        dated = [t for t in seen if t.due_date is not None]
+        assert seen[:len(dated)] == dated and len(dated) == 3  # the undated at the end
+        assert [t.due_date for t in dated] == sorted(t.due_date for t in dated)
+
+
+async def test_sorting_the_new_tab_by_due_date_keeps_its_tickets(store, staff):
+    for i in range(5):
+        take(store, staff, i)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TicketTable)
+        assert table.row_count == 5
+        await pilot.press("s")  # 办理期限（早→晚）
+        await settle(pilot)
+        assert app.screen.sort == "due"
+        assert table.row_count == 5
+
+
+# ---------------------------------------------------------------- (12) the real terminal size
+
+
+def test_start_size_is_the_terminals_not_columns_lines_or_80x24(monkeypatch):
+    import fcntl
+    import shutil
+    import struct
+    import termios
+
+    from xzconsole.app import console_driver, real_terminal_size
+
+    master, slave = os.openpty()
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
+        monkeypatch.setenv("COLUMNS", "80")
+        monkeypatch.setenv("LINES", "24")
+        assert shutil.get_terminal_size() == (80, 24)  # what Textual would have used
+        assert real_terminal_size([slave], tty=None) == (160, 45)
+        driver_cls = console_driver()
+        monkeypatch.setattr("xzconsole.app.real_terminal_size", lambda: real_terminal_size([slave], tty=None))
+        assert driver_cls._get_terminal_size(object.__new__(driver_cls)) == (160, 45)
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 0, 0, 0, 0))  # a pane not laid out yet
+        assert real_terminal_size([slave], tty=None) is None
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+# ---------------------------------------------------------------- (5) 80×24 shows what matters
+
+
+async def test_filter_dialog_buttons_are_on_screen_at_80x24(store):
+    from xzconsole.screens.queue_filters import FilterDialog
+
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FilterDialog)
+        screen = app.screen.region
+        for button in ("#filter-ok", "#filter-reset", "#filter-cancel"):
+            region = app.screen.query_one(button).region
+            assert region.height and screen.contains_region(region), button
+        text = screen_text(app)
+        assert "应用" in text and "清除" in text and "取消" in text
+
+
+async def test_header_never_cuts_its_closing_bracket(store):
+    app = make_app(store, "sup")
+    for size in ((80, 24), (160, 45)):
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            first = screen_text(app).splitlines()[0]
+            assert "赵值班（值班长" in first and "）" in first, first
+            if size[0] >= 120:
+                assert "赵值班（值班长·" in first  # the center too where there is room
+        app = make_app(store, "sup")
+
+
+# ---------------------------------------------------------------- (8) columns follow the width
+
+LONG_NAME = "徐州经济技术开发区高端装备智能制造有限公司"  # 21 characters
+
+
+async def test_queue_columns_use_the_terminal_width(store, staff):
+    from xzconsole.models import TicketIntake
+
+    tid = store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name=LONG_NAME, contact_phone="13900000001",
+        content="咨询设备更新贷款贴息政策。")).id
+    store.tickets.dispatch(staff["clerk"], tid, "市自然资源和规划局")
+    dept = store.tickets.get(staff["sup"], tid).department_name
+    for (width, height), whole in (((160, 45), True), ((80, 24), False)):
+        app = make_app(store, "sup")
+        async with app.run_test(size=(width, height)) as pilot:
+            await settle(pilot)
+            app.screen.select_tab("tab-all")
+            await settle(pilot)
+            text = screen_text(app)
+            if whole:
+                assert LONG_NAME in text and dept in text, text
+            else:
+                row = next(line for line in text.splitlines() if LONG_NAME[:5] in line)
+                assert "…" in row  # cut visibly, not silently
+            table = app.screen.query_one(TicketTable)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used >= width - 6  # no wide empty margin on the right
+
+
+# ---------------------------------------------------------------- (11) Chinese line breaking
+
+PUNCT_PROSE = "".join("企" * n + p for n, p in zip(range(1, 40), "；。”，：！？、）》" * 4))
+
+
+@given(st.text(alphabet="企业服务中心abc12 ；。”“（）《》，", min_size=0, max_size=200), st.integers(min_value=2, max_value=40))
+def test_wrapping_never_starts_a_line_with_closing_punctuation(text: str, width: int) -> None:
+    from xzconsole.textsafe import NO_LINE_END, NO_LINE_START, wrap_lines
+    from rich.cells import cell_len
+
+    lines = wrap_lines(text, width)
+    assert "".join(lines) == text  # nothing lost or added
+    for before, line in zip(lines, lines[1:]):
+        assert cell_len(before) <= width
+        if line and before and len(before) > 1:
+            assert line[0] not in NO_LINE_START or all(c in NO_LINE_START for c in before[1:]), (before, line)
+            assert before[-1] not in NO_LINE_END, (before, line)
+
+
+async def test_ticket_content_lines_never_start_with_closing_punctuation(store, staff):
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens.ticket import TicketScreen
+    from xzconsole.textsafe import NO_LINE_START
+
+    tid = store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name="徐州云龙机械有限公司", contact_phone="13900000001",
+        content=PUNCT_PROSE)).id
+    for size in ((80, 24), (81, 24), (82, 24), (83, 24), (160, 45)):  # widths where Textual's wrap broke badly
+        app = make_app(store, "sup")
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await app.push_screen(TicketScreen(tid))
+            await settle(pilot)
+            box = app.screen.query_one("#ticket-content")
+            rows = [row[box.region.x:box.region.right] for row in grid_rows(app)[box.region.y:box.region.bottom]]
+            shown = ["".join(r).strip() for r in rows if "".join(r).strip()]
+            assert "".join(shown) .startswith(PUNCT_PROSE[:20])
+            assert len(shown) > 1
+            assert [line for line in shown[1:] if line[0] in NO_LINE_START] == []
+
+
+def grid_rows(app: Any) -> list[list[str]]:
+    out = []
+    for line in screen_text(app).splitlines():
+        cells: list[str] = []
+        for ch in line:
+            cells.append(ch)
+            if Text(ch).cell_len == 2:
+                cells.append("")
+        out.append(cells)
+    return out
+
+
+async def test_calendar_names_the_holidays_at_80_columns(store):
+    from xzconsole.screens.calendar import CalendarScreen
+
+    store.clock.set("2027-02-01T09:00:00+08:00")  # 2027: no official schedule yet, every day provisional
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(CalendarScreen())
+        await settle(pilot)
+        text = screen_text(app)
+        assert "春节" in text, text
+        store.clock.set("2026-10-01T09:00:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(CalendarScreen())
+        await settle(pilot)
+        assert "国庆节" in screen_text(app)
+
+
+async def test_warning_list_at_80x24_shows_enterprise_due_date_and_its_count(store, staff, monkeypatch):
+    import inspect
+
+    from xzconsole.screens import warnings as panel
+
+    defaults = list(panel.compute_snapshot.__defaults__ or ())
+    limit_at = [p.name for p in inspect.signature(panel.compute_snapshot).parameters.values()
+                if p.default is not inspect.Parameter.empty].index("limit")
+    defaults[limit_at] = 2  # list two, so the "列出前" line shows without hundreds of tickets
+    monkeypatch.setattr(panel.compute_snapshot, "__defaults__", tuple(defaults))
+    store.clock.set("2026-11-02T09:00:00+08:00")
+    names = ["徐州云龙机械有限公司", "江苏彭城光电科技有限公司", "徐州淮海物流集团有限公司"]
+    for i, name in enumerate(names):
+        from xzconsole.models import TicketIntake
+
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=name, contact_phone=f"1390000000{i}", content="路灯不亮。")).id
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "企业" in text and "期限/时间" in text
+        assert sum(name[:7] in text for name in names) == 2  # two listed, each with its enterprise
+        assert "2026-11-" in text  # and its due date
+        assert "列出前 2 件（共 3 件）" in text, text
+
+
+async def test_assessment_shows_every_rate_at_80x24(store, staff):
+    from xzconsole.models import TicketIntake
+
+    store.clock.set("2026-10-12T09:00:00+08:00")
+    tid = store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name="徐州云龙机械有限公司", contact_phone="13900000001",
+        content="路灯不亮。")).id
+    store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        heading = next(line for line in screen_text(app).splitlines() if "排名" in line)
+        for rate in ("响应率", "按时答复率", "解决率", "满意率"):
+            assert rate in heading, heading
