@@ -60,7 +60,8 @@ from .queue_filters import FilterDialog, QueueFilters, QueueTab, center_choices,
 if TYPE_CHECKING:  # types only: the store is imported by the first worker, not at start-up
     from ..areas.oversight import PendingRequest
     from ..areas.queue import QueueCounts
-    from ..store import BulkResult, TicketFilter
+    from ..areas.tickets import BulkResult
+    from ..store import TicketFilter
     from ..workdays import WorkCalendar
 
 #: where a page ends: the last row's sort value and id, as ``store.queue.page`` gives it (``after=``)
