@@ -142,7 +142,7 @@ async def test_edit_subscriptions_save_and_a_version_conflict_keeps_the_choice(s
         await pilot.press("s")
         await settle(pilot)
         message = text(screen, "#assoc-subs-message")
-        assert "已被 clerk" in message and "现订阅：财税金融" in message and "已保留" in message
+        assert "已被 王受理" in message and "现订阅：财税金融" in message and "已保留" in message
         assert set(subs.selected) == {"财税金融", "人才就业", "科技创新", "产业发展", "外贸外资"}
         assert store.associations.get(gcjx.id).categories == ["财税金融"]
         assert "订阅：财税金融" in text(screen, "#assoc-summary")

@@ -160,7 +160,9 @@ async def test_tabs_filters_and_sort_change_rows(store, staff):
         q.reload()
         await pilot.press("s")
         await settle(pilot)
-        assert q.sort == "due" and {t.id for t in q.table.tickets} == {new_ids[0], new_ids[1]}
+        # … and keeps the others after them: sorting never filters (issue 16 item 4)
+        shown = [t.id for t in q.table.tickets]
+        assert q.sort == "due" and set(shown[:2]) == {new_ids[0], new_ids[1]} and len(shown) == len(new_ids) + 1
 
 
 # ---------------------------------------------------------------- search

@@ -119,7 +119,7 @@ def test_subscriptions_edit_in_category_order_with_history(store, staff, gcjx):
 
 def test_subscriptions_version_conflict_is_refused_in_chinese(store, staff, gcjx):
     store.associations.set_subscriptions(staff["sup"], gcjx.id, ["产业发展"], version=gcjx.version)
-    with pytest.raises(InvalidAction, match="已被 sup .*修改.*现订阅：产业发展.*已保留"):
+    with pytest.raises(InvalidAction, match="已被 赵值班 .*修改.*现订阅：产业发展.*已保留"):
         store.associations.set_subscriptions(staff["clerk"], gcjx.id, ["财税金融"], version=gcjx.version)
     assert store.associations.get(gcjx.id).categories == ["产业发展"]
 
@@ -155,7 +155,7 @@ def test_contact_is_validated_and_recorded(store, staff, gcjx):
     assert a.contact_phone == "0516-83125609" and a.version == 2
     (event,) = store.associations.history(gcjx.id)
     assert event["changes"] == {"contact_name": ["王建国", "刘会长"], "contact_phone": ["0516-83125608", "0516-83125609"]}
-    with pytest.raises(InvalidAction, match="已被 sup"):
+    with pytest.raises(InvalidAction, match="已被 赵值班"):
         store.associations.set_contact(staff["clerk"], gcjx.id, "王建国", "0516-83125608", version=1)
 
 

@@ -98,3 +98,10 @@ def test_policy_needs_summary_and_interpreter_to_publish():
     assert "摘要" in p.publish_refusal() and "解读人姓名" in p.publish_refusal()
     p = Policy(title="稳岗返还政策", summary="摘要", interpreter_name="张科长", interpreter_phone="0516-83801234")
     assert p.publish_refusal() is None
+
+
+def test_a_raw_nul_in_a_typed_name_is_refused():
+    """Issue 12: the readers refused NUL, the console's intake did not."""
+    with pytest.raises(ValidationError, match="空字符"):
+        TicketIntake(appeal_type="consultation", enterprise_name="徐州\x00云龙机械有限公司", contact_phone="13900000001",
+                     content="路灯不亮")

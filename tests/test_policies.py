@@ -470,3 +470,13 @@ def test_extending_or_shortening_the_end_date_changes_the_status_at_once(store, 
     assert changes == [["published", "expired"], ["expired", "published"]]
     with pytest.raises(InvalidAction, match="截止"):
         store.library.publish(staff["sup"], store.library.create(staff["sup"], {"title": "过期草稿", **COMPLETE, "valid_until": "2026-11-01"}).id)
+
+
+def test_the_editor_refuses_a_publication_date_in_2099(store, staff):
+    """Issue 12: a typo such as 2099 was accepted; the import refused it, the editor did not."""
+    with pytest.raises(InvalidAction, match="发布日期 2099-01-01 晚于今天"):
+        store.library.create(staff["sup"], {"title": "关于测试日期的通知", "published_at": "2099-01-01"})
+    with pytest.raises(InvalidAction, match="发文日期 2099-03-01 晚于今天"):
+        store.library.create(staff["sup"], {"title": "关于测试日期的通知", "issued_at": "2099-03-01"})
+    p = store.library.create(staff["sup"], {"title": "关于测试日期的通知", "issued_at": "2026-11-02"})
+    assert p.issued_at is not None and p.issued_at.isoformat() == "2026-11-02"

@@ -134,3 +134,21 @@ async def test_the_library_opens_on_the_pinned_and_the_columns(store, staff):
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.screen is screen and "▶1 商协会服务专栏（0）" in screen.columns_text
+
+
+def test_pinned_first_pages_without_losing_or_repeating_a_policy(store, staff):
+    sup = staff["sup"]
+    everything = [h.policy.id for h in store.library.search("", limit=500)]
+    published = [h.policy.id for h in store.library.search("", PolicyFilter(statuses=["published"]), limit=500)]
+    a, b = published[-1], published[-2]
+    store.library.pin(sup, a)
+    store.library.pin(sup, b)
+    paged = [h.policy.id for off in range(0, len(everything), 3) for h in store.library.search("", limit=3, offset=off)]
+    assert paged[:2] == [a, b]
+    assert sorted(paged) == sorted(everything) and len(paged) == len(everything)
+    assert [h.policy.id for h in store.library.search("", limit=1, offset=2)] == [everything[0]]
+    assert everything[0] not in (a, b)
+    # a filter leaves out the pinned policies it does not hold
+    issuer = store.library.get(everything[0]).issuer
+    hits = store.library.search("", PolicyFilter(issuer=issuer), limit=500)
+    assert all(h.policy.issuer == issuer for h in hits)

@@ -337,7 +337,8 @@ def test_xlsx_reads_back_the_same_numbers(rstore, month, tmp_path):
     reports.write_report(rstore, "2026-11", "xlsx", out, NOW)
     a = reports.assess(rstore, NOV_START, NOV_END, NOW)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["三率排名", "明细指标", "红黑榜", "政策发布", "政策采集与解读", "说明"]  # no trend for a month
+    assert wb.sheetnames == ["三率排名", "明细指标", "红黑榜", "政策发布", "政策采集与解读", "政策兑现", "定制点餐",
+                             "说明"]  # no trend for a month
 
     ws = wb["三率排名"]
     assert [c.value for c in ws[1]] == ["排名", "单位", "派发量", "响应率", "按时办结率", "解决率", "满意率", "综合得分"]

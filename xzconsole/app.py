@@ -180,6 +180,8 @@ class XzApp(App[int]):
         self.hangup = False
         self.leave_reason: LeaveReason | None = None
         self.terminal_guard = TerminalGuard()
+        #: the words last searched for in the policy library (kept across F2 → F4)
+        self.policy_words = ""
 
     # -- running, and leaving when the terminal goes ---------------------------------
     def get_driver_class(self) -> type[Driver]:
@@ -349,12 +351,17 @@ class XzApp(App[int]):
         target = self.PLACES.get(place)
         if target is not None and type(self.screen).__name__ == target[1]:
             return
+        for screen in self.screen_stack:  # the policy search outlives its screen (F4 → F2 → F4)
+            words = getattr(getattr(screen, "query_state", None), "words", None)
+            if type(screen).__name__ == "PolicyLibraryScreen" and isinstance(words, str):
+                self.policy_words = words
         while len(self.screen_stack) > 2:  # [default, queue, …]
             self.pop_screen()
         if target is None:
             return
         module = importlib.import_module(f".screens.{target[0]}", __package__)
-        self.push_screen(getattr(module, target[1])())
+        kind = getattr(module, target[1])
+        self.push_screen(kind(self.policy_words) if place == "policies" else kind())
 
     def open_ticket(self, ticket_id: int) -> None:
         """Show one ticket's detail (from the queue or the palette)."""

@@ -238,6 +238,8 @@ def validate_phone(value: str) -> str:
 def clean_text(value: Any, field: str, *, required: bool = False, max_len: int = 10_000) -> str:
     """Strip a text field; refuse an empty required one or an absurdly long one."""
     v = "" if value is None else str(value).strip()
+    if "\x00" in v:  # a raw NUL cuts the text short in C tools and some terminals (issue 12)
+        raise ValueError(f"{field}含有空字符（NUL），请删除后重试")
     if required and not v:
         raise ValueError(f"{field}不能为空")
     if len(v) > max_len:

@@ -306,16 +306,36 @@ class Store:
 
         IMMEDIATE takes the write lock up front, so two consoles acting at once
         wait for each other (busy timeout) instead of failing half-way.
+
+        On some errors (a full disk: SQLITE_FULL, I/O errors, …) SQLite has
+        already rolled the transaction back itself: then there is nothing to
+        roll back, and the error that says why is the one raised, not
+        "cannot rollback - no transaction is active".  A COMMIT that fails
+        (the disk filling at commit) is rolled back too, so the connection is
+        never left inside a transaction.
         """
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             else:
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    self._rollback()
+                    raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not already; a failing
+        rollback never hides the error that caused it."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def q(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Every row of a query (``sqlite3.Row``: read columns by name)."""

@@ -26,14 +26,18 @@ from ..models import (
     clean_text,
     validate_phone,
 )
-from .base import Core, require_role
+from .base import Core, inserted_id, require_role, staff_name
 from .library import LibraryArea
 
 #: who may change an association's members, subscriptions and contact (a liaison may not)
 EDITOR_ROLES = (Role.CLERK, Role.SUPERVISOR)
 
 
-EVENT_LABELS = {"member_add": "新增会员", "member_remove": "移除会员", "subscriptions": "修改订阅", "contact": "修改联系人"}
+EVENT_LABELS = {"member_add": "新增会员", "member_remove": "移除会员", "subscriptions": "修改订阅", "contact": "修改联系人",
+                "service_staff": "指派服务专员"}
+#: what a service log line records (服务专班 / 专员包挂)
+SERVICE_KINDS = {"visit": "上门走访", "call": "电话联系", "meeting": "座谈会", "briefing": "政策宣讲", "help": "协调解决诉求",
+                 "other": "其他"}
 
 
 ROUND_STATES = {"answered": "已反馈", "waiting": "待反馈", "overdue": "逾期未反馈"}
@@ -161,7 +165,7 @@ class AssociationsArea:
             when = (row["edited_at"] or "").replace("T", " ")[:16] or "刚才"
             now = "、".join(json.loads(row["categories"])) or "无"
             raise InvalidAction(
-                f"“{row['name']}”已被 {row['edited_by'] or '他人'} 于 {when} 修改（现订阅：{now}；"
+                f"“{row['name']}”已被 {staff_name(c, row['edited_by'])} 于 {when} 修改（现订阅：{now}；"
                 f"联系人：{row['contact_name'] or '未填'} {row['contact_phone']}）。您填写的内容已保留，"
                 "核对后可再次保存")
         return row
@@ -272,3 +276,70 @@ class AssociationsArea:
             self._event(c, aid, now, actor.login, "member_remove", f"移除会员 {m['name']}：{why}",
                                     {"enterprise_id": m["enterprise_id"], "name": m["name"], "uscc": m["uscc"],
                                      "joined_at": m["joined_at"], "added_by": m["added_by"]})
+
+
+    # -- 服务专员 (the center's staff member responsible for an association) and the service log ------
+    def assign_staff(self, actor: Staff, association_id: int | str, login: str) -> str:
+        """A supervisor names the center's staff member responsible for the
+        association (a clerk or supervisor); the name shown.  Recorded in the association's record."""
+        require_role(actor, (Role.SUPERVISOR,), "指派服务专员")
+        aid = int(self._row(association_id)["id"])
+        who = self.core.conn.execute("SELECT login, name, role, disabled FROM staff WHERE login = ?", (login,)).fetchone()
+        if who is None:
+            raise NotFound(f"找不到工作人员“{login}”")
+        if who["disabled"] or who["role"] not in (Role.CLERK.value, Role.SUPERVISOR.value):
+            raise InvalidAction("服务专员应为在岗的受理员或值班长")
+        now = self.core.now_s()
+        with self.core.write() as c:
+            before = c.execute("SELECT service_login FROM associations WHERE id = ?", (aid,)).fetchone()[0]
+            if before == login:
+                return str(who["name"] or login)
+            c.execute("UPDATE associations SET service_login = ? WHERE id = ?", (login, aid))
+            self._event(c, aid, now, actor.login, "service_staff", f"服务专员：{who['name'] or login}",
+                        {"service_login": [before, login]})
+        return str(who["name"] or login)
+
+    def service_staff(self, association_id: int | str) -> tuple[str, str] | None:
+        """(login, name) of the association's service staff member, or None."""
+        aid = int(self._row(association_id)["id"])
+        row = self.core.conn.execute(
+            "SELECT s.login, s.name FROM associations a JOIN staff s ON s.login = a.service_login WHERE a.id = ?",
+            (aid,)).fetchone()
+        return (str(row[0]), str(row[1] or row[0])) if row else None
+
+    def log_service(self, actor: Staff, association_id: int | str, kind: str, note: str,
+                    served_on: dt.date | None = None) -> int:
+        """A line in the association's service log (clerks and supervisors): what was done, on which day."""
+        require_role(actor, (Role.CLERK, Role.SUPERVISOR), "记录协会服务日志")
+        aid = int(self._row(association_id)["id"])
+        code = next((k for k, v in SERVICE_KINDS.items() if kind in (k, v)), None)
+        if code is None:
+            raise InvalidAction(f"服务方式应为：{'、'.join(SERVICE_KINDS.values())}")
+        note = (note or "").strip()
+        if not note:
+            raise InvalidAction("请填写服务内容")
+        day = served_on or self.core.clock.today()
+        if day > self.core.clock.today():
+            raise InvalidAction("服务日期不能晚于今天")
+        with self.core.write() as c:
+            cur = c.execute("INSERT INTO association_service_log(association_id, served_on, kind, note, staff, at) "
+                            "VALUES (?,?,?,?,?,?)", (aid, day.isoformat(), code, note[:1000], actor.login, self.core.now_s()))
+            return inserted_id(cur)
+
+    def service_log(self, association_id: int | str | None = None, *, staff: str | None = None,
+                    limit: int = 200) -> list[dict[str, Any]]:
+        """Service log lines, newest first: one association's, or one staff member's across associations."""
+        where: list[str] = []
+        params: list[Any] = []
+        if association_id is not None:
+            where.append("l.association_id = ?")
+            params.append(int(self._row(association_id)["id"]))
+        if staff is not None:
+            where.append("l.staff = ?")
+            params.append(staff)
+        rows = self.core.conn.execute(
+            "SELECT l.*, a.name AS association, coalesce(s.name, l.staff) AS staff_name FROM association_service_log l "
+            "JOIN associations a ON a.id = l.association_id LEFT JOIN staff s ON s.login = l.staff "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY l.served_on DESC, l.id DESC LIMIT ?",
+            [*params, int(limit)]).fetchall()
+        return [{**dict(r), "kind_label": SERVICE_KINDS.get(r["kind"], r["kind"])} for r in rows]

@@ -97,6 +97,16 @@ class Core(Protocol):
     def association_list(self) -> list[Association]: ...
 
 
+def staff_name(conn: sqlite3.Connection, login: str | None, default: str = "他人") -> str:
+    """The name of the staff member with ``login`` (what a message shows a
+    colleague, never the login itself), the login when the name is empty, or
+    ``default`` when there is no login."""
+    if not login:
+        return default
+    row = conn.execute("SELECT name FROM staff WHERE login = ?", (login,)).fetchone()
+    return str(row[0]) if row is not None and row[0] else login
+
+
 def inserted_id(cur: sqlite3.Cursor) -> int:
     """The rowid of the row an ``INSERT`` on ``cur`` just made.
 

@@ -15,7 +15,7 @@ from .. import policies as pol
 from ..clock import format_datetime
 from ..errors import InvalidAction, NotFound, PermissionDenied
 from ..models import KnowledgeEntry, Role, Staff
-from .base import Core, inserted_id, require_role
+from .base import Core, inserted_id, require_role, staff_name
 from .fts import KNOWLEDGE_WEIGHTS, library_query
 
 
@@ -259,7 +259,7 @@ class KnowledgeArea:
                 if "department" in changes and self.core.department(str(changes["department"]) or liaison).short_name != liaison:
                     raise InvalidAction(f"联络员只能维护本单位（{liaison}）的知识库条目，不能改动责任单位")
             if expect_updated_at is not None and row["updated_at"] != expect_updated_at:
-                raise InvalidAction(f"该条目已被 {row['updated_by'] or '他人'} 修改，请重新载入后再改（您填写的内容已保留）")
+                raise InvalidAction(f"该条目已被 {staff_name(c, row['updated_by'])} 修改，请重新载入后再改（您填写的内容已保留）")
             v = self._clean_knowledge({**{k: row[k] for k in ("question", "answer", "category", "department")}, **changes})
             diff = {k: [row[k], x] for k, x in v.items() if row[k] != x}
             if diff:

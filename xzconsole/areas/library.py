@@ -28,7 +28,7 @@ from ..models import (
     Role,
     Staff,
 )
-from .base import Core, inserted_id, require_policy_manager, require_role
+from .base import Core, inserted_id, require_policy_manager, require_role, staff_name
 from .collection import CollectionArea
 from .fts import POLICY_WEIGHTS, library_query
 from .policy_rows import as_date, get_policy, policy_event, row_policy
@@ -134,12 +134,25 @@ class LibraryArea:
                      "p.published_at DESC, p.id DESC")
             order_params = [int(f.column_id)]
         else:
-            # the pinned key policies first (置顶), in their order; then the newest
-            order = ("coalesce((SELECT position FROM policy_pins k WHERE k.policy_id = p.id), 1e9), "
-                     "p.published_at DESC, p.id DESC")
-            order_params = []
-        rows = library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, ("title", "doc_number", "issuer", "summary"),
-                                   terms, where, params, order, order_params, sort == "relevance", limit, offset)
+            order, order_params = "p.published_at DESC, p.id DESC", []
+        cols = ("title", "doc_number", "issuer", "summary")
+        pinned = [] if sort != "newest" or f.column_id else [r[0] for r in self.core.conn.execute(
+            "SELECT policy_id FROM policy_pins ORDER BY position")]
+        if pinned:
+            # the pinned key policies first (置顶), in their order; then the newest.  Two reads, so
+            # the newest-first one still walks its index and stops at the page instead of sorting all
+            marks = ",".join("?" * len(pinned))
+            head = library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, cols, terms,
+                                 [*where, f"p.id IN ({marks})"], [*params, *pinned],
+                                 "(SELECT position FROM policy_pins k WHERE k.policy_id = p.id)", [], False, len(pinned), 0)
+            rows = head[offset:offset + limit]
+            if len(rows) < limit:
+                rows += library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, cols, terms,
+                                      [*where, f"p.id NOT IN ({marks})"], [*params, *pinned], order, order_params, False,
+                                      limit - len(rows), max(0, offset - len(head)))
+        else:
+            rows = library_query(self.core.conn, "policies", "p", POLICY_WEIGHTS, cols,
+                                 terms, where, params, order, order_params, sort == "relevance", limit, offset)
         out = []
         for r in rows:
             p = row_policy(r)
@@ -308,7 +321,8 @@ class LibraryArea:
         return {"policy": p, "days_left": pol.days_left(p.valid_until, self.core.clock.today()),
                 "collected_at": as_date(row["collected_at"]), "interpreted_at": as_date(row["interpreted_at"]),
                 "interpretation_url": row["interpretation_url"] or "", "source_id": row["source_id"],
-                "updated_at": row["updated_at"], "updated_by": row["updated_by"], "lag": self.collection.policy_lag(int(policy_id))}
+                "updated_at": row["updated_at"], "updated_by": row["updated_by"],
+                "updated_by_name": staff_name(self.core.conn, row["updated_by"], ""), "lag": self.collection.policy_lag(int(policy_id))}
 
     def history(self, policy_id: int) -> list[dict[str, Any]]:
         """The policy's append-only history, oldest first (``label`` in Chinese)."""
@@ -319,9 +333,14 @@ class LibraryArea:
     # -- the editor ---------------------------------------------------------------
     def _clean_policy(self, values: dict[str, Any]) -> dict[str, Any]:
         try:
-            return pol.validate_policy_fields(values, self.core.categories())
+            clean = pol.validate_policy_fields(values, self.core.categories())
         except ValueError as exc:
             raise InvalidAction(str(exc)) from None
+        today = self.core.clock.today().isoformat()
+        for key, label in (("issued_at", "发文日期"), ("published_at", "发布日期")):
+            if clean.get(key) and str(clean[key]) > today:  # a typo such as 2099 (issue 12)
+                raise InvalidAction(f"{label} {clean[key]} 晚于今天（{today}），请核对")
+        return clean
 
     def create(self, actor: Staff, values: dict[str, Any], *, collected_at: dt.date | None = None,
                       source_id: int | None = None) -> Policy:
@@ -467,7 +486,7 @@ class LibraryArea:
                     raise InvalidAction(f"联络员只能起草本单位（{liaison}）的政策，不能改动发文单位")
             if expect_updated_at is not None and row["updated_at"] != expect_updated_at:
                 when = (row["updated_at"] or "").replace("T", " ")[:16]
-                raise InvalidAction(f"该政策已被 {row['updated_by'] or '他人'} 于 {when} 修改，请重新载入后再改（您填写的内容已保留）")
+                raise InvalidAction(f"该政策已被 {staff_name(c, row['updated_by'])} 于 {when} 修改，请重新载入后再改（您填写的内容已保留）")
             merged = {k: row[k] for k in _EDITABLE}
             merged.update(changes)
             v = self._clean_policy(merged)

@@ -930,6 +930,26 @@ CREATE INDEX comment_orders_department ON comment_orders(department_id, id);
 """
 
 
+# 服务专班 / 专员包挂 (issue 15): a named center staff member per association, and their service log
+_ASSOCIATION_SERVICE = (
+    """
+    ALTER TABLE associations ADD COLUMN service_login TEXT;
+    CREATE TABLE association_service_log (
+        id INTEGER PRIMARY KEY,
+        association_id INTEGER NOT NULL REFERENCES associations(id),
+        served_on TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        note TEXT NOT NULL,
+        staff TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX association_service_log_association ON association_service_log(association_id, served_on, id);
+    CREATE INDEX association_service_log_staff ON association_service_log(staff, served_on);
+    """
+    + _append_only("association_service_log", "服务日志")
+)
+
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -943,6 +963,7 @@ MIGRATIONS: list[str] = [
     _POLICY_COLUMNS,
     _GRANTS,
     _COMMENT_ORDERS,
+    _ASSOCIATION_SERVICE,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

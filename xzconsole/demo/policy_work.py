@@ -110,7 +110,37 @@ def add_policy_work(store: Store, now: dt.datetime, enterprises: Sequence[Sequen
             store.library.pin(sup, hit.id)
     counts["grants"] = _grants(store, now, enterprises, [p for p in declarations], r)
     counts["orders"] = _orders(store, now, staff)
+    counts["service"] = _service(store, now, r)
     return counts
+
+
+SERVICE_NOTES = {
+    "visit": ("走访协会秘书处，梳理会员企业融资和用工需求", "走访会长单位，了解订单和原材料价格变化"),
+    "call": ("电话通知协会转发稳岗返还免申即享政策", "与协会秘书长电话沟通会员企业诉求办理进度"),
+    "meeting": ("组织会员企业座谈会，听取惠企政策兑现意见", "联合市工信局召开专精特新申报辅导会"),
+    "briefing": ("为会员企业宣讲2026年度惠企政策汇编", "在协会年会上解读研发投入奖补政策"),
+    "help": ("协调市人社局解决会员企业社保缴费基数核定问题", "协调供电公司为会员企业加快报装接电"),
+}
+
+
+def _service(store: Store, now: dt.datetime, r: random.Random) -> int:
+    """服务专班 / 专员包挂: each association gets one of the city clerks or
+    supervisors, who logs their service over the last months."""
+    people = ["clerk_lixue", "clerk_zhangpeng", "clerk_chenjing", "sup_xuwenbo", "demo_clerk"]
+    sup = store.staff.get(SUPERVISOR)
+    n = 0
+    for i, a in enumerate(store.association_list()):
+        if a.id is None:
+            continue
+        login = people[i % len(people)]
+        store.associations.assign_staff(sup, a.id, login)
+        who = store.staff.get(login)
+        for _ in range(2 + int(r.random() * 4)):
+            kind = r.choice(list(SERVICE_NOTES))
+            day = now.date() - dt.timedelta(days=1 + int(r.random() * 150))
+            store.associations.log_service(who, a.id, kind, r.choice(SERVICE_NOTES[kind]), day)
+            n += 1
+    return n
 
 
 def _at(store: Store, when: dt.datetime) -> None:

@@ -282,7 +282,11 @@ class AssessmentScreen(AppAccess, Screen[None]):
             self.rows.append((key, [line[0], rank, score, *line[1:]]))
         # the rates next to the name: at 80 columns all of them are on screen
         # without scrolling sideways (issue 16 item 5); the counts follow
-        rates = [i for i, c in enumerate(self.columns) if i > 2 and c.header.endswith("率")]
+        # — the four rates of the scorecard first (SPEC §8), then the other rates
+        scorecard = ("响应率", "按时办结率", "解决率", "满意率")
+        rates = sorted((i for i, c in enumerate(self.columns) if i > 2 and c.header.endswith("率")),
+                       key=lambda i: (scorecard.index(self.columns[i].header)
+                                      if self.columns[i].header in scorecard else len(scorecard), i))
         order = [0, 1, 2, *rates, *(i for i in range(3, len(self.columns)) if i not in rates)]
         self.columns = [self.columns[i] for i in order]
         self.rows = [(key, [values[i] for i in order]) for key, values in self.rows]

@@ -20,6 +20,7 @@ goes through :mod:`xzconsole.textsafe`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Sequence
 
 from rich.text import Text
@@ -28,11 +29,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Label, OptionList, SelectionList, Static, TabbedContent, TabPane
+from textual.widgets import (
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    SelectionList,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess, store_error_types, stored_id
+from ..areas.associations import SERVICE_KINDS
+from .base import AppAccess, select_value, store_error_types, stored_id
 from ..models import AssociationMember, AssociationSummary, Enterprise, Role, validate_phone
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
@@ -52,6 +65,7 @@ TABS = {
     "rounds": ("征求意见", "征求"),
     "contact": ("联系人", "联系人"),
     "history": ("记录", "记录"),
+    "service": ("服务日志", "服务"),
 }
 PAGED_TABS = ("members", "pushes")
 
@@ -191,6 +205,52 @@ class MemberPickerDialog(AppAccess, FormDialog[int]):
         return stored_id(self.found[idx])
 
 
+class StaffPickDialog(FormDialog[str]):
+    """指派服务专员: one of the center's clerks and supervisors."""
+
+    def __init__(self, people: list[tuple[str, str]], *, on_submit: SubmitHook[str] | None = None) -> None:
+        super().__init__("指派服务专员", on_submit=on_submit, id="staff-pick")
+        self.people = people
+
+    def compose_body(self) -> ComposeResult:
+        yield Label("负责该协会的中心工作人员", classes="dialog-label")
+        yield Select([(plain(label), login) for label, login in self.people], prompt="选择工作人员", id="staff-select")
+
+    def collect(self) -> str | None:
+        v = select_value(self.query_one("#staff-select", Select))
+        if not v:
+            self.show_error("请选择工作人员")
+            return None
+        return str(v)
+
+
+class ServiceLogDialog(FormDialog[tuple[str, str, str]]):
+    """记服务日志: the day (today by default), how, what was done."""
+
+    HINT = "Ctrl+S 确定 · Esc 取消"
+
+    def __init__(self, today: dt.date, *, on_submit: SubmitHook[tuple[str, str, str]] | None = None) -> None:
+        super().__init__("记服务日志", on_submit=on_submit, id="service-dialog")
+        self.today = today
+
+    def compose_body(self) -> ComposeResult:
+        yield Label("服务日期（YYYY-MM-DD）", classes="dialog-label")
+        yield Input(self.today.isoformat(), id="service-day", classes="dialog-input")
+        yield Label("服务方式", classes="dialog-label")
+        yield Select([(label, code) for code, label in SERVICE_KINDS.items()], value="visit", allow_blank=False,
+                     id="service-kind")
+        yield Label("服务内容", classes="dialog-label")
+        yield TextArea("", id="service-note", classes="dialog-textarea", soft_wrap=True)
+
+    def collect(self) -> tuple[str, str, str] | None:
+        note = self.query_one("#service-note", TextArea).text.strip()
+        if not note:
+            self.show_error("请填写服务内容")
+            return None
+        kind = select_value(self.query_one("#service-kind", Select)) or "other"
+        return self.query_one("#service-day", Input).value.strip(), str(kind), note
+
+
 class AssociationsScreen(AppAccess, Screen[None]):
     """行业协会: browse the associations; clerks and supervisors edit members,
     subscriptions and the contact person."""
@@ -202,8 +262,12 @@ class AssociationsScreen(AppAccess, Screen[None]):
         # priority: the tables would otherwise scroll by a screen instead of paging the list
         Binding("pagedown,ctrl+n", "next_page", "下一页", id="associations.next_page", priority=True),
         Binding("pageup,ctrl+b", "previous_page", "上一页", id="associations.previous_page", priority=True),
-        *[Binding(str(i + 1), f"show_tab('{tab}')", full, id=f"associations.tab.{tab}", show=False)
+        # the sub-tabs' keys: one entry in the footer ("1-6 分页"), each with its own line in F1
+        *[Binding(str(i + 1), f"show_tab('{tab}')", "分页" if i == 0 else full, id=f"associations.tab.{tab}",
+                  show=i == 0, key_display=f"1-{len(TABS)}" if i == 0 else None)
           for i, (tab, (full, _)) in enumerate(TABS.items())],
+        Binding("p", "assign_staff", "指派专员", id="associations.assign_staff"),
+        Binding("l", "log_service", "记服务日志", id="associations.log_service"),
         Binding("r", "reload", "刷新", id="associations.reload", show=False),
         Binding("escape", "back", "返回", id="associations.back"),
     ]
@@ -216,6 +280,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
         self.pushes: list[dict[str, Any]] = []
         self.rounds: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
+        self.service: list[dict[str, Any]] = []
         self.wide: bool | None = None
         # paging: the start of each page seen so far (None = the first page), and whether there is a next
         self._starts: dict[str, list[Any]] = {tab: [None] for tab in PAGED_TABS}
@@ -252,6 +317,10 @@ class AssociationsScreen(AppAccess, Screen[None]):
             return self.can_edit and tab == "members"
         if action == "save":
             return self.can_edit and tab in ("subs", "contact")
+        if action == "assign_staff":
+            return self.user is not None and self.user.role is Role.SUPERVISOR and tab == "service"
+        if action == "log_service":
+            return self.can_edit and tab == "service"
         if action == "next_page":  # hidden, not greyed: an 80-column footer has no room to spare
             return tab in PAGED_TABS and self._more[tab]
         if action == "previous_page":
@@ -295,6 +364,9 @@ class AssociationsScreen(AppAccess, Screen[None]):
                     with TabPane(TABS["history"][0], id="tab-history"):
                         yield DataTable(id="assoc-history", cursor_type="row", zebra_stripes=True)
                         yield Static("", id="assoc-event-detail", classes="assoc-detail")
+                    with TabPane(TABS["service"][0], id="tab-service"):
+                        yield DataTable(id="assoc-service", cursor_type="row", zebra_stripes=True)
+                        yield Static("", id="assoc-service-status", classes="assoc-status", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -324,6 +396,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
             "#assoc-rounds": [("截止", 10), ("政策（征求意见稿）", None), ("反馈", 10), ("意见", 4)],
             # narrow: the note says what was done ("新增会员 …", "订阅：… → …"), so the action column goes
             "#assoc-history": [("时间", 16), ("操作人", 8)] + ([("操作", 10)] if wide else []) + [("说明", None)],
+            "#assoc-service": [("日期", 10), ("专员", 6), ("方式", 12 if wide else 8), ("内容", None)],
         }
         # the right pane, less its border, and a scrollbar's room; each cell has one column of padding a side
         room = width - LIST_WIDTH[wide] - 1 - 2
@@ -386,7 +459,10 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def _show_summary(self) -> None:
         assert self.current is not None
-        self.query_one("#assoc-summary", Static).update(summary_text(self.current))
+        t = summary_text(self.current)
+        staff = self.store.associations.service_staff(self.current_id)
+        t.append_text(literal(f" · 服务专员：{staff[1] if staff else '未指派'}"))
+        self.query_one("#assoc-summary", Static).update(t)
 
     # -- tabs --------------------------------------------------------------------------
     @on(TabbedContent.TabActivated, "#assoc-tabs")
@@ -398,7 +474,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
         if self.current is None:
             return
         loader = {"members": self._load_members, "pushes": self._load_pushes, "rounds": self._load_rounds,
-                  "history": self._load_history}.get(self.tab)
+                  "history": self._load_history, "service": self._load_service}.get(self.tab)
         if loader is not None:
             loader()
         self.refresh_bindings()
@@ -406,7 +482,8 @@ class AssociationsScreen(AppAccess, Screen[None]):
     def _focus_tab(self) -> None:
         """Put the focus on the active tab's main widget."""
         target = {"members": "#assoc-members", "subs": "#assoc-subs", "pushes": "#assoc-pushes",
-                  "rounds": "#assoc-rounds", "contact": "#assoc-contact-name", "history": "#assoc-history"}[self.tab]
+                  "rounds": "#assoc-rounds", "contact": "#assoc-contact-name", "history": "#assoc-history",
+                  "service": "#assoc-service"}[self.tab]
         widget = self.query_one(target)
         if widget.focusable:
             widget.focus()
@@ -451,8 +528,71 @@ class AssociationsScreen(AppAccess, Screen[None]):
                 t.add_row(*cells, literal(p["actor"]), key=str(p["id"]))
         page = len(self._starts["pushes"])
         self._push_detail()
+        staff = self.store.associations.service_staff(self.current_id)
+        owner = f" · 服务专员：{staff[1]}" if staff else ""
         self.query_one("#assoc-pushes-status", Static).update(
-            f"第 {page} 页{' · 还有更早的（PageDown）' if self._more['pushes'] else ''}" if self.pushes else "尚未向该协会推送政策")
+            (f"第 {page} 页{' · 还有更早的（PageDown）' if self._more['pushes'] else ''}" if self.pushes
+             else "尚未向该协会推送政策") + owner)
+
+    def _load_service(self) -> None:
+        """The association's service log (服务专班 / 专员包挂), newest first."""
+        assert self.current is not None
+        self.service = self.store.associations.service_log(self.current_id)
+        t = self.query_one("#assoc-service", DataTable)
+        with self.app.batch_update():
+            t.clear()
+            for x in self.service:
+                t.add_row(Text(x["served_on"]), literal(x["staff_name"]), Text(x["kind_label"]), literal(x["note"]),
+                          key=str(x["id"]))
+        staff = self.store.associations.service_staff(self.current_id)
+        who = f"服务专员：{staff[1]}" if staff else "尚未指派服务专员"
+        keys = " · l 记服务日志" if self.can_edit else ""
+        keys += " · p 指派专员" if self.user is not None and self.user.role is Role.SUPERVISOR else ""
+        self.query_one("#assoc-service-status", Static).update(f"{who} · 共 {len(self.service)} 条服务记录{keys}")
+
+    def action_assign_staff(self) -> None:
+        """A supervisor names the center's staff member responsible for this association."""
+        if self.current is None:
+            return
+        aid = self.current_id
+        people = [(f"{s.name or s.login}（{s.role.label}）", s.login) for s in self.store.staff.all()
+                  if s.role in (Role.CLERK, Role.SUPERVISOR) and not s.disabled]
+
+        def submit(dialog: FormDialog[str], login: str) -> None:
+            try:
+                name = self.store.associations.assign_staff(self.user, aid, login)
+            except store_error_types() as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(login)
+            self.notify(f"服务专员：{plain(name)}", markup=False)
+            self._show_summary()
+            self.refresh_tab()
+
+        self.app.push_screen(StaffPickDialog(people, on_submit=submit))
+
+    def action_log_service(self) -> None:
+        """A line in the service log: the day, how, what was done."""
+        if self.current is None:
+            return
+        aid = self.current_id
+
+        def submit(dialog: FormDialog[tuple[str, str, str]], v: tuple[str, str, str]) -> None:
+            try:
+                day = dt.date.fromisoformat(v[0]) if v[0] else None
+            except ValueError:
+                dialog.show_error(f"日期“{plain(v[0])}”无效，应为 YYYY-MM-DD")
+                return
+            try:
+                self.store.associations.log_service(self.user, aid, v[1], v[2], day)
+            except store_error_types() as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(v)
+            self.notify("服务日志已记录", markup=False)
+            self.refresh_tab()
+
+        self.app.push_screen(ServiceLogDialog(self.clock.today(), on_submit=submit))
 
     def _load_rounds(self) -> None:
         assert self.current is not None

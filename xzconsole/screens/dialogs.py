@@ -256,7 +256,8 @@ class DispatchDialog(AppAccess, FormDialog[int]):
         self._shown: list[Department] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="输入单位全称、简称或代码筛选", id="dispatch-search", classes="dialog-input")
+        # one line high: with ten departments listed the dialog keeps its heading at 80×24
+        yield Input(placeholder="输入单位全称、简称或代码筛选", id="dispatch-search", classes="dialog-input", compact=True)
         yield OptionList(id="dispatch-list", classes="dialog-list")
         yield Static("", id="dispatch-preview", classes="dialog-preview")
 

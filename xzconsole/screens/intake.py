@@ -134,7 +134,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
             with Vertical(id="intake-side"):
                 yield Label("企业库（F2）", classes="side-title")
                 yield OptionList(id="intake-enterprises")
-                yield Label("知识库建议（F3，Ctrl+R 直接答复）", classes="side-title")
+                yield Label("知识库建议（F3）", classes="side-title")  # Ctrl+R is in the footer; at 80 columns this must fit
                 yield OptionList(id="intake-kb")
                 yield WrappedText("", id="intake-kb-answer")
         yield KeyBar()

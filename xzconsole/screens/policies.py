@@ -151,7 +151,7 @@ def policy_detail_text(detail: dict[str, Any]) -> Text:
     t.append_text(literal(p.summary or "（暂无摘要）", single_line=False))
     if detail.get("updated_at"):
         t.append("\n\n")
-        t.append_text(literal(f"最近修改：{str(detail['updated_at']).replace('T', ' ')[:16]} {detail.get('updated_by') or ''}",
+        t.append_text(literal(f"最近修改：{str(detail['updated_at']).replace('T', ' ')[:16]} {detail.get('updated_by_name') or ''}",
                               style="dim"))
     return t
 
@@ -423,7 +423,9 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             for h in self.hits:
                 p = h.policy
                 label = "置顶" if p.id in self.pins and p.status is PolicyStatus.PUBLISHED and not self.column_id else status_label(p)
-                cells = [Text(label, style="bold" if label == "置顶" else ""), days_left_text(h.days_left),
+                # 申报期限 is a declaration's deadline; another policy's validity end is not one (issue 16 item 11)
+                left = days_left_text(h.days_left) if p.kind is PolicyKind.DECLARATION else Text("—", style="dim")
+                cells = [Text(label, style="bold" if label == "置顶" else ""), left,
                          literal(p.issuer or "—"), literal(p.title)]
                 if self.narrow:
                     del cells[2]

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Label, Select, SelectionList, Stat
 from .base import AppAccess, select_value, store_error_types, stored_id
 from ..models import Association, PolicyStatus, Role
 from ..textsafe import literal, plain
+from ..widgets.checklist import CheckList
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
 from .dialogs import FormDialog, ReasonDialog, SubmitHook
@@ -58,7 +59,9 @@ class AssociationPicker(FormDialog[PickedAssociations]):
         for a in self.associations:
             label = literal(("★ " if a.id in self.preselected else "  ") + a.name)
             items.append((label, stored_id(a), a.id in self.preselected))
-        yield SelectionList[int](*items, id="assoc-list", classes="dialog-list")
+        yield CheckList[int](*items, id="assoc-list", classes="dialog-list")
+        # how many are chosen of how many: the list may show only some of them (issue 16 item 10)
+        yield Static("", id="assoc-count", classes="dialog-hint", markup=False)
         if self.deadline is not None:
             yield Label("反馈截止日期（YYYY-MM-DD）", classes="dialog-label")
             yield Input(self.deadline.isoformat(), id="assoc-deadline", classes="dialog-input")
@@ -67,6 +70,13 @@ class AssociationPicker(FormDialog[PickedAssociations]):
 
     def on_mount(self) -> None:
         self.query_one("#assoc-list", SelectionList).focus()
+        self._count()
+
+    @on(SelectionList.SelectedChanged, "#assoc-list")
+    def _count(self) -> None:
+        n, total = len(self.selected_ids), len(self.associations)
+        more = "（↑↓ 滚动查看全部）" if total > 10 else ""
+        self.query_one("#assoc-count", Static).update(f"已选 {n} 家 / 共 {total} 家{more}")
 
     @property
     def selected_ids(self) -> list[int]:

@@ -647,6 +647,7 @@ class QueueScreen(AppAccess, Screen[None]):
 
         def done(ticket_id: int | None) -> None:
             if ticket_id:
+                self.table.follow = ticket_id  # the cursor on the appeal just taken
                 self.reload(counts=True)
 
         self.app.push_screen(IntakeScreen(), done)

@@ -1,30 +1,39 @@
 """Reading and validating the hotline feed (SPEC §11); no SQL here.
 
 A feed is JSON Lines, CSV (UTF-8 with or without BOM, else GBK/GB18030, as
-Excel on a Chinese Windows saves it) or XLSX, with English keys or the Chinese
+Excel on a Chinese Windows saves it: decided per file, decoded per line, see
+:func:`detect_encoding`) or XLSX (checked from the zip before parsing), with English keys or the Chinese
 headers of SPEC §11.  Every row is validated: the intake fields through
 :class:`xzconsole.models.TicketIntake`, the history fields (department, times,
 follow-up) here.  A good row becomes an
 :class:`xzconsole.store_import.ImportedTicket` whose status, due date and
 warning level the rules compute; a bad row or an unreadable line goes, with its
 line number, the reason in Chinese and the row as it was, to a rejects file
-beside the input.  Rows are handed to the store in batches; each batch is one
-transaction, so a killed import keeps whole batches and a rerun imports the rest.
+beside the input.  Rows are handed to the store in batches (:func:`run_import`);
+each batch is one transaction, so a killed import keeps whole batches and a
+rerun imports the rest.  Every reader works in constant memory, whatever the file.
 
 Other kinds of import (policies, knowledge) are in :mod:`xzconsole.services.library_files`, which lists every kind in ``IMPORTERS``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
+import errno
 import json
 import os
+import sqlite3
+import stat
+import time
 import unicodedata
+import zipfile
+import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -104,6 +113,18 @@ class Headers:
     def check(self, names: list[str]) -> list[str]:
         """Refuse a header row without a required column; else the columns it ignores."""
         keys = [self.key(h) for h in names]
+        seen: dict[str, int] = {}
+        for i, (h, k) in enumerate(zip(names, keys)):
+            if not h:
+                continue
+            ident = k or f"?{h}"
+            if ident in seen:
+                j = seen[ident]
+                label = self.fields[k] if k else h
+                same = f"“{h}”" if names[j] == h else f"“{names[j]}”与“{h}”"
+                raise FeedError(f"表头中的列“{label}”重复：第 {j + 1} 列和第 {i + 1} 列都是{same}，"
+                                "无法判断以哪一列为准。请删去其中一列后重试")
+            seen[ident] = i
         missing = [self.fields[k] for k in self.required if k not in keys]
         if missing:
             shown = "、".join(h for h in names if h) or "（空）"
@@ -128,6 +149,8 @@ class Headers:
         for k, key in layout:
             v = record[k]
             if type(v) is str:
+                if "\x00" in v:
+                    return data, f"{self.fields[key]}：{_nul_error([v])}"
                 data[key] = v
                 continue
             try:
@@ -211,10 +234,19 @@ class JsonLinesReader(FeedReader):
 
     def __iter__(self) -> Iterator[RawRow]:
         with open(self.path, "rb") as fh:
-            for n, bline in enumerate(fh, 1):
+            n = 0
+            while True:
+                bline, long = _readline(fh)  # a line is never read whole past CSV_MAX_LINE: constant memory
+                if not bline:
+                    break
+                n += 1
                 self.done += len(bline)
                 if n == 1 and bline.startswith(b"\xef\xbb\xbf"):
                     bline = bline[3:]
+                if long:
+                    yield RawRow(n, bline.decode("utf-8", "backslashreplace") + "…",
+                                 error=f"该行过长（超过 {CSV_MAX_LINE // (1 << 20)} MB），未读取")
+                    continue
                 if not bline.strip():
                     continue
                 body = bline[:-1] if bline.endswith(b"\n") else bline
@@ -242,89 +274,428 @@ class JsonLinesReader(FeedReader):
                 yield RawRow(n, obj, data=data, error=err)
 
 
-def _decode_text(blob: bytes) -> str:
-    """UTF-8 (BOM or not), else GB18030 (a superset of GBK); else refuse the file."""
-    try:
-        return blob.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return blob.decode("gb18030")
-    except UnicodeDecodeError:
-        raise FeedError("无法识别文件编码：既不是 UTF-8，也不是 GBK/GB18030。请在 Excel 中“另存为 CSV UTF-8”后重试") from None
+# ---- CSV: streamed, decoded line by line
+
+CSV_MAX_LINE = 1 << 20  # bytes of one physical line; a longer one is rejected, not read into memory
+CSV_MAX_RECORD_LINES = 500  # physical lines one quoted record may span before its quote counts as unterminated
+CSV_MAX_RECORD_BYTES = 4 << 20
+
+
+class _LineFile(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+class _CrLines:
+    """A file whose lines end in a bare CR (Excel's old "CSV (Macintosh)"),
+    read line by line as if they ended in LF."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh, self.buf = fh, b""
+
+    def readline(self, size: int = -1, /) -> bytes:
+        while True:
+            i = self.buf.find(b"\r")
+            if i >= 0 and (size < 0 or i < size):
+                line, self.buf = self.buf[:i] + b"\n", self.buf[i + 1:]
+                return line
+            if 0 <= size <= len(self.buf):
+                line, self.buf = self.buf[:size], self.buf[size:]
+                return line
+            chunk = self.fh.read(1 << 16)
+            if not chunk:
+                line, self.buf = self.buf, b""
+                return line
+            self.buf += chunk
+
+
+def _lines_of(fh: IO[bytes]) -> _LineFile:
+    """``fh`` itself, or :class:`_CrLines` when its lines end in a bare CR."""
+    head = fh.read(1 << 16)
+    fh.seek(0)
+    return _CrLines(fh) if b"\r" in head and b"\n" not in head else fh
+
+
+def _readline(fh: _LineFile) -> tuple[bytes, bool]:
+    """The next physical line (with its newline) and whether it was too long;
+    a too-long line is skipped to its end and only its start returned."""
+    line = fh.readline(CSV_MAX_LINE + 1)
+    if len(line) <= CSV_MAX_LINE or line.endswith(b"\n"):
+        return line, False
+    while True:
+        more = fh.readline(CSV_MAX_LINE)
+        if not more or more.endswith(b"\n"):
+            return line[:200], True
+
+
+def detect_encoding(path: Path) -> str:
+    """``utf-8`` or ``gb18030`` for a text file, from its bytes, in constant memory.
+
+    A file that is valid UTF-8 throughout is UTF-8.  Otherwise it is GB18030
+    (GBK, as Excel on a Chinese Windows saves CSV) only when *no* line with
+    non-ASCII bytes is valid UTF-8: one bad byte, or one line pasted from a GBK
+    file, never switches a UTF-8 file to GB18030 (that garbled every name);
+    those lines are rejected one by one instead.
+    """
+    dec = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        try:
+            while chunk := fh.read(1 << 20):
+                dec.decode(chunk)
+            dec.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+        fh.seek(0)
+        lines = _lines_of(fh)
+        first = True
+        while True:
+            line, _long = _readline(lines)
+            if not line:
+                return "gb18030"
+            if first and line.startswith(b"\xef\xbb\xbf"):
+                return "utf-8"  # a UTF-8 byte order mark says so
+            first = False
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return "utf-8"
+
+
+@dataclass(slots=True)
+class _Line:
+    n: int
+    text: str  # decoded, newline kept (a quoted cell may hold it); "" when undecodable
+    error: str | None = None  # why the line cannot be read
+
+
+class _BadLine(Exception):
+    def __init__(self, line: _Line) -> None:
+        self.line = line
+
+
+class _TooLong(Exception):
+    pass
+
+
+class _LineSource:
+    """Physical lines of a CSV file, decoded one by one, with lines pushed back
+    to be read again (after a broken record, from the line after its first)."""
+
+    def __init__(self, fh: _LineFile, encoding: str) -> None:
+        self.fh, self.encoding = fh, encoding
+        self.n = 0
+        self.back: deque[_Line] = deque()
+        self.done = 0  # bytes read
+
+    def next(self) -> _Line | None:
+        if self.back:
+            return self.back.popleft()
+        raw, long = _readline(self.fh)
+        if not raw:
+            return None
+        self.done += len(raw)
+        self.n += 1
+        if self.n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if long:
+            return _Line(self.n, raw.decode(self.encoding, "backslashreplace") + "…",
+                         f"该行过长（超过 {CSV_MAX_LINE // (1 << 20)} MB），未读取")
+        try:
+            return _Line(self.n, raw.decode(self.encoding))
+        except UnicodeDecodeError as exc:
+            what = "UTF-8" if self.encoding == "utf-8" else "GBK/GB18030"
+            return _Line(self.n, raw.decode(self.encoding, "backslashreplace"),
+                         f"该行不是有效的 {what} 文字（第 {exc.start + 1} 个字节起无法解码），其余各行照常导入")
+
+    def push_back(self, lines: list[_Line]) -> None:
+        self.back.extendleft(reversed(lines))
+
+
+def _raw_text(lines: list[_Line]) -> str:
+    return "".join(ln.text for ln in lines).rstrip("\r\n")
+
+
+def _nul_error(cells: Any) -> str | None:
+    return "含有空字符（NUL，\\x00），不是正常的文字" if any("\x00" in c for c in cells) else None
 
 
 class CsvReader(FeedReader):
-    """CSV with a header row; a row with more or fewer cells than the header is refused."""
+    """CSV with a header row, streamed (constant memory whatever the size).
+
+    Each physical line is decoded on its own (see :func:`detect_encoding`), so
+    an undecodable line is rejected with its number and the rest read.  A
+    quoted cell may span lines; a quote that never closes (end of file, or
+    more than ``CSV_MAX_RECORD_LINES`` lines), or a record over several lines
+    that is ragged or swallowed lines that are whole rows themselves, costs
+    only its first line: reading goes on from the next.  A row with more or
+    fewer cells than the header is refused.
+    """
 
     kind = "CSV"
 
     def __init__(self, path: Path, headers: Headers = TICKET_HEADERS) -> None:
         self.path, self.headers = path, headers
-        self.text = _decode_text(path.read_bytes())
-        self.total = self.text.count("\n") + 1
+        self.encoding = detect_encoding(path)
+        self.total = path.stat().st_size
         self.ignored_columns = []
-        self._lines: list[str] | None = None
+        with open(path, "rb") as fh:  # the header is checked now: a bad one refuses the file before anything
+            self._header_row(_LineSource(_lines_of(fh), self.encoding))
+
+    def _header_row(self, src: _LineSource) -> tuple[list[str], list[str | None]]:
+        while True:
+            ln = src.next()
+            if ln is None:
+                raise FeedError("文件是空的：没有表头，也没有数据")
+            if ln.error is not None:
+                raise FeedError(f"第 {ln.n} 行（表头）：{ln.error}")
+            if not ln.text.strip():
+                continue
+            try:
+                cells = next(csv.reader([ln.text], strict=True))
+            except csv.Error as exc:
+                raise FeedError(f"第 {ln.n} 行：无法解析 CSV 表头（{exc}）") from None
+            headers = [c.strip() for c in cells]
+            self.ignored_columns = self.headers.check(headers)
+            return headers, [self.headers.key(h) for h in headers]
 
     def __iter__(self) -> Iterator[RawRow]:
-        reader = csv.reader(io.StringIO(self.text, newline=""))
-        headers: list[str] | None = None
-        keys: list[str | None] = []
-        last_line = 0
+        with open(self.path, "rb") as fh:
+            src = _LineSource(_lines_of(fh), self.encoding)
+            headers, keys = self._header_row(src)
+            yield from self._rows(src, headers, keys)
+
+    def _rows(self, src: _LineSource, headers: list[str], keys: list[str | None]) -> Iterator[RawRow]:
+        ncols = len(headers)
+        names = [h or f"第{i}列" for i, h in enumerate(headers, 1)]
+        taken: list[_Line] = []
+        size = 0
+
+        def lines() -> Iterator[str]:
+            nonlocal size
+            while True:
+                ln = src.next()
+                if ln is None:
+                    return
+                if ln.error is not None:
+                    raise _BadLine(ln)
+                taken.append(ln)
+                size += len(ln.text)
+                if len(taken) > CSV_MAX_RECORD_LINES or size > CSV_MAX_RECORD_BYTES:
+                    raise _TooLong()
+                yield ln.text
+
+        def whole_row(text: str) -> bool:
+            try:
+                return len(next(csv.reader([text], strict=True))) == ncols
+            except (csv.Error, StopIteration):
+                return False
+
+        def restart() -> Iterator[list[str]]:
+            nonlocal size
+            taken.clear()
+            size = 0
+            return csv.reader(lines(), strict=True)
+
+        reader = restart()
         while True:
-            start = last_line + 1
+            self.done = src.done
             try:
                 cells = next(reader)
             except StopIteration:
-                break
-            except csv.Error as exc:
-                last_line = max(reader.line_num, start)
-                self.done = last_line
-                if headers is None:
-                    raise FeedError(f"第 {start} 行：无法解析 CSV 表头（{exc}）") from None
-                if self._lines is None:  # only on the rare broken record: keep its text verbatim
-                    self._lines = self.text.split("\n")
-                raw_text = "\n".join(self._lines[start - 1:last_line]).rstrip("\r")
-                yield RawRow(start, raw_text, error=f"CSV 格式错误（{exc}）")
+                return
+            except _BadLine as exc:
+                bad = exc.line
+                if taken:  # inside a quoted record: its first line goes, the rest is read again
+                    yield RawRow(taken[0].n, _raw_text(taken[:1]),
+                                 error=f"引号未闭合：该记录跨到第 {bad.n} 行，而第 {bad.n} 行无法解码")
+                    src.push_back(taken[1:] + [bad])
+                else:
+                    yield RawRow(bad.n, bad.text.rstrip("\r\n"), error=bad.error)
+                reader = restart()
                 continue
-            last_line = reader.line_num
-            self.done = last_line
+            except _TooLong:
+                yield RawRow(taken[0].n, _raw_text(taken[:1]),
+                             error=f"引号未闭合：从本行起 {len(taken)} 行内都没有闭合（或记录过长），本行未导入，其后各行照常读取")
+                src.push_back(taken[1:])
+                reader = restart()
+                continue
+            except csv.Error as exc:
+                if not taken:  # cannot happen: an error needs a line; be safe
+                    reader = restart()
+                    continue
+                msg = str(exc)
+                why = "引号未闭合（到文件末尾仍未闭合）" if "unexpected end of data" in msg else f"CSV 格式错误（{msg}）"
+                yield RawRow(taken[0].n, _raw_text(taken[:1]), error=why + ("，本行未导入，其后各行照常读取" if len(taken) > 1 else ""))
+                src.push_back(taken[1:])
+                reader = restart()
+                continue
+            record = list(taken)
+            taken.clear()
+            size = 0
+            if not record:
+                continue
+            if len(record) > 1 and (len(cells) != ncols or any(whole_row(ln.text) for ln in record[1:-1])):
+                # a quote opened on the first line swallowed whole rows: only that line is refused
+                yield RawRow(record[0].n, _raw_text(record[:1]),
+                             error="引号未闭合：本行的引号把后面的行并进了同一格，本行未导入，其后各行照常读取")
+                src.push_back(record[1:])
+                continue
             if not any(c.strip() for c in cells):
                 continue
-            if headers is None:
-                headers = [c.strip() for c in cells]
-                keys = [self.headers.key(h) for h in headers]
-                self.ignored_columns = self.headers.check(headers)
+            line = record[0].n
+            if len(cells) != ncols:
+                yield RawRow(line, _raw_text(record), error=f"该行有 {len(cells)} 列，与表头的 {ncols} 列不一致（多了或少了逗号？）")
                 continue
-            raw = dict(zip(headers, cells)) if len(cells) == len(headers) else cells
-            if len(cells) != len(headers):
-                yield RawRow(start, raw, error=f"该行有 {len(cells)} 列，与表头的 {len(headers)} 列不一致（多了或少了逗号？）")
+            raw = dict(zip(names, cells))
+            nul = _nul_error(cells)
+            if nul is not None:
+                yield RawRow(line, raw, error=nul)
                 continue
             data: dict[str, Any] = {}
             for k, v in zip(keys, cells):
                 if k is not None:
                     data[k] = v
-            yield RawRow(start, raw, data=data)
-        if headers is None:
-            raise FeedError("文件是空的：没有表头，也没有数据")
+            yield RawRow(line, raw, data=data)
+
+
+# ---- XLSX: read-only, with the zip checked before parsing
+
+XLSX_MAX_UNPACKED = 1 << 30  # bytes all parts of the workbook may unpack to
+XLSX_MAX_SHARED_MEMORY = 160 << 20  # estimated memory of the shared strings table (openpyxl holds it whole)
+XLSX_MAX_PART = 32 << 20  # any other part read whole (styles, workbook, …)
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
+XLSX_MAX_COLUMNS = 1000
+XLSX_MAX_CELLS = 20_000_000
+_STRING_OVERHEAD = 80  # bytes of memory per shared string beyond its text (object header, list slot)
+_XLSX_ADVICE = "。请在 Excel 中删去多余的内容，或“另存为 CSV UTF-8”后再导入"
+
+
+def check_xlsx_zip(path: Path) -> None:
+    """Refuse a workbook that would unpack to more than we are willing to hold
+    or walk (a small file can unpack to gigabytes), from the zip's directory
+    and a streamed count of its shared strings, before openpyxl parses anything."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FeedError(f"无法作为 Excel 工作簿（.xlsx）打开：{exc}") from None
+    with zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > XLSX_MAX_UNPACKED:
+            raise FeedError(f"工作簿解压后有 {total / (1 << 20):,.0f} MB，超过上限 {XLSX_MAX_UNPACKED / (1 << 20):,.0f} MB"
+                            + _XLSX_ADVICE)
+        for info in infos:
+            name = info.filename.lower()
+            if name.startswith("xl/worksheets/"):
+                continue  # read row by row
+            if name.endswith("sharedstrings.xml"):
+                if info.file_size > XLSX_MAX_SHARED_MEMORY:
+                    raise FeedError(f"工作簿的共享字符串表解压后有 {info.file_size / (1 << 20):,.0f} MB，超过上限 "
+                                    f"{XLSX_MAX_SHARED_MEMORY / (1 << 20):,.0f} MB" + _XLSX_ADVICE)
+                count = 0
+                tail = b""
+                try:
+                    with zf.open(info) as part:
+                        while chunk := part.read(1 << 20):
+                            block = tail + chunk
+                            count += block.count(b"<si>") + block.count(b"<si ")
+                            tail = block[-3:] if not block.endswith((b"<si>", b"<si ")) else b""
+                except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+                    raise FeedError(f"工作簿已损坏（{info.filename}：{exc}）") from None
+                need = info.file_size + count * _STRING_OVERHEAD
+                if need > XLSX_MAX_SHARED_MEMORY:
+                    raise FeedError(f"工作簿的共享字符串表解压后需要约 {need / (1 << 20):,.0f} MB 内存（{count:,} 个字符串），"
+                                    f"超过上限 {XLSX_MAX_SHARED_MEMORY / (1 << 20):,.0f} MB" + _XLSX_ADVICE)
+            elif info.file_size > XLSX_MAX_PART:
+                raise FeedError(f"工作簿中的 {info.filename} 解压后有 {info.file_size / (1 << 20):,.0f} MB，超过上限 "
+                                f"{XLSX_MAX_PART / (1 << 20):,.0f} MB" + _XLSX_ADVICE)
+
+
+XLSX_MAX_TEXT = 1 << 20  # bytes of text between two tags of a sheet (one cell's inline text, say)
+
+
+def check_xlsx_sheet(zf: zipfile.ZipFile, name: str) -> None:
+    """Stream the sheet's XML once before openpyxl parses it: refuse a cell
+    whose text is longer than ``XLSX_MAX_TEXT`` (openpyxl would hold it whole)
+    and a row with more than ``XLSX_MAX_COLUMNS`` cells (a row is parsed whole,
+    a dict per cell), whatever the sheet claims about its size."""
+    tail = b""
+    cells = 0  # cells of the row being scanned
+    row = 0
+    try:
+        with zf.open(name) as part:
+            while chunk := part.read(4 << 20):
+                block = tail + chunk
+                if len(block) > XLSX_MAX_TEXT and max(map(len, block.split(b"<"))) > XLSX_MAX_TEXT:
+                    raise FeedError(f"工作表中有超过 {XLSX_MAX_TEXT // (1 << 20)} MB 的单元格内容" + _XLSX_ADVICE)
+                cut = block.rfind(b"<")
+                body, tail = (block[:cut], block[cut:]) if cut >= 0 else (b"", block)
+                pieces = body.split(b"<row")
+                for i, piece in enumerate(pieces):
+                    if i:
+                        row += 1
+                        cells = 0
+                    cells += piece.count(b"<c ") + piece.count(b"<c>")
+                    if cells > XLSX_MAX_COLUMNS:
+                        raise FeedError(f"工作表第 {row} 个数据行有超过 {XLSX_MAX_COLUMNS:,} 个单元格" + _XLSX_ADVICE)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise FeedError(f"工作簿已损坏（{name}：{exc}）") from None
 
 
 class XlsxReader(FeedReader):
-    """The first worksheet; the first non-empty row is the header."""
+    """The first worksheet; the first non-empty row is the header.
+
+    The zip is checked first (:func:`check_xlsx_zip`); openpyxl reads in
+    read-only mode (rows streamed); the sheet's stated size is checked before
+    reading, and the rows and columns actually met while reading (a sheet can
+    understate its size, and openpyxl would then silently stop at the stated
+    last row: its stated size is not used for reading).
+    """
 
     kind = "XLSX"
 
     def __init__(self, path: Path, headers: Headers = TICKET_HEADERS) -> None:
         self.path, self.headers = path, headers
         self.ignored_columns = []
+        check_xlsx_zip(path)
         try:
             import openpyxl
 
             self.wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
             raise FeedError(f"无法作为 Excel 工作簿（.xlsx）打开：{type(exc).__name__}：{exc}") from None
-        self.ws = self.wb.worksheets[0] if self.wb.worksheets else None
-        self.total = (self.ws.max_row or 0) if self.ws is not None else 0
+        ws = self.wb.worksheets[0] if self.wb.worksheets else None
+        self.ws = ws
+        self.total = 0
+        if ws is not None:
+            try:
+                rows, cols = int(ws.max_row or 0), int(ws.max_column or 0)
+            except Exception:  # a malformed dimension: read without it, the caps below still hold
+                rows = cols = 0
+            problem = None
+            if rows > XLSX_MAX_ROWS:
+                problem = f"工作表有 {rows:,} 行，超过上限 {XLSX_MAX_ROWS:,} 行"
+            elif cols > XLSX_MAX_COLUMNS:
+                problem = f"工作表有 {cols:,} 列，超过上限 {XLSX_MAX_COLUMNS:,} 列"
+            elif rows * cols > XLSX_MAX_CELLS:
+                problem = f"工作表有 {rows:,} 行 × {cols:,} 列，超过上限 {XLSX_MAX_CELLS:,} 个单元格"
+            if problem is not None:
+                self.wb.close()
+                raise FeedError(problem + _XLSX_ADVICE)
+            self.total = rows
+            part = getattr(ws, "_worksheet_path", None)  # openpyxl's read-only sheet: its part in the zip
+            archive = getattr(self.wb, "_archive", None)
+            if isinstance(part, str) and isinstance(archive, zipfile.ZipFile):
+                try:
+                    check_xlsx_sheet(archive, part)
+                except BaseException:
+                    self.wb.close()
+                    raise
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()  # read every row there is, not just as many as the sheet claims
 
     def __iter__(self) -> Iterator[RawRow]:
         try:
@@ -332,8 +703,13 @@ class XlsxReader(FeedReader):
                 raise FeedError("工作簿里没有工作表")
             headers: list[str] | None = None
             keys: list[str | None] = []
+            cells_seen = 0
             for n, values in enumerate(self.ws.iter_rows(values_only=True), 1):
                 self.done = n
+                cells_seen += len(values)
+                if n > XLSX_MAX_ROWS or len(values) > XLSX_MAX_COLUMNS or cells_seen > XLSX_MAX_CELLS:
+                    raise FeedError(f"工作表在第 {n} 行超出上限（最多 {XLSX_MAX_ROWS:,} 行、{XLSX_MAX_COLUMNS:,} 列、"
+                                    f"{XLSX_MAX_CELLS:,} 个单元格），读到此处为止" + _XLSX_ADVICE)
                 cells = list(values)
                 if not any(v is not None and str(v).strip() for v in cells):
                     continue
@@ -347,6 +723,10 @@ class XlsxReader(FeedReader):
                 extra = [v for v in cells[len(headers):] if v is not None and str(v).strip()]
                 if extra:
                     yield RawRow(n, raw, error=f"表头以外的列还有内容：{extra[:3]}")
+                    continue
+                nul = _nul_error(v for v in cells if isinstance(v, str))
+                if nul is not None:
+                    yield RawRow(n, raw, error=nul)
                     continue
                 data: dict[str, Any] = {}
                 err = None
@@ -609,6 +989,9 @@ class RowValidator:
         if missing:
             extra = "（工单编号用于去重，缺少则无法判断是否重复导入）" if "工单编号" in missing else ""
             raise RowError(f"缺少必填字段：{'、'.join(missing)}{extra}")
+        ext = data.get("external_id")
+        if isinstance(ext, str) and not ext.isascii():  # full-width ＨＬ－０００００４ is HL-000004: one ticket
+            data["external_id"] = unicodedata.normalize("NFKC", ext)
         received = self.time(data, "received_at")
         # USCC and phone go through the same validators TicketIntake uses, but
         # memoised: a feed names the same enterprises again and again.
@@ -733,27 +1116,232 @@ class ImportSummary:
         return self.imported + self.duplicate + self.rejected
 
 
+class RejectsError(Exception):
+    """The rejects file could not record a row (``cause``: the OSError)."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+_ERRNO_CN = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "磁盘配额已满", errno.EACCES: "没有权限",
+             errno.EPERM: "不允许的操作", errno.EROFS: "只读文件系统", errno.ENOENT: "目录不存在",
+             errno.EISDIR: "这是一个目录", errno.EIO: "磁盘读写错误"}
+
+
+def explain_os_error(exc: OSError) -> str:
+    """An OSError's cause in Chinese (disk full, permission, …)."""
+    return _ERRNO_CN.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+
+
+def explain_database_error(exc: BaseException) -> str:
+    """A SQLite error's cause in Chinese (disk full, permission, database busy),
+    never SQLite's own English text."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    text = str(exc)
+    if name == "SQLITE_FULL" or "disk is full" in text:
+        return "磁盘空间不足（数据库所在的磁盘已满），请清理空间后重新导入"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
+        return "数据库正忙（另一个程序长时间占用写入），请稍后重新导入"
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")) or "readonly" in text:
+        return "没有写入数据库的权限（数据库文件、其目录或 -wal/-shm 文件只读），请联系管理员（xzconsole doctor）"
+    if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
+        return "磁盘读写错误（数据库所在的磁盘出错或已满），请联系管理员"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return "数据库文件已损坏：请用最近的备份恢复（xzconsole doctor 可检查）"
+    return f"数据库错误（{name or type(exc).__name__}），请联系管理员"
+
+
 class RejectsFile:
-    """Writes rejected rows (line, reason, raw row) as JSON Lines beside the input,
-    opened on the first; a rejects file of an earlier run is removed when this
-    run rejects nothing.  Shared by every kind of import."""
+    """Writes rejected rows (line, reason, raw row) as JSON Lines beside the input.
+
+    :meth:`open` it before anything is committed: a rejects file that cannot
+    be written refuses the import up front.  It is opened without following a
+    symlink (``O_NOFOLLOW``: an existing symlink is refused, its target never
+    touched) and refused when it is not a plain file or has other hard links.
+    :meth:`flush` before each commit, so every row committed so far has its
+    rejects on disk; ``count - recorded`` is how many rejected rows it could
+    not record.  A rejects file of an earlier run is removed when this run
+    rejects nothing.  Shared by every kind of import.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.fh: io.TextIOWrapper | None = None
-        self.count = 0
+        self.fh: IO[bytes] | None = None
+        self.count = 0  # rows rejected
+        self.recorded = 0  # of them, safely written
+        self._pending = 0
+        self.failure: OSError | None = None
+
+    def open(self) -> None:
+        if self.fh is not None:
+            return
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(self.path, flags, 0o660)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise FeedError(f"拒收文件 {self.path} 是符号链接：为安全起见不会写入它指向的文件。"
+                                "请删除或改名这个链接后重试（未导入任何内容）") from None
+            raise FeedError(f"无法写入拒收文件 {self.path}（{explain_os_error(exc)}），未导入任何内容。"
+                            "请把导入文件放到自己有写权限的目录后重试") from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise FeedError(f"拒收文件 {self.path} 已存在但不是普通文件，不会写入。请删除或改名后重试（未导入任何内容）")
+            if st.st_nlink > 1:
+                raise FeedError(f"拒收文件 {self.path} 还有其他硬链接，为安全起见不会写入。请删除后重试（未导入任何内容）")
+            os.ftruncate(fd, 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fh = os.fdopen(fd, "wb")
+
+    def _write(self, text: str) -> None:
+        assert self.fh is not None
+        self.fh.write(text.encode("utf-8"))
 
     def add(self, line: int, reason: str, raw: Any) -> None:
-        if self.fh is None:
-            self.fh = open(self.path, "w", encoding="utf-8")
-        self.fh.write(export_json({"line": line, "reason": reason, "raw": raw}) + "\n")
+        """Record one rejected row; :class:`RejectsError` when it cannot."""
         self.count += 1
+        if self.failure is not None:
+            raise RejectsError(self.failure)
+        try:
+            self.open()
+            self._write(export_json({"line": line, "reason": reason, "raw": raw}) + "\n")
+        except OSError as exc:
+            self.failure = exc
+            raise RejectsError(exc) from None
+        self._pending += 1
+
+    def flush(self) -> None:
+        """Everything added so far on disk, or :class:`RejectsError`."""
+        if self.failure is not None:
+            raise RejectsError(self.failure)
+        if self.fh is None or not self._pending:
+            return
+        try:
+            self.fh.flush()
+        except OSError as exc:
+            self.failure = exc
+            raise RejectsError(exc) from None
+        self.recorded += self._pending
+        self._pending = 0
+
+    @property
+    def unrecorded(self) -> int:
+        return self.count - self.recorded
 
     def close(self) -> None:
         if self.fh is not None:
-            self.fh.close()
-        elif self.path.exists():  # a rejects file of an earlier run no longer applies
-            self.path.unlink()
+            try:
+                if self.failure is None and self._pending:
+                    self.flush()
+            except RejectsError:
+                pass
+            try:
+                self.fh.close()
+            except OSError as exc:
+                self.failure = self.failure or exc
+            self.fh = None
+        if self.count == 0:  # nothing rejected: no rejects file (an earlier run's no longer applies)
+            try:
+                if self.path.is_file() and not self.path.is_symlink():
+                    self.path.unlink()
+            except OSError:
+                pass
+
+
+class ImportAborted(Exception):
+    """The import stopped part-way: ``summary`` holds what was committed
+    (whole batches) and rejected before it stopped; the message, in Chinese,
+    says why and what to do."""
+
+    def __init__(self, message: str, summary: "ImportSummary") -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+MAX_TRANSACTION_ROWS = 5000  # rows per write transaction, whatever --batch-size says
+SLOW_TRANSACTION_S = 2.0  # a transaction slower than this halves the next batch (the busy timeout is 10 s)
+
+T = TypeVar("T")
+
+
+def run_import(reader: FeedReader, rejects: RejectsFile, summary: "ImportSummary",
+               accept: Callable[[RawRow], T | None], commit: Callable[[list[T]], None], *,
+               batch_size: int, progress: Progress | None = None) -> None:
+    """The loop every kind of import shares: read rows, ``accept`` each (a
+    row to commit, or None when it rejected or skipped it itself), ``commit``
+    them in batches, record unreadable rows in ``rejects``.
+
+    Each batch is one write transaction of at most ``MAX_TRANSACTION_ROWS``
+    rows, made smaller when one is slow, so the write lock is never held near
+    the 10 s busy timeout of other writers.  Before each commit the rejects so
+    far are flushed to disk: when the rejects file fails, the import stops
+    without committing rows whose rejects it could not record.  Any failure
+    after the start raises :class:`ImportAborted` with the counts so far and
+    the cause in Chinese.
+    """
+    size = max(1, min(batch_size, MAX_TRANSACTION_ROWS))
+    if batch_size > size:
+        summary.notes.append(f"每批最多提交 {MAX_TRANSACTION_ROWS} 行（--batch-size {batch_size} 过大：一批太久会使"
+                             f"其他人的操作等待超时），已按每批 {MAX_TRANSACTION_ROWS} 行提交")
+    batch: list[T] = []
+    committed_any = False
+
+    def send() -> None:
+        nonlocal size, committed_any
+        rejects.flush()  # the rejects of every row read so far are on disk before this batch commits
+        started = time.monotonic()
+        commit(batch)
+        committed_any = True
+        batch.clear()
+        if time.monotonic() - started > SLOW_TRANSACTION_S and size > 100:
+            size = max(100, size // 2)
+
+    def abort(why: str) -> ImportAborted:
+        summary.rejected = rejects.count
+        summary.rejects_file = rejects.path if rejects.recorded else None
+        return ImportAborted(why, summary)
+
+    rejects.open()
+    try:
+        for n, raw in enumerate(reader, 1):
+            if raw.error is not None or raw.data is None:
+                rejects.add(raw.line, raw.error or "无法读取该行", raw.raw)
+            else:
+                item = accept(raw)
+                if item is not None:
+                    batch.append(item)
+                    if len(batch) >= size:
+                        send()
+            if progress is not None and n % 1000 == 0:
+                progress(reader.done, reader.total)
+        if batch:
+            send()
+        rejects.flush()
+        if progress is not None:
+            progress(reader.total, reader.total)
+    except RejectsError as exc:
+        lost = rejects.unrecorded
+        raise abort(f"拒收文件 {rejects.path} 写入失败（{explain_os_error(exc.cause)}）：有 {lost} 行被拒收的行未能记录，"
+                    f"导入已在此停止，其后的行未提交。请腾出空间或换到可写的目录后重新导入整个文件") from None
+    except sqlite3.Error as exc:
+        raise abort(f"写入数据库失败：{explain_database_error(exc)}") from None
+    except FeedError as exc:
+        if not committed_any:
+            raise
+        raise abort(str(exc)) from None
+    except OSError as exc:
+        raise abort(f"读取 {getattr(reader, 'path', '')} 出错（{explain_os_error(exc)}）") from None
+    except KeyboardInterrupt:
+        raise abort("已中断") from None
+    finally:
+        rejects.close()
+    summary.rejected = rejects.count
+    summary.rejects_file = rejects.path if rejects.count else None
+    summary.ignored_columns = reader.ignored_columns
 
 
 def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: str, *, batch_size: int = 5000,
@@ -761,8 +1349,10 @@ def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: st
     """Import a hotline feed file; returns the counts.
 
     Raises :class:`FeedError` before anything is imported when the file as a
-    whole cannot be read (missing, wrong encoding, a header without the
-    required columns).  Row problems never stop the import.
+    whole cannot be read (missing, a header without the required columns or
+    with a column twice, a rejects file that cannot be written).  Row problems
+    never stop the import; a failure part-way (disk full, rejects file full)
+    raises :class:`ImportAborted` with what was committed.
     """
     reader = reader or open_feed(path)
     src = Path(path).expanduser()
@@ -770,39 +1360,22 @@ def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: st
     summary = ImportSummary(kind=reader.kind)
     rejects = RejectsFile(rejects_path(src))
     note = f"从热线数据导入（{src.name} 第 {{line}} 行）"
-    batch: list[ImportedTicket] = []
 
-    def flush() -> None:
+    def accept(raw: RawRow) -> ImportedTicket | None:
+        assert raw.data is not None
+        try:
+            return validator.validate(raw.data, raw.line)
+        except RowError as exc:
+            rejects.add(raw.line, str(exc), raw.raw)
+            return None
+
+    def commit(batch: list[ImportedTicket]) -> None:
         res = store.feed.import_batch(batch, actor_login, note)
         summary.imported += res.imported
         summary.duplicate += res.duplicate
         summary.provisional += res.provisional
-        batch.clear()
 
-    try:
-        for n, raw in enumerate(reader, 1):
-            if raw.error is not None or raw.data is None:
-                rejects.add(raw.line, raw.error or "无法读取该行", raw.raw)
-            else:
-                try:
-                    row = validator.validate(raw.data, raw.line)
-                except RowError as exc:
-                    rejects.add(raw.line, str(exc), raw.raw)
-                else:
-                    batch.append(row)
-                    if len(batch) >= batch_size:
-                        flush()
-            if progress is not None and n % 1000 == 0:
-                progress(reader.done, reader.total)
-        if batch:
-            flush()
-        if progress is not None:
-            progress(reader.total, reader.total)
-    finally:
-        rejects.close()
-    summary.rejected = rejects.count
-    summary.rejects_file = rejects.path if rejects.count else None
-    summary.ignored_columns = reader.ignored_columns
+    run_import(reader, rejects, summary, accept, commit, batch_size=batch_size, progress=progress)
     if summary.provisional:
         summary.notes.append(f"其中 {summary.provisional} 件的办理期限按暂定日历计算（该年官方节假日安排尚未载入，"
                              "见 xzconsole calendar status；载入后会自动重算）")
@@ -812,11 +1385,15 @@ def import_tickets(store: "Store", path: str | os.PathLike[str], actor_login: st
 __all__ = [
     "FIELD_LABELS",
     "FeedError",
+    "ImportAborted",
     "ImportSummary",
     "RowError",
+    "RejectsError",
     "RejectsFile",
     "RowValidator",
+    "explain_database_error",
     "import_tickets",
     "open_feed",
     "rejects_path",
+    "run_import",
 ]

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ from ..models import PolicyKind, Staff
 from ..policies import _CONTROL, PolicyFilter, KNOWLEDGE_FIELDS, POLICY_FIELDS, days_left_label, split_terms, validate_knowledge_fields, validate_policy_fields
 from ..store import Store
 from ..textsafe import json_text, neutralise
+from ..clock import local_date
+from ..errors import RowError
 from .grant_files import import_grants
-from .importers import FeedReader, Headers, Progress, RejectsFile, import_tickets, open_feed, rejects_path
+from .importers import FeedReader, Headers, Progress, RawRow, RejectsFile, import_tickets, open_feed, rejects_path, run_import
 from .importers import ImportSummary as FeedSummary
 
 # ---------------------------------------------------------------- the files' columns
@@ -74,52 +77,49 @@ def _actor(store: Store, actor: Staff | str) -> Staff:
 
 def _import(store: Store, path: str | os.PathLike[str], actor: Staff, headers: Headers, kind: str,
             validate: Callable[[dict[str, Any]], dict[str, Any]],
-            flush: Callable[[list[dict[str, Any]]], tuple[int, int, int]], batch_size: int) -> ImportSummary:
+            flush: Callable[[list[dict[str, Any]]], tuple[int, int, int]], batch_size: int,
+            progress: Progress | None = None) -> ImportSummary:
     src = Path(path).expanduser()
     summary = ImportSummary(kind=kind)
     rows = open_feed(src, headers)
     rejects = RejectsFile(rejects_path(src))
-    batch: list[dict[str, Any]] = []
     seen: set[Any] = set()
 
-    def send() -> None:
+    def accept(raw: RawRow) -> dict[str, Any] | None:
+        assert raw.data is not None
+        try:
+            row = validate(raw.data)
+        except ValueError as exc:
+            rejects.add(raw.line, str(exc), raw.raw)
+            return None
+        key = (row["title"], row["doc_number"]) if "title" in row else row["question"]
+        if key in seen:  # the same policy twice in one file: the first one wins
+            summary.duplicate += 1
+            return None
+        seen.add(key)
+        row["line"] = raw.line
+        return row
+
+    def commit(batch: list[dict[str, Any]]) -> None:
         imported, drafts, dup = flush(batch)
         summary.imported += imported
         summary.drafts += drafts
         summary.duplicate += dup
-        batch.clear()
 
-    try:
-        for raw in rows:
-            if raw.error is not None or raw.data is None:
-                rejects.add(raw.line, raw.error or "无法读取该行", raw.raw)
-                continue
-            try:
-                row = validate(raw.data)
-            except ValueError as exc:
-                rejects.add(raw.line, str(exc), raw.raw)
-                continue
-            key = (row["title"], row["doc_number"]) if "title" in row else row["question"]
-            if key in seen:  # the same policy twice in one file: the first one wins
-                summary.duplicate += 1
-                continue
-            seen.add(key)
-            row["line"] = raw.line
-            batch.append(row)
-            if len(batch) >= batch_size:
-                send()
-        if batch:
-            send()
-    finally:
-        rejects.close()
-    summary.rejected = rejects.count
-    summary.rejects_file = rejects.path if rejects.count else None
-    summary.ignored_columns = rows.ignored_columns
+    run_import(rows, rejects, summary, accept, commit, batch_size=batch_size, progress=progress)
     return summary
 
 
+def _not_in_the_future(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """A policy cannot have been issued or published after today (a typo such as 2099)."""
+    for key, label in (("issued_at", "发文日期"), ("published_at", "发布日期")):
+        if row.get(key) and row[key] > today.isoformat():
+            raise RowError(f"{label} {row[key]} 晚于今天（{today.isoformat()}），请核对")
+    return row
+
+
 def import_policies(store: Store, path: str | os.PathLike[str], actor: Staff | str, *,
-                    batch_size: int = 500, **_: Any) -> ImportSummary:
+                    batch_size: int = 500, progress: Progress | None = None, **_: Any) -> ImportSummary:
     """Move an existing policy library in (``import --kind policies``).
 
     A row without summary or interpreter (name and phone) comes in as a draft
@@ -133,12 +133,14 @@ def import_policies(store: Store, path: str | os.PathLike[str], actor: Staff | s
     require_policy_manager(staff, "导入政策")
     tree = store.categories()
     name = Path(path).name
-    return _import(store, path, staff, POLICY_HEADERS, "政策", lambda d: validate_policy_fields(d, tree),
-                   lambda rows: store.library.import_batch(staff, rows, name), batch_size)
+    today = local_date(store.now())
+    return _import(store, path, staff, POLICY_HEADERS, "政策",
+                   lambda d: _not_in_the_future(validate_policy_fields(d, tree), today),
+                   lambda rows: store.library.import_batch(staff, rows, name), batch_size, progress)
 
 
 def import_knowledge(store: Store, path: str | os.PathLike[str], actor: Staff | str, *,
-                     batch_size: int = 500, **_: Any) -> ImportSummary:
+                     batch_size: int = 500, progress: Progress | None = None, **_: Any) -> ImportSummary:
     """Import knowledge-base entries shared from the hotline (``import --kind knowledge``).
 
     Format: see data/knowledge_import_example.csv (问题, 答案, 类别, 责任单位 or
@@ -154,7 +156,7 @@ def import_knowledge(store: Store, path: str | os.PathLike[str], actor: Staff | 
         return store.department(ref).short_name
 
     return _import(store, path, staff, KNOWLEDGE_HEADERS, "知识库", lambda d: validate_knowledge_fields(d, tree, dept),
-                   lambda rows: store.knowledge.import_batch(staff, rows, name), batch_size)
+                   lambda rows: store.knowledge.import_batch(staff, rows, name), batch_size, progress)
 
 
 # ---------------------------------------------------------------- search from a shell

@@ -58,6 +58,8 @@ class TicketTable(DataTable[Text]):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.narrow: bool | None = None
         self.layout_width = 0  # the terminal width the columns were laid out for
+        #: a ticket for the cursor to land on at the next page shown (a new intake), else it stays on its ticket
+        self.follow: int | None = None
         self.tickets: list[Ticket] = []
         self._levels: dict[int, WarningLevel] = {}
 
@@ -106,7 +108,8 @@ class TicketTable(DataTable[Text]):
              marked: Iterable[int] = ()) -> None:
         """Replace the rows with this page (one batch: one relayout)."""
         marked = set(marked)
-        was = self.current_ticket_id
+        was = self.follow if self.follow is not None else self.current_ticket_id
+        self.follow = None
         self.tickets = list(tickets)
         self._levels = dict(levels)
         styles = {name: self._style(name) for name in ("yellow", "orange", "red", "today", "mark", "provisional", "muted")}
