@@ -251,7 +251,7 @@ def clean_text(value: Any, field: str, *, required: bool = False, max_len: int =
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=False, extra="ignore", str_strip_whitespace=True, defer_build=True)
 
 
 class Center(TypedDict):

@@ -28,9 +28,9 @@ import threading
 import tomllib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Self
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterator, Self
 
-from .areas.associations import AssociationsArea
 from .areas.base import (
     AWAITING,
     AWAITING_SQL,
@@ -39,29 +39,9 @@ from .areas.base import (
     DATA_DIR,
     Params,
 )
-from .areas.collection import CollectionArea
-from .areas.comments import CommentOrders, CommentsArea
-from .areas.directory import DirectoryArea
-from .areas.exchange import ExchangeArea
-from .areas.feed import FeedArea
-from .areas.feedback import FeedbackArea
-from .areas.grants import GrantsArea
-from .areas.joint import JointArea
-from .areas.knowledge import KnowledgeArea
-from .areas.library import LibraryArea
-from .areas.loader import LoaderArea
-from .areas.notify import NotifyArea
-from .areas.outreach import OutreachArea
-from .areas.queue import QueueArea, TicketFilter
-from .areas.records import TicketRecords
+from .areas.queue import TicketFilter
 from .areas.replica import is_replicated
-from .areas.reports import ReportsArea
-from .areas.schedules import SchedulesArea
-from .areas.oversight import OversightArea
 from .areas.schema import MIGRATIONS, SCHEMA_VERSION, split_sql
-from .areas.staff import StaffArea
-from .areas.tickets import BulkResult, TicketsArea
-from .areas.warnings import WarningsArea
 from .clock import Clock, format_datetime
 from .errors import (
     IdentityError,
@@ -73,6 +53,30 @@ from .errors import (
 )
 from .models import Association, Center, Department
 from .workdays import WorkCalendar, YearSchedule
+
+if TYPE_CHECKING:  # the areas' modules are imported when an area is first used (below)
+    from .areas.associations import AssociationsArea
+    from .areas.collection import CollectionArea
+    from .areas.comments import CommentOrders, CommentsArea
+    from .areas.directory import DirectoryArea
+    from .areas.exchange import ExchangeArea
+    from .areas.feed import FeedArea
+    from .areas.feedback import FeedbackArea
+    from .areas.grants import GrantsArea
+    from .areas.joint import JointArea
+    from .areas.knowledge import KnowledgeArea
+    from .areas.library import LibraryArea
+    from .areas.loader import LoaderArea
+    from .areas.notify import NotifyArea
+    from .areas.outreach import OutreachArea
+    from .areas.oversight import OversightArea
+    from .areas.queue import QueueArea
+    from .areas.records import TicketRecords
+    from .areas.reports import ReportsArea
+    from .areas.schedules import SchedulesArea
+    from .areas.staff import StaffArea
+    from .areas.tickets import BulkResult, TicketsArea
+    from .areas.warnings import WarningsArea
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -144,32 +148,150 @@ class Store:
         self._calendar: WorkCalendar | None = None
         self._calendar_rev: str | None = None
         self._dept_cache: dict[int, Department] | None = None
-        # the areas, lowest first: each is given the core and the areas it calls
-        self.records = TicketRecords(self)
-        self.staff = StaffArea(self)
-        self.feed = FeedArea(self)
-        self.loader = LoaderArea(self)
-        self.queue = QueueArea(self, self.records)
-        self.reports = ReportsArea(self)
-        self.knowledge = KnowledgeArea(self)
-        self.collection = CollectionArea(self)
-        self.library = LibraryArea(self, self.collection)
-        self.comments = CommentsArea(self, self.library)
-        self.orders = CommentOrders(self, self.comments)
-        self.associations = AssociationsArea(self, self.library)
-        self.directory = DirectoryArea(self, self.records, self.library)
-        self.joint = JointArea(self, self.records)
-        self.warnings = WarningsArea(self, self.joint)
-        self.schedules = SchedulesArea(self, self.records, self.joint)
-        self.tickets = TicketsArea(self, self.records, self.directory, self.joint)
-        self.outreach = OutreachArea(self, self.records, self.directory)
-        self.feedback = FeedbackArea(self, self.records, self.directory, self.tickets, self.library)
-        self.exchange = ExchangeArea(self)
-        self.notify = NotifyArea(self, self.warnings)
-        self.oversight = OversightArea(self, self.records, self.queue, self.tickets)
-        self.grants = GrantsArea(self, self.directory)
         if migrate:
             self.migrate()
+
+    # -- the areas ----------------------------------------------------------------
+    # Each area is built on first use (and kept): a console that shows the
+    # queue never imports nor builds the other areas, a worker's store only
+    # what its work asks for.  Each is given the core and the areas it calls.
+    @cached_property
+    def records(self) -> TicketRecords:
+        from .areas.records import TicketRecords
+
+        return TicketRecords(self)
+
+    @cached_property
+    def staff(self) -> StaffArea:
+        from .areas.staff import StaffArea
+
+        return StaffArea(self)
+
+    @cached_property
+    def feed(self) -> FeedArea:
+        from .areas.feed import FeedArea
+
+        return FeedArea(self)
+
+    @cached_property
+    def loader(self) -> LoaderArea:
+        from .areas.loader import LoaderArea
+
+        return LoaderArea(self)
+
+    @cached_property
+    def queue(self) -> QueueArea:
+        from .areas.queue import QueueArea
+
+        return QueueArea(self, self.records)
+
+    @cached_property
+    def reports(self) -> ReportsArea:
+        from .areas.reports import ReportsArea
+
+        return ReportsArea(self)
+
+    @cached_property
+    def knowledge(self) -> KnowledgeArea:
+        from .areas.knowledge import KnowledgeArea
+
+        return KnowledgeArea(self)
+
+    @cached_property
+    def collection(self) -> CollectionArea:
+        from .areas.collection import CollectionArea
+
+        return CollectionArea(self)
+
+    @cached_property
+    def library(self) -> LibraryArea:
+        from .areas.library import LibraryArea
+
+        return LibraryArea(self, self.collection)
+
+    @cached_property
+    def comments(self) -> CommentsArea:
+        from .areas.comments import CommentsArea
+
+        return CommentsArea(self, self.library)
+
+    @cached_property
+    def orders(self) -> CommentOrders:
+        from .areas.comments import CommentOrders
+
+        return CommentOrders(self, self.comments)
+
+    @cached_property
+    def associations(self) -> AssociationsArea:
+        from .areas.associations import AssociationsArea
+
+        return AssociationsArea(self, self.library)
+
+    @cached_property
+    def directory(self) -> DirectoryArea:
+        from .areas.directory import DirectoryArea
+
+        return DirectoryArea(self, self.records, self.library)
+
+    @cached_property
+    def joint(self) -> JointArea:
+        from .areas.joint import JointArea
+
+        return JointArea(self, self.records)
+
+    @cached_property
+    def warnings(self) -> WarningsArea:
+        from .areas.warnings import WarningsArea
+
+        return WarningsArea(self, self.joint)
+
+    @cached_property
+    def schedules(self) -> SchedulesArea:
+        from .areas.schedules import SchedulesArea
+
+        return SchedulesArea(self, self.records, self.joint)
+
+    @cached_property
+    def tickets(self) -> TicketsArea:
+        from .areas.tickets import TicketsArea
+
+        return TicketsArea(self, self.records, self.directory, self.joint)
+
+    @cached_property
+    def outreach(self) -> OutreachArea:
+        from .areas.outreach import OutreachArea
+
+        return OutreachArea(self, self.records, self.directory)
+
+    @cached_property
+    def feedback(self) -> FeedbackArea:
+        from .areas.feedback import FeedbackArea
+
+        return FeedbackArea(self, self.records, self.directory, self.tickets, self.library)
+
+    @cached_property
+    def exchange(self) -> ExchangeArea:
+        from .areas.exchange import ExchangeArea
+
+        return ExchangeArea(self)
+
+    @cached_property
+    def notify(self) -> NotifyArea:
+        from .areas.notify import NotifyArea
+
+        return NotifyArea(self, self.warnings)
+
+    @cached_property
+    def oversight(self) -> OversightArea:
+        from .areas.oversight import OversightArea
+
+        return OversightArea(self, self.records, self.queue, self.tickets)
+
+    @cached_property
+    def grants(self) -> GrantsArea:
+        from .areas.grants import GrantsArea
+
+        return GrantsArea(self, self.directory)
 
     # -- plumbing -------------------------------------------------------------
     def __enter__(self) -> Self:
@@ -652,7 +774,6 @@ def open_store(path: str | os.PathLike[str], clock: Clock | None = None) -> Stor
 __all__ = [
     "AWAITING",
     "AWAITING_SQL",
-    "BulkResult",
     "CITY_CENTER",
     "CONFIDENTIAL_MASK",
     "ChangeWatcher",

@@ -21,10 +21,11 @@ open ticket are one pass or one join instead of one holiday-package call each.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Literal
+from typing import Iterable, Iterator, Literal, Sequence
 
 import chinese_calendar
 from chinese_calendar import constants as _cc
@@ -62,13 +63,37 @@ def holiday_name_cn(name: str | None) -> str:
     return name
 
 
+@functools.cache
 def _official_covers(year: int) -> bool:
-    """Whether ``chinese-calendar`` knows this year (it raises for others)."""
+    """Whether ``chinese-calendar`` knows this year (it raises for others).
+
+    Kept per process: each question costs chinese-calendar a scan of all its
+    holidays, and every calendar built asks it for each year since 2004."""
     try:
         chinese_calendar.is_workday(dt.date(year, 6, 1))
         return True
     except NotImplementedError:
         return False
+
+
+
+@functools.lru_cache(maxsize=64)
+def _official_year(year: int) -> tuple[tuple[bool, bool], ...]:
+    """(is working day, False) for each day of a year chinese-calendar knows,
+    computed once per process: every calendar built (the console's, each
+    worker connection's) reads the same twenty-odd years from 2004 on."""
+    out: list[tuple[bool, bool]] = []
+    d = dt.date(year, 1, 1)
+    while d.year == year:
+        if d in _cc.workdays:
+            work = True
+        elif d in _cc.holidays:
+            work = False
+        else:
+            work = d.weekday() < 5
+        out.append((work, False))
+        d += _ONE
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- schedules
@@ -282,9 +307,13 @@ class WorkCalendar:
 
         return {d: holiday_name_cn(n) for d, n in holidays_pkg.country_holidays("CN", years=year).items()}
 
-    def _classify_year(self, year: int) -> list[tuple[bool, bool]]:
+    def _classify_year(self, year: int) -> Sequence[tuple[bool, bool]]:
         """(is working day, is provisional) for each day of the year."""
         source = self.year_source(year)
+        if source == "official":
+            # no schedule of this year, so no override either (a schedule's
+            # days all lie in its own year): the same for every calendar
+            return _official_year(year)
         prov_holidays = self._provisional_holidays(year) if source == "provisional" else {}
         out: list[tuple[bool, bool]] = []
         d = dt.date(year, 1, 1)
@@ -295,13 +324,6 @@ class WorkCalendar:
                 work = True
             elif source == "center":
                 work = d.weekday() < 5
-            elif source == "official":
-                if d in _cc.workdays:
-                    work = True
-                elif d in _cc.holidays:
-                    work = False
-                else:
-                    work = d.weekday() < 5
             else:
                 work = d.weekday() < 5 and d not in prov_holidays
             out.append((work, source == "provisional"))

@@ -42,6 +42,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, ProgressBar, Select, Static, Tab, Tabs
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess, stored_id
@@ -59,7 +60,8 @@ from .queue_filters import FilterDialog, QueueFilters, QueueTab, center_choices,
 if TYPE_CHECKING:  # types only: the store is imported by the first worker, not at start-up
     from ..areas.oversight import PendingRequest
     from ..areas.queue import QueueCounts
-    from ..store import BulkResult, TicketFilter
+    from ..areas.tickets import BulkResult
+    from ..store import TicketFilter
     from ..workdays import WorkCalendar
 
 #: where a page ends: the last row's sort value and id, as ``store.queue.page`` gives it (``after=``)
@@ -179,6 +181,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self._ends: tuple[bool, bool] | None = None
         self._loaded_signature: tuple[int, int] | None = None
         self._calendar_due = False
+        self._slow_timer: Timer | None = None
 
     # -- shortcuts ------------------------------------------------------------------
 
@@ -318,13 +321,18 @@ class QueueScreen(AppAccess, Screen[None]):
             self._update_status()
         else:
             # say "载入中…" only if the page takes long enough to notice
-            self.set_timer(0.15, self._update_status)
+            if self._slow_timer is not None:
+                self._slow_timer.stop()
+            self._slow_timer = self.set_timer(0.15, self._update_status)
         self._fetch_page(self._token, f, self.sort, after)
 
     def _page_ready(self, tickets: list[Ticket], next_key: QueueKey | None,
                     levels: dict[int, WarningLevel] | None = None) -> None:
         self.searching = False
         self.loading = False
+        if self._slow_timer is not None:  # the page came in time: no "载入中…" (and no repaint for it)
+            self._slow_timer.stop()
+            self._slow_timer = None
         self.next_key = next_key
         if not tickets and len(self.page_keys) > 1:
             # the page emptied under us (tickets moved on): step back one
