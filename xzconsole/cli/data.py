@@ -28,7 +28,8 @@ def cmd_import(ctx: Ctx) -> int:
     and some rejected, or the import stopped part-way after committing (the
     message says how far it got and why); 2 nothing was committed."""
     from ..models import Role
-    from ..services.importers import ImportAborted, open_feed
+    from ..services.feed_readers import open_feed
+    from ..services.importers import ImportAborted
     from ..services.library_files import IMPORTERS
 
     a = ctx.args
