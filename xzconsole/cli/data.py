@@ -222,7 +222,8 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 def cmd_report(ctx: Ctx) -> int:
     """The bulletin of a month, quarter or year, from the same code as the assessment screen."""
     from ..models import Role
-    from ..services.reports import ReportError, report_period, write_report
+    from ..services.bulletin_files import write_report
+    from ..services.reports import ReportError, report_period
 
     a = ctx.args
     if a.format == "xlsx" and not a.out:
