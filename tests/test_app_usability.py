@@ -8,7 +8,7 @@ import os
 import re
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from rich.text import Text
 from textual.widgets import Input, Select
@@ -402,6 +402,8 @@ PUNCT_PROSE = "".join("企" * n + p for n, p in zip(range(1, 40), "；。”，�
 
 
 @given(st.text(alphabet="企业服务中心abc12 ；。”“（）《》，", min_size=0, max_size=200), st.integers(min_value=2, max_value=40))
+@example("。。《11", 7)  # found by hypothesis: keeping "11" whole left 《 at a line's end
+@example("1。。。（11", 4)
 def test_wrapping_never_starts_a_line_with_closing_punctuation(text: str, width: int) -> None:
     from xzconsole.textsafe import NO_LINE_END, NO_LINE_START, wrap_lines
     from rich.cells import cell_len

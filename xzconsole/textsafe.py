@@ -115,16 +115,20 @@ def wrap_offsets(text: str, width: int) -> list[int]:
             i += 1
             continue
         cut = i
-        # push characters down while the new line would start badly or the old one end badly
-        while cut - 1 > start and (text[cut] in NO_LINE_START or text[cut - 1] in NO_LINE_END):
-            cut -= 1
-        # a Latin word stays whole when it can
-        if text[cut].isascii() and text[cut].isalnum():
-            word = cut
-            while word > start and text[word - 1].isascii() and text[word - 1].isalnum():
-                word -= 1
-            if word > start:
-                cut = word
+        while True:  # both rules only move the break back: repeat until neither moves it
+            moved = cut
+            # push characters down while the new line would start badly or the old one end badly
+            while cut - 1 > start and (text[cut] in NO_LINE_START or text[cut - 1] in NO_LINE_END):
+                cut -= 1
+            # a Latin word stays whole when it can
+            if text[cut].isascii() and text[cut].isalnum():
+                word = cut
+                while word > start and text[word - 1].isascii() and text[word - 1].isalnum():
+                    word -= 1
+                if word > start:
+                    cut = word
+            if cut == moved:
+                break
         breaks.append(cut)
         start = cut
         used = sum(_cells(c) for c in text[start:i])
