@@ -16,6 +16,7 @@ from xzconsole.store import (
     InvalidAction,
     PermissionDenied,
     StaleTicket,
+    Store,
     StoreError,
     TicketFilter,
 )
@@ -517,3 +518,22 @@ def test_level_counts_and_warned_tickets_agree_with_rules(store, staff, clock):
         assert set(store.warnings.level_counts(staff["rsj"])) <= {rsj}
         assert all(r["department"] == store.department_name(rsj) for r in store.warnings.warned_tickets(staff["rsj"]))
     assert seen == {WarningLevel.YELLOW, WarningLevel.ORANGE, WarningLevel.RED}  # every level was exercised
+
+
+def test_areas_are_built_on_first_use_once_and_share_their_dependencies(store, clock):
+    """Issue 11: a store builds an area when it is first used (the console's
+    queue never builds the policy areas); each is built once, and an area's
+    dependencies are the store's own areas, not copies."""
+    fresh = Store(store.path, clock, migrate=False)
+    try:
+        assert "tickets" not in vars(fresh) and "records" not in vars(fresh)
+        tickets = fresh.tickets
+        assert fresh.tickets is tickets
+        assert tickets.records is fresh.records and tickets.directory is fresh.directory
+        assert fresh.feedback.tickets is tickets
+        assert "library" in vars(fresh)  # built for the directory, and kept
+        assert "outreach" not in vars(fresh)
+        # and they work: the fixture's staff are found through the lazily built area
+        assert fresh.staff.get("clerk").name == "王受理"
+    finally:
+        fresh.disconnect()

@@ -208,3 +208,26 @@ def test_schedule_refuses_a_day_both_holiday_and_workday_and_a_missing_year():
         YearSchedule.from_toml(text)
     with pytest.raises(ScheduleError, match="年份"):
         YearSchedule.from_toml("holidays = []\n")
+
+
+def test_official_years_shared_between_calendars_keep_each_calendars_schedule():
+    """Official years are classified once per process (issue 11: every worker
+    connection built its own calendar from 2004 on); a center's schedule for
+    one of those years still decides that year in its own calendar only."""
+    from xzconsole.workdays import Holiday
+
+    monday, saturday = D(2026, 3, 9), D(2026, 3, 14)
+    plain = WorkCalendar()
+    assert plain.year_source(2026) == "official"
+    assert plain.is_workday(monday) and not plain.is_workday(saturday)
+    sched = YearSchedule(2026, "测试用日历", holidays=(Holiday("测试假", monday, monday),), workdays=(saturday,))
+    own = WorkCalendar([sched])
+    assert own.year_source(2026) == "center"
+    assert not own.is_workday(monday) and own.is_workday(saturday)
+    # built after the scheduled one, a plain calendar is the official one again
+    again = WorkCalendar()
+    assert again.is_workday(monday) and not again.is_workday(saturday)
+    assert again.add_workdays(D(2026, 3, 6), 1) == monday
+    assert own.add_workdays(D(2026, 3, 6), 1) == D(2026, 3, 10)
+    # the years either side are the official ones in both
+    assert own.is_workday(D(2025, 3, 3)) == again.is_workday(D(2025, 3, 3)) is True
