@@ -470,15 +470,9 @@ async def test_calendar_names_the_holidays_at_80_columns(store):
 
 
 async def test_warning_list_at_80x24_shows_enterprise_due_date_and_its_count(store, staff, monkeypatch):
-    import inspect
-
     from xzconsole.screens import warnings as panel
 
-    defaults = list(panel.compute_snapshot.__defaults__ or ())
-    limit_at = [p.name for p in inspect.signature(panel.compute_snapshot).parameters.values()
-                if p.default is not inspect.Parameter.empty].index("limit")
-    defaults[limit_at] = 2  # list two, so the "列出前" line shows without hundreds of tickets
-    monkeypatch.setattr(panel.compute_snapshot, "__defaults__", tuple(defaults))
+    monkeypatch.setattr(panel, "LIST_LIMIT", 2)  # list two, so the "列出" line shows without hundreds of tickets
     store.clock.set("2026-11-02T09:00:00+08:00")
     names = ["徐州云龙机械有限公司", "江苏彭城光电科技有限公司", "徐州淮海物流集团有限公司"]
     for i, name in enumerate(names):
@@ -499,7 +493,7 @@ async def test_warning_list_at_80x24_shows_enterprise_due_date_and_its_count(sto
         assert "企业" in text and "期限/时间" in text
         assert sum(name[:7] in text for name in names) == 2  # two listed, each with its enterprise
         assert "2026-11-" in text  # and its due date
-        assert "列出前 2 件（共 3 件）" in text, text
+        assert "列出第 1–2 件（共 3 件" in text, text
 
 
 async def test_assessment_shows_every_rate_at_80x24(store, staff):
@@ -725,3 +719,46 @@ async def test_g_and_G_move_the_warning_list_cursor(store, staff):
         for key, row in (("G", 3), ("g", 0), ("end", 3), ("home", 0)):
             await pilot.press(key)
             assert table.cursor_row == row, key
+
+
+async def test_warning_list_pages_beyond_its_limit(store, staff, monkeypatch):
+    """F3 lists LIST_LIMIT tickets a page; PgDn/PgUp page on like the queue and
+    the count line says which part of how many is shown (issue 16)."""
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens import warnings as panel
+
+    monkeypatch.setattr(panel, "LIST_LIMIT", 2)
+    store.clock.set("2026-11-02T09:00:00+08:00")
+    names = ["徐州云龙机械有限公司", "江苏彭城光电科技有限公司", "徐州淮海物流集团有限公司",
+             "徐州汉源食品有限公司", "江苏铜山新材料有限公司"]
+    for i, name in enumerate(names):
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=name, contact_phone=f"1390000000{i}", content="路灯不亮。")).id
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        screen = app.screen
+        assert "列出第 1–2 件（共 5 件，PgDn/PgUp 翻页）" in screen_text(app)
+        seen: set[int] = {r.id for r in screen._list_rows}
+        for expected in ("列出第 3–4 件（共 5 件，PgDn/PgUp 翻页）", "列出第 5–5 件（共 5 件，PgDn/PgUp 翻页）"):
+            await pilot.press("pagedown")
+            await settle(pilot)
+            await pilot.pause(0.5)
+            await settle(pilot)
+            assert expected in screen_text(app), screen_text(app)
+            seen |= {r.id for r in screen._list_rows}
+        assert len(seen) == 5  # every warned ticket reachable, none twice
+        await pilot.press("pagedown")  # nothing beyond: stays on the last page
+        await settle(pilot)
+        assert screen.list_page == 2
+        await pilot.press("pageup")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert "列出第 3–4 件（共 5 件，PgDn/PgUp 翻页）" in screen_text(app)
