@@ -574,8 +574,40 @@ async def test_after_an_intake_the_cursor_is_on_the_new_appeal(store, staff):
         intake.query_one("#intake-content").insert("咨询研发费用加计扣除。")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and "立即派发" in app.screen.heading
+        await pilot.press("escape")  # not now: the cursor stays on the new appeal
+        await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert table.current_ticket() is not None and table.current_ticket().enterprise_name == "徐州新城科技有限公司"
+        assert table.current_ticket().status.value == "new"
+
+
+async def test_after_an_intake_the_new_ticket_can_be_dispatched_at_once(store, staff):
+    from xzconsole.screens.dialogs import DispatchDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        intake = app.screen
+        intake.query_one("#intake-type", Select).value = "consultation"
+        intake.query_one("#intake-name", Input).value = "徐州新城科技有限公司"
+        intake.query_one("#intake-content").insert("咨询稳岗返还的申领条件。")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), type(app.screen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DispatchDialog)
+        await type_into(pilot, "人社")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        (tid,) = store.conn.execute("SELECT id FROM tickets").fetchone()  # the only ticket
+        stored = store.tickets.get(staff["clerk"], tid)
+        assert stored.enterprise_name == "徐州新城科技有限公司"
+        assert stored.status.value == "dispatched" and stored.department_name == "市人社局"
 
 
 async def test_f10_footer_names_its_sub_tab_keys(store):

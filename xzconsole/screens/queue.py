@@ -649,8 +649,39 @@ class QueueScreen(AppAccess, Screen[None]):
             if ticket_id:
                 self.table.follow = ticket_id  # the cursor on the appeal just taken
                 self.reload(counts=True)
+                self._offer_dispatch(ticket_id)
 
         self.app.push_screen(IntakeScreen(), done)
+
+    def _offer_dispatch(self, ticket_id: int) -> None:
+        """After an intake: 立即派发？ — yes opens the dispatch dialog (with its
+        due-date preview); no leaves the cursor on the new ticket (issue 16).
+        Only for a ticket that can be dispatched now (not merged, not answered
+        directly) by someone who may dispatch it."""
+        from ..errors import StoreError
+        from .dialogs import ConfirmDialog, DispatchDialog, FormDialog
+
+        t = self.store.tickets.get(self.user, ticket_id)
+        if t.merged_into or not rules.allowed(rules.Action.DISPATCH, self.user.role, t.status):
+            return
+
+        def dispatch(dialog: FormDialog[int], department_id: int) -> None:
+            try:
+                done = self.store.tickets.dispatch(self.user, t.id, department_id, version=t.version)
+            except StoreError as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(department_id)
+            self.notify(f"已派发 {done.number} 至 {done.department_name or ''}", markup=False)
+            self.table.follow = t.id
+            self.reload(counts=True)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.push_screen(DispatchDialog(t.appeal_type.value, title=f"派发 {t.number}", on_submit=dispatch))
+
+        self.app.push_screen(ConfirmDialog(f"立即派发 {t.number}？", f"{t.appeal_type.label} · {t.enterprise_name}\n"
+                                           "派发：选择承办单位；取消：留在新工单上，稍后再派", "派发"), answered)
 
     def action_toggle_mark(self) -> None:
         """Tag or untag the ticket under the cursor (for a bulk action)."""
