@@ -794,3 +794,49 @@ async def test_warning_list_pages_beyond_its_limit(store, staff, monkeypatch):
         await pilot.pause(0.5)
         await settle(pilot)
         assert "列出第 3–4 件（共 5 件，PgDn/PgUp 翻页）" in screen_text(app)
+
+
+# ---------------------------------------------------------------- pinyin and initials
+
+
+def test_pinyin_keys_full_and_initials_any_case():
+    from xzconsole import pinyin_keys
+
+    assert pinyin_keys.keys("市人社局") == ("shirensheju", "srsj")
+    for query in ("rsj", "RSJ", "srsj", "renshe", "RenSheJu"):
+        assert pinyin_keys.matches(query, "市人社局"), query
+    assert not pinyin_keys.matches("swj", "市人社局")
+    assert not pinyin_keys.matches("人社", "市人社局")  # Chinese is matched as text, not here
+
+
+async def test_dispatch_dialog_finds_a_department_by_pinyin(store):
+    from xzconsole.screens.dialogs import DispatchDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for query in ("RenShe", "srsj"):
+            got: list[Any] = []
+            await app.push_screen(DispatchDialog(), got.append)
+            await settle(pilot)
+            await type_into(pilot, query)
+            await settle(pilot)
+            assert app.screen.preview_text.startswith("市人社局"), (query, app.screen.preview_text)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert got == [store.department("市人社局").id]
+
+
+async def test_palette_finds_a_place_by_pinyin_initials(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"qymL")  # 企业名录, initials, any case
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert "企业名录" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "DirectoryScreen"

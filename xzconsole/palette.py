@@ -32,6 +32,7 @@ from textual.markup import escape
 
 from .console import console_app
 from .textsafe import literal, plain
+from . import pinyin_keys
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -195,6 +196,8 @@ class PlaceCommands(Provider):
                           partial(open_approvals, app), text=approvals, help="延期、超期退回申请：批准或驳回")
         for name, action, key in self._places():
             score = max(matcher.match(name), matcher.match(key))
+            if score <= 0 and pinyin_keys.matches(q, name):  # 拼音或首字母：gdlb → 工单列表
+                score = 0.6
             if score > 0:
                 yield Hit(score, highlight_literal(matcher, name, Text("前往 ", style="bold")),
                           partial(app.run_action, action), text=name, help=key)
