@@ -840,3 +840,47 @@ async def test_palette_finds_a_place_by_pinyin_initials(store):
         await settle(pilot)
         await pilot.pause(0.3)
         assert type(app.screen).__name__ == "DirectoryScreen"
+
+
+# ---------------------------------------------------------------- / filters as you type
+
+
+async def test_queue_search_filters_as_you_type_and_esc_clears(store, staff):
+    from xzconsole.models import TicketIntake
+
+    for i in range(3):
+        take(store, staff, i)
+    store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name="江苏彭城光电科技有限公司", contact_phone="13900000099",
+        content="咨询高新技术企业认定。"))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        table = queue.query_one(TicketTable)
+        assert table.row_count == 4
+        await pilot.press("slash")
+        await settle(pilot)
+        box = queue.query_one("#queue-search", Input)
+        await type_into(pilot, "彭城")
+        assert queue.search_text == ""  # not on every keystroke: after a pause
+        await pilot.pause(0.6)
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert queue.search_text == "彭城"
+        assert table.row_count == 1 and table.current_ticket().enterprise_name == "江苏彭城光电科技有限公司"
+        assert box.has_focus  # still typing: focus stays in the search line
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert queue.search_text == "" and box.value == "" and table.row_count == 4
+        await pilot.press("slash")  # Enter still searches at once
+        await settle(pilot)
+        await type_into(pilot, "第001")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert queue.search_text == "第001" and table.row_count == 1

@@ -70,6 +70,9 @@ QueueKey = tuple[Any, int]
 PAGE_SIZE = 50
 #: roles that read the queue but take nothing in (the store refuses them every workflow action)
 _READ_ONLY_ROLES = (Role.BUSINESS_OFFICE, Role.DISCIPLINE)
+#: seconds of no typing before the search line filters the queue (issue 16: filter as you type)
+SEARCH_DEBOUNCE = 0.25
+
 #: keys of the ticket pages that mean nothing on the 待审批 tab
 _NOT_ON_PENDING = ("next_page", "previous_page", "toggle_mark", "bulk_dispatch", "bulk_close", "cycle_sort", "search",
                    "open_ticket", "intake")
@@ -166,6 +169,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self.filters = QueueFilters()
         self.center: str | None = None  # the center shown (None: every center); set on compose
         self.search_text = ""
+        self._live_search: Timer | None = None  # the pending search while typing (debounced)
         self.sort = "received"
         self.page_keys: list[QueueKey | None] = [None]  # key before each page; [-1] is the current page's
         self.next_key: QueueKey | None = None
@@ -213,7 +217,7 @@ class QueueScreen(AppAccess, Screen[None]):
                              value=self.center if self.center is not None else Select.NULL,
                              compact=True, id="queue-center")
             yield Static("", id="queue-filters", markup=False)
-        yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，回车执行，Esc 清除",
+        yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，边输边筛，Esc 清除",
                     id="queue-search")
         yield TicketTable(id="queue-table")
         if any(t.pending for t in self.tabs):
@@ -612,8 +616,29 @@ class QueueScreen(AppAccess, Screen[None]):
         self.search_text = text.strip()
         self.reload(counts=True)
 
+    @on(Input.Changed, "#queue-search")
+    def _search_typed(self, event: Input.Changed) -> None:
+        """Filter as you type: the search runs once typing pauses for
+        :data:`SEARCH_DEBOUNCE` seconds (each keystroke restarts the wait), on
+        the same path as Enter; focus stays in the search line."""
+        self._cancel_live_search()
+        if event.value.strip() != self.search_text:
+            self._live_search = self.set_timer(SEARCH_DEBOUNCE, self._run_live_search, name="queue-live-search")
+
+    def _run_live_search(self) -> None:
+        self._live_search = None
+        text = self.query_one("#queue-search", Input).value
+        if text.strip() != self.search_text:
+            self.apply_search(text)
+
+    def _cancel_live_search(self) -> None:
+        if self._live_search is not None:
+            self._live_search.stop()
+            self._live_search = None
+
     @on(Input.Submitted, "#queue-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        self._cancel_live_search()
         self.apply_search(event.value)
         if not event.value.strip():
             event.input.remove_class("-open")
@@ -624,6 +649,7 @@ class QueueScreen(AppAccess, Screen[None]):
         box = self.query_one("#queue-search", Input)
         if box.has_focus or box.has_class("-open"):
             box.value = ""
+            self._cancel_live_search()
             box.remove_class("-open")
             self.table.focus()
             if self.search_text:
