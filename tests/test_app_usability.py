@@ -884,3 +884,85 @@ async def test_queue_search_filters_as_you_type_and_esc_clears(store, staff):
         await pilot.pause(0.3)
         await settle(pilot)
         assert queue.search_text == "第001" and table.row_count == 1
+
+
+# ---------------------------------------------------------------- saved filters as tabs (SPEC §9)
+
+
+async def test_saved_filter_is_a_tab_with_its_count_survives_restart_and_can_be_removed(store, staff):
+    from textual.widgets import Tab, Tabs
+
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens.dialogs import ReasonDialog
+
+    for i in range(3):
+        take(store, staff, i)
+    for i in range(2):
+        store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=f"江苏彭城光电{i}号有限公司", contact_phone=f"1390000009{i}",
+            content="咨询高新技术企业认定。"))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        queue.apply_search("彭城")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await type_into(pilot, "彭城光电")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert [f.name for f in store.saved_filters.list(staff["clerk"])] == ["彭城光电"]
+        assert store.saved_filters.list(staff["sup"]) == []  # per staff login
+        saved = [t for t in queue.tabs if t.saved]
+        assert str(queue.query_one(f"#{saved[0].id}", Tab).label).startswith("★彭城光电 2")
+        assert queue.query_one("#queue-tabs", Tabs).active == saved[0].id  # on show at once
+    app = make_app(store)  # a restart: the tab is still there
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        queue = app.screen
+        table = queue.query_one(TicketTable)
+        assert table.row_count == 5 and queue.search_text == ""
+        tab_id = [t.id for t in queue.tabs if t.saved][0]
+        assert str(queue.query_one(f"#{tab_id}", Tab).label).startswith("★彭城光电 2")
+        queue.select_tab(tab_id)
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert table.row_count == 2 and queue.search_text == "彭城"
+        queue.select_tab(queue.builtin_tabs[0].id)  # back on a built-in tab: the saved search stays with its tab
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert table.row_count == 5 and queue.search_text == ""
+        queue.select_tab(tab_id)
+        await settle(pilot)
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("enter")  # 删除筛选？ yes
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert store.saved_filters.list(staff["clerk"]) == []
+        assert not queue.query(f"#{tab_id}") and not any(t.saved for t in queue.tabs)
+
+
+def test_saved_filter_names_are_checked(store, staff):
+    from xzconsole.errors import InvalidAction
+
+    import pytest
+
+    with pytest.raises(InvalidAction, match="筛选名称"):
+        store.saved_filters.save(staff["clerk"], "  ", "tab-new", {})
+    with pytest.raises(InvalidAction, match="最多 12 个字"):
+        store.saved_filters.save(staff["clerk"], "一二三四五六七八九十一二三", "tab-new", {})
+    a = store.saved_filters.save(staff["clerk"], "人社", "tab-new", {"department_id": 1}, "社保")
+    b = store.saved_filters.save(staff["clerk"], "人社", "tab-new", {}, "")  # the same name: replaced
+    assert a.id == b.id and store.saved_filters.list(staff["clerk"])[0].search == ""

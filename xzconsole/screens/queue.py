@@ -55,11 +55,21 @@ from ..widgets.ticket_table import TicketTable
 from ..widgets.warning_badge import WarningBadge, due_today
 from ..widgets.key_bar import KeyBar
 from .approvals import ApprovalsPanel
-from .queue_filters import FilterDialog, QueueFilters, QueueTab, center_choices, tab_count, tabs_for
+from .queue_filters import (
+    FilterDialog,
+    QueueFilters,
+    QueueTab,
+    center_choices,
+    filters_from,
+    filters_values,
+    tab_count,
+    tabs_for,
+)
 
 if TYPE_CHECKING:  # types only: the store is imported by the first worker, not at start-up
     from ..areas.oversight import PendingRequest
     from ..areas.queue import QueueCounts
+    from ..areas.saved_filters import SavedFilter
     from ..areas.tickets import BulkResult
     from ..store import TicketFilter
     from ..workdays import WorkCalendar
@@ -126,6 +136,9 @@ class QueueScreen(AppAccess, Screen[None]):
         Binding("d", "bulk_dispatch", "批量派发", id="queue.bulk_dispatch"),
         Binding("x", "bulk_close", "重复办结", id="queue.bulk_close"),
         Binding("r", "reload", "刷新", id="queue.reload"),
+        # saved filters (SPEC §9): the filter bar + search kept as a tab of one's own
+        Binding("F", "save_filter", "保存筛选", id="queue.save_filter"),
+        Binding("delete", "remove_filter", "删除筛选", id="queue.remove_filter"),
         Binding("escape", "clear_search", "清除搜索", id="queue.clear_search", show=False),
     ]
 
@@ -144,6 +157,7 @@ class QueueScreen(AppAccess, Screen[None]):
         def __init__(self, token: int, counts: QueueCounts, total: int) -> None:
             super().__init__()
             self.token, self.counts, self.total = token, counts, total
+            self.saved: dict[str, int] = {}  # saved-filter tab id → its count
 
     class ApprovalsLoaded(Message):
         """The 待审批 tab's pending requests, read by a worker."""
@@ -186,6 +200,9 @@ class QueueScreen(AppAccess, Screen[None]):
         self._loaded_signature: tuple[int, int] | None = None
         self._calendar_due = False
         self._slow_timer: Timer | None = None
+        self.builtin_tabs: list[QueueTab] = []
+        self._saved: dict[str, SavedFilter] = {}  # saved-filter tab id → what was saved
+        self._saved_applied = False  # the filters and search on show came from a saved tab
 
     # -- shortcuts ------------------------------------------------------------------
 
@@ -203,7 +220,8 @@ class QueueScreen(AppAccess, Screen[None]):
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        self.tabs = tabs_for(self.user.role)
+        self.builtin_tabs = tabs_for(self.user.role)
+        self.tabs = [*self.builtin_tabs, *self._saved_tabs()]
         self.tab = self.tabs[0]
         self.sort = self.tab.sort
         yield ConsoleHeader(id="header")
@@ -268,6 +286,10 @@ class QueueScreen(AppAccess, Screen[None]):
             return False  # 市营商办 / 市纪委监委 take nothing in and act on no ticket
         if self.tab is not None and self.tab.pending and action in _NOT_ON_PENDING:
             return False  # the 待审批 list is one list of requests: its own keys (y, b) have the footer
+        if action == "remove_filter" and (self.tab is None or not self.tab.saved):
+            return False
+        if action == "save_filter" and (self.tab is None or self.tab.pending):
+            return False
         if action == "next_page" and self.next_key is None:
             return None  # shown greyed: there is no next page
         if action == "previous_page" and self.page_number <= 1:
@@ -382,7 +404,10 @@ class QueueScreen(AppAccess, Screen[None]):
         with self.console_app.readers.reader() as store:
             counts = store.queue.counts(self.user, f)
             total = store.queue.count(self.user, f) if f.search else tab_count(counts, tab)
-        self.post_message(self.CountsLoaded(token, counts, total))
+            saved = {t.id: store.queue.count(self.user, self._saved_filter(t)) for t in self.tabs if t.saved}
+        message = self.CountsLoaded(token, counts, total)
+        message.saved = saved
+        self.post_message(message)
 
     # -- the 待审批 tab (screens/approvals.py) ---------------------------------------------
     def _load_approvals(self) -> None:
@@ -443,12 +468,13 @@ class QueueScreen(AppAccess, Screen[None]):
         # (a search's total is its own count, and a new search recounts)
         self.total = message.total if self.search_text else self._tab_total(self.tab)
         for t in self.tabs:
-            self.query_one(f"#{t.id}", Tab).label = f"{t.label} {tab_count(counts, t):,}"
+            n = message.saved.get(t.id, 0) if t.saved else tab_count(counts, t)
+            self.query_one(f"#{t.id}", Tab).label = f"{t.label} {n:,}"
         self._update_status()
 
     def _tab_total(self, tab: QueueTab | None) -> int | None:
         """A tab's count from the last counts, when they answer it (no search)."""
-        if self.counts is None or self.search_text or tab is None:
+        if self.counts is None or self.search_text or tab is None or tab.saved or self._saved_applied:
             return None
         return tab_count(self.counts, tab)
 
@@ -533,6 +559,13 @@ class QueueScreen(AppAccess, Screen[None]):
             return
         self.tab = chosen
         self.sort = chosen.sort
+        if chosen.saved:
+            self._apply_saved(self._saved[chosen.id])
+        elif self._saved_applied:
+            # back on a built-in tab: the saved tab's filters and search stay with it
+            self._saved_applied = False
+            self.filters, self.search_text = QueueFilters(), ""
+            self.query_one("#queue-search", Input).value = ""
         self._show_approvals(chosen.pending)
         self.refresh_bindings()
         total = self._tab_total(chosen)
@@ -542,6 +575,89 @@ class QueueScreen(AppAccess, Screen[None]):
             # the tabs share one set of counts: switching needs no recount
             self.total = total
             self.reload(counts=False)
+
+    # -- saved filters (SPEC §9: saved filters sit as tabs) ------------------------------
+    def _saved_tabs(self) -> list[QueueTab]:
+        """The user's saved filters as tabs, each over the built-in tab it was saved on."""
+        out = []
+        self._saved = {}
+        for sf in self.store.saved_filters.list(self.user):
+            base = next((t for t in self.builtin_tabs if t.id == sf.tab and not t.pending), self.builtin_tabs[0])
+            tab = QueueTab(f"tab-saved-{sf.id}", f"★{sf.name}", base.statuses, base.level, base.sort,
+                           base.supporting, False, sf.id)
+            self._saved[tab.id] = sf
+            out.append(tab)
+        return out
+
+    def _saved_filter(self, tab: QueueTab) -> TicketFilter:
+        """The store filter a saved tab stands for (for its count)."""
+        from ..store import TicketFilter
+
+        sf = self._saved[tab.id]
+        f = filters_from(sf.filters)
+        return TicketFilter(
+            statuses=list(tab.statuses) if tab.statuses else None, level=tab.level,
+            department_id=None if self.is_liaison else f.department_id, appeal_type=f.appeal_type,
+            source=f.source, received_from=f.received_from, received_to=f.received_to,
+            search=sf.search or None, center=self.center, supporting=tab.supporting)
+
+    def _apply_saved(self, sf: SavedFilter) -> None:
+        self._saved_applied = True
+        self.filters = filters_from(sf.filters)
+        self.search_text = sf.search
+        self.query_one("#queue-search", Input).value = sf.search
+
+    def action_save_filter(self) -> None:
+        """Save the filter bar and the search under a name: a tab of one's own."""
+        from ..errors import StoreError
+        from .dialogs import FormDialog, ReasonDialog
+
+        base = self.tab if self.tab is not None and not self.tab.saved else None
+        base_id = base.id if base is not None else (self._saved[self.tab.id].tab if self.tab is not None else "")
+
+        def save(dialog: FormDialog[str], name: str) -> None:
+            try:
+                sf = self.store.saved_filters.save(self.user, name, base_id, filters_values(self.filters),
+                                                   self.search_text)
+            except StoreError as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(name)
+            self._rebuild_tabs(f"tab-saved-{sf.id}")
+            self.notify(f"已保存筛选“{sf.name}”", markup=False)
+
+        what = f"{self.filters.describe(self.store)}" + (f" · 搜索“{self.search_text}”" if self.search_text else "")
+        self.app.push_screen(ReasonDialog(f"保存筛选（{plain(what)}）", "例如：本周人社", label="筛选名称",
+                                          on_submit=save))
+
+    def action_remove_filter(self) -> None:
+        """Remove the saved filter whose tab is on show (asks first)."""
+        from .dialogs import ConfirmDialog
+
+        tab = self.tab
+        if tab is None or not tab.saved:
+            return
+        sf = self._saved[tab.id]
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.store.saved_filters.remove(self.user, sf.id)
+                self._rebuild_tabs(self.builtin_tabs[0].id)
+                self.notify(f"已删除筛选“{sf.name}”", markup=False)
+
+        self.app.push_screen(ConfirmDialog(f"删除筛选“{sf.name}”？", "只删除这个标签，不影响任何工单。", "删除"), answered)
+
+    def _rebuild_tabs(self, active: str) -> None:
+        tabs = self.query_one("#queue-tabs", Tabs)
+        for t in self.tabs:
+            if t.saved:
+                tabs.remove_tab(t.id)
+        self.tabs = [*self.builtin_tabs, *self._saved_tabs()]
+        for t in self.tabs:
+            if t.saved:
+                tabs.add_tab(Tab(t.label, id=t.id))
+        self.call_after_refresh(self.select_tab, active)
+        self.call_after_refresh(self.reload, counts=True)
 
     def action_next_tab(self) -> None:
         """Go to the next saved filter."""
