@@ -966,3 +966,29 @@ def test_saved_filter_names_are_checked(store, staff):
     a = store.saved_filters.save(staff["clerk"], "人社", "tab-new", {"department_id": 1}, "社保")
     b = store.saved_filters.save(staff["clerk"], "人社", "tab-new", {}, "")  # the same name: replaced
     assert a.id == b.id and store.saved_filters.list(staff["clerk"])[0].search == ""
+
+
+async def test_palette_finds_a_department_by_pinyin_and_narrows_the_queue(store, staff):
+    from xzconsole.models import TicketIntake
+
+    rsj = store.department("市人社局").id
+    for i, dept in enumerate(["市人社局", "市税务局"]):
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=f"徐州第{i}机械有限公司", contact_phone=f"1390000001{i}",
+            content="咨询社保补贴。")).id
+        store.tickets.dispatch(staff["clerk"], tid, dept)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"RenShe")
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert "市人社局" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen) and queue.filters.department_id == rsj

@@ -703,6 +703,14 @@ class QueueScreen(AppAccess, Screen[None]):
 
         self.app.push_screen(FilterDialog(self.filters, depts), done)
 
+    def show_department(self, department_id: int) -> None:
+        """Narrow the queue to one department's tickets (the palette's 单位 entries)."""
+        if self.is_liaison:
+            return
+        self.filters = QueueFilters(department_id=department_id)
+        self.reload(counts=True)
+        self.table.focus()
+
     def action_choose_center(self) -> None:
         """Pick the center whose tickets are shown (全部中心: every center)."""
         select = self.query_one("#queue-center", Select)
