@@ -922,6 +922,15 @@ async def test_saved_filter_is_a_tab_with_its_count_survives_restart_and_can_be_
         saved = [t for t in queue.tabs if t.saved]
         assert str(queue.query_one(f"#{saved[0].id}", Tab).label).startswith("★彭城光电 2")
         assert queue.query_one("#queue-tabs", Tabs).active == saved[0].id  # on show at once
+        await pilot.press("F")  # a second one while the first is there (no clash of tab ids)
+        await settle(pilot)
+        await type_into(pilot, "彭城二")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert [t.label for t in queue.tabs if t.saved] == ["★彭城光电", "★彭城二"]
+        store.saved_filters.remove(staff["clerk"], store.saved_filters.list(staff["clerk"])[1].id)
     app = make_app(store)  # a restart: the tab is still there
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

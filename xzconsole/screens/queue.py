@@ -623,7 +623,7 @@ class QueueScreen(AppAccess, Screen[None]):
                 dialog.show_error(str(exc))
                 return
             dialog.dismiss(name)
-            self._rebuild_tabs(f"tab-saved-{sf.id}")
+            self.call_later(self._rebuild_tabs, f"tab-saved-{sf.id}")
             self.notify(f"已保存筛选“{sf.name}”", markup=False)
 
         what = f"{self.filters.describe(self.store)}" + (f" · 搜索“{self.search_text}”" if self.search_text else "")
@@ -642,22 +642,30 @@ class QueueScreen(AppAccess, Screen[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.store.saved_filters.remove(self.user, sf.id)
-                self._rebuild_tabs(self.builtin_tabs[0].id)
+                self.call_later(self._rebuild_tabs, self.builtin_tabs[0].id)
                 self.notify(f"已删除筛选“{sf.name}”", markup=False)
 
         self.app.push_screen(ConfirmDialog(f"删除筛选“{sf.name}”？", "只删除这个标签，不影响任何工单。", "删除"), answered)
 
-    def _rebuild_tabs(self, active: str) -> None:
+    async def _rebuild_tabs(self, active: str) -> None:
+        """The saved tabs again from the store; the removals are awaited, so
+        a tab saved again (or another one) never meets its old widget."""
         tabs = self.query_one("#queue-tabs", Tabs)
         for t in self.tabs:
             if t.saved:
-                tabs.remove_tab(t.id)
+                await tabs.remove_tab(t.id)
         self.tabs = [*self.builtin_tabs, *self._saved_tabs()]
         for t in self.tabs:
             if t.saved:
-                tabs.add_tab(Tab(t.label, id=t.id))
+                await tabs.add_tab(Tab(t.label, id=t.id))
         self.call_after_refresh(self.select_tab, active)
         self.call_after_refresh(self.reload, counts=True)
+        # at 80 columns the built-in tabs fill the row: bring the new tab into view
+        self.set_timer(0.2, lambda: self._scroll_tab_into_view(active))
+
+    def _scroll_tab_into_view(self, tab_id: str) -> None:
+        for tab in self.query(f"#queue-tabs #{tab_id}"):
+            tab.scroll_visible(animate=False)
 
     def action_next_tab(self) -> None:
         """Go to the next saved filter."""
