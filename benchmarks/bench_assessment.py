@@ -17,7 +17,7 @@ Prints the median (and min/max) over ``--runs`` runs of:
   monthly figure must at least cost);
 * counts — the facts query alone (every per-ticket test, grouped);
 * assess — ``reports.assess`` for the month: every figure, every department;
-* report — ``reports.write_report`` to XLSX (assessment + workbook);
+* report — ``bulletin_files.write_report`` to XLSX (assessment + workbook);
 
 and each one's ratio to the floor measured in the same run.
 """
@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xzconsole.services import reports  # noqa: E402
+from xzconsole.services import bulletin_files, reports  # noqa: E402
 from xzconsole.clock import FixedClock, format_datetime, local_date, parse_datetime  # noqa: E402
 from xzconsole.store import Store  # noqa: E402
 
@@ -195,10 +195,10 @@ def periods(store: Store, args: argparse.Namespace, now: dt.datetime) -> None:
             c.execute("DELETE FROM assessment_cache")
 
     def month() -> None:
-        reports.write_report(store, args.month, "xlsx", out, now)
+        bulletin_files.write_report(store, args.month, "xlsx", out, now)
 
     def year_() -> None:
-        reports.write_report(store, year, "xlsx", out, now)
+        bulletin_files.write_report(store, year, "xlsx", out, now)
 
     month()  # warm the page cache and the calendar
     cold: dict[str, list[float]] = {"month": [], "year": []}
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         "floor": floor,
         "counts": lambda: store.reports.counts(start, end, now_s, today, today_num),
         "assess": lambda: reports.assess(store, start, end, now),
-        "report": lambda: reports.write_report(store, args.month, "xlsx", out_xlsx, now),
+        "report": lambda: bulletin_files.write_report(store, args.month, "xlsx", out_xlsx, now),
     }
     for fn in cases.values():  # warm the page cache and the calendar once
         fn()

@@ -16,7 +16,7 @@ same run, medians over ``--runs``:
 * an idle tick of the real screen (headless ``XzApp``): its cost and every
   statement it issues on all its connections (aim: only the poll);
 * the month's assessment, :func:`xzconsole.services.reports.assess` plus
-  :func:`xzconsole.services.reports.tables` (aim: under 1 s).
+  :func:`xzconsole.services.bulletin_files.tables` (aim: under 1 s).
 
 Usage::
 
@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xzconsole.services import reports  # noqa: E402
+from xzconsole.services import bulletin_files, reports  # noqa: E402
 from xzconsole.clock import FixedClock  # noqa: E402
 from xzconsole.screens.warnings import compute_snapshot  # noqa: E402
 from xzconsole.store import AWAITING, Store  # noqa: E402
@@ -151,7 +151,7 @@ def main() -> int:
     month = args.month or f"{first.year}-{first.month:02d}"
     start, end = reports.month_period(month)
     a = reports.assess(store, start, end, now)
-    assess_ms = median_ms(lambda: reports.tables(reports.assess(store, start, end, now)), max(3, args.runs // 2))
+    assess_ms = median_ms(lambda: bulletin_files.tables(reports.assess(store, start, end, now)), max(3, args.runs // 2))
     store.disconnect()
 
     ticks = asyncio.run(idle_ticks(str(db), args.login, now, 1000))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from xzconsole.services import reports
+from xzconsole.services import bulletin_files, reports
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake
 from xzconsole.screens.assessment import AssessmentScreen, DrillScreen, last_month, parse_period
@@ -82,15 +82,15 @@ async def test_screen_numbers_equal_the_report(store, staff, october):
         screen = await _open(pilot)  # default: last month = 2026-10
         assert str(screen.query_one("#assess-period").value) == "2026-10"
         a = reports.assess(store, *reports.month_period("2026-10"), store.now())
-        detail = reports.tables(a)[1]
+        detail = bulletin_files.tables(a)[1]
         shown = screen.displayed()
         for f, line in zip([*a.departments, a.total], detail.rows):
             row = shown[f.department]
             for header, kind, value in zip(detail.headers, detail.kinds, line):
-                assert row[header] == reports.fmt_value(value, kind), (f.department, header)
+                assert row[header] == bulletin_files.fmt_value(value, kind), (f.department, header)
             if f.department_id is not None:
                 assert row["排名"] == (str(f.rank) if f.rank else "不排名")
-                assert row["综合得分"] == reports.fmt_value(f.score, "num")
+                assert row["综合得分"] == bulletin_files.fmt_value(f.score, "num")
         # the hand-checked figures behind it
         rsj, swj = shown["市人社局"], shown["市税务局"]
         assert (rsj["派发量"], rsj["响应率"], rsj["按时办结率"], rsj["满意率"]) == ("2", "50.0%", "50.0%", "50.0%")
@@ -183,15 +183,15 @@ async def test_quarter_shows_the_months_as_a_chart(store, staff, october):
         trend = str(screen.query_one("#assess-trend").render())
         assert trend.startswith("月度趋势（2026-10～2026-12，每格一个月，· 为无数据）\n")
         # October holds every ticket: one bar, then a dot for each empty month
-        assert f"全市合计：得分 {reports.sparkline((t.score for t in a.total_trend), 100.0, None)}" in trend
-        assert reports.sparkline((t.score for t in a.total_trend), 100.0, None)[1:] == "··"
+        assert f"全市合计：得分 {bulletin_files.sparkline((t.score for t in a.total_trend), 100.0, None)}" in trend
+        assert bulletin_files.sparkline((t.score for t in a.total_trend), 100.0, None)[1:] == "··"
         table = screen.table
         table.cursor_coordinate = table.cursor_coordinate._replace(row=table.get_row_index(str(store.department("市税务局").id)))
         await pilot.pause()
         swj = a.trends[store.department("市税务局").id]
         trend = str(screen.query_one("#assess-trend").render())
-        assert f"市税务局：得分 {reports.sparkline((m.score for m in swj), 100.0, None)}" in trend
-        assert f"满意率 {reports.sparkline((m.satisfaction_rate for m in swj), 1.0, None)}" in trend
+        assert f"市税务局：得分 {bulletin_files.sparkline((m.score for m in swj), 100.0, None)}" in trend
+        assert f"满意率 {bulletin_files.sparkline((m.satisfaction_rate for m in swj), 1.0, None)}" in trend
         assert "解决率" not in trend  # nobody was asked 是否解决: no row of dots
         await pilot.press("left_square_bracket")
         assert str(screen.query_one("#assess-period").value) == "2026Q3"

@@ -15,7 +15,8 @@ from textual.widgets import DataTable, Input, SelectionList, Static
 
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake
-from xzconsole.screens.associations import AssociationsScreen, MemberPickerDialog
+from xzconsole.screens.association_dialogs import MemberPickerDialog
+from xzconsole.screens.associations import AssociationsScreen
 from xzconsole.screens.dialogs import ReasonDialog
 from pilot_support import settle
 

@@ -16,6 +16,7 @@ from textual.widgets import Input, OptionList, Select, Static, TextArea
 from xzconsole.clock import weekday_cn
 from xzconsole.models import AppealType, Satisfaction, Status, TicketIntake
 from xzconsole.screens.dialogs import (
+    ConfirmDialog,
     DispatchDialog,
     ExtensionDialog,
     FollowUpDialog,
@@ -348,6 +349,15 @@ async def test_direct_answer_from_knowledge_at_intake(store, staff):
         assert screen.selected_knowledge.id == entry.id
         assert entry.question in screen_text(app)
         await pilot.press("ctrl+r")
+        await settle(pilot)
+        # the answer is shown in full before anything is sent (issue 16 item 6); Esc sends nothing
+        assert isinstance(app.screen, ConfirmDialog) and entry.answer[:20] in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and not result
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("enter")
         await settle(pilot)
         assert result and isinstance(result[0], int)
     t = fresh(store, staff, result[0])

@@ -19,7 +19,7 @@ import pytest
 
 from test_import import HEADERS, NOW, _chinese_rows, feed_row, rejects_of, rows_of, run, write_jsonl  # noqa: F401
 from test_import import _template, cli_db  # noqa: F401  (fixtures)
-from xzconsole.services import importers
+from xzconsole.services import feed_readers, feed_xlsx, importers, rejects
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -194,7 +194,7 @@ def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_parsing(cli_db, tmp_
     code, out, err = run(capsys, "import", str(fine), "--now", NOW)
     assert code == 0 and "新增 1 件" in err, err
 
-    monkeypatch.setattr(importers, "XLSX_MAX_SHARED_MEMORY", 4 << 20)
+    monkeypatch.setattr(feed_xlsx, "XLSX_MAX_SHARED_MEMORY", 4 << 20)
     for name, string_len in (("long.xlsx", 1000), ("tiny.xlsx", 2)):  # few long strings, many tiny ones
         feed = gen.hostile_xlsx(tmp_path / name, 6 << 20, string_len=string_len)
         assert feed.stat().st_size < 200_000
@@ -204,7 +204,7 @@ def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_parsing(cli_db, tmp_
     code, out, err = run(capsys, "import", str(feed), "--now", NOW)
     assert code == 2 and "个字符串" in err, err
 
-    monkeypatch.setattr(importers, "XLSX_MAX_UNPACKED", 1 << 20)
+    monkeypatch.setattr(feed_xlsx, "XLSX_MAX_UNPACKED", 1 << 20)
     code, out, err = run(capsys, "import", str(fine), "--now", NOW)
     assert code == 2 and "解压后" in err, err
     assert rows_of(cli_db, "SELECT count(*) FROM tickets") == [(1,)]
@@ -270,7 +270,7 @@ def test_a_rejects_file_that_fails_mid_way_stops_the_import_and_says_how_many_ro
     for i in range(30):
         rows.append(feed_row(i, content=None) if i % 10 == 9 else feed_row(i))  # lines 10, 20, 30 bad
     feed = write_jsonl(tmp_path / "feed.jsonl", rows)
-    real = importers.RejectsFile._write
+    real = rejects.RejectsFile._write
     calls = {"n": 0}
 
     def failing(self, text):
@@ -279,7 +279,7 @@ def test_a_rejects_file_that_fails_mid_way_stops_the_import_and_says_how_many_ro
             raise OSError(28, "No space left on device", str(self.path))
         return real(self, text)
 
-    monkeypatch.setattr(importers.RejectsFile, "_write", failing)
+    monkeypatch.setattr(rejects.RejectsFile, "_write", failing)
     code, out, err = run(capsys, "import", str(feed), "--batch-size", "10", "--now", NOW)
     assert code == 1, err
     assert "磁盘空间不足" in err and "1 行" in err, err
@@ -321,7 +321,7 @@ def test_a_full_disk_is_reported_as_such_not_as_a_failed_rollback(store):
             c.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", [(f"k{i}", "x" * 2000) for i in range(200)])
     assert info.value.sqlite_errorname == "SQLITE_FULL"
     assert not store.conn.in_transaction
-    from xzconsole.services.importers import explain_database_error
+    from xzconsole.services.rejects import explain_database_error
 
     assert "磁盘空间不足" in explain_database_error(info.value)
 
@@ -352,7 +352,7 @@ def test_a_full_disk_mid_import_keeps_the_committed_batches_and_exits_1_with_the
 
 
 def test_an_overlong_line_is_rejected_without_being_read_whole(cli_db, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(importers, "CSV_MAX_LINE", 10_000)
+    monkeypatch.setattr(feed_readers, "CSV_MAX_LINE", 10_000)
     feed = tmp_path / "feed.csv"
     feed.write_text(",".join(CSV_HEADERS) + "\n" + csv_line(1) + csv_line(2, "长" * 20_000) + csv_line(3), encoding="utf-8")
     code, out, err = run(capsys, "import", str(feed), "--now", NOW)
@@ -381,8 +381,8 @@ def test_an_xlsx_cell_too_long_or_a_row_too_wide_is_refused_before_parsing(cli_d
 
     import openpyxl
 
-    monkeypatch.setattr(importers, "XLSX_MAX_TEXT", 10_000)
-    monkeypatch.setattr(importers, "XLSX_MAX_COLUMNS", 50)
+    monkeypatch.setattr(feed_xlsx, "XLSX_MAX_TEXT", 10_000)
+    monkeypatch.setattr(feed_xlsx, "XLSX_MAX_COLUMNS", 50)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(CSV_HEADERS)
@@ -470,7 +470,7 @@ def test_a_slow_transaction_makes_the_next_batch_smaller(cli_db, tmp_path, capsy
 
 def test_a_gbk_file_whose_short_line_happens_to_be_valid_utf8_is_still_gbk(tmp_path):
     """Found by hypothesis: 铜 in GBK is CD AD, which is also valid UTF-8 (U+036D)."""
-    from xzconsole.services.importers import detect_encoding
+    from xzconsole.services.feed_readers import detect_encoding
 
     p = tmp_path / "gbk.csv"
     p.write_bytes("工单编号,所属区域\n,铜\n".encode("gb18030"))

@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xzconsole.clock import FixedClock
-from xzconsole.services.importers import FIELD_LABELS, _value, header_key, import_tickets, rejects_path
+from xzconsole.services.feed_format import FIELD_LABELS, _value, header_key
+from xzconsole.services.importers import import_tickets
+from xzconsole.services.rejects import rejects_path
 from xzconsole.store import Store
 from test_import import NOW, feed_row
 

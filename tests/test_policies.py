@@ -398,7 +398,7 @@ def test_policy_import_jsonl_gbk_csv_and_xlsx(store, staff, tmp_path):
 
 
 def test_policy_import_refuses_an_unusable_file(store, staff, tmp_path):
-    from xzconsole.services.importers import FeedError
+    from xzconsole.services.feed_format import FeedError
 
     bad = tmp_path / "x.csv"
     bad.write_text("名称,内容\n甲,乙\n", encoding="utf-8")

@@ -14,7 +14,7 @@ import openpyxl
 from xzconsole.app import XzApp
 from xzconsole.models import uscc_check_char
 from xzconsole.screens.enterprise import EnterpriseScreen
-from xzconsole.services import reports
+from xzconsole.services import bulletin_files, reports
 from xzconsole.services.grant_files import import_grants
 
 from pilot_support import settle
@@ -106,7 +106,7 @@ def test_grants_import_from_xlsx_by_cli_and_the_bulletin_sheet(store, staff, tmp
     code, out, err = run(capsys, "import", str(path), "--kind", "grants", login="clerk")
     assert code == 2 and "值班长" in err
     out_x = tmp_path / "通报.xlsx"
-    reports.write_report(store, "2026-11", "xlsx", out_x, store.now())
+    bulletin_files.write_report(store, "2026-11", "xlsx", out_x, store.now())
     sheet = openpyxl.load_workbook(out_x)["政策兑现"]
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
     assert rows[0] == ["合计", reports.TOTAL_LABEL, 3, 3, 142000.5]  # November only

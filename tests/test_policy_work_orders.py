@@ -78,7 +78,7 @@ def test_overdue_steps_are_notices_for_the_department_and_the_center(store, staf
 
 
 def test_the_bulletin_counts_rounds_comments_and_adoption(store, staff, tmp_path):
-    from xzconsole.services import reports
+    from xzconsole.services import bulletin_files
 
     sup, rsj, clerk = staff["sup"], staff["rsj"], staff["clerk"]
     oid = store.orders.open(sup, "市人社局", "徐州市稳岗扩岗专项支持办法", 3)
@@ -91,7 +91,7 @@ def test_the_bulletin_counts_rounds_comments_and_adoption(store, staff, tmp_path
     store.comments.forward(sup, rid)
     store.comments.decide(rsj, c1, True, "已采纳")
     out = tmp_path / "通报.md"
-    reports.write_report(store, "2026-11", "md", out, store.now())
+    bulletin_files.write_report(store, "2026-11", "md", out, store.now())
     text = out.read_text(encoding="utf-8")
     assert "## 定制点餐" in text
     assert "| 市人社局 | 1 | 1 | 2 | 1 | 1 | 100.0% | 0 |" in text

@@ -10,7 +10,8 @@ from textual.widgets import Input, Select, TextArea
 
 from xzconsole.app import XzApp
 from xzconsole.errors import InvalidAction, PermissionDenied
-from xzconsole.screens.associations import AssociationsScreen, ServiceLogDialog, StaffPickDialog
+from xzconsole.screens.association_dialogs import ServiceLogDialog, StaffPickDialog
+from xzconsole.screens.associations import AssociationsScreen
 
 from pilot_support import settle
 

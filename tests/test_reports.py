@@ -44,7 +44,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xzconsole.services import reports
+from xzconsole.services import bulletin_files, reports
 from xzconsole.clock import FixedClock, parse_datetime
 from xzconsole.models import TicketIntake
 from xzconsole.store import Store
@@ -334,7 +334,7 @@ def test_now_decides_what_is_overdue(rstore, month):
 
 def test_xlsx_reads_back_the_same_numbers(rstore, month, tmp_path):
     out = tmp_path / "bulletin.xlsx"
-    reports.write_report(rstore, "2026-11", "xlsx", out, NOW)
+    bulletin_files.write_report(rstore, "2026-11", "xlsx", out, NOW)
     a = reports.assess(rstore, NOV_START, NOV_END, NOW)
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["三率排名", "明细指标", "红黑榜", "政策发布", "政策采集与解读", "政策兑现", "定制点餐",
@@ -376,7 +376,7 @@ def test_xlsx_reads_back_the_same_numbers(rstore, month, tmp_path):
 
 
 def test_json_fields_and_nulls(rstore, month, tmp_path, capsys):
-    reports.write_report(rstore, "2026-11", "json", None, NOW)
+    bulletin_files.write_report(rstore, "2026-11", "json", None, NOW)
     objs = json.loads(capsys.readouterr().out)
     assert len(objs) == 70
     first, second, third = objs[:3]
@@ -399,7 +399,7 @@ def test_json_fields_and_nulls(rstore, month, tmp_path, capsys):
 
 def test_markdown_has_the_ranking(rstore, month, tmp_path):
     out = tmp_path / "b.md"
-    reports.write_report(rstore, "2026-11", "md", out, NOW)
+    bulletin_files.write_report(rstore, "2026-11", "md", out, NOW)
     text = out.read_text(encoding="utf-8")
     assert "# 一月一通报 · 三率考核（2026年11月）" in text
     assert f"| 1 | {D} | 1 | 100.0% | 100.0% | 100.0% | 100.0% | 100.00 |" in text
@@ -432,17 +432,17 @@ def test_quarter_sums_its_months_and_charts_them(rstore, month):
     # December: only the response rate has a denominator, so it carries every weight
     assert (dec.dispatched, dec.response_rate, dec.on_time_rate, dec.score) == (1, F(1), None, F(100))
     assert [t.score for t in a.total_trend] == [F(0), F(710, 11), F(100)]
-    assert reports.sparkline(t.score for t in a.total_trend) == "▁▆█"
-    assert reports.sparkline([None, F(1, 2)], 1.0) == "·▅"
+    assert bulletin_files.sparkline(t.score for t in a.total_trend) == "▁▆█"
+    assert bulletin_files.sparkline([None, F(1, 2)], 1.0) == "·▅"
     # from the tenth below the lowest: 85 and 95 read apart (floor 70: 15/30 → ▅, 25/30 → ▇)
-    assert reports.sparkline([85, 95, 100], 100.0, None) == "▅▇█"
+    assert bulletin_files.sparkline([85, 95, 100], 100.0, None) == "▅▇█"
     # the months add up to the quarter
     assert sum(t.dispatched for t in a.total_trend) == a.total.dispatched == 13
 
 
 def test_quarter_and_year_bulletins(rstore, month, tmp_path, capsys):
     out = tmp_path / "q.xlsx"
-    reports.write_report(rstore, "2026Q4", "xlsx", out, NOW)
+    bulletin_files.write_report(rstore, "2026Q4", "xlsx", out, NOW)
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[-2:] == ["月度趋势", "单位月度得分"]
     trend = [list(r) for r in wb["月度趋势"].iter_rows(min_row=1, values_only=True)]
@@ -459,7 +459,7 @@ def test_quarter_and_year_bulletins(rstore, month, tmp_path, capsys):
     assert scores[A] == (0.0, pytest.approx(1915 / 28, rel=1e-14), 100.0)
     assert scores[D] == ("—", 100.0, "—")
 
-    reports.write_report(rstore, "2026", "json", None, NOW)
+    bulletin_files.write_report(rstore, "2026", "json", None, NOW)
     objs = json.loads(capsys.readouterr().out)
     a = next(o for o in objs if o["department"] == A)
     assert a["year"] == "2026" and len(a["trend"]) == 12 and a["dispatched"] == 9
@@ -467,7 +467,7 @@ def test_quarter_and_year_bulletins(rstore, month, tmp_path, capsys):
     assert a["trend"][0] == {"month": "2026-01", "dispatched": 0, "response_rate": None, "on_time_rate": None,
                              "resolution_rate": None, "satisfaction_rate": None, "score": None}
     md = tmp_path / "q.md"
-    reports.write_report(rstore, "2026Q4", "md", md, NOW)
+    bulletin_files.write_report(rstore, "2026Q4", "md", md, NOW)
     assert "# 季度通报 · 三率考核（2026年第四季度）" in md.read_text(encoding="utf-8")
 
 
@@ -512,16 +512,16 @@ def test_cli_report_quarter_and_year(rstore, month, tmp_path, capsys):
 @pytest.mark.parametrize("month_text", ["2026-13", "2026/11", "11-2026", "", "二〇二六年"])
 def test_bad_month_is_a_chinese_message(rstore, month_text, tmp_path):
     with pytest.raises(ValueError, match="月份格式应为 YYYY-MM"):
-        reports.write_report(rstore, month_text, "md", tmp_path / "x.md", NOW)
+        bulletin_files.write_report(rstore, month_text, "md", tmp_path / "x.md", NOW)
 
 
 def test_bad_format_and_missing_xlsx_path(rstore, tmp_path):
     with pytest.raises(ValueError, match="xlsx、md 或 json"):
-        reports.write_report(rstore, "2026-11", "pdf", None, NOW)
+        bulletin_files.write_report(rstore, "2026-11", "pdf", None, NOW)
     with pytest.raises(ValueError, match="--out"):
-        reports.write_report(rstore, "2026-11", "xlsx", None, NOW)
+        bulletin_files.write_report(rstore, "2026-11", "xlsx", None, NOW)
     with pytest.raises(ValueError, match="无法写入"):
-        reports.write_report(rstore, "2026-11", "md", tmp_path / "no" / "such" / "dir.md", NOW)
+        bulletin_files.write_report(rstore, "2026-11", "md", tmp_path / "no" / "such" / "dir.md", NOW)
 
 
 def test_imported_history_counts_and_ties_go_by_department_order(rstore):

@@ -28,7 +28,8 @@ def cmd_import(ctx: Ctx) -> int:
     and some rejected, or the import stopped part-way after committing (the
     message says how far it got and why); 2 nothing was committed."""
     from ..models import Role
-    from ..services.importers import ImportAborted, open_feed
+    from ..services.feed_readers import open_feed
+    from ..services.importers import ImportAborted
     from ..services.library_files import IMPORTERS
 
     a = ctx.args
@@ -221,7 +222,8 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 def cmd_report(ctx: Ctx) -> int:
     """The bulletin of a month, quarter or year, from the same code as the assessment screen."""
     from ..models import Role
-    from ..services.reports import ReportError, report_period, write_report
+    from ..services.bulletin_files import write_report
+    from ..services.reports import ReportError, report_period
 
     a = ctx.args
     if a.format == "xlsx" and not a.out:

@@ -4,7 +4,7 @@ One row per department with every figure of the bulletin's "明细指标" table
 plus the rank and the composite score, the center's total last; the red and
 black lists (best and worst five) underneath.  The numbers come from
 :func:`xzconsole.services.reports.assess` and are laid out by
-:func:`xzconsole.services.reports.tables` — the same code path as ``xzconsole report``,
+:func:`xzconsole.services.bulletin_files.tables` — the same code path as ``xzconsole report``,
 so the screen and the exported bulletin never disagree.
 
 * The period: a month ``2026-10`` (default: last month by the app's clock), a
@@ -49,7 +49,7 @@ from textual.worker import Worker, WorkerState
 
 from .base import AppAccess
 from ..models import Ticket
-from ..services import reports
+from ..services import bulletin_files, reports
 from ..store import CITY_CENTER
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
@@ -123,7 +123,7 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
 @dataclass
 class Column:
     header: str
-    kind: reports.Kind
+    kind: bulletin_files.Kind
 
 
 class DrillScreen(AppAccess, Screen[None]):
@@ -268,7 +268,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
             return
         self.computing = False
         self.assessment = a = message.assessment
-        detail = reports.tables(a)[1]
+        detail = bulletin_files.tables(a)[1]
         self.columns = [Column("排名", "int"), Column("综合得分", "num")] + [
             Column(h, k) for h, k in zip(detail.headers, detail.kinds)]
         # 单位 first: swap it before 排名 so the name is always the left fixed column
@@ -313,19 +313,19 @@ class AssessmentScreen(AppAccess, Screen[None]):
         span = f"{a.months[0]}～{a.months[-1]}"
 
         def line(label: str, months: list[reports.DepartmentFigures]) -> str:
-            parts = [f"得分 {reports.sparkline((m.score for m in months), 100.0, None)}"]
+            parts = [f"得分 {bulletin_files.sparkline((m.score for m in months), 100.0, None)}"]
             for key in reports.RATE_KEYS:
                 if all(m.rate(key) is None for m in months):
                     continue  # a rate nobody has a denominator for: no row of dots (it fits 80 columns)
-                parts.append(f"{reports.RATE_LABELS[key]} {reports.sparkline((m.rate(key) for m in months), 1.0, None)}")
+                parts.append(f"{reports.RATE_LABELS[key]} {bulletin_files.sparkline((m.rate(key) for m in months), 1.0, None)}")
             return f"{label}：" + "  ".join(parts)
 
-        # bars start a tenth below each row's lowest value (reports.sparkline)
+        # bars start a tenth below each row's lowest value (bulletin_files.sparkline)
         out = [f"月度趋势（{span}，每格一个月，· 为无数据）",
-               line(reports.clean(a.total.department), a.total_trend)]
+               line(bulletin_files.clean(a.total.department), a.total_trend)]
         months = a.trends.get(department_id) if department_id is not None else None
         if months:
-            name = reports.clean(a.by_id(department_id).department) if department_id is not None else ""
+            name = bulletin_files.clean(a.by_id(department_id).department) if department_id is not None else ""
             out.append(line(name, months))
         return "\n".join(out)
 
@@ -348,7 +348,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
             if not fs:
                 return f"{label}：（无派发量不少于 {a.min_dispatched} 件的单位）"
             return f"{label}：" + "  ".join(
-                f"{f.rank}.{reports.clean(f.department)} {reports.fmt_value(f.score, 'num')}" for f in fs)
+                f"{f.rank}.{bulletin_files.clean(f.department)} {bulletin_files.fmt_value(f.score, 'num')}" for f in fs)
         return line("红榜（前五）", a.best) + "\n" + line("黑榜（后五）", a.worst)
 
     def _sorted_rows(self) -> list[tuple[str, list[Any]]]:
@@ -370,13 +370,13 @@ class AssessmentScreen(AppAccess, Screen[None]):
             for i, c in enumerate(self.columns):
                 mark = (" ▼" if self.sort_reverse else " ▲") if i == self.sort_column else ""
                 # as wide as the heading (and its sort mark): the cell padding already separates columns
-                width = None if c.kind == "text" else max(reports.display_width(c.header + mark), 6)
+                width = None if c.kind == "text" else max(bulletin_files.display_width(c.header + mark), 6)
                 table.add_column(c.header + mark, key=str(i), width=width)
             for key, values in self._sorted_rows():
                 cells = []
                 for c, v in zip(self.columns, values):
                     text = "" if (c.header == "排名" and v is None and key == "total") else (
-                        "不排名" if c.header == "排名" and v is None else reports.fmt_value(v, c.kind))
+                        "不排名" if c.header == "排名" and v is None else bulletin_files.fmt_value(v, c.kind))
                     cells.append(literal(text) if c.kind == "text" else Text(text, justify="right"))
                 table.add_row(*cells, key=key)
             if table.row_count:
@@ -483,7 +483,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
         label = next((v[0] for k, v in self.rows if k == key), "")
         a = self.assessment
         scope = f"{plain(a.center)} · " if a.center else ""
-        self._drill(f"{scope}{reports.clean(label)} · {header}（{a.start} 至 {a.end}）", dept, metric,
+        self._drill(f"{scope}{bulletin_files.clean(label)} · {header}（{a.start} 至 {a.end}）", dept, metric,
                     a.start, a.end, a.now, a.center)
 
     @work(thread=True, exclusive=True, group="assessment-drill", exit_on_error=False)

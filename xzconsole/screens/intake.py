@@ -471,8 +471,15 @@ class IntakeScreen(AppAccess, Screen[int | None]):
         intake = self.collect()
         if intake is None:
             return
-        self._saving = True
-        self._save(intake, None, entry)
+
+        def answer(ok: bool | None) -> None:
+            if ok and not self._saving:
+                self._saving = True
+                self._save(intake, None, entry)
+
+        # the answer goes to the enterprise as written: shown in full before it is sent
+        self.app.push_screen(ConfirmDialog("受理并以此条答复？", f"问：{entry.question}\n答：{entry.answer}",
+                                           "受理并答复"), answer)
 
     @work(thread=True, exclusive=True, group="intake-save", exit_on_error=False)
     def _save(self, intake: TicketIntake, merge_into: int | None, entry: KnowledgeEntry | None) -> tuple[Ticket, str | None]:

@@ -24,7 +24,7 @@ the store (any ``StoreError``) is shown as a Chinese notification with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from rich.style import Style
 from rich.text import Text
@@ -40,7 +40,7 @@ from textual.worker import Worker, WorkerState
 
 from .base import AppAccess, select_value, store_error_types, stored_id
 from .. import policies as pol
-from ..models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Role
+from ..models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Role, Staff
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
@@ -557,43 +557,52 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         if pid is not None:
             self.app.push_screen(PolicyEditorScreen(pid), self._after_editor)
 
-    def action_publish(self) -> None:
-        """Publish the highlighted draft (refused without summary and interpreter)."""
+    def _confirmed(self, act: Callable[[Staff, int], object], heading: str, verb: str, done: str) -> None:
+        """Ask (the policy's title shown), then ``act`` on the highlighted policy."""
         pid = self._selected()
         if pid is None:
             return
         p = self.store.library.get(pid)
 
-        def done(ok: bool | None) -> None:
+        def answered(ok: bool | None) -> None:
             if not ok:
                 return
             try:
-                self.store.library.publish(self.user, pid)
+                act(self.user, pid)
             except store_error_types() as exc:
                 self._fail(exc)
                 return
-            self.notify(f"已发布：{plain(p.title)}", markup=False)
+            self.notify(f"{done}：{plain(p.title)}", markup=False)
             self.reload(keep_offset=True)
 
-        self.app.push_screen(ConfirmDialog("发布政策", p.title, "发布"), done)
+        self.app.push_screen(ConfirmDialog(heading, p.title, verb), answered)
 
-    def action_withdraw(self) -> None:
-        """Withdraw the highlighted policy, with a reason."""
+    def _with_reason(self, act: Callable[[Staff, int, str], object], heading: str, example: str, label: str,
+                     done: str) -> None:
+        """Ask for a reason, then ``act`` on the highlighted policy with it."""
         pid = self._selected()
         if pid is None:
             return
 
         def submit(dialog: FormDialog[str], reason: str) -> None:
             try:
-                self.store.library.withdraw(self.user, pid, reason)
+                act(self.user, pid, reason)
             except store_error_types() as exc:
                 dialog.show_error(str(exc))
                 return
             dialog.dismiss(reason)
-            self.notify("政策已撤回", markup=False)
+            self.notify(done, markup=False)
             self.reload(keep_offset=True)
 
-        self.app.push_screen(ReasonDialog("撤回政策", "如：文件已废止", label="撤回理由", on_submit=submit))
+        self.app.push_screen(ReasonDialog(heading, example, label=label, on_submit=submit))
+
+    def action_publish(self) -> None:
+        """Publish the highlighted draft (refused without summary and interpreter)."""
+        self._confirmed(self.store.library.publish, "发布政策", "发布", "已发布")
+
+    def action_withdraw(self) -> None:
+        """Withdraw the highlighted policy, with a reason."""
+        self._with_reason(self.store.library.withdraw, "撤回政策", "如：文件已废止", "撤回理由", "政策已撤回")
 
     def action_push(self) -> None:
         """定向推送: choose associations (subscribed ones pre-selected) and record the pushes."""
@@ -644,41 +653,11 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def action_submit_draft(self) -> None:
         """A liaison submits the highlighted draft to the center's review."""
-        pid = self._selected()
-        if pid is None:
-            return
-        p = self.store.library.get(pid)
-
-        def done(ok: bool | None) -> None:
-            if not ok:
-                return
-            try:
-                self.store.library.submit(self.user, pid)
-            except store_error_types() as exc:
-                self._fail(exc)
-                return
-            self.notify(f"已提交中心审核：{plain(p.title)}", markup=False)
-            self.reload(keep_offset=True)
-
-        self.app.push_screen(ConfirmDialog("提交中心审核", p.title, "提交"), done)
+        self._confirmed(self.store.library.submit, "提交中心审核", "提交", "已提交中心审核")
 
     def action_return_draft(self) -> None:
         """A supervisor returns the highlighted department draft, with a reason."""
-        pid = self._selected()
-        if pid is None:
-            return
-
-        def submit(dialog: FormDialog[str], reason: str) -> None:
-            try:
-                self.store.library.return_draft(self.user, pid, reason)
-            except store_error_types() as exc:
-                dialog.show_error(str(exc))
-                return
-            dialog.dismiss(reason)
-            self.notify("已退回部门", markup=False)
-            self.reload(keep_offset=True)
-
-        self.app.push_screen(ReasonDialog("退回部门修改", "如：摘要未写明申报条件", label="退回理由", on_submit=submit))
+        self._with_reason(self.store.library.return_draft, "退回部门修改", "如：摘要未写明申报条件", "退回理由", "已退回部门")
 
     def action_column(self, n: int) -> None:
         """1–9: list that column of the columns line; 0: the whole library."""

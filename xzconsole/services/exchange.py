@@ -34,7 +34,10 @@ from ..areas.exchange import RESULT_FIELDS
 from ..areas.feed import export_json
 from ..clock import to_local
 from ..models import Satisfaction, Status
-from .importers import FeedError, ImportSummary, import_tickets, open_feed, rejects_path
+from .feed_format import FeedError
+from .feed_readers import open_feed
+from .importers import ImportSummary, import_tickets
+from .rejects import rejects_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store

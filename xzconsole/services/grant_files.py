@@ -24,7 +24,10 @@ from ..errors import NotFound
 from ..models import validate_uscc
 from ..policies import parse_date
 from ..store import Store
-from .importers import Headers, ImportSummary, Progress, RejectsFile, open_feed, rejects_path
+from .feed_format import Headers, Progress
+from .feed_readers import open_feed
+from .importers import ImportSummary
+from .rejects import RejectsFile, rejects_path
 
 GRANT_FIELDS = {"enterprise": "企业名称", "uscc": "统一社会信用代码", "district": "所属区域", "policy": "政策",
                 "amount": "金额（元）", "granted_on": "兑现日期", "department": "兑现部门", "batch": "批次"}

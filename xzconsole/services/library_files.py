@@ -2,7 +2,7 @@
 
 * :func:`import_policies` and :func:`import_knowledge` read JSON Lines, CSV
   (UTF-8, BOM, GBK) or XLSX — the feed's own readers
-  (:func:`xzconsole.services.importers.open_feed`) with their columns — with
+  (:func:`xzconsole.services.feed_readers.open_feed`) with their columns — with
   English keys or the Chinese headers of SPEC §11, validate every row
   (:mod:`xzconsole.policies`), send bad rows to a rejects file beside the
   input and hand good rows to the store in batches; re-importing the same
@@ -29,7 +29,10 @@ from ..textsafe import json_text, neutralise
 from ..clock import local_date
 from ..errors import RowError
 from .grant_files import import_grants
-from .importers import FeedReader, Headers, Progress, RawRow, RejectsFile, import_tickets, open_feed, rejects_path, run_import
+from .feed_format import FeedReader, Headers, Progress, RawRow
+from .feed_readers import open_feed
+from .importers import import_tickets, run_import
+from .rejects import RejectsFile, rejects_path
 from .importers import ImportSummary as FeedSummary
 
 # ---------------------------------------------------------------- the files' columns
