@@ -472,15 +472,9 @@ async def test_calendar_names_the_holidays_at_80_columns(store):
 
 
 async def test_warning_list_at_80x24_shows_enterprise_due_date_and_its_count(store, staff, monkeypatch):
-    import inspect
-
     from xzconsole.screens import warnings as panel
 
-    defaults = list(panel.compute_snapshot.__defaults__ or ())
-    limit_at = [p.name for p in inspect.signature(panel.compute_snapshot).parameters.values()
-                if p.default is not inspect.Parameter.empty].index("limit")
-    defaults[limit_at] = 2  # list two, so the "列出前" line shows without hundreds of tickets
-    monkeypatch.setattr(panel.compute_snapshot, "__defaults__", tuple(defaults))
+    monkeypatch.setattr(panel, "LIST_LIMIT", 2)  # list two, so the "列出" line shows without hundreds of tickets
     store.clock.set("2026-11-02T09:00:00+08:00")
     names = ["徐州云龙机械有限公司", "江苏彭城光电科技有限公司", "徐州淮海物流集团有限公司"]
     for i, name in enumerate(names):
@@ -501,7 +495,7 @@ async def test_warning_list_at_80x24_shows_enterprise_due_date_and_its_count(sto
         assert "企业" in text and "期限/时间" in text
         assert sum(name[:7] in text for name in names) == 2  # two listed, each with its enterprise
         assert "2026-11-" in text  # and its due date
-        assert "列出前 2 件（共 3 件）" in text, text
+        assert "列出第 1–2 件（共 3 件" in text, text
 
 
 async def test_assessment_shows_every_rate_at_80x24(store, staff):
@@ -582,8 +576,40 @@ async def test_after_an_intake_the_cursor_is_on_the_new_appeal(store, staff):
         intake.query_one("#intake-content").insert("咨询研发费用加计扣除。")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and "立即派发" in app.screen.heading
+        await pilot.press("escape")  # not now: the cursor stays on the new appeal
+        await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert table.current_ticket() is not None and table.current_ticket().enterprise_name == "徐州新城科技有限公司"
+        assert table.current_ticket().status.value == "new"
+
+
+async def test_after_an_intake_the_new_ticket_can_be_dispatched_at_once(store, staff):
+    from xzconsole.screens.dialogs import DispatchDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        intake = app.screen
+        intake.query_one("#intake-type", Select).value = "consultation"
+        intake.query_one("#intake-name", Input).value = "徐州新城科技有限公司"
+        intake.query_one("#intake-content").insert("咨询稳岗返还的申领条件。")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), type(app.screen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DispatchDialog)
+        await type_into(pilot, "人社")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        (tid,) = store.conn.execute("SELECT id FROM tickets").fetchone()  # the only ticket
+        stored = store.tickets.get(staff["clerk"], tid)
+        assert stored.enterprise_name == "徐州新城科技有限公司"
+        assert stored.status.value == "dispatched" and stored.department_name == "市人社局"
 
 
 async def test_f10_footer_names_its_sub_tab_keys(store):
@@ -727,3 +753,253 @@ async def test_g_and_G_move_the_warning_list_cursor(store, staff):
         for key, row in (("G", 3), ("g", 0), ("end", 3), ("home", 0)):
             await pilot.press(key)
             assert table.cursor_row == row, key
+
+
+async def test_warning_list_pages_beyond_its_limit(store, staff, monkeypatch):
+    """F3 lists LIST_LIMIT tickets a page; PgDn/PgUp page on like the queue and
+    the count line says which part of how many is shown (issue 16)."""
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens import warnings as panel
+
+    monkeypatch.setattr(panel, "LIST_LIMIT", 2)
+    store.clock.set("2026-11-02T09:00:00+08:00")
+    names = ["徐州云龙机械有限公司", "江苏彭城光电科技有限公司", "徐州淮海物流集团有限公司",
+             "徐州汉源食品有限公司", "江苏铜山新材料有限公司"]
+    for i, name in enumerate(names):
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=name, contact_phone=f"1390000000{i}", content="路灯不亮。")).id
+        store.tickets.dispatch(staff["clerk"], tid, "市人社局")
+    store.clock.set("2026-11-26T09:30:00+08:00")
+    app = make_app(store, "sup")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        screen = app.screen
+        assert "列出第 1–2 件（共 5 件，PgDn/PgUp 翻页）" in screen_text(app)
+        seen: set[int] = {r.id for r in screen._list_rows}
+        for expected in ("列出第 3–4 件（共 5 件，PgDn/PgUp 翻页）", "列出第 5–5 件（共 5 件，PgDn/PgUp 翻页）"):
+            await pilot.press("pagedown")
+            await settle(pilot)
+            await pilot.pause(0.5)
+            await settle(pilot)
+            assert expected in screen_text(app), screen_text(app)
+            seen |= {r.id for r in screen._list_rows}
+        assert len(seen) == 5  # every warned ticket reachable, none twice
+        await pilot.press("pagedown")  # nothing beyond: stays on the last page
+        await settle(pilot)
+        assert screen.list_page == 2
+        await pilot.press("pageup")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert "列出第 3–4 件（共 5 件，PgDn/PgUp 翻页）" in screen_text(app)
+
+
+# ---------------------------------------------------------------- pinyin and initials
+
+
+def test_pinyin_keys_full_and_initials_any_case():
+    from xzconsole import pinyin_keys
+
+    assert pinyin_keys.keys("市人社局") == ("shirensheju", "srsj")
+    for query in ("rsj", "RSJ", "srsj", "renshe", "RenSheJu"):
+        assert pinyin_keys.matches(query, "市人社局"), query
+    assert not pinyin_keys.matches("swj", "市人社局")
+    assert not pinyin_keys.matches("人社", "市人社局")  # Chinese is matched as text, not here
+
+
+async def test_dispatch_dialog_finds_a_department_by_pinyin(store):
+    from xzconsole.screens.dialogs import DispatchDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for query in ("RenShe", "srsj"):
+            got: list[Any] = []
+            await app.push_screen(DispatchDialog(), got.append)
+            await settle(pilot)
+            await type_into(pilot, query)
+            await settle(pilot)
+            assert app.screen.preview_text.startswith("市人社局"), (query, app.screen.preview_text)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert got == [store.department("市人社局").id]
+
+
+async def test_palette_finds_a_place_by_pinyin_initials(store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"qymL")  # 企业名录, initials, any case
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert "企业名录" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "DirectoryScreen"
+
+
+# ---------------------------------------------------------------- / filters as you type
+
+
+async def test_queue_search_filters_as_you_type_and_esc_clears(store, staff):
+    from xzconsole.models import TicketIntake
+
+    for i in range(3):
+        take(store, staff, i)
+    store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="consultation", enterprise_name="江苏彭城光电科技有限公司", contact_phone="13900000099",
+        content="咨询高新技术企业认定。"))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        table = queue.query_one(TicketTable)
+        assert table.row_count == 4
+        await pilot.press("slash")
+        await settle(pilot)
+        box = queue.query_one("#queue-search", Input)
+        await type_into(pilot, "彭城")
+        assert queue.search_text == ""  # not on every keystroke: after a pause
+        await pilot.pause(0.6)
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert queue.search_text == "彭城"
+        assert table.row_count == 1 and table.current_ticket().enterprise_name == "江苏彭城光电科技有限公司"
+        assert box.has_focus  # still typing: focus stays in the search line
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert queue.search_text == "" and box.value == "" and table.row_count == 4
+        await pilot.press("slash")  # Enter still searches at once
+        await settle(pilot)
+        await type_into(pilot, "第001")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert queue.search_text == "第001" and table.row_count == 1
+
+
+# ---------------------------------------------------------------- saved filters as tabs (SPEC §9)
+
+
+async def test_saved_filter_is_a_tab_with_its_count_survives_restart_and_can_be_removed(store, staff):
+    from textual.widgets import Tab, Tabs
+
+    from xzconsole.models import TicketIntake
+    from xzconsole.screens.dialogs import ReasonDialog
+
+    for i in range(3):
+        take(store, staff, i)
+    for i in range(2):
+        store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=f"江苏彭城光电{i}号有限公司", contact_phone=f"1390000009{i}",
+            content="咨询高新技术企业认定。"))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        queue.apply_search("彭城")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await type_into(pilot, "彭城光电")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert [f.name for f in store.saved_filters.list(staff["clerk"])] == ["彭城光电"]
+        assert store.saved_filters.list(staff["sup"]) == []  # per staff login
+        saved = [t for t in queue.tabs if t.saved]
+        assert str(queue.query_one(f"#{saved[0].id}", Tab).label).startswith("★彭城光电 2")
+        assert queue.query_one("#queue-tabs", Tabs).active == saved[0].id  # on show at once
+        await pilot.press("F")  # a second one while the first is there (no clash of tab ids)
+        await settle(pilot)
+        await type_into(pilot, "彭城二")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert [t.label for t in queue.tabs if t.saved] == ["★彭城光电", "★彭城二"]
+        store.saved_filters.remove(staff["clerk"], store.saved_filters.list(staff["clerk"])[1].id)
+    app = make_app(store)  # a restart: the tab is still there
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        queue = app.screen
+        table = queue.query_one(TicketTable)
+        assert table.row_count == 5 and queue.search_text == ""
+        tab_id = [t.id for t in queue.tabs if t.saved][0]
+        assert str(queue.query_one(f"#{tab_id}", Tab).label).startswith("★彭城光电 2")
+        queue.select_tab(tab_id)
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert table.row_count == 2 and queue.search_text == "彭城"
+        queue.select_tab(queue.builtin_tabs[0].id)  # back on a built-in tab: the saved search stays with its tab
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert table.row_count == 5 and queue.search_text == ""
+        queue.select_tab(tab_id)
+        await settle(pilot)
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("enter")  # 删除筛选？ yes
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert store.saved_filters.list(staff["clerk"]) == []
+        assert not queue.query(f"#{tab_id}") and not any(t.saved for t in queue.tabs)
+
+
+def test_saved_filter_names_are_checked(store, staff):
+    from xzconsole.errors import InvalidAction
+
+    import pytest
+
+    with pytest.raises(InvalidAction, match="筛选名称"):
+        store.saved_filters.save(staff["clerk"], "  ", "tab-new", {})
+    with pytest.raises(InvalidAction, match="最多 12 个字"):
+        store.saved_filters.save(staff["clerk"], "一二三四五六七八九十一二三", "tab-new", {})
+    a = store.saved_filters.save(staff["clerk"], "人社", "tab-new", {"department_id": 1}, "社保")
+    b = store.saved_filters.save(staff["clerk"], "人社", "tab-new", {}, "")  # the same name: replaced
+    assert a.id == b.id and store.saved_filters.list(staff["clerk"])[0].search == ""
+
+
+async def test_palette_finds_a_department_by_pinyin_and_narrows_the_queue(store, staff):
+    from xzconsole.models import TicketIntake
+
+    rsj = store.department("市人社局").id
+    for i, dept in enumerate(["市人社局", "市税务局"]):
+        tid = store.tickets.accept(staff["clerk"], TicketIntake(
+            appeal_type="consultation", enterprise_name=f"徐州第{i}机械有限公司", contact_phone=f"1390000001{i}",
+            content="咨询社保补贴。")).id
+        store.tickets.dispatch(staff["clerk"], tid, dept)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"RenShe")
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert "市人社局" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen) and queue.filters.department_id == rsj

@@ -236,7 +236,7 @@ def test_edit_checks_values_and_versions_and_records_before_after(store, staff):
     new = store.directory.update(clerk, e.id, {"uscc": A.lower(), "district": "高新区", "industry": "装备制造",
                                                 "note": "重点企业"}, version=e.version)
     assert (new.uscc, new.district, new.version) == (A, "徐州高新技术产业开发区", e.version + 1)
-    with pytest.raises(InvalidAction, match="已被 clerk"):
+    with pytest.raises(InvalidAction, match="已被 王受理 于"):  # the colleague's name, not the login
         store.directory.update(staff["sup"], e.id, {"industry": "机械"}, version=e.version)
     cid = store.directory.add_contact(clerk, e.id, "张会计", "0516-83801234", "财务", version=new.version)
     store.directory.remove_contact(staff["sup"], cid)

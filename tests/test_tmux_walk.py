@@ -136,6 +136,9 @@ def test_intake_to_call_back_at_80x24(demo_db: Path) -> None:
         assert number, screen
         check(screen)
         number_text = number.group(1)
+        # the offer to dispatch at once (立即派发？): declined here, dispatched from the ticket below
+        check(clerk.wait_for("立即派发"), number_text)
+        clerk.keys("Escape")
 
         # 派发 from the ticket
         clerk.keys("o")  # the cursor is on the appeal just taken

@@ -53,7 +53,7 @@ from textual.widgets import Static
 from .clock import Clock, FixedClock
 from .console import ConsoleApp
 from .identity import current_login
-from .palette import EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCommands
+from .palette import DepartmentCommands, EnterpriseCommands, PlaceCommands, PolicyCommands, TicketCommands
 from .terminal_exit import LeaveReason, TerminalGuard
 from .textsafe import literal, plain
 from .widgets.cells import install as install_cell_safe_compositor
@@ -132,7 +132,7 @@ class XzApp(App[int]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))
     TITLE = "企业服务中心工作台"
     SUB_TITLE = "一中心一平台 · 12345 企业诉求"
-    COMMANDS = App.COMMANDS | {TicketCommands, PolicyCommands, EnterpriseCommands, PlaceCommands}
+    COMMANDS = App.COMMANDS | {TicketCommands, PolicyCommands, EnterpriseCommands, PlaceCommands, DepartmentCommands}
     COMMAND_PALETTE_DISPLAY = "^p"
     BINDINGS = [
         Binding("f1", "help", "帮助", id="app.help"),

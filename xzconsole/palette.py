@@ -32,6 +32,7 @@ from textual.markup import escape
 
 from .console import console_app
 from .textsafe import literal, plain
+from . import pinyin_keys
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -195,9 +196,53 @@ class PlaceCommands(Provider):
                           partial(open_approvals, app), text=approvals, help="延期、超期退回申请：批准或驳回")
         for name, action, key in self._places():
             score = max(matcher.match(name), matcher.match(key))
+            if score <= 0 and pinyin_keys.matches(q, name):  # 拼音或首字母：gdlb → 工单列表
+                score = 0.6
             if score > 0:
                 yield Hit(score, highlight_literal(matcher, name, Text("前往 ", style="bold")),
                           partial(app.run_action, action), text=name, help=key)
+
+
+class DepartmentCommands(Provider):
+    """A department by its name, short name, code, pinyin or initials (rsj,
+    renshe → 市人社局): the queue narrowed to its tickets.  The pinyin keys
+    are computed once per name (:mod:`xzconsole.pinyin_keys` memoises them)."""
+
+    async def search(self, query: str) -> Hits:
+        from .models import Role
+
+        app = self.app
+        q = query.strip()
+        user: Staff | None = getattr(app, "user", None)
+        store: Store | None = getattr(app, "store", None)
+        if user is None or store is None or user.role is Role.DEPARTMENT or not q:
+            return
+        matcher = self.matcher(q)
+        low = q.lower()
+        for d in store.departments():
+            if d.id is None:
+                continue  # not stored (cannot happen for the store's own list)
+            score = max(matcher.match(d.short_name), matcher.match(d.name))
+            if score <= 0 and (low == d.code.lower() or pinyin_keys.matches(q, d.short_name)
+                               or pinyin_keys.matches(q, d.name)):
+                score = 0.7
+            if score > 0:
+                line = f"{d.short_name}  {d.name}" if d.name != d.short_name else d.short_name
+                yield Hit(score, highlight_literal(matcher, line, Text("单位 ", style="bold")),
+                          partial(open_department, app, d.id), text=plain(line), help="工单队列：只看该单位承办的工单")
+
+
+def open_department(app: App[object], department_id: int) -> None:
+    """The queue underneath, narrowed to one department (its ``show_department``)."""
+    queues = [s for s in app.screen_stack if type(s).__name__ == "QueueScreen"]
+    if not queues:
+        return
+    queue = queues[0]
+    while app.screen is not queue and len(app.screen_stack) > 1:
+        app.pop_screen()
+    show = getattr(queue, "show_department", None)
+    if callable(show):
+        show(department_id)
 
 
 def open_approvals(app: App[object]) -> None:

@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # the areas' modules are imported when an area is first used 
     from .areas.exchange import ExchangeArea
     from .areas.feed import FeedArea
     from .areas.feedback import FeedbackArea
+    from .areas.saved_filters import SavedFiltersArea
     from .areas.grants import GrantsArea
     from .areas.joint import JointArea
     from .areas.knowledge import KnowledgeArea
@@ -262,6 +263,12 @@ class Store:
         from .areas.outreach import OutreachArea
 
         return OutreachArea(self, self.records, self.directory)
+
+    @cached_property
+    def saved_filters(self) -> SavedFiltersArea:
+        from .areas.saved_filters import SavedFiltersArea
+
+        return SavedFiltersArea(self)
 
     @cached_property
     def feedback(self) -> FeedbackArea:

@@ -59,7 +59,7 @@ from ..models import (
     validate_phone,
     validate_uscc,
 )
-from .base import DATA_DIR, Core, inserted_id
+from .base import DATA_DIR, Core, inserted_id, staff_name
 from .enterprise_page import (
     PAGE,
     EnterpriseEvent,
@@ -158,10 +158,11 @@ class DirectoryArea:
                   (enterprise_id, at, actor, action, note, json.dumps(changes or {}, ensure_ascii=False, default=str)))
 
     @staticmethod
-    def _check_version(row: sqlite3.Row, version: int | None) -> None:
+    def _check_version(c: sqlite3.Connection, row: sqlite3.Row, version: int | None) -> None:
+        """Refuse a stale edit, naming the colleague (staff name, not login) who changed it."""
         if version is not None and row["version"] != version:
             when = (row["updated_at"] or "").replace("T", " ")[:16] or "刚才"
-            raise InvalidAction(f"企业档案“{row['name']}”已被 {row['updated_by'] or '他人'} 于 {when} 修改，"
+            raise InvalidAction(f"企业档案“{row['name']}”已被 {staff_name(c, row['updated_by'])} 于 {when} 修改，"
                                           "请重新载入后再操作（您填写的内容已保留）")
 
     # -- every enterprise met gets a record ------------------------------------------------
@@ -443,7 +444,7 @@ class DirectoryArea:
         with self.core.write() as c:
             row = record_row(c, enterprise_id)
             self._refuse_merged(row)
-            self._check_version(row, version)
+            self._check_version(c, row, version)
             self._refuse_duplicate(c, v, row["id"])
             diff = {k: [row[k], x] for k, x in v.items() if row[k] != x}
             if not diff:
@@ -481,7 +482,7 @@ class DirectoryArea:
         with self.core.write() as c:
             row = record_row(c, enterprise_id)
             self._refuse_merged(row)
-            self._check_version(row, version)
+            self._check_version(c, row, version)
             cur = c.execute("INSERT INTO enterprise_contacts(enterprise_id, name, phone, position, added_at, added_by) "
                             "VALUES (?,?,?,?,?,?)", (row["id"], n, p, pos, now, actor.login))
             cid = inserted_id(cur)
@@ -501,7 +502,7 @@ class DirectoryArea:
                 raise NotFound(f"找不到联系人 #{contact_id}（或已移除）")
             row = record_row(c, x["enterprise_id"])
             self._refuse_merged(row)
-            self._check_version(row, version)
+            self._check_version(c, row, version)
             c.execute("UPDATE enterprise_contacts SET removed_at = ?, removed_by = ? WHERE id = ?", (now, actor.login, x["id"]))
             self._touch(c, row, actor, now)
             self._record_event(c, row["id"], now, actor.login, "contact_remove",
@@ -533,8 +534,8 @@ class DirectoryArea:
             if keep["merged_into"] is not None:
                 raise InvalidAction(f"档案 #{keep['id']} 已并入 #{keep['merged_into']}，"
                                               f"不能合并到已合并的档案，请合并到 #{keep['merged_into']}")
-            self._check_version(keep, version_keep)
-            self._check_version(drop, version_drop)
+            self._check_version(c, keep, version_keep)
+            self._check_version(c, drop, version_drop)
             k, d = keep["id"], drop["id"]
 
             def ids(sql: str) -> list[Any]:

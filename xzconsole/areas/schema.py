@@ -568,6 +568,20 @@ _ASSOCIATION_SERVICE = (
 )
 
 
+#: the queue's saved filters (issue 16, SPEC §9): a clerk's own tabs, per staff login
+_SAVED_FILTERS = """
+CREATE TABLE saved_filters (
+    id INTEGER PRIMARY KEY,
+    login TEXT NOT NULL,
+    name TEXT NOT NULL,
+    tab TEXT NOT NULL,
+    filters TEXT NOT NULL DEFAULT '{}',
+    search TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    UNIQUE (login, name)
+);
+"""
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -582,6 +596,7 @@ MIGRATIONS: list[str] = [
     _GRANTS,
     _COMMENT_ORDERS,
     _ASSOCIATION_SERVICE,
+    _SAVED_FILTERS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -34,7 +34,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from .base import AppAccess, stored_id
-from .. import rules
+from .. import pinyin_keys, rules
 from ..clock import weekday_cn
 from ..models import Department, KnowledgeEntry, Satisfaction, Ticket
 from ..textsafe import literal, plain
@@ -274,7 +274,8 @@ class DispatchDialog(AppAccess, FormDialog[int]):
     def _fill(self, text: str) -> None:
         t = text.strip().lower()
         self._shown = [d for d in self._departments
-                       if not t or t in d.name.lower() or t in d.short_name.lower() or t in d.code.lower()]
+                       if not t or t in d.name.lower() or t in d.short_name.lower() or t in d.code.lower()
+                       or pinyin_keys.matches(t, d.short_name) or pinyin_keys.matches(t, d.name)]
         ol = self.query_one("#dispatch-list", OptionList)
         ol.clear_options()
         ol.add_options([Option(self._label(d), id=str(d.id)) for d in self._shown])

@@ -55,11 +55,21 @@ from ..widgets.ticket_table import TicketTable
 from ..widgets.warning_badge import WarningBadge, due_today
 from ..widgets.key_bar import KeyBar
 from .approvals import ApprovalsPanel
-from .queue_filters import FilterDialog, QueueFilters, QueueTab, center_choices, tab_count, tabs_for
+from .queue_filters import (
+    FilterDialog,
+    QueueFilters,
+    QueueTab,
+    center_choices,
+    filters_from,
+    filters_values,
+    tab_count,
+    tabs_for,
+)
 
 if TYPE_CHECKING:  # types only: the store is imported by the first worker, not at start-up
     from ..areas.oversight import PendingRequest
     from ..areas.queue import QueueCounts
+    from ..areas.saved_filters import SavedFilter
     from ..areas.tickets import BulkResult
     from ..store import TicketFilter
     from ..workdays import WorkCalendar
@@ -70,6 +80,9 @@ QueueKey = tuple[Any, int]
 PAGE_SIZE = 50
 #: roles that read the queue but take nothing in (the store refuses them every workflow action)
 _READ_ONLY_ROLES = (Role.BUSINESS_OFFICE, Role.DISCIPLINE)
+#: seconds of no typing before the search line filters the queue (issue 16: filter as you type)
+SEARCH_DEBOUNCE = 0.25
+
 #: keys of the ticket pages that mean nothing on the 待审批 tab
 _NOT_ON_PENDING = ("next_page", "previous_page", "toggle_mark", "bulk_dispatch", "bulk_close", "cycle_sort", "search",
                    "open_ticket", "intake")
@@ -123,6 +136,9 @@ class QueueScreen(AppAccess, Screen[None]):
         Binding("d", "bulk_dispatch", "批量派发", id="queue.bulk_dispatch"),
         Binding("x", "bulk_close", "重复办结", id="queue.bulk_close"),
         Binding("r", "reload", "刷新", id="queue.reload"),
+        # saved filters (SPEC §9): the filter bar + search kept as a tab of one's own
+        Binding("F", "save_filter", "保存筛选", id="queue.save_filter"),
+        Binding("delete", "remove_filter", "删除筛选", id="queue.remove_filter"),
         Binding("escape", "clear_search", "清除搜索", id="queue.clear_search", show=False),
     ]
 
@@ -141,6 +157,7 @@ class QueueScreen(AppAccess, Screen[None]):
         def __init__(self, token: int, counts: QueueCounts, total: int) -> None:
             super().__init__()
             self.token, self.counts, self.total = token, counts, total
+            self.saved: dict[str, int] = {}  # saved-filter tab id → its count
 
     class ApprovalsLoaded(Message):
         """The 待审批 tab's pending requests, read by a worker."""
@@ -166,6 +183,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self.filters = QueueFilters()
         self.center: str | None = None  # the center shown (None: every center); set on compose
         self.search_text = ""
+        self._live_search: Timer | None = None  # the pending search while typing (debounced)
         self.sort = "received"
         self.page_keys: list[QueueKey | None] = [None]  # key before each page; [-1] is the current page's
         self.next_key: QueueKey | None = None
@@ -182,6 +200,9 @@ class QueueScreen(AppAccess, Screen[None]):
         self._loaded_signature: tuple[int, int] | None = None
         self._calendar_due = False
         self._slow_timer: Timer | None = None
+        self.builtin_tabs: list[QueueTab] = []
+        self._saved: dict[str, SavedFilter] = {}  # saved-filter tab id → what was saved
+        self._saved_applied = False  # the filters and search on show came from a saved tab
 
     # -- shortcuts ------------------------------------------------------------------
 
@@ -199,7 +220,8 @@ class QueueScreen(AppAccess, Screen[None]):
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        self.tabs = tabs_for(self.user.role)
+        self.builtin_tabs = tabs_for(self.user.role)
+        self.tabs = [*self.builtin_tabs, *self._saved_tabs()]
         self.tab = self.tabs[0]
         self.sort = self.tab.sort
         yield ConsoleHeader(id="header")
@@ -213,7 +235,7 @@ class QueueScreen(AppAccess, Screen[None]):
                              value=self.center if self.center is not None else Select.NULL,
                              compact=True, id="queue-center")
             yield Static("", id="queue-filters", markup=False)
-        yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，回车执行，Esc 清除",
+        yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，边输边筛，Esc 清除",
                     id="queue-search")
         yield TicketTable(id="queue-table")
         if any(t.pending for t in self.tabs):
@@ -264,6 +286,10 @@ class QueueScreen(AppAccess, Screen[None]):
             return False  # 市营商办 / 市纪委监委 take nothing in and act on no ticket
         if self.tab is not None and self.tab.pending and action in _NOT_ON_PENDING:
             return False  # the 待审批 list is one list of requests: its own keys (y, b) have the footer
+        if action == "remove_filter" and (self.tab is None or not self.tab.saved):
+            return False
+        if action == "save_filter" and (self.tab is None or self.tab.pending):
+            return False
         if action == "next_page" and self.next_key is None:
             return None  # shown greyed: there is no next page
         if action == "previous_page" and self.page_number <= 1:
@@ -378,7 +404,10 @@ class QueueScreen(AppAccess, Screen[None]):
         with self.console_app.readers.reader() as store:
             counts = store.queue.counts(self.user, f)
             total = store.queue.count(self.user, f) if f.search else tab_count(counts, tab)
-        self.post_message(self.CountsLoaded(token, counts, total))
+            saved = {t.id: store.queue.count(self.user, self._saved_filter(t)) for t in self.tabs if t.saved}
+        message = self.CountsLoaded(token, counts, total)
+        message.saved = saved
+        self.post_message(message)
 
     # -- the 待审批 tab (screens/approvals.py) ---------------------------------------------
     def _load_approvals(self) -> None:
@@ -439,12 +468,13 @@ class QueueScreen(AppAccess, Screen[None]):
         # (a search's total is its own count, and a new search recounts)
         self.total = message.total if self.search_text else self._tab_total(self.tab)
         for t in self.tabs:
-            self.query_one(f"#{t.id}", Tab).label = f"{t.label} {tab_count(counts, t):,}"
+            n = message.saved.get(t.id, 0) if t.saved else tab_count(counts, t)
+            self.query_one(f"#{t.id}", Tab).label = f"{t.label} {n:,}"
         self._update_status()
 
     def _tab_total(self, tab: QueueTab | None) -> int | None:
         """A tab's count from the last counts, when they answer it (no search)."""
-        if self.counts is None or self.search_text or tab is None:
+        if self.counts is None or self.search_text or tab is None or tab.saved or self._saved_applied:
             return None
         return tab_count(self.counts, tab)
 
@@ -529,6 +559,13 @@ class QueueScreen(AppAccess, Screen[None]):
             return
         self.tab = chosen
         self.sort = chosen.sort
+        if chosen.saved:
+            self._apply_saved(self._saved[chosen.id])
+        elif self._saved_applied:
+            # back on a built-in tab: the saved tab's filters and search stay with it
+            self._saved_applied = False
+            self.filters, self.search_text = QueueFilters(), ""
+            self.query_one("#queue-search", Input).value = ""
         self._show_approvals(chosen.pending)
         self.refresh_bindings()
         total = self._tab_total(chosen)
@@ -538,6 +575,97 @@ class QueueScreen(AppAccess, Screen[None]):
             # the tabs share one set of counts: switching needs no recount
             self.total = total
             self.reload(counts=False)
+
+    # -- saved filters (SPEC §9: saved filters sit as tabs) ------------------------------
+    def _saved_tabs(self) -> list[QueueTab]:
+        """The user's saved filters as tabs, each over the built-in tab it was saved on."""
+        out = []
+        self._saved = {}
+        for sf in self.store.saved_filters.list(self.user):
+            base = next((t for t in self.builtin_tabs if t.id == sf.tab and not t.pending), self.builtin_tabs[0])
+            tab = QueueTab(f"tab-saved-{sf.id}", f"★{sf.name}", base.statuses, base.level, base.sort,
+                           base.supporting, False, sf.id)
+            self._saved[tab.id] = sf
+            out.append(tab)
+        return out
+
+    def _saved_filter(self, tab: QueueTab) -> TicketFilter:
+        """The store filter a saved tab stands for (for its count)."""
+        from ..store import TicketFilter
+
+        sf = self._saved[tab.id]
+        f = filters_from(sf.filters)
+        return TicketFilter(
+            statuses=list(tab.statuses) if tab.statuses else None, level=tab.level,
+            department_id=None if self.is_liaison else f.department_id, appeal_type=f.appeal_type,
+            source=f.source, received_from=f.received_from, received_to=f.received_to,
+            search=sf.search or None, center=self.center, supporting=tab.supporting)
+
+    def _apply_saved(self, sf: SavedFilter) -> None:
+        self._saved_applied = True
+        self.filters = filters_from(sf.filters)
+        self.search_text = sf.search
+        self.query_one("#queue-search", Input).value = sf.search
+
+    def action_save_filter(self) -> None:
+        """Save the filter bar and the search under a name: a tab of one's own."""
+        from ..errors import StoreError
+        from .dialogs import FormDialog, ReasonDialog
+
+        base = self.tab if self.tab is not None and not self.tab.saved else None
+        base_id = base.id if base is not None else (self._saved[self.tab.id].tab if self.tab is not None else "")
+
+        def save(dialog: FormDialog[str], name: str) -> None:
+            try:
+                sf = self.store.saved_filters.save(self.user, name, base_id, filters_values(self.filters),
+                                                   self.search_text)
+            except StoreError as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(name)
+            self.call_later(self._rebuild_tabs, f"tab-saved-{sf.id}")
+            self.notify(f"已保存筛选“{sf.name}”", markup=False)
+
+        what = f"{self.filters.describe(self.store)}" + (f" · 搜索“{self.search_text}”" if self.search_text else "")
+        self.app.push_screen(ReasonDialog(f"保存筛选（{plain(what)}）", "例如：本周人社", label="筛选名称",
+                                          on_submit=save))
+
+    def action_remove_filter(self) -> None:
+        """Remove the saved filter whose tab is on show (asks first)."""
+        from .dialogs import ConfirmDialog
+
+        tab = self.tab
+        if tab is None or not tab.saved:
+            return
+        sf = self._saved[tab.id]
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.store.saved_filters.remove(self.user, sf.id)
+                self.call_later(self._rebuild_tabs, self.builtin_tabs[0].id)
+                self.notify(f"已删除筛选“{sf.name}”", markup=False)
+
+        self.app.push_screen(ConfirmDialog(f"删除筛选“{sf.name}”？", "只删除这个标签，不影响任何工单。", "删除"), answered)
+
+    async def _rebuild_tabs(self, active: str) -> None:
+        """The saved tabs again from the store; the removals are awaited, so
+        a tab saved again (or another one) never meets its old widget."""
+        tabs = self.query_one("#queue-tabs", Tabs)
+        for t in self.tabs:
+            if t.saved:
+                await tabs.remove_tab(t.id)
+        self.tabs = [*self.builtin_tabs, *self._saved_tabs()]
+        for t in self.tabs:
+            if t.saved:
+                await tabs.add_tab(Tab(t.label, id=t.id))
+        self.call_after_refresh(self.select_tab, active)
+        self.call_after_refresh(self.reload, counts=True)
+        # at 80 columns the built-in tabs fill the row: bring the new tab into view
+        self.set_timer(0.2, lambda: self._scroll_tab_into_view(active))
+
+    def _scroll_tab_into_view(self, tab_id: str) -> None:
+        for tab in self.query(f"#queue-tabs #{tab_id}"):
+            tab.scroll_visible(animate=False)
 
     def action_next_tab(self) -> None:
         """Go to the next saved filter."""
@@ -583,6 +711,14 @@ class QueueScreen(AppAccess, Screen[None]):
 
         self.app.push_screen(FilterDialog(self.filters, depts), done)
 
+    def show_department(self, department_id: int) -> None:
+        """Narrow the queue to one department's tickets (the palette's 单位 entries)."""
+        if self.is_liaison:
+            return
+        self.filters = QueueFilters(department_id=department_id)
+        self.reload(counts=True)
+        self.table.focus()
+
     def action_choose_center(self) -> None:
         """Pick the center whose tickets are shown (全部中心: every center)."""
         select = self.query_one("#queue-center", Select)
@@ -612,8 +748,29 @@ class QueueScreen(AppAccess, Screen[None]):
         self.search_text = text.strip()
         self.reload(counts=True)
 
+    @on(Input.Changed, "#queue-search")
+    def _search_typed(self, event: Input.Changed) -> None:
+        """Filter as you type: the search runs once typing pauses for
+        :data:`SEARCH_DEBOUNCE` seconds (each keystroke restarts the wait), on
+        the same path as Enter; focus stays in the search line."""
+        self._cancel_live_search()
+        if event.value.strip() != self.search_text:
+            self._live_search = self.set_timer(SEARCH_DEBOUNCE, self._run_live_search, name="queue-live-search")
+
+    def _run_live_search(self) -> None:
+        self._live_search = None
+        text = self.query_one("#queue-search", Input).value
+        if text.strip() != self.search_text:
+            self.apply_search(text)
+
+    def _cancel_live_search(self) -> None:
+        if self._live_search is not None:
+            self._live_search.stop()
+            self._live_search = None
+
     @on(Input.Submitted, "#queue-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        self._cancel_live_search()
         self.apply_search(event.value)
         if not event.value.strip():
             event.input.remove_class("-open")
@@ -624,6 +781,7 @@ class QueueScreen(AppAccess, Screen[None]):
         box = self.query_one("#queue-search", Input)
         if box.has_focus or box.has_class("-open"):
             box.value = ""
+            self._cancel_live_search()
             box.remove_class("-open")
             self.table.focus()
             if self.search_text:
@@ -649,8 +807,39 @@ class QueueScreen(AppAccess, Screen[None]):
             if ticket_id:
                 self.table.follow = ticket_id  # the cursor on the appeal just taken
                 self.reload(counts=True)
+                self._offer_dispatch(ticket_id)
 
         self.app.push_screen(IntakeScreen(), done)
+
+    def _offer_dispatch(self, ticket_id: int) -> None:
+        """After an intake: 立即派发？ — yes opens the dispatch dialog (with its
+        due-date preview); no leaves the cursor on the new ticket (issue 16).
+        Only for a ticket that can be dispatched now (not merged, not answered
+        directly) by someone who may dispatch it."""
+        from ..errors import StoreError
+        from .dialogs import ConfirmDialog, DispatchDialog, FormDialog
+
+        t = self.store.tickets.get(self.user, ticket_id)
+        if t.merged_into or not rules.allowed(rules.Action.DISPATCH, self.user.role, t.status):
+            return
+
+        def dispatch(dialog: FormDialog[int], department_id: int) -> None:
+            try:
+                done = self.store.tickets.dispatch(self.user, t.id, department_id, version=t.version)
+            except StoreError as exc:
+                dialog.show_error(str(exc))
+                return
+            dialog.dismiss(department_id)
+            self.notify(f"已派发 {done.number} 至 {done.department_name or ''}", markup=False)
+            self.table.follow = t.id
+            self.reload(counts=True)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.push_screen(DispatchDialog(t.appeal_type.value, title=f"派发 {t.number}", on_submit=dispatch))
+
+        self.app.push_screen(ConfirmDialog(f"立即派发 {t.number}？", f"{t.appeal_type.label} · {t.enterprise_name}\n"
+                                           "派发：选择承办单位；取消：留在新工单上，稍后再派", "派发"), answered)
 
     def action_toggle_mark(self) -> None:
         """Tag or untag the ticket under the cursor (for a bulk action)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -42,6 +42,7 @@ class QueueTab:
     sort: str = "received"  # the sort a tab opens with
     supporting: bool = False  # 协办: tickets the liaison's department supports, not leads
     pending: bool = False  # 待审批: the supervisor's pending 延期 / 超期退回 requests (screens/approvals.py)
+    saved: int | None = None  # a staff member's own saved filter (its id): filters and search come with it
 
 
 def _status_tab(status: Status, label: str | None = None) -> QueueTab:
@@ -142,6 +143,27 @@ class QueueFilters:
         if self.received_from or self.received_to:
             parts.append(f"受理 {self.received_from or '…'}～{self.received_to or '…'}")
         return " · ".join(parts) if parts else "无筛选"
+
+
+def filters_values(f: QueueFilters) -> dict[str, Any]:
+    """The filter bar as plain values (what a saved filter stores)."""
+    return {"department_id": f.department_id, "appeal_type": f.appeal_type, "source": f.source,
+            "received_from": f.received_from.isoformat() if f.received_from else None,
+            "received_to": f.received_to.isoformat() if f.received_to else None}
+
+
+def filters_from(values: dict[str, Any]) -> QueueFilters:
+    """A saved filter's values back as the filter bar (unknown or bad values are left out)."""
+    def day(v: Any) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(v) if isinstance(v, str) and v else None
+        except ValueError:
+            return None
+
+    dept = values.get("department_id")
+    return QueueFilters(department_id=dept if isinstance(dept, int) else None,
+                        appeal_type=values.get("appeal_type") or None, source=values.get("source") or None,
+                        received_from=day(values.get("received_from")), received_to=day(values.get("received_to")))
 
 
 # ---------------------------------------------------------------- the filter dialog

@@ -121,6 +121,7 @@ class PanelSnapshot:
     provisional_years: list[int] = field(default_factory=list)
     list_kind: str = "warned"  # the list whose rows were read
     pending: int = 0  # 待审批: 延期 / 超期退回 requests waiting (a supervisor's notice)
+    page: int = 0  # which page of the list on show (PgDn/PgUp)
 
     @property
     def warned_total(self) -> int:
@@ -132,26 +133,32 @@ class PanelSnapshot:
 
 
 def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_version: int,
-                     limit: int = LIST_LIMIT, list_kind: str = "warned") -> PanelSnapshot:
+                     limit: int = LIST_LIMIT, list_kind: str = "warned", page: int = 0) -> PanelSnapshot:
     """One consistent look at the warning ladder (runs in a worker thread).
 
     Counts come from indexed range counts (``level_counts``, ``panel_notices``);
     only the list on show (``list_kind``) is read row by row, bounded by
     ``limit``.  All reads run in one read transaction so the counts and the
-    list agree with each other.
+    list agree with each other.  ``page`` (from 0) lists rows
+    ``page * limit`` … ``(page + 1) * limit - 1`` of the list on show: the
+    rows before it are read and dropped, which stays cheap for the few
+    hundred to few thousand tickets a warning list holds.
     """
+    skip = max(page, 0) * limit
+    upto = skip + limit
     with store.read_snapshot():
         counts = store.warnings.level_counts(actor, now)
-        warned = store.warnings.warned_tickets(actor, now, limit=limit) if list_kind == "warned" else []
+        warned = store.warnings.warned_tickets(actor, now, limit=upto)[skip:] if list_kind == "warned" else []
         supervised = store.warnings.supervised_ids([w["id"] for w in warned])
-        notices = store.warnings.notices(actor, now, limit=limit)
+        notices = store.warnings.notices(actor, now, limit=upto)
         red_ids = store.warnings.red_ticket_ids(actor, now)
         pending = store.oversight.pending_count(actor) if actor is not None else 0
-        notice_tickets = {k: store.queue.by_ids(actor, ids) if k == list_kind else []
+        notice_tickets = {k: store.queue.by_ids(actor, list(ids)[skip:]) if k == list_kind else []
                           for k, (n, ids) in notices.items() if k != "part_late"}
         # a late part is listed under the supporting department that owes it
         # (市营商办 / 市纪委监委 supervise warned tickets only: no notices, no late parts)
-        late_parts = store.joint.late_parts(actor, now, limit) if list_kind == "part_late" and not is_oversight(actor) else []
+        late_parts = (store.joint.late_parts(actor, now, upto)[skip:]
+                      if list_kind == "part_late" and not is_oversight(actor) else [])
         today = local_date(now)
         # provisional due dates lie in a year no official schedule covers yet
         # (they all come after the official ones): one indexed probe, or none
@@ -188,7 +195,7 @@ def compute_snapshot(store: Store, actor: Staff | None, now: dt.datetime, data_v
         for p in late_parts]
     return PanelSnapshot(now, today, data_version, totals, departments, rows,
                          {k: n for k, (n, _) in notices.items()}, notice_rows, red_ids,
-                         provisional, years, list_kind, pending)
+                         provisional, years, list_kind, pending, page)
 
 
 class PanelTable(JumpTable):
@@ -214,6 +221,10 @@ class WarningsScreen(AppAccess, Screen[None]):
         Binding("right_square_bracket", "next_tab", "下一列表", id="warnings.next_tab"),
         Binding("left_square_bracket", "previous_tab", "上一列表", id="warnings.previous_tab"),
         Binding("r", "refresh", "立即刷新", id="warnings.refresh"),
+        # like the queue: PageDown/PageUp page the list (over the table's own
+        # scrolling); the count line names them, so the key bar keeps its room
+        Binding("pagedown", "next_page", "下一页", id="warnings.next_page", priority=True, show=False),
+        Binding("pageup", "previous_page", "上一页", id="warnings.previous_page", priority=True, show=False),
         Binding("escape", "back", "返回", id="warnings.back"),
     ]
 
@@ -240,6 +251,9 @@ class WarningsScreen(AppAccess, Screen[None]):
         self._flash: dict[int, float] = {}  # ticket id → monotonic time the highlight ends
         self.refreshes = 0  # snapshots requested (for tests and the benchmark)
         self.list_kind = "warned"
+        self.list_page = 0  # page of the list on show, from 0
+        self.list_limit = LIST_LIMIT
+        self._list_total = 0
         self._list_rows: list[PanelRow] = []
         self._narrow: bool | None = None
         self._layout_width = 0
@@ -339,6 +353,10 @@ class WarningsScreen(AppAccess, Screen[None]):
             return False
         if action == "supervise" and self.list_kind != "warned":
             return None
+        if action == "next_page" and (self.list_page + 1) * self.list_limit >= self._list_total:
+            return None  # greyed: nothing beyond this page
+        if action == "previous_page" and self.list_page == 0:
+            return None
         return True
 
     # -- the live loop ------------------------------------------------------------------
@@ -378,7 +396,8 @@ class WarningsScreen(AppAccess, Screen[None]):
         with self._store_lock:
             if self.snapshot_store is None:
                 self.snapshot_store = self._worker_store()
-            snap = compute_snapshot(self.snapshot_store, self.user, now, version, list_kind=self.list_kind)
+            snap = compute_snapshot(self.snapshot_store, self.user, now, version, self.list_limit,
+                                    self.list_kind, self.list_page)
         self.post_message(self.SnapshotReady(token, snap))
 
     @on(SnapshotReady)
@@ -459,15 +478,20 @@ class WarningsScreen(AppAccess, Screen[None]):
         bodies = " · ".join(f"{b} {n:,}" for b, n in snap.by_body().items())
         shown = len(self._list_rows)
         total = snap.warned_total if self.list_kind == "warned" else snap.notices.get(self.list_kind, 0)
+        if total != self._list_total:
+            self._list_total = total
+            self.refresh_bindings()
         # what is listed comes first: at 80 columns the tail of the line is cut
-        more = f"列出前 {shown:,} 件（共 {total:,} 件） · " if total > shown else ""
+        first = snap.page * self.list_limit + 1
+        more = (f"列出第 {first:,}–{first + shown - 1:,} 件（共 {total:,} 件，PgDn/PgUp 翻页） · " if shown and total > shown
+                else f"第 {snap.page + 1} 页无工单（共 {total:,} 件） · " if not shown and snap.page else "")
         tail = "" if self._narrow else " · 数据变化约 1 秒内自动刷新"
         self.query_one("#panel-status", Static).update(
             f"{more}最后更新 {snap.now:%m-%d %H:%M:%S} · 督办：{bodies}{tail}")
 
     def _show_list(self, snap: PanelSnapshot) -> None:
-        if snap.list_kind != self.list_kind:
-            return  # a snapshot asked before the tab changed: its rows are of another list
+        if snap.list_kind != self.list_kind or snap.page != self.list_page:
+            return  # a snapshot asked before the tab or page changed: its rows are of another list
         rows = snap.warned if self.list_kind == "warned" else snap.notice_rows.get(self.list_kind, [])
         self._list_rows = rows
         table = self.list_table
@@ -522,6 +546,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         if kind == self.list_kind:
             return
         self.list_kind = kind
+        self.list_page = 0
         # only the list on show is read row by row: fetch this one now
         self.list_table.clear()
         self._list_rows = []
@@ -536,6 +561,26 @@ class WarningsScreen(AppAccess, Screen[None]):
     def action_previous_tab(self) -> None:
         """Show the previous list."""
         self.query_one("#panel-tabs", Tabs).action_previous_tab()
+
+    def _turn_page(self, step: int) -> None:
+        page = max(self.list_page + step, 0)
+        if page == self.list_page:
+            return
+        self.list_page = page
+        self.list_table.clear()
+        self._list_rows = []
+        self.refresh_bindings()
+        if self.watcher is not None:
+            self.request_snapshot()
+
+    def action_next_page(self) -> None:
+        """The next page of the list (LIST_LIMIT tickets a page)."""
+        if (self.list_page + 1) * self.list_limit < self._list_total:
+            self._turn_page(1)
+
+    def action_previous_page(self) -> None:
+        """The previous page of the list."""
+        self._turn_page(-1)
 
     def action_refresh(self) -> None:
         """Recount now, whatever changed."""
