@@ -181,11 +181,8 @@ class ApprovalsPanel(AppAccess, Vertical):
 
     @work(thread=True, exclusive=True, group="approvals-decide", exit_on_error=False)
     def _run_decision(self, request: PendingRequest, approve: bool, reason: str) -> tuple[Ticket, bool]:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             return store.oversight.decide(self.user, request, approve, reason), approve
-        finally:
-            store.disconnect()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A decision's outcome: close the dialog and tell the queue, or show why not."""

@@ -253,13 +253,10 @@ class AssessmentScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="assessment", exit_on_error=False)
     def _assess(self, token: int, start: dt.date, end: dt.date, now: dt.datetime, center: str | None) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             t0 = time.perf_counter()
             a = reports.assess(store, start, end, now, center)
             seconds = time.perf_counter() - t0
-        finally:
-            store.disconnect()
         self.post_message(self.Computed(token, a, seconds))
 
     @on(Computed)
@@ -489,12 +486,9 @@ class AssessmentScreen(AppAccess, Screen[None]):
     @work(thread=True, exclusive=True, group="assessment-drill", exit_on_error=False)
     def _drill(self, title: str, dept: int | None, metric: str, start: dt.date, end: dt.date, now: dt.datetime,
                center: str | None) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             ids = reports.drill(store, dept, metric, start, end, now, center)
             tickets = store.queue.by_ids(self.user, ids[:DRILL_LIMIT])
-        finally:
-            store.disconnect()
         self.post_message(self.Drilled(title, tickets, len(ids)))
 
     @on(Drilled)

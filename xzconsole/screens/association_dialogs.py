@@ -62,11 +62,8 @@ class MemberPickerDialog(AppAccess, FormDialog[int]):
 
     @work(thread=True, exclusive=True, group="member-picker", exit_on_error=False)
     def _find(self, text: str) -> list[Enterprise]:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             return store.directory.find(text, limit=20)
-        finally:
-            store.disconnect()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The search's answer (or its failure), handled once here."""

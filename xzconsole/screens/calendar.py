@@ -226,20 +226,14 @@ class ScheduleDialog(AppAccess, ModalScreen["int | None"]):
 
     @work(thread=True, exclusive=True, group="schedule", exit_on_error=False)
     def _preview(self, text: str, schedule: YearSchedule) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             moved = store.schedules.preview(schedule)
-        finally:
-            store.disconnect()
         self.post_message(self.Previewed(text, moved))
 
     @work(thread=True, exclusive=True, group="schedule", exit_on_error=False)
     def _load(self, text: str) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             moved = store.schedules.load(self.user, YearSchedule.from_toml(text))
-        finally:
-            store.disconnect()
         self.post_message(self.Loaded(moved))
 
     @on(Previewed)

@@ -596,11 +596,8 @@ class KnowledgeAnswerDialog(AppAccess, FormDialog[tuple[str, int | None]]):
     def _find(self, words: str) -> list[KnowledgeEntry]:
         """Rank entries in a worker, on a connection of its own (a big knowledge
         base takes several substring scans)."""
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             return store.knowledge.suggest(words, limit=8)  # the same ranking as the intake form
-        finally:
-            store.disconnect()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "kb-dialog":

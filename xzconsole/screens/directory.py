@@ -153,11 +153,8 @@ class DirectoryScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="directory-page", exit_on_error=False)
     def _load(self, token: int, words: str, district: str | None, after: Key | None) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             hits = store.directory.search(self.user, words, limit=PAGE_SIZE + 1, after=after, district=district)
-        finally:
-            store.disconnect()
         self.post_message(self.PageLoaded(token, hits[:PAGE_SIZE], len(hits) > PAGE_SIZE))
 
     @on(PageLoaded)

@@ -93,11 +93,8 @@ class PickDialog(AppAccess, FormDialog[tuple[P, str]], Generic[P]):
 
     @work(thread=True, exclusive=True, group="pick", exit_on_error=False)
     def _find(self, token: int, words: str) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             items = self.finder(store, words)
-        finally:
-            store.disconnect()
         self.post_message(self.Found(token, items))
 
     @on(Found)

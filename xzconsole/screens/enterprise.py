@@ -225,15 +225,12 @@ class EnterpriseScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="enterprise-load", exit_on_error=False)
     def _load(self, token: int) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             with store.read_snapshot():
                 profile = store.directory.profile(self.user, self.enterprise_id)
                 eid = stored_id(profile.enterprise)
                 pages = {tab: self._reader(store, tab)(self.user, eid) for tab, _, _ in TABS}
                 grants = (store.grants.for_record(self.user, eid), store.grants.total())
-        finally:
-            store.disconnect()
         self.post_message(self.Loaded(token, profile, pages, grants))
 
     @staticmethod
@@ -245,11 +242,8 @@ class EnterpriseScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="enterprise-more", exit_on_error=False)
     def _load_more(self, token: int, tab: str, after: Key) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             rows, key = self._reader(store, tab)(self.user, self.enterprise_id, after=after)
-        finally:
-            store.disconnect()
         self.post_message(self.More(token, tab, rows, key))
 
     @on(Loaded)

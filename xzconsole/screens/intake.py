@@ -257,11 +257,8 @@ class IntakeScreen(AppAccess, Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="intake-enterprises", exit_on_error=False)
     def _find_enterprises(self, text: str, exact: bool) -> tuple[str, bool, list[Enterprise]]:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             return text, exact, store.directory.find(text, limit=8)
-        finally:
-            store.disconnect()
 
     def _show_enterprises(self, text: str, exact: bool, found: list[Enterprise]) -> None:
         self._enterprises = found
@@ -356,11 +353,8 @@ class IntakeScreen(AppAccess, Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="intake-knowledge", exit_on_error=False)
     def _suggest(self, text: str) -> list[KnowledgeEntry]:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             return store.knowledge.suggest(text, limit=5)
-        finally:
-            store.disconnect()
 
     def _show_knowledge(self, entries: list[KnowledgeEntry]) -> None:
         self._knowledge = entries
@@ -485,8 +479,7 @@ class IntakeScreen(AppAccess, Screen[int | None]):
     def _save(self, intake: TicketIntake, merge_into: int | None, entry: KnowledgeEntry | None) -> tuple[Ticket, str | None]:
         from ..store import StoreError
 
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             ticket = store.tickets.accept(self.user, intake, merge_into=merge_into)
             if entry is None:
                 return ticket, None
@@ -496,8 +489,6 @@ class IntakeScreen(AppAccess, Screen[int | None]):
             except StoreError as exc:  # the appeal is in; say why the answer was not sent
                 return ticket, str(exc)
             return answered, None
-        finally:
-            store.disconnect()
 
     def _saved(self, ticket: Ticket, problem: str | None) -> None:
         self._saving = False

@@ -227,11 +227,8 @@ class KnowledgeScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="knowledge-search", exit_on_error=False)
     def _find(self, token: int, words: str) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             entries = store.knowledge.search(words, limit=RESULT_LIMIT)
-        finally:
-            store.disconnect()
         self.post_message(self.Found(token, entries))
 
     @on(Found)

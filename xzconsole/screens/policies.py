@@ -379,8 +379,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
     @work(thread=True, exclusive=True, group="policy-page", exit_on_error=False)
     def _load(self, token: int, words: str, filters: pol.PolicyFilter, offset: int, mode: str = "",
               department: str = "") -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             if mode:
                 # the review lists: a department's drafts, or those submitted to the center
                 listed = store.library.department_policies(department) if mode == "mine" else store.library.review_queue()
@@ -392,8 +391,6 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
                 # the count of a filter alone is one indexed count; with words the
                 # page says "more" instead of counting every match
                 total = None if pol.split_terms(words) else store.library.count(filters)
-        finally:
-            store.disconnect()
         self.post_message(self.PageLoaded(token, hits[:PAGE_SIZE], len(hits) > PAGE_SIZE, total))
 
     @on(PageLoaded)

@@ -417,11 +417,8 @@ class QueueScreen(AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
     def _fetch_approvals(self, token: int, f: TicketFilter) -> None:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             requests = store.oversight.pending_requests(self.user, f)
-        finally:
-            store.disconnect()
         self.post_message(self.ApprovalsLoaded(token, requests))
 
     @on(ApprovalsLoaded)

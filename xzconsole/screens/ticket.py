@@ -470,11 +470,8 @@ class TicketScreen(JointActions):
 
     @work(thread=True, exclusive=True, group="ticket-action", exit_on_error=False)
     def _act(self, call: Callable[[Store, int], Ticket], version: int) -> Ticket:
-        store = self._worker_store()
-        try:
+        with self.console_app.readers.reader() as store:
             return call(store, version)
-        finally:
-            store.disconnect()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "ticket-action" or self._pending is None:
