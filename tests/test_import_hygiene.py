@@ -48,3 +48,19 @@ def test_sql_only_in_the_store():
             if needle in text:
                 offenders.append(f"{path.relative_to(PACKAGE.parent)}: {needle}")
     assert offenders == [], "SQL (or sqlite3) outside store.py / areas/: move it behind a store area method"
+
+
+def test_the_console_starts_without_loading_the_pinyin_dictionaries():
+    """pypinyin's phrase dictionaries cost ≈120 ms and ≈20 MB: opening the
+    console must not pay them (issue 11); the first pinyin search does."""
+    code = (
+        "import json, sys\n"
+        "import xzconsole.app\n"
+        "from xzconsole import pinyin_keys\n"
+        "before = 'pypinyin' in sys.modules\n"
+        "ok = pinyin_keys.matches('rsj', '市人社局')\n"
+        "print(json.dumps([before, ok]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True]

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import functools
 
-from pypinyin import Style, lazy_pinyin
-
 
 @functools.lru_cache(maxsize=4096)
 def keys(name: str) -> tuple[str, str]:
     """``(full pinyin, initials)`` of ``name``: ``市人社局`` → ``("shirenshiju", "srsj")``.
-    Characters that are not Chinese are kept (lower-cased) in both."""
+    Characters that are not Chinese are kept (lower-cased) in both.
+
+    pypinyin is imported here, on the first search, not with the console:
+    loading its phrase dictionaries costs ≈120 ms and ≈20 MB, which the
+    start-up to the first queue page (issue 11) must not pay."""
+    from pypinyin import Style, lazy_pinyin
     syllables = [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="default") if s.strip()]
     return "".join(syllables), "".join(s[0] for s in syllables if s)
 
