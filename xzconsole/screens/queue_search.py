@@ -1,0 +1,121 @@
+"""The queue's narrowing: the search line (filter as you type), the filter
+dialog (``f``), the center Select (``c``) and the sort (``s``) — each asks
+for the first page again (:meth:`~.queue_pages.QueuePages.reload`)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.timer import Timer
+from textual.widgets import Input, Select
+
+from .base import stored_id
+from .queue_filters import FilterDialog, QueueFilters
+from .queue_pages import SORT_LABELS, QueuePages
+
+#: seconds of no typing before the search line filters the queue (issue 16: filter as you type)
+SEARCH_DEBOUNCE = 0.25
+
+SORT_ORDER = ("received", "due", "warning")
+
+
+class QueueSearch(QueuePages):
+    """The search line, the filters, the center and the sort."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._live_search: Timer | None = None  # the pending search while typing (debounced)
+
+    def action_cycle_sort(self) -> None:
+        """Sort by received time, due date or warning, in turn."""
+        self.sort = SORT_ORDER[(SORT_ORDER.index(self.sort) + 1) % len(SORT_ORDER)]
+        self.reload(counts=False)
+        self.notify(f"排序：{SORT_LABELS[self.sort]}" + ("（无办理期限的排在最后）" if self.sort != "received" else ""),
+                    markup=False, timeout=3)
+
+    def action_filters(self) -> None:
+        """Narrow by department, appeal type, source and date range."""
+        depts = None if self.is_liaison else [(d.short_name, stored_id(d)) for d in self.store.departments()]
+
+        def done(result: QueueFilters | None) -> None:
+            if result is not None:
+                self.filters = result
+                self.reload(counts=True)
+
+        self.app.push_screen(FilterDialog(self.filters, depts), done)
+
+    def show_department(self, department_id: int) -> None:
+        """Narrow the queue to one department's tickets (the palette's 单位 entries)."""
+        if self.is_liaison:
+            return
+        self.filters = QueueFilters(department_id=department_id)
+        self.reload(counts=True)
+        self.table.focus()
+
+    def action_choose_center(self) -> None:
+        """Pick the center whose tickets are shown (全部中心: every center)."""
+        select = self.query_one("#queue-center", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def show_center(self, center: str | None) -> None:
+        """Show one center's tickets (its full name), or every center's (None)."""
+        self.query_one("#queue-center", Select).value = center if center is not None else Select.NULL
+
+    @on(Select.Changed, "#queue-center")
+    def _center_changed(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.NULL else str(event.value)
+        if value != self.center:
+            self.center = value
+            self.reload(counts=True)
+        self.table.focus()
+
+    # -- search --------------------------------------------------------------------------
+    def action_search(self) -> None:
+        """Open the search line."""
+        box = self.query_one("#queue-search", Input)
+        box.add_class("-open")
+        box.focus()
+
+    def apply_search(self, text: str) -> None:
+        """Search for ``text`` (empty: no search) within the current tab and filters."""
+        self.search_text = text.strip()
+        self.reload(counts=True)
+
+    @on(Input.Changed, "#queue-search")
+    def _search_typed(self, event: Input.Changed) -> None:
+        """Filter as you type: the search runs once typing pauses for
+        :data:`SEARCH_DEBOUNCE` seconds (each keystroke restarts the wait), on
+        the same path as Enter; focus stays in the search line."""
+        self._cancel_live_search()
+        if event.value.strip() != self.search_text:
+            self._live_search = self.set_timer(SEARCH_DEBOUNCE, self._run_live_search, name="queue-live-search")
+
+    def _run_live_search(self) -> None:
+        self._live_search = None
+        text = self.query_one("#queue-search", Input).value
+        if text.strip() != self.search_text:
+            self.apply_search(text)
+
+    def _cancel_live_search(self) -> None:
+        if self._live_search is not None:
+            self._live_search.stop()
+            self._live_search = None
+
+    @on(Input.Submitted, "#queue-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self._cancel_live_search()
+        self.apply_search(event.value)
+        if not event.value.strip():
+            event.input.remove_class("-open")
+        self.table.focus()
+
+    def action_clear_search(self) -> None:
+        """Esc: clear the search and close the search line."""
+        box = self.query_one("#queue-search", Input)
+        if box.has_focus or box.has_class("-open"):
+            box.value = ""
+            self._cancel_live_search()
+            box.remove_class("-open")
+            self.table.focus()
+            if self.search_text:
+                self.apply_search("")
