@@ -92,7 +92,7 @@ class QueuePages(AppAccess, Screen[None]):
         self.total: int | None = None
         self.marked: dict[int, Ticket] = {}
         self.searching = False
-        self.loading = False
+        self._set_loading(False)
         self.bulk_running = False
         self._token = 0  # bumps with every page asked for: older answers are dropped
         self._count_token = 0  # bumps whenever the counts' question (filters, search) changes
@@ -119,6 +119,16 @@ class QueuePages(AppAccess, Screen[None]):
     @property
     def page_number(self) -> int:
         return len(self.page_keys)
+
+    def _set_loading(self, loading: bool) -> None:
+        """``self.loading``: a page (or the 待审批 list) is being read.
+
+        It is Textual's ``Widget.loading``, a reactive that repaints the
+        whole screen whenever it changes — twice per page change, every
+        widget of the screen, for nothing on show (this console draws no
+        spinner: :meth:`~.base.AppAccess.set_loading`).  So it is set
+        without the watchers and the repaint."""
+        self.set_reactive(Screen.loading, loading)
 
     def _data_signature(self) -> tuple[int, int]:
         """Changes when anyone commits: another connection (``PRAGMA
@@ -182,7 +192,7 @@ class QueuePages(AppAccess, Screen[None]):
         # would cost a second.
         f = self.current_filter()
         self._token += 1
-        self.loading = True
+        self._set_loading(True)
         self.searching = bool(f.search)
         if self.searching:
             self._update_status()
@@ -196,7 +206,7 @@ class QueuePages(AppAccess, Screen[None]):
     def _page_ready(self, tickets: list[Ticket], next_key: QueueKey | None,
                     levels: dict[int, WarningLevel] | None = None) -> None:
         self.searching = False
-        self.loading = False
+        self._set_loading(False)
         if self._slow_timer is not None:  # the page came in time: no "载入中…" (and no repaint for it)
             self._slow_timer.stop()
             self._slow_timer = None
@@ -273,7 +283,7 @@ class QueuePages(AppAccess, Screen[None]):
     # -- the 待审批 tab (screens/approvals.py) ----------------------------------------------
     def _load_approvals(self) -> None:
         self._token += 1
-        self.loading = True
+        self._set_loading(True)
         self._fetch_approvals(self._token, self.current_filter())
 
     @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
@@ -286,7 +296,7 @@ class QueuePages(AppAccess, Screen[None]):
     def _on_approvals_loaded(self, message: ApprovalsLoaded) -> None:
         if message.token != self._token:
             return
-        self.loading = False
+        self._set_loading(False)
         panel = self.query_one(ApprovalsPanel)
         panel.show(message.requests)
         if self.app.screen is self and not self.query_one("#queue-search", Input).has_focus:
@@ -324,7 +334,7 @@ class QueuePages(AppAccess, Screen[None]):
         """Errors of every worker of this screen are reported here, once."""
         if event.state is WorkerState.ERROR:
             self.searching = False
-            self.loading = False
+            self._set_loading(False)
             self.bulk_running = False
             for bar in self.query("#queue-progress"):
                 bar.remove_class("-running")
@@ -361,21 +371,23 @@ class QueuePages(AppAccess, Screen[None]):
             text += f" · 已标记 {len(self.marked)} 件"
         if self.bulk_running:
             text += " · 批量处理中…"
-        status.update(text)
+        # one row, the screen's width (app.tcss): a new text never moves another widget, so no relayout
+        # of the whole screen (a page change paid one for the status line and one for the preview)
+        status.update(text, layout=False)
 
     def _update_preview(self) -> None:
         t = self.table.current_ticket()
         preview = self.query_one("#queue-preview", Static)
         badge = self.query_one("#queue-badge", WarningBadge)
         if t is None:
-            preview.update("")
+            preview.update("", layout=False)
             badge.level, badge.today = WarningLevel.NONE, False
             return
         level = self.table.level_of(t.id)
         badge.level = level
         badge.today = t.awaiting_reply and due_today(t.due_date, self.clock.today(), level)
         text = literal(f"{t.appeal_type.label}｜{t.title or t.content}")
-        preview.update(text)
+        preview.update(text, layout=False)  # one row, 1fr wide: no relayout (as the status line)
 
     def refresh_calendar_status(self) -> None:
         """The header's calendar mark (a small query; repeated after each reload)."""

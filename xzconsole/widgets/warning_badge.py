@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.cells import cell_len
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -52,6 +53,7 @@ class WarningBadge(Static):
         super().__init__("", id=id, classes=classes, markup=False)
         self.set_reactive(WarningBadge.level, level)
         self.set_reactive(WarningBadge.today, today)
+        self._cells = -1  # the width of the text shown (none yet)
 
     def on_mount(self) -> None:
         self._refresh_badge()
@@ -68,4 +70,11 @@ class WarningBadge(Static):
         severity = severity_class(self.level, self.today)
         if severity:
             self.add_class(severity)
-        self.update(badge_text(self.level, self.today))
+        text = badge_text(self.level, self.today)
+        # the badge is as wide as its text, so a new width lays the screen out again; but every
+        # badge is as wide as every other (symbol, space, four characters): only appearing or
+        # going changes it.  (Moving the queue's cursor or page from one level to another
+        # relaid out the whole screen each time.)
+        cells = cell_len(text)
+        self.update(text, layout=cells != self._cells)
+        self._cells = cells
