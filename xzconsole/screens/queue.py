@@ -253,7 +253,7 @@ class QueueScreen(AppAccess, Screen[None]):
         self._calendar_due = True
         if not self._show_first_page_now():
             self.reload(counts=True)
-        self.table.focus()
+        self.set_focus(self.table)  # now, not after the first paint (focus() waits a turn: every cell rendered twice)
         self.set_interval(POLL_SECONDS, self._poll, name="queue-poll")
 
     def _show_first_page_now(self) -> bool:
