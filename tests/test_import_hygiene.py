@@ -93,3 +93,25 @@ def test_the_console_opens_on_its_first_page_without_pydantic(store, staff):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=PACKAGE.parent)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [[ticket.number], []]
+
+
+def test_widgets_loaded_after_start_up_still_speak_chinese():
+    """The console no longer loads TextArea (and its syntax machinery),
+    RadioSet or SelectionList to start (issue 11): each is translated when
+    Textual first loads it, before any screen subclasses or creates one."""
+    code = (
+        "import json, sys\n"
+        "import xzconsole.app, xzconsole.screens.queue\n"
+        "from xzconsole.widgets.chinese import DESCRIPTIONS\n"
+        "before = [m for m in ('textual.widgets._text_area', 'textual.widgets._radio_set',\n"
+        "          'textual.widgets._selection_list') if m in sys.modules]\n"
+        "from textual.widgets import RadioSet, SelectionList, TextArea\n"
+        "class Answer(TextArea):\n"
+        "    pass\n"
+        "shown = [b.description for cls in (TextArea, RadioSet, SelectionList, Answer)\n"
+        "         for bs in cls._merged_bindings.key_to_bindings.values() for b in bs]\n"
+        "print(json.dumps([before, [d for d in shown if d in DESCRIPTIONS], '上移' in shown]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], [], True]
