@@ -116,6 +116,8 @@ def show_pending(app: App[object]) -> None:
 class QueueScreen(AppAccess, Screen[None]):
     """Tabs of saved filters over one page of tickets."""
 
+    # the table has the focus from the first paint (Textual's default would focus the tabs, then lose it)
+    AUTO_FOCUS = "#queue-table"
     BINDINGS = [
         Binding("o", "open_ticket", "打开", id="queue.open"),
         Binding("slash", "search", "搜索", id="queue.search"),
@@ -276,7 +278,11 @@ class QueueScreen(AppAccess, Screen[None]):
         self._count_token += 1
         self._counts_due = True
         self.total = None
+        # the header's calendar mark too (the calendar is built for the warning levels anyway, and
+        # the open-ticket index answers in a millisecond): the header is laid out once, not twice
+        self._calendar_due = False
         self._page_ready(tickets, key)
+        self.refresh_calendar_status()
         self._update_filter_bar()
         return True
 
