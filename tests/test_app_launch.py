@@ -66,3 +66,31 @@ async def test_a_page_sizes_the_table_at_once(store, staff, clock):
         table.show(tickets[:2], {}, clock.today())
         assert table.virtual_size.height == 2 + 1  # two rows and the header, before any idle
         assert table.virtual_size.width == sum(c.get_render_width(table) for c in table.columns.values())
+
+
+async def test_the_places_rules_come_with_the_first_other_screen(store, staff, clock):
+    """The queue is styled by app.tcss alone; places.tcss (every other
+    screen's rules) is read as the first other screen is pushed, and styles it."""
+    from xzconsole.app import PLACES_CSS_PATH
+
+    app = XzApp(str(store.path), "clerk", clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not app.stylesheet.has_source(PLACES_CSS_PATH, "")
+        await pilot.press("f3")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "WarningsScreen"
+        assert app.stylesheet.has_source(PLACES_CSS_PATH, "")
+        levels = app.screen.query_one("#panel-levels")
+        assert levels.styles.height is not None and levels.styles.height.value == 3  # WarningsScreen #panel-levels
+
+
+async def test_the_wall_is_styled_from_its_first_screen(store, staff, clock):
+    from xzconsole.app import PLACES_CSS_PATH, WallApp
+
+    app = WallApp(str(store.path), "clerk", clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert type(app.screen).__name__ == "WarningsScreen"
+        assert app.stylesheet.has_source(PLACES_CSS_PATH, "")
+        assert app.screen.query_one("#panel-levels").styles.height.value == 5  # WarningsScreen.-wall #panel-levels
