@@ -139,8 +139,11 @@ async def main():
         out["start_s"] = PAINTED["t"]
         out["start_rss_mb"] = rss_mb()
         q = app.screen
-        heavy = [m for m in ("openpyxl", "holidays", "numpy", "xzconsole.services.reports") if sys.modules.get(m)]
+        heavy = [m for m in ("openpyxl", "holidays", "numpy", "pydantic", "xzconsole.services.reports") if sys.modules.get(m)]
         out["heavy_modules_at_start"] = heavy
+        if {start_only!r}:
+            print(json.dumps(out))
+            return
         t = time.perf_counter()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -258,6 +261,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pages", type=int, default=400)
     ap.add_argument("--search", default="路灯")
+    ap.add_argument("--start-only", action="store_true",
+                    help="measure only the launch (both apps), not paging, filters, search or place keys")
     ap.add_argument("--no-compile", action="store_true",
                     help="do not compile xzconsole's bytecode first (measure a launch that compiles every module)")
     a = ap.parse_args()
@@ -280,7 +285,7 @@ def main() -> int:
     for i in range(a.runs):
         minimal.append(run_child(MINIMAL.format(root=str(ROOT))))
         console.append(run_child(CONSOLE.format(root=str(ROOT), db=db, login=a.login, now=a.now, pages=a.pages,
-                                                search=a.search)))
+                                                search=a.search, start_only=a.start_only)))
         print(f"run {i + 1}/{a.runs} done", file=sys.stderr, flush=True)
 
     def m(rows: list[dict], key: str) -> float:
@@ -289,13 +294,15 @@ def main() -> int:
     ms = lambda s: f"{s * 1000:8.1f} ms"  # noqa: E731
     base_start, base_rss, base_swap = m(minimal, "start_s"), m(minimal, "start_rss_mb"), m(minimal, "swap100_s")
     start, rss = m(console, "start_s"), m(console, "start_rss_mb")
-    early, deep = m(console, "page_early_s"), m(console, "page_deep_s")
     print(f"database: {db}  runs: {a.runs}  (medians)  bytecode: {'as found' if a.no_compile else 'compiled first'}")
     print(f"heavy modules imported at start-up: {console[-1]['heavy_modules_at_start'] or 'none'}")
     print(f"{'minimal app: launch → empty DataTable':45}{ms(base_start)}   peak {base_rss:7.1f} MB")
     print(f"{'console: launch → first queue page':45}{ms(start)}   peak {rss:7.1f} MB")
     print(f"{'  ratio (aim ≤ 1.5)':45}{start / base_start:8.2f} ×     {rss / base_rss:7.2f} ×")
     print(f"{'bare DataTable: swap 100 rows':45}{ms(base_swap)}")
+    if a.start_only:
+        return 0
+    early, deep = m(console, "page_early_s"), m(console, "page_deep_s")
     print(f"{'console: page change near page 1':45}{ms(early)}   ratio to bare swap {early / base_swap:5.2f} × (aim ≤ 1.2)")
     print(f"{'console: page change at page ' + str(console[-1]['reached_page']):45}{ms(deep)}   ratio to page 1 {deep / early:5.2f} × (aim ≤ 1.2)")
     print(f"{'console: page back (from the key stack)':45}{ms(m(console, 'back_s'))}")

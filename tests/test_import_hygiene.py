@@ -64,3 +64,54 @@ def test_the_console_starts_without_loading_the_pinyin_dictionaries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=PACKAGE.parent)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True]
+
+
+def test_the_console_opens_on_its_first_page_without_pydantic(store, staff):
+    """pydantic, its validators and the models built on it cost ≈50 ms and
+    ≈8 MB of the launch (issue 11): starting the console — importing it,
+    opening the store, identifying the clerk, showing the first queue page —
+    must not import them (they load with the first form or import that
+    validates input)."""
+    from xzconsole.models import TicketIntake
+
+    ticket = store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="投诉", enterprise_name="徐州恒达机械有限公司", content="稳岗返还未到账"))
+    code = (
+        "import asyncio, json, sys\n"
+        "from xzconsole.app import XzApp\n"
+        "from xzconsole.clock import FixedClock\n"
+        "async def main():\n"
+        f"    app = XzApp({str(store.path)!r}, 'clerk', FixedClock('2026-11-26T10:00:00+08:00'))\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        table = app.screen.query_one('#queue-table')\n"
+        "        numbers = [t.number for t in table.tickets]\n"
+        "        loaded = [m for m in ('pydantic', 'xzconsole.models.validated') if m in sys.modules]\n"
+        "    print(json.dumps([numbers, loaded]))\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[ticket.number], []]
+
+
+def test_widgets_loaded_after_start_up_still_speak_chinese():
+    """The console no longer loads TextArea (and its syntax machinery),
+    RadioSet or SelectionList to start (issue 11): each is translated when
+    Textual first loads it, before any screen subclasses or creates one."""
+    code = (
+        "import json, sys\n"
+        "import xzconsole.app, xzconsole.screens.queue\n"
+        "from xzconsole.widgets.chinese import DESCRIPTIONS\n"
+        "before = [m for m in ('textual.widgets._text_area', 'textual.widgets._radio_set',\n"
+        "          'textual.widgets._selection_list') if m in sys.modules]\n"
+        "from textual.widgets import RadioSet, SelectionList, TextArea\n"
+        "class Answer(TextArea):\n"
+        "    pass\n"
+        "shown = [b.description for cls in (TextArea, RadioSet, SelectionList, Answer)\n"
+        "         for bs in cls._merged_bindings.key_to_bindings.values() for b in bs]\n"
+        "print(json.dumps([before, [d for d in shown if d in DESCRIPTIONS], '上移' in shown]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], [], True]

@@ -71,6 +71,9 @@ if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not 
 EXIT_OK = 0
 EXIT_NOTHING = 2
 
+#: the rules of every screen and dialog but the queue: read when the first of them is pushed (issue 11)
+PLACES_CSS_PATH = str(Path(__file__).with_name("places.tcss"))
+
 
 class HelpScreen(ModalScreen[None]):
     """F1: every key of the screen underneath, with what it does."""
@@ -182,6 +185,8 @@ class XzApp(App[int]):
         self.terminal_guard = TerminalGuard()
         #: the words last searched for in the policy library (kept across F2 → F4)
         self.policy_words = ""
+        #: whether a screen pushed now needs places.tcss (every one but the queue the console opens on)
+        self._places_css_on_push = False
 
     # -- running, and leaving when the terminal goes ---------------------------------
     def get_driver_class(self) -> type[Driver]:
@@ -282,11 +287,23 @@ class XzApp(App[int]):
         if self.wall:
             from .screens.warnings import WarningsScreen
 
+            self._places_css_on_push = True
             self.push_screen(WarningsScreen(wall=True))
             return
         from .screens.queue import QueueScreen
 
-        self.push_screen(QueueScreen())
+        self.push_screen(QueueScreen())  # styled by app.tcss alone
+        self._places_css_on_push = True
+
+    def _load_screen_css(self, screen: Screen[Any]) -> None:
+        """Before Textual styles a screen being pushed: the rules of the
+        places (places.tcss) come with the first screen other than the queue
+        — a ticket, a dialog, F3–F11, the palette.  Parsing them at launch
+        cost ≈10 ms of the first queue page (issue 11); read now, the
+        stylesheet parses just that file (the others stay parsed)."""
+        if self._places_css_on_push and not self.stylesheet.has_source(PLACES_CSS_PATH, ""):
+            self.stylesheet.read(PLACES_CSS_PATH)
+        super()._load_screen_css(screen)
 
     def on_unmount(self) -> None:
         if self._readers is not None:

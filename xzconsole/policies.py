@@ -26,11 +26,14 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import RowError
-from .models import Policy, PolicyKind, PolicyLevel, PolicyStatus, validate_phone
+from .models import PolicyKind, PolicyLevel, PolicyStatus, validate_phone
 from .workdays import WorkCalendar
+
+if TYPE_CHECKING:  # types only: the pydantic models load when first used, not with the console (issue 11)
+    from .models import Policy
 
 # ---------------------------------------------------------------- search terms
 

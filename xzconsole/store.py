@@ -51,10 +51,11 @@ from .errors import (
     StaleTicket,
     StoreError,
 )
-from .models import Association, Center, Department
+from .models import Center, Department
 from .workdays import WorkCalendar, YearSchedule
 
 if TYPE_CHECKING:  # the areas' modules are imported when an area is first used (below)
+    from .models import Association  # pydantic: loaded when first read, not with the console
     from .areas.associations import AssociationsArea
     from .areas.collection import CollectionArea
     from .areas.comments import CommentOrders, CommentsArea
@@ -641,6 +642,8 @@ class Store:
         return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0])
 
     def association_list(self) -> list[Association]:
+        from .models import Association
+
         rows = self.q("SELECT * FROM associations ORDER BY id")
         return [Association.model_validate({**dict(r), "categories": json.loads(r["categories"])}) for r in rows]
 

@@ -17,12 +17,15 @@ import sqlite3
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
 from ..clock import Clock
 from ..errors import PermissionDenied
-from ..models import Association, Center, Department, Role, Staff, Status
+from ..models import Center, Role, Staff, Status
 from ..workdays import WorkCalendar, YearSchedule
+
+if TYPE_CHECKING:  # types only: the pydantic models load when first used, not with the console (issue 11)
+    from ..models import Association, Department
 
 def _data_dir() -> Path:
     """Where the reference data lives: $XZCONSOLE_DATA; ``data/`` beside the

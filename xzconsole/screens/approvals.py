@@ -29,9 +29,9 @@ from textual.worker import Worker, WorkerState
 
 from ..textsafe import literal, plain
 from .base import AppAccess
-from .dialogs import ConfirmDialog, FormDialog, ReasonDialog
 
-if TYPE_CHECKING:  # types only
+if TYPE_CHECKING:  # types only (the dialogs, with TextArea, load with the first decision, not with the queue)
+    from .dialogs import FormDialog
     from ..areas.oversight import PendingRequest
     from ..models import Ticket
 
@@ -160,6 +160,8 @@ class ApprovalsPanel(AppAccess, Vertical):
     # -- deciding -----------------------------------------------------------------------
     def action_approve(self) -> None:
         """批准 the request under the cursor (its effect is shown once more)."""
+        from .dialogs import ConfirmDialog
+
         r = self.current()
         if r is None:
             return
@@ -169,6 +171,8 @@ class ApprovalsPanel(AppAccess, Vertical):
 
     def action_reject(self) -> None:
         """驳回 the request under the cursor, with a reason."""
+        from .dialogs import ReasonDialog
+
         r = self.current()
         if r is None:
             return

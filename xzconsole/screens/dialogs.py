@@ -21,7 +21,7 @@ A dialog is used in one of two ways:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Generic, Iterable, TypeVar
+from typing import TYPE_CHECKING, Callable, Generic, Iterable, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -36,10 +36,13 @@ from textual.worker import Worker, WorkerState
 from .base import AppAccess, stored_id
 from .. import pinyin_keys, rules
 from ..clock import weekday_cn
-from ..models import Department, KnowledgeEntry, Satisfaction, Ticket
+from ..models import Satisfaction, Ticket
 from ..textsafe import literal, plain
 from ..widgets.key_bar import KeyBar
 from ..widgets.wrapped import WrappedText
+
+if TYPE_CHECKING:  # types only: the pydantic models load when first used, not with the console (issue 11)
+    from ..models import Department, KnowledgeEntry
 
 T = TypeVar("T")
 

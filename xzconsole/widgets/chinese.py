@@ -15,6 +15,9 @@ is changed:
 
 ``xzconsole.app`` calls :func:`translate_bindings` once at import, before any
 widget exists (a widget copies its class's bindings when it is created).
+The widget classes the first queue page does not use (TextArea and its
+syntax machinery, RadioSet, SelectionList …) are not loaded for that: they
+are translated when Textual loads them, on first use (issue 11).
 """
 
 from __future__ import annotations
@@ -100,28 +103,66 @@ def _classes(root: type[DOMNode]) -> Iterator[type[DOMNode]]:
         todo.extend(cls.__subclasses__())
 
 
+#: the Textual widget classes of the first queue page, and those Textual creates itself (loaded at once)
+FIRST_PAGE_WIDGETS = ("Button", "DataTable", "Footer", "Input", "Label", "OptionList", "ProgressBar", "Select",
+                      "Static", "Tab", "Tabs")
+
+_translated_classes: set[type[DOMNode]] = set()
+
+
 def load_textual_widgets() -> None:
-    """Define the Textual widget classes the console uses (they load lazily),
-    so their bindings are translated before any of them is created."""
+    """Define the Textual widget classes the first page uses (they load
+    lazily), so their bindings are translated before any of them is created."""
     from textual import containers, screen, widgets  # noqa: F401 - importing defines the classes
     from textual.widgets import _select, _toast  # noqa: F401 - SelectOverlay, Toast
 
-    for name in ("Button", "Checkbox", "ContentSwitcher", "DataTable", "Digits", "Footer", "Input", "Label",
-                 "ListView", "OptionList", "ProgressBar", "RadioButton", "RadioSet", "Select", "SelectionList",
-                 "Static", "Switch", "Tab", "TabbedContent", "TabPane", "Tabs", "TextArea"):
+    for name in FIRST_PAGE_WIDGETS:
         getattr(widgets, name)
 
 
-def translate_bindings() -> None:
-    """Chinese descriptions for the bindings of every Textual class defined now."""
-    load_textual_widgets()
+def _translate_defined() -> None:
+    """Translate the Textual classes defined since the last time, then
+    re-merge every class's bindings (a subclass copied its bases' bindings
+    when it was defined)."""
     classes = list(_classes(DOMNode))
-    for cls in classes:
+    new = [cls for cls in classes if cls not in _translated_classes]
+    if not new:
+        return
+    for cls in new:
         own = cls.__dict__.get("BINDINGS")
         if cls.__module__.startswith("textual") and own:
             cls.BINDINGS = [_translated(b) for b in own]
-    for cls in classes:  # re-merge: a subclass copied its bases' bindings when it was defined
+    _translated_classes.update(new)
+    for cls in classes:
         cls._merged_bindings = cls._merge_bindings()
+
+
+def _translate_on_load() -> None:
+    """Wrap ``textual.widgets``' lazy loader: a widget class loaded later (the
+    first ``from textual.widgets import TextArea``) is translated before
+    anyone can subclass or create it."""
+    from textual import widgets
+
+    loader = widgets.__dict__.get("__getattr__")
+    if loader is None or getattr(loader, "translates", False):
+        return
+
+    def load_translated(name: str) -> object:
+        value = loader(name)
+        if isinstance(value, type) and value not in _translated_classes:
+            _translate_defined()
+        return value
+
+    setattr(load_translated, "translates", True)
+    setattr(widgets, "__getattr__", load_translated)  # the module's PEP 562 hook, wrapped (Textual's files unchanged)
+
+
+def translate_bindings() -> None:
+    """Chinese descriptions for the bindings of every Textual class defined
+    now, and of each widget class Textual loads from now on."""
+    load_textual_widgets()
+    _translate_defined()
+    _translate_on_load()
 
 
 class ChinesePalette(CommandPalette):

@@ -56,12 +56,17 @@ class ConsoleHeader(Horizontal):
 
     def _fit_user(self) -> None:
         texts = getattr(self, "_user_texts", None)
-        if not texts or not self.size.width:
+        # before its first layout the header is as wide as the screen it tops: the text
+        # chosen now is the one shown first, and the first resize changes nothing (issue 11)
+        width = self.size.width or self.app.size.width
+        if not texts or not width:
             return
         others = sum(cell_len(str(w.render())) + 2 for w in self.query(Static) if w.id != "header-user")
-        room = self.size.width - others - 2
+        room = width - others - 2
         text = next((t for t in texts if cell_len(t) <= room), texts[-1])
-        self.query_one("#header-user", Static).update(text)
+        if text != getattr(self, "_user_shown", None):  # an update lays the header out again
+            self._user_shown = text
+            self.query_one("#header-user", Static).update(text)
 
     def set_calendar(self, provisional: bool, years: list[int]) -> None:
         """Show the calendar status: a visible mark while any due date is

@@ -14,6 +14,8 @@ import datetime as dt
 from typing import Iterable, Sequence
 
 from rich.text import Text
+from textual.geometry import Size
+from textual.widgets.data_table import RowKey
 
 from ..models import Ticket
 from ..rules import WarningLevel
@@ -121,6 +123,31 @@ class TicketTable(JumpTable):
                 ids = [t.id for t in self.tickets]
                 row = ids.index(was) if was in ids else min(cursor, self.row_count - 1)
                 self.move_cursor(row=row, animate=False)
+            self._settle_dimensions()
+
+    def _settle_dimensions(self) -> None:
+        """Size the table for its new rows now, as DataTable would when idle:
+        the first layout then sees the page's real height, instead of laying
+        out and painting the screen again once the table has measured itself
+        (issue 11: the first page at start-up)."""
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """DataTable measures every new cell for the widths of auto-width
+        columns; every column here has a fixed width and every row one line
+        (:meth:`set_layout`), so only the table's size needs setting."""
+        columns = list(self.columns.values())
+        if any(column.auto_width for column in columns) or self._labelled_row_exists or any(
+                row.auto_height or row.label is not None for row in (self.rows.get(key) for key in new_rows)
+                if row is not None):
+            super()._update_dimensions(new_rows)
+            return
+        width = sum(column.get_render_width(self) for column in columns) + self._row_label_column_width
+        self.virtual_size = Size(width, self._total_row_height + (self.header_height if self.show_header else 0))
 
     @property
     def current_ticket_id(self) -> int | None:

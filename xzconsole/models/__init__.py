@@ -1,8 +1,22 @@
-"""Enums and pydantic models of the center's vocabulary (SPEC §2), with validation.
+"""Enums and models of the center's vocabulary (SPEC §2), with validation.
 
 Codes are English (stored in the database, used in files), labels Simplified
 Chinese (shown to staff).  Every validation message is Chinese, because it is
 shown to a clerk.
+
+Two kinds of model live here, one typed API:
+
+* :class:`Staff` and :class:`Ticket` — what the console needs to show its
+  first page — are plain dataclasses read from database rows by
+  :meth:`Row.model_validate` (codes to enums, ISO text to dates, 0/1 to
+  bools, text stripped: what pydantic did for them).  Importing this module
+  does not import pydantic: pydantic, its validators and the models built on
+  it cost the console's launch about 50 ms and 8 MB (issue 11).
+* Everything validated from what people type or files carry (the intake,
+  policies, enterprises, events …) is a pydantic model in
+  :mod:`xzconsole.models.validated`, imported the first time one of those
+  names is looked up here (``from xzconsole.models import Policy`` works as
+  before).
 """
 
 from __future__ import annotations
@@ -11,11 +25,8 @@ import datetime as dt
 import enum
 import re
 import unicodedata
-from typing import Any, Self, TypedDict
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from .clock import parse_datetime, to_local
+import dataclasses
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Self, TypedDict, cast
 
 
 class _Coded(str, enum.Enum):
@@ -247,12 +258,137 @@ def clean_text(value: Any, field: str, *, required: bool = False, max_len: int =
     return v
 
 
-# ---------------------------------------------------------------- models
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore", str_strip_whitespace=True, defer_build=True)
+# ---------------------------------------------------------------- rows without pydantic
 
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _to_str(v: Any) -> str:
+    if isinstance(v, str):
+        return v.strip()  # as the pydantic models do (str_strip_whitespace)
+    raise ValueError(f"应为文本，得到 {type(v).__name__}")
+
+
+def _to_int(v: Any) -> int:
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, str) and v.strip().lstrip("+-").isdigit():
+        return int(v.strip())
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    raise ValueError(f"应为整数，得到 {v!r}")
+
+
+def _to_bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in _TRUE | _FALSE:
+        return v.strip().lower() in _TRUE
+    raise ValueError(f"应为是/否，得到 {v!r}")
+
+
+def _to_datetime(v: Any) -> dt.datetime:
+    if isinstance(v, dt.datetime):
+        return v
+    if isinstance(v, str):
+        return dt.datetime.fromisoformat(v.strip())
+    raise ValueError(f"应为时间，得到 {v!r}")
+
+
+def _to_date(v: Any) -> dt.date:
+    if isinstance(v, dt.datetime):
+        if v.time() != dt.time(0):
+            raise ValueError(f"应为日期，得到带时刻的 {v!r}")
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        return dt.date.fromisoformat(v.strip())
+    raise ValueError(f"应为日期，得到 {v!r}")
+
+
+def _to_enum(kind: type[enum.Enum]) -> Callable[[Any], Any]:
+    def convert(v: Any) -> Any:
+        return v if isinstance(v, kind) else kind(v)
+
+    return convert
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def maybe(v: Any) -> Any:
+        return None if v is None else convert(v)
+
+    return maybe
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "str": _to_str, "int": _to_int, "bool": _to_bool, "dt.datetime": _to_datetime, "dt.date": _to_date,
+}
+_MISSING = object()
+
+
+class Row:
+    """A record read from a database row: a dataclass with pydantic's
+    ``model_validate`` (unknown keys ignored, missing ones defaulted, each
+    value converted to its field's type; a wrong value is a ``ValueError``)."""
+
+    #: field → (converter, default or _MISSING, default factory or None); built on first use
+    _fields_plan: ClassVar[tuple[tuple[str, Callable[[Any], Any], Any, Callable[[], Any] | None], ...]]
+
+    @classmethod
+    def _plan(cls) -> tuple[tuple[str, Callable[[Any], Any], Any, Callable[[], Any] | None], ...]:
+        plan = cls.__dict__.get("_fields_plan")
+        if plan is None:
+            entries = []
+            for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # every Row subclass is a dataclass
+                annotation = str(f.type)
+                optional = annotation.endswith(" | None")
+                base = annotation.removesuffix(" | None")
+                convert = _CONVERTERS.get(base)
+                if convert is None:
+                    kind = globals().get(base)
+                    if not (isinstance(kind, type) and issubclass(kind, enum.Enum)):
+                        raise TypeError(f"{cls.__name__}.{f.name}: no converter for {annotation}")
+                    convert = _to_enum(kind)
+                factory = None if f.default_factory is dataclasses.MISSING else f.default_factory
+                default = _MISSING if f.default is dataclasses.MISSING else f.default
+                entries.append((f.name, _optional(convert) if optional else convert, default, factory))
+            plan = tuple(entries)
+            cls._fields_plan = plan
+        return plan
+
+    @classmethod
+    def model_validate(cls, data: Mapping[str, Any] | Self) -> Self:
+        """The record from a mapping (a ``sqlite3.Row`` made a dict, or keywords)."""
+        if isinstance(data, cls):
+            return data
+        mapping = cast("Mapping[str, Any]", data)
+        values: dict[str, Any] = {}
+        for name, convert, default, factory in cls._plan():
+            v = mapping.get(name, _MISSING)
+            if v is _MISSING:
+                if factory is not None:
+                    values[name] = factory()
+                elif default is _MISSING:
+                    raise ValueError(f"{cls.__name__}：缺少字段 {name}")
+                else:
+                    values[name] = default
+                continue
+            try:
+                values[name] = convert(v)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{cls.__name__}.{name}：{exc}") from None
+        row = cls.__new__(cls)
+        row.__dict__.update(values)
+        return row
+
+
+# ---------------------------------------------------------------- the rows the console starts with
 
 class Center(TypedDict):
     """A service center (data/centers.toml): the city's, or a county's / district's."""
@@ -263,29 +399,30 @@ class Center(TypedDict):
     district: str
 
 
-class _Record(_Model):
-    """A model of a database row: ``id`` is None only for one not stored yet
-    (a policy being validated before it is saved, a row of a data file)."""
+
+@dataclasses.dataclass(kw_only=True)
+class Department(Row):
+    """A municipal department or a county / district (a row of ``departments``)."""
 
     id: int | None = None
-
-    @property
-    def stored_id(self) -> int:
-        """The row's id, for a model read from the database (where it always has one)."""
-        if self.id is None:
-            raise ValueError(f"{type(self).__name__} “{getattr(self, 'name', '')}” has not been stored yet")
-        return self.id
-
-
-class Department(_Record):
     code: str
     name: str
     short_name: str
     kind: DepartmentKind = DepartmentKind.MUNICIPAL
     active: bool = True
 
+    @property
+    def stored_id(self) -> int:
+        """The row's id, for one read from the database (where it always has one)."""
+        if self.id is None:
+            raise ValueError(f"Department “{self.name}” has not been stored yet")
+        return self.id
 
-class Staff(_Model):
+
+@dataclasses.dataclass(kw_only=True)
+class Staff(Row):
+    """A staff member (a row of ``staff``, with the department's short name)."""
+
     login: str
     name: str = ""
     role: Role
@@ -299,102 +436,9 @@ class Staff(_Model):
         return self.name or self.login
 
 
-class Enterprise(_Record):
-    """One record of the enterprise directory (one per USCC, else per name)."""
 
-    name: str
-    uscc: str | None = None
-    district: str = ""
-    industry: str = ""
-    contact_name: str = ""
-    contact_phone: str = ""
-    note: str = ""
-    # set when the record was merged into another one (that one holds its links)
-    merged_into: int | None = None
-    # how the center first met it: ticket, import, visit, feedback, manual
-    first_source: str = "ticket"
-    created_at: dt.datetime | None = None
-    updated_at: dt.datetime | None = None
-    updated_by: str = ""
-    version: int = 1
-
-
-class TicketIntake(_Model):
-    """What a clerk types (or a feed row carries) to take an appeal in."""
-
-    external_id: str | None = None
-    received_at: dt.datetime | None = None
-    source: Source = Source.HOTLINE
-    appeal_type: AppealType
-    enterprise_name: str
-    uscc: str | None = None
-    contact_name: str = ""
-    contact_phone: str = ""
-    district: str = ""
-    title: str = ""
-    content: str
-    visit_id: int | None = None  # the outreach visit (走访) it was taken at
-
-    @field_validator("appeal_type", mode="before")
-    @classmethod
-    def _appeal_type(cls, v: Any) -> AppealType:
-        return AppealType.parse(v)
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _source(cls, v: Any) -> Source:
-        return Source.parse(v) if v not in (None, "") else Source.HOTLINE
-
-    @field_validator("enterprise_name", mode="before")
-    @classmethod
-    def _name(cls, v: Any) -> str:
-        return clean_text(v, "企业名称", required=True, max_len=200)
-
-    @field_validator("content", mode="before")
-    @classmethod
-    def _content(cls, v: Any) -> str:
-        return clean_text(v, "诉求内容", required=True, max_len=20_000)
-
-    @field_validator("title", "contact_name", "district", mode="before")
-    @classmethod
-    def _short(cls, v: Any) -> str:
-        return clean_text(v, "字段", max_len=500)
-
-    @field_validator("external_id", mode="before")
-    @classmethod
-    def _ext(cls, v: Any) -> str | None:
-        t = clean_text(v, "工单编号", max_len=100)
-        return t or None
-
-    @field_validator("uscc", mode="before")
-    @classmethod
-    def _uscc(cls, v: Any) -> str | None:
-        if v is None or str(v).strip() == "":
-            return None
-        return validate_uscc(v)
-
-    @field_validator("contact_phone", mode="before")
-    @classmethod
-    def _phone(cls, v: Any) -> str:
-        if v is None or str(v).strip() == "":
-            return ""
-        return validate_phone(v)
-
-    @field_validator("received_at", mode="before")
-    @classmethod
-    def _received(cls, v: Any) -> dt.datetime | None:
-        if v is None or v == "":
-            return None
-
-
-        if isinstance(v, dt.datetime):
-            return to_local(v)
-        if isinstance(v, dt.date):
-            return to_local(dt.datetime(v.year, v.month, v.day))
-        return parse_datetime(str(v))
-
-
-class Ticket(_Model):
+@dataclasses.dataclass(kw_only=True)
+class Ticket(Row):
     """One appeal of one enterprise, as the store holds it."""
 
     id: int
@@ -519,27 +563,6 @@ ACTION_LABELS: dict[Action, str] = {
 }
 
 
-class Event(_Model):
-    """One line of a ticket's append-only history."""
-
-    id: int
-    ticket_id: int
-    at: dt.datetime
-    actor: str
-    action: str
-    from_status: Status | None = None
-    to_status: Status | None = None
-    note: str = ""
-    changes: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def action_label(self) -> str:
-        try:
-            return ACTION_LABELS[Action(self.action)]
-        except ValueError:
-            return EXTRA_EVENT_LABELS.get(self.action, self.action)
-
-
 EXTRA_EVENT_LABELS = {
     "recompute_due": "日历调整·重算期限",
     "import": "导入",
@@ -552,117 +575,41 @@ EXTRA_EVENT_LABELS = {
 }
 
 
-class Supervision(_Model):
-    id: int
-    ticket_id: int
-    level: int
-    body: str
-    actor: str
-    at: dt.datetime
-    note: str = ""
-
-
-class Association(_Record):
-    code: str
-    name: str
-    contact_name: str = ""
-    contact_phone: str = ""
-    categories: list[str] = Field(default_factory=list)
-    # set when staff edit it in the console: reloading data/ then keeps their contact and subscriptions
-    edited_at: dt.datetime | None = None
-    edited_by: str = ""
-    version: int = 1
-
-
-class AssociationSummary(Association):
-    """An association with what the associations screen lists beside it."""
-
-    member_count: int = 0
-    last_push_at: dt.datetime | None = None
-
-
-class AssociationMember(_Model):
-    """One member enterprise of an association (a row of its member list)."""
-
-    enterprise_id: int
-    name: str
-    uscc: str | None = None
-    district: str = ""
-    joined_at: dt.datetime
-    added_by: str = ""
-
-    @property
-    def key(self) -> tuple[str, int]:
-        """The keyset position of this row: the next page starts after it."""
-        return self.name, self.enterprise_id
-
-
-class Policy(_Record):
-    title: str
-    doc_number: str = ""
-    issuer: str = ""
-    level: PolicyLevel = PolicyLevel.MUNICIPAL
-    category: str = ""
-    subcategory: str = ""
-    kind: PolicyKind = PolicyKind.OTHER
-    summary: str = ""
-    interpreter_name: str = ""
-    interpreter_phone: str = ""
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
-    apply_url: str = ""
-    source_url: str = ""
-    issued_at: dt.date | None = None
-    published_at: dt.date | None = None
-    status: PolicyStatus = PolicyStatus.DRAFT
-    # a department's draft under the center's review (issue 15): '' for the
-    # center's own policies, else editing / submitted / returned / approved
-    review: str = ""
-    review_note: str = ""
-
-    @property
-    def review_label(self) -> str:
-        return POLICY_REVIEW_LABELS.get(self.review, self.review)
-
-    def publish_refusal(self) -> str | None:
-        """Why this policy may not be published yet (SPEC §6), or None."""
-        missing = []
-        if not self.summary.strip():
-            missing.append("摘要")
-        if not self.interpreter_name.strip():
-            missing.append("解读人姓名")
-        if not self.interpreter_phone.strip():
-            missing.append("解读人电话")
-        if self.kind is PolicyKind.DECLARATION and not self.apply_url.strip():
-            missing.append("申报链接（申报类政策）")  # an enterprise must be able to apply from the policy
-        if missing:
-            return "发布前必须填写" + "、".join(missing)
-        return None
-
-
-class KnowledgeEntry(_Record):
-    question: str
-    answer: str
-    category: str = ""
-    department: str = ""
-    updated_at: dt.datetime | None = None
-    # the center's review of a department's entry: '' reviewed, pending, returned
-    review: str = ""
-    review_note: str = ""
-    accepted: bool = True  # False: a department's new entry not yet accepted by the center
-
-    @property
-    def review_label(self) -> str:
-        return KNOWLEDGE_REVIEW_LABELS.get(self.review, self.review)
-
 
 POLICY_REVIEW_LABELS = {"": "", "editing": "部门起草中", "submitted": "待中心审核", "returned": "已退回部门",
                         "approved": "审核通过"}
 KNOWLEDGE_REVIEW_LABELS = {"": "已审核", "pending": "待中心审核", "returned": "已退回部门"}
 
 
-class PageKey(_Model):
-    """Where a keyset page ends: the sort value and id of its last row."""
 
-    value: Any = None
-    id: int
+
+# ---------------------------------------------------------------- the pydantic models, imported when first asked for
+
+#: names defined in :mod:`xzconsole.models.validated`
+VALIDATED = frozenset({
+    "Enterprise", "TicketIntake", "Event", "Supervision", "Association", "AssociationSummary",
+    "AssociationMember", "Policy", "KnowledgeEntry", "PageKey",
+})
+
+if TYPE_CHECKING:
+    from .validated import Association as Association
+    from .validated import AssociationMember as AssociationMember
+    from .validated import AssociationSummary as AssociationSummary
+    from .validated import Enterprise as Enterprise
+    from .validated import Event as Event
+    from .validated import KnowledgeEntry as KnowledgeEntry
+    from .validated import PageKey as PageKey
+    from .validated import Policy as Policy
+    from .validated import Supervision as Supervision
+    from .validated import TicketIntake as TicketIntake
+
+
+def __getattr__(name: str) -> Any:
+    """``from xzconsole.models import Policy``: the pydantic models load on first use (PEP 562)."""
+    if name in VALIDATED:
+        from . import validated
+
+        value = getattr(validated, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
