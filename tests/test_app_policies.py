@@ -349,3 +349,25 @@ def test_detail_shows_links_as_terminal_hyperlinks(store, staff):
     assert links == {"https://zwfw.xz.gov.cn/apply?id=7": "https://zwfw.xz.gov.cn/apply?id=7",
                      "https://www.xz.gov.cn/zcwj/7.html": "https://www.xz.gov.cn/zcwj/7.html"}
     assert "解读人：陈永刚 0516-83735126" in text.plain and "文号：—" in text.plain
+
+
+async def test_f4_reads_its_page_after_the_first_paint_and_a_search_typed_at_once_wins(store, staff):
+    """F4 paints the screen first and asks for the page once it has been
+    painted (issue 11 item 5); words typed as soon as the screen shows are not
+    overwritten by that first page, and the list has the keys afterwards."""
+    make(store, staff, "关于支持瞪羚企业加快发展的若干措施")
+    make(store, staff, "稳岗返还实施细则")
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4", "slash", "瞪", "羚", "enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, PolicyLibraryScreen)
+        assert [r[-1] for r in cells(screen)] == ["关于支持瞪羚企业加快发展的若干措施"]
+        assert screen.query_one("#pol-search", Input).value == "瞪羚"
+        await pilot.press("f2", "f4")  # the search outlives the screen (F2), and is read again on opening
+        await settle(pilot)
+        again = pilot.app.screen
+        assert isinstance(again, PolicyLibraryScreen) and again is not screen
+        assert [r[-1] for r in cells(again)] == ["关于支持瞪羚企业加快发展的若干措施"]
+        assert pilot.app.focused is again.table and "第 1 页" in again.status_text

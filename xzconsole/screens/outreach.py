@@ -412,7 +412,10 @@ class OutreachScreen(AppAccess, Screen[None]):
         log.add_column("状态", width=6, key="state")
         log.add_column("地点", width=24, key="place")
         log.add_column("参与单位", key="departments")
-        self.refresh_all()
+        # the rows once the screen has been painted: a screen's first paint is
+        # followed by a layout or two (its Resize), and each would draw every
+        # row of both tables again (issue 11 item 5)
+        self.call_after_refresh(self.refresh_all)
         log.focus()
 
     def on_screen_resume(self) -> None:

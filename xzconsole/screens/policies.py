@@ -273,7 +273,10 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def on_mount(self) -> None:
         self._set_columns(self.app.size.width)
-        self.reload()
+        # the page is asked for once the screen has been painted: its rows then
+        # paint once, not again at each of the layouts that follow a screen's
+        # mount (issue 11 item 5)
+        self.reload(after_paint=True)
         self.table.focus()
 
     def show_columns(self) -> None:
@@ -359,8 +362,9 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             issuer=self.query_one("#pol-issuer", Input).value.strip() or None,
         )
 
-    def reload(self, *, keep_offset: bool = False) -> None:
-        """Read the page for the current words and filters (in a worker)."""
+    def reload(self, *, keep_offset: bool = False, after_paint: bool = False) -> None:
+        """Read the page for the current words and filters (in a worker; with
+        ``after_paint`` the worker starts once the screen has been painted)."""
         self.query_state.words = self.query_one("#pol-search", Input).value
         self.query_state.filters = self.current_filters()
         if not keep_offset:
@@ -373,8 +377,12 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self.show_notices()
         self.show_columns()
         dept = self.user.department_name if self.user is not None else None
-        self._load(self._token, self.query_state.words, self.query_state.filters, self.query_state.offset,
-                   self.mode, dept or "")
+        args = (self._token, self.query_state.words, self.query_state.filters, self.query_state.offset, self.mode,
+                dept or "")
+        if after_paint:
+            self.call_after_refresh(self._load, *args)
+        else:
+            self._load(*args)
 
     @work(thread=True, exclusive=True, group="policy-page", exit_on_error=False)
     def _load(self, token: int, words: str, filters: pol.PolicyFilter, offset: int, mode: str = "",
