@@ -42,9 +42,10 @@ from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
 from .dialogs import FormDialog, ReasonDialog
-from .policy_associations import DECISIONS
 from .association_cells import category_abbreviations, short_names, subscriptions_cell, summary_text, when
-from .association_dialogs import MemberPickerDialog, ServiceLogDialog, StaffPickDialog
+
+# the dialogs (and the rounds' decision words) are imported when first used: F10's
+# key pays for what it shows (issue 11 item 5)
 
 PAGE_SIZE = 50
 WIDE_FROM = 110  # columns: from here the list shows subscriptions and last push, the tabs their full names
@@ -420,6 +421,8 @@ class AssociationsScreen(AppAccess, Screen[None]):
         if self.current is None:
             return
         aid = self.current_id
+        from .association_dialogs import StaffPickDialog
+
         people = [(f"{s.name or s.login}（{s.role.label}）", s.login) for s in self.store.staff.all()
                   if s.role in (Role.CLERK, Role.SUPERVISOR) and not s.disabled]
 
@@ -440,6 +443,8 @@ class AssociationsScreen(AppAccess, Screen[None]):
         """A line in the service log: the day, how, what was done."""
         if self.current is None:
             return
+        from .association_dialogs import ServiceLogDialog
+
         aid = self.current_id
 
         def submit(dialog: FormDialog[tuple[str, str, str]], v: tuple[str, str, str]) -> None:
@@ -473,6 +478,8 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     @on(DataTable.RowHighlighted, "#assoc-rounds")
     def _round_detail(self) -> None:
+        from .policy_associations import DECISIONS
+
         box = self.query_one("#assoc-round-detail", Static)
         t = self.query_one("#assoc-rounds", DataTable)
         if not self.rounds or t.cursor_row is None or not 0 <= t.cursor_row < len(self.rounds):
@@ -564,6 +571,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
         a = self.current
         if a is None:
             return
+        from .association_dialogs import MemberPickerDialog
 
         def submit(dialog: FormDialog[int], enterprise_id: int) -> None:
             try:
