@@ -300,10 +300,7 @@ class WarningsScreen(AppAccess, Screen[None]):
         depts.add_column("合计", width=4, key="total")
         self.watcher = ChangeWatcher(self.console_app.db_path)
         self.set_interval(POLL_SECONDS, self.tick, name="warnings-poll")
-        # the first snapshot is asked for once the screen has been painted: its
-        # rows then paint once, not again at each of the layouts that follow a
-        # screen's mount (issue 11 item 5)
-        self.call_after_refresh(self.tick)
+        self.tick()
         self.list_table.focus()
 
     def _set_layout(self, width: int) -> bool:
