@@ -25,7 +25,7 @@ goes through :mod:`xzconsole.textsafe`.  The cells' text is in
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -33,8 +33,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import DataTable, Input, Label, SelectionList, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent, TabPane
 
 from .base import AppAccess, store_error_types, stored_id
 from ..models import AssociationMember, AssociationSummary, Role, validate_phone
@@ -42,7 +41,8 @@ from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
 from .dialogs import FormDialog, ReasonDialog
-from .association_cells import category_abbreviations, short_names, subscriptions_cell, summary_text, when
+from .association_cells import (category_abbreviations, short_names, subscriptions_cell, summary_text, tab_widgets,
+                                table_columns, when)
 
 # the dialogs (and the rounds' decision words) are imported when first used: F10's
 # key pays for what it shows (issue 11 item 5)
@@ -162,44 +162,9 @@ class AssociationsScreen(AppAccess, Screen[None]):
                     for tab, (full, short) in TABS.items():
                         with TabPane(full if wide else short, id=f"tab-{tab}"):
                             if tab == FIRST_TAB:
-                                yield from self._tab_widgets(tab)
+                                yield from tab_widgets(tab, self.store.categories(), self.can_edit)
         self._built.add(FIRST_TAB)
         yield KeyBar()
-
-    def _tab_widgets(self, tab: str) -> list[Widget]:
-        """The widgets of one tab's pane (its lists empty, its forms blank)."""
-        if tab == "members":
-            return [DataTable(id="assoc-members", cursor_type="row", zebra_stripes=True),
-                    Static("", id="assoc-members-status", classes="assoc-status", markup=False)]
-        if tab == "subs":
-            return [SelectionList[str](*[(plain(t), t) for t in self.store.categories()], id="assoc-subs",
-                                       disabled=not self.can_edit),
-                    Static("", id="assoc-subs-message", markup=False),
-                    Static("空格 选择/取消 · s 保存" if self.can_edit else "只读：订阅由受理员、值班长维护",
-                           classes="assoc-hint", markup=False)]
-        if tab == "pushes":
-            return [DataTable(id="assoc-pushes", cursor_type="row", zebra_stripes=True),
-                    Static("", id="assoc-push-detail", classes="assoc-detail"),
-                    Static("", id="assoc-pushes-status", classes="assoc-status", markup=False)]
-        if tab == "rounds":
-            return [DataTable(id="assoc-rounds", cursor_type="row", zebra_stripes=True),
-                    Static("", id="assoc-round-detail")]
-        if tab == "contact":
-            return [Label("联系人姓名", classes="assoc-label"),
-                    Input(id="assoc-contact-name", disabled=not self.can_edit),
-                    Static("", id="assoc-contact-name-error", classes="assoc-field-error", markup=False),
-                    Label("联系电话（手机或带区号的固定电话）", classes="assoc-label"),
-                    Input(id="assoc-contact-phone", disabled=not self.can_edit),
-                    Static("", id="assoc-contact-phone-error", classes="assoc-field-error", markup=False),
-                    Static("Enter / Ctrl+S 保存" if self.can_edit else "只读：联系人由受理员、值班长维护",
-                           id="assoc-contact-message", classes="assoc-hint", markup=False)]
-        if tab == "history":
-            return [DataTable(id="assoc-history", cursor_type="row", zebra_stripes=True),
-                    Static("", id="assoc-event-detail", classes="assoc-detail")]
-        if tab == "service":
-            return [DataTable(id="assoc-service", cursor_type="row", zebra_stripes=True),
-                    Static("", id="assoc-service-status", classes="assoc-status", markup=False)]
-        raise KeyError(tab)
 
     def is_built(self, tab: str) -> bool:
         """Whether the tab's widgets exist yet (each is built the first time it is shown)."""
@@ -213,7 +178,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
         if tab in self._built:
             return
         self._built.add(tab)
-        self.query_one(f"#tab-{tab}", TabPane).mount(*self._tab_widgets(tab))
+        self.query_one(f"#tab-{tab}", TabPane).mount(*tab_widgets(tab, self.store.categories(), self.can_edit))
         if tab in TABLES:
             self._set_columns(tab)
         if tab in FORMS and self.current is not None:
@@ -254,18 +219,9 @@ class AssociationsScreen(AppAccess, Screen[None]):
     def _set_columns(self, table: str) -> None:
         """One table's columns for the width: "list" (the associations) or a tab's."""
         wide = bool(self.wide)
-        columns: dict[str, Sequence[tuple[str, int | None]]] = {  # None: the column that takes what the others leave
-            "list": [("协会", 20), ("会员", 4)] + ([("订阅", 14), ("最近推送", 10)] if wide else []),
-            "members": [("企业", None)] + ([("统一社会信用代码", 18)] if wide else []) + [("区县", 6), ("入会日期", 10)],
-            "pushes": [("时间", 16), ("政策", None)] + ([("文号", 16)] if wide else []) + [("推送人", 8)],
-            "rounds": [("截止", 10), ("政策（征求意见稿）", None), ("反馈", 10), ("意见", 4)],
-            # narrow: the note says what was done ("新增会员 …", "订阅：… → …"), so the action column goes
-            "history": [("时间", 16), ("操作人", 8)] + ([("操作", 10)] if wide else []) + [("说明", None)],
-            "service": [("日期", 10), ("专员", 6), ("方式", 12 if wide else 8), ("内容", None)],
-        }
         # the right pane, less its border, and a scrollbar's room; each cell has one column of padding a side
         room = self.width - LIST_WIDTH[wide] - 1 - 2
-        cols = columns[table]
+        cols = table_columns(table, wide)
         t = self.query_one(f"#assoc-{table}", DataTable)
         t.clear(columns=True)
         rest = max(10, room - sum((w or 0) + 2 for _, w in cols))
