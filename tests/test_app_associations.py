@@ -254,3 +254,77 @@ async def test_enter_on_a_member_opens_its_directory_page(store, staff):
         await settle(pilot)
         page = pilot.app.screen
         assert type(page).__name__ == "EnterpriseScreen" and page.enterprise_id == eid
+
+
+async def test_tabs_are_built_when_first_shown_and_keep_what_was_entered(store, staff):
+    """F10 builds only the member tab with the screen (issue 11 item 5: a place
+    key ≤ 150 ms); a tab reached by its number key is built then and works at
+    once, and what was ticked or typed in one tab is still there after a look
+    at another."""
+    gcjx = store.associations.get("gcjx")
+    p = store.library.create(staff["sup"], {"title": "关于支持工程机械产业链协同发展的若干措施", "doc_number": "徐政发〔2026〕30号",
+                                           **COMPLETE})
+    store.library.publish(staff["sup"], p.id)
+    store.library.push(staff["sup"], p.id, [gcjx.id], "请转发会员企业")
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        assert screen.is_built("members")
+        assert not any(screen.is_built(tab) for tab in ("subs", "pushes", "rounds", "contact", "history", "service"))
+        assert not screen.query("#assoc-pushes") and not screen.query("#assoc-contact-phone")
+
+        await pilot.press("3")  # 推送: built now, its row read for the association shown
+        await settle(pilot)
+        assert screen.tab == "pushes" and screen.is_built("pushes")
+        assert rows(screen, "#assoc-pushes") == [["2026-11-26 09:30", p.title, "sup"]]  # 80 columns: no 文号
+        assert pilot.app.focused is screen.query_one("#assoc-pushes", DataTable)
+
+        await pilot.press("2")  # 订阅: the stored subscriptions ticked; tick one more, unsaved
+        await settle(pilot)
+        subs = screen.query_one("#assoc-subs", SelectionList)
+        assert set(subs.selected) == {"产业发展", "科技创新", "外贸外资"}
+        subs.highlighted = 1  # 人才就业
+        await pilot.press("space")
+        await settle(pilot)
+        assert "未保存" in text(screen, "#assoc-subs-message")
+
+        await pilot.press("5")  # 联系人: the stored contact; type a phone
+        await settle(pilot)
+        phone = screen.query_one("#assoc-contact-phone", Input)
+        assert pilot.app.focused is screen.query_one("#assoc-contact-name", Input)
+        assert phone.value == "0516-83125608"
+        phone.value = "13952201234"
+        await settle(pilot)
+
+        await pilot.press("2")  # back: the tick is still there, still unsaved
+        await settle(pilot)
+        assert screen.query_one("#assoc-subs", SelectionList) is subs
+        assert set(subs.selected) == {"人才就业", "产业发展", "科技创新", "外贸外资"}
+        assert "未保存" in text(screen, "#assoc-subs-message")
+        await pilot.press("5")
+        await settle(pilot)
+        assert screen.query_one("#assoc-contact-phone", Input).value == "13952201234"
+        await pilot.press("ctrl+s")  # and it saves
+        await settle(pilot)
+    a = store.associations.get(gcjx.id)
+    assert a.contact_phone == "13952201234" and set(a.categories) == {"产业发展", "科技创新", "外贸外资"}  # ctrl+s saved the contact only
+
+
+async def test_a_form_never_shown_keeps_its_draft_for_another_association(store, staff):
+    """An edit on one tab, a look at another association, then a tab never
+    built before: it shows that association's stored values, not the draft."""
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(120, 40)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen.query_one("#assoc-contact-name", Input).value = "李新"
+        await pilot.press("escape", "down")  # the list, the next association
+        await settle(pilot)
+        await pilot.press("2")  # built now, for the logistics association
+        await settle(pilot)
+        wl = store.associations.get("wl")
+        assert set(screen.query_one("#assoc-subs", SelectionList).selected) == set(wl.categories)
+        await pilot.press("escape", "up")
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert screen.query_one("#assoc-contact-name", Input).value == "李新"

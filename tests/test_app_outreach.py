@@ -222,3 +222,21 @@ async def test_the_log_loads_the_next_page_at_its_end(store, staff):
         assert table.row_count == 53 and not screen.more
         assert log_rows(screen)[-1][:2] == ["2026-01-01", "镇街园区服务站"]
         assert month_cell(screen, "station", 1) == "28" and month_cell(screen, "station", 2) == "25"
+
+
+async def test_f11_fills_progress_and_log_after_its_first_paint_and_a_filter_key_at_once_holds(store, staff):
+    """F11 paints the screen first and reads the progress and the log once it
+    has been painted (issue 11 item 5); a filter key pressed at once is not
+    undone by that first read."""
+    store.outreach.log_activity(staff["clerk"], "2026-11-03", "visit", "鼓楼区", enterprises_reached=3)
+    store.outreach.log_activity(staff["clerk"], "2026-11-05", "joint_event", "云龙区", enterprises_reached=12)
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f11", "k")  # the first kind only: 联合服务活动
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, OutreachScreen)
+        assert month_cell(screen, "visit", 11) == "3" and month_cell(screen, "joint_event", 11) == "1"
+        assert screen.kind_filter == "joint_event"
+        assert [(r[0], r[1]) for r in log_rows(screen)] == [("2026-11-05", "联合服务活动")]
+        assert pilot.app.focused is screen.query_one("#out-log", DataTable)

@@ -276,3 +276,22 @@ async def test_wall_refuses_an_unknown_login(store):
     async with app.run_test() as pilot:
         await pilot.pause()
     assert app.return_code == 2
+
+
+async def test_f3_asks_for_one_snapshot_on_opening(store, staff, panel):
+    """F3 paints the panel ("正在统计…") while its worker computes the snapshot
+    (issue 11 item 5: a place key ≤ 150 ms): one snapshot, its counts and rows
+    shown, and the next idle tick asks for none."""
+    app = XzApp(store.path, "sup", store.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        screen = app.screen
+        assert isinstance(screen, WarningsScreen)
+        await wait_for(pilot, lambda: screen.snapshot is not None)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.refreshes == 1
+        assert screen.displayed_counts()["red"] == 1
+        assert [r.id for r in screen._list_rows] == [panel["T1"], panel["T6"], panel["T7"]]
+        assert screen.tick() is False and screen.refreshes == 1

@@ -2,11 +2,13 @@
 subscriptions, pushes, comment rounds, contact person and record.
 
 Left, the associations (16 rows: read inline, two indexed look-ups each);
-right, for the highlighted one, a summary line and six tabs.  Every list
+right, for the highlighted one, a summary line and seven tabs.  Every list
 is an indexed page or a short per-association list, read inline when its
 tab is shown (the style guide's "a page of 50 rows may run inline"); only
 the enterprise search of the add-member dialog, which may scan a big
-directory, runs in a worker.
+directory, runs in a worker.  Only the first tab's widgets are built with
+the screen; each other tab's are built the first time it is shown (by its
+number key or a click), so F10 does not pay for six panes never opened.
 
 Editing follows the store's rule (clerks and supervisors; a liaison or an
 admin only reads).  Subscriptions and contact carry the association's
@@ -23,7 +25,7 @@ goes through :mod:`xzconsole.textsafe`.  The cells' text is in
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -31,7 +33,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Label, SelectionList, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent, TabPane
 
 from .base import AppAccess, store_error_types, stored_id
 from ..models import AssociationMember, AssociationSummary, Role, validate_phone
@@ -39,9 +41,11 @@ from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
 from .dialogs import FormDialog, ReasonDialog
-from .policy_associations import DECISIONS
-from .association_cells import category_abbreviations, short_names, subscriptions_cell, summary_text, when
-from .association_dialogs import MemberPickerDialog, ServiceLogDialog, StaffPickDialog
+from .association_cells import (category_abbreviations, short_names, subscriptions_cell, summary_text, tab_widgets,
+                                table_columns, when)
+
+# the dialogs (and the rounds' decision words) are imported when first used: F10's
+# key pays for what it shows (issue 11 item 5)
 
 PAGE_SIZE = 50
 WIDE_FROM = 110  # columns: from here the list shows subscriptions and last push, the tabs their full names
@@ -58,6 +62,9 @@ TABS = {
     "service": ("服务日志", "服务"),
 }
 PAGED_TABS = ("members", "pushes")
+FIRST_TAB = "members"  # the tab shown when the screen opens: the only one built with it
+TABLES = ("members", "pushes", "rounds", "history", "service")  # the tabs that are a table
+FORMS = ("subs", "contact")  # the tabs that are a form, kept per association while unsaved
 
 
 class AssociationsScreen(AppAccess, Screen[None]):
@@ -99,6 +106,9 @@ class AssociationsScreen(AppAccess, Screen[None]):
         self._contact_draft: dict[int, tuple[str, str]] = {}
         self._base_version: dict[int, int] = {}
         self._abbrev: dict[str, str] = {}
+        #: the tabs whose widgets exist (each is built the first time it is shown)
+        self._built: set[str] = set()
+        self.width = 0
 
     # -- shortcuts -------------------------------------------------------------------
     @property
@@ -138,50 +148,49 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        tops = list(self.store.categories())
+        # the first tab's widgets only: each other tab is built the first time it
+        # is shown (:meth:`_build_tab`) — six panes of tables and forms the person
+        # may never open would cost the place key most of its time
+        wide = self.app.size.width >= WIDE_FROM
+        self.set_class(wide, "-wide")  # before the children exist: one styling pass, not two
         yield ConsoleHeader("行业协会", id="header")
         with Horizontal(id="assoc-body"):
             yield DataTable(id="assoc-list", cursor_type="row", zebra_stripes=True)
             with Vertical(id="assoc-right"):
                 yield Static("", id="assoc-summary")
                 with TabbedContent(id="assoc-tabs"):
-                    with TabPane(TABS["members"][0], id="tab-members"):
-                        yield DataTable(id="assoc-members", cursor_type="row", zebra_stripes=True)
-                        yield Static("", id="assoc-members-status", classes="assoc-status", markup=False)
-                    with TabPane(TABS["subs"][0], id="tab-subs"):
-                        yield SelectionList[str](*[(plain(t), t) for t in tops], id="assoc-subs",
-                                                 disabled=not self.can_edit)
-                        yield Static("", id="assoc-subs-message", markup=False)
-                        yield Static("空格 选择/取消 · s 保存" if self.can_edit else "只读：订阅由受理员、值班长维护",
-                                     classes="assoc-hint", markup=False)
-                    with TabPane(TABS["pushes"][0], id="tab-pushes"):
-                        yield DataTable(id="assoc-pushes", cursor_type="row", zebra_stripes=True)
-                        yield Static("", id="assoc-push-detail", classes="assoc-detail")
-                        yield Static("", id="assoc-pushes-status", classes="assoc-status", markup=False)
-                    with TabPane(TABS["rounds"][0], id="tab-rounds"):
-                        yield DataTable(id="assoc-rounds", cursor_type="row", zebra_stripes=True)
-                        yield Static("", id="assoc-round-detail")
-                    with TabPane(TABS["contact"][0], id="tab-contact"):
-                        yield Label("联系人姓名", classes="assoc-label")
-                        yield Input(id="assoc-contact-name", disabled=not self.can_edit)
-                        yield Static("", id="assoc-contact-name-error", classes="assoc-field-error", markup=False)
-                        yield Label("联系电话（手机或带区号的固定电话）", classes="assoc-label")
-                        yield Input(id="assoc-contact-phone", disabled=not self.can_edit)
-                        yield Static("", id="assoc-contact-phone-error", classes="assoc-field-error", markup=False)
-                        yield Static("Enter / Ctrl+S 保存" if self.can_edit else "只读：联系人由受理员、值班长维护",
-                                     id="assoc-contact-message", classes="assoc-hint", markup=False)
-                    with TabPane(TABS["history"][0], id="tab-history"):
-                        yield DataTable(id="assoc-history", cursor_type="row", zebra_stripes=True)
-                        yield Static("", id="assoc-event-detail", classes="assoc-detail")
-                    with TabPane(TABS["service"][0], id="tab-service"):
-                        yield DataTable(id="assoc-service", cursor_type="row", zebra_stripes=True)
-                        yield Static("", id="assoc-service-status", classes="assoc-status", markup=False)
+                    for tab, (full, short) in TABS.items():
+                        with TabPane(full if wide else short, id=f"tab-{tab}"):
+                            if tab == FIRST_TAB:
+                                yield from tab_widgets(tab, self.store.categories(), self.can_edit)
+        self._built.add(FIRST_TAB)
         yield KeyBar()
+
+    def is_built(self, tab: str) -> bool:
+        """Whether the tab's widgets exist yet (each is built the first time it is shown)."""
+        return tab in self._built
+
+    def _build_tab(self, tab: str) -> None:
+        """Build a tab's widgets the first time it is shown: its table's columns
+        for this width, its form filled for the association shown (with the
+        user's unsaved edits, if any).  The widgets are in the DOM at once, so
+        whatever follows in the same handler finds them."""
+        if tab in self._built:
+            return
+        self._built.add(tab)
+        self.query_one(f"#tab-{tab}", TabPane).mount(*tab_widgets(tab, self.store.categories(), self.can_edit))
+        if tab in TABLES:
+            self._set_columns(tab)
+        if tab in FORMS and self.current is not None:
+            self._fill_form(tab)
 
     def on_mount(self) -> None:
         self._abbrev = category_abbreviations(list(self.store.categories()))
         self._layout(self.app.size.width)
-        self.load_list()
+        # the rows once the screen has been painted: a screen's first paint is
+        # followed by a layout or two (its Resize), and each would draw every
+        # row of both tables again (issue 11 item 5)
+        self.call_after_refresh(self.load_list)
         self.query_one("#assoc-list", DataTable).focus()
 
     def on_resize(self) -> None:
@@ -191,31 +200,33 @@ class AssociationsScreen(AppAccess, Screen[None]):
     def _layout(self, width: int) -> bool:
         """Columns and tab labels for a terminal ``width``; True when they changed."""
         wide = width >= WIDE_FROM
+        self.width = width
         if wide == self.wide:
             return False
+        first = self.wide is None  # compose gave the tabs their labels and the screen its class
         self.wide = wide
-        self.set_class(wide, "-wide")
-        tabs = self.query_one("#assoc-tabs", TabbedContent)
-        for tab, (full, short) in TABS.items():
-            tabs.get_tab(f"tab-{tab}").label = full if wide else short
-        columns: dict[str, Sequence[tuple[str, int | None]]] = {  # None: the column that takes what the others leave
-            "#assoc-list": [("协会", 20), ("会员", 4)] + ([("订阅", 14), ("最近推送", 10)] if wide else []),
-            "#assoc-members": [("企业", None)] + ([("统一社会信用代码", 18)] if wide else []) + [("区县", 6), ("入会日期", 10)],
-            "#assoc-pushes": [("时间", 16), ("政策", None)] + ([("文号", 16)] if wide else []) + [("推送人", 8)],
-            "#assoc-rounds": [("截止", 10), ("政策（征求意见稿）", None), ("反馈", 10), ("意见", 4)],
-            # narrow: the note says what was done ("新增会员 …", "订阅：… → …"), so the action column goes
-            "#assoc-history": [("时间", 16), ("操作人", 8)] + ([("操作", 10)] if wide else []) + [("说明", None)],
-            "#assoc-service": [("日期", 10), ("专员", 6), ("方式", 12 if wide else 8), ("内容", None)],
-        }
-        # the right pane, less its border, and a scrollbar's room; each cell has one column of padding a side
-        room = width - LIST_WIDTH[wide] - 1 - 2
-        for selector, cols in columns.items():
-            t = self.query_one(selector, DataTable)
-            t.clear(columns=True)
-            rest = max(10, room - sum((w or 0) + 2 for _, w in cols))
-            for label, w in cols:
-                t.add_column(label, width=w or rest)
+        if not first:
+            self.set_class(wide, "-wide")
+            tabs = self.query_one("#assoc-tabs", TabbedContent)
+            for tab, (full, short) in TABS.items():
+                tabs.get_tab(f"tab-{tab}").label = full if wide else short
+        self._set_columns("list")
+        for tab in TABLES:
+            if tab in self._built:
+                self._set_columns(tab)
         return True
+
+    def _set_columns(self, table: str) -> None:
+        """One table's columns for the width: "list" (the associations) or a tab's."""
+        wide = bool(self.wide)
+        # the right pane, less its border, and a scrollbar's room; each cell has one column of padding a side
+        room = self.width - LIST_WIDTH[wide] - 1 - 2
+        cols = table_columns(table, wide)
+        t = self.query_one(f"#assoc-{table}", DataTable)
+        t.clear(columns=True)
+        rest = max(10, room - sum((w or 0) + 2 for _, w in cols))
+        for label, w in cols:
+            t.add_column(label, width=w or rest)
 
     # -- the list of associations -----------------------------------------------------
     def load_list(self) -> None:
@@ -280,6 +291,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     def refresh_tab(self) -> None:
         """Read the active tab's list for the current association."""
+        self._build_tab(self.tab)
         if self.current is None:
             return
         loader = {"members": self._load_members, "pushes": self._load_pushes, "rounds": self._load_rounds,
@@ -298,7 +310,8 @@ class AssociationsScreen(AppAccess, Screen[None]):
             widget.focus()
 
     def action_show_tab(self, tab: str) -> None:
-        """Go to one of the six tabs (keys 1–6)."""
+        """Go to one of the seven tabs (keys 1–7), building it the first time."""
+        self._build_tab(tab)
         self.query_one("#assoc-tabs", TabbedContent).active = f"tab-{tab}"
         self.call_after_refresh(self._focus_tab)
 
@@ -364,6 +377,8 @@ class AssociationsScreen(AppAccess, Screen[None]):
         if self.current is None:
             return
         aid = self.current_id
+        from .association_dialogs import StaffPickDialog
+
         people = [(f"{s.name or s.login}（{s.role.label}）", s.login) for s in self.store.staff.all()
                   if s.role in (Role.CLERK, Role.SUPERVISOR) and not s.disabled]
 
@@ -384,6 +399,8 @@ class AssociationsScreen(AppAccess, Screen[None]):
         """A line in the service log: the day, how, what was done."""
         if self.current is None:
             return
+        from .association_dialogs import ServiceLogDialog
+
         aid = self.current_id
 
         def submit(dialog: FormDialog[tuple[str, str, str]], v: tuple[str, str, str]) -> None:
@@ -417,6 +434,8 @@ class AssociationsScreen(AppAccess, Screen[None]):
 
     @on(DataTable.RowHighlighted, "#assoc-rounds")
     def _round_detail(self) -> None:
+        from .policy_associations import DECISIONS
+
         box = self.query_one("#assoc-round-detail", Static)
         t = self.query_one("#assoc-rounds", DataTable)
         if not self.rounds or t.cursor_row is None or not 0 <= t.cursor_row < len(self.rounds):
@@ -508,6 +527,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
         a = self.current
         if a is None:
             return
+        from .association_dialogs import MemberPickerDialog
 
         def submit(dialog: FormDialog[int], enterprise_id: int) -> None:
             try:
@@ -564,45 +584,63 @@ class AssociationsScreen(AppAccess, Screen[None]):
         if a is None or not self.can_edit:
             return
         aid = stored_id(a)
-        chosen = self.selected_categories()
-        if set(chosen) != set(a.categories):
-            self._subs_draft[aid] = chosen
-        else:
-            self._subs_draft.pop(aid, None)
-        typed = self.typed_contact()
-        if typed != (a.contact_name, a.contact_phone):
-            self._contact_draft[aid] = typed
-        else:
-            self._contact_draft.pop(aid, None)
+        if self.is_built("subs"):  # a form never shown holds nothing typed
+            chosen = self.selected_categories()
+            if set(chosen) != set(a.categories):
+                self._subs_draft[aid] = chosen
+            else:
+                self._subs_draft.pop(aid, None)
+        if self.is_built("contact"):
+            typed = self.typed_contact()
+            if typed != (a.contact_name, a.contact_phone):
+                self._contact_draft[aid] = typed
+            else:
+                self._contact_draft.pop(aid, None)
 
     def _fill_forms(self) -> None:
         """The subscription list and contact fields for the current association:
-        its unsaved edits if the user left some, else what is stored."""
+        its unsaved edits if the user left some, else what is stored (the forms
+        not built yet are filled when they are)."""
         a = self.current
         assert a is not None
         aid = stored_id(a)
         if aid not in self._subs_draft and aid not in self._contact_draft:
             self._base_version[aid] = a.version
-        subs = self.query_one("#assoc-subs", SelectionList)
-        chosen = set(self._subs_draft.get(aid, a.categories))
-        subs.deselect_all()
-        for value in chosen:
-            subs.select(value)
-        name, phone = self._contact_draft.get(aid, (a.contact_name, a.contact_phone))
-        self.query_one("#assoc-contact-name", Input).value = name
-        self.query_one("#assoc-contact-phone", Input).value = phone
-        self._subs_message("")
-        for field in ("name", "phone"):
-            self._field_error(field, "")
+        for tab in FORMS:
+            if self.is_built(tab):
+                self._fill_form(tab)
+
+    def _fill_form(self, tab: str) -> None:
+        """One form ("subs" or "contact") for the current association."""
+        a = self.current
+        assert a is not None
+        aid = stored_id(a)
+        if tab == "subs":
+            subs = self.query_one("#assoc-subs", SelectionList)
+            chosen = set(self._subs_draft.get(aid, a.categories))
+            subs.deselect_all()
+            for value in chosen:
+                subs.select(value)
+            self._subs_message("")
+        else:
+            name, phone = self._contact_draft.get(aid, (a.contact_name, a.contact_phone))
+            self.query_one("#assoc-contact-name", Input).value = name
+            self.query_one("#assoc-contact-phone", Input).value = phone
+            for field in ("name", "phone"):
+                self._field_error(field, "")
 
     def selected_categories(self) -> list[str]:
-        """The ticked categories, in the data file's order."""
+        """The ticked categories, in the data file's order (the stored ones while the tab was never shown)."""
+        if not self.is_built("subs"):
+            return list(self.current.categories) if self.current is not None else []
         subs = self.query_one("#assoc-subs", SelectionList)
         chosen = set(subs.selected)
         return [t for t in self.store.categories() if t in chosen]
 
     def typed_contact(self) -> tuple[str, str]:
-        """(name, phone) as typed in the contact form."""
+        """(name, phone) as typed in the contact form (the stored ones while the tab was never shown)."""
+        if not self.is_built("contact"):
+            return (self.current.contact_name, self.current.contact_phone) if self.current is not None else ("", "")
         return (self.query_one("#assoc-contact-name", Input).value.strip(),
                 self.query_one("#assoc-contact-phone", Input).value.strip())
 
@@ -654,6 +692,8 @@ class AssociationsScreen(AppAccess, Screen[None]):
             return
         aid = stored_id(a)
         tab = self.tab
+        if not self.is_built(tab):  # a form never shown holds nothing to save
+            return
         if tab == "contact" and not self._check_contact():
             return
         version = self._base_version.get(aid, a.version)

@@ -40,6 +40,7 @@ from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
 from .base import AppAccess, store_error_types
 from .dialogs import FormDialog, ReasonDialog, SubmitHook
+from .policies_table import MeasuredTable
 
 if TYPE_CHECKING:  # types only
     from ..store import Store
@@ -392,7 +393,7 @@ class OutreachScreen(AppAccess, Screen[None]):
         yield DataTable(id="out-progress", show_cursor=False, cell_padding=0)
         yield Static("", id="out-summary")
         yield Static("", id="out-log-title", classes="out-section")
-        yield DataTable(id="out-log", cursor_type="row", zebra_stripes=True)
+        yield MeasuredTable(id="out-log", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -412,7 +413,10 @@ class OutreachScreen(AppAccess, Screen[None]):
         log.add_column("状态", width=6, key="state")
         log.add_column("地点", width=24, key="place")
         log.add_column("参与单位", key="departments")
-        self.refresh_all()
+        # the rows once the screen has been painted: a screen's first paint is
+        # followed by a layout or two (its Resize), and each would draw every
+        # row of both tables again (issue 11 item 5)
+        self.call_after_refresh(self.refresh_all)
         log.focus()
 
     def on_screen_resume(self) -> None:

@@ -24,7 +24,7 @@ the store (any ``StoreError``) is shown as a Chinese notification with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from rich.style import Style
 from rich.text import Text
@@ -45,11 +45,11 @@ from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
 from .dialogs import ConfirmDialog, FormDialog, ReasonDialog
-from .policy_associations import AssociationPicker, CommentRoundsScreen, PickedAssociations, PushHistoryScreen
 from .policy_editor import PolicyEditorScreen, category_options, split_category
-from .policy_feedback import FeedbackScreen
-from .policies_columns import ColumnPickDialog, ColumnsScreen
-from .policies_orders import OrdersScreen
+from .policies_table import MeasuredTable
+
+if TYPE_CHECKING:  # types only: the screens an action opens are imported when it first does (issue 11 item 5)
+    from .policy_associations import PickedAssociations
 
 PAGE_SIZE = 50
 NARROW_BELOW = 100  # columns: below this the list drops the issuer column
@@ -265,7 +265,7 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             yield Select([(v.label, v.value) for v in pol.Validity], prompt="全部有效期", id="pol-validity", compact=True)
             yield Input(placeholder="发文单位", id="pol-issuer", suggester=SuggestFromList(issuers), compact=True)
         with Horizontal(id="pol-body"):
-            yield DataTable(id="pol-table", cursor_type="row", zebra_stripes=True)
+            yield MeasuredTable(id="pol-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="pol-detail-box"):
                 yield Static("", id="pol-detail")
         yield Static("", id="pol-status", markup=False)
@@ -273,7 +273,10 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def on_mount(self) -> None:
         self._set_columns(self.app.size.width)
-        self.reload()
+        # the page is asked for once the screen has been painted: its rows then
+        # paint once, not again at each of the layouts that follow a screen's
+        # mount (issue 11 item 5)
+        self.reload(after_paint=True)
         self.table.focus()
 
     def show_columns(self) -> None:
@@ -359,8 +362,9 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
             issuer=self.query_one("#pol-issuer", Input).value.strip() or None,
         )
 
-    def reload(self, *, keep_offset: bool = False) -> None:
-        """Read the page for the current words and filters (in a worker)."""
+    def reload(self, *, keep_offset: bool = False, after_paint: bool = False) -> None:
+        """Read the page for the current words and filters (in a worker; with
+        ``after_paint`` the worker starts once the screen has been painted)."""
         self.query_state.words = self.query_one("#pol-search", Input).value
         self.query_state.filters = self.current_filters()
         if not keep_offset:
@@ -373,8 +377,12 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
         self.show_notices()
         self.show_columns()
         dept = self.user.department_name if self.user is not None else None
-        self._load(self._token, self.query_state.words, self.query_state.filters, self.query_state.offset,
-                   self.mode, dept or "")
+        args = (self._token, self.query_state.words, self.query_state.filters, self.query_state.offset, self.mode,
+                dept or "")
+        if after_paint:
+            self.call_after_refresh(self._load, *args)
+        else:
+            self._load(*args)
 
     @work(thread=True, exclusive=True, group="policy-page", exit_on_error=False)
     def _load(self, token: int, words: str, filters: pol.PolicyFilter, offset: int, mode: str = "",
@@ -603,6 +611,8 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def action_push(self) -> None:
         """定向推送: choose associations (subscribed ones pre-selected) and record the pushes."""
+        from .policy_associations import AssociationPicker
+
         pid = self._selected()
         if pid is None:
             return
@@ -628,12 +638,16 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def action_push_history(self) -> None:
         """Where this policy was pushed, newest first."""
+        from .policy_associations import PushHistoryScreen
+
         pid = self._selected()
         if pid is not None:
             self.app.push_screen(PushHistoryScreen(pid))
 
     def action_comments(self) -> None:
         """定制点餐: the policy's comment rounds."""
+        from .policy_associations import CommentRoundsScreen
+
         pid = self._selected()
         if pid is not None:
             self.app.push_screen(CommentRoundsScreen(pid), lambda _: self._show_detail())
@@ -670,11 +684,15 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def action_orders(self) -> None:
         """定制点餐工单: the center's orders to drafting departments (a liaison: their own)."""
+        from .policies_orders import OrdersScreen
+
         self._refocus = True
         self.app.push_screen(OrdersScreen(), lambda _: self.reload(keep_offset=True))
 
     def action_columns(self) -> None:
         """专栏管理: create and order the columns; Enter lists one here."""
+        from .policies_columns import ColumnsScreen
+
         def opened(cid: int | None) -> None:
             if cid is not None:
                 self.column_id = cid
@@ -704,6 +722,8 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def action_add_to_column(self) -> None:
         """Put the highlighted policy in a column."""
+        from .policies_columns import ColumnPickDialog
+
         pid = self._selected()
         if pid is None:
             return
@@ -757,6 +777,8 @@ class PolicyLibraryScreen(AppAccess, Screen[None]):
 
     def action_feedback(self) -> None:
         """The policy's feedback survey."""
+        from .policy_feedback import FeedbackScreen
+
         pid = self._selected()
         if pid is not None:
             self.app.push_screen(FeedbackScreen(pid))
