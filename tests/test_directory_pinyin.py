@@ -198,3 +198,24 @@ def test_the_command_line_upgrade_fills_the_keys(before_keys, monkeypatch, capsy
         assert conn.execute("SELECT name_initials FROM enterprises WHERE id = 1").fetchone()[0] == "xzjsjsgcyxgs"
     finally:
         conn.close()
+
+
+def test_a_large_fill_rebuilds_the_index_once_and_keeps_it_in_step_afterwards(before_keys, clock, monkeypatch):
+    from xzconsole.areas import directory
+
+    monkeypatch.setattr(directory, "BULK_FILL_FROM", 2)  # the upgrade of a large directory, in small
+    s = Store(before_keys, clock)
+    try:
+        with s.write() as c:
+            assert fill_name_keys(c, batch=2) == 3
+        index_intact(s.conn)
+        triggers = {r[0] for r in s.q("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert "enterprises_pinyin_fts_update" in triggers  # set aside during the fill only
+        clerk = s.staff.get("clerk")
+        assert names(s.directory.search(clerk, "sxz")) == []
+        s.directory.update(clerk, 3, {"name": "睢宁县果蔬合作社"})
+        assert names(s.directory.search(clerk, "snx")) == names(s.directory.search(clerk, "SuiNing")) == ["睢宁县果蔬合作社"]
+        assert names(s.directory.search(clerk, "yinxing")) == []
+        index_intact(s.conn)
+    finally:
+        s.disconnect()
