@@ -69,3 +69,19 @@ async def test_long_district_names_are_whole_or_their_short_form(store, staff):
             table = pilot.app.screen.query_one("#dir-table", DataTable)
             assert table.get_row_at(0)[2].plain == shown
             assert shown in screen_text(pilot.app) and "徐州金盛建设工程有限公司" in screen_text(pilot.app)
+
+
+async def test_the_new_record_form_fits_80x24_whole(store, staff):
+    """Seven fields under their names were taller than 80×24: the form opened
+    scrolled, its heading and 企业名称 out of sight."""
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # nothing typed: the refusal shows too
+        await settle(pilot)
+        text = screen_text(pilot.app)
+        for part in ("新建企业档案", "企业名称", "统一社会信用代码", "联系电话", "备注", "请填写企业名称", "确定", "取消"):
+            assert part in text, part
