@@ -61,3 +61,26 @@ async def test_at_160_columns_the_status_is_one_line_and_the_hint_names_what_is_
         assert len(status.splitlines()) == 1 and "用时" in status and status.endswith("Enter 查看数字背后的工单")
         left, right = screen.columns_out_of_sight()
         assert left == [] and right and "联系上满意率" in header_line(app) + " ".join(right)
+
+
+async def test_drilling_from_the_rank_says_it_lists_the_dispatched_tickets(store, staff, october):  # noqa: F811
+    """→ from the unit lands on 排名; Enter listed the dispatched tickets
+    under the title "… · 排名", which is no set of tickets."""
+    import time
+
+    from xzconsole.screens.assessment import DrillScreen
+
+    app = XzApp(store.path, "sup", store.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, "2026-10")
+        table = screen.table
+        row = table.get_row_index(str(store.department("市人社局").id))
+        table.cursor_coordinate = table.cursor_coordinate._replace(row=row, column=1)
+        await pilot.press("enter")
+        start = time.monotonic()
+        while not isinstance(app.screen, DrillScreen):
+            assert time.monotonic() - start < 5
+            await pilot.pause(0.05)
+        await pilot.pause()
+        assert app.screen.title_text.startswith("市人社局 · 派发量（2026-10-01 至 2026-10-31）")
+        assert sorted(t.id for t in app.screen.tickets) == sorted(october["市人社局"])

@@ -586,7 +586,9 @@ class AssessmentScreen(AppAccess, Screen[None]):
         label = next((v[0] for k, v in self.rows if k == key), "")
         a = self.assessment
         scope = f"{plain(a.center)} · " if a.center else ""
-        self._drill(f"{scope}{bulletin_files.clean(label)} · {header}（{a.start} 至 {a.end}）", dept, metric,
+        # the rank and the score stand for all the department's dispatched tickets: say so
+        what = "派发量" if header in ("排名", "综合得分") else header
+        self._drill(f"{scope}{bulletin_files.clean(label)} · {what}（{a.start} 至 {a.end}）", dept, metric,
                     a.start, a.end, a.now, a.center)
 
     @work(thread=True, exclusive=True, group="assessment-drill", exit_on_error=False)
