@@ -219,3 +219,19 @@ def test_a_large_fill_rebuilds_the_index_once_and_keeps_it_in_step_afterwards(be
         index_intact(s.conn)
     finally:
         s.disconnect()
+
+
+def test_init_fills_the_keys_of_a_database_migrated_without_the_command_line(before_keys, clock, monkeypatch, capsys):
+    s = Store(before_keys, clock)  # migrated by the store itself: no Python step ran
+    with s.write() as c:
+        c.execute("INSERT INTO staff(login, name, role, center, created_at) VALUES ('ops', '运维', 'admin', ?, ?)",
+                  (CITY_CENTER, "2026-11-20T09:00:00+08:00"))
+    s.disconnect()
+    monkeypatch.setattr(identity, "current_login", lambda: "ops")
+    assert cli.main(["init", "--db", str(before_keys)]) == 0
+    capsys.readouterr()
+    conn = sqlite3.connect(before_keys)
+    try:
+        assert conn.execute("SELECT count(*) FROM enterprises WHERE name_pinyin IS NULL").fetchone()[0] == 0
+    finally:
+        conn.close()
