@@ -235,3 +235,12 @@ def test_init_fills_the_keys_of_a_database_migrated_without_the_command_line(bef
         assert conn.execute("SELECT count(*) FROM enterprises WHERE name_pinyin IS NULL").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_keys_read_polyphones_in_context_and_keep_latin_words_whole():
+    from xzconsole import pinyin_keys
+
+    assert pinyin_keys.keys("徐州银行") == ("xuzhouyinhang", "xzyh")
+    assert pinyin_keys.keys("恒瑞重工") == ("hengruizhonggong", "hrzg")
+    assert pinyin_keys.keys("ABB（中国）有限公司") == ("abbzhongguoyouxiangongsi", "abbzgyxgs")
+    assert pinyin_keys.keys("[b]x[/b]商贸") == ("bxbshangmao", "bxbsm")  # markup characters are not typed
