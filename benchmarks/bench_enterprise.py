@@ -17,7 +17,14 @@ and record history.  Then measures, round-robin over ``--runs`` runs
   4-character name words (cut from stored names), a USCC and a phone number,
   and two worst cases (one character, a word in no name) — against an exact
   indexed look-up by USCC (USCC, phone) and a bare page of 50 records read
-  in name-index order (name words).
+  in name-index order (name words);
+* (b) the same search for Latin letters matched against the stored pinyin
+  keys (issue 16): 2 and 4 initials (a prefix), 6 letters of full pinyin, 3
+  initials from inside a name, and letters in no name.
+
+The records are written without their pinyin keys, as in a database upgraded
+from before them, and filled by ``fill_name_keys`` (the upgrade's Python step,
+timed and printed).
 
 Usage::
 
@@ -40,6 +47,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from xzconsole.areas.directory import keys_missing  # noqa: E402
 from xzconsole.clock import FixedClock  # noqa: E402
 from xzconsole.models import uscc_check_char  # noqa: E402
 from xzconsole.store import Store  # noqa: E402
@@ -153,6 +161,10 @@ def main() -> None:
         else:
             store, big, took = build(path, args.enterprises, args.tickets, args.noise, rng)
             print(f"built {path} in {took:.1f} s")
+        if keys_missing(store.conn):
+            t = time.perf_counter()
+            filled = store.directory.fill_name_keys()
+            print(f"filled the pinyin keys of {filled:,} records in {time.perf_counter() - t:.1f} s")
         n = store.q1("SELECT count(*) FROM enterprises")[0]
         nt = store.q1("SELECT count(*) FROM tickets WHERE enterprise_id = ?", (big,))[0]
         print(f"{n:,} enterprises, {store.q1('SELECT count(*) FROM tickets')[0]:,} tickets; "
@@ -161,6 +173,7 @@ def main() -> None:
         names = [r[0] for r in store.q("SELECT name FROM enterprises WHERE id % 997 = 0")]
         usccs = [r[0] for r in store.q("SELECT uscc FROM enterprises WHERE id % 991 = 0 AND uscc IS NOT NULL")]
         phones = [r[0] for r in store.q("SELECT contact_phone FROM enterprises WHERE id % 983 = 0")]
+        keys = [(r[0], r[1]) for r in store.q("SELECT name_pinyin, name_initials FROM enterprises WHERE id % 977 = 0")]
 
         def cut(size: int) -> str:
             name = rng.choice(names)
@@ -175,6 +188,11 @@ def main() -> None:
             "search: phone": [rng.choice(phones) for _ in range(k)],
             "search: 1 character (worst case)": [cut(1) for _ in range(k)],
             "search: no hit": ["馕" + cut(1) for _ in range(k)],
+            "search: 2 initials (pinyin prefix)": [rng.choice(keys)[1][:2] for _ in range(k)],
+            "search: 4 initials (pinyin prefix)": [rng.choice(keys)[1][:4] for _ in range(k)],
+            "search: 6 letters of full pinyin": [rng.choice(keys)[0][:6] for _ in range(k)],
+            "search: 3 initials inside a name": [rng.choice(keys)[1][2:5] for _ in range(k)],
+            "search: pinyin, no hit": ["qqz" + "xyz"[i % 3] for i in range(k)],
         }
         starts = [cut(2) for _ in range(k)]
 

@@ -1,11 +1,13 @@
 """Command palette providers: one per domain (STYLE §10).
 
 * :class:`TicketCommands` — a ticket by number, external id or the start of
-  its enterprise's name; choosing one opens the ticket detail.
+  its enterprise's name, or of that name's pinyin or initials (``xzjs`` →
+  徐州金盛…); choosing one opens the ticket detail.
 * :class:`PolicyCommands` — a policy by words of its title; choosing one
   shows its title and summary in a read-only window.
-* :class:`EnterpriseCommands` — an enterprise of the directory by name, USCC
-  or phone (clerks, supervisors, admins); choosing one opens its 企业档案.
+* :class:`EnterpriseCommands` — an enterprise of the directory by name, its
+  pinyin or initials, USCC or phone (clerks, supervisors, admins); choosing
+  one opens its 企业档案.
 * :class:`PlaceCommands` — the console's places (队列, 预警面板, 企业名录 …) by
   name or key, for terminals that keep F10/F11 for themselves.
 
@@ -89,7 +91,9 @@ class _StoreLookup(Provider, Generic[R]):
 
 
 class TicketCommands(_StoreLookup["Ticket"]):
-    """Jump to a ticket: number, external id or enterprise name prefix.
+    """Jump to a ticket: number, external id or enterprise name prefix (or
+    the prefix of the enterprise's pinyin or initials: the keys the directory
+    stores with each record, so still an index range scan).
 
     The look-ups are index range scans — about a millisecond for the center
     at 1,000,000 tickets — but a liaison's are filtered to one department
@@ -262,7 +266,8 @@ def open_approvals(app: App[object]) -> None:
 
 
 class EnterpriseCommands(_StoreLookup["EnterpriseHit"]):
-    """Open an enterprise's record: its name (any part), USCC or contact phone.
+    """Open an enterprise's record: its name (any part), its pinyin or initials
+    (``xzjs``, ``xuzhou``), USCC or contact phone.
 
     The directory's own search (a trigram index; a few milliseconds at
     200,000 enterprises), in a thread.  A department liaison may not browse

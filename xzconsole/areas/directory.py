@@ -27,6 +27,17 @@ library does; a very common single character falls back to ``instr()``).
 Both runs stop at the page size, so a page costs about the same at 200,000
 records as at 2,000 (``benchmarks/bench_enterprise.py``).
 
+**Pinyin.**  A query of Latin letters also finds names by their pinyin and
+initials (issue 16: ``xzjs`` or ``xuzhou`` → 徐州…, any case; ``xz js`` →
+徐州…建设…).  Each record stores its name's keys (``name_pinyin``,
+``name_initials``: :func:`xzconsole.pinyin_keys.keys`), written with the name
+on every path that creates or renames a record (:func:`name_key_values`) and
+filled for older databases by :func:`fill_name_keys`.  After the name runs
+come three more: initials starting with the query, then full pinyin starting
+with it (ranges of their indexes), then keys holding every word elsewhere
+(the ``enterprises_pinyin_fts`` trigram index), each skipping what an earlier
+run listed, so keyset pages never repeat a record.
+
 **One enterprise's page** (its header and history tabs) is read by
 :class:`~xzconsole.areas.enterprise_page.EnterprisePage`, held here as
 ``store.directory.page``; ``profile``, ``tickets``, ``pushes``, ``feedback``,
@@ -44,6 +55,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from .. import pinyin_keys
 from .. import policies as pol
 from .. import vocabulary
 from ..clock import format_datetime
@@ -60,6 +72,7 @@ from ..models import (
     validate_uscc,
 )
 from .base import DATA_DIR, Core, inserted_id, staff_name
+from .schema_release1 import PAD
 from .enterprise_page import (
     PAGE,
     EnterpriseEvent,
@@ -86,6 +99,67 @@ FIELD_LABELS = {"name": "企业名称", "uscc": "统一社会信用代码", "dis
 
 
 MERGERS = (Role.CLERK, Role.SUPERVISOR)
+
+
+#: how many records :func:`fill_name_keys` converts per statement batch
+FILL_BATCH = 2000
+
+
+#: from this many records lacking keys, :func:`fill_name_keys` rebuilds the
+#: trigram index of the keys once instead of updating it record by record
+BULK_FILL_FROM = 1000
+
+
+def name_key_values(name: str) -> tuple[str, str]:
+    """``(name_pinyin, name_initials)`` to store with a record named ``name``."""
+    return pinyin_keys.keys(name)
+
+
+def fill_name_keys(c: sqlite3.Connection, batch: int = FILL_BATCH) -> int:
+    """Store the pinyin keys of every record that lacks them — all records of a
+    database migrated from before the keys, or one renamed by a path that did
+    not give them — inside the caller's write transaction ``c``; how many.
+    Batches of ``batch`` records, each distinct name converted once.
+
+    The records lacking keys are read from the keys' index (``INDEXED BY``:
+    statistics gathered while every key was NULL would have the planner scan
+    the table from the start for every batch — quadratic at 200,000).  Many
+    records (an upgrade) are filled with the trigram index's update trigger
+    set aside and the index refilled once at the end: updated record by
+    record, FTS5 took 665 s for 200,000 records, refilled a few seconds."""
+    missing = c.execute("SELECT count(*) FROM enterprises INDEXED BY enterprises_name_pinyin "
+                        "WHERE name_pinyin IS NULL").fetchone()[0]
+    if not missing:
+        return 0
+    trigger = None
+    if missing >= BULK_FILL_FROM:
+        trigger = c.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                            "AND name = 'enterprises_pinyin_fts_update'").fetchone()
+        if trigger is not None:
+            c.execute("DROP TRIGGER enterprises_pinyin_fts_update")
+    done = 0
+    found: dict[str, tuple[str, str]] = {}
+    while True:
+        rows = c.execute("SELECT id, name FROM enterprises INDEXED BY enterprises_name_pinyin "
+                         "WHERE name_pinyin IS NULL LIMIT ?", (batch,)).fetchall()
+        if not rows:
+            break
+        found.update(pinyin_keys.keys_many(r[1] for r in rows if r[1] not in found))
+        c.executemany("UPDATE enterprises SET name_pinyin = ?, name_initials = ? WHERE id = ?",
+                      [(*found[r[1]], r[0]) for r in rows])
+        done += len(rows)
+    if trigger is not None:
+        c.execute("INSERT INTO enterprises_pinyin_fts(enterprises_pinyin_fts) VALUES ('delete-all')")
+        c.execute(f"INSERT INTO enterprises_pinyin_fts(rowid, name_pinyin, name_initials) "
+                  f"SELECT id, name_pinyin || {PAD}, name_initials || {PAD} FROM enterprises")
+        c.execute(trigger[0])
+    return done
+
+
+def keys_missing(conn: sqlite3.Connection) -> bool:
+    """Whether some record lacks its pinyin keys (one look-up in their index)."""
+    return conn.execute("SELECT 1 FROM enterprises INDEXED BY enterprises_name_pinyin "
+                        "WHERE name_pinyin IS NULL LIMIT 1").fetchone() is not None
 
 
 PUSHERS = (Role.CLERK, Role.SUPERVISOR)
@@ -198,8 +272,9 @@ class DirectoryArea:
                     row = None  # the survivor has another USCC: not this enterprise
         if row is None:
             cur = c.execute(
-                "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at, first_source) "
-                "VALUES (?,?,?,?,?,?,?)", (name, uscc, district, contact_name, contact_phone, now, source))
+                "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at, first_source, "
+                "name_pinyin, name_initials) VALUES (?,?,?,?,?,?,?,?,?)",
+                (name, uscc, district, contact_name, contact_phone, now, source, *name_key_values(name)))
             return inserted_id(cur)
         eid = row["id"]
         if uscc and row["uscc"] is None:
@@ -234,9 +309,9 @@ class DirectoryArea:
                     raise InvalidAction(f"名录中已有企业“{v['name']}”（#{same[0]}），请打开该档案修改")
             cur = c.execute(
                 "INSERT INTO enterprises(name, uscc, district, industry, contact_name, contact_phone, note, created_at, "
-                "first_source, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,'manual',?,?)",
+                "first_source, updated_at, updated_by, name_pinyin, name_initials) VALUES (?,?,?,?,?,?,?,?,'manual',?,?,?,?)",
                 (v["name"], v["uscc"], v["district"], v["industry"], v["contact_name"], v["contact_phone"], v["note"],
-                 now, now, actor.login))
+                 now, now, actor.login, *name_key_values(v["name"])))
             eid = inserted_id(cur)
         return row_enterprise(record_row(self.core.conn, eid))
 
@@ -340,7 +415,10 @@ class DirectoryArea:
         out = self._name_run(where, params, terms[0], terms[1:], limit, after)
         if len(out) < limit:
             out += self._contains_run(where, params, terms, limit - len(out), after)
-        return self._hits(out, "名称")
+        hits = self._hits(out, "名称")
+        if len(out) < limit and pinyin_keys.is_latin_query(t):
+            hits += self._hits(self._pinyin_runs(where, params, terms, limit - len(out), after), "拼音")
+        return hits
 
     def _name_run(self, where: list[str], params: list[Any], prefix: str | None, others: Sequence[str],
                   limit: int, after: Key | None) -> list[tuple[sqlite3.Row, Key]]:
@@ -366,6 +444,8 @@ class DirectoryArea:
                       after: Key | None) -> list[tuple[sqlite3.Row, Key]]:
         """Records holding every term, the first one not at the start (those came
         in the name run), newest first: from the trigram index where it answers."""
+        if after is not None and after[0] not in ("p", "c"):
+            return []  # paging on in the pinyin runs, which come after this one
         plan = plan_search(self.core.conn, "enterprises_fts", terms)
         if plan.impossible:
             return []
@@ -386,6 +466,65 @@ class DirectoryArea:
             sql = f"SELECT e.* FROM enterprises e WHERE {' AND '.join(w)} ORDER BY e.id DESC LIMIT ?"
         rows = self.core.conn.execute(sql, [*ps, limit]).fetchall()
         return [(r, ("c", None, r["id"])) for r in rows]
+
+    def _pinyin_runs(self, where: list[str], params: list[Any], terms: Sequence[str], limit: int,
+                     after: Key | None) -> list[tuple[sqlite3.Row, Key]]:
+        """Records found by the pinyin keys of their names and not by the name
+        runs (which hold every term as typed): initials starting with the
+        query, in initials order (key ``i``); full pinyin starting with it, in
+        pinyin order (``f``); then keys holding every word, newest first, from
+        the trigram index (``s``).  Each run skips what an earlier one lists."""
+        q = pinyin_keys.query_key("".join(terms))
+        stage = after[0] if after is not None and after[0] in ("i", "f", "s") else None
+        w, ps = list(where), list(params)
+        w.append("NOT (" + " AND ".join("instr(e.name, ?) > 0" for _ in terms) + ")")
+        ps.extend(terms)
+        out: list[tuple[sqlite3.Row, Key]] = []
+        prefix_of = {"i": "e.name_initials", "f": "e.name_pinyin"}
+        for run, col in prefix_of.items():
+            if stage is not None and "ifs".index(stage) > "ifs".index(run):
+                continue
+            rw, rps = [*w, f"{col} >= ? AND {col} < ?"], [*ps, q, q + "\U0010ffff"]
+            if run == "f":
+                rw.append("NOT (e.name_initials >= ? AND e.name_initials < ?)")
+                rps.extend([q, q + "\U0010ffff"])
+            if stage == run and after is not None:
+                rw.append(f"({col}, e.id) > (?, ?)")
+                rps.extend(after[1:])
+            rows = self.core.conn.execute(f"SELECT e.* FROM enterprises e WHERE {' AND '.join(rw)} "
+                                          f"ORDER BY {col}, e.id LIMIT ?", [*rps, limit - len(out)]).fetchall()
+            out += [(r, (run, r[col[2:]], r["id"])) for r in rows]
+            if len(out) >= limit:
+                return out
+        words = [pinyin_keys.query_key(x) for x in terms]
+        plan = plan_search(self.core.conn, "enterprises_pinyin_fts", words)
+        if plan.impossible:
+            return out
+        w += ["NOT (e.name_initials >= ? AND e.name_initials < ?)", "NOT (e.name_pinyin >= ? AND e.name_pinyin < ?)"]
+        ps += [q, q + "\U0010ffff", q, q + "\U0010ffff"]
+        for word in words:
+            w.append("(instr(e.name_initials, ?) > 0 OR instr(e.name_pinyin, ?) > 0)")
+            ps.extend([word, word])
+        if stage == "s" and after is not None:
+            w.append("e.id < ?")
+            ps.append(after[2])
+        if plan.parts:
+            sql = (f"SELECT e.* FROM enterprises_pinyin_fts JOIN enterprises e ON e.id = enterprises_pinyin_fts.rowid "
+                   f"WHERE enterprises_pinyin_fts MATCH ? AND {' AND '.join(w)} "
+                   "ORDER BY enterprises_pinyin_fts.rowid DESC LIMIT ?")
+            ps.insert(0, " AND ".join(plan.parts))
+        else:
+            sql = f"SELECT e.* FROM enterprises e WHERE {' AND '.join(w)} ORDER BY e.id DESC LIMIT ?"
+        rows = self.core.conn.execute(sql, [*ps, limit - len(out)]).fetchall()
+        return out + [(r, ("s", None, r["id"])) for r in rows]
+
+    def fill_name_keys(self) -> int:
+        """Store the pinyin keys of every record lacking them (a database
+        migrated from before them): :func:`fill_name_keys` in one write."""
+        if not keys_missing(self.core.conn):
+            return 0
+        with self.core.write() as c:
+            return fill_name_keys(c)
 
     def _hits(self, found: list[tuple[sqlite3.Row, Key]], matched: str) -> list[EnterpriseHit]:
         """The page's records with their open / total ticket counts (one grouped,
@@ -453,6 +592,9 @@ class DirectoryArea:
             sets.update(version=row["version"] + 1, updated_at=now, updated_by=actor.login)
             c.execute(f"UPDATE enterprises SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
                       (*sets.values(), row["id"]))
+            if "name" in diff:  # the new name's pinyin keys (a statement of their own: see schema)
+                c.execute("UPDATE enterprises SET name_pinyin = ?, name_initials = ? WHERE id = ?",
+                          (*name_key_values(v["name"]), row["id"]))
             what = "、".join(FIELD_LABELS[k] for k in diff)
             self._record_event(c, row["id"], now, actor.login, "edit", (note or "").strip() or f"修改{what}", diff)
             return row_enterprise(record_row(c, row["id"]))

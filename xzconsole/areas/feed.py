@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from .. import rules
+from .. import pinyin_keys, rules
 from ..clock import format_datetime, local_date
 from ..textsafe import json_text
 from .base import CITY_CENTER, Core
@@ -249,10 +249,12 @@ class FeedArea:
         made: dict[tuple[str, str | None], int] = {}
         if new:
             before = c.execute("SELECT coalesce(max(id), 0) FROM enterprises").fetchone()[0]
+            keyed = pinyin_keys.keys_many(r.enterprise_name for r in new.values())  # searched by pinyin too
             c.executemany(
-                "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at, first_source) "
-                "VALUES (?,?,?,?,?,?,'import')",
-                [(r.enterprise_name, r.uscc, r.district, r.contact_name, r.contact_phone, now_s) for r in new.values()],
+                "INSERT INTO enterprises(name, uscc, district, contact_name, contact_phone, created_at, first_source, "
+                "name_pinyin, name_initials) VALUES (?,?,?,?,?,?,'import',?,?)",
+                [(r.enterprise_name, r.uscc, r.district, r.contact_name, r.contact_phone, now_s, *keyed[r.enterprise_name])
+                 for r in new.values()],
             )
             # we hold the write lock: the ids above ``before`` are these, in order
             ids = [x[0] for x in c.execute("SELECT id FROM enterprises WHERE id > ? ORDER BY id", (before,))]

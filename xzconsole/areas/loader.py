@@ -17,7 +17,8 @@ from .base import Core
 from .schema import TALLY_FILL, TICKET_FTS_FILL, split_sql
 
 ENTERPRISE_COLUMNS = ("id", "name", "uscc", "district", "industry", "contact_name", "contact_phone", "created_at",
-                      "merged_into", "first_source", "note", "updated_at", "updated_by", "version")
+                      "merged_into", "first_source", "note", "updated_at", "updated_by", "version", "name_pinyin",
+                      "name_initials")
 
 
 TICKET_COLUMNS = (

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from collections import OrderedDict
 from typing import Any, Callable, Sequence, TypeVar, cast
 
+from .. import pinyin_keys
 from .. import policies as pol
 from .. import rules
 from ..clock import format_datetime
@@ -574,8 +575,10 @@ class QueueArea:
     # -- the command palette -------------------------------------------------------
     def palette_tickets(self, actor: Staff, text: str, limit: int = 20) -> list[Ticket]:
         """Tickets whose number or external id starts with ``text``, or whose
-        enterprise name starts with it (index range scans only).  A liaison
-        gets only their department's, never a confidential one by its name."""
+        enterprise name starts with it, or — Latin letters — whose enterprise's
+        pinyin or initials start with it (``xzjs`` → 徐州金盛…; issue 16) (index
+        range scans only).  A liaison gets only their department's, never a
+        confidential one by its name."""
 
         t = (text or "").strip()
         if not t:
@@ -597,6 +600,16 @@ class QueueArea:
         if actor.role is Role.DEPARTMENT:
             name_cond += " AND confidential = 0"
         probes.append((name_cond, [t, t + "\uffff"]))
+        if pinyin_keys.is_latin_query(t):
+            key = pinyin_keys.query_key(t)
+            ids = [r[0] for r in self.core.conn.execute(
+                "SELECT id FROM enterprises WHERE merged_into IS NULL AND ((name_initials >= ? AND name_initials < ?) "
+                "OR (name_pinyin >= ? AND name_pinyin < ?)) LIMIT ?", (key, key + "~", key, key + "~", limit))]
+            if ids:
+                cond = f"enterprise_id IN ({','.join('?' * len(ids))})"
+                if actor.role is Role.DEPARTMENT:
+                    cond += " AND confidential = 0"
+                probes.append((cond, ids))
         for cond, params in probes:
             if len(seen) >= limit:
                 break

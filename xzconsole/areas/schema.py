@@ -582,6 +582,33 @@ CREATE TABLE saved_filters (
 );
 """
 
+#: the directory found by pinyin and initials (issue 16): ``xzjs`` / ``xuzhou``
+#: finds 徐州…建设….  Each record stores its name's keys (lower case, no tones;
+#: :func:`xzconsole.pinyin_keys.keys`), indexed for prefix ranges and in a
+#: trigram index for substrings.  SQL cannot compute pinyin: the columns start
+#: NULL and :func:`xzconsole.areas.directory.fill_name_keys` fills them after
+#: this step (the command line runs it after migrating); a rename by any path
+#: that does not give the new keys clears them, so they are filled again
+#: rather than left stale.
+_ENTERPRISE_PINYIN = (
+    """
+    ALTER TABLE enterprises ADD COLUMN name_pinyin TEXT;
+    ALTER TABLE enterprises ADD COLUMN name_initials TEXT;
+    CREATE INDEX enterprises_name_pinyin ON enterprises(name_pinyin);
+    CREATE INDEX enterprises_name_initials ON enterprises(name_initials);
+    CREATE VIRTUAL TABLE enterprises_pinyin_fts USING fts5(name_pinyin, name_initials, content='enterprises',
+        content_rowid='id', tokenize='trigram');
+    CREATE VIRTUAL TABLE enterprises_pinyin_fts_terms USING fts5vocab(enterprises_pinyin_fts, 'row');
+    -- every record has its (empty) row in the index, which the update trigger replaces when its keys are filled
+    INSERT INTO enterprises_pinyin_fts(rowid, name_pinyin, name_initials) SELECT id, NULL, NULL FROM enterprises;
+    CREATE TRIGGER enterprises_pinyin_stale AFTER UPDATE OF name ON enterprises
+        WHEN new.name IS NOT old.name AND new.name_pinyin IS old.name_pinyin BEGIN
+        UPDATE enterprises SET name_pinyin = NULL, name_initials = NULL WHERE id = new.id;
+    END;
+    """
+    + _fts_sync("enterprises", "enterprises_pinyin_fts", ("name_pinyin", "name_initials"))
+)
+
 MIGRATIONS: list[str] = [
     _CORE_1 + _LIBRARY_1 + _QUEUE_1,
     # the first change after release: existing databases are upgraded in place
@@ -597,6 +624,7 @@ MIGRATIONS: list[str] = [
     _COMMENT_ORDERS,
     _ASSOCIATION_SERVICE,
     _SAVED_FILTERS,
+    _ENTERPRISE_PINYIN,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -119,6 +119,9 @@ def cmd_init(ctx: Ctx) -> int:
         if store.schema_version() > SCHEMA_VERSION:
             raise CliError(f"数据库结构版本 {store.schema_version()} 比本程序支持的版本 {SCHEMA_VERSION} 新：请升级 xzconsole")
         store.migrate()
+        # the pinyin keys SQL could not compute (a Python step of the upgrade); also
+        # those of a database migrated without the command line (a look-up when none lack)
+        store.directory.fill_name_keys()
         counts = store.load_reference_data(Path(a.data) if a.data else None)
         ctx.say(f"{'已升级' if existed else '已建立'}数据库：{path}（结构版本 {SCHEMA_VERSION}）")
         ctx.say(f"参考数据：承办单位 {counts.get('departments', 0)} 个，政策分类 {counts.get('categories', 0)} 个大类，"

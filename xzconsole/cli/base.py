@@ -174,6 +174,7 @@ class Ctx:
                 if inv.via_sudo or inv.owner != inv.account or as_login is not None:
                     store.staff.identify(self.login())
                 store.migrate()
+                store.directory.fill_name_keys()  # the pinyin keys SQL could not compute (a Python step of the upgrade)
         except BaseException:
             store.disconnect()
             raise

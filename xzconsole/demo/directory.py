@@ -16,6 +16,7 @@ import json
 import random
 from typing import Any, Callable, NamedTuple
 
+from .. import pinyin_keys
 from ..models import USCC_CHARS, uscc_check_char
 from .context import Context, Row, cumulative, pick
 from .places import DEFAULT_PREFIX, DISTRICTS, INDUSTRIES, NAME_PREFIX, TRADE1, TRADE2
@@ -258,7 +259,9 @@ class Directory:
 
     def finish_records(self) -> list[list[Any]]:
         """The enterprise rows, each edited record with its version and last
-        change from its history (call after every planner)."""
+        change from its history (call after every planner), and the pinyin
+        keys of its name, which the directory searches (each distinct name
+        converted once)."""
         last: dict[int, tuple[int, str]] = {}
         count: dict[int, int] = {}
         for eid, t, actor, *_ in self.log:
@@ -268,6 +271,10 @@ class Directory:
         for eid, n in count.items():
             row = self.rows[eid - 1]
             row[11], row[12], row[13] = self.ctx.ts(last[eid][0]), last[eid][1], 1 + n
+        found = pinyin_keys.keys_many(row[1] for row in self.rows)
+        for row in self.rows:
+            del row[14:]  # (called once; kept idempotent)
+            row.extend(found[row[1]])
         return self.rows
 
     def events(self, moved_tickets: Callable[[int, str, str], list[int]]) -> list[Row]:

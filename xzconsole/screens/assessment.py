@@ -20,6 +20,10 @@ so the screen and the exported bulletin never disagree.
 * Drill-down: Enter on a number lists the tickets behind it
   (:func:`xzconsole.services.reports.drill`, same SQL as the figure); a rate lists the
   tickets of its denominator; Enter on a ticket opens it.
+* Columns: 27 of them never fit 80 columns (nor 160).  ← / → move the cell
+  cursor and scroll the table sideways (unit and rank stay put); the line
+  under the table says which columns lie left and right of the screen and
+  how to reach them (issue 16: 联系上满意率 was out of sight at 80×24).
 * The center (``c``): the whole city, or the tickets one center took in.
   Staff of the city center open on the whole city (they assess every
   department across the city); staff of a county / district center open on
@@ -208,6 +212,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
         self.sort_column: int | None = None
         self.sort_reverse = False
         self._token = 0
+        self.seconds = 0.0  # how long the shown figures took to compute
         self.computing = False
         self.center: str | None = None  # the center assessed (None: the whole city); set on compose
 
@@ -227,6 +232,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
             yield Select(center_choices(self.store, self.center), prompt="全市（全部中心）",
                          value=self.center if self.center is not None else Select.NULL, compact=True, id="assess-center")
         yield DataTable(id="assess-table", cursor_type="cell", zebra_stripes=True, fixed_columns=2)
+        yield Static("", id="assess-columns", markup=False)
         yield Static("", id="assess-boards", markup=False)
         yield Static("", id="assess-trend", markup=False)
         yield Static("", id="assess-status", markup=False)
@@ -235,6 +241,82 @@ class AssessmentScreen(AppAccess, Screen[None]):
     def on_mount(self) -> None:
         self.compute()
         self.table.focus()
+        self.watch(self.table, "scroll_x", self._scrolled, init=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_columns_hint)
+        if self.assessment is not None:
+            self._show_status()
+
+    # -- the columns out of sight ----------------------------------------------------------
+    def columns_out_of_sight(self) -> tuple[list[str], list[str]]:
+        """The headers of the columns left and right of what the table shows
+        (the fixed unit and rank columns never scroll away)."""
+        t = self.table
+        cols = t.ordered_columns
+        if not cols or not self.columns:
+            return [], []
+        widths = [c.get_render_width(t) for c in cols]
+        fixed = sum(widths[: t.fixed_columns])
+        shown_from = int(t.scroll_x) + fixed
+        shown_to = int(t.scroll_x) + t.scrollable_content_region.width
+        left: list[str] = []
+        right: list[str] = []
+        x = fixed
+        for i in range(t.fixed_columns, len(cols)):
+            header = self.columns[i].header if i < len(self.columns) else ""
+            if x < shown_from:
+                left.append(header)
+            elif x + widths[i] > shown_to:
+                right.append(header)
+            x += widths[i]
+        return left, right
+
+    def columns_hint(self) -> str:
+        """``←→ 左右翻看 · 左侧还有 3 列 · 右侧还有 12 列：联系上满意率、派发量…``
+        (empty when every column is on screen)."""
+        left, right = self.columns_out_of_sight()
+        if not left and not right:
+            return ""
+        parts = ["←→ 左右翻看"]
+        if left:
+            parts.append(f"左侧还有 {len(left)} 列")
+        if right:
+            parts.append(f"右侧还有 {len(right)} 列：{'、'.join(right)}")
+        text = " · ".join(parts)
+        room = max(10, self.app.size.width - 2)
+        if bulletin_files.display_width(text) > room:
+            while text and bulletin_files.display_width(text + "…") > room:
+                text = text[:-1]
+            text = text.rstrip("、") + "…"
+        return text
+
+    def _scrolled(self, *_: object) -> None:
+        """The table scrolls by whole columns: Textual scrolls by cells, so a
+        column half under the fixed ones showed only its last digits ("1 0"
+        beside 排名 1 was the end of 100.00).  A column cut on the left is
+        scrolled fully out of sight (the one under the cursor stays whole)."""
+        t = self.table
+        cols = t.ordered_columns
+        x = int(t.scroll_x)
+        if len(cols) > t.fixed_columns and x > 0:
+            edge = 0
+            for c in cols[t.fixed_columns:]:
+                if edge >= x:
+                    break
+                edge += c.get_render_width(t)
+            edge = min(edge, int(t.max_scroll_x))
+            if edge != x:
+                t.scroll_to(x=edge, animate=False, immediate=True)
+                return  # called again for the new position
+        self._show_columns_hint()
+
+    def _show_columns_hint(self, *_: object) -> None:
+        if self.is_mounted:
+            hint = self.columns_hint()
+            box = self.query_one("#assess-columns", Static)
+            box.update(hint)
+            box.display = bool(hint)
 
     # -- computing ---------------------------------------------------------------------
     def compute(self) -> None:
@@ -290,16 +372,36 @@ class AssessmentScreen(AppAccess, Screen[None]):
         if self.sort_column is None or self.sort_column >= len(self.columns):
             self.sort_column, self.sort_reverse = 1, False  # by rank
         self._fill()
-        w = a.weights
+        self.seconds = message.seconds
         status = self.query_one("#assess-status", Static)
         status.remove_class("-busy")
-        status.update(f"{plain(a.center or '全市')} · {a.start} 至 {a.end}（按派发日期）"
-                      f" · 评价时点 {a.now:%Y-%m-%d %H:%M} · 权重 响应{float(w['response_rate']):g}"
-                      f"/按时{float(w['on_time_rate']):g}/解决{float(w['resolution_rate']):g}"
-                      f"/满意{float(w['satisfaction_rate']):g}"
-                      f" · 用时 {message.seconds:.2f} 秒 · Enter 查看数字背后的工单")
+        self._show_status()
         self.query_one("#assess-boards", Static).update(self._boards(a))
         self._show_trend()
+
+    def _show_status(self) -> None:
+        """What was computed, broken between its parts (not inside one) where
+        the terminal is too narrow for one line: at 80 columns its end —
+        weights, time, Enter — was cut off."""
+        a = self.assessment
+        if a is None:
+            return
+        w = a.weights
+        parts = [f"{plain(a.center or '全市')} · {a.start} 至 {a.end}（按派发日期）",
+                 f"评价时点 {a.now:%Y-%m-%d %H:%M}",
+                 f"权重 响应{float(w['response_rate']):g}/按时{float(w['on_time_rate']):g}"
+                 f"/解决{float(w['resolution_rate']):g}/满意{float(w['satisfaction_rate']):g}",
+                 f"用时 {self.seconds:.2f} 秒", "Enter 查看数字背后的工单"]
+        room = max(20, self.app.size.width - 2)
+        if room < 118:
+            del parts[3]  # the computing time: where a line is scarce, the table's rows matter more
+        lines = [parts[0]]
+        for part in parts[1:]:
+            if bulletin_files.display_width(lines[-1] + " · " + part) <= room:
+                lines[-1] += " · " + part
+            else:
+                lines.append(part)
+        self.query_one("#assess-status", Static).update("\n".join(lines))
 
     def trend_text(self, department_id: int | None) -> str:
         """The month-by-month chart of the center and of one department
@@ -332,7 +434,10 @@ class AssessmentScreen(AppAccess, Screen[None]):
         if self.rows and table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             dept = None if key in (None, "total") else int(key)
-        self.query_one("#assess-trend", Static).update(self.trend_text(dept))
+        trend = self.trend_text(dept)
+        box = self.query_one("#assess-trend", Static)
+        box.update(trend)
+        box.display = bool(trend)  # one month: no chart, and no empty line taken from the table
 
     @on(DataTable.CellHighlighted, "#assess-table")
     def _highlighted(self) -> None:
@@ -378,6 +483,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
                 table.add_row(*cells, key=key)
             if table.row_count:
                 table.cursor_coordinate = table.validate_cursor_coordinate(cursor)
+        self.call_after_refresh(self._show_columns_hint)
 
     # -- reading the screen (tests) ------------------------------------------------------
     def displayed(self) -> dict[str, dict[str, str]]:
@@ -480,7 +586,9 @@ class AssessmentScreen(AppAccess, Screen[None]):
         label = next((v[0] for k, v in self.rows if k == key), "")
         a = self.assessment
         scope = f"{plain(a.center)} · " if a.center else ""
-        self._drill(f"{scope}{bulletin_files.clean(label)} · {header}（{a.start} 至 {a.end}）", dept, metric,
+        # the rank and the score stand for all the department's dispatched tickets: say so
+        what = "派发量" if header in ("排名", "综合得分") else header
+        self._drill(f"{scope}{bulletin_files.clean(label)} · {what}（{a.start} 至 {a.end}）", dept, metric,
                     a.start, a.end, a.now, a.center)
 
     @work(thread=True, exclusive=True, group="assessment-drill", exit_on_error=False)

@@ -42,6 +42,9 @@ if TYPE_CHECKING:  # types only
 
 PAGE_SIZE = 50
 NARROW_BELOW = 100  # columns: below this the list drops industry and contact
+FULL_DISTRICT_FROM = 140  # columns: from this on the district column holds the longest name
+#: the two districts whose names do not fit the narrow district column, as staff say them
+SHORT_DISTRICT = {"徐州经济技术开发区": "经开区", "徐州高新技术产业开发区": "高新区"}
 
 
 # ---------------------------------------------------------------- the directory
@@ -75,6 +78,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
         self.page_keys: list[Key | None] = [None]  # the key before each page; [-1] is the current page's
         self.loading = False
         self.narrow: bool | None = None
+        self.full_district = False
         self._columns_for = 0  # the terminal width the columns were laid out for
         self._token = 0
 
@@ -88,7 +92,7 @@ class DirectoryScreen(AppAccess, Screen[None]):
             yield Static(REFUSAL, id="dir-refused", markup=False)
         else:
             with Horizontal(id="dir-bar"):
-                yield Input(self.words, placeholder="搜索企业：名称（空格分隔多个词）/ 信用代码 / 联系电话，回车执行",
+                yield Input(self.words, placeholder="搜索：名称 / 拼音首字母 / 信用代码 / 电话，回车检索",
                             id="dir-search")
                 yield Select([(plain(d), d) for d in self.store.directory.district_names()], prompt="全部区域", id="dir-district",
                              compact=True)
@@ -118,7 +122,9 @@ class DirectoryScreen(AppAccess, Screen[None]):
             return False
         self._columns_for = width
         self.narrow = width < NARROW_BELOW
-        fixed = [("工单未结/全部", 13, "tickets"), ("统一社会信用代码", 18, "uscc"), ("区域", 8, "district")]
+        self.full_district = width >= FULL_DISTRICT_FROM
+        fixed = [("工单未结/全部", 13, "tickets"), ("统一社会信用代码", 18, "uscc"),
+                 ("区域", 22 if self.full_district else 8, "district")]
         if not self.narrow:
             fixed += [("行业", 8, "industry"), ("联系人", 22, "contact")]
         t = self.table
@@ -180,12 +186,18 @@ class DirectoryScreen(AppAccess, Screen[None]):
             for h in self.hits:
                 e = h.enterprise
                 cells = [Text(f"{h.open_tickets:>5} / {h.total_tickets:<5}"), literal(e.uscc or "—"),
-                         literal(e.district or "—"), literal(e.industry or "—"),
+                         literal(self._district(e.district)), literal(e.industry or "—"),
                          literal(f"{e.contact_name} {e.contact_phone}".strip() or "—"), literal(e.name)]
                 if self.narrow:
                     del cells[3:5]
                 t.add_row(*cells, key=str(e.id))
         self._update_status()
+
+    def _district(self, name: str) -> str:
+        """The district as the column holds it: 经开区 / 高新区 where the full name does not fit."""
+        if not name:
+            return "—"
+        return name if self.full_district else SHORT_DISTRICT.get(name, name)
 
     def _update_status(self) -> None:
         if self.loading:

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -167,6 +168,14 @@ class EnterpriseDialog(FormDialog[dict[str, str]]):
 
     HINT = "Ctrl+S 保存 · Esc 取消"
 
+    # one line per field, its name beside it: seven fields under their names
+    # were taller than an 80×24 terminal, which opened scrolled to the first
+    # field with the heading and 企业名称 out of sight (issue 16)
+    DEFAULT_CSS = """
+    EnterpriseDialog .ent-field { height: 1; }
+    EnterpriseDialog .ent-field-label { width: 18; color: $text-muted; }
+    """
+
     def __init__(self, heading: str, record: Enterprise | None = None, *,
                  on_submit: SubmitHook[dict[str, str]] | None = None,
                  id: str | None = None) -> None:
@@ -176,8 +185,9 @@ class EnterpriseDialog(FormDialog[dict[str, str]]):
     def compose_body(self) -> ComposeResult:
         for key, label, hint in RECORD_FIELDS:
             value = getattr(self.record, key) if self.record is not None else ""
-            yield Label(label, classes="dialog-label")
-            yield Input(plain(value or ""), placeholder=hint, id=f"ent-{key}", classes="dialog-input", compact=True)
+            with Horizontal(classes="ent-field"):
+                yield Label(label, classes="ent-field-label")
+                yield Input(plain(value or ""), placeholder=hint, id=f"ent-{key}", classes="dialog-input", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#ent-name", Input).focus()
