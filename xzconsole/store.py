@@ -394,6 +394,13 @@ class Store:
                 ran += 1
             if current == 0:
                 self.refresh_workday_index(c)
+            else:
+                # the Python step of an upgrade, in the same transaction: the
+                # records' pinyin keys, which SQL cannot compute (a no-op when
+                # none lacks them) — whoever opens the database first, the
+                # console or the command line, leaves the directory searchable
+                from .areas.directory import fill_name_keys
+                fill_name_keys(c)
         return ran
 
     # -- reference data ---------------------------------------------------------
