@@ -70,7 +70,7 @@ async def test_browse_associations_members_and_a_push(store, staff):
         await pilot.press("3")
         await settle(pilot)
         (push,) = rows(screen, "#assoc-pushes")
-        assert push == ["2026-11-26 09:30", "关于促进物流业高质量发展的若干措施", "徐政办发〔2026〕12号", "sup"]
+        assert push == ["2026-11-26 09:30", "关于促进物流业高质量发展的若干措施", "徐政办发〔2026〕12号", "赵值班"]  # who pushed, by name (issue 16 item 10)
         await pilot.press("escape", "escape")  # from the tab to the list, then back to the queue
         await settle(pilot)
         assert not isinstance(pilot.app.screen, AssociationsScreen)
@@ -275,7 +275,7 @@ async def test_tabs_are_built_when_first_shown_and_keep_what_was_entered(store, 
         await pilot.press("3")  # 推送: built now, its row read for the association shown
         await settle(pilot)
         assert screen.tab == "pushes" and screen.is_built("pushes")
-        assert rows(screen, "#assoc-pushes") == [["2026-11-26 09:30", p.title, "sup"]]  # 80 columns: no 文号
+        assert rows(screen, "#assoc-pushes") == [["2026-11-26 09:30", p.title, "赵值班"]]  # 80 columns: no 文号
         assert pilot.app.focused is screen.query_one("#assoc-pushes", DataTable)
 
         await pilot.press("2")  # 订阅: the stored subscriptions ticked; tick one more, unsaved

@@ -144,11 +144,13 @@ class AssociationsArea:
         return rounds
 
     def history(self, association_id: int, limit: int = 200) -> list[dict[str, Any]]:
-        """The association's own record (contact, subscriptions, members), newest first."""
+        """The association's own record (contact, subscriptions, members), newest first,
+        with ``actor_name`` (who, by name; the login when no longer staff)."""
         aid = self._row(association_id)["id"]
         return [{**dict(r), "changes": json.loads(r["changes"]), "label": EVENT_LABELS.get(r["action"], r["action"])}
-                for r in self.core.conn.execute("SELECT * FROM association_events WHERE association_id = ? "
-                                           "ORDER BY id DESC LIMIT ?", (aid, int(limit)))]
+                for r in self.core.conn.execute("SELECT e.*, COALESCE(s.name, e.actor) AS actor_name FROM association_events e "
+                                           "LEFT JOIN staff s ON s.login = e.actor WHERE e.association_id = ? "
+                                           "ORDER BY e.id DESC LIMIT ?", (aid, int(limit)))]
 
     # -- writing ----------------------------------------------------------------------
     def _event(self, c: sqlite3.Connection, association_id: int, at: str, actor: str, action: str,

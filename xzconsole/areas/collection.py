@@ -123,9 +123,12 @@ class CollectionArea:
         return dict(self.core.conn.execute("SELECT * FROM source_checks WHERE id = ?", (inserted_id(cur),)).fetchone())
 
     def source_checks(self, source_id: int, limit: int = 30) -> list[dict[str, Any]]:
-        """One source's check log, newest first."""
+        """One source's check log, newest first, with ``actor_name`` (who
+        checked, by name; the login when no longer staff)."""
         return [dict(r) for r in self.core.conn.execute(
-            "SELECT * FROM source_checks WHERE source_id = ? ORDER BY id DESC LIMIT ?", (int(source_id), limit))]
+            "SELECT k.*, COALESCE(s.name, k.actor) AS actor_name FROM source_checks k "
+            "LEFT JOIN staff s ON s.login = k.actor WHERE k.source_id = ? ORDER BY k.id DESC LIMIT ?",
+            (int(source_id), limit))]
 
     def sources_unchecked(self, today: dt.date | None = None) -> list[dict[str, Any]]:
         """Active sources with no check logged on ``today`` (default: the store

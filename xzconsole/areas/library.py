@@ -325,8 +325,11 @@ class LibraryArea:
                 "updated_by_name": staff_name(self.core.conn, row["updated_by"], ""), "lag": self.collection.policy_lag(int(policy_id))}
 
     def history(self, policy_id: int) -> list[dict[str, Any]]:
-        """The policy's append-only history, oldest first (``label`` in Chinese)."""
-        rows = self.core.conn.execute("SELECT * FROM policy_events WHERE policy_id = ? ORDER BY id", (int(policy_id),)).fetchall()
+        """The policy's append-only history, oldest first (``label`` in Chinese,
+        ``actor_name``: who, by name; the login when no longer staff)."""
+        rows = self.core.conn.execute(
+            "SELECT e.*, COALESCE(s.name, e.actor) AS actor_name FROM policy_events e "
+            "LEFT JOIN staff s ON s.login = e.actor WHERE e.policy_id = ? ORDER BY e.id", (int(policy_id),)).fetchall()
         return [{**dict(r), "changes": json.loads(r["changes"]), "label": POLICY_EVENT_LABELS.get(r["action"], r["action"])}
                 for r in rows]
 
@@ -637,6 +640,7 @@ class LibraryArea:
     def push_history(self, *, policy_id: int | None = None, association_id: int | None = None,
                      limit: int = 200, after: int | None = None) -> list[dict[str, Any]]:
         """Pushes of one policy or to one association, newest first, with names
+        (``actor_name``: who pushed, by name — the login when no longer staff)
         and the policy's document number; ``after`` (a push id) gives the next
         page, older than that push."""
         where, params = [], []
@@ -650,8 +654,10 @@ class LibraryArea:
             where.append("x.id < ?")
             params.append(int(after))
         rows = self.core.conn.execute(
-            "SELECT x.*, p.title AS policy_title, p.doc_number, a.name AS association_name FROM policy_pushes x "
+            "SELECT x.*, p.title AS policy_title, p.doc_number, a.name AS association_name, "
+            "COALESCE(s.name, x.actor) AS actor_name FROM policy_pushes x "
             "JOIN policies p ON p.id = x.policy_id JOIN associations a ON a.id = x.association_id "
+            "LEFT JOIN staff s ON s.login = x.actor "
             f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY x.id DESC LIMIT ?", [*params, limit])
         return [dict(r) for r in rows]
 

@@ -347,7 +347,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
             for p in self.pushes:
                 cells = [Text(when(p["at"])), literal(p["policy_title"])]
                 cells += [literal(p["doc_number"] or "—")] if self.wide else []
-                t.add_row(*cells, literal(p["actor"]), key=str(p["id"]))
+                t.add_row(*cells, literal(p["actor_name"]), key=str(p["id"]))
         page = len(self._starts["pushes"])
         self._push_detail()
         staff = self.store.associations.service_staff(self.current_id)
@@ -463,7 +463,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
             return
         p = self.pushes[t.cursor_row]
         text = literal(p["policy_title"], style="bold")
-        text.append_text(literal(f"  {p['doc_number'] or '无文号'} · {when(p['at'])} {p['actor']}"
+        text.append_text(literal(f"  {p['doc_number'] or '无文号'} · {when(p['at'])} {p['actor_name']}"
                                  + (f" · 说明：{p['note']}" if p["note"] else "")))
         box.update(text)
 
@@ -474,7 +474,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
         with self.app.batch_update():
             t.clear()
             for e in self.events:
-                cells = [Text(when(e["at"])), literal(e["actor"])] + ([Text(e["label"])] if self.wide else [])
+                cells = [Text(when(e["at"])), literal(e["actor_name"])] + ([Text(e["label"])] if self.wide else [])
                 t.add_row(*cells, literal(e["note"]), key=str(e["id"]))
         self._event_detail()
 
@@ -487,7 +487,7 @@ class AssociationsScreen(AppAccess, Screen[None]):
             box.update("尚无修改记录")
             return
         e = self.events[t.cursor_row]
-        text = literal(f"{when(e['at'])} {e['actor']} {e['label']}", style="bold")
+        text = literal(f"{when(e['at'])} {e['actor_name']} {e['label']}", style="bold")
         text.append("\n")
         text.append_text(literal(e["note"]))
         box.update(text)

@@ -224,7 +224,7 @@ class CollectionScreen(AppAccess, Screen[None]):
         for c in checks:
             text.append("\n")
             mark = "今日 " if c["day"] == today else ""
-            text.append_text(literal(f"{mark}{c['at'].replace('T', ' ')[:16]} {c['actor']} 发现 {c['found_count']} 份"
+            text.append_text(literal(f"{mark}{c['at'].replace('T', ' ')[:16]} {c['actor_name']} 发现 {c['found_count']} 份"
                                      + (f"：{c['note']}" if c["note"] else "")))
         box.update(text)
 

@@ -117,7 +117,7 @@ def policy_detail_text(detail: dict[str, Any]) -> Text:
             t.append("\n")
         for h in detail.get("review_history", []):
             when = str(h["at"]).replace("T", " ")[:16]
-            t.append_text(literal(f"  {when} {h['actor']} {h['label']}{'：' + h['note'] if h['note'] else ''}", style="dim"))
+            t.append_text(literal(f"  {when} {h['actor_name']} {h['label']}{'：' + h['note'] if h['note'] else ''}", style="dim"))
             t.append("\n")
         t.append("\n")
     rows = [

@@ -131,7 +131,7 @@ class PushHistoryScreen(AppAccess, Screen[None]):
         t = self.query_one("#push-table", DataTable)
         t.add_columns("时间", "协会", "推送人", "说明")
         for r in self.rows:
-            t.add_row(Text(r["at"].replace("T", " ")[:16]), literal(r["association_name"]), literal(r["actor"]),
+            t.add_row(Text(r["at"].replace("T", " ")[:16]), literal(r["association_name"]), literal(r["actor_name"]),
                       literal(r["note"] or ""), key=str(r["id"]))
         a = self.query_one("#push-assoc-table", DataTable)
         a.add_columns("时间", "政策", "说明")
