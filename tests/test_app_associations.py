@@ -111,9 +111,9 @@ async def test_add_and_remove_a_member(store, staff):
         await pilot.press("6")
         await settle(pilot)
         history = rows(screen, "#assoc-history")  # 80 columns: time, who, what was done
-        assert [r[1:] for r in history] == [["clerk", "移除会员 徐州恒力液压件厂：企业已退会"],
-                                            ["clerk", "新增会员 徐州恒力液压件厂"]]
-        assert "clerk 移除会员" in text(screen, "#assoc-event-detail")
+        assert [r[1:] for r in history] == [["王受理", "移除会员 徐州恒力液压件厂：企业已退会"],
+                                            ["王受理", "新增会员 徐州恒力液压件厂"]]
+        assert "王受理 移除会员" in text(screen, "#assoc-event-detail")
 
 
 async def test_edit_subscriptions_save_and_a_version_conflict_keeps_the_choice(store, staff):
