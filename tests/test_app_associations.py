@@ -176,7 +176,7 @@ async def test_unsaved_edits_survive_a_look_at_another_association(store, staff)
         assert text(screen, "#assoc-contact-phone-error") == ""
         await pilot.press("5")
         await settle(pilot)
-        await pilot.press("tab", "enter")  # name → phone; Enter in the phone field saves
+        await pilot.press("tab", "tab", "enter")  # tab strip → name → phone; Enter in the phone field saves
         await settle(pilot)
         a = store.associations.get("gcjx")
         assert (a.contact_name, a.contact_phone, a.version) == ("王建国", "13952201234", 2)
@@ -290,7 +290,7 @@ async def test_tabs_are_built_when_first_shown_and_keep_what_was_entered(store, 
         await pilot.press("5")  # 联系人: the stored contact; type a phone
         await settle(pilot)
         phone = screen.query_one("#assoc-contact-phone", Input)
-        assert pilot.app.focused is screen.query_one("#assoc-contact-name", Input)
+        assert pilot.app.focused is screen.query_one("#assoc-tabs Tabs")  # not a field: digits stay tab keys
         assert phone.value == "0516-83125608"
         phone.value = "13952201234"
         await settle(pilot)
@@ -328,3 +328,22 @@ async def test_a_form_never_shown_keeps_its_draft_for_another_association(store,
         await pilot.press("5")
         await settle(pilot)
         assert screen.query_one("#assoc-contact-name", Input).value == "李新"
+
+
+async def test_digits_after_the_contact_tab_switch_tabs_and_type_nothing(store, staff):
+    """5 then 4 (the next tab) used to type "4" over the contact's name."""
+    async with XzApp(store.path, "clerk", store.clock).run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert screen.query_one("#assoc-contact-name", Input).value == "王建国"
+        await pilot.press("4")
+        await settle(pilot)
+        assert screen.tab == "rounds"
+        await pilot.press("5")
+        await settle(pilot)
+        assert screen.query_one("#assoc-contact-name", Input).value == "王建国"
+        assert text(screen, "#assoc-contact-message").startswith("Tab 进入表单")
+        await pilot.press("tab")  # into the form
+        await settle(pilot)
+        assert pilot.app.focused is screen.query_one("#assoc-contact-name", Input)

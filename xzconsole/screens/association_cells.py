@@ -87,7 +87,7 @@ def tab_widgets(tab: str, categories: Iterable[str], can_edit: bool) -> list[Wid
                 Label("联系电话（手机或带区号的固定电话）", classes="assoc-label"),
                 Input(id="assoc-contact-phone", disabled=not can_edit),
                 Static("", id="assoc-contact-phone-error", classes="assoc-field-error", markup=False),
-                Static("Enter / Ctrl+S 保存" if can_edit else "只读：联系人由受理员、值班长维护",
+                Static("Tab 进入表单 · Enter / Ctrl+S 保存" if can_edit else "只读：联系人由受理员、值班长维护",
                        id="assoc-contact-message", classes="assoc-hint", markup=False)]
     if tab == "history":
         return [DataTable(id="assoc-history", cursor_type="row", zebra_stripes=True),

@@ -301,9 +301,13 @@ class AssociationsScreen(AppAccess, Screen[None]):
         self.refresh_bindings()
 
     def _focus_tab(self) -> None:
-        """Put the focus on the active tab's main widget."""
+        """Put the focus on the active tab's main widget.
+
+        The contact form is the exception: its fields would take the next
+        digit as text (5 then 4 typed "4" over 王建国), so the focus goes to
+        the tab strip — digits keep switching tabs, Tab enters the form."""
         target = {"members": "#assoc-members", "subs": "#assoc-subs", "pushes": "#assoc-pushes",
-                  "rounds": "#assoc-rounds", "contact": "#assoc-contact-name", "history": "#assoc-history",
+                  "rounds": "#assoc-rounds", "contact": "#assoc-tabs Tabs", "history": "#assoc-history",
                   "service": "#assoc-service"}[self.tab]
         widget = self.query_one(target)
         if widget.focusable:
