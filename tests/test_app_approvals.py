@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from textual.widgets import Input, Tab
+from textual.widgets import Input
 from test_oversight import ladder, requests  # noqa: F401  (fixtures)
 
 from xzconsole.app import XzApp
@@ -47,7 +47,7 @@ async def test_the_tab_counts_and_lists_who_why_and_the_new_due_date(store, staf
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         q = app.screen
-        assert str(q.query_one("#tab-pending", Tab).label) == "待审批 2"
+        assert q.tab_label("tab-pending") == "待审批 2"
         q = await _open_inbox(pilot)
         panel = _panel(app)
         assert panel.display and not q.table.display
@@ -82,7 +82,7 @@ async def test_approve_and_reject_from_the_list(store, staff, requests):
         yellow = store.tickets.get(staff["sup"], requests["YELLOW"])
         assert yellow.due_date == dt.date(2026, 11, 27) and yellow.pending_extension_days is None
         assert [c[0] for c in _cells(_panel(app))] == ["超期退回"]
-        assert str(q.query_one("#tab-pending", Tab).label) == "待审批 1"
+        assert q.tab_label("tab-pending") == "待审批 1"
         # a rejection needs a reason: the dialog stays with the message
         await pilot.press("b")
         await settle(pilot)
@@ -99,7 +99,7 @@ async def test_approve_and_reject_from_the_list(store, staff, requests):
         assert orange.department_name == "市税务局"
         assert store.tickets.history(staff["sup"], orange.id)[-1].note == "职责明确，请继续办理"
         assert _cells(_panel(app)) == []
-        assert str(q.query_one("#tab-pending", Tab).label) == "待审批 0"
+        assert q.tab_label("tab-pending") == "待审批 0"
         assert "没有待审批的延期或退回申请" in screen_text(app)
 
 
@@ -159,4 +159,4 @@ async def test_a_clerk_has_no_inbox(store, staff, requests):
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert not app.screen.query("#tab-pending") and not app.screen.query(ApprovalsPanel)
+        assert app.screen.tab_label("tab-pending") is None and not app.screen.query(ApprovalsPanel)

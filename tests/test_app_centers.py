@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from textual.css.query import NoMatches
-from textual.widgets import Select, Tab
+from textual.widgets import OptionList, Select, Static
 
 from xzconsole.services import reports
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake
 from xzconsole.screens.assessment import AssessmentScreen
+from xzconsole.screens.dialogs import ChoiceDialog
 from xzconsole.screens.queue import QueueScreen
 from xzconsole.store import CITY_CENTER
 from xzconsole.widgets.ticket_table import TicketTable
@@ -33,7 +34,7 @@ def status_line(app: Any) -> str:
 
 
 def label(app: Any, tab: str) -> str:
-    return str(app.screen.query_one(f"#{tab}", Tab).label)
+    return app.screen.tab_label(f"{tab}")
 
 
 @pytest.fixture
@@ -57,16 +58,26 @@ async def test_queue_opens_on_own_center_and_all_centers_show_more(store, two_ce
         assert isinstance(app.screen, QueueScreen)
         assert sorted(shown(app)) == sorted(["邳州[b]银杏[/b]食品有限公司", "邳州港上纺织有限公司"])
         assert status_line(app).startswith(f"{PIZHOU} · 第 1 页") and "共 2 件" in status_line(app)
-        assert app.screen.query_one("#queue-center", Select).value == PIZHOU
+        assert app.screen.center == PIZHOU
+        assert str(app.screen.query_one("#queue-center", Static).render()) == f"{PIZHOU} · c 切换"
         assert label(app, "tab-new") == "待受理 2" and label(app, "tab-all") == "全部 2"
 
-        # c opens the center list; the first entry is 全部中心
+        # c opens the center list on the center shown; the first entry is 全部中心
         await pilot.press("c")
         await pilot.pause()
-        assert app.screen.query_one("#queue-center", Select).expanded
+        assert isinstance(app.screen, ChoiceDialog)
+        options = app.screen.query_one(OptionList)
+        assert str(options.get_option_at_index(0).prompt) == "全部中心"
+        assert str(options.get_option_at_index(options.highlighted or 0).prompt) == PIZHOU
+        await pilot.press("escape")  # Esc changes nothing
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen) and app.screen.center == PIZHOU and len(shown(app)) == 2
+        await pilot.press("c")
+        await pilot.pause()
         await pilot.press("home", "enter")
         await settle(pilot)
-        assert app.screen.query_one("#queue-center", Select).value is Select.NULL
+        assert isinstance(app.screen, QueueScreen) and app.screen.center is None
+        assert str(app.screen.query_one("#queue-center", Static).render()) == "全部中心 · c 切换"
         assert len(shown(app)) == 5 and status_line(app).startswith("全部中心 · ")
         assert label(app, "tab-new") == "待受理 5" and label(app, "tab-all") == "全部 5"
         assert "路灯[/]坏了有限公司" in shown(app)  # user text literal

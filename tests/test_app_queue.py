@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Tab
+from textual.widgets import Input
 
 from xzconsole.app import XzApp, ensure_utf8_output
 from xzconsole.models import Status, TicketIntake, uscc_check_char
@@ -82,8 +82,8 @@ async def test_first_page_counts_and_paging(store, staff):
         assert len(first) == PAGE_SIZE
         assert first == sorted(first, reverse=True)  # newest first
         assert "共 120 件" in status_line(app) and "第 1 页" in status_line(app)
-        assert str(q.query_one("#tab-new", Tab).label) == "待受理 120"
-        assert str(q.query_one("#tab-all", Tab).label) == "全部 120"
+        assert q.tab_label("tab-new") == "待受理 120"
+        assert q.tab_label("tab-all") == "全部 120"
 
         await pilot.press("pagedown")
         await settle(pilot)
@@ -217,7 +217,7 @@ async def test_liaison_sees_only_own_department_and_no_confidential_identity(sto
         await settle(pilot)
         q = queue(app)
         assert q.tab.label == "待签收"
-        assert not q.query("#tab-new") and not q.query("#tab-returned")
+        assert q.tab_label("tab-new") is None and q.tab_label("tab-returned") is None
         assert {t.id for t in q.table.tickets} == {mine, secret}
         names = {r[2]: r[5] for r in rows(app)}
         secret_number = store.tickets.get(staff["clerk"], secret).number
@@ -281,7 +281,7 @@ async def test_bulk_dispatch_three_tagged_tickets(store, staff):
             assert store.tickets.get(staff["sup"], tid).status is Status.NEW
         assert q.marked == {} and not q.bulk_running
         assert {t.id for t in q.table.tickets} == set(ids) - tagged  # 待受理 now holds the other two
-        assert str(q.query_one("#tab-dispatched", Tab).label) == "已派发 3"
+        assert q.tab_label("tab-dispatched") == "已派发 3"
 
 
 async def test_bulk_close_duplicates_asks_first_and_reports_failures(store, staff):
@@ -515,7 +515,7 @@ async def test_warning_levels_show_symbol_word_and_class(store, staff, clock):
         assert rows(app)[0][1] == "■ 红色预警"
         badge = q.query_one("#queue-badge")
         assert badge.has_class("-red") and "红色预警" in str(badge.render())
-        assert str(q.query_one("#tab-red", Tab).label) == "红色预警 1"
+        assert q.tab_label("tab-red") == "红色预警 1"
         q.select_tab("tab-dispatched")
         await settle(pilot)
         by_id = {t.id: r for t, r in zip(q.table.tickets, rows(app))}

@@ -892,7 +892,7 @@ async def test_queue_search_filters_as_you_type_and_esc_clears(store, staff):
 
 
 async def test_saved_filter_is_a_tab_with_its_count_survives_restart_and_can_be_removed(store, staff):
-    from textual.widgets import Tab, Tabs
+    from xzconsole.widgets.tab_strip import TabStrip
 
     from xzconsole.models import TicketIntake
     from xzconsole.screens.dialogs import ReasonDialog
@@ -922,8 +922,8 @@ async def test_saved_filter_is_a_tab_with_its_count_survives_restart_and_can_be_
         assert [f.name for f in store.saved_filters.list(staff["clerk"])] == ["彭城光电"]
         assert store.saved_filters.list(staff["sup"]) == []  # per staff login
         saved = [t for t in queue.tabs if t.saved]
-        assert str(queue.query_one(f"#{saved[0].id}", Tab).label).startswith("★彭城光电 2")
-        assert queue.query_one("#queue-tabs", Tabs).active == saved[0].id  # on show at once
+        assert queue.tab_label(f"{saved[0].id}").startswith("★彭城光电 2")
+        assert queue.query_one("#queue-tabs", TabStrip).active == saved[0].id  # on show at once
         await pilot.press("F")  # a second one while the first is there (no clash of tab ids)
         await settle(pilot)
         await type_into(pilot, "彭城二")
@@ -942,7 +942,7 @@ async def test_saved_filter_is_a_tab_with_its_count_survives_restart_and_can_be_
         table = queue.query_one(TicketTable)
         assert table.row_count == 5 and queue.search_text == ""
         tab_id = [t.id for t in queue.tabs if t.saved][0]
-        assert str(queue.query_one(f"#{tab_id}", Tab).label).startswith("★彭城光电 2")
+        assert queue.tab_label(f"{tab_id}").startswith("★彭城光电 2")
         queue.select_tab(tab_id)
         await settle(pilot)
         await pilot.pause(0.5)

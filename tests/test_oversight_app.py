@@ -6,7 +6,7 @@ history.  Data: ``test_oversight``'s ladder on Thursday 2026-11-26 09:30.
 
 from __future__ import annotations
 
-from textual.widgets import Input, Tab
+from textual.widgets import Input
 
 from test_oversight import ladder  # noqa: F401  (fixture)
 
@@ -46,8 +46,8 @@ async def test_discipline_queue_and_panel_show_exactly_red(store, staff, ladder)
         assert [t.id for t in q.tabs] == ["tab-red", "tab-all", "tab-replied", "tab-closed"]
         assert q.center is None  # every center's tickets
         assert _shown(app) == {ladder["RED"]}
-        assert str(q.query_one("#tab-red", Tab).label) == "红色预警 1"
-        assert str(q.query_one("#tab-all", Tab).label) == "全部 2"
+        assert q.tab_label("tab-red") == "红色预警 1"
+        assert q.tab_label("tab-all") == "全部 2"
         q.select_tab("tab-all")
         await settle(pilot)
         assert _shown(app) == {ladder["RED"], ladder["LATE"]}

@@ -227,6 +227,41 @@ class ConfirmDialog(FormDialog[bool]):
         return True
 
 
+# ---------------------------------------------------------------- one of a list
+
+
+class ChoiceDialog(FormDialog[int]):
+    """One of a short list (the queue's centers): the arrows move, Enter
+    chooses, Esc leaves everything as it was.  Dismisses with the index
+    chosen; the entries are shown literally."""
+
+    HINT = "↑↓ 选择 · Enter 确定 · Esc 取消"
+
+    def __init__(self, title: str, choices: Iterable[str], current: int = 0, *, id: str | None = None) -> None:
+        super().__init__(title, id=id)
+        self.choices = list(choices)
+        self.current = current
+
+    def compose_body(self) -> ComposeResult:
+        yield OptionList(*[Option(literal(c)) for c in self.choices], id="choice-list", classes="dialog-list")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#choice-list", OptionList)
+        options.highlighted = min(max(self.current, 0), len(self.choices) - 1) if self.choices else None
+        options.focus()
+
+    def collect(self) -> int | None:
+        index = self.query_one("#choice-list", OptionList).highlighted
+        if index is None:
+            self.show_error("请选择一项")
+        return index
+
+    @on(OptionList.OptionSelected, "#choice-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_submit()
+
+
 # ---------------------------------------------------------------- dispatch
 
 

@@ -42,7 +42,8 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Select, Static, Tab, Tabs
+from textual import events
+from textual.widgets import DataTable, Input, Static
 
 from .. import rules
 from ..models import Role
@@ -50,9 +51,10 @@ from ..widgets.header import ConsoleHeader
 from ..widgets.ticket_table import TicketTable
 from ..widgets.warning_badge import WarningBadge
 from ..widgets.key_bar import KeyBar
+from ..widgets.tab_strip import TabStrip
 from .approvals import ApprovalsPanel
 from .queue_bulk import QueueBulk
-from .queue_filters import center_choices, tabs_for
+from .queue_filters import center_label, tabs_for
 from .queue_pages import PAGE_SIZE, SORT_LABELS, QueueKey, ticket_levels
 from .queue_search import SEARCH_DEBOUNCE, SORT_ORDER, QueueSearch
 from .queue_tabs import QueueTabs
@@ -82,6 +84,16 @@ def show_pending(app: App[object]) -> None:
 
 
 # ---------------------------------------------------------------- the queue
+
+
+class CenterLabel(Static):
+    """The center shown, in the filter bar; a click opens the list (as ``c`` does)."""
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        screen = self.screen
+        if isinstance(screen, QueueScreen):
+            screen.action_choose_center()
 
 
 class QueueScreen(QueueTabs, QueueSearch, QueueBulk):
@@ -124,15 +136,13 @@ class QueueScreen(QueueTabs, QueueSearch, QueueBulk):
         self.tab = self.tabs[0]
         self.sort = self.tab.sort
         yield ConsoleHeader(id="header")
-        yield Tabs(*[Tab(t.label, id=t.id) for t in self.tabs], id="queue-tabs")
+        yield TabStrip([(t.id, t.label) for t in self.tabs], id="queue-tabs")
         with Horizontal(id="queue-filter-bar"):
             if not self.is_liaison:
                 # a clerk's, supervisor's or admin's queue opens on their own center;
                 # 市营商办 / 市纪委监委 oversee every center's tickets
                 self.center = None if self.user.role in _READ_ONLY_ROLES else self.user.center
-                yield Select(center_choices(self.store, self.center), prompt="全部中心",
-                             value=self.center if self.center is not None else Select.NULL,
-                             compact=True, id="queue-center")
+                yield CenterLabel(center_label(self.center, key=True), id="queue-center", markup=False)
             yield Static("", id="queue-filters", markup=False)
         yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，边输边筛，Esc 清除",
                     id="queue-search")

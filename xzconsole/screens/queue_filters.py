@@ -99,8 +99,15 @@ def tabs_for(role: Role) -> list[QueueTab]:
     return CENTER_TABS
 
 
+def center_label(center: str | None, *, key: bool = False) -> str:
+    """A center as the queue names it (全部中心 for every center), with the key
+    that changes it when ``key``."""
+    name = plain(center) if center is not None else "全部中心"
+    return f"{name} · c 切换" if key else name
+
+
 def center_choices(store: Store, own: str | None) -> list[tuple[str, str]]:
-    """(label, full name) of every center for a Select, city first; a center no
+    """(label, full name) of every center, city first; a center no
     longer in data/centers.toml but still on the user's record stays choosable."""
     names = [c["name"] for c in store.centers()]
     if own and own not in names:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from textual import on, work
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static, Tab
+from textual.widgets import DataTable, Input, Static
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -26,6 +26,7 @@ from ..models import Role, Ticket
 from ..rules import WarningLevel
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
+from ..widgets.tab_strip import TabStrip
 from ..widgets.ticket_table import TicketTable
 from ..widgets.warning_badge import WarningBadge, due_today
 from .approvals import ApprovalsPanel
@@ -319,9 +320,10 @@ class QueuePages(AppAccess, Screen[None]):
         # the tab may have changed since the count started: derive its total
         # (a search's total is its own count, and a new search recounts)
         self.total = message.total if self.search_text else self._tab_total(self.tab)
+        strip = self.query_one("#queue-tabs", TabStrip)
         for t in self.tabs:
             n = message.saved.get(t.id, 0) if t.saved else tab_count(counts, t)
-            self.query_one(f"#{t.id}", Tab).label = f"{t.label} {n:,}"
+            strip.set_label(t.id, f"{t.label} {n:,}")
         self._update_status()
 
     def _tab_total(self, tab: QueueTab | None) -> int | None:

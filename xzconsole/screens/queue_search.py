@@ -1,15 +1,15 @@
 """The queue's narrowing: the search line (filter as you type), the filter
-dialog (``f``), the center Select (``c``) and the sort (``s``) — each asks
+dialog (``f``), the center (``c`` or a click on it: a list to choose from) and the sort (``s``) — each asks
 for the first page again (:meth:`~.queue_pages.QueuePages.reload`)."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.timer import Timer
-from textual.widgets import Input, Select
+from textual.widgets import Input, Static
 
 from .base import stored_id
-from .queue_filters import FilterDialog, QueueFilters
+from .queue_filters import FilterDialog, QueueFilters, center_choices, center_label
 from .queue_pages import SORT_LABELS, QueuePages
 
 #: seconds of no typing before the search line filters the queue (issue 16: filter as you type)
@@ -53,19 +53,22 @@ class QueueSearch(QueuePages):
 
     def action_choose_center(self) -> None:
         """Pick the center whose tickets are shown (全部中心: every center)."""
-        select = self.query_one("#queue-center", Select)
-        select.focus()
-        select.action_show_overlay()
+        from .dialogs import ChoiceDialog
+
+        centers: list[str | None] = [None, *(name for _, name in center_choices(self.store, self.center))]
+        current = centers.index(self.center) if self.center in centers else 0
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.show_center(centers[index])
+
+        self.app.push_screen(ChoiceDialog("选择中心", [center_label(c) for c in centers], current), chosen)
 
     def show_center(self, center: str | None) -> None:
         """Show one center's tickets (its full name), or every center's (None)."""
-        self.query_one("#queue-center", Select).value = center if center is not None else Select.NULL
-
-    @on(Select.Changed, "#queue-center")
-    def _center_changed(self, event: Select.Changed) -> None:
-        value = None if event.value is Select.NULL else str(event.value)
-        if value != self.center:
-            self.center = value
+        if center != self.center:
+            self.center = center
+            self.query_one("#queue-center", Static).update(center_label(center, key=True))
             self.reload(counts=True)
         self.table.focus()
 

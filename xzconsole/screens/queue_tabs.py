@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import on
-from textual.widgets import Input, Tab, Tabs
+from textual.widgets import Input
 
 from ..textsafe import plain
+from ..widgets.tab_strip import TabStrip
 from .approvals import ApprovalsPanel
 from .queue_filters import QueueFilters, QueueTab, filters_from, filters_values
 from .queue_pages import QueuePages
@@ -22,9 +23,9 @@ if TYPE_CHECKING:  # types only
 class QueueTabs(QueuePages):
     """The queue's tabs: built-in, 待审批 and saved filters."""
 
-    @on(Tabs.TabActivated, "#queue-tabs")
-    def _tab_activated(self, event: Tabs.TabActivated) -> None:
-        chosen = next((t for t in self.tabs if t.id == event.tab.id), None)
+    @on(TabStrip.Activated, "#queue-tabs")
+    def _tab_activated(self, event: TabStrip.Activated) -> None:
+        chosen = next((t for t in self.tabs if t.id == event.tab_id), None)
         if chosen is None or chosen == self.tab:
             return
         self.tab = chosen
@@ -121,34 +122,33 @@ class QueueTabs(QueuePages):
 
         self.app.push_screen(ConfirmDialog(f"删除筛选“{sf.name}”？", "只删除这个标签，不影响任何工单。", "删除"), answered)
 
-    async def _rebuild_tabs(self, active: str) -> None:
-        """The saved tabs again from the store; the removals are awaited, so
-        a tab saved again (or another one) never meets its old widget."""
-        tabs = self.query_one("#queue-tabs", Tabs)
+    def _rebuild_tabs(self, active: str) -> None:
+        """The saved tabs again from the store, then ``active`` chosen (the
+        strip brings it into view: at 80 columns the built-in tabs fill the row)."""
+        strip = self.query_one("#queue-tabs", TabStrip)
         for t in self.tabs:
             if t.saved:
-                await tabs.remove_tab(t.id)
+                strip.remove_tab(t.id)
         self.tabs = [*self.builtin_tabs, *self._saved_tabs()]
         for t in self.tabs:
             if t.saved:
-                await tabs.add_tab(Tab(t.label, id=t.id))
-        self.call_after_refresh(self.select_tab, active)
-        self.call_after_refresh(self.reload, counts=True)
-        # at 80 columns the built-in tabs fill the row: bring the new tab into view
-        self.set_timer(0.2, lambda: self._scroll_tab_into_view(active))
-
-    def _scroll_tab_into_view(self, tab_id: str) -> None:
-        for tab in self.query(f"#queue-tabs #{tab_id}"):
-            tab.scroll_visible(animate=False)
+                strip.add_tab(t.id, t.label)
+        self.select_tab(active)
+        self.reload(counts=True)
 
     def action_next_tab(self) -> None:
         """Go to the next saved filter."""
-        self.query_one("#queue-tabs", Tabs).action_next_tab()
+        self.query_one("#queue-tabs", TabStrip).next()
 
     def action_previous_tab(self) -> None:
         """Go to the previous saved filter."""
-        self.query_one("#queue-tabs", Tabs).action_previous_tab()
+        self.query_one("#queue-tabs", TabStrip).previous()
 
     def select_tab(self, tab_id: str) -> None:
         """Activate a tab by id (``tab-new``, ``tab-red`` …)."""
-        self.query_one("#queue-tabs", Tabs).active = tab_id
+        self.query_one("#queue-tabs", TabStrip).active = tab_id
+
+    def tab_label(self, tab_id: str) -> str | None:
+        """What a tab says now (its name and count), or None when this queue has no such tab."""
+        strip = self.query_one("#queue-tabs", TabStrip)
+        return strip.label_of(tab_id) if tab_id in strip.tab_ids else None

@@ -104,8 +104,7 @@ def _classes(root: type[DOMNode]) -> Iterator[type[DOMNode]]:
 
 
 #: the Textual widget classes of the first queue page, and those Textual creates itself (loaded at once)
-FIRST_PAGE_WIDGETS = ("Button", "DataTable", "Footer", "Input", "Label", "OptionList", "ProgressBar", "Select",
-                      "Static", "Tab", "Tabs")
+FIRST_PAGE_WIDGETS = ("DataTable", "Footer", "Input", "OptionList", "Select", "Static")
 
 _translated_classes: set[type[DOMNode]] = set()
 
