@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Literal, Sequence
+from types import MappingProxyType
+from typing import Iterable, Iterator, Literal, Mapping, Sequence
 
-import chinese_calendar
 from chinese_calendar import constants as _cc
 
 YearSource = Literal["center", "official", "provisional"]
@@ -63,37 +64,79 @@ def holiday_name_cn(name: str | None) -> str:
     return name
 
 
+# Monday–Friday as flags, long enough to slice any year out of it from the
+# weekday of its 1 January (6 + 366 days at most)
+_WEEKS: tuple[bool, ...] = ((True,) * 5 + (False,) * 2) * 54
+
+
+def _weekday_flags(year: int) -> list[bool]:
+    """Monday–Friday for each day of a year, 1 January first."""
+    first = dt.date(year, 1, 1)
+    days = dt.date(year + 1, 1, 1).toordinal() - first.toordinal()
+    start = first.weekday()
+    return list(_WEEKS[start:start + days])
+
+
 @functools.cache
+def _official_span() -> tuple[int, int]:
+    """The first and last year chinese-calendar knows: those of its first and
+    last holiday, the same bounds it checks before answering (and raising
+    ``NotImplementedError`` outside them).  Read once per process: the package
+    scans all its holidays for them on every question."""
+    return min(_cc.holidays).year, max(_cc.holidays).year
+
+
 def _official_covers(year: int) -> bool:
-    """Whether ``chinese-calendar`` knows this year (it raises for others).
+    """Whether ``chinese-calendar`` knows this year."""
+    first, last = _official_span()
+    return first <= year <= last
 
-    Kept per process: each question costs chinese-calendar a scan of all its
-    holidays, and every calendar built asks it for each year since 2004."""
-    try:
-        chinese_calendar.is_workday(dt.date(year, 6, 1))
-        return True
-    except NotImplementedError:
-        return False
 
+@functools.cache
+def _official_marks() -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Per year, the day offsets (0 = 1 January) chinese-calendar names a
+    holiday and those it names a make-up working day: one pass over its two
+    dicts per process instead of two look-ups for every day since 2004."""
+    rest: dict[int, list[int]] = {}
+    work: dict[int, list[int]] = {}
+    for marks, days in ((rest, _cc.holidays), (work, _cc.workdays)):
+        for d in days:
+            marks.setdefault(d.year, []).append(d.timetuple().tm_yday - 1)
+    return {y: (tuple(rest.get(y, ())), tuple(work.get(y, ()))) for y in rest.keys() | work.keys()}
 
 
 @functools.lru_cache(maxsize=64)
-def _official_year(year: int) -> tuple[tuple[bool, bool], ...]:
-    """(is working day, False) for each day of a year chinese-calendar knows,
-    computed once per process: every calendar built (the console's, each
-    worker connection's) reads the same twenty-odd years from 2004 on."""
-    out: list[tuple[bool, bool]] = []
-    d = dt.date(year, 1, 1)
-    while d.year == year:
-        if d in _cc.workdays:
-            work = True
-        elif d in _cc.holidays:
-            work = False
-        else:
-            work = d.weekday() < 5
-        out.append((work, False))
-        d += _ONE
-    return tuple(out)
+def _official_year(year: int) -> tuple[tuple[bool, ...], tuple[int, ...]]:
+    """Whether each day of a year chinese-calendar knows is a working day, and
+    the ordinals of its working days; computed once per process: every
+    calendar built (the console's, each worker connection's) reads the same
+    twenty-odd years from 2004 on.  A make-up day beats a holiday, a holiday a
+    weekday, as in ``chinese_calendar.is_workday``."""
+    flags = _weekday_flags(year)
+    rest, work = _official_marks().get(year, ((), ()))
+    for i in rest:
+        flags[i] = False
+    for i in work:
+        flags[i] = True
+    return tuple(flags), _working_ordinals(year, flags)
+
+
+def _working_ordinals(year: int, flags: Sequence[bool]) -> tuple[int, ...]:
+    """The ordinals of the days of ``year`` whose flag is set."""
+    first = dt.date(year, 1, 1).toordinal()
+    return tuple(itertools.compress(range(first, first + len(flags)), flags))
+
+
+@functools.lru_cache(maxsize=16)
+def _provisional_holidays(year: int) -> Mapping[dt.date, str]:
+    """The statutory holidays the ``holidays`` package estimates for China in
+    ``year``, by Chinese name; the same for every calendar, so asked once per
+    process (the package builds the year's whole table each time it is asked)."""
+    import holidays as holidays_pkg  # only needed for years no schedule covers
+
+    return MappingProxyType(
+        {d: holiday_name_cn(n) for d, n in holidays_pkg.country_holidays("CN", years=year).items()}
+    )
 
 
 # ---------------------------------------------------------------- schedules
@@ -302,49 +345,51 @@ class WorkCalendar:
             cov = self._official_cache[year] = _official_covers(year)
         return "official" if cov else "provisional"
 
-    def _provisional_holidays(self, year: int) -> dict[dt.date, str]:
-        import holidays as holidays_pkg  # only needed for years no schedule covers
+    def _provisional_holidays(self, year: int) -> Mapping[dt.date, str]:
+        return _provisional_holidays(year)
 
-        return {d: holiday_name_cn(n) for d, n in holidays_pkg.country_holidays("CN", years=year).items()}
-
-    def _classify_year(self, year: int) -> Sequence[tuple[bool, bool]]:
-        """(is working day, is provisional) for each day of the year."""
+    def _classify_year(self, year: int) -> tuple[Sequence[bool], Sequence[int], bool]:
+        """Whether each day of the year is a working day, the ordinals of its
+        working days, and whether the year is only provisional."""
         source = self.year_source(year)
         if source == "official":
             # no schedule of this year, so no override either (a schedule's
             # days all lie in its own year): the same for every calendar
-            return _official_year(year)
-        prov_holidays = self._provisional_holidays(year) if source == "provisional" else {}
-        out: list[tuple[bool, bool]] = []
-        d = dt.date(year, 1, 1)
-        while d.year == year:
-            if d in self._override_rest:
-                work = False
-            elif d in self._override_work:
-                work = True
-            elif source == "center":
-                work = d.weekday() < 5
-            else:
-                work = d.weekday() < 5 and d not in prov_holidays
-            out.append((work, source == "provisional"))
-            d += _ONE
-        return out
+            flags, ordinals = _official_year(year)
+            return flags, ordinals, False
+        work = _weekday_flags(year)
+        jan1 = dt.date(year, 1, 1).toordinal()
+        if source == "provisional":
+            for d in self._provisional_holidays(year):
+                if d.year == year:
+                    work[d.toordinal() - jan1] = False
+        else:  # the center's schedule: its make-up days, then its holidays (a day named both rests)
+            for d in self._override_work:
+                if d.year == year:
+                    work[d.toordinal() - jan1] = True
+            for d in self._override_rest:
+                if d.year == year:
+                    work[d.toordinal() - jan1] = False
+        return work, _working_ordinals(year, work), source == "provisional"
 
     def _extend(self, until_year: int) -> None:
-        """Grow the precomputed table to the end of ``until_year``."""
+        """Grow the precomputed table to the end of ``until_year``, a year at a
+        time: the running numbers come from ``accumulate`` over the year's
+        flags, started at the count so far (the start itself is dropped)."""
         count = self._num[-1] if self._num else 0
         prov = self._prov[-1] if self._prov else 0
         for year in range(self._end_year + 1, until_year + 1):
-            first = dt.date(year, 1, 1).toordinal()
-            for i, (work, provisional) in enumerate(self._classify_year(year)):
-                if work:
-                    count += 1
-                    self._workday_ords.append(first + i)
-                if provisional:
-                    prov += 1
-                self._workday.append(work)
-                self._num.append(count)
-                self._prov.append(prov)
+            flags, ordinals, provisional = self._classify_year(year)
+            days = len(flags)
+            self._workday.extend(flags)
+            self._workday_ords.extend(ordinals)
+            self._num.extend(itertools.islice(itertools.accumulate(flags, initial=count), 1, None))
+            count += len(ordinals)
+            if provisional:
+                self._prov.extend(range(prov + 1, prov + days + 1))
+                prov += days
+            else:
+                self._prov.extend(itertools.repeat(prov, days))
         self._end_year = max(self._end_year, until_year)
 
     def _index(self, d: dt.date) -> int:
