@@ -16,6 +16,12 @@ number* (how many working days there are up to and including that day).  With
 it ``add_workdays`` and ``workdays_between`` are two list look-ups, and the
 store mirrors the same table in SQLite so due dates and overdue days for every
 open ticket are one pass or one join instead of one holiday-package call each.
+
+Building the table is part of opening the console, so it is done a year (or a
+run of years) at a time, never a day at a time: chinese-calendar's span is
+turned into a table once per process (:func:`_official_table`) and every
+calendar copies its official years from it; a center's or a provisional year
+is Monday–Friday sliced from a week pattern with that year's exceptions set.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import operator
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -64,9 +71,10 @@ def holiday_name_cn(name: str | None) -> str:
     return name
 
 
-# Monday–Friday as flags, long enough to slice any year out of it from the
-# weekday of its 1 January (6 + 366 days at most)
-_WEEKS: tuple[bool, ...] = ((True,) * 5 + (False,) * 2) * 54
+# Monday–Friday as flags, a week from Monday, and weeks enough to slice any
+# year out of them from the weekday of its 1 January (6 + 366 days at most)
+_WEEK: tuple[bool, ...] = (True,) * 5 + (False,) * 2
+_WEEKS = _WEEK * 54
 
 
 def _weekday_flags(year: int) -> list[bool]:
@@ -92,33 +100,48 @@ def _official_covers(year: int) -> bool:
     return first <= year <= last
 
 
+@dataclass(frozen=True)
+class _OfficialTable:
+    """chinese-calendar's whole span (2004 to its last year) as the calendar's
+    table: a flag per day, the running working-day number from 0 at its
+    start, and the ordinals of the working days.  Built once per process
+    (:func:`_official_table`); a calendar copies the slices of the years it
+    takes from it instead of classifying day by day."""
+
+    first_ordinal: int
+    workday: tuple[bool, ...]
+    num: tuple[int, ...]
+    workday_ords: tuple[int, ...]
+
+    def years(self, first: int, last: int) -> tuple[Sequence[bool], Sequence[int], int, Sequence[int]]:
+        """The days of years first..last: flags, running numbers, the number
+        before the first of them (to rebase the numbers on), working ordinals."""
+        lo = dt.date(first, 1, 1).toordinal() - self.first_ordinal
+        hi = dt.date(last + 1, 1, 1).toordinal() - self.first_ordinal
+        before = self.num[lo - 1] if lo else 0
+        return self.workday[lo:hi], self.num[lo:hi], before, self.workday_ords[before:self.num[hi - 1]]
+
+
 @functools.cache
-def _official_marks() -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Per year, the day offsets (0 = 1 January) chinese-calendar names a
-    holiday and those it names a make-up working day: one pass over its two
-    dicts per process instead of two look-ups for every day since 2004."""
-    rest: dict[int, list[int]] = {}
-    work: dict[int, list[int]] = {}
-    for marks, days in ((rest, _cc.holidays), (work, _cc.workdays)):
-        for d in days:
-            marks.setdefault(d.year, []).append(d.timetuple().tm_yday - 1)
-    return {y: (tuple(rest.get(y, ())), tuple(work.get(y, ()))) for y in rest.keys() | work.keys()}
-
-
-@functools.lru_cache(maxsize=64)
-def _official_year(year: int) -> tuple[tuple[bool, ...], tuple[int, ...]]:
-    """Whether each day of a year chinese-calendar knows is a working day, and
-    the ordinals of its working days; computed once per process: every
-    calendar built (the console's, each worker connection's) reads the same
-    twenty-odd years from 2004 on.  A make-up day beats a holiday, a holiday a
-    weekday, as in ``chinese_calendar.is_workday``."""
-    flags = _weekday_flags(year)
-    rest, work = _official_marks().get(year, ((), ()))
-    for i in rest:
-        flags[i] = False
-    for i in work:
-        flags[i] = True
-    return tuple(flags), _working_ordinals(year, flags)
+def _official_table() -> _OfficialTable:
+    """Build the :class:`_OfficialTable`: Monday–Friday, then chinese-calendar's
+    holidays off and its make-up days on (a make-up day beats a holiday, a
+    holiday a weekday, as in ``chinese_calendar.is_workday``)."""
+    first, last = _official_span()
+    start = dt.date(first, 1, 1)
+    lo, hi = start.toordinal(), dt.date(last + 1, 1, 1).toordinal()
+    weekday = start.weekday()
+    flags = list(itertools.islice(itertools.cycle(_WEEK), weekday, weekday + hi - lo))
+    for days, work in ((_cc.holidays, False), (_cc.workdays, True)):
+        for o in map(dt.date.toordinal, days):
+            if lo <= o < hi:
+                flags[o - lo] = work
+    return _OfficialTable(
+        lo,
+        tuple(flags),
+        tuple(itertools.islice(itertools.accumulate(flags, initial=0), 1, None)),
+        tuple(itertools.compress(range(lo, hi), flags)),
+    )
 
 
 def _working_ordinals(year: int, flags: Sequence[bool]) -> tuple[int, ...]:
@@ -348,15 +371,11 @@ class WorkCalendar:
     def _provisional_holidays(self, year: int) -> Mapping[dt.date, str]:
         return _provisional_holidays(year)
 
-    def _classify_year(self, year: int) -> tuple[Sequence[bool], Sequence[int], bool]:
-        """Whether each day of the year is a working day, the ordinals of its
-        working days, and whether the year is only provisional."""
+    def _classify_year(self, year: int) -> tuple[list[bool], Sequence[int]]:
+        """Whether each day of a center-scheduled or provisional year is a
+        working day, and the ordinals of its working days.  (Official years
+        come from :func:`_official_table`.)"""
         source = self.year_source(year)
-        if source == "official":
-            # no schedule of this year, so no override either (a schedule's
-            # days all lie in its own year): the same for every calendar
-            flags, ordinals = _official_year(year)
-            return flags, ordinals, False
         work = _weekday_flags(year)
         jan1 = dt.date(year, 1, 1).toordinal()
         if source == "provisional":
@@ -370,22 +389,39 @@ class WorkCalendar:
             for d in self._override_rest:
                 if d.year == year:
                     work[d.toordinal() - jan1] = False
-        return work, _working_ordinals(year, work), source == "provisional"
+        return work, _working_ordinals(year, work)
 
     def _extend(self, until_year: int) -> None:
-        """Grow the precomputed table to the end of ``until_year``, a year at a
-        time: the running numbers come from ``accumulate`` over the year's
-        flags, started at the count so far (the start itself is dropped)."""
+        """Grow the precomputed table to the end of ``until_year``.
+
+        A run of official years is copied from the per-process
+        :func:`_official_table` (its running numbers rebased on the count so
+        far when a center's or a provisional year came before); any other
+        year is classified here, its running numbers from ``accumulate``."""
         count = self._num[-1] if self._num else 0
         prov = self._prov[-1] if self._prov else 0
-        for year in range(self._end_year + 1, until_year + 1):
-            flags, ordinals, provisional = self._classify_year(year)
+        year = self._end_year + 1
+        while year <= until_year:
+            source = self.year_source(year)
+            if source == "official":
+                last = year
+                while last < until_year and self.year_source(last + 1) == "official":
+                    last += 1
+                flags, nums, before, ordinals = _official_table().years(year, last)
+                year = last + 1
+                if count == before:
+                    self._num.extend(nums)
+                else:
+                    self._num.extend(map(operator.add, nums, itertools.repeat(count - before)))
+            else:
+                flags, ordinals = self._classify_year(year)
+                year += 1
+                self._num.extend(itertools.islice(itertools.accumulate(flags, initial=count), 1, None))
             days = len(flags)
             self._workday.extend(flags)
             self._workday_ords.extend(ordinals)
-            self._num.extend(itertools.islice(itertools.accumulate(flags, initial=count), 1, None))
             count += len(ordinals)
-            if provisional:
+            if source == "provisional":
                 self._prov.extend(range(prov + 1, prov + days + 1))
                 prov += days
             else:
