@@ -382,13 +382,14 @@ class WorkCalendar:
             for d in self._provisional_holidays(year):
                 if d.year == year:
                     work[d.toordinal() - jan1] = False
-        else:  # the center's schedule: its make-up days, then its holidays (a day named both rests)
-            for d in self._override_work:
-                if d.year == year:
-                    work[d.toordinal() - jan1] = True
-            for d in self._override_rest:
-                if d.year == year:
-                    work[d.toordinal() - jan1] = False
+        # the center's schedule (only a center year has one): its make-up days
+        # on, then its holidays off, so a day named both rests
+        for d in self._override_work:
+            if d.year == year:
+                work[d.toordinal() - jan1] = True
+        for d in self._override_rest:
+            if d.year == year:
+                work[d.toordinal() - jan1] = False
         return work, _working_ordinals(year, work)
 
     def _extend(self, until_year: int) -> None:
