@@ -16,18 +16,26 @@ number* (how many working days there are up to and including that day).  With
 it ``add_workdays`` and ``workdays_between`` are two list look-ups, and the
 store mirrors the same table in SQLite so due dates and overdue days for every
 open ticket are one pass or one join instead of one holiday-package call each.
+
+Building the table is part of opening the console, so it is done a year (or a
+run of years) at a time, never a day at a time: chinese-calendar's span is
+turned into a table once per process (:func:`_official_table`) and every
+calendar copies its official years from it; a center's or a provisional year
+is Monday–Friday sliced from a week pattern with that year's exceptions set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
+import operator
 import re
 import tomllib
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Literal, Sequence
+from types import MappingProxyType
+from typing import Iterable, Iterator, Literal, Mapping, Sequence
 
-import chinese_calendar
 from chinese_calendar import constants as _cc
 
 YearSource = Literal["center", "official", "provisional"]
@@ -63,37 +71,95 @@ def holiday_name_cn(name: str | None) -> str:
     return name
 
 
+# Monday–Friday as flags, a week from Monday, and weeks enough to slice any
+# year out of them from the weekday of its 1 January (6 + 366 days at most)
+_WEEK: tuple[bool, ...] = (True,) * 5 + (False,) * 2
+_WEEKS = _WEEK * 54
+
+
+def _weekday_flags(year: int) -> list[bool]:
+    """Monday–Friday for each day of a year, 1 January first."""
+    first = dt.date(year, 1, 1)
+    days = dt.date(year + 1, 1, 1).toordinal() - first.toordinal()
+    start = first.weekday()
+    return list(_WEEKS[start:start + days])
+
+
 @functools.cache
+def _official_span() -> tuple[int, int]:
+    """The first and last year chinese-calendar knows: those of its first and
+    last holiday, the same bounds it checks before answering (and raising
+    ``NotImplementedError`` outside them).  Read once per process: the package
+    scans all its holidays for them on every question."""
+    return min(_cc.holidays).year, max(_cc.holidays).year
+
+
 def _official_covers(year: int) -> bool:
-    """Whether ``chinese-calendar`` knows this year (it raises for others).
-
-    Kept per process: each question costs chinese-calendar a scan of all its
-    holidays, and every calendar built asks it for each year since 2004."""
-    try:
-        chinese_calendar.is_workday(dt.date(year, 6, 1))
-        return True
-    except NotImplementedError:
-        return False
+    """Whether ``chinese-calendar`` knows this year."""
+    first, last = _official_span()
+    return first <= year <= last
 
 
+@dataclass(frozen=True)
+class _OfficialTable:
+    """chinese-calendar's whole span (2004 to its last year) as the calendar's
+    table: a flag per day, the running working-day number from 0 at its
+    start, and the ordinals of the working days.  Built once per process
+    (:func:`_official_table`); a calendar copies the slices of the years it
+    takes from it instead of classifying day by day."""
 
-@functools.lru_cache(maxsize=64)
-def _official_year(year: int) -> tuple[tuple[bool, bool], ...]:
-    """(is working day, False) for each day of a year chinese-calendar knows,
-    computed once per process: every calendar built (the console's, each
-    worker connection's) reads the same twenty-odd years from 2004 on."""
-    out: list[tuple[bool, bool]] = []
-    d = dt.date(year, 1, 1)
-    while d.year == year:
-        if d in _cc.workdays:
-            work = True
-        elif d in _cc.holidays:
-            work = False
-        else:
-            work = d.weekday() < 5
-        out.append((work, False))
-        d += _ONE
-    return tuple(out)
+    first_ordinal: int
+    workday: tuple[bool, ...]
+    num: tuple[int, ...]
+    workday_ords: tuple[int, ...]
+
+    def years(self, first: int, last: int) -> tuple[Sequence[bool], Sequence[int], int, Sequence[int]]:
+        """The days of years first..last: flags, running numbers, the number
+        before the first of them (to rebase the numbers on), working ordinals."""
+        lo = dt.date(first, 1, 1).toordinal() - self.first_ordinal
+        hi = dt.date(last + 1, 1, 1).toordinal() - self.first_ordinal
+        before = self.num[lo - 1] if lo else 0
+        return self.workday[lo:hi], self.num[lo:hi], before, self.workday_ords[before:self.num[hi - 1]]
+
+
+@functools.cache
+def _official_table() -> _OfficialTable:
+    """Build the :class:`_OfficialTable`: Monday–Friday, then chinese-calendar's
+    holidays off and its make-up days on (a make-up day beats a holiday, a
+    holiday a weekday, as in ``chinese_calendar.is_workday``)."""
+    first, last = _official_span()
+    start = dt.date(first, 1, 1)
+    lo, hi = start.toordinal(), dt.date(last + 1, 1, 1).toordinal()
+    weekday = start.weekday()
+    flags = list(itertools.islice(itertools.cycle(_WEEK), weekday, weekday + hi - lo))
+    for days, work in ((_cc.holidays, False), (_cc.workdays, True)):
+        for o in map(dt.date.toordinal, days):
+            if lo <= o < hi:
+                flags[o - lo] = work
+    return _OfficialTable(
+        lo,
+        tuple(flags),
+        tuple(itertools.islice(itertools.accumulate(flags, initial=0), 1, None)),
+        tuple(itertools.compress(range(lo, hi), flags)),
+    )
+
+
+def _working_ordinals(year: int, flags: Sequence[bool]) -> tuple[int, ...]:
+    """The ordinals of the days of ``year`` whose flag is set."""
+    first = dt.date(year, 1, 1).toordinal()
+    return tuple(itertools.compress(range(first, first + len(flags)), flags))
+
+
+@functools.lru_cache(maxsize=16)
+def _provisional_holidays(year: int) -> Mapping[dt.date, str]:
+    """The statutory holidays the ``holidays`` package estimates for China in
+    ``year``, by Chinese name; the same for every calendar, so asked once per
+    process (the package builds the year's whole table each time it is asked)."""
+    import holidays as holidays_pkg  # only needed for years no schedule covers
+
+    return MappingProxyType(
+        {d: holiday_name_cn(n) for d, n in holidays_pkg.country_holidays("CN", years=year).items()}
+    )
 
 
 # ---------------------------------------------------------------- schedules
@@ -302,49 +368,65 @@ class WorkCalendar:
             cov = self._official_cache[year] = _official_covers(year)
         return "official" if cov else "provisional"
 
-    def _provisional_holidays(self, year: int) -> dict[dt.date, str]:
-        import holidays as holidays_pkg  # only needed for years no schedule covers
+    def _provisional_holidays(self, year: int) -> Mapping[dt.date, str]:
+        return _provisional_holidays(year)
 
-        return {d: holiday_name_cn(n) for d, n in holidays_pkg.country_holidays("CN", years=year).items()}
-
-    def _classify_year(self, year: int) -> Sequence[tuple[bool, bool]]:
-        """(is working day, is provisional) for each day of the year."""
+    def _classify_year(self, year: int) -> tuple[list[bool], Sequence[int]]:
+        """Whether each day of a center-scheduled or provisional year is a
+        working day, and the ordinals of its working days.  (Official years
+        come from :func:`_official_table`.)"""
         source = self.year_source(year)
-        if source == "official":
-            # no schedule of this year, so no override either (a schedule's
-            # days all lie in its own year): the same for every calendar
-            return _official_year(year)
-        prov_holidays = self._provisional_holidays(year) if source == "provisional" else {}
-        out: list[tuple[bool, bool]] = []
-        d = dt.date(year, 1, 1)
-        while d.year == year:
-            if d in self._override_rest:
-                work = False
-            elif d in self._override_work:
-                work = True
-            elif source == "center":
-                work = d.weekday() < 5
-            else:
-                work = d.weekday() < 5 and d not in prov_holidays
-            out.append((work, source == "provisional"))
-            d += _ONE
-        return out
+        work = _weekday_flags(year)
+        jan1 = dt.date(year, 1, 1).toordinal()
+        if source == "provisional":
+            for d in self._provisional_holidays(year):
+                if d.year == year:
+                    work[d.toordinal() - jan1] = False
+        # the center's schedule (only a center year has one): its make-up days
+        # on, then its holidays off, so a day named both rests
+        for d in self._override_work:
+            if d.year == year:
+                work[d.toordinal() - jan1] = True
+        for d in self._override_rest:
+            if d.year == year:
+                work[d.toordinal() - jan1] = False
+        return work, _working_ordinals(year, work)
 
     def _extend(self, until_year: int) -> None:
-        """Grow the precomputed table to the end of ``until_year``."""
+        """Grow the precomputed table to the end of ``until_year``.
+
+        A run of official years is copied from the per-process
+        :func:`_official_table` (its running numbers rebased on the count so
+        far when a center's or a provisional year came before); any other
+        year is classified here, its running numbers from ``accumulate``."""
         count = self._num[-1] if self._num else 0
         prov = self._prov[-1] if self._prov else 0
-        for year in range(self._end_year + 1, until_year + 1):
-            first = dt.date(year, 1, 1).toordinal()
-            for i, (work, provisional) in enumerate(self._classify_year(year)):
-                if work:
-                    count += 1
-                    self._workday_ords.append(first + i)
-                if provisional:
-                    prov += 1
-                self._workday.append(work)
-                self._num.append(count)
-                self._prov.append(prov)
+        year = self._end_year + 1
+        while year <= until_year:
+            source = self.year_source(year)
+            if source == "official":
+                last = year
+                while last < until_year and self.year_source(last + 1) == "official":
+                    last += 1
+                flags, nums, before, ordinals = _official_table().years(year, last)
+                year = last + 1
+                if count == before:
+                    self._num.extend(nums)
+                else:
+                    self._num.extend(map(operator.add, nums, itertools.repeat(count - before)))
+            else:
+                flags, ordinals = self._classify_year(year)
+                year += 1
+                self._num.extend(itertools.islice(itertools.accumulate(flags, initial=count), 1, None))
+            days = len(flags)
+            self._workday.extend(flags)
+            self._workday_ords.extend(ordinals)
+            count += len(ordinals)
+            if source == "provisional":
+                self._prov.extend(range(prov + 1, prov + days + 1))
+                prov += days
+            else:
+                self._prov.extend(itertools.repeat(prov, days))
         self._end_year = max(self._end_year, until_year)
 
     def _index(self, d: dt.date) -> int:
