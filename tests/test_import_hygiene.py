@@ -115,3 +115,35 @@ def test_widgets_loaded_after_start_up_still_speak_chinese():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=PACKAGE.parent)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], [], True]
+
+
+def test_the_console_opens_without_the_search_rules_the_joint_area_or_textuals_tabs(store, staff):
+    """Issue 11: the text-folding rules (``policies``), the joint area and
+    Textual's Tabs are not needed to show the first queue page; a
+    search typed afterwards still folds and finds, and 协办 still answers."""
+    from xzconsole.models import TicketIntake
+
+    ticket = store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="投诉", enterprise_name="徐州恒达机械有限公司", content="稳岗返还未到账"))
+    code = (
+        "import asyncio, json, sys\n"
+        "from xzconsole.app import XzApp\n"
+        "from xzconsole.clock import FixedClock\n"
+        "WATCHED = ('xzconsole.policies', 'xzconsole.areas.joint', 'textual.widgets._tabs')\n"
+        "async def main():\n"
+        f"    app = XzApp({str(store.path)!r}, 'clerk', FixedClock('2026-11-26T10:00:00+08:00'))\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        loaded = [m for m in WATCHED if m in sys.modules]\n"
+        "        app.screen.select_tab('tab-all')\n"
+        "        await pilot.pause()\n"
+        "        app.screen.apply_search('恒达机械')\n"
+        "        await app.workers.wait_for_complete(); await pilot.pause()\n"
+        "        found = [t.number for t in app.screen.query_one('#queue-table').tickets]\n"
+        "        late = app.store.warnings.joint.late_part_notice(app.user, app.clock.now(), 5)\n"
+        "    print(json.dumps([loaded, found, late is not None]))\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], [ticket.number], True]

@@ -245,7 +245,7 @@ class Store:
     def warnings(self) -> WarningsArea:
         from .areas.warnings import WarningsArea
 
-        return WarningsArea(self, self.joint)
+        return WarningsArea(self, lambda: self.joint)  # the joint area only when first needed
 
     @cached_property
     def schedules(self) -> SchedulesArea:
@@ -550,7 +550,9 @@ class Store:
         row = self.q1("SELECT value FROM meta WHERE key = 'calendar_rev'")
         rev = row["value"] if row else "0"
         if self._calendar is None or rev != self._calendar_rev:
-            self._calendar = WorkCalendar(self.schedules.stored())
+            # the stored schedules read here, not through store.schedules: that area (and
+            # the joint area it needs) is not wanted to open the console (issue 11)
+            self._calendar = WorkCalendar(self.schedules_in(self.conn))
             self._calendar_rev = rev
         return self._calendar
 

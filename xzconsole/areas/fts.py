@@ -26,7 +26,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Sequence
 
-from .. import policies as pol
 
 POLICY_FTS_COLUMNS = ("title", "doc_number", "issuer", "summary")
 
@@ -86,6 +85,8 @@ def plan_search(conn: sqlite3.Connection, fts: str, terms: Sequence[str]) -> Pla
     nowhere, and when it starts more than :data:`SHORT_TERM_CAP` it is
     left to ``instr()``.
     """
+    from .. import policies as pol  # the folding rules: a search's, not every store opening's (the schema reads this module)
+
     plan = Plan()
     estimates: list[int] = []
     for term in terms:

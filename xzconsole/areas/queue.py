@@ -34,12 +34,10 @@ from collections import OrderedDict
 from typing import Any, Callable, Sequence, TypeVar, cast
 
 from .. import pinyin_keys
-from .. import policies as pol
 from .. import rules
 from ..clock import format_datetime
 from ..models import Center, Role, Staff, Status, Ticket
 from ..rules import WarningLevel
-from . import fts
 from .base import AWAITING, AWAITING_SQL, Core
 from .oversight_scope import PENDING_SQL, in_scope, is_oversight, scope_parts, scope_sql
 from .records import TicketRecords
@@ -253,6 +251,9 @@ class QueueArea:
         long text, the sum over a short one's trigrams."""
         if not text:
             return None
+        from .. import policies as pol  # text folding and FTS phrases: a search's, not the console's start
+        from . import fts
+
         conn = self.core.conn
         low = pol.fold(text)
         if len(text) >= pol.TRIGRAM:

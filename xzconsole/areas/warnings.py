@@ -10,23 +10,29 @@ center's own delay, late 协办 parts) are here too.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .. import rules
 from ..clock import local_date
 from ..models import Role, Staff
 from ..rules import WarningLevel
 from .base import AWAITING, AWAITING_SQL, CONFIDENTIAL_MASK, Core
-from .joint import JointArea
 from .oversight_scope import is_oversight, warned_floor
+
+if TYPE_CHECKING:  # types only: the joint area is built when the panel first asks (not to open the console)
+    from .joint import JointArea
 
 
 class WarningsArea:
     """``store.warnings``: warned tickets, counts per level, the panel's notices."""
 
-    def __init__(self, core: Core, joint: JointArea) -> None:
+    def __init__(self, core: Core, joint: Callable[[], JointArea]) -> None:
         self.core = core
-        self.joint = joint
+        self._joint = joint
+
+    @property
+    def joint(self) -> JointArea:
+        return self._joint()
 
     # -- warnings ---------------------------------------------------------------
     def level_counts(self, actor: Staff | None = None, now: dt.datetime | None = None) -> dict[int | None, dict[WarningLevel, int]]:
