@@ -92,3 +92,32 @@ async def test_unavailable_keys_follow_the_page(console: XzApp) -> None:
         await pilot.click(KeyBar, offset=(x, 0))
         await settle(pilot)
         assert console.screen.page_number == 1  # type: ignore[attr-defined]  # the queue screen
+
+
+def _drawn_style_of(bar: KeyBar, text: str) -> Any:
+    """The style the bar was last *drawn* with at ``text`` (what the terminal shows, not a fresh render)."""
+    for segment in bar.render_line(0):
+        if text in segment.text:
+            return segment.style
+    raise AssertionError(f"{text} not drawn")
+
+
+async def test_the_drawn_bar_follows_the_keys_and_is_not_redrawn_when_they_stay(console: XzApp,
+                                                                                monkeypatch: Any) -> None:
+    """Issue 11: the bindings are announced as changed after every focus
+    change; the bar draws itself again only when what it shows changes."""
+    renders = []
+    original = KeyBar.render
+    monkeypatch.setattr(KeyBar, "render", lambda self: renders.append(1) or original(self))
+    async with console.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        bar = console.screen.query_one(KeyBar)
+        greyed = _drawn_style_of(bar, "上一页")
+        before = len(renders)
+        console.screen.query_one("#queue-table").focus()
+        console.refresh_bindings()
+        await settle(pilot)
+        assert len(renders) == before  # the same keys: not drawn again
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert len(renders) > before and _drawn_style_of(bar, "上一页") != greyed  # PgUp live on page 2

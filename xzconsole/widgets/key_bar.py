@@ -85,6 +85,7 @@ class KeyBar(Widget, can_focus=False):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, classes=classes)
         self._spans: list[tuple[int, int, str, bool]] = []  # (start, end, key, enabled) of the drawn line
+        self._drawn: tuple[tuple[str, str, str, bool], ...] | None = None  # the bindings the line was drawn from
 
     # -- following the screen's bindings ----------------------------------------------
     def on_mount(self) -> None:
@@ -93,8 +94,15 @@ class KeyBar(Widget, can_focus=False):
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
+    def _signature(self) -> tuple[tuple[str, str, str, bool], ...]:
+        return tuple((key, active.binding.action, active.binding.description, active.enabled)
+                     for key, active in self.screen.active_bindings.items())
+
     def _bindings_changed(self, screen: Screen[object]) -> None:
-        if self.is_attached and screen is self.screen:
+        # the bindings are announced as changed after every focus change and
+        # refresh_bindings(); drawing the line again when it would be the same
+        # cost the console a frame at start (issue 11)
+        if self.is_attached and screen is self.screen and self._signature() != self._drawn:
             self.refresh()
 
     # -- what is drawn ---------------------------------------------------------------------
@@ -134,6 +142,7 @@ class KeyBar(Widget, can_focus=False):
         return left, right
 
     def render(self) -> Text:
+        self._drawn = self._signature()
         width = self.size.width
         left, right = self._items()
         right_text = Text(" ").join(i.label for i in right)
