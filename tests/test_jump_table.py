@@ -84,5 +84,7 @@ def test_queue_cells_chinese_cut_with_an_ellipsis_match() -> None:
     due.append("暂", style="italic")
     words = Text("路灯 坏了 好久 了 abc def")  # wraps at spaces when allowed to: one line shows its folded start
     _draw_both([9, 5, 1], [[name, due, Text("*", style="bold")], [Text("[b]x[/b]"), Text(""), Text(" ")],
-                           [words, Text("abc defg"), Text("中")], [Text("ab cd ef", no_wrap=False), Text("ab 徐州 ef"), Text("x")]],
-               [1, 1, 1, 1], (0, 0), 1)
+                           [words, Text("abc defg"), Text("中")], [Text("ab cd ef", no_wrap=False), Text("ab 徐州 ef"), Text("x")],
+                           # an unwrapped line keeps its trailing space until it is cut; empty cells
+                           [Text("0" * 9 + " ", overflow="ellipsis"), Text("", end=""), Text("", style="bold")]],
+               [1, 1, 1, 1, 1], (0, 0), 1)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from itertools import islice
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -26,6 +28,30 @@ from textual._types import SegmentLines
 from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets._data_table import CellCacheKey
+
+
+def _plain_line(cell: Text, inner: int, blank: Style, console: Console) -> list[Segment] | None:
+    """A Text of one style and no spans as one line of ``inner`` cells, as
+    Rich lays it out unwrapped (``Text.wrap`` with ``no_wrap``: cut — with "…"
+    for ``overflow="ellipsis"`` — then padded), or
+    None when it needs Rich's general path (justified, wrapped, overflow
+    "ignore", or the console's options say otherwise)."""
+    if (cell.justify not in (None, "default") or cell.no_wrap is False
+            or cell.overflow not in (None, "fold", "crop", "ellipsis")):
+        return None
+    plain = cell.plain
+    width = cell_len(plain)
+    if width > inner:
+        plain = set_cell_size(plain, inner - 1) + "…" if cell.overflow == "ellipsis" else set_cell_size(plain, inner)
+        width = inner
+    line = []
+    if not cell.style:
+        line.append(Segment(plain))  # Rich keeps an empty one too
+    elif plain:
+        line.append(Segment(plain, console.get_style(cell.style, default=Style.null())))
+    if width < inner:
+        line.append(Segment(" " * (inner - width), blank))
+    return line
 
 
 class JumpTable(DataTable[Text]):
@@ -90,10 +116,12 @@ class JumpTable(DataTable[Text]):
 
         console = self.app.console
         blank = console.get_style("none")  # what Padding pads with
-        options = self.app.console_options.update(width=inner, height=1, no_wrap=True)
-        text_lines = list(islice(Segment.split_and_crop_lines(
-            cell.__rich_console__(console, options), inner, pad=True, style=blank, include_new_lines=False), 1))
-        text_line = text_lines[0] if text_lines else [Segment(" " * inner, blank)]
+        text_line = _plain_line(cell, inner, blank, console) if not cell.spans else None
+        if text_line is None:
+            options = self.app.console_options.update(width=inner, height=1, no_wrap=True)
+            text_lines = list(islice(Segment.split_and_crop_lines(
+                cell.__rich_console__(console, options), inner, pad=True, style=blank, include_new_lines=False), 1))
+            text_line = text_lines[0] if text_lines else [Segment(" " * inner, blank)]
         side = Segment(" " * padding, blank)
         padded = [side, *text_line, side] if padding else text_line
         line = [Segment(text, (style + post_style if style else post_style) if post_style else style)
