@@ -50,6 +50,13 @@ def test_sql_only_in_the_store():
     assert offenders == [], "SQL (or sqlite3) outside store.py / areas/: move it behind a store area method"
 
 
+def _printed(code: str) -> object:
+    """What a fresh interpreter running ``code`` printed last, as JSON."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def test_the_console_starts_without_loading_the_pinyin_dictionaries():
     """pypinyin's phrase dictionaries cost ≈120 ms and ≈20 MB: opening the
     console must not pay them (issue 11); the first pinyin search does."""
@@ -61,9 +68,7 @@ def test_the_console_starts_without_loading_the_pinyin_dictionaries():
         "ok = pinyin_keys.matches('rsj', '市人社局')\n"
         "print(json.dumps([before, ok]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=PACKAGE.parent)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True]
+    assert _printed(code) == [False, True]
 
 
 def test_the_console_opens_on_its_first_page_without_pydantic(store, staff):
@@ -90,9 +95,7 @@ def test_the_console_opens_on_its_first_page_without_pydantic(store, staff):
         "    print(json.dumps([numbers, loaded]))\n"
         "asyncio.run(main())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=PACKAGE.parent)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[ticket.number], []]
+    assert _printed(code) == [[ticket.number], []]
 
 
 def test_widgets_loaded_after_start_up_still_speak_chinese():
@@ -112,9 +115,7 @@ def test_widgets_loaded_after_start_up_still_speak_chinese():
         "         for bs in cls._merged_bindings.key_to_bindings.values() for b in bs]\n"
         "print(json.dumps([before, [d for d in shown if d in DESCRIPTIONS], '上移' in shown]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=PACKAGE.parent)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], [], True]
+    assert _printed(code) == [[], [], True]
 
 
 def test_the_console_opens_without_the_search_rules_the_joint_area_or_textuals_tabs(store, staff):
@@ -144,6 +145,4 @@ def test_the_console_opens_without_the_search_rules_the_joint_area_or_textuals_t
         "    print(json.dumps([loaded, found, late is not None]))\n"
         "asyncio.run(main())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=PACKAGE.parent)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], [ticket.number], True]
+    assert _printed(code) == [[], [ticket.number], True]

@@ -550,9 +550,7 @@ class Store:
         row = self.q1("SELECT value FROM meta WHERE key = 'calendar_rev'")
         rev = row["value"] if row else "0"
         if self._calendar is None or rev != self._calendar_rev:
-            # the stored schedules read here, not through store.schedules: that area (and
-            # the joint area it needs) is not wanted to open the console (issue 11)
-            self._calendar = WorkCalendar(self.schedules_in(self.conn))
+            self._calendar = WorkCalendar(self.schedules_in(self.conn))  # not store.schedules: issue 11
             self._calendar_rev = rev
         return self._calendar
 

@@ -13,8 +13,8 @@ one goes to the previous / next tab), and always brings the active tab
 into view: a double-width character is never cut.
 
 Keys belong to the screen (``[`` / ``]`` call :meth:`next` /
-:meth:`previous`); a click on a label activates it.  Labels are user text (a saved filter's name) and are always
-shown literally.
+:meth:`previous`); a click on a label activates it.  Labels are user text
+(a saved filter's name) and are always shown literally.
 """
 
 from __future__ import annotations
