@@ -31,7 +31,6 @@ import functools
 import itertools
 import operator
 import re
-import tomllib
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Iterable, Iterator, Literal, Mapping, Sequence
@@ -229,6 +228,8 @@ class YearSchedule:
         before its start or outside the year's neighbourhood, a make-up
         workday that is not a Saturday or Sunday, a day listed as both.
         """
+        import tomllib  # only where a schedule is stored or read: most databases have none (issue 11)
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
