@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "xzconsole"
-CORE = ["xzconsole.workdays", "xzconsole.rules", "xzconsole.models", "xzconsole.store"]
+CORE = ["xzconsole.workdays", "xzconsole.workdays_schedule", "xzconsole.rules", "xzconsole.models", "xzconsole.store"]
 OPTIONAL = ["xzconsole.importers", "xzconsole.services.reports", "xzconsole.demo", "xzconsole.outreach", "xzconsole.policies", "xzconsole.cli",
             "xzconsole.services.replication"]
 
@@ -161,8 +161,8 @@ def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_json_or_tom
     what uses it — the terminal's driver when one is made (a headless run
     never makes one), the progress bar with the first bulk action, the
     filter dialog with the first ``f``, json with the first action written
-    to a ticket's history, tomllib with the first schedule read.  Each
-    still works when it comes."""
+    to a ticket's history, a year's schedule (its module and tomllib) with
+    the first schedule read.  Each still works when it comes."""
     from xzconsole.models import TicketIntake
 
     for name in ("徐州恒达机械有限公司", "徐州云龙机械有限公司"):
@@ -172,7 +172,7 @@ def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_json_or_tom
         "from xzconsole.app import XzApp\n"
         "from xzconsole.clock import FixedClock\n"
         "WATCHED = ('textual.drivers.linux_driver', 'xzconsole.terminal_driver', 'textual.widgets._progress_bar',\n"
-        "           'xzconsole.screens.queue_filter_dialog', 'json', 'tomllib')\n"
+        "           'xzconsole.screens.queue_filter_dialog', 'json', 'xzconsole.workdays_schedule', 'tomllib')\n"
         "def loaded():\n"
         "    return [m for m in WATCHED if m in sys.modules]\n"
         "async def main():\n"
@@ -203,4 +203,4 @@ def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_json_or_tom
     assert source == "center"
     assert driver == ["GuardedLinuxDriver", "LinuxDriver"]
     assert later == ["textual.drivers.linux_driver", "xzconsole.terminal_driver", "textual.widgets._progress_bar",
-                     "xzconsole.screens.queue_filter_dialog", "json", "tomllib"]
+                     "xzconsole.screens.queue_filter_dialog", "json", "xzconsole.workdays_schedule", "tomllib"]

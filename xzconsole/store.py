@@ -50,9 +50,10 @@ from .errors import (
     StoreError,
 )
 from .models import Center, Department
-from .workdays import WorkCalendar, YearSchedule
+from .workdays import WorkCalendar
 
 if TYPE_CHECKING:  # the areas' modules are imported when an area is first used (below)
+    from .workdays import YearSchedule  # with the first stored schedule read (schedules_in)
     from .models import Association  # pydantic: loaded when first read, not with the console
     from .areas.associations import AssociationsArea
     from .areas.collection import CollectionArea
@@ -681,7 +682,12 @@ class Store:
         )
 
     def schedules_in(self, c: sqlite3.Connection) -> list[YearSchedule]:
-        return [YearSchedule.from_toml(r[0]) for r in c.execute("SELECT body FROM calendar_years ORDER BY year")]
+        rows = c.execute("SELECT body FROM calendar_years ORDER BY year").fetchall()
+        if not rows:
+            return []  # most databases store none: the calendar is built without the schedule module (issue 11)
+        from .workdays import YearSchedule
+
+        return [YearSchedule.from_toml(r[0]) for r in rows]
 
     def now_s(self) -> str:
         return format_datetime(self.now())
