@@ -39,13 +39,15 @@ from chinese_calendar import constants as _cc
 if TYPE_CHECKING:
     from .workdays_schedule import DayInfo as DayInfo
     from .workdays_schedule import MAX_HOLIDAY_DAYS as MAX_HOLIDAY_DAYS
-    from .workdays_schedule import DayKind, YearSource
+    from .workdays_schedule import DayKind as DayKind
+    from .workdays_schedule import YearSource as YearSource
     from .workdays_schedule import Holiday as Holiday
     from .workdays_schedule import ScheduleError as ScheduleError
     from .workdays_schedule import YearSchedule as YearSchedule
 
 #: the names defined in :mod:`xzconsole.workdays_schedule`, imported when first asked for (PEP 562)
-SCHEDULE_NAMES = frozenset({"DayInfo", "Holiday", "MAX_HOLIDAY_DAYS", "ScheduleError", "YearSchedule"})
+SCHEDULE_NAMES = frozenset({"DayInfo", "DayKind", "Holiday", "MAX_HOLIDAY_DAYS", "ScheduleError", "YearSchedule",
+                            "YearSource"})
 
 _EPOCH = dt.date(2004, 1, 1)  # the first year chinese-calendar knows; earlier years are added on demand
 _ONE = dt.timedelta(days=1)
