@@ -154,6 +154,7 @@ def _preload(command: list[str]) -> None:
 
     try:  # absent before issue 19's fix: the harness also runs against older code
         import xzconsole.terminal_exit  # noqa: F401
+        import xzconsole.terminal_driver  # noqa: F401
     except ImportError:
         pass
 

@@ -127,7 +127,7 @@ async def test_tabs_filters_and_sort_change_rows(store, staff):
         # the filter dialog: narrow 已派发 to one department
         await pilot.press("f")
         await settle(pilot)
-        from xzconsole.screens.queue_filters import FilterDialog
+        from xzconsole.screens.queue_filter_dialog import FilterDialog
         from textual.widgets import Select
 
         assert isinstance(app.screen, FilterDialog)

@@ -338,7 +338,7 @@ def test_start_size_is_the_terminals_not_columns_lines_or_80x24(monkeypatch):
 
 
 async def test_filter_dialog_buttons_are_on_screen_at_80x24(store):
-    from xzconsole.screens.queue_filters import FilterDialog
+    from xzconsole.screens.queue_filter_dialog import FilterDialog
 
     app = make_app(store, "sup")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "xzconsole"
-CORE = ["xzconsole.workdays", "xzconsole.rules", "xzconsole.models", "xzconsole.store"]
+CORE = ["xzconsole.workdays", "xzconsole.workdays_schedule", "xzconsole.rules", "xzconsole.models", "xzconsole.store"]
 OPTIONAL = ["xzconsole.importers", "xzconsole.services.reports", "xzconsole.demo", "xzconsole.outreach", "xzconsole.policies", "xzconsole.cli",
             "xzconsole.services.replication"]
 
@@ -146,3 +146,62 @@ def test_the_console_opens_without_the_search_rules_the_joint_area_or_textuals_t
         "asyncio.run(main())\n"
     )
     assert _printed(code) == [[], [ticket.number], True]
+
+
+SCHEDULE_2027 = """
+# TEST FIXTURE ONLY — a schedule to load, not the State Council's notice
+year = 2027
+holidays = [{ name = "元旦", start = 2027-01-01, end = 2027-01-03 }]
+workdays = []
+"""
+
+
+def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_json_or_toml(store, staff):
+    """Issue 11: the first queue page needs none of these (nor Rich's emoji
+    table: the list's column labels hold no markup), each loaded by
+    what uses it — the terminal's driver when one is made (a headless run
+    never makes one), the progress bar with the first bulk action, the
+    filter dialog with the first ``f``, json with the first action written
+    to a ticket's history, a year's schedule (its module and tomllib) with
+    the first schedule read.  Each still works when it comes."""
+    from xzconsole.models import TicketIntake
+
+    for name in ("徐州恒达机械有限公司", "徐州云龙机械有限公司"):
+        store.tickets.accept(staff["clerk"], TicketIntake(appeal_type="投诉", enterprise_name=name, content="稳岗返还未到账"))
+    code = (
+        "import asyncio, sys\n"
+        "from xzconsole.app import XzApp\n"
+        "from xzconsole.clock import FixedClock\n"
+        "WATCHED = ('textual.drivers.linux_driver', 'xzconsole.terminal_driver', 'textual.widgets._progress_bar',\n"
+        "           'xzconsole.screens.queue_filter_dialog', 'json', 'xzconsole.workdays_schedule', 'tomllib')\n"
+        "def loaded():\n"
+        "    return [m for m in WATCHED if m in sys.modules]\n"
+        "async def main():\n"
+        f"    app = XzApp({str(store.path)!r}, 'clerk', FixedClock('2026-11-26T10:00:00+08:00'))\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        at_start = loaded() + [m for m in ('rich._emoji_codes',) if m in sys.modules]\n"
+        "        await pilot.press('f'); await pilot.pause()\n"
+        "        dialog = type(app.screen).__name__\n"
+        "        await pilot.press('escape'); await pilot.pause()\n"
+        "        await pilot.press('space', 'x'); await pilot.pause()\n"
+        "        await pilot.press('enter')\n"
+        "        await app.workers.wait_for_complete(); await pilot.pause()\n"
+        "        bars = [(type(w).__name__, w.progress, w.total) for w in app.screen.query('#queue-progress')]\n"
+        "        from xzconsole.workdays import YearSchedule\n"
+        f"        app.store.schedules.load(app.store.staff.get('sup'), YearSchedule.from_toml({SCHEDULE_2027!r}))\n"
+        "        source = app.store.calendar().year_source(2027)\n"
+        "        driver = [c.__name__ for c in app.driver_class.__mro__ if c.__name__ in ('GuardedLinuxDriver', 'LinuxDriver')]\n"
+        "        later = loaded()\n"
+        "    import json\n"
+        "    print(json.dumps([at_start, dialog, bars, source, driver, later]))\n"
+        "asyncio.run(main())\n"
+    )
+    at_start, dialog, bars, source, driver, later = _printed(code)
+    assert at_start == []
+    assert dialog == "FilterDialog"
+    assert bars == [["ProgressBar", 1, 1]]  # the bulk close of the one tagged ticket, done
+    assert source == "center"
+    assert driver == ["GuardedLinuxDriver", "LinuxDriver"]
+    assert later == ["textual.drivers.linux_driver", "xzconsole.terminal_driver", "textual.widgets._progress_bar",
+                     "xzconsole.screens.queue_filter_dialog", "json", "xzconsole.workdays_schedule", "tomllib"]

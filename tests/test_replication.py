@@ -39,7 +39,8 @@ from xzconsole.services import replication as rp
 from xzconsole.clock import FixedClock
 from xzconsole.models import TicketIntake
 from xzconsole.store import SCHEMA_VERSION, Store
-from xzconsole.areas.replica import inspect_copy, litestream_meta_dir
+from xzconsole.areas.replica import litestream_meta_dir
+from xzconsole.areas.replica_copy import inspect_copy
 
 LITESTREAM = rp.find_litestream()
 needs_litestream = pytest.mark.skipif(

@@ -46,9 +46,9 @@ from textual.drivers._writer_thread import WriterThread
 
 from xzconsole import cli
 from xzconsole.identity import current_login
+from xzconsole.terminal_driver import GuardedLinuxDriver
 from xzconsole.terminal_exit import (
     CLEAN_EXIT_SECONDS,
-    GuardedLinuxDriver,
     LeaveReason,
     TerminalFile,
     TerminalGuard,

@@ -21,11 +21,9 @@ long-lived ones from :class:`Readers`); they all see each other's commits.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sqlite3
 import threading
-import tomllib
 from contextlib import contextmanager
 from pathlib import Path
 from functools import cached_property
@@ -52,9 +50,10 @@ from .errors import (
     StoreError,
 )
 from .models import Center, Department
-from .workdays import WorkCalendar, YearSchedule
+from .workdays import WorkCalendar
 
 if TYPE_CHECKING:  # the areas' modules are imported when an area is first used (below)
+    from .workdays import YearSchedule  # with the first stored schedule read (schedules_in)
     from .models import Association  # pydantic: loaded when first read, not with the console
     from .areas.associations import AssociationsArea
     from .areas.collection import CollectionArea
@@ -412,6 +411,10 @@ class Store:
         No policies and no knowledge entries: a center's library starts empty
         of invented content; the demo's sample library is loaded by the demo
         build (``xzconsole.demo.policies.load_sample_library``)."""
+        # json and tomllib: imported by the few calls that read or write them, not with the console (issue 11)
+        import json
+        import tomllib
+
         data_dir = Path(data_dir or DATA_DIR)
         counts: dict[str, int] = {}
 
@@ -537,6 +540,8 @@ class Store:
         report checks each and refuses a bad one in Chinese)."""
         row = self.q1("SELECT value FROM settings WHERE key = 'weights'")
         if row:
+            import json
+
             stored: dict[str, object] = json.loads(row["value"])
             return stored
         return {"response_rate": 0.30, "resolution_rate": 0.35, "satisfaction_rate": 0.35}
@@ -584,6 +589,8 @@ class Store:
         return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0])
 
     def association_list(self) -> list[Association]:
+        import json
+
         from .models import Association
 
         rows = self.q("SELECT * FROM associations ORDER BY id")
@@ -610,7 +617,12 @@ class Store:
         )
 
     def schedules_in(self, c: sqlite3.Connection) -> list[YearSchedule]:
-        return [YearSchedule.from_toml(r[0]) for r in c.execute("SELECT body FROM calendar_years ORDER BY year")]
+        rows = c.execute("SELECT body FROM calendar_years ORDER BY year").fetchall()
+        if not rows:
+            return []  # most databases store none: the calendar is built without the schedule module (issue 11)
+        from .workdays import YearSchedule
+
+        return [YearSchedule.from_toml(r[0]) for r in rows]
 
     def now_s(self) -> str:
         return format_datetime(self.now())

@@ -32,10 +32,10 @@ input thread busy-looped on end-of-file, for ever (dolphie#101).
    handlers do nothing at all.
 2. *A clean exit that cannot block on a dead terminal.*  The guard schedules
    the app's exit on its event loop (``call_soon_threadsafe``) and nothing
-   else.  :class:`GuardedLinuxDriver` drops output once the terminal is gone
-   (or the session hung up), never lets a writer thread die, never waits for a
-   dead one, stops its input thread at once (it would spin on end-of-file),
-   and ignores a SIGCONT it did not ask for.
+   else.  :class:`~xzconsole.terminal_driver.GuardedLinuxDriver` drops output
+   once the terminal is gone (or the session hung up), never lets a writer
+   thread die, never waits for a dead one, stops its input thread at once (it
+   would spin on end-of-file), and ignores a SIGCONT it did not ask for.
 3. *A last resort.*  When leaving begins, the guard arms two deadlines: its own
    thread calls :func:`os._exit` after :data:`CLEAN_EXIT_SECONDS`, and a kernel
    interval timer (``setitimer``; SIGALRM's default action ends the process)
@@ -399,82 +399,3 @@ class TerminalFile:
             self._on_broken(exc)
         except Exception:  # noqa: BLE001 - the writer thread must survive whatever the callback does
             pass
-
-
-if sys.platform != "win32":
-    from textual.app import App
-    from textual.drivers.linux_driver import LinuxDriver
-
-    class GuardedLinuxDriver(LinuxDriver):
-        """Textual's Linux driver, unable to hang on a terminal that has gone.
-
-        * Its writer thread writes through a :class:`TerminalFile`, so it never
-          dies, and reports a failed write to the app's :class:`TerminalGuard`.
-        * Once the guard says output is dropped (a hang-up) or the writer has
-          stopped, :meth:`write` returns at once instead of queueing, and
-          :meth:`close` waits for the writer only briefly.
-        * After a hang-up its input thread stops at once (it would spin on
-          end-of-file).
-        * A SIGCONT restarts application mode only after a SIGTSTP of its own
-          (Ctrl+Z, ``fg``): the SIGCONT the kernel sends along with SIGHUP on a
-          hang-up must not start a second writer into a dead terminal.
-        """
-
-        def __init__(self, app: App[Any], *, debug: bool = False, mouse: bool = True,
-                     size: tuple[int, int] | None = None) -> None:
-            super().__init__(app, debug=debug, mouse=mouse, size=size)
-            guard = getattr(app, "terminal_guard", None)
-            self._guard: TerminalGuard = guard if isinstance(guard, TerminalGuard) else TerminalGuard()
-            self._suspended_by_us = False
-            stream = self._file
-            if stream is None:  # started without a stderr at all: there is no terminal to draw on
-                raise RuntimeError("xzconsole：没有可用的终端（标准错误输出已关闭）")
-            self._terminal = TerminalFile(stream, self._guard.terminal_broken, lambda: self._guard.drops_output)
-            self._file = self._terminal  # type: ignore[assignment]  # what the WriterThread is given
-            self._guard.add_listener(self._leaving)
-
-        def _leaving(self, reason: LeaveReason) -> None:
-            """Leaving begins (any thread).  After a hang-up stop the input
-            thread now: reading a hung-up terminal returns end-of-file at once,
-            for ever, and Textual's input loop would spin on it at full CPU —
-            starving the very shutdown it waits for.  (On SIGTERM the input
-            thread is stopped by the clean exit, which also turns mouse
-            reporting off in a terminal that may still be in use.)"""
-            if reason.drops_output:
-                self.exit_event.set()
-
-        @property
-        def output_dropped(self) -> bool:
-            """Whether nothing reaches the terminal any more."""
-            return self._terminal.broken is not None or self._guard.drops_output
-
-        def write(self, data: str) -> None:
-            """Queue ``data`` for the terminal — unless nobody can receive it."""
-            writer = self._writer_thread
-            if writer is None or self.output_dropped or not writer.is_alive():
-                return
-            writer.write(data)
-
-        def close(self) -> None:
-            """Stop the writer thread; after a hang-up, wait for it at most half a second."""
-            writer = self._writer_thread
-            if writer is None or not writer.is_alive():
-                return
-            if not self.output_dropped:
-                super().close()
-                return
-            # it discards what is left, so it normally stops at once; a daemon
-            # thread that does not is left behind (the process is leaving)
-            stopper = threading.Thread(target=writer.stop, name="xz-writer-stop", daemon=True)
-            stopper.start()
-            stopper.join(timeout=0.5)
-
-        def _sigtstp_application(self, *_: Any) -> None:
-            self._suspended_by_us = True
-            super()._sigtstp_application(*_)
-
-        def _sigcont_application(self, *_: Any) -> None:
-            if not self._suspended_by_us or self._guard.leaving:
-                return  # not a resume after our own Ctrl+Z: e.g. the SIGCONT of a hang-up
-            self._suspended_by_us = False
-            super()._sigcont_application(*_)

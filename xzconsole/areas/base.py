@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 from ..clock import Clock
 from ..errors import PermissionDenied
 from ..models import Center, Role, Staff, Status
-from ..workdays import WorkCalendar, YearSchedule
+from ..workdays import WorkCalendar
 
 if TYPE_CHECKING:  # types only: the pydantic models load when first used, not with the console (issue 11)
     from ..models import Association, Department
+    from ..workdays import YearSchedule
 
 def _data_dir() -> Path:
     """Where the reference data lives: $XZCONSOLE_DATA; ``data/`` beside the

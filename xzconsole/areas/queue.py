@@ -89,7 +89,7 @@ PAGE_SCAN_FACTOR = 64
 SCAN_COUNT_SHARE = 4
 
 # what may be an identifier worth an exact, indexed look-up first
-_IDENTIFIER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_\-/.]{4,63}$")
+_IDENTIFIER = r"^[0-9A-Za-z][0-9A-Za-z_\-/.]{4,63}$"  # compiled (and cached by re) on first use
 
 
 class CenterLoad(Center):
@@ -453,7 +453,7 @@ class QueueArea:
         matches exactly — then the caller does the substring search."""
 
         s = text.strip()
-        if not _IDENTIFIER.match(s):
+        if not re.match(_IDENTIFIER, s):
             return None
         cond = "(number = ? OR external_id = ? OR uscc = ? OR contact_phone = ?)"
         params: list[Any] = [s, s, s.upper(), s]

@@ -13,7 +13,6 @@ through it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from typing import Any, Callable
 
@@ -107,6 +106,8 @@ class TicketRecords:
     # -- the workflow -----------------------------------------------------------
     def event(self, c: sqlite3.Connection, ticket_id: int, at: str, actor: str, action: str,
                from_status: str | None, to_status: str | None, note: str = "", changes: dict[str, Any] | None = None) -> None:
+        import json  # with the first action, not with the console (issue 11)
+
         c.execute(
             "INSERT INTO events(ticket_id, at, actor, action, from_status, to_status, note, changes) VALUES (?,?,?,?,?,?,?,?)",
             (ticket_id, at, actor, action, from_status, to_status, note or "",

@@ -5,7 +5,6 @@ removes them; the filters are stored as JSON of plain values."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,10 +37,16 @@ class SavedFiltersArea:
     def list(self, actor: Staff) -> list[SavedFilter]:
         rows = self.core.q("SELECT id, name, tab, filters, search FROM saved_filters WHERE login = ? ORDER BY id",
                            (actor.login,))
+        if not rows:
+            return []  # most staff have none: the console opens without json (issue 11)
+        import json
+
         return [SavedFilter(r["id"], r["name"], r["tab"], json.loads(r["filters"] or "{}"), r["search"]) for r in rows]
 
     def save(self, actor: Staff, name: str, tab: str, filters: dict[str, Any], search: str = "") -> SavedFilter:
         """Save (or replace, by the same name) a filter; a clear refusal for a bad name."""
+        import json
+
         n = " ".join((name or "").split())
         if not n:
             raise InvalidAction("请填写筛选名称")

@@ -202,7 +202,8 @@ _KIND_NAMES: dict[type, str] = {
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+# patterns, not compiled ones: re compiles (and caches) each on first use, not at import (issue 11)
+_USCC_SHAPE = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
 
 def uscc_check_char(first17: str) -> str:
@@ -216,7 +217,7 @@ def validate_uscc(value: str) -> str:
     v = unicodedata.normalize("NFKC", str(value)).strip().upper().replace(" ", "")
     if len(v) != 18:
         raise ValueError(f"统一社会信用代码应为 18 位，“{value}”为 {len(v)} 位")
-    if not _USCC_SHAPE.match(v):
+    if not re.match(_USCC_SHAPE, v):
         raise ValueError(f"统一社会信用代码“{value}”含有不允许的字符（不使用 I、O、Z、S、V）或第 3–8 位不是行政区划代码")
     expect = uscc_check_char(v[:17])
     if v[17] != expect:
@@ -224,8 +225,8 @@ def validate_uscc(value: str) -> str:
     return v
 
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+_MOBILE = r"^1[3-9]\d{9}$"
+_LANDLINE = r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$"
 
 
 def validate_phone(value: str) -> str:
@@ -236,9 +237,9 @@ def validate_phone(value: str) -> str:
         v = v[3:]
     elif v.startswith("86") and len(v) == 13:
         v = v[2:]
-    if _MOBILE.match(v):
+    if re.match(_MOBILE, v):
         return v
-    if _LANDLINE.match(v):
+    if re.match(_LANDLINE, v):
         if "-" not in v:  # 051683801234 → 0516-83801234 (area codes are 3 or 4 digits)
             area = 3 if v[:3] in {"010", "020", "021", "022", "023", "024", "025", "027", "028", "029"} else 4
             v = v[:area] + "-" + v[area:]

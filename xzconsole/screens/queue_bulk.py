@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.message import Message
-from textual.widgets import ProgressBar
 
 from ..models import Ticket
 from ..textsafe import plain
 from .queue_pages import QueuePages
 
 if TYPE_CHECKING:  # types only
+    from textual.widgets import ProgressBar
+
     from ..areas.tickets import BulkResult
 
 
@@ -120,6 +121,10 @@ class QueueBulk(QueuePages):
 
     def _progress_bar(self) -> ProgressBar:
         """The bulk actions' progress bar, mounted above the status line the first time."""
+        # loaded with the first bulk action: the bar and its modules (and the
+        # Chinese bindings' re-merge a newly loaded widget costs) stay out of the launch
+        from textual.widgets import ProgressBar
+
         found = self.query("#queue-progress").results(ProgressBar)
         bar = next(iter(found), None)
         if bar is None:

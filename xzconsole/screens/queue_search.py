@@ -9,7 +9,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from .base import stored_id
-from .queue_filters import FilterDialog, QueueFilters, center_choices, center_label
+from .queue_filters import QueueFilters, center_choices, center_label
 from .queue_pages import SORT_LABELS, QueuePages
 
 #: seconds of no typing before the search line filters the queue (issue 16: filter as you type)
@@ -34,6 +34,8 @@ class QueueSearch(QueuePages):
 
     def action_filters(self) -> None:
         """Narrow by department, appeal type, source and date range."""
+        from .queue_filter_dialog import FilterDialog  # with the first f, not with the queue (issue 11)
+
         depts = None if self.is_liaison else [(d.short_name, stored_id(d)) for d in self.store.departments()]
 
         def done(result: QueueFilters | None) -> None:

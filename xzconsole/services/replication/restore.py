@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...areas.replica import CopyFacts, inspect_copy
+from ...areas.replica_copy import CopyFacts, inspect_copy
 from ...clock import SHANGHAI
 from .settings import (
     ReplicaSettings,
