@@ -18,6 +18,7 @@ checks the two agree segment for segment.
 from __future__ import annotations
 
 from itertools import chain, islice
+from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console, RenderableType
@@ -33,7 +34,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.strip import Strip, get_line_length
 from textual.widgets import DataTable
-from textual.widgets._data_table import CellCacheKey
+from textual.widgets._data_table import CellCacheKey, CursorType
 from textual.widgets.data_table import ColumnKey, RowKey
 
 
@@ -157,6 +158,28 @@ def _cell_styles(base: Style, component: Style, post: Style) -> _CellStyles:
     return kept
 
 
+class _Layout(NamedTuple):
+    """What every line of a frame reads from the table, read once a frame
+    (drawing changes none of it)."""
+
+    width: int  # the widget's
+    scroll_x: int
+    scroll_y: int
+    fixed_rows_height: int  # the header's and the fixed rows' lines
+    cursor_type: CursorType
+    show_cursor: bool
+    cursor_location: Coordinate
+    hover_location: Coordinate
+    padding: int
+    widths: tuple[int, ...]  # each column's with its padding, in order on screen
+    fixed_rows: int
+    fixed_columns: int  # at most the number of columns
+    labels: bool  # row labels shown: DataTable draws the rows
+    priorities: tuple[bool, bool]  # the cursor's foreground and background from CSS
+    zebra: bool
+    header_height: int
+
+
 class JumpTable(DataTable[Text]):
     """The console's lists: Home/g the first row, End/G the last."""
 
@@ -180,6 +203,7 @@ class JumpTable(DataTable[Text]):
     #: the components'), looked up once instead of once or twice a line; None
     #: outside a call, when everything goes DataTable's way
     _frame_styles: dict[str, Style] | None = None
+    _frame_layout: _Layout | None = None
 
     #: the lines of one-line rows' cells (:meth:`_row_cells`), for every state
     #: of cursor and hover DataTable keys its cell cache by, cleared with it
@@ -200,7 +224,30 @@ class JumpTable(DataTable[Text]):
         try:
             return super().render_lines(crop)
         finally:
-            self._frame_styles = None
+            self._frame_styles = self._frame_layout = None
+
+    def _layout(self) -> _Layout:
+        """This frame's :class:`_Layout` (only while a frame is drawn)."""
+        layout = self._frame_layout
+        if layout is None:
+            fixed_rows_height = 0
+            for row_index in range(self.fixed_rows):
+                row_key = self._row_locations.get_key(row_index)
+                assert row_key is not None  # a fixed row is a row (DataTable looks it up the same way)
+                fixed_rows_height += self.get_row_height(row_key)
+            if self.show_header:
+                fixed_rows_height += self.get_row_height(self._header_row_key)
+            padding = self.cell_padding
+            widths = tuple(2 * padding + (column.content_width if column.auto_width else column.width)
+                           for column in self.ordered_columns)
+            scroll_x, scroll_y = self.scroll_offset
+            layout = self._frame_layout = _Layout(
+                self.size.width, scroll_x, scroll_y, fixed_rows_height, self.cursor_type, self.show_cursor,
+                self.cursor_coordinate, self.hover_coordinate, padding, widths, self.fixed_rows,
+                min(self.fixed_columns, len(widths)), self._labelled_row_exists and self.show_row_labels,
+                (self.cursor_foreground_priority == "css", self.cursor_background_priority == "css"),
+                self.zebra_stripes, self.header_height)
+        return layout
 
     def _frame_style(self, name: str) -> Style:
         """``get_component_styles(name).rich_style`` (or, for "", the widget's
@@ -214,20 +261,13 @@ class JumpTable(DataTable[Text]):
         return style
 
     def render_line(self, y: int) -> Strip:
-        """DataTable's, with the widget's style read once per frame."""
+        """DataTable's, with what it reads from the table read once per frame."""
         if self._frame_styles is None:
             return super().render_line(y)
-        scroll_x, scroll_y = self.scroll_offset
-        fixed_rows_height = 0
-        for row_index in range(self.fixed_rows):
-            row_key = self._row_locations.get_key(row_index)
-            assert row_key is not None  # a fixed row is a row (DataTable looks it up the same way)
-            fixed_rows_height += self.get_row_height(row_key)
-        if self.show_header:
-            fixed_rows_height += self.get_row_height(self._header_row_key)
-        if y >= fixed_rows_height:
-            y += scroll_y
-        return self._render_line(y, scroll_x, scroll_x + self.size.width, self._frame_style(""))
+        layout = self._layout()
+        if y >= layout.fixed_rows_height:
+            y += layout.scroll_y
+        return self._render_line(y, layout.scroll_x, layout.scroll_x + layout.width, self._frame_style(""))
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         """DataTable's, building one Strip instead of three: the line's
@@ -236,21 +276,21 @@ class JumpTable(DataTable[Text]):
         .adjust_cell_length(width, base_style).simplify()``)."""
         if self._frame_styles is None:
             return super()._render_line(y, x1, x2, base_style)
-        width = self.size.width
+        layout = self._layout()
+        width = layout.width
         try:
             row_key, y_offset_in_row = self._get_offsets(y)
         except LookupError:
             return Strip.blank(width, base_style)
-        cursor_location, hover_location = self.cursor_coordinate, self.hover_coordinate
-        cache_key = (y, x1, x2, width, cursor_location, hover_location, base_style, self.cursor_type,
+        cursor_location, hover_location = layout.cursor_location, layout.hover_location
+        cache_key = (y, x1, x2, width, cursor_location, hover_location, base_style, layout.cursor_type,
                      self._show_hover_cursor, self._update_count, self._pseudo_class_state)
         cached = self._line_cache.get(cache_key)
         if cached is not None:
             return cached
         fixed, scrollable = self._render_line_in_row(row_key, y_offset_in_row, base_style, cursor_location,
                                                      hover_location)
-        fixed_width = sum(column.get_render_width(self)
-                          for column in self.ordered_columns[: self.fixed_columns]) if self.fixed_columns else 0
+        fixed_width = sum(layout.widths[: layout.fixed_columns])
         segments = list(chain.from_iterable(fixed)) if fixed else []
         segments += line_crop(list(chain.from_iterable(scrollable)), x1 + fixed_width, x2, width)
         length = get_line_length(segments)
@@ -264,11 +304,12 @@ class JumpTable(DataTable[Text]):
         return strip
 
     def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        layout = self._layout() if self._frame_styles is not None else None
         if row_index == -1:
             return self._frame_style("datatable--header")
-        if row_index < self.fixed_rows:
+        if row_index < (self.fixed_rows if layout is None else layout.fixed_rows):
             return self._frame_style("datatable--fixed")
-        if self.zebra_stripes:
+        if self.zebra_stripes if layout is None else layout.zebra:
             return self._frame_style("datatable--odd-row" if row_index % 2 else "datatable--even-row")
         return base_style
 
@@ -282,12 +323,13 @@ class JumpTable(DataTable[Text]):
     ) -> tuple[SegmentLines, SegmentLines]:
         """A one-line row as DataTable draws it (the same cells, styles and
         meta, the same fill to the widget's width), its one-line text cells
-        drawn by :meth:`_line_cell`; a taller row or one with a label goes
+        drawn by :meth:`_row_cells`; a taller row or one with a label goes
         DataTable's way."""
-        if line_no or self._frame_styles is None or (self._labelled_row_exists and self.show_row_labels):
+        if line_no or self._frame_styles is None or self._layout().labels:
             return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
-        cursor_type = self.cursor_type
-        show_cursor = self.show_cursor
+        layout = self._layout()
+        cursor_type = layout.cursor_type
+        show_cursor = layout.show_cursor
         show_hover_cursor = self._show_hover_cursor
         cache_key = (row_key, line_no, base_style, cursor_location, hover_location, cursor_type, show_cursor,
                      show_hover_cursor, self._update_count, self._pseudo_class_state)
@@ -298,7 +340,7 @@ class JumpTable(DataTable[Text]):
         row_index = -1 if found is None else found
         is_header = row_index == -1
         if is_header:
-            height = self.header_height
+            height = layout.header_height
         else:
             row = self.rows[row_key]
             height = 0 if row.auto_height and row.height == 0 else row.height
@@ -306,10 +348,8 @@ class JumpTable(DataTable[Text]):
             return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
 
         should_highlight = self._should_highlight
-        padding = self.cell_padding
-        columns = self.ordered_columns
-        widths = tuple(2 * padding + (column.content_width if column.auto_width else column.width)
-                       for column in columns)
+        padding = layout.padding
+        widths = layout.widths
         count = len(widths)
         if cursor_type == "row" or cursor_type == "none":  # DataTable's answer is the same for every column
             cursors = (should_highlight(cursor_location, Coordinate(row_index, 0), cursor_type),) * count
@@ -319,7 +359,7 @@ class JumpTable(DataTable[Text]):
                             for column_index in range(count))
             hovers = tuple(should_highlight(hover_location, Coordinate(row_index, column_index), cursor_type)
                            for column_index in range(count))
-        fixed_columns = min(self.fixed_columns, count)
+        fixed_columns = layout.fixed_columns
         fixed_style = None
         if fixed_columns:
             if is_header:
@@ -327,9 +367,9 @@ class JumpTable(DataTable[Text]):
             else:
                 fixed_style = self._frame_style("datatable--fixed") + Style.from_meta({"fixed": True})
         row_style = self._get_row_style(row_index, base_style)
-        priorities = (self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        priorities = layout.priorities
         cells_key = (row_key, fixed_style, row_style, cursors, hovers, show_cursor, show_hover_cursor, priorities,
-                     self._update_count, self._pseudo_class_state, self.fixed_rows, fixed_columns, widths)
+                     self._update_count, self._pseudo_class_state, layout.fixed_rows, fixed_columns, widths)
         if self._jump_cells is None:
             self._jump_cells = LRUCache(500)
         row_cells = self._jump_cells.get(cells_key)
@@ -341,8 +381,8 @@ class JumpTable(DataTable[Text]):
         scrollable_row = list(cell_lines)
 
         # the fill to the widget's width, as DataTable computes it
-        table_width = sum(widths[fixed_columns:]) + self._row_label_column_width
-        remaining_space = max(0, self.size.width - table_width)
+        table_width = sum(widths[fixed_columns:])  # and no row labels' column (DataTable draws those rows)
+        remaining_space = max(0, layout.width - table_width)
         if cursor_type == "row":
             extend_style, _ = self._get_styles_to_render_cell(
                 is_header, False, False, should_highlight(hover_location, Coordinate(row_index or 0, 0), cursor_type),
@@ -371,7 +411,7 @@ class JumpTable(DataTable[Text]):
         cells = self._get_row_renderables(row_index).cells
         console = self.app.console
         is_header = row_index == -1
-        fixed_row = row_index < self.fixed_rows
+        fixed_row = row_index < self._layout().fixed_rows
         get_styles = self._get_styles_to_render_cell
         kinds: dict[tuple[bool, bool, bool, bool], _CellStyles] = {}
 
