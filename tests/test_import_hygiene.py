@@ -98,6 +98,59 @@ def test_the_console_opens_on_its_first_page_without_pydantic(store, staff):
     assert _printed(code) == [[ticket.number], []]
 
 
+def test_the_collector_waits_until_the_first_page_is_painted(store, staff):
+    """A console started as run_console starts it (calm_gc) draws its first
+    page with the cyclic collector held — a collection walking what start-up
+    built landed inside the first frame (issue 11) — and runs it again a
+    moment after the paint, with what start-up built frozen."""
+    from xzconsole.models import TicketIntake
+
+    ticket = store.tickets.accept(staff["clerk"], TicketIntake(
+        appeal_type="投诉", enterprise_name="徐州恒达机械有限公司", content="稳岗返还未到账"))
+    code = (
+        "import asyncio, gc, json\n"
+        "from xzconsole.app import GC_RELEASE_SECONDS, XzApp, calm_gc\n"
+        "from xzconsole.clock import FixedClock\n"
+        "from xzconsole.widgets.ticket_table import TicketTable\n"
+        "calm_gc()\n"
+        "seen = {}\n"
+        "show = TicketTable.show\n"
+        "def spy(self, *a, **k):\n"
+        "    show(self, *a, **k)\n"
+        "    seen.setdefault('collector at the first page', gc.isenabled())\n"
+        "TicketTable.show = spy\n"
+        "async def main():\n"
+        f"    app = XzApp({str(store.path)!r}, 'clerk', FixedClock('2026-11-26T10:00:00+08:00'))\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        painted, frozen = gc.isenabled(), gc.get_freeze_count()\n"
+        "        await pilot.pause(GC_RELEASE_SECONDS + 0.5)\n"
+        "        numbers = [t.number for t in app.screen.query_one(TicketTable).tickets]\n"
+        "        print(json.dumps([seen['collector at the first page'], painted, gc.isenabled(),\n"
+        "                          gc.get_freeze_count() > frozen, numbers]))\n"
+        "asyncio.run(main())\n"
+    )
+    assert _printed(code) == [False, False, True, True, [ticket.number]]
+
+
+def test_an_app_run_without_calm_gc_leaves_the_collector_alone(store, staff):
+    """Tests and embedders that never called calm_gc keep the collector as it was."""
+    import asyncio
+    import gc
+
+    from xzconsole.app import GC_RELEASE_SECONDS, XzApp
+    from xzconsole.clock import FixedClock
+
+    async def run() -> tuple[bool, int]:
+        app = XzApp(str(store.path), "clerk", FixedClock("2026-11-26T10:00:00+08:00"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(GC_RELEASE_SECONDS + 0.3)
+            return gc.isenabled(), gc.get_freeze_count()
+
+    frozen = gc.get_freeze_count()
+    assert asyncio.run(run()) == (True, frozen)
+
+
 def test_widgets_loaded_after_start_up_still_speak_chinese():
     """The console no longer loads TextArea (and its syntax machinery),
     RadioSet or SelectionList to start (issue 11): each is translated when
