@@ -14,6 +14,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, Sequence
 
 from textual import on, work
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
@@ -55,6 +56,16 @@ def ticket_levels(tickets: Sequence[Ticket], now: dt.datetime, calendar: WorkCal
 
 class QueuePages(AppAccess, Screen[None]):
     """The queue's state, its pages and counts (read in workers) and its status lines."""
+
+    def _screen_resized(self, size: Size) -> None:
+        """Textual reflows the whole screen on every Resize, even one to the
+        size it is laid out at — as the terminal driver's first Resize is,
+        arriving after the first frame: one more layout and repaint of the
+        queue before the console is idle (≈4 ms of the launch, issue 11).
+        A real change of size goes on to Textual as before."""
+        if size == self._size and size == self._compositor.size:
+            return
+        super()._screen_resized(size)
 
     # -- messages from the workers (declared where they start) ---------------
     class PageLoaded(Message):
