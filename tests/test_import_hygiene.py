@@ -102,13 +102,14 @@ def test_the_collector_waits_until_the_first_page_is_painted(store, staff):
     """A console started as run_console starts it (calm_gc) draws its first
     page with the cyclic collector held — a collection walking what start-up
     built landed inside the first frame (issue 11) — and runs it again a
-    moment after the paint, with what start-up built frozen."""
+    moment after the paint, with what start-up built frozen; then, idle, it
+    loads the pydantic models the policy library and the forms need."""
     from xzconsole.models import TicketIntake
 
     ticket = store.tickets.accept(staff["clerk"], TicketIntake(
         appeal_type="投诉", enterprise_name="徐州恒达机械有限公司", content="稳岗返还未到账"))
     code = (
-        "import asyncio, gc, json\n"
+        "import asyncio, gc, json, sys\n"
         "from xzconsole.app import GC_RELEASE_SECONDS, XzApp, calm_gc\n"
         "from xzconsole.clock import FixedClock\n"
         "from xzconsole.widgets.ticket_table import TicketTable\n"
@@ -124,13 +125,16 @@ def test_the_collector_waits_until_the_first_page_is_painted(store, staff):
         "    async with app.run_test(size=(120, 40)) as pilot:\n"
         "        await pilot.pause()\n"
         "        painted, frozen = gc.isenabled(), gc.get_freeze_count()\n"
+        "        models = ['xzconsole.models.validated' in sys.modules]\n"
         "        await pilot.pause(GC_RELEASE_SECONDS + 0.5)\n"
+        "        await app.workers.wait_for_complete()\n"
+        "        models.append('xzconsole.models.validated' in sys.modules)\n"
         "        numbers = [t.number for t in app.screen.query_one(TicketTable).tickets]\n"
         "        print(json.dumps([seen['collector at the first page'], painted, gc.isenabled(),\n"
-        "                          gc.get_freeze_count() > frozen, numbers]))\n"
+        "                          gc.get_freeze_count() > frozen, numbers, models]))\n"
         "asyncio.run(main())\n"
     )
-    assert _printed(code) == [False, False, True, True, [ticket.number]]
+    assert _printed(code) == [False, False, True, True, [ticket.number], [False, True]]
 
 
 def test_an_app_run_without_calm_gc_leaves_the_collector_alone(store, staff):

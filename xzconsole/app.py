@@ -314,9 +314,15 @@ class XzApp(App[int]):
         self.call_after_refresh(self._release_gc_soon)
 
     def _release_gc_soon(self) -> None:
-        """The first screen is painted: the collector runs again a moment
-        later (:func:`release_gc`), not inside the frames that follow."""
-        self.set_timer(GC_RELEASE_SECONDS, release_gc)
+        """The first screen is painted: a moment later, not inside the frames
+        that follow, the collector runs again (:func:`release_gc`) and the
+        validated models are loaded ahead of need (:meth:`_warm_up`)."""
+        self.set_timer(GC_RELEASE_SECONDS, self._settle_after_start)
+
+    def _settle_after_start(self) -> None:
+        release_gc()
+        if "xzconsole.models.validated" not in sys.modules:
+            self.run_worker(_load_validated_models, thread=True, group="warm-up", exit_on_error=False)
 
     def _load_screen_css(self, screen: Screen[Any]) -> None:
         """Before Textual styles a screen being pushed: the rules of the
@@ -596,6 +602,15 @@ def release_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.enable()
+
+
+def _load_validated_models() -> None:
+    """Import pydantic and the models validated with it, in a worker while
+    the console is idle after its first page: the policy library (F4), the
+    intake form and every import need them, and loading them at the first
+    such key cost that key ≈35 ms (issue 11: F4 took 140–190 ms, aim 150).
+    The first page itself never needs them (see tests/test_import_hygiene.py)."""
+    from .models import validated  # noqa: F401 - imported for its side effect: loaded now, not at the key
 
 
 def run_app(app: XzApp) -> int:
