@@ -213,12 +213,13 @@ workdays = []
 """
 
 
-def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_json_or_toml(store, staff):
+def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_palette_json_or_toml(store, staff):
     """Issue 11: the first queue page needs none of these (nor Rich's emoji
     table: the list's column labels hold no markup), each loaded by
     what uses it — the terminal's driver when one is made (a headless run
     never makes one), the progress bar with the first bulk action, the
-    filter dialog with the first ``f``, json with the first action written
+    filter dialog with the first ``f``, the palette's providers with the
+    first Ctrl+P, json with the first action written
     to a ticket's history, a year's schedule (its module and tomllib) with
     the first schedule read.  Each still works when it comes."""
     from xzconsole.models import TicketIntake
@@ -230,7 +231,8 @@ def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_json_or_tom
         "from xzconsole.app import XzApp\n"
         "from xzconsole.clock import FixedClock\n"
         "WATCHED = ('textual.drivers.linux_driver', 'xzconsole.terminal_driver', 'textual.widgets._progress_bar',\n"
-        "           'xzconsole.screens.queue_filter_dialog', 'json', 'xzconsole.workdays_schedule', 'tomllib')\n"
+        "           'xzconsole.screens.queue_filter_dialog', 'xzconsole.palette', 'json', 'xzconsole.workdays_schedule',\n"
+        "           'tomllib')\n"
         "def loaded():\n"
         "    return [m for m in WATCHED if m in sys.modules]\n"
         "async def main():\n"
@@ -241,6 +243,12 @@ def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_json_or_tom
         "        await pilot.press('f'); await pilot.pause()\n"
         "        dialog = type(app.screen).__name__\n"
         "        await pilot.press('escape'); await pilot.pause()\n"
+        "        await pilot.press('ctrl+p'); await pilot.pause()\n"
+        "        await pilot.press(*'推广'); await pilot.pause(0.5)\n"
+        "        await app.workers.wait_for_complete(); await pilot.pause()\n"
+        "        await pilot.press('down', 'enter'); await pilot.pause()\n"
+        "        found = type(app.screen).__name__\n"
+        "        await pilot.press('f2'); await pilot.pause()\n"
         "        await pilot.press('space', 'x'); await pilot.pause()\n"
         "        await pilot.press('enter')\n"
         "        await app.workers.wait_for_complete(); await pilot.pause()\n"
@@ -251,14 +259,16 @@ def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_json_or_tom
         "        driver = [c.__name__ for c in app.driver_class.__mro__ if c.__name__ in ('GuardedLinuxDriver', 'LinuxDriver')]\n"
         "        later = loaded()\n"
         "    import json\n"
-        "    print(json.dumps([at_start, dialog, bars, source, driver, later]))\n"
+        "    print(json.dumps([at_start, dialog, found, bars, source, driver, later]))\n"
         "asyncio.run(main())\n"
     )
-    at_start, dialog, bars, source, driver, later = _printed(code)
+    at_start, dialog, found, bars, source, driver, later = _printed(code)
     assert at_start == []
     assert dialog == "FilterDialog"
+    assert found == "OutreachScreen"  # reached through the console's own palette entries, loaded at Ctrl+P
     assert bars == [["ProgressBar", 1, 1]]  # the bulk close of the one tagged ticket, done
     assert source == "center"
     assert driver == ["GuardedLinuxDriver", "LinuxDriver"]
     assert later == ["textual.drivers.linux_driver", "xzconsole.terminal_driver", "textual.widgets._progress_bar",
-                     "xzconsole.screens.queue_filter_dialog", "json", "xzconsole.workdays_schedule", "tomllib"]
+                     "xzconsole.screens.queue_filter_dialog", "xzconsole.palette", "json", "xzconsole.workdays_schedule",
+                     "tomllib"]
