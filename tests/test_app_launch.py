@@ -15,6 +15,7 @@ from pilot_support import settle
 from xzconsole.app import XzApp
 from xzconsole.models import TicketIntake
 from xzconsole.screens.queue import QueueScreen
+from xzconsole.widgets.header import ConsoleHeader
 from xzconsole.widgets.ticket_table import TicketTable
 
 
@@ -42,7 +43,7 @@ async def test_the_queue_opens_on_its_first_page_without_a_worker(store, staff, 
         # on the first frame: the rows, the table focused, the header's calendar mark
         assert sorted(t.number for t in table.tickets) == sorted(numbers)
         assert app.focused is table
-        assert str(queue.query_one("#header-calendar", Static).render()) != ""
+        assert queue.query_one(ConsoleHeader).calendar_text != ""
         await settle(pilot)
         assert "共 3 件" in str(queue.query_one("#queue-status", Static).render())  # the counts still come from a worker
         assert fetched == []  # no page worker: the first page was read while the queue mounted

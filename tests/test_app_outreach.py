@@ -19,6 +19,7 @@ from xzconsole.screens.dialogs import ReasonDialog
 from xzconsole.screens.intake import IntakeScreen
 from xzconsole.screens.outreach import ActivityDialog, ActivityScreen, OutreachScreen, PlanDialog
 from xzconsole.store import TicketFilter
+from xzconsole.widgets.header import ConsoleHeader
 from pilot_support import settle
 
 
@@ -132,7 +133,7 @@ async def test_take_an_appeal_at_a_visit(store, staff):
         assert isinstance(intake, IntakeScreen)
         source = intake.query_one("#intake-source", Select)
         assert source.value == Source.VISIT.value and source.disabled
-        assert f"走访现场受理 · 活动 #{visit.id}" in str(intake.query_one(".header--title", Static).render())
+        assert f"走访现场受理 · 活动 #{visit.id}" in intake.query_one(ConsoleHeader).title
         assert intake.query_one("#intake-name", Input).value == "徐州甲机械有限公司"
         assert intake.query_one("#intake-uscc", Input).value == uscc(1)
         intake.query_one("#intake-type", Select).value = "complaint"

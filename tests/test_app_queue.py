@@ -27,6 +27,8 @@ from xzconsole.rules import WarningLevel
 from xzconsole.screens.queue import PAGE_SIZE, QueueScreen
 from xzconsole.screens.queue_filters import QueueFilters
 from xzconsole.store import CONFIDENTIAL_MASK, Store
+from xzconsole.widgets.header import ConsoleHeader
+from xzconsole.widgets.queue_bars import QueueFilterBar, QueuePreviewBar
 from xzconsole.widgets.ticket_table import TicketTable
 from pilot_support import settle
 
@@ -135,7 +137,7 @@ async def test_tabs_filters_and_sort_change_rows(store, staff):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert [t.id for t in q.table.tickets] == [new_ids[1]]
-        assert "单位 市税务局" in str(q.query_one("#queue-filters").render())
+        assert "单位 市税务局" in q.query_one(QueueFilterBar).filters_text
 
         # appeal type on the 全部 tab
         q.filters = QueueFilters(appeal_type="complaint")
@@ -362,7 +364,7 @@ async def test_user_text_is_literal_in_queue_and_palette(store, staff):
         await settle(pilot)
         row = rows(app)[0]
         assert row[5] == MARKUP_NAME  # the characters themselves, not bold "x"
-        preview = app.screen.query_one("#queue-preview").render()
+        preview = app.screen.query_one(QueuePreviewBar).preview_text
         assert "\x1b" not in str(preview) and "\\x1b[31m" in str(preview) and "路灯[/]坏了" in str(preview)
         # the palette: the hit's prompt is the literal name too
         from xzconsole.palette import TicketCommands
@@ -424,7 +426,7 @@ async def test_header_shows_user_clock_and_provisional_mark(store, staff, clock)
     app = XzApp(store.path, "clerk", store.clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        header = "".join(str(w.render()) for w in app.screen.query("ConsoleHeader Static"))
+        header = app.screen.query_one(ConsoleHeader).line
         assert "王受理" in header and "受理员" in header and "12-30 周三 10:00" in header
         assert "⚠ 暂定期限" in header and "日历正常" not in header
         await pilot.press("f1")
@@ -513,8 +515,8 @@ async def test_warning_levels_show_symbol_word_and_class(store, staff, clock):
         await settle(pilot)
         assert [t.id for t in q.table.tickets] == [red]
         assert rows(app)[0][1] == "■ 红色预警"
-        badge = q.query_one("#queue-badge")
-        assert badge.has_class("-red") and "红色预警" in str(badge.render())
+        badge = q.query_one(QueuePreviewBar)
+        assert badge.severity == "-red" and "红色预警" in badge.badge_text
         assert q.tab_label("tab-red") == "红色预警 1"
         q.select_tab("tab-dispatched")
         await settle(pilot)

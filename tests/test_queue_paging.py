@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.cells import cell_len
-from textual.widgets import Static
 
 from xzconsole.app import XzApp
 from xzconsole.screens.queue import PAGE_SIZE, QueueScreen
-from xzconsole.widgets.warning_badge import WarningBadge
+from xzconsole.widgets.queue_bars import QueuePreviewBar
 from pilot_support import screen_text, settle
 from test_app_queue import intake, numbers, status_line
 
@@ -52,7 +51,7 @@ async def test_a_page_change_lays_out_and_repaints_nothing_but_what_changed(stor
         second = numbers(app)
         assert len(second) == PAGE_SIZE and not set(first) & set(second)
         assert "第 2 页" in status_line(app) and "第 51–100 件" in status_line(app)
-        assert str(q.query_one("#queue-preview", Static).render()).endswith(q.table.tickets[0].title or "")
+        assert q.query_one(QueuePreviewBar).preview_text.endswith(q.table.tickets[0].title or "")
         # the rows, the preview and the status line were repainted; the
         # screen was neither laid out again nor repainted as a whole
         assert layouts == [] and full == []
@@ -76,15 +75,16 @@ async def test_preview_bar_shows_each_tickets_badge_beside_its_text(store, staff
         q.select_tab("tab-dispatched")
         await settle(pilot)
         assert [t.id for t in q.table.tickets] == [plain, today, red]  # newest first
-        badge = q.query_one("#queue-badge", WarningBadge)
-        preview = q.query_one("#queue-preview", Static)
-        # none → 今日到期 → 红色预警 (as wide: no relayout) → none again, and back up
+        bar = q.query_one(QueuePreviewBar)
+        severity = {"": None, "● 今日到期": "-today", "■ 红色预警": "-red"}
+        # none → 今日到期 → 红色预警 → none again, and back up
         for row, shown, title in [(0, "", "正常那件"), (1, "● 今日到期", "今日那件"), (2, "■ 红色预警", "红色那件"),
                                   (1, "● 今日到期", "今日那件"), (0, "", "正常那件"), (2, "■ 红色预警", "红色那件")]:
             q.table.move_cursor(row=row, animate=False)
             await settle(pilot)
-            assert str(badge.render()) == shown
-            assert badge.region.width == cell_len(shown)
-            assert preview.region.x == badge.region.right  # the text starts where the badge ends
-            line = next(line for line in screen_text(app).splitlines() if title in line)
+            assert bar.badge_text == shown and bar.severity == severity[shown]
+            assert bar.preview_x == 1 + cell_len(shown) + 1  # the text starts where the badge ends (and its padding)
+            line = screen_text(app).splitlines()[bar.region.y]
+            kind = q.table.tickets[row].appeal_type.label
+            assert line.startswith(f" {shown} {kind}｜{title}"), line
             assert line.strip().startswith(shown) and line.strip().endswith(f"｜{title}")

@@ -41,15 +41,13 @@ from __future__ import annotations
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual import events
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from .. import rules
 from ..models import Role
 from ..widgets.header import ConsoleHeader
 from ..widgets.ticket_table import TicketTable
-from ..widgets.warning_badge import WarningBadge
+from ..widgets.queue_bars import QueueFilterBar, QueuePreviewBar
 from ..widgets.key_bar import KeyBar
 from ..widgets.tab_strip import TabStrip
 from .approvals import ApprovalsPanel
@@ -84,16 +82,6 @@ def show_pending(app: App[object]) -> None:
 
 
 # ---------------------------------------------------------------- the queue
-
-
-class CenterLabel(Static):
-    """The center shown, in the filter bar; a click opens the list (as ``c`` does)."""
-
-    def on_click(self, event: events.Click) -> None:
-        event.stop()
-        screen = self.screen
-        if isinstance(screen, QueueScreen):
-            screen.action_choose_center()
 
 
 class QueueScreen(QueueTabs, QueueSearch, QueueBulk):
@@ -137,24 +125,26 @@ class QueueScreen(QueueTabs, QueueSearch, QueueBulk):
         self.sort = self.tab.sort
         yield ConsoleHeader(id="header")
         yield TabStrip([(t.id, t.label) for t in self.tabs], id="queue-tabs")
-        with Horizontal(id="queue-filter-bar"):
-            if not self.is_liaison:
-                # a clerk's, supervisor's or admin's queue opens on their own center;
-                # 市营商办 / 市纪委监委 oversee every center's tickets
-                self.center = None if self.user.role in _READ_ONLY_ROLES else self.user.center
-                yield CenterLabel(center_label(self.center, key=True), id="queue-center", markup=False)
-            yield Static("", id="queue-filters", markup=False)
-        yield Input(placeholder="搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，边输边筛，Esc 清除",
-                    id="queue-search")
+        center: str | None = None  # a liaison's queue has no center part
+        if not self.is_liaison:
+            # a clerk's, supervisor's or admin's queue opens on their own center;
+            # 市营商办 / 市纪委监委 oversee every center's tickets
+            self.center = None if self.user.role in _READ_ONLY_ROLES else self.user.center
+            center = center_label(self.center, key=True)
+        yield QueueFilterBar(center, id="queue-filter-bar")
+        # the search line is mounted by the first / (QueueSearch.action_search)
         yield TicketTable(id="queue-table")
         if any(t.pending for t in self.tabs):
             yield ApprovalsPanel(id="queue-approvals")  # the 待审批 tab (shown in place of the table)
-        with Horizontal(id="queue-preview-bar"):
-            yield WarningBadge(id="queue-badge")
-            yield Static("", id="queue-preview", markup=False)
+        yield QueuePreviewBar(id="queue-preview-bar")
         # the bulk actions' progress bar is mounted by the first bulk action
         yield Static("", id="queue-status", markup=False)
         yield KeyBar()
+
+    @on(QueueFilterBar.CenterClicked)
+    def _center_clicked(self) -> None:
+        """A click on the center shown opens the center list (as ``c`` does)."""
+        self.action_choose_center()
 
     def on_mount(self) -> None:
         self.table.set_layout(self.app.size.width)

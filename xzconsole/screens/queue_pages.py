@@ -25,11 +25,12 @@ from .base import AppAccess
 from .. import rules
 from ..models import Role, Ticket
 from ..rules import WarningLevel
-from ..textsafe import literal, plain
+from ..textsafe import plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.tab_strip import TabStrip
 from ..widgets.ticket_table import TicketTable
-from ..widgets.warning_badge import WarningBadge, due_today
+from ..widgets.queue_bars import QueueFilterBar, QueuePreviewBar
+from ..widgets.warning_badge import due_today
 from .approvals import ApprovalsPanel
 from .queue_filters import QueueFilters, QueueTab, filters_from, tab_count
 
@@ -117,6 +118,7 @@ class QueuePages(AppAccess, Screen[None]):
         self.builtin_tabs: list[QueueTab] = []
         self._saved: dict[str, SavedFilter] = {}  # saved-filter tab id → what was saved
         self._saved_applied = False  # the filters and search on show came from a saved tab
+        self._search_line_text = ""  # what the search line holds while it is not mounted yet
 
     # -- shortcuts -----------------------------------------------------------------------
 
@@ -131,6 +133,18 @@ class QueuePages(AppAccess, Screen[None]):
     @property
     def page_number(self) -> int:
         return len(self.page_keys)
+
+    def search_box(self) -> Input | None:
+        """The search line, once the first / has mounted it (else None)."""
+        return next(self.query("#queue-search").results(Input), None)
+
+    def set_search_line(self, text: str) -> None:
+        """What the search line holds (shown when it is opened)."""
+        box = self.search_box()
+        if box is None:
+            self._search_line_text = text
+        else:
+            box.value = text
 
     def _set_loading(self, loading: bool) -> None:
         """``self.loading``: a page (or the 待审批 list) is being read.
@@ -311,7 +325,8 @@ class QueuePages(AppAccess, Screen[None]):
         self._set_loading(False)
         panel = self.query_one(ApprovalsPanel)
         panel.show(message.requests)
-        if self.app.screen is self and not self.query_one("#queue-search", Input).has_focus:
+        box = self.search_box()
+        if self.app.screen is self and not (box is not None and box.has_focus):
             panel.table.focus()  # back from a decision's dialog: on the list again
         self._update_status()
         if self._counts_due:
@@ -360,7 +375,7 @@ class QueuePages(AppAccess, Screen[None]):
         parts = [f"筛选：{self.filters.describe(self.store)}", f"排序：{SORT_LABELS[self.sort]}"]
         if self.search_text:
             parts.insert(0, f"搜索“{plain(self.search_text)}”")
-        self.query_one("#queue-filters", Static).update(literal("  │  ".join(parts)))
+        self.query_one("#queue-filter-bar", QueueFilterBar).set_filters("  │  ".join(parts))
 
     def _update_status(self) -> None:
         status = self.query_one("#queue-status", Static)
@@ -389,18 +404,15 @@ class QueuePages(AppAccess, Screen[None]):
         status.update(text, layout=False)
 
     def _update_preview(self) -> None:
+        # one row, the screen's width: a new text or badge repaints the bar, never lays out the screen
+        bar = self.query_one("#queue-preview-bar", QueuePreviewBar)
         t = self.table.current_ticket()
-        preview = self.query_one("#queue-preview", Static)
-        badge = self.query_one("#queue-badge", WarningBadge)
         if t is None:
-            preview.update("", layout=False)
-            badge.level, badge.today = WarningLevel.NONE, False
+            bar.show(WarningLevel.NONE, False, "")
             return
         level = self.table.level_of(t.id)
-        badge.level = level
-        badge.today = t.awaiting_reply and due_today(t.due_date, self.clock.today(), level)
-        text = literal(f"{t.appeal_type.label}｜{t.title or t.content}")
-        preview.update(text, layout=False)  # one row, 1fr wide: no relayout (as the status line)
+        today = t.awaiting_reply and due_today(t.due_date, self.clock.today(), level)
+        bar.show(level, today, f"{t.appeal_type.label}｜{t.title or t.content}")
 
     def refresh_calendar_status(self) -> None:
         """The header's calendar mark (a small query; repeated after each reload)."""

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from textual import on
 from textual.timer import Timer
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
+from ..widgets.queue_bars import QueueFilterBar
 from .base import stored_id
 from .queue_filters import QueueFilters, center_choices, center_label
 from .queue_pages import SORT_LABELS, QueuePages
@@ -16,6 +17,8 @@ from .queue_pages import SORT_LABELS, QueuePages
 SEARCH_DEBOUNCE = 0.25
 
 SORT_ORDER = ("received", "due", "warning")
+
+SEARCH_PLACEHOLDER = "搜索：工单编号 / 外部编号 / 企业名称 / 信用代码 / 电话 / 内容，边输边筛，Esc 清除"
 
 
 class QueueSearch(QueuePages):
@@ -70,14 +73,18 @@ class QueueSearch(QueuePages):
         """Show one center's tickets (its full name), or every center's (None)."""
         if center != self.center:
             self.center = center
-            self.query_one("#queue-center", Static).update(center_label(center, key=True))
+            self.query_one("#queue-filter-bar", QueueFilterBar).set_center(center_label(center, key=True))
             self.reload(counts=True)
         self.table.focus()
 
     # -- search --------------------------------------------------------------------------
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
         """Open the search line."""
-        box = self.query_one("#queue-search", Input)
+        box = self.search_box()
+        if box is None:
+            # mounted by the first /, not with the screen: a widget fewer to start with (issue 11)
+            box = Input(self._search_line_text, placeholder=SEARCH_PLACEHOLDER, id="queue-search", classes="-open")
+            await self.mount(box, after="#queue-filter-bar")
         box.add_class("-open")
         box.focus()
 
@@ -97,7 +104,8 @@ class QueueSearch(QueuePages):
 
     def _run_live_search(self) -> None:
         self._live_search = None
-        text = self.query_one("#queue-search", Input).value
+        box = self.search_box()
+        text = "" if box is None else box.value
         if text.strip() != self.search_text:
             self.apply_search(text)
 
@@ -116,8 +124,8 @@ class QueueSearch(QueuePages):
 
     def action_clear_search(self) -> None:
         """Esc: clear the search and close the search line."""
-        box = self.query_one("#queue-search", Input)
-        if box.has_focus or box.has_class("-open"):
+        box = self.search_box()
+        if box is not None and (box.has_focus or box.has_class("-open")):
             box.value = ""
             self._cancel_live_search()
             box.remove_class("-open")

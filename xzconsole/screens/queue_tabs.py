@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import on
-from textual.widgets import Input
 
 from ..textsafe import plain
 from ..widgets.tab_strip import TabStrip
@@ -36,7 +35,7 @@ class QueueTabs(QueuePages):
             # back on a built-in tab: the saved tab's filters and search stay with it
             self._saved_applied = False
             self.filters, self.search_text = QueueFilters(), ""
-            self.query_one("#queue-search", Input).value = ""
+            self.set_search_line("")
         self._show_approvals(chosen.pending)
         self.refresh_bindings()
         total = self._tab_total(chosen)
@@ -80,7 +79,7 @@ class QueueTabs(QueuePages):
         self._saved_applied = True
         self.filters = filters_from(sf.filters)
         self.search_text = sf.search
-        self.query_one("#queue-search", Input).value = sf.search
+        self.set_search_line(sf.search)
 
     def action_save_filter(self) -> None:
         """Save the filter bar and the search under a name: a tab of one's own."""
