@@ -11,10 +11,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_WHERE = {"ConsoleHeader": "header", "TicketTable": "ticket_table", "WarningBadge": "warning_badge",
+_WHERE = {"ConsoleHeader": "header", "TicketTable": "ticket_table",
           "badge_text": "warning_badge", "due_today": "warning_badge"}
 
-__all__ = ["ConsoleHeader", "TicketTable", "WarningBadge", "badge_text", "due_today"]
+__all__ = ["ConsoleHeader", "TicketTable", "badge_text", "due_today"]
 
 
 def __getattr__(name: str) -> Any:

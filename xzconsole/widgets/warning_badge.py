@@ -1,24 +1,19 @@
-"""The warning ladder as a badge: symbol + word + a severity class.
+"""The warning ladder as a badge: symbol + word + a severity name.
 
 Colour is never the only signal (SPEC §5): each level shows its symbol
-(▲ ◆ ■) and its word, and the widget carries the class ``-yellow``,
-``-orange`` or ``-red`` (``-today`` for a ticket due today) so the one
-stylesheet decides the colours.
+(▲ ◆ ■) and its word, and carries the severity ``-yellow``, ``-orange`` or
+``-red`` (``-today`` for a ticket due today) that the one stylesheet gives
+its colours (the queue's preview bar, :mod:`.queue_bars`, draws the badge).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from rich.cells import cell_len
-from textual.reactive import reactive
-from textual.widgets import Static
-
 from ..rules import WarningLevel
 
 TODAY_SYMBOL = "●"
 TODAY_LABEL = "今日到期"
-SEVERITY_CLASSES = ("-yellow", "-orange", "-red", "-today")
 
 
 def due_today(due: dt.date | None, today: dt.date, level: WarningLevel) -> bool:
@@ -36,45 +31,7 @@ def badge_text(level: WarningLevel, today_due: bool = False) -> str:
 
 
 def severity_class(level: WarningLevel, today_due: bool = False) -> str | None:
-    """The class naming this severity in app.tcss (``-red`` …), or None."""
+    """This severity's name (``-red`` …; app.tcss styles ``warning-badge--red``), or None."""
     if level:
         return f"-{level.code}"
     return "-today" if today_due else None
-
-
-class WarningBadge(Static):
-    """One ticket's (or one count's) warning level, styled by class."""
-
-    level: reactive[WarningLevel] = reactive(WarningLevel.NONE)
-    today: reactive[bool] = reactive(False)
-
-    def __init__(self, level: WarningLevel = WarningLevel.NONE, today: bool = False, *,
-                 id: str | None = None, classes: str | None = None) -> None:
-        super().__init__("", id=id, classes=classes, markup=False)
-        self.set_reactive(WarningBadge.level, level)
-        self.set_reactive(WarningBadge.today, today)
-        self._cells = -1  # the width of the text shown (none yet)
-
-    def on_mount(self) -> None:
-        self._refresh_badge()
-
-    def watch_level(self) -> None:
-        self._refresh_badge()
-
-    def watch_today(self) -> None:
-        self._refresh_badge()
-
-    def _refresh_badge(self) -> None:
-        for cls in SEVERITY_CLASSES:
-            self.remove_class(cls)
-        severity = severity_class(self.level, self.today)
-        if severity:
-            self.add_class(severity)
-        text = badge_text(self.level, self.today)
-        # the badge is as wide as its text, so a new width lays the screen out again; but every
-        # badge is as wide as every other (symbol, space, four characters): only appearing or
-        # going changes it.  (Moving the queue's cursor or page from one level to another
-        # relaid out the whole screen each time.)
-        cells = cell_len(text)
-        self.update(text, layout=cells != self._cells)
-        self._cells = cells
