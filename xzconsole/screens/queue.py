@@ -38,7 +38,7 @@ module holds the layout, the keys and opening or taking in a ticket.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -182,6 +182,23 @@ class QueueScreen(QueueTabs, QueueSearch, QueueBulk):
         self.refresh_calendar_status()
         self._update_filter_bar()
         return True
+
+    async def on_key(self, event: events.Key) -> None:
+        """Type-ahead into the search line.  Textual hands each key to the
+        widget focused when the key is read, so the keys of a burst typed
+        right after / (a fast typist over SSH) went to the table, ahead of
+        the search line taking the focus, and were lost — or n/p turned the
+        page.  Here / opens the line as soon as it reaches the screen, and a
+        character that still arrives by way of the table goes into the line."""
+        box = self.search_box()
+        if event.key == "slash" and (box is None or not box.has_focus) and self.check_action("search", ()):
+            event.stop()
+            event.prevent_default()
+            await self.action_search()
+        elif box is not None and box.has_focus and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
 
     def on_resize(self) -> None:
         if self.table.set_layout(self.app.size.width):

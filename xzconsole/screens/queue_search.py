@@ -86,7 +86,7 @@ class QueueSearch(QueuePages):
             box = Input(self._search_line_text, placeholder=SEARCH_PLACEHOLDER, id="queue-search", classes="-open")
             await self.mount(box, after="#queue-filter-bar")
         box.add_class("-open")
-        box.focus()
+        self.set_focus(box)  # now: the keys that follow the / are typed into it (QueueScreen.on_key)
 
     def apply_search(self, text: str) -> None:
         """Search for ``text`` (empty: no search) within the current tab and filters."""
