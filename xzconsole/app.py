@@ -318,18 +318,17 @@ class XzApp(App[int]):
 
             self._places_css_on_push = True
             self.push_screen(WarningsScreen(wall=True))
-            self.call_after_refresh(self._release_gc_soon)
-            return
-        from .screens.queue import QueueScreen
+        else:
+            from .screens.queue import QueueScreen
 
-        self.push_screen(QueueScreen())  # styled by app.tcss alone
-        self._places_css_on_push = True
+            self.push_screen(QueueScreen())  # styled by app.tcss alone
+            self._places_css_on_push = True
         self.call_after_refresh(self._release_gc_soon)
 
     def _release_gc_soon(self) -> None:
         """The first screen is painted: a moment later, not inside the frames
         that follow, the collector runs again (:func:`release_gc`) and the
-        validated models are loaded ahead of need (:meth:`_warm_up`)."""
+        validated models are loaded ahead of need (:func:`_load_validated_models`)."""
         self.set_timer(GC_RELEASE_SECONDS, self._settle_after_start)
 
     def _settle_after_start(self) -> None:

@@ -83,7 +83,7 @@ class QueueSearch(QueuePages):
         box = self.search_box()
         if box is None:
             # mounted by the first /, not with the screen: a widget fewer to start with (issue 11)
-            box = Input(self._search_line_text, placeholder=SEARCH_PLACEHOLDER, id="queue-search", classes="-open")
+            box = Input(self._search_line_text, placeholder=SEARCH_PLACEHOLDER, id="queue-search")
             await self.mount(box, after="#queue-filter-bar")
         box.add_class("-open")
         self.set_focus(box)  # now: the keys that follow the / are typed into it (QueueScreen.on_key)
