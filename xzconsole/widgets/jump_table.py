@@ -434,9 +434,7 @@ class JumpTable(DataTable[Text]):
             cursor, hover = cursors[column_index], hovers[column_index]
             cell = cells[column_index] if column_index < len(cells) else None
             text_line = _text_line(cell, width - 2 * padding, console)
-            if text_line is None and type(cell) is Text and width > 2 * padding:
-                text_line = self._rich_text_line(cell, width - 2 * padding)
-            if text_line is None:
+            if text_line is None:  # spans, a line break, no room…: drawn cell by cell (as DataTable's own)
                 return self._render_cell(row_index, column_index, base_style, width, cursor, hover)[0]
             is_fixed = not is_header and (fixed_row or column_index < fixed_columns)
             kind = (base_style is row_style, is_fixed, cursor, hover)
