@@ -28,10 +28,33 @@ async def test_function_keys_open_each_place_and_f2_returns_to_the_queue(store, 
         assert type(app.screen).__name__ == screen
         await pilot.press(key)  # the same key again does not stack a second copy
         await _settle(pilot)
-        assert len(app.screen_stack) == 3
+        assert [type(s).__name__ for s in app.screen_stack] == ["QueueScreen", screen]
         await pilot.press("f2")
         await _settle(pilot)
-        assert isinstance(app.screen, QueueScreen) and len(app.screen_stack) == 2
+        assert [type(s).__name__ for s in app.screen_stack] == ["QueueScreen"]
+
+
+@pytest.mark.parametrize("key, screen", [
+    ("f3", "WarningsScreen"), ("f4", "PolicyLibraryScreen"), ("f6", "AssessmentScreen"),
+    ("f7", "CalendarScreen"), ("f9", "DirectoryScreen"),
+])
+async def test_esc_from_a_place_is_the_queue_and_esc_on_the_queue_stays_there(store, staff, key, screen):
+    # the queue is the bottom of the screen stack (Textual's default screen):
+    # Esc from any place comes back to it, and Esc on it has nowhere to go
+    app = XzApp(store.path, "sup", store.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["QueueScreen"]
+        await pilot.press(key)
+        await _settle(pilot)
+        assert type(app.screen).__name__ == screen
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["QueueScreen"]
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["QueueScreen"]
+        assert app.is_running
 
 
 async def test_help_lists_the_places(store, staff):

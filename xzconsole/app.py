@@ -200,6 +200,8 @@ class XzApp(App[int]):
         self.terminal_guard = TerminalGuard()
         #: the words last searched for in the policy library (kept across F2 → F4)
         self.policy_words = ""
+        #: why the console cannot open (the store or the login refused), said as it exits
+        self._refusal: str | None = None
         #: whether a screen pushed now needs places.tcss (every one but the queue the console opens on)
         self._places_css_on_push = False
 
@@ -294,35 +296,50 @@ class XzApp(App[int]):
         return self._user
 
     # -- start-up ------------------------------------------------------------------
-    def on_mount(self) -> None:
-        """Open the store (migrations run here, before any screen), identify
-        the login, then show the queue; a refusal exits with status 2."""
+    def get_default_screen(self) -> Screen[Any]:
+        """The screen the console opens on, asked for by Textual as the app
+        is composed: open the store (migrations run here, before any screen),
+        identify the login, then the queue (or the wall) — the bottom of the
+        screen stack, with nothing under it.  A refusal asks the app to exit
+        with status 2 (at mount: Textual is still composing the app here)
+        and leaves an empty screen for the moment it takes.
+
+        The first screen is Textual's default screen rather than one pushed
+        over it: a pushed screen is laid out and painted again once it has
+        mounted, after its first frame (≈5 ms of the launch, issue 11)."""
         from .store import IdentityError, Readers, Store, StoreError
 
         try:
             store = self._store = Store(self.db_path, self.clock)
             user = self._user = store.staff.identify(self.login)
         except IdentityError as exc:
-            self.exit(return_code=EXIT_NOTHING, message=f"xzconsole：{plain(exc)}")
-            return
+            self._refusal = f"xzconsole：{plain(exc)}"
+            return Screen()
         except (StoreError, OSError, Exception) as exc:  # noqa: BLE001 - any failure to open is reported, not raised
-            self.exit(return_code=EXIT_NOTHING, message=f"xzconsole：无法打开数据库 {plain(self.db_path)}：{plain(exc)}")
-            return
+            self._refusal = f"xzconsole：无法打开数据库 {plain(self.db_path)}：{plain(exc)}"
+            return Screen()
         self._readers = Readers(self.db_path, self.clock)
         self.sub_title = f"{plain(user.display)} · {user.role.label}"
-        if not self.is_headless:
-            for delay in (0.3, 1.5):
-                self.set_timer(delay, self._follow_terminal_size)
+        # every screen after the first needs places.tcss (see _load_screen_css)
+        self._places_css_on_push = True
         if self.wall:
             from .screens.warnings import WarningsScreen
 
-            self._places_css_on_push = True
-            self.push_screen(WarningsScreen(wall=True))
-        else:
-            from .screens.queue import QueueScreen
+            self.stylesheet.read(PLACES_CSS_PATH)  # the default screen is not loaded as a pushed one is
+            return WarningsScreen(wall=True)
+        from .screens.queue import QueueScreen
 
-            self.push_screen(QueueScreen())  # styled by app.tcss alone
-            self._places_css_on_push = True
+        return QueueScreen()  # styled by app.tcss alone
+
+    def on_mount(self) -> None:
+        """Once the first screen is on its way: watch the terminal's size
+        settle, and let the collector run again after the first paint."""
+        if self._refusal is not None:
+            self.exit(return_code=EXIT_NOTHING, message=self._refusal)
+            return
+        if not self.is_headless:
+            for delay in (0.3, 1.5):
+                self.set_timer(delay, self._follow_terminal_size)
         self.call_after_refresh(self._release_gc_soon)
 
     def _release_gc_soon(self) -> None:
@@ -430,7 +447,7 @@ class XzApp(App[int]):
             words = getattr(getattr(screen, "query_state", None), "words", None)
             if type(screen).__name__ == "PolicyLibraryScreen" and isinstance(words, str):
                 self.policy_words = words
-        while len(self.screen_stack) > 2:  # [default, queue, …]
+        while len(self.screen_stack) > 1:  # [queue, …]
             self.pop_screen()
         if target is None:
             return

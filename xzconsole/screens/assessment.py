@@ -605,7 +605,7 @@ class AssessmentScreen(AppAccess, Screen[None]):
 
     def action_back(self) -> None:
         """Back to the screen underneath."""
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

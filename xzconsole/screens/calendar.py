@@ -409,7 +409,7 @@ class CalendarScreen(AppAccess, Screen[None]):
 
     def action_back(self) -> None:
         """Back to the screen underneath."""
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
 

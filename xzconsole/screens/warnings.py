@@ -51,7 +51,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, StyledAtMount
 from ..clock import local_date
 from ..areas.oversight_scope import is_oversight
 from ..models import Role, Staff
@@ -211,7 +211,7 @@ class PanelTable(JumpTable):
             return ""
 
 
-class WarningsScreen(AppAccess, Screen[None]):
+class WarningsScreen(AppAccess, StyledAtMount, Screen[None]):
     """预警面板: live counts and lists of the warning ladder and its notices."""
 
     BINDINGS = [
@@ -589,7 +589,7 @@ class WarningsScreen(AppAccess, Screen[None]):
 
     def action_back(self) -> None:
         """Back to the screen underneath (the wall has nothing underneath)."""
-        if not self.wall and len(self.app.screen_stack) > 2:
+        if not self.wall and len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     @on(DataTable.RowSelected, "#panel-list")
