@@ -14,6 +14,7 @@ from textual.widgets.select import NoSelection
 from ..console import ConsoleApp, console_app
 
 if TYPE_CHECKING:  # types only: importing the store is left to the first screen that opens one
+    from textual import events
     from textual.app import App
     from textual.widgets import Select
 
@@ -68,6 +69,27 @@ class AppAccess:
 
         app = console_app(self.app)
         return Store(app.db_path, app.clock, migrate=False)
+
+
+class StyledAtMount:
+    """Mixed into a screen (before ``Screen``) that the console opens on.
+
+    Textual restyles every node of a screen each time it resumes, so that
+    what changed while it lay under another screen shows.  The first resume
+    comes a moment after the screen was mounted, and mounting styled each
+    node already; since then every class or focus change restyled its own
+    nodes as it happened.  That first pass restyled the whole queue for
+    nothing: ≈4 ms of the launch (issue 11).  Later resumes restyle as
+    Textual does.  Textual calls this handler, then ``Screen``'s own, with
+    the same event.
+    """
+
+    _resumed_before = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed_before:
+            self._resumed_before = True
+            event.refresh_styles = False
 
 
 def store_error_types() -> tuple[type[BaseException], ...]:

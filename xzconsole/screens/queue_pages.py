@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, StyledAtMount
 from .. import rules
 from ..models import Role, Ticket
 from ..rules import WarningLevel
@@ -55,7 +55,7 @@ def ticket_levels(tickets: Sequence[Ticket], now: dt.datetime, calendar: WorkCal
             for t in tickets}
 
 
-class QueuePages(AppAccess, Screen[None]):
+class QueuePages(AppAccess, StyledAtMount, Screen[None]):
     """The queue's state, its pages and counts (read in workers) and its status lines."""
 
     def _screen_resized(self, size: Size) -> None:
