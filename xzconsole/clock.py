@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-try:  # a server without the tz database still gets the right answer: China has
-    # kept UTC+8 without daylight saving since 1991.
-    from zoneinfo import ZoneInfo
-
-    SHANGHAI: dt.tzinfo = ZoneInfo("Asia/Shanghai")
-except Exception:  # pragma: no cover - depends on the machine
-    SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+#: Asia/Shanghai as what it has been since 1991: UTC+8 all year, no daylight
+#: saving.  A fixed offset rather than the tz database: the same answer for
+#: every date the center keeps (its calendar starts in 2004), on a server with
+#: or without tzdata, and no zoneinfo to load at every launch (≈1.8 ms, issue 11).
+SHANGHAI: dt.tzinfo = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 class Clock:
