@@ -26,11 +26,20 @@ Running over SSH (SPEC §13), :func:`run_console` takes care of three traps:
 
 from __future__ import annotations
 
+import gc
+
+# Importing Textual and the console makes some hundred thousand objects that
+# live as long as the process, and the cyclic collector walked them again and
+# again while they were being made: ≈6 ms of the launch (issue 11).  It is held
+# while this module loads and given back as it was at the module's end (see
+# there); run_console() then holds it until the first screen is painted (calm_gc).
+_COLLECTING_BEFORE_IMPORT = gc.isenabled()
+gc.disable()
+
 import asyncio
 import codecs
 import datetime as dt
 import functools
-import gc
 import locale
 import os
 import sys
@@ -714,6 +723,15 @@ def run_wall(db_path: str, login: str | None, now: dt.datetime | None) -> int:
     calm_gc()
     # the same guarded run as the console: a hang-up or SIGTERM ends it within 2 s
     return run_app(make_wall_app(db_path, login, now))
+
+
+# The collector, held since the top of this module, runs again as it did before.
+# What the imports made is frozen first (as calm_gc() freezes the rest at start):
+# modules, classes and functions are never garbage, and enabled over them
+# unfrozen the collector would walk them all in one go at the next allocation.
+gc.freeze()
+if _COLLECTING_BEFORE_IMPORT:
+    gc.enable()
 
 
 def main() -> int:  # pragma: no cover - a convenience for `python -m xzconsole.app DB LOGIN`
