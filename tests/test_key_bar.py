@@ -74,6 +74,28 @@ async def test_clicking_a_key_presses_it(console: XzApp) -> None:
         assert box.has_class("-open") and box.has_focus
 
 
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+async def test_every_drawn_key_is_clicked_where_it_is_drawn(console: XzApp, width: int) -> None:
+    # the bar counts its cells as it lays the keys out: each key's clickable
+    # span must still cover exactly its label, left of "…" and at the right
+    async with console.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+        bar = console.screen.query_one(KeyBar)
+        line = bar.render().plain
+        spans = bar._spans
+        assert len(spans) >= 3 and cell_len(line) <= width
+        cells = "".join(ch * cell_len(ch) for ch in line)  # one entry per terminal column
+        for start, end, key, _enabled in spans:
+            drawn = cells[start:end]
+            binding = next(active.binding for active in console.screen.active_bindings.values()
+                           if active.binding.key.split(",")[0] == key)
+            name = key_name(console.get_key_display(binding))
+            expected = "".join(ch * cell_len(ch) for ch in f"{name} {binding.description}")
+            assert drawn == expected
+            assert bar.key_at(start) is not None and bar.key_at(start)[0] == key
+            assert bar.key_at(end - 1)[0] == key and (bar.key_at(end) is None or bar.key_at(end)[0] != key)
+
+
 async def test_unavailable_keys_follow_the_page(console: XzApp) -> None:
     """PgUp is greyed (and a click only rings) on the first page; after PgDn it is live."""
     async with console.run_test(size=(120, 30)) as pilot:

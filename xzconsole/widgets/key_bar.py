@@ -19,7 +19,7 @@ Chinese (空格 for the space bar).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Mapping, NamedTuple
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -27,7 +27,7 @@ from textual import events
 from textual.widget import Widget
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
+    from textual.binding import ActiveBinding, Binding
     from textual.screen import Screen
 
 #: how Textual's key names are shown (the rest are upper-cased when they are one letter long or a function key)
@@ -94,9 +94,11 @@ class KeyBar(Widget, can_focus=False):
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
-    def _signature(self) -> tuple[tuple[str, str, str, bool], ...]:
+    def _signature(self, bindings: Mapping[str, ActiveBinding] | None = None) -> tuple[tuple[str, str, str, bool], ...]:
+        if bindings is None:
+            bindings = self.screen.active_bindings
         return tuple((key, active.binding.action, active.binding.description, active.enabled)
-                     for key, active in self.screen.active_bindings.items())
+                     for key, active in bindings.items())
 
     def _bindings_changed(self, screen: Screen[object]) -> None:
         # the bindings are announced as changed after every focus change and
@@ -106,8 +108,10 @@ class KeyBar(Widget, can_focus=False):
             self.refresh()
 
     # -- what is drawn ---------------------------------------------------------------------
-    def _items(self) -> tuple[list[_Item], list[_Item]]:
-        """(the screen's keys, the keys kept at the right: F1 and ^p)."""
+    def _items(self, bindings: Mapping[str, ActiveBinding]) -> tuple[list[_Item], list[_Item]]:
+        """(the screen's keys, the keys kept at the right: F1 and ^p), from
+        the screen's active bindings (Textual works them out anew each time
+        they are asked for: once per drawing)."""
         key_style = self.get_component_rich_style("key-bar--key", partial=True)
         desc_style = self.get_component_rich_style("key-bar--description", partial=True)
         off_style = self.get_component_rich_style("key-bar--disabled", partial=True)
@@ -123,7 +127,7 @@ class KeyBar(Widget, can_focus=False):
         right: list[_Item] = []
         seen: set[str] = set()
         help_item: _Item | None = None
-        for key, active in self.screen.active_bindings.items():
+        for key, active in bindings.items():
             binding = active.binding
             if key == palette_key:
                 continue
@@ -136,38 +140,43 @@ class KeyBar(Widget, can_focus=False):
                 left.append(item(binding, active.enabled))
         if help_item is not None:
             right.append(help_item)
-        if palette_key is not None and palette_key in self.screen.active_bindings:
-            active = self.screen.active_bindings[palette_key]
+        if palette_key is not None and palette_key in bindings:
+            active = bindings[palette_key]
             right.append(item(active.binding, active.enabled))
         return left, right
 
     def render(self) -> Text:
-        self._drawn = self._signature()
+        bindings = self.screen.active_bindings
+        self._drawn = self._signature(bindings)
         width = self.size.width
-        left, right = self._items()
+        left, right = self._items(bindings)
         right_text = Text(" ").join(i.label for i in right)
         room = max(0, width - right_text.cell_len - 2)  # two spaces before the right part
         line = Text(" ")
+        used = 1  # the line's cells so far (counted as it grows, not measured again each key)
         spans: list[tuple[int, int, str, bool]] = []
         cut = False
         for n, it in enumerate(left):
             gap = GAP if n else ""
-            need = cell_len(gap) + it.label.cell_len
+            label = it.label.cell_len
+            need = cell_len(gap) + label
             # keep room for the ellipsis unless this is the last key
             reserve = 0 if n == len(left) - 1 else cell_len(GAP + ELLIPSIS)
-            if line.cell_len + need + reserve > room:
+            if used + need + reserve > room:
                 cut = True
                 break
             line.append(gap)
-            start = line.cell_len
+            start = used + cell_len(gap)
             line.append_text(it.label)
-            spans.append((start, line.cell_len, it.key, it.enabled))
+            used = start + label
+            spans.append((start, used, it.key, it.enabled))
         if cut:
             line.append(GAP + ELLIPSIS)
-        pad = width - line.cell_len - right_text.cell_len - 1
+            used += cell_len(GAP + ELLIPSIS)
+        pad = width - used - right_text.cell_len - 1
         if right and pad >= 1:
             line.append(" " * pad)
-            x = line.cell_len
+            x = used + pad
             for n, it in enumerate(right):
                 if n:
                     line.append(" ")
