@@ -392,7 +392,7 @@ async def test_policy_palette_shows_title_and_summary(store, staff):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         from xzconsole.palette import PolicyCommands
-        from xzconsole.app import PolicyPreview
+        from xzconsole.screens.app_overlays import PolicyPreview
 
         provider = PolicyCommands(app.screen)
         await provider.startup()
@@ -431,7 +431,7 @@ async def test_header_shows_user_clock_and_provisional_mark(store, staff, clock)
         assert "⚠ 暂定期限" in header and "日历正常" not in header
         await pilot.press("f1")
         await settle(pilot)
-        from xzconsole.app import HelpScreen
+        from xzconsole.screens.app_overlays import HelpScreen
 
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")

@@ -247,7 +247,7 @@ workdays = []
 def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_palette_json_or_toml(store, staff):
     """Issue 11: the first queue page needs none of these (nor Rich's emoji
     table: the list's column labels hold no markup; nor the tz database:
-    Asia/Shanghai is UTC+8 all year), each loaded by
+    Asia/Shanghai is UTC+8 all year; nor F1's key list), each loaded by
     what uses it — the terminal's driver when one is made (a headless run
     never makes one), the progress bar with the first bulk action, the
     filter dialog with the first ``f``, the palette's providers with the
@@ -271,7 +271,8 @@ def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_palette_jso
         f"    app = XzApp({str(store.path)!r}, 'clerk', FixedClock('2026-11-26T10:00:00+08:00'))\n"
         "    async with app.run_test(size=(120, 40)) as pilot:\n"
         "        await pilot.pause()\n"
-        "        at_start = loaded() + [m for m in ('rich._emoji_codes', 'zoneinfo') if m in sys.modules]\n"
+        "        at_start = loaded() + [m for m in ('rich._emoji_codes', 'zoneinfo', 'xzconsole.screens.app_overlays')\n"
+        "                               if m in sys.modules]\n"
         "        await pilot.press('f'); await pilot.pause()\n"
         "        dialog = type(app.screen).__name__\n"
         "        await pilot.press('escape'); await pilot.pause()\n"

@@ -50,20 +50,17 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 from textual import constants as textual_constants
 from textual import events
 from textual.geometry import Size
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette, Provider
-from textual.containers import VerticalScroll
 from textual.driver import Driver
-from textual.screen import ModalScreen
 from textual.screen import Screen
-from textual.widgets import Static
 
 from .clock import Clock, FixedClock
 from .console import ConsoleApp
 from .identity import current_login
 from .terminal_exit import LeaveReason, TerminalGuard
-from .textsafe import literal, plain
+from .textsafe import plain
 from .widgets.cells import install as install_cell_safe_compositor
 from .widgets.chinese import ChinesePalette, translate_bindings
 
@@ -73,7 +70,7 @@ install_cell_safe_compositor()
 translate_bindings()
 
 if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not at start-up
-    from .models import Policy, Staff
+    from .models import Staff
     from .store import Readers, Store
 
 EXIT_OK = 0
@@ -81,48 +78,6 @@ EXIT_NOTHING = 2
 
 #: the rules of every screen and dialog but the queue: read when the first of them is pushed (issue 11)
 PLACES_CSS_PATH = str(Path(__file__).with_name("places.tcss"))
-
-
-class HelpScreen(ModalScreen[None]):
-    """F1: every key of the screen underneath, with what it does."""
-
-    BINDINGS = [Binding("escape,f1,q", "close", "关闭", id="help.close")]
-
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__()
-        self.lines = lines
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-box"):
-            yield Static("按键说明（Esc 关闭）", markup=False)
-            yield Static("\n".join(self.lines), markup=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class PolicyPreview(ModalScreen[None]):
-    """A policy's title and summary, read-only (from the command palette)."""
-
-    BINDINGS = [Binding("escape,enter,q", "close", "关闭", id="policy_preview.close")]
-
-    def __init__(self, policy: Policy) -> None:
-        super().__init__()
-        self.policy = policy
-
-    def compose(self) -> ComposeResult:
-        p = self.policy
-        meta = " · ".join(x for x in (plain(p.doc_number), plain(p.issuer), p.level.label, p.kind.label, p.status.label) if x)
-        until = f" · 截止 {p.valid_until}" if p.valid_until else ""
-        interpreter = f"解读人：{plain(p.interpreter_name)} {plain(p.interpreter_phone)}" if p.interpreter_name else "解读人：未填写"
-        with VerticalScroll(id="policy-box"):
-            yield Static(literal(p.title), id="policy-title")
-            yield Static(literal(meta + until), id="policy-meta")
-            yield Static(literal(p.summary or "（暂无摘要）", single_line=False), id="policy-summary")
-            yield Static(literal(interpreter), id="policy-interpreter")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 QUIT_CONFIRM = "quit-confirm"
@@ -425,6 +380,8 @@ class XzApp(App[int]):
         lines.append(f"{'Ctrl+P':>12}  命令面板：按编号/企业名跳转工单，按标题查政策")
         # Esc steps back one screen; F2–F11 open their place over the queue, so from one of them Esc is the queue
         lines.append(f"{'Esc':>12}  返回上一步（F2–F11 打开的各处都在工单队列之上：从那里 Esc 回到队列）")
+        from .screens.app_overlays import HelpScreen
+
         self.push_screen(HelpScreen(lines))
 
     def action_go(self, place: str) -> None:
@@ -483,6 +440,8 @@ class XzApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - a vanished policy is a message, not a crash
             self.notify(plain(exc), severity="error", markup=False)
             return
+        from .screens.app_overlays import PolicyPreview
+
         self.push_screen(PolicyPreview(policy))
 
 
