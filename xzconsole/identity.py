@@ -17,7 +17,7 @@ import os
 import pwd
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 __all__ = ["IdentityRefused", "Invoker", "current_login", "database_owner", "invoker", "under_sudo"]
@@ -43,8 +43,7 @@ def _name(uid: int) -> str:
         return str(uid)
 
 
-@dataclass(frozen=True)
-class Invoker:
+class Invoker(NamedTuple):
     """Who this process acts for.
 
     ``login``: the staff login to look up; ``account``: the OS account the

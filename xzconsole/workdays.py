@@ -30,9 +30,8 @@ import datetime as dt
 import functools
 import itertools
 import operator
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from chinese_calendar import constants as _cc
 
@@ -108,8 +107,7 @@ def _official_covers(year: int) -> bool:
     return first <= year <= last
 
 
-@dataclass(frozen=True)
-class _OfficialTable:
+class _OfficialTable(NamedTuple):
     """chinese-calendar's whole span (2004 to its last year) as the calendar's
     table: a flag per day, the running working-day number from 0 at its
     start, and the ordinals of the working days.  Built once per process
