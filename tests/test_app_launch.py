@@ -86,6 +86,34 @@ async def test_the_places_rules_come_with_the_first_other_screen(store, staff, c
         assert levels.styles.height is not None and levels.styles.height.value == 3  # WarningsScreen #panel-levels
 
 
+async def test_a_pushed_screen_is_styled_with_the_places_rules_from_its_registration(store, staff, clock,
+                                                                                    monkeypatch):
+    """places.tcss is read before Textual registers — and styles — the first
+    other screen, so the screen node itself has its rules before its first
+    resume (which no longer restyles the whole screen, StyledAtMount)."""
+    from textual.css.stylesheet import Stylesheet
+
+    from xzconsole.app import PLACES_CSS_PATH
+
+    first_styled: dict[str, bool] = {}
+    apply = Stylesheet.apply
+
+    def recorded(self: Stylesheet, node, *args, **kwargs):
+        name = type(node).__name__
+        if name.endswith("Screen") and name != "QueueScreen":
+            first_styled.setdefault(name, self.has_source(PLACES_CSS_PATH, ""))
+        return apply(self, node, *args, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "apply", recorded)
+    app = XzApp(str(store.path), "clerk", clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PolicyLibraryScreen"
+    assert first_styled["PolicyLibraryScreen"] is True
+
+
 async def test_the_wall_is_styled_from_its_first_screen(store, staff, clock):
     from xzconsole.app import PLACES_CSS_PATH, WallApp
 

@@ -8,6 +8,7 @@ from textual.css.stylesheet import Stylesheet
 
 from xzconsole.app import XzApp
 from xzconsole.models.validated import TicketIntake
+from xzconsole.screens.base import StyledAtMount
 from xzconsole.screens.queue import QueueScreen
 from xzconsole.screens.warnings import WarningsScreen
 
@@ -41,6 +42,25 @@ async def test_the_first_screen_is_styled_as_a_full_restyle_styles_it(long_queue
         screen = app.screen
         assert isinstance(screen, WarningsScreen if wall else QueueScreen)
         assert app.screen_stack == [screen]
+        before = _styles(screen)
+        app.stylesheet.update(screen)
+        await pilot.pause()
+        assert _styles(screen) == before
+
+
+@pytest.mark.parametrize("key", ["f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "enter"])
+async def test_a_place_or_a_ticket_is_styled_at_its_first_visit_as_a_full_restyle_styles_it(long_queue, clock, key):
+    # pushed screens skip their first resume's restyle too: places.tcss is read
+    # before such a screen is registered, so the screen itself has its rules
+    app = XzApp(str(long_queue.path), "sup", clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert screen is not app.screen_stack[0] and isinstance(screen, StyledAtMount)
         before = _styles(screen)
         app.stylesheet.update(screen)
         await pilot.pause()

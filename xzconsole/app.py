@@ -70,6 +70,8 @@ install_cell_safe_compositor()
 translate_bindings()
 
 if TYPE_CHECKING:  # types only: the store is imported when the app mounts, not at start-up
+    from textual.widget import AwaitMount
+
     from .models import Staff
     from .store import Readers, Store
 
@@ -284,7 +286,7 @@ class XzApp(App[int]):
             return Screen()
         self._readers = Readers(self.db_path, self.clock)
         self.sub_title = f"{plain(user.display)} · {user.role.label}"
-        # every screen after the first needs places.tcss (see _load_screen_css)
+        # every screen after the first needs places.tcss (see _get_screen)
         self._places_css_on_push = True
         if self.wall:
             from .screens.warnings import WarningsScreen
@@ -317,15 +319,17 @@ class XzApp(App[int]):
         if "xzconsole.models.validated" not in sys.modules:
             self.run_worker(_load_validated_models, thread=True, group="warm-up", exit_on_error=False)
 
-    def _load_screen_css(self, screen: Screen[Any]) -> None:
-        """Before Textual styles a screen being pushed: the rules of the
-        places (places.tcss) come with the first screen other than the queue
-        — a ticket, a dialog, F3–F11, the palette.  Parsing them at launch
-        cost ≈10 ms of the first queue page (issue 11); read now, the
-        stylesheet parses just that file (the others stay parsed)."""
+    def _get_screen(self, screen: Screen[Any] | str) -> tuple[Screen[Any], AwaitMount]:
+        """Before Textual registers — and so styles — a screen being pushed:
+        the rules of the places (places.tcss) come with the first screen
+        other than the queue — a ticket, a dialog, F3–F11, the palette.
+        Parsing them at launch cost ≈10 ms of the first queue page (issue 11);
+        read now, the stylesheet parses just that file (the others stay
+        parsed), and the screen is styled by them from the start, so its first
+        resume need not restyle it and all its widgets again (StyledAtMount)."""
         if self._places_css_on_push and not self.stylesheet.has_source(PLACES_CSS_PATH, ""):
             self.stylesheet.read(PLACES_CSS_PATH)
-        super()._load_screen_css(screen)
+        return super()._get_screen(screen)
 
     def on_unmount(self) -> None:
         if self._readers is not None:

@@ -51,7 +51,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, StyledAtMount
 from ..models import Ticket
 from ..services import bulletin_files, reports
 from ..store import CITY_CENTER
@@ -176,7 +176,7 @@ class DrillScreen(AppAccess, Screen[None]):
         self.app.pop_screen()
 
 
-class AssessmentScreen(AppAccess, Screen[None]):
+class AssessmentScreen(AppAccess, StyledAtMount, Screen[None]):
     """三率考核: the scorecard per department, sortable, with drill-down."""
 
     BINDINGS = [

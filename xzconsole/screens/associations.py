@@ -35,7 +35,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent, TabPane
 
-from .base import AppAccess, store_error_types, stored_id
+from .base import AppAccess, StyledAtMount, store_error_types, stored_id
 from ..models import AssociationMember, AssociationSummary, Role, validate_phone
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
@@ -67,7 +67,7 @@ TABLES = ("members", "pushes", "rounds", "history", "service")  # the tabs that 
 FORMS = ("subs", "contact")  # the tabs that are a form, kept per association while unsaved
 
 
-class AssociationsScreen(AppAccess, Screen[None]):
+class AssociationsScreen(AppAccess, StyledAtMount, Screen[None]):
     """行业协会: browse the associations; clerks and supervisors edit members,
     subscriptions and the contact person."""
 

@@ -72,16 +72,19 @@ class AppAccess:
 
 
 class StyledAtMount:
-    """Mixed into a screen (before ``Screen``) that the console opens on.
+    """Mixed into a screen (before ``Screen``): the queue and the wall the
+    console opens on, the places of F3–F11, a ticket, an enterprise.
 
     Textual restyles every node of a screen each time it resumes, so that
     what changed while it lay under another screen shows.  The first resume
     comes a moment after the screen was mounted, and mounting styled each
-    node already; since then every class or focus change restyled its own
-    nodes as it happened.  That first pass restyled the whole queue for
-    nothing: ≈4 ms of the launch (issue 11).  Later resumes restyle as
-    Textual does.  Textual calls this handler, then ``Screen``'s own, with
-    the same event.
+    node already — with every rule it will have: places.tcss is read before
+    a pushed screen is registered (``XzApp._get_screen``); since then every
+    class or focus change restyled its own nodes as it happened.  That first
+    pass restyled the whole screen for nothing: ≈4 ms of the launch and a
+    fifth of F4's first visit (issue 11).  Later resumes restyle as Textual
+    does.  Textual calls this handler, then ``Screen``'s own, with the same
+    event.
     """
 
     _resumed_before = False

@@ -36,7 +36,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess
+from .base import AppAccess, StyledAtMount
 from ..models import Role
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
@@ -276,7 +276,7 @@ class ScheduleDialog(AppAccess, ModalScreen["int | None"]):
         self.action_cancel()
 
 
-class CalendarScreen(AppAccess, Screen[None]):
+class CalendarScreen(AppAccess, StyledAtMount, Screen[None]):
     """工作日历: the month grid, the legend, the years covered; loading a schedule."""
 
     BINDINGS = [

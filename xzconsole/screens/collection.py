@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
-from .base import AppAccess, store_error_types, stored_id
+from .base import AppAccess, StyledAtMount, store_error_types, stored_id
 from .. import policies as pol
 from ..models import Role
 from ..textsafe import literal, plain
@@ -112,7 +112,7 @@ def lag_cell(days: int | None, target: int) -> Text:
     return Text(str(days))
 
 
-class CollectionScreen(AppAccess, Screen[None]):
+class CollectionScreen(AppAccess, StyledAtMount, Screen[None]):
     """政策收集: sources, today's checks, and the publication lag against the targets."""
 
     BINDINGS = [

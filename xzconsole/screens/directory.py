@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
-from .base import AppAccess, select_value, store_error_types, stored_id
+from .base import AppAccess, StyledAtMount, select_value, store_error_types, stored_id
 from .dialogs import FormDialog
 from .directory_dialogs import EnterpriseDialog
 from .enterprise import REFUSAL, EnterpriseScreen, is_liaison
@@ -50,7 +50,7 @@ SHORT_DISTRICT = {"徐州经济技术开发区": "经开区", "徐州高新技�
 # ---------------------------------------------------------------- the directory
 
 
-class DirectoryScreen(AppAccess, Screen[None]):
+class DirectoryScreen(AppAccess, StyledAtMount, Screen[None]):
     """企业名录: search, page, open an enterprise."""
 
     BINDINGS = [

@@ -30,7 +30,7 @@ from ..rules import WarningLevel
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
-from .base import AppAccess, store_error_types, stored_id
+from .base import AppAccess, StyledAtMount, store_error_types, stored_id
 from .dialogs import FormDialog
 from .directory_dialogs import (
     ContactDialog,
@@ -138,7 +138,7 @@ def row_cells(tab: str, row: HistoryRow, owner: int) -> tuple[str, list[Text]]:
     return str(row.id), [Text(when(row.at)), Text(row.label), literal(row.actor), literal(who + event_text(row))]
 
 
-class EnterpriseScreen(AppAccess, Screen[None]):
+class EnterpriseScreen(AppAccess, StyledAtMount, Screen[None]):
     """企业档案: one enterprise's record and its whole history, in tabs."""
 
     BINDINGS = [

@@ -26,7 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from .base import AppAccess, stored_id
+from .base import AppAccess, StyledAtMount, stored_id
 from .. import rules
 from ..clock import weekday_cn
 from ..models import Action, Department, Role, Ticket
@@ -381,7 +381,7 @@ class ReplyDialog(ReasonDialog):
 # ---------------------------------------------------------------- the screen's part
 
 
-class JointActions(AppAccess, Screen[None]):
+class JointActions(AppAccess, StyledAtMount, Screen[None]):
     """The ticket screen's joint handling: sections, conditions, actions."""
 
     ticket: Ticket | None

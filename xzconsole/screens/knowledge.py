@@ -28,7 +28,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess, select_value, store_error_types, stored_id
+from .base import AppAccess, StyledAtMount, select_value, store_error_types, stored_id
 from ..clock import format_datetime
 from ..models import KnowledgeEntry, Role
 from ..textsafe import literal, plain
@@ -107,7 +107,7 @@ class KnowledgeEditor(FormDialog[dict[str, Any]]):
         return v
 
 
-class KnowledgeScreen(AppAccess, Screen[None]):
+class KnowledgeScreen(AppAccess, StyledAtMount, Screen[None]):
     """知识库: search and read entries; supervisors and admins create and edit."""
 
     BINDINGS = [

@@ -38,7 +38,7 @@ from ..areas.outreach import LOG_ROLES, PLAN_ROLES
 from ..textsafe import literal, plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
-from .base import AppAccess, store_error_types
+from .base import AppAccess, StyledAtMount, store_error_types
 from .dialogs import FormDialog, ReasonDialog, SubmitHook
 from .policies_table import MeasuredTable
 
@@ -361,7 +361,7 @@ def void_with_reason(screen: ActivityScreen | OutreachScreen, activity_id: int) 
 # ---------------------------------------------------------------- the screen
 
 
-class OutreachScreen(AppAccess, Screen[None]):
+class OutreachScreen(AppAccess, StyledAtMount, Screen[None]):
     """宣传推广: the year's progress against the plan, and the activity log."""
 
     BINDINGS = [

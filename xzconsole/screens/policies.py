@@ -38,7 +38,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from .base import AppAccess, select_value, store_error_types, stored_id
+from .base import AppAccess, StyledAtMount, select_value, store_error_types, stored_id
 from .. import policies as pol
 from ..models import Policy, PolicyKind, PolicyLevel, PolicyStatus, Role, Staff
 from ..textsafe import literal, plain
@@ -168,7 +168,7 @@ class LibraryQuery:
     offset: int = 0
 
 
-class PolicyLibraryScreen(AppAccess, Screen[None]):
+class PolicyLibraryScreen(AppAccess, StyledAtMount, Screen[None]):
     """政策库: search, filter, page, read, and act on one policy."""
 
     BINDINGS = [
