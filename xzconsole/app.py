@@ -609,9 +609,12 @@ def _load_validated_models() -> None:
     """Import pydantic and the models validated with it, in a worker while
     the console is idle after its first page: the policy library (F4), the
     intake form and every import need them, and loading them at the first
-    such key cost that key ≈35 ms (issue 11: F4 took 140–190 ms, aim 150).
+    such key cost that key ≈35 ms, and building the first validator ≈20 ms
+    more (issue 11: F4 took 140–190 ms, aim 150).
     The first page itself never needs them (see tests/test_import_hygiene.py)."""
-    from .models import validated  # noqa: F401 - imported for its side effect: loaded now, not at the key
+    from .models import validated
+
+    validated.build_validators()
 
 
 def run_app(app: XzApp) -> int:

@@ -273,3 +273,16 @@ class PageKey(_Model):
 
     value: Any = None
     id: int
+
+
+def build_validators() -> None:
+    """Build every model's validator now instead of at its first use.
+
+    The models are defined with ``defer_build`` so that importing them stays
+    cheap; the first one used then builds pydantic's machinery, reading the
+    installed packages' entry points for plugins on the way (≈20 ms).  The
+    console calls this in a worker while idle after its first page, with the
+    import, so the first F4, form or import does not pay it (issue 11)."""
+    for model in (Enterprise, TicketIntake, Event, Supervision, Association, AssociationSummary,
+                  AssociationMember, Policy, KnowledgeEntry, PageKey):
+        model.model_rebuild(force=True)
