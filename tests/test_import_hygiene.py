@@ -310,3 +310,29 @@ def test_the_console_opens_without_its_driver_bulk_bar_filter_dialog_palette_jso
     assert later == ["textual.drivers.linux_driver", "xzconsole.terminal_driver", "textual.widgets._progress_bar",
                      "xzconsole.screens.queue_filter_dialog", "xzconsole.palette", "json", "xzconsole.workdays_schedule",
                      "tomllib"]
+
+
+def test_the_policy_library_opens_without_its_editor_dialogs_or_toml(store, staff):
+    """F4 (issue 11: aim 150 ms) loads neither the policy editor nor the
+    dialogs (with Textual's TextArea under them), tomllib or Rich's emoji
+    table; the editor comes with the first ``a`` (新建), and works."""
+    code = (
+        "import asyncio, json, sys\n"
+        "from xzconsole.app import XzApp\n"
+        "from xzconsole.clock import FixedClock\n"
+        "WATCHED = ('xzconsole.screens.policy_editor', 'xzconsole.screens.dialogs', 'textual.widgets._text_area',\n"
+        "           'tomllib', 'rich._emoji_codes')\n"
+        "async def main():\n"
+        f"    app = XzApp({str(store.path)!r}, 'sup', FixedClock('2026-11-26T10:00:00+08:00'))\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        before = set(sys.modules)\n"
+        "        await pilot.press('f4'); await pilot.pause()\n"
+        "        await app.workers.wait_for_complete(); await pilot.pause()\n"
+        "        library = [type(app.screen).__name__, [m for m in WATCHED if m in set(sys.modules) - before]]\n"
+        "        await pilot.press('a'); await pilot.pause()\n"
+        "        editor = [type(app.screen).__name__, 'xzconsole.screens.policy_editor' in sys.modules]\n"
+        "    print(json.dumps([library, editor]))\n"
+        "asyncio.run(main())\n"
+    )
+    assert _printed(code) == [["PolicyLibraryScreen", []], ["PolicyEditorScreen", True]]

@@ -23,7 +23,6 @@ import datetime as dt
 import enum
 import os
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -245,6 +244,8 @@ class PublicationTargets:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> "PublicationTargets":
+        import tomllib  # with the first file read, not with the policy library (F4)
+
         with open(path, "rb") as fh:
             return cls.from_mapping(tomllib.load(fh))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,8 @@ class CollectionArea:
         """Load the policy source websites (data/policy_sources.toml, upserted by
         code) and the publication targets (data/publication_targets.toml).
         Called by ``load_reference_data``; idempotent."""
+
+        import tomllib  # with the reference data, not with the policy library (F4)
 
         data_dir = Path(data_dir or DATA_DIR)
         counts: dict[str, int] = {}

@@ -20,26 +20,7 @@ from ..models import PolicyKind, PolicyLevel, PolicyStatus, Role
 from ..textsafe import plain
 from ..widgets.header import ConsoleHeader
 from ..widgets.key_bar import KeyBar
-
-CATEGORY_SEP = "\u001f"  # between category and subcategory in a Select value (never typed by anyone)
-
-
-def category_options(tree: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """The 9 / 56 tree as one Select: each category, then its subcategories indented."""
-    out: list[tuple[str, str]] = []
-    for top, subs in tree.items():
-        out.append((plain(top), top))
-        out.extend((f"  └ {plain(s)}", f"{top}{CATEGORY_SEP}{s}") for s in subs)
-    return out
-
-
-def split_category(value: str | None) -> tuple[str, str]:
-    """A category Select value as (category, subcategory)."""
-    if not value:
-        return "", ""
-    top, _, sub = value.partition(CATEGORY_SEP)
-    return top, sub
-
+from .policy_categories import CATEGORY_SEP, category_options, split_category
 
 # ---------------------------------------------------------------- the editor
 
